@@ -1,0 +1,187 @@
+//! The catalog actor of one tenant: owns the in-memory `CatalogBook` (products, variants,
+//! collections), applies catalog webhooks through `logic::catalog` (restock detection
+//! included) and persists each change atomically with its events and journal removal.
+
+use super::Delivered;
+use crate::domain::catalog::{Collection, Product};
+use crate::domain::{ShopifyId, Timestamp};
+use crate::logic::catalog::{CatalogBook, Change, Write};
+use crate::logic::{Delivery, Topic};
+use crate::store::{Batch, Kind, Store, StoreError};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Reference to a catalog actor.
+pub type CatalogRef = ActorRef<CatalogMsg>;
+
+/// Messages of the catalog actor.
+pub enum CatalogMsg {
+    /// Apply a journaled webhook.
+    Deliver(Delivered),
+    /// Products by id, after a cursor.
+    Products {
+        after: Option<ShopifyId>,
+        limit: usize,
+        reply_to: RpcReplyPort<Vec<Product>>,
+    },
+    /// One product.
+    Product {
+        id: ShopifyId,
+        reply_to: RpcReplyPort<Option<Product>>,
+    },
+    /// Number of products.
+    Count { reply_to: RpcReplyPort<usize> },
+    /// Forget everything in memory (after `shop/redact` erased the store).
+    Reset { reply_to: RpcReplyPort<()> },
+    /// Test hook: panic inside the handler.
+    #[cfg(test)]
+    Panic,
+}
+
+/// Arguments of the catalog actor.
+pub struct CatalogArgs {
+    /// The tenant's shop domain.
+    pub shop: String,
+    /// The store.
+    pub store: Store,
+    /// Journal seq being applied (0 when idle); see `CustomersArgs::in_flight`.
+    pub in_flight: Arc<AtomicU64>,
+}
+
+/// State of the catalog actor.
+pub struct CatalogState {
+    shop: String,
+    store: Store,
+    in_flight: Arc<AtomicU64>,
+    book: CatalogBook,
+}
+
+/// The catalog actor.
+pub struct Catalog;
+
+fn load_book(store: &Store, shop: &str) -> Result<CatalogBook, StoreError> {
+    let products: Vec<(u64, Product)> = store.scan(shop, Kind::Product)?;
+    let collections: Vec<(u64, Collection)> = store.scan(shop, Kind::Collection)?;
+    let pt: Vec<(u64, Timestamp)> = store.scan(shop, Kind::ProductTombstone)?;
+    let ct: Vec<(u64, Timestamp)> = store.scan(shop, Kind::CollectionTombstone)?;
+    Ok(CatalogBook::restore(
+        products.into_iter().map(|(_, p)| p),
+        collections.into_iter().map(|(_, c)| c),
+        pt,
+        ct,
+    ))
+}
+
+fn stage(shop: &str, change: &Change, batch: &mut Batch) -> Result<(), StoreError> {
+    for w in &change.writes {
+        match w {
+            Write::Product(p) => batch.put(shop, Kind::Product, p.id, p)?,
+            Write::ProductDeleted { id, at } => {
+                batch.remove(shop, Kind::Product, *id);
+                batch.put(shop, Kind::ProductTombstone, *id, at)?;
+            }
+            Write::Collection(c) => batch.put(shop, Kind::Collection, c.id, c)?,
+            Write::CollectionDeleted { id, at } => {
+                batch.remove(shop, Kind::Collection, *id);
+                batch.put(shop, Kind::CollectionTombstone, *id, at)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Catalog {
+    async fn on_deliver(
+        &self,
+        myself: &ActorRef<CatalogMsg>,
+        state: &mut CatalogState,
+        d: Delivered,
+    ) -> Result<(), ActorProcessingErr> {
+        if !state.store.journal_contains(d.seq)? {
+            return Ok(());
+        }
+        state.in_flight.store(d.seq, Ordering::SeqCst);
+        let delivery = Delivery {
+            topic: Topic::parse(&d.entry.topic),
+            body: &d.entry.body,
+            triggered_at: d.entry.triggered_at,
+            received_at: d.entry.received_at,
+        };
+        match state.book.apply(&delivery) {
+            Ok(change) => {
+                let events = super::tenant::events_of(&change.events, d.seq, &delivery);
+                let mut batch = Batch::new();
+                stage(&state.shop, &change, &mut batch)?;
+                for e in &events {
+                    batch.put_event(&state.shop, e)?;
+                }
+                batch.remove_journal(d.seq);
+                state.store.commit(batch)?;
+                super::tenant::note_applied(&state.shop, &d, change.ignored.as_deref());
+                super::tenant::publish(myself, events);
+            }
+            Err(e) => super::dead_letter(&state.store, d.seq, &d.entry, e.to_string()),
+        }
+        state.in_flight.store(0, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+impl Actor for Catalog {
+    type Msg = CatalogMsg;
+    type State = CatalogState;
+    type Arguments = CatalogArgs;
+
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        args: CatalogArgs,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        let book = load_book(&args.store, &args.shop)?;
+        Ok(CatalogState {
+            shop: args.shop,
+            store: args.store,
+            in_flight: args.in_flight,
+            book,
+        })
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        msg: Self::Msg,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            CatalogMsg::Deliver(d) => self.on_deliver(&myself, state, d).await?,
+            CatalogMsg::Products {
+                after,
+                limit,
+                reply_to,
+            } => {
+                let _ = reply_to.send(
+                    state
+                        .book
+                        .products(after, limit)
+                        .into_iter()
+                        .cloned()
+                        .collect(),
+                );
+            }
+            CatalogMsg::Product { id, reply_to } => {
+                let _ = reply_to.send(state.book.product(id).cloned());
+            }
+            CatalogMsg::Count { reply_to } => {
+                let _ = reply_to.send(state.book.len());
+            }
+            CatalogMsg::Reset { reply_to } => {
+                state.book = CatalogBook::new();
+                let _ = reply_to.send(());
+            }
+            #[cfg(test)]
+            CatalogMsg::Panic => panic!("injected panic in the catalog actor"),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,349 @@
+//! The customer actor of one tenant: owns the in-memory `CustomerBook` (contacts with
+//! consent, tags and order aggregates), applies customer, order, checkout and compliance
+//! webhooks through `logic::customers`, and persists each change atomically with its
+//! events and the removal of the journal entry that caused it.
+
+use super::Delivered;
+use crate::domain::contact::{Checkout, Contact, Order};
+use crate::domain::{ShopifyId, Timestamp};
+use crate::logic::customers::{Change, CustomerBook, Lookup, Write};
+use crate::logic::{Delivery, Topic};
+use crate::store::{Batch, Kind, Store, StoreError};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Reference to a customer actor.
+pub type CustomersRef = ActorRef<CustomersMsg>;
+
+/// A contact with everything stored about them (the profile the API shows).
+#[derive(Clone, Debug, Serialize)]
+pub struct ContactProfile {
+    /// The contact.
+    #[serde(flatten)]
+    pub contact: Contact,
+    /// Their orders, oldest id first.
+    pub orders: Vec<Order>,
+    /// Their checkouts.
+    pub checkouts: Vec<Checkout>,
+}
+
+/// Messages of the customer actor.
+pub enum CustomersMsg {
+    /// Apply a journaled webhook.
+    Deliver(Delivered),
+    /// Search contacts.
+    Search {
+        q: String,
+        after: Option<ShopifyId>,
+        limit: usize,
+        reply_to: RpcReplyPort<Vec<Contact>>,
+    },
+    /// One contact's profile.
+    Profile {
+        id: ShopifyId,
+        reply_to: RpcReplyPort<Result<Option<ContactProfile>, String>>,
+    },
+    /// Set `exclude_from_galantis`.
+    SetExcluded {
+        id: ShopifyId,
+        excluded: bool,
+        reply_to: RpcReplyPort<Result<Option<Contact>, String>>,
+    },
+    /// List checkouts.
+    Checkouts {
+        after: Option<ShopifyId>,
+        limit: usize,
+        reply_to: RpcReplyPort<Result<Vec<Checkout>, String>>,
+    },
+    /// Number of contacts.
+    Count { reply_to: RpcReplyPort<usize> },
+    /// Forget everything in memory (after the store was erased by `shop/redact`).
+    Reset { reply_to: RpcReplyPort<()> },
+    /// Test hook: panic inside the handler.
+    #[cfg(test)]
+    Panic,
+}
+
+/// Arguments of the customer actor.
+pub struct CustomersArgs {
+    /// The tenant's shop domain.
+    pub shop: String,
+    /// The store.
+    pub store: Store,
+    /// Journal seq being applied right now (0 when idle): the supervisor dead-letters it
+    /// if applying it panicked, so a poison webhook cannot crash-loop the actor.
+    pub in_flight: Arc<AtomicU64>,
+}
+
+/// State of the customer actor.
+pub struct CustomersState {
+    shop: String,
+    store: Store,
+    in_flight: Arc<AtomicU64>,
+    book: CustomerBook,
+}
+
+/// The customer actor.
+pub struct Customers;
+
+struct StoreLookup<'a> {
+    store: &'a Store,
+    shop: &'a str,
+}
+
+impl Lookup for StoreLookup<'_> {
+    fn order(&self, id: ShopifyId) -> Option<Order> {
+        self.store.get(self.shop, Kind::Order, id).ok().flatten()
+    }
+
+    fn orders_of(&self, customer_id: ShopifyId) -> Vec<Order> {
+        let ids = self
+            .store
+            .pairs_of(self.shop, Kind::OrderByCustomer, customer_id)
+            .unwrap_or_default();
+        ids.into_iter()
+            .filter_map(|id| self.order(id))
+            .filter(|o| o.customer_id == Some(customer_id))
+            .collect()
+    }
+
+    fn checkout(&self, id: ShopifyId) -> Option<Checkout> {
+        self.store.get(self.shop, Kind::Checkout, id).ok().flatten()
+    }
+
+    fn checkouts_of(&self, customer_id: ShopifyId) -> Vec<Checkout> {
+        let ids = self
+            .store
+            .pairs_of(self.shop, Kind::CheckoutByCustomer, customer_id)
+            .unwrap_or_default();
+        ids.into_iter()
+            .filter_map(|id| self.checkout(id))
+            .filter(|c| c.customer_id == Some(customer_id))
+            .collect()
+    }
+}
+
+/// Loads the book from the store (recovery and restart).
+fn load_book(store: &Store, shop: &str) -> Result<CustomerBook, StoreError> {
+    let contacts: Vec<(u64, Contact)> = store.scan(shop, Kind::Contact)?;
+    let tombstones: Vec<(u64, Timestamp)> = store.scan(shop, Kind::ContactTombstone)?;
+    Ok(CustomerBook::restore(
+        contacts.into_iter().map(|(_, c)| c),
+        tombstones,
+    ))
+}
+
+/// Turns a change into store writes.
+fn stage(store: &Store, shop: &str, change: &Change, batch: &mut Batch) -> Result<(), StoreError> {
+    for w in &change.writes {
+        match w {
+            Write::Contact(c) => batch.put(shop, Kind::Contact, c.id, c)?,
+            Write::ContactDeleted { id, at } | Write::ContactRedacted { id, at } => {
+                batch.remove(shop, Kind::Contact, *id);
+                batch.put(shop, Kind::ContactTombstone, *id, at)?;
+            }
+            Write::Order(o) => {
+                if let Some(old) = store.get::<Order>(shop, Kind::Order, o.id)? {
+                    if let Some(c) = old.customer_id.filter(|c| Some(*c) != o.customer_id) {
+                        batch.remove_pair(shop, Kind::OrderByCustomer, c, o.id);
+                    }
+                }
+                batch.put(shop, Kind::Order, o.id, o)?;
+                if let Some(c) = o.customer_id {
+                    batch.put_pair(shop, Kind::OrderByCustomer, c, o.id);
+                }
+            }
+            Write::OrderDeleted { id, at } => {
+                if let Some(old) = store.get::<Order>(shop, Kind::Order, *id)? {
+                    if let Some(c) = old.customer_id {
+                        batch.remove_pair(shop, Kind::OrderByCustomer, c, *id);
+                    }
+                }
+                batch.remove(shop, Kind::Order, *id);
+                batch.put(shop, Kind::OrderTombstone, *id, at)?;
+            }
+            Write::Checkout(k) => {
+                if let Some(old) = store.get::<Checkout>(shop, Kind::Checkout, k.id)? {
+                    if let Some(c) = old.customer_id.filter(|c| Some(*c) != k.customer_id) {
+                        batch.remove_pair(shop, Kind::CheckoutByCustomer, c, k.id);
+                    }
+                }
+                batch.put(shop, Kind::Checkout, k.id, k)?;
+                if let Some(c) = k.customer_id {
+                    batch.put_pair(shop, Kind::CheckoutByCustomer, c, k.id);
+                }
+            }
+            Write::CheckoutDeleted { id, at } => {
+                if let Some(old) = store.get::<Checkout>(shop, Kind::Checkout, *id)? {
+                    if let Some(c) = old.customer_id {
+                        batch.remove_pair(shop, Kind::CheckoutByCustomer, c, *id);
+                    }
+                }
+                batch.remove(shop, Kind::Checkout, *id);
+                batch.put(shop, Kind::CheckoutTombstone, *id, at)?;
+            }
+            Write::Export(x) => batch.put(shop, Kind::Export, x.request_id, x)?,
+        }
+    }
+    Ok(())
+}
+
+impl Customers {
+    async fn on_deliver(
+        &self,
+        myself: &ActorRef<CustomersMsg>,
+        state: &mut CustomersState,
+        d: Delivered,
+    ) -> Result<(), ActorProcessingErr> {
+        if !state.store.journal_contains(d.seq)? {
+            return Ok(()); // already applied (a replay raced a live delivery)
+        }
+        state.in_flight.store(d.seq, Ordering::SeqCst);
+        let topic = Topic::parse(&d.entry.topic);
+        let delivery = Delivery {
+            topic,
+            body: &d.entry.body,
+            triggered_at: d.entry.triggered_at,
+            received_at: d.entry.received_at,
+        };
+        let lookup = StoreLookup {
+            store: &state.store,
+            shop: &state.shop,
+        };
+        let applied = state.book.apply(&delivery, &lookup);
+        match applied {
+            Ok(change) => {
+                let events = super::tenant::events_of(&change.events, d.seq, &delivery);
+                let mut batch = Batch::new();
+                stage(&state.store, &state.shop, &change, &mut batch)?;
+                for e in &events {
+                    batch.put_event(&state.shop, e)?;
+                }
+                batch.remove_journal(d.seq);
+                state.store.commit(batch)?;
+                super::tenant::note_applied(&state.shop, &d, change.ignored.as_deref());
+                super::tenant::publish(myself, events);
+            }
+            Err(e) => super::dead_letter(&state.store, d.seq, &d.entry, e.to_string()),
+        }
+        state.in_flight.store(0, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn profile(
+        state: &CustomersState,
+        id: ShopifyId,
+    ) -> Result<Option<ContactProfile>, StoreError> {
+        let Some(contact) = state.book.contact(id).cloned() else {
+            return Ok(None);
+        };
+        let lookup = StoreLookup {
+            store: &state.store,
+            shop: &state.shop,
+        };
+        let mut orders = lookup.orders_of(id);
+        orders.sort_by_key(|o| o.id);
+        let mut checkouts = lookup.checkouts_of(id);
+        checkouts.sort_by_key(|c| c.id);
+        Ok(Some(ContactProfile {
+            contact,
+            orders,
+            checkouts,
+        }))
+    }
+
+    fn set_excluded(
+        state: &mut CustomersState,
+        id: ShopifyId,
+        excluded: bool,
+    ) -> Result<Option<Contact>, StoreError> {
+        let Some(change) = state.book.set_excluded(id, excluded) else {
+            return Ok(None);
+        };
+        let mut batch = Batch::new();
+        stage(&state.store, &state.shop, &change, &mut batch)?;
+        state.store.commit(batch)?;
+        Ok(state.book.contact(id).cloned())
+    }
+}
+
+impl Actor for Customers {
+    type Msg = CustomersMsg;
+    type State = CustomersState;
+    type Arguments = CustomersArgs;
+
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        args: CustomersArgs,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        let book = load_book(&args.store, &args.shop)?;
+        tracing::debug!(message = "Customers loaded.", tenant = %args.shop, contacts = book.len());
+        Ok(CustomersState {
+            shop: args.shop,
+            store: args.store,
+            in_flight: args.in_flight,
+            book,
+        })
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        msg: Self::Msg,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            CustomersMsg::Deliver(d) => self.on_deliver(&myself, state, d).await?,
+            CustomersMsg::Search {
+                q,
+                after,
+                limit,
+                reply_to,
+            } => {
+                let found = state
+                    .book
+                    .search(&q, after, limit)
+                    .into_iter()
+                    .cloned()
+                    .collect();
+                let _ = reply_to.send(found);
+            }
+            CustomersMsg::Profile { id, reply_to } => {
+                let _ = reply_to.send(Self::profile(state, id).map_err(|e| e.to_string()));
+            }
+            CustomersMsg::SetExcluded {
+                id,
+                excluded,
+                reply_to,
+            } => {
+                let _ = reply_to
+                    .send(Self::set_excluded(state, id, excluded).map_err(|e| e.to_string()));
+            }
+            CustomersMsg::Checkouts {
+                after,
+                limit,
+                reply_to,
+            } => {
+                let r = state
+                    .store
+                    .scan_from::<Checkout>(&state.shop, Kind::Checkout, after, limit)
+                    .map(|v| v.into_iter().map(|(_, c)| c).collect())
+                    .map_err(|e| e.to_string());
+                let _ = reply_to.send(r);
+            }
+            CustomersMsg::Count { reply_to } => {
+                let _ = reply_to.send(state.book.len());
+            }
+            CustomersMsg::Reset { reply_to } => {
+                state.book = CustomerBook::new();
+                let _ = reply_to.send(());
+            }
+            #[cfg(test)]
+            CustomersMsg::Panic => panic!("injected panic in the customer actor"),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,251 @@
+//! `Engine`: the handle to the running actor tree and the store, shared by HTTP handlers.
+
+use super::root::{Root, RootMsg};
+use super::tenant::TenantMsg;
+use super::Delivered;
+use crate::store::{Store, StoreError};
+use dashmap::DashMap;
+use ractor::{Actor, ActorRef, RpcReplyPort};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why the engine could not serve a request.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The tenant has no running supervisor.
+    #[error("tenant `{0}` is not running")]
+    TenantNotRunning(String),
+    /// An actor did not answer in time or is gone.
+    #[error("the tenant's actor did not answer: {0}")]
+    Unavailable(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Spawning an actor failed.
+    #[error("could not start actor: {0}")]
+    Spawn(String),
+}
+
+struct Inner {
+    store: Store,
+    tenants: Arc<DashMap<String, ActorRef<TenantMsg>>>,
+    root: ActorRef<RootMsg>,
+    ready: AtomicBool,
+    call_timeout: Duration,
+}
+
+/// Handle to the actor tree. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl Engine {
+    /// Starts the root supervisor (no tenants yet; see [`Engine::recover`]).
+    ///
+    /// # Errors
+    /// When the root actor cannot start.
+    pub async fn start(store: Store, call_timeout: Duration) -> Result<Self, EngineError> {
+        let tenants = Arc::new(DashMap::new());
+        let (root, _) = Actor::spawn(
+            None,
+            Root,
+            super::root::RootArgs {
+                store: store.clone(),
+                tenants: tenants.clone(),
+            },
+        )
+        .await
+        .map_err(|e| EngineError::Spawn(e.to_string()))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store,
+                tenants,
+                root,
+                ready: AtomicBool::new(false),
+                call_timeout,
+            }),
+        })
+    }
+
+    /// Recovery: starts a supervisor for every stored tenant (each loads its records), then
+    /// re-delivers every journal entry not yet applied, then marks the engine ready.
+    ///
+    /// # Errors
+    /// When the store cannot be read or a tenant cannot start.
+    pub async fn recover(&self) -> Result<RecoveryReport, EngineError> {
+        let started = std::time::Instant::now();
+        let tenants = self.inner.store.tenants()?;
+        for t in &tenants {
+            self.start_tenant(&t.shop).await?;
+        }
+        let journal = self.inner.store.journal()?;
+        let replayed = journal.len();
+        for (seq, entry) in journal {
+            let shop = entry.shop.clone();
+            self.deliver(
+                &shop,
+                Delivered {
+                    seq,
+                    entry: Arc::new(entry),
+                },
+            );
+        }
+        self.inner.ready.store(true, Ordering::SeqCst);
+        let report = RecoveryReport {
+            tenants: tenants.len(),
+            replayed,
+            millis: started.elapsed().as_millis() as u64,
+        };
+        tracing::info!(
+            message = "Recovery finished.",
+            tenants = report.tenants,
+            replayed = report.replayed,
+            millis = report.millis
+        );
+        Ok(report)
+    }
+
+    /// True once recovery has finished (`/readyz`).
+    pub fn is_ready(&self) -> bool {
+        self.inner.ready.load(Ordering::SeqCst)
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Timeout of calls into actors.
+    pub fn call_timeout(&self) -> Duration {
+        self.inner.call_timeout
+    }
+
+    /// Starts (or finds) the supervisor of `shop`.
+    ///
+    /// # Errors
+    /// When the supervisor cannot start.
+    pub async fn start_tenant(&self, shop: &str) -> Result<(), EngineError> {
+        let shop = shop.to_string();
+        self.root_call(|reply_to| RootMsg::StartTenant { shop, reply_to })
+            .await?
+    }
+
+    /// Stops the supervisor of `shop` (tenant deletion).
+    ///
+    /// # Errors
+    /// When the root actor does not answer.
+    pub async fn stop_tenant(&self, shop: &str) -> Result<(), EngineError> {
+        let shop = shop.to_string();
+        self.root_call(|reply_to| RootMsg::StopTenant { shop, reply_to })
+            .await
+    }
+
+    async fn root_call<T: Send + 'static>(
+        &self,
+        msg: impl FnOnce(RpcReplyPort<T>) -> RootMsg,
+    ) -> Result<T, EngineError> {
+        match self
+            .inner
+            .root
+            .call(msg, Some(Duration::from_secs(30)))
+            .await
+        {
+            Ok(ractor::rpc::CallResult::Success(v)) => Ok(v),
+            Ok(ractor::rpc::CallResult::Timeout) => {
+                Err(EngineError::Unavailable("timed out".into()))
+            }
+            Ok(ractor::rpc::CallResult::SenderError) => {
+                Err(EngineError::Unavailable("the actor stopped".into()))
+            }
+            Err(e) => Err(EngineError::Unavailable(e.to_string())),
+        }
+    }
+
+    /// Hands a journaled webhook to its tenant. If the tenant is not running, the entry
+    /// stays in the journal and is applied at the next start.
+    pub fn deliver(&self, shop: &str, d: Delivered) {
+        match self.inner.tenants.get(shop) {
+            Some(t) => {
+                if let Err(error) = t.cast(TenantMsg::Deliver(d)) {
+                    tracing::warn!(message = "Tenant mailbox closed; entry stays journaled.", tenant = shop, %error);
+                }
+            }
+            None => tracing::warn!(
+                message = "Tenant not running; entry stays journaled.",
+                tenant = shop
+            ),
+        }
+    }
+
+    /// Sends a message to a tenant's supervisor and waits for the answer.
+    ///
+    /// # Errors
+    /// [`EngineError::TenantNotRunning`] or [`EngineError::Unavailable`].
+    pub async fn call<T: Send + 'static>(
+        &self,
+        shop: &str,
+        msg: impl FnOnce(RpcReplyPort<T>) -> TenantMsg,
+    ) -> Result<T, EngineError> {
+        let t = self
+            .inner
+            .tenants
+            .get(shop)
+            .map(|r| r.value().clone())
+            .ok_or_else(|| EngineError::TenantNotRunning(shop.to_string()))?;
+        match t.call(msg, Some(self.inner.call_timeout)).await {
+            Ok(ractor::rpc::CallResult::Success(v)) => Ok(v),
+            Ok(ractor::rpc::CallResult::Timeout) => {
+                Err(EngineError::Unavailable("timed out".into()))
+            }
+            Ok(ractor::rpc::CallResult::SenderError) => {
+                Err(EngineError::Unavailable("the actor stopped".into()))
+            }
+            Err(e) => Err(EngineError::Unavailable(e.to_string())),
+        }
+    }
+
+    /// Sends a message to a tenant's supervisor without waiting.
+    ///
+    /// # Errors
+    /// [`EngineError::TenantNotRunning`] or [`EngineError::Unavailable`].
+    pub fn cast(&self, shop: &str, msg: TenantMsg) -> Result<(), EngineError> {
+        let t = self
+            .inner
+            .tenants
+            .get(shop)
+            .ok_or_else(|| EngineError::TenantNotRunning(shop.to_string()))?;
+        t.cast(msg)
+            .map_err(|e| EngineError::Unavailable(e.to_string()))
+    }
+
+    /// Number of running tenants.
+    pub fn running_tenants(&self) -> usize {
+        self.inner.tenants.len()
+    }
+
+    /// Stops every actor (shutdown) and flushes the store.
+    pub async fn shutdown(&self) {
+        self.inner.ready.store(false, Ordering::SeqCst);
+        let _ = self
+            .inner
+            .root
+            .stop_and_wait(Some("shutdown".into()), Some(Duration::from_secs(10)))
+            .await;
+        if let Err(error) = self.inner.store.flush_now() {
+            tracing::error!(message = "Final flush failed.", %error);
+        }
+    }
+}
+
+/// What recovery did.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct RecoveryReport {
+    /// Tenants started.
+    pub tenants: usize,
+    /// Journal entries re-delivered.
+    pub replayed: usize,
+    /// How long it took.
+    pub millis: u64,
+}

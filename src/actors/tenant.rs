@@ -1,0 +1,441 @@
+//! The supervisor of one tenant: starts its customer, catalog, conversation and automation
+//! actors, routes deliveries and queries to them, handles the tenant-level topics
+//! (`app/uninstalled`, `shop/redact`) itself, and restarts a child that fails: the child
+//! reloads its durable state, the webhook it was applying when it panicked is
+//! dead-lettered (so a poison payload cannot crash-loop it), and what it had not applied is
+//! re-delivered from the journal. Other tenants never notice.
+
+use super::automations::{Automations, AutomationsArgs, AutomationsMsg};
+use super::catalog::{Catalog, CatalogArgs, CatalogMsg};
+use super::conversations::{Conversations, ConversationsArgs, ConversationsMsg};
+use super::customers::{Customers, CustomersArgs, CustomersMsg};
+use super::Delivered;
+use crate::domain::{DomainEvent, EventKind, Timestamp};
+use crate::logic::{Delivery, Route, Topic};
+use crate::store::tenants::TenantStatus;
+use crate::store::{Batch, Store};
+use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Messages of a tenant supervisor.
+pub enum TenantMsg {
+    /// A journaled webhook to route.
+    Deliver(Delivered),
+    /// A query or command for the customer actor.
+    Customers(CustomersMsg),
+    /// A query or command for the catalog actor.
+    Catalog(CatalogMsg),
+    /// A query or command for the automation actor.
+    Automations(AutomationsMsg),
+    /// A query or command for the conversation actor.
+    Conversations(ConversationsMsg),
+    /// Domain events just recorded by a child, for the automation actor.
+    Recorded(Vec<DomainEvent>),
+}
+
+/// Arguments of a tenant supervisor.
+pub struct TenantArgs {
+    /// Shop domain.
+    pub shop: String,
+    /// Store.
+    pub store: Store,
+}
+
+/// State of a tenant supervisor.
+pub struct TenantState {
+    shop: String,
+    store: Store,
+    customers: ActorRef<CustomersMsg>,
+    customers_in_flight: Arc<AtomicU64>,
+    catalog: ActorRef<CatalogMsg>,
+    catalog_in_flight: Arc<AtomicU64>,
+    conversations: ActorRef<ConversationsMsg>,
+    automations: ActorRef<AutomationsMsg>,
+}
+
+/// The tenant supervisor.
+pub struct TenantSupervisor;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Child {
+    Customers,
+    Catalog,
+    Conversations,
+    Automations,
+}
+
+fn spawn_err(e: ractor::SpawnErr) -> ActorProcessingErr {
+    ActorProcessingErr::from(format!("child failed to start: {e}"))
+}
+
+async fn spawn_customers(
+    sup: ActorCell,
+    shop: &str,
+    store: &Store,
+    in_flight: Arc<AtomicU64>,
+) -> Result<ActorRef<CustomersMsg>, ActorProcessingErr> {
+    let args = CustomersArgs {
+        shop: shop.to_string(),
+        store: store.clone(),
+        in_flight,
+    };
+    Ok(Actor::spawn_linked(None, Customers, args, sup)
+        .await
+        .map_err(spawn_err)?
+        .0)
+}
+
+async fn spawn_catalog(
+    sup: ActorCell,
+    shop: &str,
+    store: &Store,
+    in_flight: Arc<AtomicU64>,
+) -> Result<ActorRef<CatalogMsg>, ActorProcessingErr> {
+    let args = CatalogArgs {
+        shop: shop.to_string(),
+        store: store.clone(),
+        in_flight,
+    };
+    Ok(Actor::spawn_linked(None, Catalog, args, sup)
+        .await
+        .map_err(spawn_err)?
+        .0)
+}
+
+async fn spawn_conversations(
+    sup: ActorCell,
+    shop: &str,
+    store: &Store,
+) -> Result<ActorRef<ConversationsMsg>, ActorProcessingErr> {
+    let args = ConversationsArgs {
+        shop: shop.to_string(),
+        store: store.clone(),
+    };
+    Ok(Actor::spawn_linked(None, Conversations, args, sup)
+        .await
+        .map_err(spawn_err)?
+        .0)
+}
+
+async fn spawn_automations(
+    sup: ActorCell,
+    shop: &str,
+    store: &Store,
+) -> Result<ActorRef<AutomationsMsg>, ActorProcessingErr> {
+    let args = AutomationsArgs {
+        shop: shop.to_string(),
+        store: store.clone(),
+    };
+    Ok(Actor::spawn_linked(None, Automations, args, sup)
+        .await
+        .map_err(spawn_err)?
+        .0)
+}
+
+/// Stamps the events a delivery caused with their stream position and time.
+/// Position = journal seq × 256 + index: stable across replays, so recording is idempotent.
+pub(crate) fn events_of(kinds: &[EventKind], seq: u64, d: &Delivery<'_>) -> Vec<DomainEvent> {
+    kinds
+        .iter()
+        .enumerate()
+        .map(|(i, k)| DomainEvent {
+            seq: seq.saturating_mul(256).saturating_add(i.min(255) as u64),
+            occurred_at: d.fallback_time(),
+            kind: k.clone(),
+        })
+        .collect()
+}
+
+/// Logs and counts an applied delivery.
+pub(crate) fn note_applied(shop: &str, d: &Delivered, ignored: Option<&str>) {
+    let topic = d.entry.topic.clone();
+    match ignored {
+        Some(reason) => {
+            metrics::counter!("galantis_webhooks_ignored_total", "topic" => topic).increment(1);
+            tracing::info!(message = "Webhook ignored.", tenant = shop, topic = %d.entry.topic, webhook_id = %d.entry.webhook_id, reason);
+        }
+        None => {
+            metrics::counter!("galantis_webhooks_applied_total", "topic" => topic).increment(1);
+            tracing::debug!(message = "Webhook applied.", tenant = shop, topic = %d.entry.topic, webhook_id = %d.entry.webhook_id);
+        }
+    }
+}
+
+/// Sends recorded events to the tenant supervisor (for the automation actor).
+pub(crate) fn publish<M: ractor::Message>(child: &ActorRef<M>, events: Vec<DomainEvent>) {
+    if events.is_empty() {
+        return;
+    }
+    if let Some(sup) = child.try_get_supervisor() {
+        if let Err(error) = sup.send_message(TenantMsg::Recorded(events)) {
+            tracing::warn!(message = "Could not hand events to the supervisor; the automation actor catches up at its next start.", %error);
+        }
+    }
+}
+
+impl TenantSupervisor {
+    fn route(state: &TenantState, d: Delivered) -> Result<(), ActorProcessingErr> {
+        match Topic::parse(&d.entry.topic).route() {
+            Route::Customers => state.customers.cast(CustomersMsg::Deliver(d))?,
+            Route::Catalog => state.catalog.cast(CatalogMsg::Deliver(d))?,
+            Route::Tenant | Route::Ignore => {}
+        }
+        Ok(())
+    }
+
+    async fn on_tenant_topic(
+        &self,
+        state: &mut TenantState,
+        d: Delivered,
+    ) -> Result<(), ActorProcessingErr> {
+        if !state.store.journal_contains(d.seq)? {
+            return Ok(());
+        }
+        let topic = Topic::parse(&d.entry.topic);
+        let Some(mut rec) = state.store.tenant(&state.shop)? else {
+            return Ok(());
+        };
+        let now = Timestamp::now();
+        match topic {
+            Topic::AppUninstalled => {
+                let _ = state.automations.cast(AutomationsMsg::SetPaused(true));
+                if rec.status == TenantStatus::Active {
+                    rec.status = TenantStatus::Uninstalled;
+                    rec.status_at = now;
+                }
+                tracing::info!(message = "Tenant uninstalled; timers stopped, data kept.", tenant = %state.shop);
+            }
+            Topic::ShopRedact => {
+                // Let every child finish what it holds, then erase, then reset them.
+                let t = Some(Duration::from_secs(30));
+                let _ = state
+                    .customers
+                    .call(|r| CustomersMsg::Reset { reply_to: r }, t)
+                    .await;
+                let _ = state
+                    .catalog
+                    .call(|r| CatalogMsg::Reset { reply_to: r }, t)
+                    .await;
+                let _ = state
+                    .automations
+                    .call(|r| AutomationsMsg::Reset { reply_to: r }, t)
+                    .await;
+                let erased = state.store.erase_tenant_records(&state.shop)?;
+                state.store.erase_dead_letters(&state.shop)?;
+                let _ = state
+                    .conversations
+                    .call(|r| ConversationsMsg::Reset { reply_to: r }, t)
+                    .await;
+                rec.status = TenantStatus::Redacted;
+                rec.status_at = now;
+                rec.shopify_token = Vec::new();
+                rec.meta_token = None;
+                tracing::info!(message = "Shop redacted; tenant data erased.", tenant = %state.shop, records = erased);
+            }
+            _ => {}
+        }
+        let mut batch = Batch::new();
+        batch.put_tenant(&rec)?;
+        batch.remove_journal(d.seq);
+        state.store.commit(batch)?;
+        note_applied(&state.shop, &d, None);
+        Ok(())
+    }
+
+    fn child_of(state: &TenantState, cell: &ActorCell) -> Option<Child> {
+        let id = cell.get_id();
+        if id == state.customers.get_id() {
+            Some(Child::Customers)
+        } else if id == state.catalog.get_id() {
+            Some(Child::Catalog)
+        } else if id == state.conversations.get_id() {
+            Some(Child::Conversations)
+        } else if id == state.automations.get_id() {
+            Some(Child::Automations)
+        } else {
+            None
+        }
+    }
+
+    /// Dead-letters the poison entry (if any), respawns the child, re-delivers its journal.
+    async fn restart(
+        &self,
+        myself: &ActorRef<TenantMsg>,
+        state: &mut TenantState,
+        child: Child,
+        error: &str,
+    ) -> Result<(), ActorProcessingErr> {
+        metrics::counter!("galantis_actor_restarts_total", "actor" => format!("{child:?}"))
+            .increment(1);
+        tracing::error!(message = "Tenant actor failed; restarting from durable state.", tenant = %state.shop, child = ?child, %error);
+        let sup = myself.get_cell();
+        let in_flight = match child {
+            Child::Customers => Some(state.customers_in_flight.clone()),
+            Child::Catalog => Some(state.catalog_in_flight.clone()),
+            _ => None,
+        };
+        if let Some(flag) = &in_flight {
+            let poison = flag.swap(0, Ordering::SeqCst);
+            if poison != 0 {
+                if let Some(entry) = state.store.journal_entry(poison)? {
+                    super::dead_letter(
+                        &state.store,
+                        poison,
+                        &entry,
+                        format!("applying it crashed the actor: {error}"),
+                    );
+                }
+            }
+        }
+        match child {
+            Child::Customers => {
+                state.customers = spawn_customers(
+                    sup,
+                    &state.shop,
+                    &state.store,
+                    state.customers_in_flight.clone(),
+                )
+                .await?
+            }
+            Child::Catalog => {
+                state.catalog = spawn_catalog(
+                    sup,
+                    &state.shop,
+                    &state.store,
+                    state.catalog_in_flight.clone(),
+                )
+                .await?
+            }
+            Child::Conversations => {
+                state.conversations = spawn_conversations(sup, &state.shop, &state.store).await?
+            }
+            Child::Automations => {
+                state.automations = spawn_automations(sup, &state.shop, &state.store).await?
+            }
+        }
+        let wanted = match child {
+            Child::Customers => Route::Customers,
+            Child::Catalog => Route::Catalog,
+            _ => return Ok(()),
+        };
+        for (seq, entry) in state.store.journal_of(&state.shop)? {
+            if Topic::parse(&entry.topic).route() == wanted {
+                Self::route(
+                    state,
+                    Delivered {
+                        seq,
+                        entry: Arc::new(entry),
+                    },
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Actor for TenantSupervisor {
+    type Msg = TenantMsg;
+    type State = TenantState;
+    type Arguments = TenantArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        args: TenantArgs,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        let sup = myself.get_cell();
+        let customers_in_flight = Arc::new(AtomicU64::new(0));
+        let catalog_in_flight = Arc::new(AtomicU64::new(0));
+        let customers = spawn_customers(
+            sup.clone(),
+            &args.shop,
+            &args.store,
+            customers_in_flight.clone(),
+        )
+        .await?;
+        let catalog = spawn_catalog(
+            sup.clone(),
+            &args.shop,
+            &args.store,
+            catalog_in_flight.clone(),
+        )
+        .await?;
+        let conversations = spawn_conversations(sup.clone(), &args.shop, &args.store).await?;
+        let automations = spawn_automations(sup, &args.shop, &args.store).await?;
+        if let Some(rec) = args.store.tenant(&args.shop)? {
+            if rec.status != TenantStatus::Active {
+                let _ = automations.cast(AutomationsMsg::SetPaused(true));
+            }
+        }
+        Ok(TenantState {
+            shop: args.shop,
+            store: args.store,
+            customers,
+            customers_in_flight,
+            catalog,
+            catalog_in_flight,
+            conversations,
+            automations,
+        })
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        msg: Self::Msg,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        let r = match msg {
+            TenantMsg::Deliver(d) => {
+                if Topic::parse(&d.entry.topic).route() == Route::Tenant {
+                    self.on_tenant_topic(state, d).await
+                } else {
+                    Self::route(state, d)
+                }
+            }
+            TenantMsg::Customers(m) => state.customers.cast(m).map_err(Into::into),
+            TenantMsg::Catalog(m) => state.catalog.cast(m).map_err(Into::into),
+            TenantMsg::Automations(m) => state.automations.cast(m).map_err(Into::into),
+            TenantMsg::Conversations(m) => state.conversations.cast(m).map_err(Into::into),
+            TenantMsg::Recorded(events) => state
+                .automations
+                .cast(AutomationsMsg::Recorded(events))
+                .map_err(Into::into),
+        };
+        if let Err(error) = r {
+            // A child's mailbox closed mid-restart: the journal still holds the delivery,
+            // and a dropped query makes its caller time out with a 503. Not fatal.
+            tracing::warn!(message = "Tenant routing failed.", tenant = %state.shop, %error);
+        }
+        Ok(())
+    }
+
+    async fn handle_supervisor_evt(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        evt: SupervisionEvent,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        match evt {
+            SupervisionEvent::ActorFailed(cell, error) => {
+                if let Some(child) = Self::child_of(state, &cell) {
+                    self.restart(&myself, state, child, &error.to_string())
+                        .await?;
+                }
+            }
+            SupervisionEvent::ActorTerminated(cell, _, reason) => {
+                // Children only stop when we stop; anything else is a failure to repair.
+                if let Some(child) = Self::child_of(state, &cell) {
+                    if myself.get_status() == ractor::ActorStatus::Running {
+                        let why = reason.unwrap_or_else(|| "terminated".into());
+                        self.restart(&myself, state, child, &why).await?;
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,159 @@
+//! `Application::build(settings)`: opens the store, starts the actor tree, binds the HTTP
+//! listener (port 0 allowed) and starts recovery in the background (`/readyz` turns 200
+//! when it is done). `run_until_stopped` serves until the shutdown signal, then stops the
+//! actors and flushes the store.
+
+use crate::actors::Engine;
+use crate::config::Settings;
+use crate::domain::Timestamp;
+use crate::http::{self, AppState};
+use crate::secrets::MasterKey;
+use crate::store::Store;
+use anyhow::Context;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// A built, listening engine.
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    engine: Engine,
+    state: AppState,
+}
+
+impl Application {
+    /// Builds everything and binds the listener; recovery runs in the background.
+    ///
+    /// # Errors
+    /// Invalid settings, an unusable data directory, or an address that cannot be bound.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        settings.validate_for_serve()?;
+        let master_key = MasterKey::parse(settings.security.master_key.expose())?;
+        std::fs::create_dir_all(&settings.store.data_dir)
+            .with_context(|| format!("creating data dir {}", settings.store.data_dir.display()))?;
+        let store = Store::open(
+            &settings.store.data_dir,
+            settings.store.cache_mb * 1024 * 1024,
+        )
+        .with_context(|| format!("opening store in {}", settings.store.data_dir.display()))?;
+        let engine = Engine::start(
+            store.clone(),
+            Duration::from_millis(settings.server.actor_call_timeout_ms),
+        )
+        .await?;
+        let listener = TcpListener::bind(settings.server.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.server.listen))?;
+        let addr = listener.local_addr()?;
+        let mut secrets = vec![settings.shopify.client_secret.expose().as_bytes().to_vec()];
+        if !settings.shopify.previous_client_secret.is_empty() {
+            secrets.push(
+                settings
+                    .shopify
+                    .previous_client_secret
+                    .expose()
+                    .as_bytes()
+                    .to_vec(),
+            );
+        }
+        let state = AppState {
+            engine: engine.clone(),
+            master_key,
+            shopify_secrets: Arc::new(secrets),
+            operator_token: Arc::new(settings.security.operator_token.expose().trim().to_string()),
+            max_body_bytes: settings.server.max_body_bytes,
+            metrics: crate::telemetry::metrics_handle(),
+        };
+        let recovering = engine.clone();
+        tokio::spawn(async move {
+            if let Err(error) = recovering.recover().await {
+                tracing::error!(message = "Recovery failed; the engine stays not ready.", %error);
+            }
+        });
+        spawn_seen_sweeper(store, settings.store.dedupe_retention_hours);
+        tracing::info!(message = "Listening.", %addr);
+        Ok(Self {
+            listener,
+            addr,
+            engine,
+            state,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The engine handle (tests, sandbox).
+    pub fn engine(&self) -> Engine {
+        self.engine.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then stops actors and flushes.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = http::router(self.state);
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        self.engine.shutdown().await;
+        tracing::info!(message = "Stopped.");
+        Ok(())
+    }
+}
+
+/// Removes dedupe markers older than the retention, hourly.
+fn spawn_seen_sweeper(store: Store, retention_hours: u64) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let before =
+                Timestamp(Timestamp::now().millis() - (retention_hours as i64) * 3_600_000);
+            let s = store.clone();
+            match tokio::task::spawn_blocking(move || s.sweep_seen(before)).await {
+                Ok(Ok(n)) if n > 0 => {
+                    tracing::info!(message = "Swept dedupe markers.", removed = n)
+                }
+                Ok(Err(error)) => tracing::warn!(message = "Dedupe sweep failed.", %error),
+                _ => {}
+            }
+        }
+    });
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,311 @@
+//! The command line: `serve`, `sandbox`, `config check`, `keygen`, and operator commands
+//! (`tenant …`, `deadletter …`) that talk to a running engine over its admin API.
+
+use crate::app::{shutdown_signal, Application};
+use crate::config::Settings;
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Galantis: Shopify stores to WhatsApp.
+#[derive(Debug, Parser)]
+#[command(name = "galantis", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the engine.
+    Serve(ServeArgs),
+    /// Run the engine on a local data dir with a demo tenant fed with a generated store.
+    Sandbox(crate::sandbox::SandboxArgs),
+    /// Configuration commands.
+    Config {
+        /// What to do.
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Print a new random master key (hex) for GALANTIS_MASTER_KEY.
+    Keygen,
+    /// Manage tenants on a running engine (operator token required).
+    Tenant {
+        /// What to do.
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// Inspect and replay dead letters on a running engine (operator token required).
+    Deadletter {
+        /// What to do.
+        #[command(subcommand)]
+        command: DeadletterCommand,
+    },
+}
+
+/// `serve` options (each overrides the config file and environment).
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// TOML config file.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Data directory of the store.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// `config` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Load and validate the configuration, print it with secrets redacted.
+    Check {
+        /// TOML config file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+/// Where the running engine is and how to authenticate.
+#[derive(Debug, Args)]
+pub struct Remote {
+    /// Base URL of the engine.
+    #[arg(long, default_value = "http://127.0.0.1:8080", env = "GALANTIS_URL")]
+    pub url: String,
+    /// Operator token.
+    #[arg(long, env = "GALANTIS_OPERATOR_TOKEN", hide_env_values = true)]
+    pub operator_token: String,
+}
+
+/// `tenant` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Add a tenant; prints its API key once.
+    Add {
+        /// `{name}.myshopify.com`.
+        #[arg(long)]
+        shop: String,
+        /// Shopify Admin API access token.
+        #[arg(long, env = "GALANTIS_NEW_SHOPIFY_TOKEN", hide_env_values = true)]
+        shopify_token: String,
+        /// WhatsApp Cloud API token.
+        #[arg(long)]
+        meta_token: Option<String>,
+        /// WhatsApp phone number id (repeatable).
+        #[arg(long = "phone-number-id")]
+        phone_number_ids: Vec<String>,
+        /// Connection.
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// List tenants.
+    List {
+        /// Connection.
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Remove a tenant and all its data.
+    Remove {
+        /// `{name}.myshopify.com`.
+        #[arg(long)]
+        shop: String,
+        /// Connection.
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+/// `deadletter` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DeadletterCommand {
+    /// List a shop's dead letters.
+    List {
+        /// `{name}.myshopify.com`.
+        #[arg(long)]
+        shop: String,
+        /// Connection.
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Replay one dead letter (or all of a shop's with `--all`).
+    Replay {
+        /// `{name}.myshopify.com`.
+        #[arg(long)]
+        shop: String,
+        /// The dead letter id.
+        id: Option<u64>,
+        /// Replay every dead letter of the shop.
+        #[arg(long)]
+        all: bool,
+        /// Connection.
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+/// Runs the parsed command.
+///
+/// # Errors
+/// Whatever the command fails with, as a message for the operator.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Sandbox(args) => crate::sandbox::run(args).await,
+        Command::Config {
+            command: ConfigCommand::Check { config },
+        } => {
+            let s = Settings::load(config.as_deref())?;
+            s.validate_for_serve()?;
+            println!("{s:#?}");
+            println!("configuration OK");
+            Ok(())
+        }
+        Command::Keygen => {
+            println!("{}", crate::secrets::MasterKey::generate_hex());
+            Ok(())
+        }
+        Command::Tenant { command } => tenant(command).await,
+        Command::Deadletter { command } => deadletter(command).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut s = Settings::load(args.config.as_deref())?;
+    if let Some(l) = args.listen {
+        s.server.listen = l;
+    }
+    if let Some(d) = args.data_dir {
+        s.store.data_dir = d;
+    }
+    crate::telemetry::init_logs(s.log.format, &s.log.level);
+    let app = Application::build(s).await?;
+    app.run_until_stopped(shutdown_signal()).await
+}
+
+async fn request(
+    remote: &Remote,
+    method: reqwest::Method,
+    path: &str,
+    shop: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> anyhow::Result<serde_json::Value> {
+    let url = format!("{}{}", remote.url.trim_end_matches('/'), path);
+    let mut req = reqwest::Client::new()
+        .request(method, &url)
+        .bearer_auth(&remote.operator_token);
+    if let Some(s) = shop {
+        req = req.header("X-Galantis-Shop", s);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.with_context(|| {
+        format!("cannot reach the engine at {url}; is `galantis serve` running?")
+    })?;
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    if !status.is_success() {
+        bail!("{status}: {text}");
+    }
+    if text.is_empty() {
+        return Ok(serde_json::Value::Null);
+    }
+    Ok(serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+}
+
+fn print(v: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+async fn tenant(cmd: TenantCommand) -> anyhow::Result<()> {
+    use reqwest::Method;
+    match cmd {
+        TenantCommand::Add {
+            shop,
+            shopify_token,
+            meta_token,
+            phone_number_ids,
+            remote,
+        } => {
+            let body = serde_json::json!({
+                "shop": shop,
+                "shopify_access_token": shopify_token,
+                "meta_access_token": meta_token,
+                "meta_phone_number_ids": phone_number_ids,
+            });
+            let v = request(&remote, Method::POST, "/api/v1/tenants", None, Some(body)).await?;
+            print(&v);
+            eprintln!("The api_key above is shown only once. Store it now.");
+        }
+        TenantCommand::List { remote } => {
+            print(&request(&remote, Method::GET, "/api/v1/tenants", None, None).await?)
+        }
+        TenantCommand::Remove { shop, remote } => {
+            request(
+                &remote,
+                Method::DELETE,
+                &format!("/api/v1/tenants/{shop}"),
+                None,
+                None,
+            )
+            .await?;
+            println!("removed {shop}");
+        }
+    }
+    Ok(())
+}
+
+async fn deadletter(cmd: DeadletterCommand) -> anyhow::Result<()> {
+    use reqwest::Method;
+    match cmd {
+        DeadletterCommand::List { shop, remote } => print(
+            &request(
+                &remote,
+                Method::GET,
+                "/api/v1/deadletters",
+                Some(&shop),
+                None,
+            )
+            .await?,
+        ),
+        DeadletterCommand::Replay {
+            shop,
+            id,
+            all,
+            remote,
+        } => {
+            let ids: Vec<u64> = match (id, all) {
+                (Some(id), false) => vec![id],
+                (None, true) => request(
+                    &remote,
+                    Method::GET,
+                    "/api/v1/deadletters",
+                    Some(&shop),
+                    None,
+                )
+                .await?
+                .as_array()
+                .map(|a| a.iter().filter_map(|l| l["id"].as_u64()).collect())
+                .unwrap_or_default(),
+                _ => bail!("give either a dead letter id or --all"),
+            };
+            for id in ids {
+                let v = request(
+                    &remote,
+                    Method::POST,
+                    &format!("/api/v1/deadletters/{id}/replay"),
+                    Some(&shop),
+                    None,
+                )
+                .await?;
+                print(&v);
+            }
+        }
+    }
+    Ok(())
+}

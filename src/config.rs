@@ -1,0 +1,278 @@
+//! Settings: a TOML file plus `GALANTIS__SECTION__KEY` environment overrides plus the
+//! well-known secret variables (`GALANTIS_MASTER_KEY` …), validated once at start.
+//! Unknown keys are rejected so a typo never silently falls back to a default.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A secret string: never shown by `Debug` or `Display`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    /// The secret itself: call it only on the line that uses it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// True when unset or empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "<unset>"
+        } else {
+            "<redacted>"
+        })
+    }
+}
+
+/// All settings of the engine.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// HTTP server.
+    pub server: ServerSettings,
+    /// Embedded store.
+    pub store: StoreSettings,
+    /// Shopify app credentials and API version.
+    pub shopify: ShopifySettings,
+    /// Master key and operator token.
+    pub security: SecuritySettings,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+/// HTTP server settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address to listen on; port 0 picks a free port (tests).
+    pub listen: SocketAddr,
+    /// Largest request body accepted, in bytes (413 above it). Shopify order payloads with
+    /// many line items reach a few hundred KB; 2 MiB leaves room.
+    pub max_body_bytes: usize,
+    /// Timeout for a call from an HTTP handler into an actor, in milliseconds (503 after).
+    pub actor_call_timeout_ms: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            max_body_bytes: 2 * 1024 * 1024,
+            actor_call_timeout_ms: 5_000,
+        }
+    }
+}
+
+/// Embedded store settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSettings {
+    /// Directory of the sled database.
+    pub data_dir: PathBuf,
+    /// sled page cache, in MiB.
+    pub cache_mb: u64,
+    /// How long webhook dedupe markers are kept, in hours (Shopify retries for 4 h).
+    pub dedupe_retention_hours: u64,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data/run/galantis"),
+            cache_mb: 256,
+            dedupe_retention_hours: 72,
+        }
+    }
+}
+
+/// Shopify app settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShopifySettings {
+    /// The app's client secret: the HMAC key of webhooks.
+    pub client_secret: Secret,
+    /// The previous client secret, accepted during a rotation.
+    pub previous_client_secret: Secret,
+    /// Admin API version the engine speaks.
+    pub api_version: String,
+}
+
+impl Default for ShopifySettings {
+    fn default() -> Self {
+        Self {
+            client_secret: Secret::default(),
+            previous_client_secret: Secret::default(),
+            api_version: "2026-04".into(),
+        }
+    }
+}
+
+/// Keys and tokens.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecuritySettings {
+    /// 32-byte master key, hex or base64: seals tokens at rest.
+    pub master_key: Secret,
+    /// Bearer token of the operator API.
+    pub operator_token: Secret,
+}
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line (production).
+    Json,
+    /// Human-readable (sandbox, development).
+    Pretty,
+}
+
+/// Logging settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// Output format.
+    pub format: LogFormat,
+    /// `tracing` filter, e.g. `info,galantis=debug` (`RUST_LOG` wins when set).
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Json,
+            level: "info".into(),
+        }
+    }
+}
+
+/// Why the settings are not usable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file or an environment value does not parse, or has an unknown key.
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    /// A value is present but invalid.
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Loads defaults, then `file` (when given), then `GALANTIS__SECTION__KEY` variables, then
+    /// the secret variables `GALANTIS_MASTER_KEY`, `GALANTIS_OPERATOR_TOKEN`,
+    /// `GALANTIS_SHOPIFY_CLIENT_SECRET`, `GALANTIS_SHOPIFY_PREVIOUS_CLIENT_SECRET`.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the bad key or value.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(f) = file {
+            if !f.exists() {
+                return Err(ConfigError::Invalid(format!(
+                    "config file {} does not exist",
+                    f.display()
+                )));
+            }
+            fig = fig.merge(Toml::file(f));
+        }
+        fig = fig.merge(Env::prefixed("GALANTIS__").split("__"));
+        let mut s: Settings = fig.extract().map_err(Box::new)?;
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        if let Some(v) = env("GALANTIS_MASTER_KEY") {
+            s.security.master_key = Secret::new(v);
+        }
+        if let Some(v) = env("GALANTIS_OPERATOR_TOKEN") {
+            s.security.operator_token = Secret::new(v);
+        }
+        if let Some(v) = env("GALANTIS_SHOPIFY_CLIENT_SECRET") {
+            s.shopify.client_secret = Secret::new(v);
+        }
+        if let Some(v) = env("GALANTIS_SHOPIFY_PREVIOUS_CLIENT_SECRET") {
+            s.shopify.previous_client_secret = Secret::new(v);
+        }
+        Ok(s)
+    }
+
+    /// Checks what `serve` needs: a valid master key, a client secret, an operator token.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] saying what is missing and how to fix it.
+    pub fn validate_for_serve(&self) -> Result<(), ConfigError> {
+        if self.security.master_key.is_empty() {
+            return Err(ConfigError::Invalid(
+                "no master key: set GALANTIS_MASTER_KEY to 32 random bytes in hex or base64, \
+                 e.g. `export GALANTIS_MASTER_KEY=$(openssl rand -hex 32)` \
+                 (or `galantis keygen`)"
+                    .into(),
+            ));
+        }
+        crate::secrets::MasterKey::parse(self.security.master_key.expose())
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if self.shopify.client_secret.is_empty() {
+            return Err(ConfigError::Invalid(
+                "no Shopify client secret: set GALANTIS_SHOPIFY_CLIENT_SECRET (the app's API secret key)"
+                    .into(),
+            ));
+        }
+        if self.security.operator_token.expose().trim().len() < 16 {
+            return Err(ConfigError::Invalid(
+                "operator token missing or shorter than 16 characters: set GALANTIS_OPERATOR_TOKEN"
+                    .into(),
+            ));
+        }
+        if self.server.max_body_bytes < 1024 {
+            return Err(ConfigError::Invalid(
+                "server.max_body_bytes must be at least 1024".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "[server]\nlisten = \"127.0.0.1:0\"\nlistne = 1\n").expect("write");
+        let err = Settings::load(Some(&f)).expect_err("unknown key");
+        assert!(err.to_string().contains("listne"), "{err}");
+    }
+
+    #[test]
+    fn file_values_load() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "[store]\ncache_mb = 64\n").expect("write");
+        let s = Settings::load(Some(&f)).expect("loads");
+        assert_eq!(s.store.cache_mb, 64);
+        assert_eq!(s.shopify.api_version, "2026-04");
+    }
+
+    #[test]
+    fn serve_needs_a_master_key() {
+        let s = Settings::default();
+        let err = s.validate_for_serve().expect_err("no key");
+        assert!(err.to_string().contains("GALANTIS_MASTER_KEY"));
+    }
+}

@@ -1,0 +1,78 @@
+//! Domain events: what happened in a shop, recorded durably for the automation engine.
+
+use super::{Money, ShopifyId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// One thing that happened, as the automation engine will consume it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    /// A contact appeared for the first time (create, or an upsert of an unknown id).
+    CustomerCreated { customer_id: ShopifyId },
+    /// Tags were added to a contact (only tags that were not already present).
+    CustomerTagged {
+        customer_id: ShopifyId,
+        tags: Vec<String>,
+    },
+    /// A new order was seen for the first time.
+    OrderPlaced {
+        order_id: ShopifyId,
+        customer_id: Option<ShopifyId>,
+        total: Money,
+        currency: String,
+    },
+    /// An order went from not cancelled to cancelled.
+    OrderCancelled {
+        order_id: ShopifyId,
+        customer_id: Option<ShopifyId>,
+    },
+    /// An order became (fully) fulfilled.
+    OrderShipped {
+        order_id: ShopifyId,
+        customer_id: Option<ShopifyId>,
+    },
+    /// A variant went from 0 or less to a positive inventory quantity.
+    VariantRestocked {
+        product_id: ShopifyId,
+        variant_id: ShopifyId,
+        previous_quantity: i64,
+        quantity: i64,
+    },
+    /// A checkout was created or changed while still open.
+    CheckoutUpdated {
+        checkout_id: ShopifyId,
+        customer_id: Option<ShopifyId>,
+    },
+    /// A checkout was completed (became an order).
+    CheckoutCompleted {
+        checkout_id: ShopifyId,
+        customer_id: Option<ShopifyId>,
+    },
+}
+
+impl EventKind {
+    /// The event's type name, as shown by the API (`OrderPlaced` …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::CustomerCreated { .. } => "CustomerCreated",
+            EventKind::CustomerTagged { .. } => "CustomerTagged",
+            EventKind::OrderPlaced { .. } => "OrderPlaced",
+            EventKind::OrderCancelled { .. } => "OrderCancelled",
+            EventKind::OrderShipped { .. } => "OrderShipped",
+            EventKind::VariantRestocked { .. } => "VariantRestocked",
+            EventKind::CheckoutUpdated { .. } => "CheckoutUpdated",
+            EventKind::CheckoutCompleted { .. } => "CheckoutCompleted",
+        }
+    }
+}
+
+/// A recorded event: its kind, when it happened, and its place in the tenant's stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainEvent {
+    /// Position in the tenant's event stream: the journal sequence of the webhook that
+    /// caused it, times 16, plus its index (stable across replays, so recording is idempotent).
+    pub seq: u64,
+    /// When the shop says it happened (payload time), else when we received it.
+    pub occurred_at: Timestamp,
+    /// What happened.
+    pub kind: EventKind,
+}

@@ -1,0 +1,17 @@
+//! Plain data and parse-don't-validate newtypes shared by every layer.
+//! No I/O, no actors, no sled: only values and the rules that make them valid.
+
+pub mod catalog;
+pub mod contact;
+pub mod events;
+pub mod ids;
+pub mod money;
+pub mod phone;
+pub mod shop;
+pub mod timestamp;
+
+pub use events::{DomainEvent, EventKind};
+pub use ids::{parse_gid, ShopifyId};
+pub use money::Money;
+pub use shop::ShopDomain;
+pub use timestamp::Timestamp;

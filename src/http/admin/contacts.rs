@@ -1,0 +1,151 @@
+//! Tenant endpoints for contacts: search, profile, and the `exclude_from_galantis` flag.
+
+use super::{Page, Paged};
+use crate::actors::customers::{ContactProfile, CustomersMsg};
+use crate::actors::tenant::TenantMsg;
+use crate::domain::contact::{Checkout, Contact};
+use crate::http::auth::TenantScope;
+use crate::http::error::{json_rejection, ApiError, ErrorBody};
+use crate::http::AppState;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+
+/// Search parameters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ContactQuery {
+    /// Name, email or phone (digits) to look for; empty lists everyone.
+    pub q: Option<String>,
+    /// Cursor: contacts with `shopify_customer_id` greater than this.
+    pub after: Option<u64>,
+    /// Page size, 1..=500 (default 50).
+    pub limit: Option<usize>,
+}
+
+/// The body of `PATCH /api/v1/contacts/{id}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactPatch {
+    /// Keep this contact out of every campaign and automation.
+    pub exclude_from_galantis: bool,
+}
+
+fn parse_id(raw: &str) -> Result<u64, ApiError> {
+    raw.parse::<u64>().map_err(|_| {
+        ApiError::bad_request(
+            "invalid_id",
+            format!("`{raw}` is not a Shopify customer id (an unsigned integer)"),
+        )
+    })
+}
+
+/// Searches contacts.
+#[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", params(ContactQuery),
+    responses((status = 200, description = "`{items: [Contact], next_after}`"), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn search(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Query(q): Query<ContactQuery>,
+) -> Result<Json<Paged<Contact>>, ApiError> {
+    let limit = Page {
+        after: q.after,
+        limit: q.limit,
+    }
+    .limit();
+    let text = q.q.unwrap_or_default();
+    let after = q.after;
+    let items = state
+        .engine
+        .call(&scope.shop, |reply_to| {
+            TenantMsg::Customers(CustomersMsg::Search {
+                q: text,
+                after,
+                limit,
+                reply_to,
+            })
+        })
+        .await?;
+    Ok(Json(Paged::new(items, limit, |c: &Contact| c.id)))
+}
+
+/// One contact with consent, tags, orders, aggregates, checkouts and error codes.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts",
+    params(("id" = u64, Path, description = "shopify_customer_id")),
+    responses((status = 200, description = "the contact profile"), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+) -> Result<Json<ContactProfile>, ApiError> {
+    let id = parse_id(&id)?;
+    let r = state
+        .engine
+        .call(&scope.shop, |reply_to| {
+            TenantMsg::Customers(CustomersMsg::Profile { id, reply_to })
+        })
+        .await?;
+    r.map_err(ApiError::internal)?.map(Json).ok_or_else(|| {
+        ApiError::not_found("contact_not_found", format!("no contact {id} in this shop"))
+    })
+}
+
+/// Sets `exclude_from_galantis`.
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", request_body = ContactPatch,
+    params(("id" = u64, Path, description = "shopify_customer_id")),
+    responses((status = 200, description = "the updated contact"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn patch(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+    body: Result<Json<ContactPatch>, JsonRejection>,
+) -> Result<Json<Contact>, ApiError> {
+    let id = parse_id(&id)?;
+    let Json(p) = body.map_err(json_rejection)?;
+    let r = state
+        .engine
+        .call(&scope.shop, |reply_to| {
+            TenantMsg::Customers(CustomersMsg::SetExcluded {
+                id,
+                excluded: p.exclude_from_galantis,
+                reply_to,
+            })
+        })
+        .await?;
+    let contact = r.map_err(ApiError::internal)?.ok_or_else(|| {
+        ApiError::not_found("contact_not_found", format!("no contact {id} in this shop"))
+    })?;
+    state.engine.store().durable().await?;
+    Ok(Json(contact))
+}
+
+/// Lists checkouts (open and completed), by id.
+#[utoipa::path(get, path = "/api/v1/checkouts", tag = "checkouts", params(Page),
+    responses((status = 200, description = "`{items: [Checkout], next_after}`")),
+    security(("bearer" = [])))]
+pub async fn checkouts(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Query(page): Query<Page>,
+) -> Result<Json<Paged<Checkout>>, ApiError> {
+    let limit = page.limit();
+    let after = page.after;
+    let r = state
+        .engine
+        .call(&scope.shop, |reply_to| {
+            TenantMsg::Customers(CustomersMsg::Checkouts {
+                after,
+                limit,
+                reply_to,
+            })
+        })
+        .await?;
+    Ok(Json(Paged::new(
+        r.map_err(ApiError::internal)?,
+        limit,
+        |c: &Checkout| c.id,
+    )))
+}

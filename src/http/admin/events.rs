@@ -1,0 +1,114 @@
+//! Tenant endpoints for recorded domain events and `customers/data_request` exports.
+
+use super::{Page, Paged};
+use crate::domain::contact::DataExport;
+use crate::domain::DomainEvent;
+use crate::http::auth::TenantScope;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::AppState;
+use crate::store::Kind;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Serialize;
+
+/// A domain event as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct EventView {
+    /// Stream position (use as `after`).
+    pub seq: u64,
+    /// Event type (`OrderPlaced` …).
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// When it happened.
+    pub occurred_at: crate::domain::Timestamp,
+    /// The event's fields.
+    pub data: serde_json::Value,
+}
+
+impl From<DomainEvent> for EventView {
+    fn from(e: DomainEvent) -> Self {
+        let data = serde_json::to_value(&e.kind)
+            .ok()
+            .and_then(|v| v.as_object().and_then(|o| o.values().next().cloned()))
+            .unwrap_or(serde_json::Value::Null);
+        Self {
+            seq: e.seq,
+            kind: e.kind.name(),
+            occurred_at: e.occurred_at,
+            data,
+        }
+    }
+}
+
+/// Lists recorded domain events in stream order.
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(Page),
+    responses((status = 200, description = "`{items: [{seq, type, occurred_at, data}], next_after}`")),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Query(page): Query<Page>,
+) -> Result<Json<Paged<EventView>>, ApiError> {
+    let limit = page.limit();
+    let events: Vec<(u64, DomainEvent)> =
+        state
+            .engine
+            .store()
+            .scan_from(&scope.shop, Kind::Event, page.after, limit)?;
+    let items: Vec<EventView> = events.into_iter().map(|(_, e)| e.into()).collect();
+    Ok(Json(Paged::new(items, limit, |e: &EventView| e.seq)))
+}
+
+/// Lists prepared data-request exports.
+#[utoipa::path(get, path = "/api/v1/exports", tag = "compliance",
+    responses((status = 200, description = "the exports, without their payload")),
+    security(("bearer" = [])))]
+pub async fn exports(
+    State(state): State<AppState>,
+    scope: TenantScope,
+) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
+    let xs: Vec<(u64, DataExport)> = state.engine.store().scan(&scope.shop, Kind::Export)?;
+    Ok(Json(
+        xs.into_iter()
+            .map(|(_, x)| {
+                serde_json::json!({
+                    "request_id": x.request_id,
+                    "customer_id": x.customer_id,
+                    "prepared_at": x.prepared_at,
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// One data-request export: everything held about the customer.
+#[utoipa::path(get, path = "/api/v1/exports/{request_id}", tag = "compliance",
+    params(("request_id" = u64, Path, description = "Shopify's data_request id")),
+    responses((status = 200, description = "the export"), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn export(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id: u64 = id.parse().map_err(|_| {
+        ApiError::bad_request("invalid_id", format!("`{id}` is not a data request id"))
+    })?;
+    let x: DataExport = state
+        .engine
+        .store()
+        .get(&scope.shop, Kind::Export, id)?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "export_not_found",
+                format!("no export for data request {id}"),
+            )
+        })?;
+    let data: serde_json::Value = serde_json::from_str(&x.json).map_err(ApiError::internal)?;
+    Ok(Json(serde_json::json!({
+        "request_id": x.request_id,
+        "customer_id": x.customer_id,
+        "prepared_at": x.prepared_at,
+        "data": data,
+    })))
+}

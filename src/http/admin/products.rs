@@ -1,0 +1,60 @@
+//! Tenant endpoints for the catalog: products with their variants.
+
+use super::{Page, Paged};
+use crate::actors::catalog::CatalogMsg;
+use crate::actors::tenant::TenantMsg;
+use crate::domain::catalog::Product;
+use crate::http::auth::TenantScope;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::AppState;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+
+/// Lists products by id.
+#[utoipa::path(get, path = "/api/v1/products", tag = "catalog", params(Page),
+    responses((status = 200, description = "`{items: [Product], next_after}`")),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Query(page): Query<Page>,
+) -> Result<Json<Paged<Product>>, ApiError> {
+    let limit = page.limit();
+    let after = page.after;
+    let items = state
+        .engine
+        .call(&scope.shop, |reply_to| {
+            TenantMsg::Catalog(CatalogMsg::Products {
+                after,
+                limit,
+                reply_to,
+            })
+        })
+        .await?;
+    Ok(Json(Paged::new(items, limit, |p: &Product| p.id)))
+}
+
+/// One product with its variants.
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog",
+    params(("id" = u64, Path, description = "Shopify product id")),
+    responses((status = 200, description = "the product"), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+) -> Result<Json<Product>, ApiError> {
+    let id: u64 = id.parse().map_err(|_| {
+        ApiError::bad_request("invalid_id", format!("`{id}` is not a Shopify product id"))
+    })?;
+    state
+        .engine
+        .call(&scope.shop, |reply_to| {
+            TenantMsg::Catalog(CatalogMsg::Product { id, reply_to })
+        })
+        .await?
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::not_found("product_not_found", format!("no product {id} in this shop"))
+        })
+}

@@ -1,0 +1,141 @@
+//! The one HTTP error type: every failure becomes a JSON `{code, message}` with the right
+//! status. 4xx messages name the problem; 5xx are opaque to the caller and fully logged.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+/// The JSON body of every error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code (`invalid_signature`, `unknown_shop` …).
+    pub code: &'static str,
+    /// What went wrong, for a human.
+    pub message: String,
+}
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400 with a specific code.
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    /// 401.
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    /// 404.
+    #[error("{message}")]
+    NotFound { code: &'static str, message: String },
+    /// 409.
+    #[error("{0}")]
+    Conflict(String),
+    /// 410: the shop uninstalled the app.
+    #[error("{0}")]
+    Gone(String),
+    /// 413.
+    #[error("request body is larger than the limit of {0} bytes")]
+    TooLarge(usize),
+    /// 503: not ready yet, or an actor did not answer.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: our fault; the detail is logged, not returned.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// 400 with a code.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 404 with a code.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::NotFound {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 401 with a code.
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Unauthorized {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 500 from any error (logged with its chain).
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<crate::actors::EngineError> for ApiError {
+    fn from(e: crate::actors::EngineError) -> Self {
+        use crate::actors::EngineError as E;
+        match e {
+            E::TenantNotRunning(s) => {
+                ApiError::Unavailable(format!("tenant `{s}` is not running; retry shortly"))
+            }
+            E::Unavailable(s) => {
+                ApiError::Unavailable(format!("the tenant did not answer in time ({s}); retry"))
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match &self {
+            ApiError::BadRequest { code, message } => {
+                (StatusCode::BAD_REQUEST, *code, message.clone())
+            }
+            ApiError::Unauthorized { code, message } => {
+                (StatusCode::UNAUTHORIZED, *code, message.clone())
+            }
+            ApiError::NotFound { code, message } => (StatusCode::NOT_FOUND, *code, message.clone()),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
+            ApiError::Gone(m) => (StatusCode::GONE, "shop_uninstalled", m.clone()),
+            ApiError::TooLarge(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                self.to_string(),
+            ),
+            ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m.clone()),
+            ApiError::Internal(detail) => {
+                tracing::error!(message = "Request failed.", error = %detail);
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error; it has been logged".to_string(),
+                )
+            }
+        };
+        let mut resp = (status, Json(ErrorBody { code, message })).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
+        resp
+    }
+}
+
+/// Maps axum's JSON body rejections to named 400s (or 413).
+pub fn json_rejection(r: axum::extract::rejection::JsonRejection) -> ApiError {
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::TooLarge(0);
+    }
+    ApiError::bad_request("invalid_body", r.body_text())
+}

@@ -1,0 +1,43 @@
+//! The OpenAPI document of the HTTP API, generated from the handlers' annotations.
+
+use super::admin;
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Galantis engine API", description = "Webhooks in, tenant data out. Operator token or tenant API key as `Authorization: Bearer`."),
+    paths(
+        super::shopify_webhooks::receive,
+        admin::tenants::create, admin::tenants::list, admin::tenants::delete,
+        admin::contacts::search, admin::contacts::get, admin::contacts::patch, admin::contacts::checkouts,
+        admin::products::list, admin::products::get,
+        admin::events::list, admin::events::exports, admin::events::export,
+        admin::deadletters::list, admin::deadletters::replay,
+        super::ops::healthz, super::ops::readyz, super::ops::metrics,
+    ),
+    components(schemas(super::error::ErrorBody, crate::tenants::NewTenant, crate::tenants::TenantView,
+        admin::tenants::CreatedTenant, admin::contacts::ContactPatch, admin::deadletters::DeadLetterView,
+        admin::deadletters::Replayed, super::shopify_webhooks::WebhookAck)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+/// `GET /api/v1/openapi.json`.
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

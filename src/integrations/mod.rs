@@ -1,0 +1,3 @@
+//! Clients and protocol pieces of the outside services (Shopify, later Meta).
+
+pub mod shopify;

@@ -1,0 +1,12 @@
+//! The `galantis` binary: parse the command line, run it.
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() {
+    let cli = galantis::cli::Cli::parse();
+    if let Err(error) = galantis::cli::run(cli).await {
+        eprintln!("galantis: {error:#}");
+        std::process::exit(1);
+    }
+}

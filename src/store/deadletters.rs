@@ -1,0 +1,91 @@
+//! Dead letters: authentic webhooks that could not be parsed or applied, kept with the
+//! reason until an operator replays them after a fix.
+
+use super::{codec, keys, Batch, JournalEntry, Store, StoreError};
+use crate::domain::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// A webhook we accepted but could not apply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    /// Its id: the journal sequence it had when it failed.
+    pub id: u64,
+    /// Why it failed.
+    pub reason: String,
+    /// When it failed.
+    pub failed_at: Timestamp,
+    /// The webhook itself.
+    pub entry: JournalEntry,
+}
+
+impl Batch {
+    /// Moves a journal entry to the dead letters (with the journal removal, atomically).
+    ///
+    /// # Errors
+    /// When the value cannot be encoded.
+    pub fn dead_letter(&mut self, letter: &DeadLetter) -> Result<(), StoreError> {
+        self.remove_journal(letter.id);
+        self.raw_put(
+            keys::dead_letter(&letter.entry.shop, letter.id),
+            codec::encode(letter)?,
+        );
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Dead letters of a shop, oldest first.
+    ///
+    /// # Errors
+    /// When sled fails or a value does not decode.
+    pub fn dead_letters(&self, shop: &str) -> Result<Vec<DeadLetter>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.tree.scan_prefix(keys::dead_letter_prefix(shop)) {
+            let (_, v) = kv?;
+            out.push(codec::decode(&v)?);
+        }
+        Ok(out)
+    }
+
+    /// Moves a dead letter back into the journal under a new sequence number, atomically.
+    /// Returns the new sequence and the entry, or `None` when there is no such letter.
+    ///
+    /// # Errors
+    /// When sled fails or a value does not decode.
+    pub fn requeue_dead_letter(
+        &self,
+        shop: &str,
+        id: u64,
+    ) -> Result<Option<(u64, JournalEntry)>, StoreError> {
+        let key = keys::dead_letter(shop, id);
+        let Some(v) = self.tree.get(&key)? else {
+            return Ok(None);
+        };
+        let letter: DeadLetter = codec::decode(&v)?;
+        let seq = self.db.generate_id()?;
+        let mut batch = Batch::new();
+        batch.raw_remove(key);
+        batch.raw_put(keys::journal(seq), codec::encode(&letter.entry)?);
+        self.commit(batch)?;
+        Ok(Some((seq, letter.entry)))
+    }
+
+    /// Number of dead letters of every shop (metrics).
+    pub fn dead_letter_count(&self) -> usize {
+        self.tree.scan_prefix(b"D").count()
+    }
+
+    /// Erases a shop's dead letters.
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn erase_dead_letters(&self, shop: &str) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for kv in self.tree.scan_prefix(keys::dead_letter_prefix(shop)) {
+            let (k, _) = kv?;
+            batch.remove(k);
+        }
+        self.tree.apply_batch(batch)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,127 @@
+//! Key layout of the one sled tree. Everything lives in one tree so that a state change,
+//! the effects it causes and the removal of the journal entry that caused it commit in
+//! one atomic batch.
+//!
+//! ```text
+//! J <seq:u64be>                         journal: accepted webhook not yet applied
+//! S <shop> 0 <webhook id>               dedupe marker of an accepted webhook
+//! T <shop>                              tenant record
+//! K <sha256 of api key>                 tenant API key -> shop
+//! D <shop> 0 <seq:u64be>                dead letter
+//! R <shop> 0 <kind:u8> <id bytes>       a tenant's record of some kind (see `Kind`)
+//! ```
+
+/// Kinds of per-tenant records under `R`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Kind {
+    Contact = b'c',
+    ContactTombstone = b'C',
+    Order = b'o',
+    OrderTombstone = b'O',
+    /// Index: customer id (8) + order id (8) -> empty.
+    OrderByCustomer = b'i',
+    Checkout = b'k',
+    CheckoutTombstone = b'K',
+    /// Index: customer id (8) + checkout id (8) -> empty.
+    CheckoutByCustomer = b'j',
+    Product = b'p',
+    ProductTombstone = b'P',
+    Collection = b'l',
+    CollectionTombstone = b'L',
+    Event = b'e',
+    Export = b'x',
+    /// Conversation actor's snapshot (one record).
+    Conversations = b'v',
+    /// Automation actor's snapshot (one record).
+    Automations = b'a',
+}
+
+pub fn journal(seq: u64) -> Vec<u8> {
+    let mut k = Vec::with_capacity(9);
+    k.push(b'J');
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
+pub const JOURNAL_PREFIX: &[u8] = b"J";
+
+pub fn seq_of_journal_key(key: &[u8]) -> Option<u64> {
+    let bytes: [u8; 8] = key.get(1..9)?.try_into().ok()?;
+    Some(u64::from_be_bytes(bytes))
+}
+
+pub fn seen(shop: &str, webhook_id: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(2 + shop.len() + webhook_id.len());
+    k.push(b'S');
+    k.extend_from_slice(shop.as_bytes());
+    k.push(0);
+    k.extend_from_slice(webhook_id.as_bytes());
+    k
+}
+
+pub fn seen_prefix(shop: &str) -> Vec<u8> {
+    let mut k = vec![b'S'];
+    k.extend_from_slice(shop.as_bytes());
+    k.push(0);
+    k
+}
+
+pub fn tenant(shop: &str) -> Vec<u8> {
+    let mut k = vec![b'T'];
+    k.extend_from_slice(shop.as_bytes());
+    k
+}
+
+pub const TENANT_PREFIX: &[u8] = b"T";
+
+pub fn api_key(hash: &[u8; 32]) -> Vec<u8> {
+    let mut k = vec![b'K'];
+    k.extend_from_slice(hash);
+    k
+}
+
+pub fn dead_letter_prefix(shop: &str) -> Vec<u8> {
+    let mut k = vec![b'D'];
+    k.extend_from_slice(shop.as_bytes());
+    k.push(0);
+    k
+}
+
+pub fn dead_letter(shop: &str, seq: u64) -> Vec<u8> {
+    let mut k = dead_letter_prefix(shop);
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
+pub fn tenant_records_prefix(shop: &str) -> Vec<u8> {
+    let mut k = vec![b'R'];
+    k.extend_from_slice(shop.as_bytes());
+    k.push(0);
+    k
+}
+
+pub fn kind_prefix(shop: &str, kind: Kind) -> Vec<u8> {
+    let mut k = tenant_records_prefix(shop);
+    k.push(kind as u8);
+    k
+}
+
+pub fn record(shop: &str, kind: Kind, id: u64) -> Vec<u8> {
+    let mut k = kind_prefix(shop, kind);
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+pub fn pair(shop: &str, kind: Kind, a: u64, b: u64) -> Vec<u8> {
+    let mut k = record(shop, kind, a);
+    k.extend_from_slice(&b.to_be_bytes());
+    k
+}
+
+/// The trailing big-endian u64 of a key (record id, event seq, second half of a pair).
+pub fn last_u64(key: &[u8]) -> Option<u64> {
+    let start = key.len().checked_sub(8)?;
+    let bytes: [u8; 8] = key.get(start..)?.try_into().ok()?;
+    Some(u64::from_be_bytes(bytes))
+}

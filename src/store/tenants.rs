@@ -1,0 +1,135 @@
+//! Tenant records and tenant API keys (stored hashed).
+
+use super::{codec, keys, Batch, Store, StoreError};
+use crate::domain::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Lifecycle of a tenant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantStatus {
+    /// Installed: webhooks flow, timers run.
+    Active,
+    /// `app/uninstalled` received: data kept, timers stopped, only compliance webhooks
+    /// accepted.
+    Uninstalled,
+    /// `shop/redact` received: the shop's data is erased; only the record remains.
+    Redacted,
+}
+
+/// A tenant as stored. Secrets are sealed (AEAD) and never leave the process in clear.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TenantRecord {
+    /// The shop domain (tenant key).
+    pub shop: String,
+    /// Lifecycle state.
+    pub status: TenantStatus,
+    /// When the tenant was added.
+    pub created_at: Timestamp,
+    /// When the status last changed.
+    pub status_at: Timestamp,
+    /// Sealed Shopify Admin API access token.
+    pub shopify_token: Vec<u8>,
+    /// Sealed Meta (WhatsApp Cloud API) access token, when configured.
+    pub meta_token: Option<Vec<u8>>,
+    /// WhatsApp phone number ids of this tenant.
+    pub meta_phone_number_ids: Vec<String>,
+    /// WhatsApp Business Account id.
+    pub meta_waba_id: Option<String>,
+    /// SHA-256 of the tenant API key.
+    pub api_key_hash: [u8; 32],
+}
+
+impl Batch {
+    /// Writes a tenant record.
+    ///
+    /// # Errors
+    /// When the value cannot be encoded.
+    pub fn put_tenant(&mut self, t: &TenantRecord) -> Result<(), StoreError> {
+        self.raw_put(keys::tenant(&t.shop), codec::encode(t)?);
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Creates a tenant and its API key index atomically; `false` if the shop exists.
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn create_tenant(&self, t: &TenantRecord) -> Result<bool, StoreError> {
+        let key = keys::tenant(&t.shop);
+        let value = codec::encode(t)?;
+        let created = self
+            .tree
+            .compare_and_swap(&key, None as Option<&[u8]>, Some(value))?
+            .is_ok();
+        if created {
+            self.tree
+                .insert(keys::api_key(&t.api_key_hash), t.shop.as_bytes())?;
+        }
+        Ok(created)
+    }
+
+    /// Replaces a tenant record (status changes).
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn put_tenant(&self, t: &TenantRecord) -> Result<(), StoreError> {
+        self.tree.insert(keys::tenant(&t.shop), codec::encode(t)?)?;
+        Ok(())
+    }
+
+    /// One tenant.
+    ///
+    /// # Errors
+    /// When sled fails or the record does not decode.
+    pub fn tenant(&self, shop: &str) -> Result<Option<TenantRecord>, StoreError> {
+        match self.tree.get(keys::tenant(shop))? {
+            Some(v) => Ok(Some(codec::decode(&v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every tenant, by shop domain.
+    ///
+    /// # Errors
+    /// When sled fails or a record does not decode.
+    pub fn tenants(&self) -> Result<Vec<TenantRecord>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.tree.scan_prefix(keys::TENANT_PREFIX) {
+            let (_, v) = kv?;
+            out.push(codec::decode(&v)?);
+        }
+        Ok(out)
+    }
+
+    /// The shop a tenant API key hash belongs to.
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn shop_for_key(&self, hash: &[u8; 32]) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .tree
+            .get(keys::api_key(hash))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Deletes a tenant: record, key, records, dead letters, pending journal entries.
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn delete_tenant(&self, shop: &str) -> Result<(), StoreError> {
+        if let Some(t) = self.tenant(shop)? {
+            self.tree.remove(keys::api_key(&t.api_key_hash))?;
+        }
+        self.erase_tenant_records(shop)?;
+        self.erase_dead_letters(shop)?;
+        let mut batch = Batch::new();
+        for (seq, _) in self.journal_of(shop)? {
+            batch.remove_journal(seq);
+        }
+        self.commit(batch)?;
+        self.tree.remove(keys::tenant(shop))?;
+        Ok(())
+    }
+}

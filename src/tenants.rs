@@ -1,0 +1,156 @@
+//! Tenant administration shared by the operator API and the CLI: create (with a tenant API
+//! key shown once and tokens sealed at rest), list, delete. Views never carry tokens.
+
+use crate::domain::shop::InvalidShopDomain;
+use crate::domain::{ShopDomain, Timestamp};
+use crate::secrets::{new_api_key, MasterKey, SecretsError};
+use crate::store::tenants::TenantStatus;
+use crate::store::{Store, StoreError, TenantRecord};
+use serde::{Deserialize, Serialize};
+
+/// Why a tenant operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TenantError {
+    /// The shop domain is invalid.
+    #[error(transparent)]
+    Shop(#[from] InvalidShopDomain),
+    /// A required field is missing or empty.
+    #[error("`{0}` is required and must not be empty")]
+    Missing(&'static str),
+    /// A field has an invalid value.
+    #[error("`{field}` is invalid: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    /// The shop is already a tenant.
+    #[error("shop `{0}` is already a tenant")]
+    Exists(String),
+    /// No such tenant.
+    #[error("shop `{0}` is not a tenant")]
+    NotFound(String),
+    /// Sealing failed.
+    #[error(transparent)]
+    Secrets(#[from] SecretsError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The body of `POST /api/v1/tenants`.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTenant {
+    /// `{name}.myshopify.com`.
+    pub shop: String,
+    /// Shopify Admin API access token of the installation.
+    pub shopify_access_token: String,
+    /// WhatsApp Cloud API access token (optional until WhatsApp is connected).
+    #[serde(default)]
+    pub meta_access_token: Option<String>,
+    /// WhatsApp phone number ids.
+    #[serde(default)]
+    pub meta_phone_number_ids: Vec<String>,
+    /// WhatsApp Business Account id.
+    #[serde(default)]
+    pub meta_waba_id: Option<String>,
+}
+
+/// A tenant as the API shows it: no token ever.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct TenantView {
+    /// Shop domain.
+    pub shop: String,
+    /// `active`, `uninstalled` or `redacted`.
+    pub status: String,
+    /// When added.
+    pub created_at: String,
+    /// When the status last changed.
+    pub status_at: String,
+    /// Whether a Shopify token is stored.
+    pub has_shopify_token: bool,
+    /// Whether a Meta token is stored.
+    pub has_meta_token: bool,
+    /// WhatsApp phone number ids.
+    pub meta_phone_number_ids: Vec<String>,
+    /// WhatsApp Business Account id.
+    pub meta_waba_id: Option<String>,
+}
+
+impl From<&TenantRecord> for TenantView {
+    fn from(t: &TenantRecord) -> Self {
+        Self {
+            shop: t.shop.clone(),
+            status: match t.status {
+                TenantStatus::Active => "active",
+                TenantStatus::Uninstalled => "uninstalled",
+                TenantStatus::Redacted => "redacted",
+            }
+            .into(),
+            created_at: t.created_at.to_rfc3339(),
+            status_at: t.status_at.to_rfc3339(),
+            has_shopify_token: !t.shopify_token.is_empty(),
+            has_meta_token: t.meta_token.is_some(),
+            meta_phone_number_ids: t.meta_phone_number_ids.clone(),
+            meta_waba_id: t.meta_waba_id.clone(),
+        }
+    }
+}
+
+/// Context string binding a sealed token to its tenant and use.
+pub fn seal_context(shop: &str, what: &str) -> String {
+    format!("{shop}|{what}")
+}
+
+/// Creates a tenant; returns its view and the API key (shown once, stored hashed).
+///
+/// # Errors
+/// [`TenantError`] naming the bad field, or `Exists`.
+pub fn create(
+    store: &Store,
+    key: &MasterKey,
+    new: NewTenant,
+) -> Result<(TenantView, String), TenantError> {
+    let shop = ShopDomain::parse(&new.shop)?;
+    let token = new.shopify_access_token.trim();
+    if token.is_empty() {
+        return Err(TenantError::Missing("shopify_access_token"));
+    }
+    for id in &new.meta_phone_number_ids {
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(TenantError::Invalid {
+                field: "meta_phone_number_ids",
+                reason: format!("`{id}` is not a numeric phone number id"),
+            });
+        }
+    }
+    let meta_token = match new.meta_access_token.as_deref().map(str::trim) {
+        Some("") | None => None,
+        Some(t) => Some(key.seal(&seal_context(shop.as_str(), "meta_token"), t.as_bytes())?),
+    };
+    let (api_key, api_key_hash) = new_api_key();
+    let now = Timestamp::now();
+    let rec = TenantRecord {
+        shop: shop.to_string(),
+        status: TenantStatus::Active,
+        created_at: now,
+        status_at: now,
+        shopify_token: key.seal(
+            &seal_context(shop.as_str(), "shopify_token"),
+            token.as_bytes(),
+        )?,
+        meta_token,
+        meta_phone_number_ids: new.meta_phone_number_ids,
+        meta_waba_id: new.meta_waba_id.filter(|w| !w.trim().is_empty()),
+        api_key_hash,
+    };
+    if !store.create_tenant(&rec)? {
+        return Err(TenantError::Exists(shop.to_string()));
+    }
+    Ok((TenantView::from(&rec), api_key))
+}
+
+/// Every tenant.
+///
+/// # Errors
+/// When the store fails.
+pub fn list(store: &Store) -> Result<Vec<TenantView>, TenantError> {
+    Ok(store.tenants()?.iter().map(TenantView::from).collect())
+}
