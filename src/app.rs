@@ -22,6 +22,8 @@ pub struct Application {
     addr: SocketAddr,
     engine: Engine,
     state: AppState,
+    /// Tells background tasks (the dedupe sweeper) to stop, so the store closes.
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Application {
@@ -73,13 +75,15 @@ impl Application {
                 tracing::error!(message = "Recovery failed; the engine stays not ready.", %error);
             }
         });
-        spawn_seen_sweeper(store, settings.store.dedupe_retention_hours);
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        spawn_seen_sweeper(store, settings.store.dedupe_retention_hours, stopped);
         tracing::info!(message = "Listening.", %addr);
         Ok(Self {
             listener,
             addr,
             engine,
             state,
+            stop,
         })
     }
 
@@ -110,6 +114,7 @@ impl Application {
         axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await?;
+        let _ = self.stop.send(true);
         self.engine.shutdown().await;
         tracing::info!(message = "Stopped.");
         Ok(())
@@ -117,11 +122,14 @@ impl Application {
 }
 
 /// Removes dedupe markers older than the retention, hourly.
-fn spawn_seen_sweeper(store: Store, retention_hours: u64) {
+fn spawn_seen_sweeper(store: Store, retention_hours: u64, mut stopped: tokio::sync::watch::Receiver<bool>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stopped.changed() => return,
+            }
             let before =
                 Timestamp(Timestamp::now().millis() - (retention_hours as i64) * 3_600_000);
             let s = store.clone();

@@ -9,6 +9,8 @@ pub mod customers;
 mod engine;
 pub mod root;
 pub mod tenant;
+#[cfg(test)]
+mod tests;
 
 pub use engine::{Engine, EngineError};
 

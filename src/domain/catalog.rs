@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 pub struct Product {
     /// Shopify product id.
     pub id: ShopifyId,
-    /// Title; empty while the product is a [`Product::placeholder`].
+    /// Title; empty while the product is a placeholder (see [`Product::placeholder`]).
     pub title: Box<str>,
     /// URL handle (`example-t-shirt`).
     pub handle: Box<str>,
@@ -49,7 +49,7 @@ pub struct Product {
 
 impl Product {
     /// An empty placeholder product (known only by id).
-    pub fn placeholder(id: ShopifyId) -> Self {
+    pub fn new_placeholder(id: ShopifyId) -> Self {
         Product {
             id,
             title: Box::from(""),
@@ -172,8 +172,8 @@ pub struct SelectedOption {
 /// it) to order snapshots that share an `updated_at` (stock changes need not bump it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct VariantVersion {
-    /// The variant's `updated_at` (or its `variant_gids` entry), `Timestamp(i64::MIN)` when absent.
-    pub updated_at: Timestamp,
+    /// The variant's `updated_at` (else its `variant_gids` entry); `None` sorts first.
+    pub updated_at: Option<Timestamp>,
     /// When the snapshot was taken: `X-Shopify-Triggered-At`, else the receive time.
     pub triggered_at: Timestamp,
 }

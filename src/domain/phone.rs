@@ -99,7 +99,7 @@ fn clean(raw: &str) -> Result<String, PhoneError> {
         }
     }
     let digits = out.trim_start_matches('+').len();
-    if digits < 3 || digits > 20 {
+    if !(3..=20).contains(&digits) {
         return Err(PhoneError::Invalid);
     }
     Ok(out)

@@ -12,6 +12,8 @@ mod variants;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_records;
+#[cfg(test)]
 mod tests_restock;
 
 use super::{ApplyError, Delivery, Topic};

@@ -32,7 +32,9 @@ pub(super) fn upsert(book: &mut CatalogBook, d: &Delivery<'_>) -> Result<Change,
             )));
         }
     }
-    let mut product = stored.cloned().unwrap_or_else(|| Product::placeholder(id));
+    let mut product = stored
+        .cloned()
+        .unwrap_or_else(|| Product::new_placeholder(id));
     merge_fields(&mut product, &dto);
     let mut change = Change::default();
     if let Some(list) = &dto.variants {
@@ -161,6 +163,6 @@ fn merge_variants(
     product.variants.retain(|v| {
         in_payload.contains(&v.id)
             || gid_times.as_ref().is_some_and(|g| g.contains_key(&v.id))
-            || v.version.updated_at > horizon
+            || v.version.updated_at.is_some_and(|t| t > horizon)
     });
 }

@@ -57,18 +57,15 @@ pub(super) fn from_dto(
     }
 }
 
-/// Version of a snapshot: its `updated_at` (else `fallback_updated_at`, else the lowest
-/// time) and the delivery's triggered-at (else received-at) time.
+/// Version of a snapshot: its `updated_at` (else `fallback_updated_at`) and the
+/// delivery's triggered-at (else received-at) time.
 pub(super) fn version_of(
     dto: &VariantDto,
     fallback_updated_at: Option<Timestamp>,
     d: &Delivery<'_>,
 ) -> VariantVersion {
     VariantVersion {
-        updated_at: dto
-            .updated_at
-            .or(fallback_updated_at)
-            .unwrap_or(Timestamp(i64::MIN)),
+        updated_at: dto.updated_at.or(fallback_updated_at),
         triggered_at: d.fallback_time(),
     }
 }
@@ -85,7 +82,7 @@ pub(super) fn apply_snapshot(
             product.variants.push(snap);
             Outcome::Inserted
         }
-        Some(cur) if snap.version < cur.version => Outcome::Stale,
+        Some(cur) if snap.version <= cur.version => Outcome::Stale,
         Some(cur) => {
             let previous = cur.inventory_quantity;
             if !quantity_known {
@@ -140,7 +137,7 @@ pub(super) fn finish(product: &mut Product) {
 /// `variants/in_stock` and `variants/out_of_stock`: one variant snapshot.
 ///
 /// A variant of a product we have not seen yet creates a placeholder product holding it
-/// (see [`Product::placeholder`]): otherwise the variant's 0 quantity would be lost and
+/// (see [`Product::new_placeholder`]): otherwise the variant's 0 quantity would be lost and
 /// the later restock could not be recognised. The next `products/*` fills the placeholder in.
 pub(super) fn apply(book: &mut CatalogBook, d: &Delivery<'_>) -> Result<Change, ApplyError> {
     let dto: VariantDto = payload::parse(d)?;
@@ -166,13 +163,14 @@ pub(super) fn apply(book: &mut CatalogBook, d: &Delivery<'_>) -> Result<Change, 
     let product = book
         .products
         .entry(product_id)
-        .or_insert_with(|| Product::placeholder(product_id));
+        .or_insert_with(|| Product::new_placeholder(product_id));
     let mut change = Change::default();
     match apply_snapshot(product, snap, dto.inventory_quantity.is_some()) {
         Outcome::Stale => {
             return Ok(Change::ignored(format!(
                 "variant {id}: snapshot (updated_at {}, triggered {}) is not newer than the stored one",
-                version.updated_at, version.triggered_at
+                version.updated_at.map_or_else(|| "none".to_string(), |t| t.to_string()),
+                version.triggered_at
             )));
         }
         Outcome::Inserted => {}

@@ -53,7 +53,7 @@ impl CustomerBook {
     /// phone (or email) fills the contact's when it has none.
     pub(super) fn on_consent(&mut self, d: &Delivery<'_>) -> Result<Change, ApplyError> {
         let dto: ConsentUpdateDto = payload::parse(d.topic, d.body)?;
-        let id = payload::id(dto.id)
+        let id = payload::id(dto.customer_id.or(dto.id))
             .ok_or_else(|| ApplyError::invalid(d.topic, "missing customer id"))?;
         if let Some(reason) = self.tombstoned(id) {
             return Ok(Change::ignored(reason));
@@ -70,7 +70,7 @@ impl CustomerBook {
         };
         // A `null` consent object (customer without phone or email) means nothing known.
         let body = body.unwrap_or_default();
-        let at = body.updated_at.unwrap_or_else(|| d.fallback_time());
+        let at = body.at().unwrap_or_else(|| d.fallback_time());
         let state = MarketingState::from_shopify(body.state.as_deref());
         let mut change = Change::default();
         let c = self.upsert_stub(id, d, &mut change);
@@ -81,7 +81,8 @@ impl CustomerBook {
         };
         touched |= applied;
         if source.is_some() && c.phone.is_none() && c.phone_raw.is_none() {
-            if let Some(raw) = payload::text(dto.phone.as_deref()) {
+            let raw = dto.phone_number.as_deref().or(dto.phone.as_deref());
+            if let Some(raw) = payload::text(raw) {
                 let country = c.country;
                 set_phone(c, Some(&raw), country.as_ref().map(CountryCode::as_str));
                 touched = true;
@@ -113,7 +114,7 @@ fn consent_of(
     Consent {
         state,
         source,
-        collected_from: CollectedFrom::from_shopify(body.collected_from.as_deref()),
+        collected_from: CollectedFrom::from_shopify(body.collected_from()),
         opt_in_level: OptInLevel::from_shopify(body.opt_in_level.as_deref()),
         at,
     }

@@ -90,9 +90,11 @@ impl CustomerBook {
                 "customer merge with status `{status}`: nothing to apply"
             )));
         }
-        let kept = payload::id(dto.admin_graphql_api_customer_kept_id)
+        let kept = dto
+            .kept()
             .ok_or_else(|| ApplyError::invalid(d.topic, "missing kept customer id"))?;
-        let gone = payload::id(dto.admin_graphql_api_customer_deleted_id)
+        let gone = dto
+            .deleted()
             .ok_or_else(|| ApplyError::invalid(d.topic, "missing deleted customer id"))?;
         if kept == gone {
             return Ok(Change::ignored("customer merged into itself"));

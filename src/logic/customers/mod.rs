@@ -29,6 +29,8 @@ mod tags;
 #[cfg(test)]
 mod testkit;
 #[cfg(test)]
+mod tests_consent;
+#[cfg(test)]
 mod tests_contacts;
 #[cfg(test)]
 mod tests_orders;

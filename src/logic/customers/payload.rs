@@ -121,11 +121,27 @@ pub struct AmountDto {
 /// `customers/merge`.
 #[derive(Debug, Deserialize)]
 pub struct MergeDto {
-    #[serde(alias = "customer_kept_id")]
     pub admin_graphql_api_customer_kept_id: Option<WireId>,
-    #[serde(alias = "customer_deleted_id")]
+    pub customer_kept_id: Option<WireId>,
     pub admin_graphql_api_customer_deleted_id: Option<WireId>,
+    pub customer_deleted_id: Option<WireId>,
     pub status: Option<String>,
+}
+
+impl MergeDto {
+    /// The customer that stays.
+    pub fn kept(&self) -> Option<ShopifyId> {
+        id(self
+            .admin_graphql_api_customer_kept_id
+            .or(self.customer_kept_id))
+    }
+
+    /// The customer merged away.
+    pub fn deleted(&self) -> Option<ShopifyId> {
+        id(self
+            .admin_graphql_api_customer_deleted_id
+            .or(self.customer_deleted_id))
+    }
 }
 
 /// The consent object of any of the three consent topics.
@@ -133,20 +149,42 @@ pub struct MergeDto {
 pub struct ConsentDto {
     pub state: Option<String>,
     pub opt_in_level: Option<String>,
-    #[serde(alias = "consent_updated_at")]
+    /// WhatsApp's name.
     pub updated_at: Option<Timestamp>,
-    #[serde(alias = "consent_collected_from")]
+    /// SMS and email's name.
+    pub consent_updated_at: Option<Timestamp>,
+    /// WhatsApp's name.
     pub collected_from: Option<String>,
+    /// SMS's name.
+    pub consent_collected_from: Option<String>,
+}
+
+impl ConsentDto {
+    /// When the consent was given or withdrawn, if the payload says.
+    pub fn at(&self) -> Option<Timestamp> {
+        self.consent_updated_at.or(self.updated_at)
+    }
+
+    /// Where it was collected, if the payload says.
+    pub fn collected_from(&self) -> Option<&str> {
+        self.consent_collected_from
+            .as_deref()
+            .or(self.collected_from.as_deref())
+    }
 }
 
 /// `customers_marketing_consent/update` (SMS), `customers_email_marketing_consent/update`,
 /// `customers_whats_app_marketing_consent/update`.
 #[derive(Debug, Deserialize)]
 pub struct ConsentUpdateDto {
-    #[serde(alias = "customer_id")]
+    /// SMS's name for the customer id.
     pub id: Option<WireId>,
-    #[serde(alias = "phone_number")]
+    /// Email and WhatsApp's name for it.
+    pub customer_id: Option<WireId>,
+    /// SMS's name for the phone.
     pub phone: Option<String>,
+    /// WhatsApp's name for it.
+    pub phone_number: Option<String>,
     pub email_address: Option<String>,
     pub sms_marketing_consent: Option<ConsentDto>,
     pub email_marketing_consent: Option<ConsentDto>,

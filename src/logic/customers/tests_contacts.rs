@@ -2,8 +2,9 @@
 //! against the real Shopify fixtures.
 
 use super::testkit::{fixture, fixture_with, Harness};
+use super::tests_consent::tags;
 use super::Write;
-use crate::domain::contact::{AccountState, Contact, MarketingSource, MarketingState};
+use crate::domain::contact::{AccountState, Contact, MarketingState};
 use crate::domain::{EventKind, Money, Timestamp};
 use crate::logic::ApplyError;
 use serde_json::json;
@@ -211,166 +212,6 @@ fn a_phone_without_calling_code_or_country_is_flagged() {
     assert!(c.error_codes.is_empty() && c.phone.is_some() && c.phone_raw.is_none());
 }
 
-fn tags(topic: &str, tags: &[&str], at: &str) -> (String, String) {
-    let body = json!({"customerId": format!("gid://shopify/Customer/{BOB}"), "tags": tags,
-        "occurredAt": at});
-    (topic.to_string(), body.to_string())
-}
-
-#[test]
-fn reordered_tag_events_resolve_by_occurred_at() {
-    let mut h = Harness::default();
-    h.ok("customers/create", &fixture("customers/create"));
-    let (t, b) = tags("customer.tags_removed", &["vip"], "2024-01-02T00:00:00Z");
-    let ch = h.ok(&t, &b);
-    assert!(ch.events.is_empty());
-    let (t, b) = tags(
-        "customer.tags_added",
-        &["vip", "new"],
-        "2024-01-01T00:00:00Z",
-    );
-    let ch = h.ok(&t, &b);
-    assert_eq!(
-        ch.events,
-        vec![EventKind::CustomerTagged {
-            customer_id: BOB,
-            tags: vec!["new".into()]
-        }]
-    );
-    let c = h.book.contact(BOB).expect("contact");
-    assert!(!c.has_tag("vip") && c.has_tag("new"));
-    // A duplicate changes nothing and emits nothing.
-    let ch = h.ok(&t, &b);
-    assert!(ch.ignored.is_some() && ch.events.is_empty());
-    assert_eq!(
-        serde_json::to_value(h.book.contact(BOB)).expect("json")["tags"],
-        json!(["new"])
-    );
-}
-
-#[test]
-fn tags_for_an_unknown_customer_create_a_stub() {
-    let mut h = Harness::default();
-    let ch = h.ok("customer.tags_added", &fixture("customer.tags_added"));
-    assert_eq!(ch.events[0], EventKind::CustomerCreated { customer_id: 1 });
-    assert_eq!(
-        ch.events[1],
-        EventKind::CustomerTagged {
-            customer_id: 1,
-            tags: vec!["tag1".into(), "tag2".into()]
-        }
-    );
-    let ch = h.ok("customer.tags_removed", &fixture("customer.tags_removed"));
-    assert!(ch.ignored.is_some(), "same occurredAt: the add wins");
-    let later = fixture_with("customer.tags_removed", |v| {
-        v["occurredAt"] = json!("2005-05-05T06:00:01Z");
-    });
-    h.ok("customer.tags_removed", &later);
-    assert!(h.book.contact(1).expect("stub").tags.is_empty());
-}
-
-fn consent(topic: &str, state: &str, at: &str) -> String {
-    match topic {
-        "customers_whats_app_marketing_consent/update" => json!({"customer_id": BOB,
-            "phone_number": "+16135550199", "whats_app_marketing_consent": {"state": state,
-            "opt_in_level": "single_opt_in", "updated_at": at, "collected_from": "shopify"}}),
-        "customers_marketing_consent/update" => json!({"id": BOB, "phone": null,
-            "sms_marketing_consent": {"state": state, "opt_in_level": null,
-            "consent_updated_at": at, "consent_collected_from": "other"}}),
-        _ => json!({"customer_id": BOB, "email_address": "bob@biller.com",
-            "email_marketing_consent": {"state": state, "opt_in_level": null,
-            "consent_updated_at": at}}),
-    }
-    .to_string()
-}
-
-const WA: &str = "customers_whats_app_marketing_consent/update";
-const SMS: &str = "customers_marketing_consent/update";
-const EMAIL: &str = "customers_email_marketing_consent/update";
-
-#[test]
-fn the_newest_consent_event_wins_and_email_never_sets_marketing_state() {
-    let mut h = Harness::default();
-    h.ok("customers/create", &fixture("customers/create"));
-    h.ok(WA, &consent(WA, "subscribed", "2024-01-02T00:00:00Z"));
-    let c = h.book.contact(BOB).expect("contact");
-    assert_eq!(c.marketing_state, MarketingState::Subscribed);
-    assert_eq!(c.marketing_source, Some(MarketingSource::ShopifyWhatsapp));
-    assert_eq!(
-        c.phone.map(|p| p.to_string()).as_deref(),
-        Some("+16135550199")
-    );
-    assert!(c.can_receive_marketing());
-
-    let ch = h.ok(SMS, &consent(SMS, "unsubscribed", "2024-01-01T00:00:00Z"));
-    assert!(ch.ignored.is_some(), "older SMS consent is ignored");
-    let ch = h.ok(
-        EMAIL,
-        &consent(EMAIL, "unsubscribed", "2024-02-01T00:00:00Z"),
-    );
-    assert!(ch.ignored.is_none());
-    let c = h.book.contact(BOB).expect("contact");
-    assert_eq!(
-        c.marketing_state,
-        MarketingState::Subscribed,
-        "email never sets it"
-    );
-    assert_eq!(c.email_marketing_state, MarketingState::Unsubscribed);
-
-    h.ok(SMS, &consent(SMS, "not_subscribed", "2024-01-03T00:00:00Z"));
-    let c = h.book.contact(BOB).expect("contact");
-    assert_eq!(
-        c.marketing_state,
-        MarketingState::NotSubscribed,
-        "newer SMS wins"
-    );
-    assert_eq!(c.marketing_source, Some(MarketingSource::ShopifySms));
-    assert_eq!(
-        serde_json::to_value(c).expect("json")["marketing_source"],
-        json!("shopify_sms")
-    );
-}
-
-#[test]
-fn a_whatsapp_stop_is_not_undone_by_an_older_shopify_event() {
-    let mut h = Harness::default();
-    h.ok("customers/create", &fixture("customers/create"));
-    h.ok(WA, &consent(WA, "subscribed", "2024-01-01T00:00:00Z"));
-    let stop = ts("2024-01-05T00:00:00Z");
-    let ch = h
-        .book
-        .set_marketing(
-            BOB,
-            MarketingState::Unsubscribed,
-            MarketingSource::Whatsapp,
-            stop,
-        )
-        .expect("known contact");
-    assert_eq!(ch.writes.len(), 1);
-    let ch = h.ok(WA, &consent(WA, "subscribed", "2024-01-04T00:00:00Z"));
-    assert!(ch.ignored.is_some());
-    let c = h.book.contact(BOB).expect("contact");
-    assert_eq!(c.marketing_state, MarketingState::Unsubscribed);
-    assert_eq!(c.marketing_updated_at, Some(stop));
-    assert!(h
-        .book
-        .set_marketing(42, MarketingState::Subscribed, MarketingSource::Admin, stop)
-        .is_none());
-}
-
-#[test]
-fn consent_fixtures_with_null_state_are_unknown() {
-    let mut h = Harness::default();
-    for topic in [SMS, EMAIL, WA] {
-        h.ok(topic, &fixture(topic));
-    }
-    let c = h.book.contact(BOB).expect("stub from consent");
-    assert_eq!(c.marketing_state, MarketingState::Unknown);
-    assert_eq!(c.marketing_source, Some(MarketingSource::ShopifyWhatsapp));
-    assert_eq!(c.email_marketing_state, MarketingState::NotSubscribed);
-    assert_eq!(c.email.as_deref(), Some("bob@biller.com"));
-}
-
 #[test]
 fn purchasing_summary_sets_totals_when_newer() {
     let mut h = Harness::default();
@@ -463,6 +304,7 @@ fn search_pages_in_id_order() {
         let body = fixture_with("customers/create", |v| {
             v["id"] = json!(id);
             v["first_name"] = json!(if id == 20 { "Alice" } else { "Bob" });
+            v["email"] = json!(format!("c{id}@example.com"));
         });
         h.ok("customers/create", &body);
     }
@@ -482,31 +324,4 @@ fn set_excluded_writes_the_contact() {
     assert_eq!(ch.writes.len(), 1);
     assert!(h.book.contact(BOB).expect("c").exclude_from_galantis);
     assert!(h.book.set_excluded(7, true).is_none());
-}
-
-#[test]
-fn contacts_round_trip_through_bincode_and_stay_small() {
-    let mut h = Harness::default();
-    h.ok("customers/create", &fixture("customers/create"));
-    let (t, b) = tags(
-        "customer.tags_added",
-        &["vip", "newsletter"],
-        "2024-01-01T00:00:00Z",
-    );
-    h.ok(&t, &b);
-    h.ok(WA, &consent(WA, "subscribed", "2024-01-02T00:00:00Z"));
-    let c = h.book.contact(BOB).expect("contact").clone();
-    let cfg = bincode::config::standard();
-    let bytes = bincode::serde::encode_to_vec(&c, cfg).expect("encode");
-    let (back, _): (Contact, usize) =
-        bincode::serde::decode_from_slice(&bytes, cfg).expect("decode");
-    assert_eq!(back, c);
-    let json = serde_json::to_string(&c).expect("json");
-    let back: Contact = serde_json::from_str(&json).expect("json back");
-    assert_eq!(back.id, BOB);
-    assert!(
-        std::mem::size_of::<Contact>() <= 400,
-        "{}",
-        std::mem::size_of::<Contact>()
-    );
 }

@@ -1,0 +1,239 @@
+//! `spawn_app()` and `TestApp`: an engine on port 0 with its own temp store, plus one
+//! helper per endpoint and a signer for Shopify webhooks.
+
+use galantis::app::Application;
+use galantis::config::{LogFormat, Secret, Settings};
+use galantis::integrations::shopify::webhook::sign;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::Duration;
+use tempfile::TempDir;
+
+pub const SECRET: &str = "test-client-secret";
+pub const PREVIOUS_SECRET: &str = "test-previous-secret";
+pub const OPERATOR: &str = "test-operator-token-0123456789";
+
+/// The fixtures folder: `$GALANTIS_FIXTURES` or `../shared/fixtures`. Missing = failure.
+pub fn fixtures_dir() -> PathBuf {
+    let dir = std::env::var("GALANTIS_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
+    assert!(dir.is_dir(), "fixtures folder {} is missing", dir.display());
+    dir
+}
+
+/// The bytes of a Shopify webhook fixture.
+pub fn shopify_fixture(name: &str) -> Vec<u8> {
+    let p = fixtures_dir().join("shopify/webhooks").join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()))
+}
+
+pub fn test_settings(dir: &std::path::Path) -> Settings {
+    let mut s = Settings::default();
+    s.server.listen = "127.0.0.1:0".parse().expect("addr");
+    s.server.max_body_bytes = 256 * 1024;
+    s.store.data_dir = dir.to_path_buf();
+    s.store.cache_mb = 16;
+    s.security.master_key = Secret::new("11".repeat(32));
+    s.security.operator_token = Secret::new(OPERATOR);
+    s.shopify.client_secret = Secret::new(SECRET);
+    s.shopify.previous_client_secret = Secret::new(PREVIOUS_SECRET);
+    s.log.format = LogFormat::Pretty;
+    s.log.level = "warn".into();
+    s
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub dir: TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Starts an engine on port 0 with a fresh temp store and waits until it is ready.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    start_in(dir).await
+}
+
+async fn start_in(dir: TempDir) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        galantis::telemetry::init_logs(LogFormat::Pretty, "info");
+    }
+    // A store being closed by a previous instance in this process may hold its lock a moment.
+    let mut tries = 0;
+    let app = loop {
+        match Application::build(test_settings(dir.path())).await {
+            Ok(app) => break app,
+            Err(e) if tries < 100 => {
+                tries += 1;
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("app does not build: {e:#}"),
+        }
+    };
+    let base = format!("http://{}", app.addr());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = app
+            .run_until_stopped(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    let t = TestApp {
+        base,
+        client: reqwest::Client::new(),
+        dir,
+        shutdown: Some(tx),
+        task: Some(task),
+    };
+    t.wait_ready().await;
+    t
+}
+
+impl TestApp {
+    pub async fn wait_ready(&self) {
+        for _ in 0..200 {
+            if let Ok(r) = self.client.get(format!("{}/readyz", self.base)).send().await {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("engine never became ready");
+    }
+
+    /// Stops the engine gracefully and starts a new one on the same store.
+    pub async fn restart(mut self) -> TestApp {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("tempdir"));
+        // sled needs the previous instance gone before reopening.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        start_in(dir).await
+    }
+
+    pub async fn create_tenant(&self, shop: &str) -> String {
+        let r = self
+            .client
+            .post(format!("{}/api/v1/tenants", self.base))
+            .bearer_auth(OPERATOR)
+            .json(&serde_json::json!({"shop": shop, "shopify_access_token": "shpat_test_token"}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), 201, "create tenant: {}", r.text().await.unwrap_or_default());
+        let v: Value = r.json().await.expect("json");
+        v["api_key"].as_str().expect("api_key").to_string()
+    }
+
+    /// Posts a webhook signed with the current secret.
+    pub async fn webhook(&self, shop: &str, topic: &str, id: &str, body: &[u8]) -> reqwest::Response {
+        self.webhook_signed(shop, topic, id, body, &sign(SECRET.as_bytes(), body), None).await
+    }
+
+    pub async fn webhook_signed(
+        &self,
+        shop: &str,
+        topic: &str,
+        id: &str,
+        body: &[u8],
+        signature: &str,
+        triggered_at: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(format!("{}/webhooks/shopify", self.base))
+            .header("Content-Type", "application/json")
+            .header("X-Shopify-Topic", topic)
+            .header("X-Shopify-Shop-Domain", shop)
+            .header("X-Shopify-Webhook-Id", id)
+            .header("X-Shopify-API-Version", "2026-04")
+            .header("X-Shopify-Hmac-Sha256", signature)
+            .body(body.to_vec());
+        if let Some(t) = triggered_at {
+            req = req.header("X-Shopify-Triggered-At", t);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// Posts a webhook and asserts a 200.
+    pub async fn webhook_ok(&self, shop: &str, topic: &str, id: &str, body: &[u8]) -> Value {
+        let r = self.webhook(shop, topic, id, body).await;
+        let status = r.status();
+        let text = r.text().await.unwrap_or_default();
+        assert_eq!(status, 200, "{topic} {id}: {text}");
+        serde_json::from_str(&text).expect("json ack")
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, key: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.client.request(method, format!("{}{}", self.base, path)).bearer_auth(key);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.expect("request");
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// All events of the tenant (follows pagination).
+    pub async fn events(&self, key: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut after: Option<u64> = None;
+        loop {
+            let path = match after {
+                Some(a) => format!("/api/v1/events?limit=500&after={a}"),
+                None => "/api/v1/events?limit=500".to_string(),
+            };
+            let (s, v) = self.get(&path, key).await;
+            assert_eq!(s, 200, "{v}");
+            out.extend(v["items"].as_array().cloned().unwrap_or_default());
+            match v["next_after"].as_u64() {
+                Some(a) => after = Some(a),
+                None => return out,
+            }
+        }
+    }
+
+    /// Polls `f` until it returns `Some`, for effects applied after the 200 (events).
+    pub async fn eventually<T, F, Fut>(&self, what: &str, mut f: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        for _ in 0..200 {
+            if let Some(v) = f().await {
+                return v;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("timed out waiting for {what}");
+    }
+}
+
+/// Events of one type.
+pub fn of_type<'a>(events: &'a [Value], t: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["type"] == t).collect()
+}
