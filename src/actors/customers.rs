@@ -129,10 +129,11 @@ impl Lookup for StoreLookup<'_> {
 fn load_book(store: &Store, shop: &str) -> Result<CustomerBook, StoreError> {
     let contacts: Vec<(u64, Contact)> = store.scan(shop, Kind::Contact)?;
     let tombstones: Vec<(u64, Timestamp)> = store.scan(shop, Kind::ContactTombstone)?;
-    Ok(CustomerBook::restore(
-        contacts.into_iter().map(|(_, c)| c),
-        tombstones,
-    ))
+    let mut book = CustomerBook::restore(contacts.into_iter().map(|(_, c)| c), tombstones);
+    let orders: Vec<(u64, Timestamp)> = store.scan(shop, Kind::OrderTombstone)?;
+    let checkouts: Vec<(u64, Timestamp)> = store.scan(shop, Kind::CheckoutTombstone)?;
+    book.restore_deleted(orders, checkouts);
+    Ok(book)
 }
 
 /// Turns a change into store writes.

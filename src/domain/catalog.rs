@@ -147,6 +147,26 @@ pub struct Variant {
     /// Version of the snapshot this record holds: only a strictly newer snapshot replaces
     /// it. This is what makes restock detection immune to duplicates and reordering.
     pub version: VariantVersion,
+    /// The last few stock levels seen, in version order, each marked when its restock was
+    /// recorded. A late snapshot is slotted into its place, so a transition hidden by
+    /// reordering (sold out at t3, restocked at t4, t3 delivered last) is still recorded,
+    /// once. Bounded to [`STOCK_HISTORY`] points.
+    pub stock_history: Vec<StockPoint>,
+}
+
+/// How many stock points a variant remembers: reordering deeper than this is treated as
+/// stale. Shopify delivers within seconds in practice and retries within 4 hours.
+pub const STOCK_HISTORY: usize = 8;
+
+/// One observed stock level of a variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockPoint {
+    /// The snapshot's version.
+    pub version: VariantVersion,
+    /// Its inventory quantity.
+    pub quantity: i64,
+    /// True once the 0-or-less → positive transition ending at this point was recorded.
+    pub restock_recorded: bool,
 }
 
 /// A variant image: the image id, and its URL when the product's images list it.

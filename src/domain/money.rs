@@ -73,7 +73,7 @@ impl Money {
     }
 
     /// Divides by a count (for averages); zero count gives zero.
-    pub fn div(self, n: u64) -> Money {
+    pub fn div_by(self, n: u64) -> Money {
         if n == 0 {
             Money::ZERO
         } else {

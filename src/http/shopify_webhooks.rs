@@ -111,10 +111,10 @@ async fn handle(
             "X-Shopify-Hmac-Sha256 does not match the body under the app's client secret",
         ));
     }
-    let topic_name = required(headers, "x-shopify-topic")?;
-    let shop_raw = required(headers, "x-shopify-shop-domain")?;
-    let webhook_id = required(headers, "x-shopify-webhook-id")?;
-    let api_version = required(headers, "x-shopify-api-version")?;
+    let topic_name = required(headers, "X-Shopify-Topic")?;
+    let shop_raw = required(headers, "X-Shopify-Shop-Domain")?;
+    let webhook_id = required(headers, "X-Shopify-Webhook-Id")?;
+    let api_version = required(headers, "X-Shopify-API-Version")?;
     let triggered_at = match header(headers, "x-shopify-triggered-at") {
         Some(t) => Some(Timestamp::parse(t).ok_or_else(|| {
             ApiError::bad_request(

@@ -6,7 +6,7 @@
 //! Variants go through the version gate of [`super::variants`].
 
 use super::payload::{self, ImageDto, ProductDto};
-use super::variants::{self, Outcome};
+use super::variants;
 use super::{CatalogBook, Change, Write};
 use crate::domain::catalog::{Product, ProductImage, ProductStatus};
 use crate::domain::{ShopifyId, Timestamp};
@@ -27,9 +27,8 @@ pub(super) fn upsert(book: &mut CatalogBook, d: &Delivery<'_>) -> Result<Change,
     let stored = book.products.get(&id);
     if let (Some(new), Some(old)) = (dto.updated_at, stored.and_then(|p| p.updated_at)) {
         if new < old {
-            return Ok(Change::ignored(format!(
-                "product {id}: updated_at {new} is older than the stored {old}"
-            )));
+            let reason = format!("product {id}: updated_at {new} is older than the stored {old}");
+            return Ok(late_stock_points(book, id, &dto, d, reason));
         }
     }
     let mut product = stored
@@ -119,6 +118,40 @@ fn image(dto: &ImageDto) -> Option<ProductImage> {
     })
 }
 
+/// A stale product payload changes no product field, but its variants' stock levels still
+/// go into their stock histories: a late sell-out may reveal a restock not yet recorded.
+fn late_stock_points(
+    book: &mut CatalogBook,
+    id: ShopifyId,
+    dto: &ProductDto,
+    d: &Delivery<'_>,
+    reason: String,
+) -> Change {
+    let mut change = Change::ignored(reason);
+    let (Some(list), Some(product)) = (&dto.variants, book.products.get_mut(&id)) else {
+        return change;
+    };
+    let before = product.clone();
+    for v in list {
+        let Some(vid) = v.variant_id() else { continue };
+        if product.variant(vid).is_none() {
+            continue;
+        }
+        let version = variants::version_of(v, dto.updated_at, d);
+        let snap = variants::from_dto(v, vid, id, version);
+        let outcome = variants::apply_snapshot(product, snap, v.inventory_quantity.is_some());
+        change.events.extend(outcome.events());
+    }
+    if *product != before {
+        variants::finish(product);
+        change.writes.push(Write::Product(product.clone()));
+    }
+    if !change.events.is_empty() {
+        change.ignored = None;
+    }
+    change
+}
+
 /// Applies the payload's variant snapshots, then drops the variants the product no longer has.
 ///
 /// A stored variant is kept when it is in `variants`, or listed in `variant_gids` (payloads
@@ -150,11 +183,8 @@ fn merge_variants(
             .and_then(|g| g.get(&vid).copied().flatten());
         let version = variants::version_of(v, fallback, d);
         let snap = variants::from_dto(v, vid, product.id, version);
-        if let Outcome::Replaced(Some(event)) =
-            variants::apply_snapshot(product, snap, v.inventory_quantity.is_some())
-        {
-            change.events.push(event);
-        }
+        let outcome = variants::apply_snapshot(product, snap, v.inventory_quantity.is_some());
+        change.events.extend(outcome.events());
     }
     if gid_times.is_none() && list.len() >= PAYLOAD_VARIANT_LIMIT {
         return;

@@ -113,7 +113,7 @@ fn in_stock_before_its_older_out_of_stock_is_one_transition_at_most() {
 }
 
 #[test]
-fn reordered_in_stock_first_means_no_event_from_the_older_states() {
+fn a_late_sell_out_reveals_the_restock_that_followed_it() {
     let mut book = CatalogBook::new();
     deliver(
         &mut book,
@@ -127,7 +127,16 @@ fn reordered_in_stock_first_means_no_event_from_the_older_states() {
         &fixture("variants__out_of_stock"),
         2_000,
     );
-    assert_eq!((restocks(&late_out), quantity(&book, SMALL)), (0, Some(75)));
+    // In time order the variant was 0 (triggered 2 000) then 75 (3 000): one real
+    // transition, learnt only when the sell-out arrives. Recorded once.
+    assert_eq!((restocks(&late_out), quantity(&book, SMALL)), (1, Some(75)));
+    let again = deliver(
+        &mut book,
+        "variants/in_stock",
+        &fixture("variants__in_stock"),
+        3_500,
+    );
+    assert_eq!(restocks(&again), 0);
 }
 
 #[test]
@@ -269,7 +278,6 @@ fn run(reports: &[Report]) -> Result<(Vec<usize>, CatalogBook), TestCaseError> {
                 } => {
                     prop_assert_eq!((*product_id, *variant_id), (PID, VID));
                     prop_assert!(*previous_quantity <= 0 && *quantity > 0);
-                    prop_assert_eq!(*quantity, r.quantity);
                     fired.push(r.state);
                 }
                 other => prop_assert!(false, "unexpected event {:?}", other),
@@ -308,10 +316,14 @@ proptest! {
         }
         let (fired, book) = run(&shuffled)?;
         prop_assert!(fired.len() <= real, "{} events > {} transitions", fired.len(), real);
-        let mut states = fired.clone();
-        states.dedup();
-        prop_assert_eq!(states.len(), fired.len(), "two events for one state: {:?}", fired);
-        prop_assert!(fired.windows(2).all(|w| w[0] < w[1]), "events out of order: {:?}", fired);
+        // While every distinct snapshot fits in the stock history, reordering loses no
+        // transition either: exactly one event per real transition.
+        let mut versions: Vec<(i64, i64)> = reports.iter().map(|r| (r.updated_at, r.triggered_at)).collect();
+        versions.sort_unstable();
+        versions.dedup();
+        if versions.len() <= crate::domain::catalog::STOCK_HISTORY {
+            prop_assert_eq!(fired.len(), real, "reordering lost or doubled a transition");
+        }
         prop_assert_eq!(book.product(PID).and_then(|p| p.variant(VID)).map(|v| v.inventory_quantity), Some(last));
     }
 }

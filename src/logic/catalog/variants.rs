@@ -2,14 +2,18 @@
 //! and `variants/in_stock` / `variants/out_of_stock`.
 //!
 //! Every snapshot carries a [`VariantVersion`] (variant `updated_at`, then the delivery's
-//! triggered-at time). A snapshot replaces the stored variant only when its version is
-//! strictly newer, and `VariantRestocked` fires only when such a replacement moves the
-//! quantity from 0 or less to more than 0. Since the applied versions of one variant
-//! strictly increase, a duplicate or an older snapshot can never fire a second event.
+//! triggered-at time). A snapshot replaces the stored variant's fields only when its version
+//! is strictly newer. Restocks are read from the variant's stock history instead: every
+//! snapshot (newer or late) is slotted into the history by version, and each adjacent pair
+//! "0 or less → positive" is recorded once (the point is marked). So a duplicate never fires
+//! twice, and a transition that reordering hid (the sell-out delivered after the restock)
+//! is still recorded when the late sell-out arrives: one event per real transition.
 
 use super::payload::{self, VariantDto};
 use super::{CatalogBook, Change, Write};
-use crate::domain::catalog::{Product, SelectedOption, Variant, VariantImage, VariantVersion};
+use crate::domain::catalog::{
+    Product, SelectedOption, StockPoint, Variant, VariantImage, VariantVersion, STOCK_HISTORY,
+};
 use crate::domain::{EventKind, ShopifyId, Timestamp};
 use crate::logic::{ApplyError, Delivery};
 
@@ -20,8 +24,61 @@ pub(super) enum Outcome {
     Stale,
     /// First time this variant is seen (never a restock: no earlier quantity is known).
     Inserted,
-    /// Replaced the stored variant; carries the restock event when stock came back.
-    Replaced(Option<EventKind>),
+    /// Replaced the stored variant; carries the restock events its point revealed.
+    Replaced(Vec<EventKind>),
+    /// Older than the stored variant but new to its stock history; carries the restock
+    /// events the late point revealed (transitions not yet recorded).
+    Late(Vec<EventKind>),
+}
+
+impl Outcome {
+    /// The restock events this outcome carries.
+    pub(super) fn events(self) -> Vec<EventKind> {
+        match self {
+            Outcome::Replaced(e) | Outcome::Late(e) => e,
+            Outcome::Stale | Outcome::Inserted => Vec::new(),
+        }
+    }
+}
+
+/// Slots `point` into `history` (unless its version is already there, or it is older than
+/// a full history) and returns whether it was new, plus the restock transitions it revealed
+/// as `(previous quantity, quantity)`.
+///
+/// A transition is a run of positive points preceded by a point at 0 or less. It counts as
+/// recorded when any point of the run is marked, so a late duplicate of a positive state
+/// joins an already recorded run, while a late sell-out that splits a run reveals the
+/// second half as a transition of its own.
+fn record_point(history: &mut Vec<StockPoint>, point: StockPoint) -> (bool, Vec<(i64, i64)>) {
+    if history.iter().any(|p| p.version == point.version) {
+        return (false, Vec::new());
+    }
+    if history.len() >= STOCK_HISTORY && history.first().is_some_and(|p| point.version < p.version) {
+        return (false, Vec::new());
+    }
+    let at = history.partition_point(|p| p.version < point.version);
+    history.insert(at, point);
+    let mut found = Vec::new();
+    let mut i = 1;
+    while i < history.len() {
+        if history[i - 1].quantity <= 0 && history[i].quantity > 0 {
+            let end = (i..history.len())
+                .find(|&j| history[j].quantity <= 0)
+                .unwrap_or(history.len());
+            if !history[i..end].iter().any(|p| p.restock_recorded) {
+                history[i].restock_recorded = true;
+                found.push((history[i - 1].quantity, history[i].quantity));
+            }
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    if history.len() > STOCK_HISTORY {
+        let excess = history.len() - STOCK_HISTORY;
+        history.drain(..excess);
+    }
+    (true, found)
 }
 
 /// Builds a variant from its payload. Option names, the image URL and the order within
@@ -54,6 +111,7 @@ pub(super) fn from_dto(
         position: dto.position.unwrap_or(0),
         updated_at: dto.updated_at,
         version,
+        stock_history: Vec::new(),
     }
 }
 
@@ -77,25 +135,56 @@ pub(super) fn apply_snapshot(
     mut snap: Variant,
     quantity_known: bool,
 ) -> Outcome {
+    let product_id = product.id;
+    let event = |variant_id, (previous_quantity, quantity)| EventKind::VariantRestocked {
+        product_id,
+        variant_id,
+        previous_quantity,
+        quantity,
+    };
     match product.variants.iter_mut().find(|v| v.id == snap.id) {
         None => {
+            let point = StockPoint {
+                version: snap.version,
+                quantity: snap.inventory_quantity,
+                restock_recorded: false,
+            };
+            if quantity_known {
+                snap.stock_history.push(point);
+            }
             product.variants.push(snap);
             Outcome::Inserted
         }
-        Some(cur) if snap.version <= cur.version => Outcome::Stale,
         Some(cur) => {
-            let previous = cur.inventory_quantity;
-            if !quantity_known {
-                snap.inventory_quantity = previous;
+            let quantity = if quantity_known {
+                snap.inventory_quantity
+            } else {
+                cur.inventory_quantity
+            };
+            let (new_point, restock) = if quantity_known {
+                record_point(
+                    &mut cur.stock_history,
+                    StockPoint {
+                        version: snap.version,
+                        quantity,
+                        restock_recorded: false,
+                    },
+                )
+            } else {
+                (false, Vec::new())
+            };
+            let variant_id = cur.id;
+            let restock: Vec<EventKind> = restock.into_iter().map(|t| event(variant_id, t)).collect();
+            if snap.version <= cur.version {
+                return if new_point {
+                    Outcome::Late(restock)
+                } else {
+                    Outcome::Stale
+                };
             }
-            let quantity = snap.inventory_quantity;
+            snap.inventory_quantity = quantity;
+            snap.stock_history = std::mem::take(&mut cur.stock_history);
             *cur = snap;
-            let restock = (previous <= 0 && quantity > 0).then_some(EventKind::VariantRestocked {
-                product_id: product.id,
-                variant_id: cur.id,
-                previous_quantity: previous,
-                quantity,
-            });
             Outcome::Replaced(restock)
         }
     }
@@ -174,6 +263,12 @@ pub(super) fn apply(book: &mut CatalogBook, d: &Delivery<'_>) -> Result<Change, 
             )));
         }
         Outcome::Inserted => {}
+        Outcome::Late(events) => {
+            change.ignored = events.is_empty().then(|| {
+                format!("variant {id}: older snapshot, kept in the stock history only")
+            });
+            change.events.extend(events);
+        }
         Outcome::Replaced(event) => change.events.extend(event),
     }
     finish(product);

@@ -152,7 +152,7 @@ pub(super) fn recompute_aggregates(c: &mut Contact, orders: &[Order]) {
     c.orders_count = base_count.saturating_add(count(extra.len()));
     c.total_spent = base_total.plus(extra_total);
     let spent_count = base_count.saturating_add(count(spent.len()));
-    c.average_order_value = c.total_spent.div(u64::from(spent_count));
+    c.average_order_value = c.total_spent.div_by(u64::from(spent_count));
     c.first_order_at = orders.iter().filter_map(|o| o.created_at).min();
     c.last_order_at = orders.iter().filter_map(|o| o.created_at).max();
 }

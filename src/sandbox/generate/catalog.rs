@@ -1,0 +1,308 @@
+//! The sample catalog: products with 1–4 variants (option combinations, prices,
+//! compare-at prices, some out of stock), their `products/create` bodies, and
+//! `variants/in_stock` for a few of the variants that were at 0 (the engine turns those
+//! into `VariantRestocked`).
+
+use super::sample::ProductSeed;
+use super::{delivery, gid, ids, money, shop_time, stream, Ctx, Delivery};
+use rand::seq::SliceRandom;
+use rand::Rng;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+/// At most this many variants per product.
+const MAX_VARIANTS: usize = 4;
+/// At least this many out-of-stock variants in the catalog (so restocks happen).
+const MIN_SOLD_OUT: usize = 3;
+/// This many sold-out variants come back in stock.
+const RESTOCKS: usize = 3;
+
+/// One variant.
+#[derive(Clone, Debug)]
+pub(crate) struct Variant {
+    pub id: u64,
+    pub product_id: u64,
+    pub title: String,
+    pub options: Vec<String>,
+    pub position: usize,
+    pub price_cents: u64,
+    pub compare_at_cents: Option<u64>,
+    pub sku: String,
+    pub grams: u64,
+    pub inventory: i64,
+}
+
+/// One product.
+#[derive(Clone, Debug)]
+pub(crate) struct Product {
+    pub id: u64,
+    pub title: String,
+    pub handle: String,
+    pub vendor: String,
+    pub product_type: String,
+    pub tags: Vec<String>,
+    /// Option names with the values the variants use, in order.
+    pub options: Vec<(String, Vec<String>)>,
+    pub variants: Vec<Variant>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A sold-out variant coming back.
+#[derive(Clone, Debug)]
+pub(crate) struct Restock {
+    pub product_id: u64,
+    pub variant: Variant,
+    /// When the variant was created (its product's creation).
+    pub created_at: OffsetDateTime,
+    /// When it came back (newer than the product's `updated_at`).
+    pub at: OffsetDateTime,
+}
+
+/// The catalog.
+pub(crate) struct Catalog {
+    pub products: Vec<Product>,
+    pub restocks: Vec<Restock>,
+}
+
+/// Builds the catalog from the sample products.
+pub(crate) fn build(ctx: &Ctx<'_>) -> Catalog {
+    let mut products: Vec<Product> = ctx
+        .data
+        .products
+        .iter()
+        .enumerate()
+        .map(|(i, seed)| product(ctx, i as u64, seed))
+        .collect();
+    ensure_sold_out(&mut products);
+    let mut restocks = Vec::new();
+    for p in &products {
+        for v in p.variants.iter().filter(|v| v.inventory == 0) {
+            if restocks.len() == RESTOCKS {
+                break;
+            }
+            let mut rng = ctx.rng(stream::PRODUCT, 10_000 + v.id - ids::VARIANT);
+            let mut back = v.clone();
+            back.inventory = rng.gen_range(5..=40);
+            restocks.push(Restock {
+                product_id: p.id,
+                variant: back,
+                created_at: p.created_at,
+                at: ctx.ago(&mut rng, 10 * 60, 3 * 3600),
+            });
+        }
+    }
+    Catalog { products, restocks }
+}
+
+/// Forces a few variants to 0 when the dice gave too few, so there is something to restock.
+fn ensure_sold_out(products: &mut [Product]) {
+    let sold_out = |ps: &[Product]| {
+        ps.iter()
+            .flat_map(|p| &p.variants)
+            .filter(|v| v.inventory == 0)
+            .count()
+    };
+    let mut i = 1;
+    while sold_out(products) < MIN_SOLD_OUT && i < products.len() {
+        if let Some(v) = products[i].variants.last_mut() {
+            v.inventory = 0;
+        }
+        i += 3;
+    }
+}
+
+fn product(ctx: &Ctx<'_>, index: u64, seed: &ProductSeed) -> Product {
+    let mut rng = ctx.rng(stream::PRODUCT, index);
+    let id = ids::PRODUCT + 1_000 + index;
+    let created_at = ctx.ago(&mut rng, 60 * 86_400, 400 * 86_400);
+    let updated_at = ctx.ago(&mut rng, 86_400, 30 * 86_400);
+    let combos = pick_combos(&mut rng, seed);
+    let variants = combos
+        .iter()
+        .enumerate()
+        .map(|(pos, (first_index, values))| {
+            let inventory = if rng.gen_bool(0.2) {
+                0
+            } else {
+                rng.gen_range(1..=80)
+            };
+            let price_cents = seed.price_cents + seed.price_step_cents * *first_index as u64;
+            Variant {
+                id: ids::VARIANT + 1_000 + index * 10 + pos as u64,
+                product_id: id,
+                title: values.join(" / "),
+                options: values.clone(),
+                position: pos + 1,
+                price_cents,
+                compare_at_cents: seed.compare_at_cents.map(|c| c.max(price_cents)),
+                sku: format!("DS-{:02}{:02}", index + 1, pos + 1),
+                grams: rng.gen_range(100..=1_200),
+                inventory,
+            }
+        })
+        .collect::<Vec<_>>();
+    let options = if seed.options.is_empty() {
+        vec![("Title".to_string(), vec!["Default Title".to_string()])]
+    } else {
+        seed.options
+            .iter()
+            .enumerate()
+            .map(|(k, o)| {
+                let mut used: Vec<String> = Vec::new();
+                for v in &variants {
+                    if !used.contains(&v.options[k]) {
+                        used.push(v.options[k].clone());
+                    }
+                }
+                (o.name.clone(), used)
+            })
+            .collect()
+    };
+    Product {
+        id,
+        title: seed.title.clone(),
+        handle: handle(&seed.title),
+        vendor: seed.vendor.clone(),
+        product_type: seed.product_type.clone(),
+        tags: seed.tags.clone(),
+        options,
+        variants,
+        created_at,
+        updated_at,
+    }
+}
+
+/// 1–4 option combinations (index of the first option's value, values), in catalog order.
+fn pick_combos<R: Rng>(rng: &mut R, seed: &ProductSeed) -> Vec<(usize, Vec<String>)> {
+    if seed.options.is_empty() {
+        return vec![(0, vec!["Default Title".to_string()])];
+    }
+    let mut all: Vec<(usize, Vec<String>)> = vec![(0, Vec::new())];
+    for (k, option) in seed.options.iter().enumerate() {
+        all = all
+            .into_iter()
+            .flat_map(|(first, values)| {
+                option.values.iter().enumerate().map(move |(vi, v)| {
+                    let mut next = values.clone();
+                    next.push(v.clone());
+                    (if k == 0 { vi } else { first }, next)
+                })
+            })
+            .collect();
+    }
+    let n = rng.gen_range(1..=all.len().clamp(1, MAX_VARIANTS));
+    let mut picked: Vec<usize> = (0..all.len()).collect();
+    picked.shuffle(rng);
+    picked.truncate(n);
+    picked.sort_unstable();
+    picked.into_iter().map(|i| all[i].clone()).collect()
+}
+
+/// `Classic Cotton Tee` → `classic-cotton-tee`.
+fn handle(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+impl Catalog {
+    /// `products/create` for every product.
+    pub fn create_deliveries(&self, ctx: &Ctx<'_>) -> Vec<Delivery> {
+        self.products
+            .iter()
+            .map(|p| delivery("products/create", p.id, p.updated_at, product_body(ctx, p)))
+            .collect()
+    }
+
+    /// `variants/in_stock` for the restocked variants.
+    pub fn restock_deliveries(&self) -> Vec<Delivery> {
+        self.restocks
+            .iter()
+            .map(|r| {
+                let mut body = variant_body(&r.variant, r.created_at, r.at);
+                body["old_inventory_quantity"] = json!(0);
+                delivery("variants/in_stock", r.variant.id, r.at, body)
+            })
+            .collect()
+    }
+}
+
+fn product_body(ctx: &Ctx<'_>, p: &Product) -> Value {
+    let options: Vec<Value> = p
+        .options
+        .iter()
+        .enumerate()
+        .map(|(k, (name, values))| {
+            json!({
+                "id": ids::OPTION + (p.id - ids::PRODUCT) * 10 + k as u64,
+                "product_id": p.id,
+                "name": name,
+                "position": k + 1,
+                "values": values,
+            })
+        })
+        .collect();
+    let variant_gids: Vec<Value> = p
+        .variants
+        .iter()
+        .rev()
+        .map(|v| json!({"admin_graphql_api_id": gid("ProductVariant", v.id), "updated_at": super::utc_millis(p.updated_at)}))
+        .collect();
+    json!({
+        "admin_graphql_api_id": gid("Product", p.id),
+        "body_html": format!("<p>{} by {}, from the {} sandbox.</p>", p.title, p.vendor, ctx.data.shop.name),
+        "created_at": shop_time(p.created_at),
+        "handle": p.handle,
+        "id": p.id,
+        "product_type": p.product_type,
+        "published_at": shop_time(p.created_at),
+        "template_suffix": null,
+        "title": p.title,
+        "updated_at": shop_time(p.updated_at),
+        "vendor": p.vendor,
+        "status": "active",
+        "published_scope": "global",
+        "tags": p.tags.join(", "),
+        "variants": p.variants.iter().map(|v| variant_body(v, p.created_at, p.updated_at)).collect::<Vec<_>>(),
+        "options": options,
+        "images": [],
+        "image": null,
+        "media": [],
+        "variant_gids": variant_gids,
+        "has_variants_that_requires_components": false,
+        "category": null,
+    })
+}
+
+fn variant_body(v: &Variant, created_at: OffsetDateTime, updated_at: OffsetDateTime) -> Value {
+    let opt = |k: usize| v.options.get(k).cloned();
+    json!({
+        "admin_graphql_api_id": gid("ProductVariant", v.id),
+        "barcode": null,
+        "compare_at_price": v.compare_at_cents.map(money),
+        "created_at": shop_time(created_at),
+        "id": v.id,
+        "inventory_policy": "deny",
+        "position": v.position,
+        "price": money(v.price_cents),
+        "product_id": v.product_id,
+        "sku": v.sku,
+        "taxable": true,
+        "title": v.title,
+        "updated_at": shop_time(updated_at),
+        "option1": opt(0),
+        "option2": opt(1),
+        "option3": opt(2),
+        "image_id": null,
+        "inventory_item_id": ids::INVENTORY_ITEM + (v.id - ids::VARIANT),
+        "inventory_quantity": v.inventory,
+        "old_inventory_quantity": v.inventory,
+    })
+}
