@@ -30,6 +30,12 @@ pub enum CatalogMsg {
         id: ShopifyId,
         reply_to: RpcReplyPort<Option<Product>>,
     },
+    /// Collections by id, after a cursor.
+    Collections {
+        after: Option<ShopifyId>,
+        limit: usize,
+        reply_to: RpcReplyPort<Vec<Collection>>,
+    },
     /// Number of products.
     Count { reply_to: RpcReplyPort<usize> },
     /// Forget everything in memory (after `shop/redact` erased the store).
@@ -171,6 +177,13 @@ impl Actor for Catalog {
             }
             CatalogMsg::Product { id, reply_to } => {
                 let _ = reply_to.send(state.book.product(id).cloned());
+            }
+            CatalogMsg::Collections {
+                after,
+                limit,
+                reply_to,
+            } => {
+                let _ = reply_to.send(state.book.collections(after, limit).into_iter().cloned().collect());
             }
             CatalogMsg::Count { reply_to } => {
                 let _ = reply_to.send(state.book.len());

@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/checkouts", get(admin::contacts::checkouts))
         .route("/api/v1/products", get(admin::products::list))
         .route("/api/v1/products/{id}", get(admin::products::get))
+        .route("/api/v1/collections", get(admin::products::collections))
         .route("/api/v1/events", get(admin::events::list))
         .route("/api/v1/exports", get(admin::events::exports))
         .route("/api/v1/exports/{request_id}", get(admin::events::export))

@@ -25,7 +25,7 @@ impl Modify for BearerAuth {
         super::shopify_webhooks::receive,
         admin::tenants::create, admin::tenants::list, admin::tenants::delete,
         admin::contacts::search, admin::contacts::get, admin::contacts::patch, admin::contacts::checkouts,
-        admin::products::list, admin::products::get,
+        admin::products::list, admin::products::get, admin::products::collections,
         admin::events::list, admin::events::exports, admin::events::export,
         admin::deadletters::list, admin::deadletters::replay,
         super::ops::healthz, super::ops::readyz, super::ops::metrics,

@@ -1,9 +1,36 @@
 //! `galantis sandbox`: the engine on a local data dir with a generated master key and a
 //! demo tenant, fed a generated store through the real, signed webhook endpoint.
+//!
+//! - [`settings`]: `<data dir>/sandbox.toml`, the secrets and seed reused by every run.
+//! - [`generate`]: the sample store as a pure, seeded list of Shopify webhook deliveries.
+//! - [`feed`]: signs and sends them to `POST /webhooks/shopify`, with progress lines.
+//! - [`summary`]: what to print at the end (URLs, keys, curl lines).
+//!
+//! The sandbox talks to the engine only over HTTP, like Shopify and an operator would:
+//! it owns no engine internals and must not reach into the store or the actors.
 
+pub mod feed;
+pub mod generate;
+pub mod settings;
+pub mod summary;
+
+use crate::app::{shutdown_signal, Application};
+use crate::config::{LogFormat, Settings};
+use anyhow::{bail, Context};
 use clap::Args;
-use std::net::SocketAddr;
-use std::path::PathBuf;
+use serde_json::{json, Value};
+use settings::SandboxFile;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// The demo tenant.
+pub const DEMO_SHOP: &str = "demo-store.myshopify.com";
+/// Seed used for a new data dir unless `--seed` says otherwise.
+const DEFAULT_SEED: u64 = 20_260_401;
+/// How long to wait for `/readyz`.
+const READY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// `sandbox` options.
 #[derive(Debug, Args)]
@@ -17,13 +44,231 @@ pub struct SandboxArgs {
     /// Number of customers to generate.
     #[arg(long, default_value_t = 200)]
     pub customers: usize,
+    /// Seed of the generated store; fixed in `sandbox.toml` by the first run of a data dir.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Start the engine and the demo tenant but feed nothing.
+    #[arg(long)]
+    pub no_feed: bool,
 }
 
 /// Runs the sandbox until Ctrl-C.
 ///
 /// # Errors
-/// When the engine cannot start.
+/// When the engine cannot start, the demo tenant cannot be created, or the sandbox file
+/// cannot be read or written.
 pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
-    let _ = args;
-    anyhow::bail!("sandbox: not yet implemented")
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("creating data dir {}", args.data_dir.display()))?;
+    let path = SandboxFile::path(&args.data_dir);
+    let mut file = load_or_create(&path, args.seed)?;
+    let settings = engine_settings(&args, &file);
+    crate::telemetry::init_logs(settings.log.format, &settings.log.level);
+    let app = Application::build(settings).await?;
+    let base = base_url(app.addr());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let shutdown = async move {
+        tokio::select! {
+            () = shutdown_signal() => {},
+            _ = stopped => {},
+        }
+    };
+    let mut server = tokio::spawn(app.run_until_stopped(shutdown));
+    let prepared = tokio::select! {
+        r = prepare(&args, &mut file, &path, &base) => r,
+        r = &mut server => {
+            // Stopped (Ctrl-C, or the server failed) before the store was fed.
+            return joined(r);
+        }
+    };
+    if let Err(e) = prepared {
+        let _ = stop.send(());
+        let _ = server.await;
+        return Err(e);
+    }
+    println!("Serving until Ctrl-C (rerun with the same --data-dir to keep data and keys).");
+    let result = joined(server.await);
+    drop(stop);
+    result
+}
+
+fn joined(r: Result<anyhow::Result<()>, tokio::task::JoinError>) -> anyhow::Result<()> {
+    r.context("the server task failed")?
+}
+
+/// Reads `sandbox.toml`, or creates it with fresh secrets.
+fn load_or_create(path: &Path, seed: Option<u64>) -> anyhow::Result<SandboxFile> {
+    if let Some(file) = SandboxFile::load(path)? {
+        if let Some(s) = seed.filter(|s| *s != file.seed) {
+            eprintln!(
+                "note: --seed {s} ignored: this data dir was generated with seed {} \
+                 (use a new --data-dir for another store)",
+                file.seed
+            );
+        }
+        return Ok(file);
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let file = SandboxFile::generate(DEMO_SHOP, seed.unwrap_or(DEFAULT_SEED), now);
+    file.save(path)?;
+    println!("Generated new sandbox secrets in {}", path.display());
+    Ok(file)
+}
+
+/// Engine settings: defaults, the sandbox's secrets, pretty logs.
+fn engine_settings(args: &SandboxArgs, file: &SandboxFile) -> Settings {
+    use crate::config::Secret;
+    let mut s = Settings::default();
+    s.server.listen = args.listen;
+    s.store.data_dir = args.data_dir.join("store");
+    s.security.master_key = Secret::new(file.master_key.clone());
+    s.security.operator_token = Secret::new(file.operator_token.clone());
+    s.shopify.client_secret = Secret::new(file.shopify_client_secret.clone());
+    s.log.format = LogFormat::Pretty;
+    s
+}
+
+/// `http://host:port` to reach the engine from this machine.
+fn base_url(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
+/// Waits for readiness, ensures the tenant, feeds the store, prints the summary.
+async fn prepare(
+    args: &SandboxArgs,
+    file: &mut SandboxFile,
+    path: &Path,
+    base: &str,
+) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .context("building the HTTP client")?;
+    wait_ready(&client, base).await?;
+    ensure_tenant(&client, base, file, path).await?;
+    let data = generate::SampleData::embedded()?;
+    let now = time::OffsetDateTime::from_unix_timestamp(file.store_now)
+        .context("sandbox.toml: store_now is not a valid Unix time")?;
+    let store = generate::generate(
+        &data,
+        &generate::Options {
+            seed: file.seed,
+            customers: args.customers,
+            now,
+        },
+    );
+    let report = if args.no_feed {
+        feed::FeedReport::default()
+    } else {
+        println!(
+            "Feeding {} webhooks to {base}/webhooks/shopify ({} at a time)…",
+            store.len(),
+            feed::CONCURRENCY
+        );
+        let feeder = feed::Feeder::new(base, &file.shop, &file.shopify_client_secret)?;
+        feeder.feed(store.phases.clone()).await
+    };
+    // The tenant applies what was acknowledged asynchronously; give it a moment before
+    // counting dead letters.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let auth = summary::Auth::new(file);
+    let dead_letters = count_dead_letters(&client, base, &auth).await;
+    summary::print(&summary::Summary {
+        base,
+        data_dir: &args.data_dir,
+        sandbox_file: path,
+        file,
+        auth: &auth,
+        facts: &store.facts,
+        report: &report,
+        dead_letters,
+    });
+    Ok(())
+}
+
+/// Polls `/readyz` until 200.
+async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+    let url = format!("{base}/readyz");
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(r) = client.get(&url).send().await {
+            if r.status().is_success() {
+                return Ok(());
+            }
+        }
+        if started.elapsed() > READY_TIMEOUT {
+            bail!("the engine at {base} did not become ready within {READY_TIMEOUT:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Creates the demo tenant, or keeps the existing one (its key is in the sandbox file).
+async fn ensure_tenant(
+    client: &reqwest::Client,
+    base: &str,
+    file: &mut SandboxFile,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let body = json!({
+        "shop": file.shop,
+        // The sandbox never calls Shopify; the token is only sealed and stored.
+        "shopify_access_token": format!("shpat_sandbox_{}", file.seed),
+    });
+    let resp = client
+        .post(format!("{base}/api/v1/tenants"))
+        .bearer_auth(&file.operator_token)
+        .json(&body)
+        .send()
+        .await
+        .context("creating the demo tenant")?;
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    match status.as_u16() {
+        201 => {
+            let v: Value = serde_json::from_str(&text).context("tenant creation answer")?;
+            let key = v["api_key"]
+                .as_str()
+                .context("tenant creation answer has no api_key")?;
+            file.tenant_api_key = Some(key.to_string());
+            file.save(path)?;
+            println!("Created tenant {}.", file.shop);
+        }
+        409 if file.tenant_api_key.is_some() => {
+            println!("Tenant {} exists; reusing it.", file.shop);
+        }
+        409 => eprintln!(
+            "note: tenant {} exists but its API key is not in {} (it is shown only once); \
+             the examples below use the operator token with X-Galantis-Shop instead",
+            file.shop,
+            path.display()
+        ),
+        _ => bail!("creating tenant {}: HTTP {status}: {text}", file.shop),
+    }
+    Ok(())
+}
+
+/// Number of the tenant's dead letters (`None` when it cannot be read).
+async fn count_dead_letters(
+    client: &reqwest::Client,
+    base: &str,
+    auth: &summary::Auth,
+) -> Option<usize> {
+    let mut req = client
+        .get(format!("{base}/api/v1/deadletters"))
+        .bearer_auth(&auth.token);
+    if let Some(shop) = &auth.shop_header {
+        req = req.header("X-Galantis-Shop", shop);
+    }
+    let resp = req.send().await.ok()?;
+    if !resp.status().is_success() {
+        return None;
+    }
+    let v: Value = resp.json().await.ok()?;
+    v.as_array().map(Vec::len)
 }

@@ -165,6 +165,7 @@ async fn acknowledged_webhooks_survive_sigkill_and_apply_once() {
     }
     let acked = acked.lock().expect("lock").clone();
     assert!(acked.len() >= 100, "too few acknowledged before the kill: {}", acked.len());
+    eprintln!("acknowledged before SIGKILL: {}", acked.len());
 
     let mut engine = start_engine(dir.path());
     wait_ready(&client, &engine.base).await;

@@ -3,7 +3,7 @@
 use super::{Page, Paged};
 use crate::actors::catalog::CatalogMsg;
 use crate::actors::tenant::TenantMsg;
-use crate::domain::catalog::Product;
+use crate::domain::catalog::{Collection, Product};
 use crate::http::auth::TenantScope;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::AppState;
@@ -57,4 +57,22 @@ pub async fn get(
         .ok_or_else(|| {
             ApiError::not_found("product_not_found", format!("no product {id} in this shop"))
         })
+}
+
+/// Lists collections by id.
+#[utoipa::path(get, path = "/api/v1/collections", tag = "catalog", params(Page),
+    responses((status = 200, description = "`{items: [Collection], next_after}`")),
+    security(("bearer" = [])))]
+pub async fn collections(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Query(page): Query<Page>,
+) -> Result<Json<Paged<Collection>>, ApiError> {
+    let limit = page.limit();
+    let after = page.after;
+    let items = state
+        .engine
+        .call(&scope.shop, |reply_to| TenantMsg::Catalog(CatalogMsg::Collections { after, limit, reply_to }))
+        .await?;
+    Ok(Json(Paged::new(items, limit, |c: &Collection| c.id)))
 }

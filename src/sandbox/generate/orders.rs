@@ -302,7 +302,11 @@ fn order_body(ctx: &Ctx<'_>, o: &Order<'_>, fate: Fate) -> Value {
     };
     let fulfilled = matches!(fate, Fate::Fulfilled(_));
     let c = o.customer;
-    let lines: Vec<Value> = o.lines.iter().map(|l| order_line(l, cur, fulfilled)).collect();
+    let lines: Vec<Value> = o
+        .lines
+        .iter()
+        .map(|l| order_line(l, cur, fulfilled))
+        .collect();
     let fulfillments = match fate {
         Fate::Fulfilled(at) => vec![fulfillment(o, at, &lines)],
         _ => Vec::new(),
@@ -327,6 +331,10 @@ fn order_body(ctx: &Ctx<'_>, o: &Order<'_>, fate: Fate) -> Value {
         "contact_email": c.email,
         "created_at": shop_time(o.created_at),
         "currency": cur,
+    });
+    extend(
+        &mut body,
+        json!({
         "current_subtotal_price": money(sub),
         "current_subtotal_price_set": money_set(sub, cur),
         "current_total_discounts": "0.00",
@@ -356,7 +364,8 @@ fn order_body(ctx: &Ctx<'_>, o: &Order<'_>, fate: Fate) -> Value {
         "presentment_currency": cur,
         "processed_at": shop_time(o.created_at),
         "source_name": "web",
-    });
+        }),
+    );
     extend(
         &mut body,
         json!({
@@ -502,7 +511,7 @@ fn checkout_body(
     let weight: u64 = ch.lines.iter().map(|l| l.variant.grams * l.quantity).sum();
     let shop = &ctx.data.shop;
     let first = updated_at == ch.created_at;
-    json!({
+    let mut body = json!({
         "id": ch.id,
         "token": ch.token,
         "cart_token": ch.cart_token,
@@ -530,6 +539,10 @@ fn checkout_body(
         "device_id": null,
         "phone": c.phone,
         "customer_locale": c.locale,
+    });
+    extend(
+        &mut body,
+        json!({
         "line_items": ch.lines.iter().map(checkout_line).collect::<Vec<_>>(),
         "name": format!("#{}", ch.id),
         "source": null,
@@ -551,5 +564,7 @@ fn checkout_body(
         "billing_address": if first { Value::Null } else { c.mailing_address() },
         "shipping_address": if first { Value::Null } else { c.mailing_address() },
         "customer": c.object(cur, false),
-    })
+        }),
+    );
+    body
 }

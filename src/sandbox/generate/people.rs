@@ -86,12 +86,16 @@ fn customer(ctx: &Ctx<'_>, index: u64) -> Customer {
             _ => PhoneStyle::National,
         }
     };
-    let national = fill_digits(&mut rng, pick(&mut rng, &country.national_formats));
+    let format = pick(&mut rng, &country.national_formats).as_str();
+    let national = fill_digits(&mut rng, format);
     let international = fill_digits(&mut rng, &country.international_format);
     let (phone, phone_e164) = match phone_style {
         PhoneStyle::None => (None, None),
         PhoneStyle::National => (Some(national.clone()), Some(e164(country, &national))),
-        PhoneStyle::International => (Some(international.clone()), Some(plus_digits(&international))),
+        PhoneStyle::International => (
+            Some(international.clone()),
+            Some(plus_digits(&international)),
+        ),
         PhoneStyle::NoCountry => (Some(national), None),
     };
     let email = (phone.is_none() || rng.gen_bool(0.95)).then(|| {
@@ -144,7 +148,11 @@ fn address<R: Rng>(rng: &mut R, country: &Country, index: u64) -> Address {
 /// A national number in E.164: calling code, then the digits without the trunk `0`.
 fn e164(country: &Country, national: &str) -> String {
     let digits: String = national.chars().filter(char::is_ascii_digit).collect();
-    format!("+{}{}", country.calling_code, digits.trim_start_matches('0'))
+    format!(
+        "+{}{}",
+        country.calling_code,
+        digits.trim_start_matches('0')
+    )
 }
 
 /// `+44 7700 900123` → `+447700900123`.
@@ -299,7 +307,12 @@ impl People {
                             "consent_collected_from": from,
                         },
                     });
-                    out.push(delivery("customers_marketing_consent/update", c.id, at, body));
+                    out.push(delivery(
+                        "customers_marketing_consent/update",
+                        c.id,
+                        at,
+                        body,
+                    ));
                 }
             }
             if let Some(email) = &c.email {
@@ -314,7 +327,12 @@ impl People {
                             "consent_updated_at": shop_time(at),
                         },
                     });
-                    out.push(delivery("customers_email_marketing_consent/update", c.id, at, body));
+                    out.push(delivery(
+                        "customers_email_marketing_consent/update",
+                        c.id,
+                        at,
+                        body,
+                    ));
                 }
             }
         }
@@ -373,7 +391,11 @@ impl People {
 }
 
 /// A random time in `[from, to]` (`from` when the span is empty).
-pub(crate) fn between<R: Rng>(rng: &mut R, from: OffsetDateTime, to: OffsetDateTime) -> OffsetDateTime {
+pub(crate) fn between<R: Rng>(
+    rng: &mut R,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> OffsetDateTime {
     let span = (to - from).whole_seconds();
     if span <= 0 {
         return from;

@@ -85,7 +85,10 @@ fn ids_are_large_exact_integers() {
     assert!(!big.is_empty());
     for d in all(&g).filter(|d| d.body["id"].is_number()) {
         let text = serde_json::to_string(&d.body["id"]).expect("serialises");
-        assert!(!text.contains(['.', 'e', 'E']), "id written as a float: {text}");
+        assert!(
+            !text.contains(['.', 'e', 'E']),
+            "id written as a float: {text}"
+        );
         assert_eq!(text.parse::<u64>().ok(), d.body["id"].as_u64());
     }
 }
@@ -112,10 +115,20 @@ fn no_record_appears_twice_in_one_phase() {
     for p in &g.phases {
         let mut seen = HashSet::new();
         for d in &p.deliveries {
-            let id = d.webhook_id.rsplit('-').next().unwrap_or_default().to_string();
+            let id = d
+                .webhook_id
+                .rsplit('-')
+                .next()
+                .unwrap_or_default()
+                .to_string();
             // Consent for email and SMS share a customer but touch separate fields.
             let kind = d.topic.split('/').next().unwrap_or_default();
-            assert!(seen.insert((kind.to_string(), id)), "{} twice in {}", d.webhook_id, p.name);
+            assert!(
+                seen.insert((kind.to_string(), id)),
+                "{} twice in {}",
+                d.webhook_id,
+                p.name
+            );
         }
     }
 }
@@ -161,7 +174,10 @@ fn payloads_keep_shopify_shapes() {
     assert!(o["total_price"].is_string());
     assert!(o["line_items"][0]["variant_id"].is_u64());
     assert!(o["customer"]["id"].is_u64());
-    assert!(o["customer"].get("tags").is_none(), "2025-01+: no tags on customers");
+    assert!(
+        o["customer"].get("tags").is_none(),
+        "2025-01+: no tags on customers"
+    );
     let c = first("checkouts/create");
     assert!(c["abandoned_checkout_url"].is_string());
     assert!(c["completed_at"].is_null());
