@@ -122,7 +122,11 @@ impl Application {
 }
 
 /// Removes dedupe markers older than the retention, hourly.
-fn spawn_seen_sweeper(store: Store, retention_hours: u64, mut stopped: tokio::sync::watch::Receiver<bool>) {
+fn spawn_seen_sweeper(
+    store: Store,
+    retention_hours: u64,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {

@@ -183,7 +183,14 @@ impl Actor for Catalog {
                 limit,
                 reply_to,
             } => {
-                let _ = reply_to.send(state.book.collections(after, limit).into_iter().cloned().collect());
+                let _ = reply_to.send(
+                    state
+                        .book
+                        .collections(after, limit)
+                        .into_iter()
+                        .cloned()
+                        .collect(),
+                );
             }
             CatalogMsg::Count { reply_to } => {
                 let _ = reply_to.send(state.book.len());

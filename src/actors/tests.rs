@@ -31,18 +31,28 @@ fn deliver_customer(engine: &Engine, store: &Store, shop: &str, id: u64) {
         api_version: "2026-04".into(),
         triggered_at: None,
         received_at: Timestamp::now(),
-        body: format!(r#"{{"id": {id}, "updated_at": "2026-01-01T00:00:00Z", "first_name": "N{id}"}}"#)
-            .into_bytes(),
+        body: format!(
+            r#"{{"id": {id}, "updated_at": "2026-01-01T00:00:00Z", "first_name": "N{id}"}}"#
+        )
+        .into_bytes(),
     };
     let Ok(Accepted::New(seq)) = store.accept_webhook(&entry) else {
         panic!("not accepted");
     };
-    engine.deliver(shop, Delivered { seq, entry: Arc::new(entry) });
+    engine.deliver(
+        shop,
+        Delivered {
+            seq,
+            entry: Arc::new(entry),
+        },
+    );
 }
 
 async fn count(engine: &Engine, shop: &str) -> Option<usize> {
     engine
-        .call(shop, |reply_to| TenantMsg::Customers(CustomersMsg::Count { reply_to }))
+        .call(shop, |reply_to| {
+            TenantMsg::Customers(CustomersMsg::Count { reply_to })
+        })
         .await
         .ok()
 }
@@ -54,16 +64,25 @@ async fn wait_count(engine: &Engine, shop: &str, want: usize) {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("{shop} never reached {want} contacts (has {:?})", count(engine, shop).await);
+    panic!(
+        "{shop} never reached {want} contacts (has {:?})",
+        count(engine, shop).await
+    );
 }
 
 #[tokio::test]
 async fn a_panic_in_one_tenants_actor_is_contained_and_recovered_from_durable_state() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path(), 8 << 20).expect("store");
-    store.create_tenant(&tenant("a.myshopify.com", 1)).expect("a");
-    store.create_tenant(&tenant("b.myshopify.com", 2)).expect("b");
-    let engine = Engine::start(store.clone(), Duration::from_secs(5)).await.expect("engine");
+    store
+        .create_tenant(&tenant("a.myshopify.com", 1))
+        .expect("a");
+    store
+        .create_tenant(&tenant("b.myshopify.com", 2))
+        .expect("b");
+    let engine = Engine::start(store.clone(), Duration::from_secs(5))
+        .await
+        .expect("engine");
     engine.recover().await.expect("recover");
     for id in 1..=3 {
         deliver_customer(&engine, &store, "a.myshopify.com", id);
@@ -83,6 +102,9 @@ async fn a_panic_in_one_tenants_actor_is_contained_and_recovered_from_durable_st
     wait_count(&engine, "a.myshopify.com", 4).await;
     deliver_customer(&engine, &store, "b.myshopify.com", 104);
     wait_count(&engine, "b.myshopify.com", 4).await;
-    assert!(store.dead_letters("a.myshopify.com").expect("letters").is_empty());
+    assert!(store
+        .dead_letters("a.myshopify.com")
+        .expect("letters")
+        .is_empty());
     engine.shutdown().await;
 }

@@ -28,13 +28,22 @@ fn order(id: u64, customer: u64) -> Vec<u8> {
 async fn customers_redact_erases_the_person_and_data_request_exports_them() {
     let app = spawn_app().await;
     let key = app.create_tenant(SHOP).await;
-    app.webhook_ok(SHOP, "customers/create", "p-1", &customer(191167)).await;
-    app.webhook_ok(SHOP, "orders/create", "p-2", &order(299938, 191167)).await;
-    app.webhook_ok(SHOP, "customers/create", "p-3", &customer(5)).await;
+    app.webhook_ok(SHOP, "customers/create", "p-1", &customer(191167))
+        .await;
+    app.webhook_ok(SHOP, "orders/create", "p-2", &order(299938, 191167))
+        .await;
+    app.webhook_ok(SHOP, "customers/create", "p-3", &customer(5))
+        .await;
 
     let req = json!({"shop_id": 954889, "shop_domain": SHOP, "customer": {"id": 191167, "email": "pat@example.com", "phone": "+447700900123"},
                      "orders_requested": [299938], "data_request": {"id": 9999}});
-    app.webhook_ok(SHOP, "customers/data_request", "p-4", &serde_json::to_vec(&req).expect("json")).await;
+    app.webhook_ok(
+        SHOP,
+        "customers/data_request",
+        "p-4",
+        &serde_json::to_vec(&req).expect("json"),
+    )
+    .await;
     let (s, v) = app
         .eventually("the export", || async {
             let r = app.get("/api/v1/exports/9999", &key).await;
@@ -43,18 +52,36 @@ async fn customers_redact_erases_the_person_and_data_request_exports_them() {
         .await;
     assert_eq!(s, 200);
     let text = v.to_string();
-    assert!(text.contains("pat@example.com") && text.contains("299938"), "{text}");
-    assert_eq!(app.get("/api/v1/exports", &key).await.1[0]["request_id"], 9999);
+    assert!(
+        text.contains("pat@example.com") && text.contains("299938"),
+        "{text}"
+    );
+    assert_eq!(
+        app.get("/api/v1/exports", &key).await.1[0]["request_id"],
+        9999
+    );
 
     let redact = json!({"shop_id": 954889, "shop_domain": SHOP, "customer": {"id": 191167, "email": "pat@example.com", "phone": "+447700900123"},
                         "orders_to_redact": [299938]});
-    app.webhook_ok(SHOP, "customers/redact", "p-5", &serde_json::to_vec(&redact).expect("json")).await;
+    app.webhook_ok(
+        SHOP,
+        "customers/redact",
+        "p-5",
+        &serde_json::to_vec(&redact).expect("json"),
+    )
+    .await;
     assert_eq!(app.get("/api/v1/contacts/191167", &key).await.0, 404);
     let (_, list) = app.get("/api/v1/contacts?q=pat", &key).await;
-    let ids: Vec<u64> = list["items"].as_array().expect("items").iter().filter_map(|c| c["shopify_customer_id"].as_u64()).collect();
+    let ids: Vec<u64> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|c| c["shopify_customer_id"].as_u64())
+        .collect();
     assert_eq!(ids, vec![5], "only the other contact remains");
     // A late update cannot bring the person back.
-    app.webhook_ok(SHOP, "customers/update", "p-6", &customer(191167)).await;
+    app.webhook_ok(SHOP, "customers/update", "p-6", &customer(191167))
+        .await;
     assert_eq!(app.get("/api/v1/contacts/191167", &key).await.0, 404);
 }
 
@@ -62,9 +89,11 @@ async fn customers_redact_erases_the_person_and_data_request_exports_them() {
 async fn uninstall_keeps_data_and_shop_redact_erases_it() {
     let app = spawn_app().await;
     let key = app.create_tenant(SHOP).await;
-    app.webhook_ok(SHOP, "customers/create", "u-1", &customer(7)).await;
+    app.webhook_ok(SHOP, "customers/create", "u-1", &customer(7))
+        .await;
     let shop_obj = crate::helpers::shopify_fixture("app__uninstalled.json");
-    app.webhook_ok(SHOP, "app/uninstalled", "u-2", &shop_obj).await;
+    app.webhook_ok(SHOP, "app/uninstalled", "u-2", &shop_obj)
+        .await;
     let (_, tenants) = app
         .eventually("uninstalled status", || async {
             let (s, v) = app.get("/api/v1/tenants", OPERATOR).await;
@@ -74,10 +103,18 @@ async fn uninstall_keeps_data_and_shop_redact_erases_it() {
     assert_eq!(tenants[0]["shop"], SHOP);
     // Data kept; ordinary webhooks refused with 410; compliance webhooks still accepted.
     assert_eq!(app.get("/api/v1/contacts/7", &key).await.0, 200);
-    let r = app.webhook(SHOP, "customers/create", "u-3", &customer(8)).await;
+    let r = app
+        .webhook(SHOP, "customers/create", "u-3", &customer(8))
+        .await;
     assert_eq!(r.status(), 410);
     let redact = json!({"shop_id": 954889, "shop_domain": SHOP});
-    app.webhook_ok(SHOP, "shop/redact", "u-4", &serde_json::to_vec(&redact).expect("json")).await;
+    app.webhook_ok(
+        SHOP,
+        "shop/redact",
+        "u-4",
+        &serde_json::to_vec(&redact).expect("json"),
+    )
+    .await;
     app.eventually("redacted status", || async {
         let (_, v) = app.get("/api/v1/tenants", OPERATOR).await;
         (v[0]["status"] == "redacted").then_some(())

@@ -45,7 +45,9 @@ fn start_engine(dir: &std::path::Path) -> Engine {
             }
         }
     });
-    let addr = rx.recv_timeout(Duration::from_secs(30)).expect("engine printed its address");
+    let addr = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("engine printed its address");
     Engine {
         child,
         base: format!("http://{addr}"),
@@ -91,7 +93,13 @@ fn order(id: u64, customer: u64) -> Vec<u8> {
     .expect("json")
 }
 
-async fn post(client: &reqwest::Client, base: &str, topic: &str, wid: &str, body: Vec<u8>) -> Option<u16> {
+async fn post(
+    client: &reqwest::Client,
+    base: &str,
+    topic: &str,
+    wid: &str,
+    body: Vec<u8>,
+) -> Option<u16> {
     let sig = sign(SECRET.as_bytes(), &body);
     client
         .post(format!("{base}/webhooks/shopify"))
@@ -110,12 +118,22 @@ async fn post(client: &reqwest::Client, base: &str, topic: &str, wid: &str, body
 
 /// Sends customers and orders from 16 writers until about `target` more are acknowledged,
 /// then SIGKILLs the engine mid-stream. Returns what was acknowledged.
-async fn load_then_kill(client: &reqwest::Client, engine: &mut Engine, round: u64, target: usize) -> Vec<(String, u64)> {
+async fn load_then_kill(
+    client: &reqwest::Client,
+    engine: &mut Engine,
+    round: u64,
+    target: usize,
+) -> Vec<(String, u64)> {
     let acked: Arc<Mutex<Vec<(String, u64)>>> = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
     for w in 0..16u64 {
-        let (client, base, acked, stop) = (client.clone(), engine.base.clone(), acked.clone(), stop.clone());
+        let (client, base, acked, stop) = (
+            client.clone(),
+            engine.base.clone(),
+            acked.clone(),
+            stop.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             for i in 0..10_000u64 {
                 if stop.load(Ordering::SeqCst) {
@@ -126,7 +144,12 @@ async fn load_then_kill(client: &reqwest::Client, engine: &mut Engine, round: u6
                     ("customers/create", format!("c-{cid}"), customer(cid), cid)
                 } else {
                     let oid = 9_000_000_000_000_000_000 + cid;
-                    ("orders/create", format!("o-{oid}"), order(oid, cid - 1), oid)
+                    (
+                        "orders/create",
+                        format!("o-{oid}"),
+                        order(oid, cid - 1),
+                        oid,
+                    )
                 };
                 match post(&client, &base, topic, &wid, body).await {
                     Some(200) => acked.lock().expect("lock").push((topic.to_string(), id)),
@@ -149,8 +172,15 @@ async fn load_then_kill(client: &reqwest::Client, engine: &mut Engine, round: u6
         t.await.expect("writer");
     }
     let acked = acked.lock().expect("lock").clone();
-    assert!(acked.len() >= target / 4, "too few acknowledged before the kill: {}", acked.len());
-    eprintln!("round {round}: acknowledged before SIGKILL: {}", acked.len());
+    assert!(
+        acked.len() >= target / 4,
+        "too few acknowledged before the kill: {}",
+        acked.len()
+    );
+    eprintln!(
+        "round {round}: acknowledged before SIGKILL: {}",
+        acked.len()
+    );
     acked
 }
 
@@ -159,12 +189,24 @@ async fn load_then_kill(client: &reqwest::Client, engine: &mut Engine, round: u6
 async fn verify(client: &reqwest::Client, base: &str, key: &str, acked: &[(String, u64)]) {
     for (topic, id) in acked {
         if topic == "customers/create" {
-            let r = client.get(format!("{base}/api/v1/contacts/{id}")).bearer_auth(key).send().await.expect("get");
-            assert_eq!(r.status(), 200, "acknowledged customer {id} lost after kill -9");
+            let r = client
+                .get(format!("{base}/api/v1/contacts/{id}"))
+                .bearer_auth(key)
+                .send()
+                .await
+                .expect("get");
+            assert_eq!(
+                r.status(),
+                200,
+                "acknowledged customer {id} lost after kill -9"
+            );
         }
     }
-    let acked_orders: std::collections::HashSet<u64> =
-        acked.iter().filter(|(t, _)| t == "orders/create").map(|(_, id)| *id).collect();
+    let acked_orders: std::collections::HashSet<u64> = acked
+        .iter()
+        .filter(|(t, _)| t == "orders/create")
+        .map(|(_, id)| *id)
+        .collect();
     let mut events = Vec::new();
     for _ in 0..200 {
         events = all_events(client, base, key).await;
@@ -179,17 +221,31 @@ async fn verify(client: &reqwest::Client, base: &str, key: &str, acked: &[(Strin
     }
     let mut per_order = std::collections::HashMap::<u64, usize>::new();
     for e in of_type(&events, "OrderPlaced") {
-        *per_order.entry(e["data"]["order_id"].as_u64().expect("order id")).or_default() += 1;
+        *per_order
+            .entry(e["data"]["order_id"].as_u64().expect("order id"))
+            .or_default() += 1;
     }
     for id in &acked_orders {
-        assert_eq!(per_order.get(id), Some(&1), "order {id}: OrderPlaced must be recorded exactly once");
+        assert_eq!(
+            per_order.get(id),
+            Some(&1),
+            "order {id}: OrderPlaced must be recorded exactly once"
+        );
     }
-    assert!(per_order.values().all(|n| *n == 1), "an order was applied twice");
+    assert!(
+        per_order.values().all(|n| *n == 1),
+        "an order was applied twice"
+    );
     let mut per_customer = std::collections::HashMap::<u64, usize>::new();
     for e in of_type(&events, "CustomerCreated") {
-        *per_customer.entry(e["data"]["customer_id"].as_u64().expect("customer id")).or_default() += 1;
+        *per_customer
+            .entry(e["data"]["customer_id"].as_u64().expect("customer id"))
+            .or_default() += 1;
     }
-    assert!(per_customer.values().all(|n| *n == 1), "a customer was created twice");
+    assert!(
+        per_customer.values().all(|n| *n == 1),
+        "a customer was created twice"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -206,7 +262,10 @@ async fn acknowledged_webhooks_survive_sigkill_and_apply_once() {
         .await
         .expect("create tenant");
     assert_eq!(r.status(), 201);
-    let key = r.json::<Value>().await.expect("json")["api_key"].as_str().expect("key").to_string();
+    let key = r.json::<Value>().await.expect("json")["api_key"]
+        .as_str()
+        .expect("key")
+        .to_string();
 
     // Three rounds of load → SIGKILL → restart on the same data dir → check everything
     // acknowledged so far.
@@ -219,19 +278,29 @@ async fn acknowledged_webhooks_survive_sigkill_and_apply_once() {
     }
 
     // A redelivery of an acknowledged webhook is a duplicate, not a second effect.
-    let (_, id) = acked.iter().find(|(t, _)| t == "customers/create").expect("a customer").clone();
+    let (_, id) = acked
+        .iter()
+        .find(|(t, _)| t == "customers/create")
+        .expect("a customer")
+        .clone();
     let r = client
         .post(format!("{}/webhooks/shopify", engine.base))
         .header("X-Shopify-Topic", "customers/create")
         .header("X-Shopify-Shop-Domain", SHOP)
         .header("X-Shopify-Webhook-Id", format!("c-{id}"))
         .header("X-Shopify-API-Version", "2026-04")
-        .header("X-Shopify-Hmac-Sha256", sign(SECRET.as_bytes(), &customer(id)))
+        .header(
+            "X-Shopify-Hmac-Sha256",
+            sign(SECRET.as_bytes(), &customer(id)),
+        )
         .body(customer(id))
         .send()
         .await
         .expect("post");
-    assert_eq!(r.json::<Value>().await.expect("json")["status"], "duplicate");
+    assert_eq!(
+        r.json::<Value>().await.expect("json")["status"],
+        "duplicate"
+    );
     engine.child.kill().expect("kill");
     let _ = engine.child.wait();
 }
@@ -244,7 +313,15 @@ async fn all_events(client: &reqwest::Client, base: &str, key: &str) -> Vec<Valu
             Some(a) => format!("{base}/api/v1/events?limit=500&after={a}"),
             None => format!("{base}/api/v1/events?limit=500"),
         };
-        let v: Value = client.get(url).bearer_auth(key).send().await.expect("events").json().await.expect("json");
+        let v: Value = client
+            .get(url)
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("events")
+            .json()
+            .await
+            .expect("json");
         out.extend(v["items"].as_array().cloned().unwrap_or_default());
         match v["next_after"].as_u64() {
             Some(a) => after = Some(a),

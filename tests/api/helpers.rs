@@ -97,7 +97,12 @@ async fn start_in(dir: TempDir) -> TestApp {
 impl TestApp {
     pub async fn wait_ready(&self) {
         for _ in 0..200 {
-            if let Ok(r) = self.client.get(format!("{}/readyz", self.base)).send().await {
+            if let Ok(r) = self
+                .client
+                .get(format!("{}/readyz", self.base))
+                .send()
+                .await
+            {
                 if r.status() == 200 {
                     return;
                 }
@@ -130,14 +135,26 @@ impl TestApp {
             .send()
             .await
             .expect("request");
-        assert_eq!(r.status(), 201, "create tenant: {}", r.text().await.unwrap_or_default());
+        assert_eq!(
+            r.status(),
+            201,
+            "create tenant: {}",
+            r.text().await.unwrap_or_default()
+        );
         let v: Value = r.json().await.expect("json");
         v["api_key"].as_str().expect("api_key").to_string()
     }
 
     /// Posts a webhook signed with the current secret.
-    pub async fn webhook(&self, shop: &str, topic: &str, id: &str, body: &[u8]) -> reqwest::Response {
-        self.webhook_signed(shop, topic, id, body, &sign(SECRET.as_bytes(), body), None).await
+    pub async fn webhook(
+        &self,
+        shop: &str,
+        topic: &str,
+        id: &str,
+        body: &[u8],
+    ) -> reqwest::Response {
+        self.webhook_signed(shop, topic, id, body, &sign(SECRET.as_bytes(), body), None)
+            .await
     }
 
     pub async fn webhook_signed(
@@ -184,18 +201,33 @@ impl TestApp {
             .expect("request");
         let status = r.status().as_u16();
         let text = r.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, key: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.client.request(method, format!("{}{}", self.base, path)).bearer_auth(key);
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(key);
         if let Some(b) = body {
             req = req.json(&b);
         }
         let r = req.send().await.expect("request");
         let status = r.status().as_u16();
         let text = r.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// All events of the tenant (follows pagination).

@@ -15,40 +15,98 @@ async fn tenant_lifecycle_through_the_operator_api() {
     assert_eq!(v[0]["shop"], "lifecycle.myshopify.com");
     assert_eq!(v[0]["status"], "active");
     assert_eq!(v[0]["has_shopify_token"], true);
-    assert!(!v.to_string().contains("shpat_test_token"), "tokens are never returned");
+    assert!(
+        !v.to_string().contains("shpat_test_token"),
+        "tokens are never returned"
+    );
 
     // Same shop again → 409; bad domain → 400 naming it; unknown field → 400.
     let body = json!({"shop": "lifecycle.myshopify.com", "shopify_access_token": "x"});
-    assert_eq!(app.send(Method::POST, "/api/v1/tenants", OPERATOR, Some(body)).await.0, 409);
+    assert_eq!(
+        app.send(Method::POST, "/api/v1/tenants", OPERATOR, Some(body))
+            .await
+            .0,
+        409
+    );
     let (s, v) = app
-        .send(Method::POST, "/api/v1/tenants", OPERATOR, Some(json!({"shop": "not a shop", "shopify_access_token": "x"})))
+        .send(
+            Method::POST,
+            "/api/v1/tenants",
+            OPERATOR,
+            Some(json!({"shop": "not a shop", "shopify_access_token": "x"})),
+        )
         .await;
     assert_eq!(s, 400);
     assert_eq!(v["code"], "invalid_shop_domain");
     let (s, v) = app
-        .send(Method::POST, "/api/v1/tenants", OPERATOR, Some(json!({"shop": "b.myshopify.com", "shopify_access_token": "x", "colour": 1})))
+        .send(
+            Method::POST,
+            "/api/v1/tenants",
+            OPERATOR,
+            Some(json!({"shop": "b.myshopify.com", "shopify_access_token": "x", "colour": 1})),
+        )
         .await;
     assert_eq!(s, 400);
-    assert!(v["message"].as_str().unwrap_or_default().contains("colour"), "{v}");
+    assert!(
+        v["message"].as_str().unwrap_or_default().contains("colour"),
+        "{v}"
+    );
     let (s, v) = app
-        .send(Method::POST, "/api/v1/tenants", OPERATOR, Some(json!({"shop": "b.myshopify.com", "shopify_access_token": " "})))
+        .send(
+            Method::POST,
+            "/api/v1/tenants",
+            OPERATOR,
+            Some(json!({"shop": "b.myshopify.com", "shopify_access_token": " "})),
+        )
         .await;
     assert_eq!(s, 400);
-    assert!(v["message"].as_str().unwrap_or_default().contains("shopify_access_token"));
+    assert!(v["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("shopify_access_token"));
 
     // Only the operator manages tenants.
     assert_eq!(app.get("/api/v1/tenants", &key).await.0, 401);
     assert_eq!(app.get("/api/v1/tenants", "nope").await.0, 401);
-    let r = app.client.get(format!("{}/api/v1/tenants", app.base)).send().await.expect("get");
+    let r = app
+        .client
+        .get(format!("{}/api/v1/tenants", app.base))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(r.status(), 401);
 
     // Delete: 204, then the shop is unknown to webhooks and its key is dead.
-    let (s, _) = app.send(Method::DELETE, "/api/v1/tenants/lifecycle.myshopify.com", OPERATOR, None).await;
+    let (s, _) = app
+        .send(
+            Method::DELETE,
+            "/api/v1/tenants/lifecycle.myshopify.com",
+            OPERATOR,
+            None,
+        )
+        .await;
     assert_eq!(s, 204);
-    let r = app.webhook("lifecycle.myshopify.com", "customers/create", "w1", b"{\"id\":1}").await;
+    let r = app
+        .webhook(
+            "lifecycle.myshopify.com",
+            "customers/create",
+            "w1",
+            b"{\"id\":1}",
+        )
+        .await;
     assert_eq!(r.status(), 404);
     assert_eq!(app.get("/api/v1/contacts", &key).await.0, 401);
-    assert_eq!(app.send(Method::DELETE, "/api/v1/tenants/lifecycle.myshopify.com", OPERATOR, None).await.0, 404);
+    assert_eq!(
+        app.send(
+            Method::DELETE,
+            "/api/v1/tenants/lifecycle.myshopify.com",
+            OPERATOR,
+            None
+        )
+        .await
+        .0,
+        404
+    );
 }
 
 #[tokio::test]
@@ -57,7 +115,8 @@ async fn a_tenant_key_never_sees_another_tenants_data() {
     let key_a = app.create_tenant("shop-a.myshopify.com").await;
     let key_b = app.create_tenant("shop-b.myshopify.com").await;
     let body = br#"{"id": 4242, "updated_at": "2026-01-01T00:00:00Z", "first_name": "Bea", "email": "bea@b.com"}"#;
-    app.webhook_ok("shop-b.myshopify.com", "customers/create", "b-1", body).await;
+    app.webhook_ok("shop-b.myshopify.com", "customers/create", "b-1", body)
+        .await;
     assert_eq!(app.get("/api/v1/contacts/4242", &key_b).await.0, 200);
     let (s, v) = app.get("/api/v1/contacts/4242", &key_a).await;
     assert_eq!(s, 404, "{v}");
@@ -80,7 +139,12 @@ async fn tokens_are_sealed_at_rest() {
     let app = spawn_app().await;
     let body = json!({"shop": "sealed.myshopify.com", "shopify_access_token": "shpat_VERY_SECRET_TOKEN_123",
                       "meta_access_token": "EAAG_META_SECRET_456", "meta_phone_number_ids": ["1234567890"]});
-    assert_eq!(app.send(Method::POST, "/api/v1/tenants", OPERATOR, Some(body)).await.0, 201);
+    assert_eq!(
+        app.send(Method::POST, "/api/v1/tenants", OPERATOR, Some(body))
+            .await
+            .0,
+        201
+    );
     let dir = app.dir.path().to_path_buf();
     let app = app.restart().await; // flushes and reopens
     let (s, v) = app.get("/api/v1/tenants", OPERATOR).await;
@@ -95,7 +159,11 @@ async fn tokens_are_sealed_at_rest() {
             } else {
                 let bytes = std::fs::read(&p).expect("read");
                 for secret in [&b"shpat_VERY_SECRET_TOKEN_123"[..], b"EAAG_META_SECRET_456"] {
-                    assert!(!bytes.windows(secret.len()).any(|w| w == secret), "token in clear in {}", p.display());
+                    assert!(
+                        !bytes.windows(secret.len()).any(|w| w == secret),
+                        "token in clear in {}",
+                        p.display()
+                    );
                 }
             }
         }
@@ -105,12 +173,28 @@ async fn tokens_are_sealed_at_rest() {
 #[tokio::test]
 async fn ops_endpoints_answer() {
     let app = spawn_app().await;
-    let r = app.client.get(format!("{}/healthz", app.base)).send().await.expect("healthz");
+    let r = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .expect("healthz");
     assert_eq!(r.status(), 200);
-    let r = app.client.get(format!("{}/readyz", app.base)).send().await.expect("readyz");
+    let r = app
+        .client
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .expect("readyz");
     assert_eq!(r.status(), 200);
     app.create_tenant("ops.myshopify.com").await;
-    app.webhook_ok("ops.myshopify.com", "customers/create", "m-1", br#"{"id": 1, "updated_at": "2026-01-01T00:00:00Z"}"#).await;
+    app.webhook_ok(
+        "ops.myshopify.com",
+        "customers/create",
+        "m-1",
+        br#"{"id": 1, "updated_at": "2026-01-01T00:00:00Z"}"#,
+    )
+    .await;
     let text = app
         .client
         .get(format!("{}/metrics", app.base))
@@ -121,10 +205,20 @@ async fn ops_endpoints_answer() {
         .await
         .expect("text");
     assert!(text.contains("galantis_shopify_webhooks_total"), "{text}");
-    let r = app.client.get(format!("{}/api/v1/openapi.json", app.base)).send().await.expect("openapi");
+    let r = app
+        .client
+        .get(format!("{}/api/v1/openapi.json", app.base))
+        .send()
+        .await
+        .expect("openapi");
     assert_eq!(r.status(), 200);
     let doc: serde_json::Value = r.json().await.expect("json");
-    for path in ["/webhooks/shopify", "/api/v1/tenants", "/api/v1/contacts/{id}", "/api/v1/deadletters/{id}/replay"] {
+    for path in [
+        "/webhooks/shopify",
+        "/api/v1/tenants",
+        "/api/v1/contacts/{id}",
+        "/api/v1/deadletters/{id}/replay",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "openapi lacks {path}");
     }
     let (s, v) = app.get("/nope", OPERATOR).await;

@@ -72,7 +72,13 @@ pub async fn collections(
     let after = page.after;
     let items = state
         .engine
-        .call(&scope.shop, |reply_to| TenantMsg::Catalog(CatalogMsg::Collections { after, limit, reply_to }))
+        .call(&scope.shop, |reply_to| {
+            TenantMsg::Catalog(CatalogMsg::Collections {
+                after,
+                limit,
+                reply_to,
+            })
+        })
         .await?;
     Ok(Json(Paged::new(items, limit, |c: &Collection| c.id)))
 }

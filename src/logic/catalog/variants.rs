@@ -53,7 +53,8 @@ fn record_point(history: &mut Vec<StockPoint>, point: StockPoint) -> (bool, Vec<
     if history.iter().any(|p| p.version == point.version) {
         return (false, Vec::new());
     }
-    if history.len() >= STOCK_HISTORY && history.first().is_some_and(|p| point.version < p.version) {
+    if history.len() >= STOCK_HISTORY && history.first().is_some_and(|p| point.version < p.version)
+    {
         return (false, Vec::new());
     }
     let at = history.partition_point(|p| p.version < point.version);
@@ -174,7 +175,8 @@ pub(super) fn apply_snapshot(
                 (false, Vec::new())
             };
             let variant_id = cur.id;
-            let restock: Vec<EventKind> = restock.into_iter().map(|t| event(variant_id, t)).collect();
+            let restock: Vec<EventKind> =
+                restock.into_iter().map(|t| event(variant_id, t)).collect();
             if snap.version <= cur.version {
                 return if new_point {
                     Outcome::Late(restock)
@@ -264,9 +266,9 @@ pub(super) fn apply(book: &mut CatalogBook, d: &Delivery<'_>) -> Result<Change, 
         }
         Outcome::Inserted => {}
         Outcome::Late(events) => {
-            change.ignored = events.is_empty().then(|| {
-                format!("variant {id}: older snapshot, kept in the stock history only")
-            });
+            change.ignored = events
+                .is_empty()
+                .then(|| format!("variant {id}: older snapshot, kept in the stock history only"));
             change.events.extend(events);
         }
         Outcome::Replaced(event) => change.events.extend(event),
