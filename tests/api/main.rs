@@ -1,6 +1,8 @@
 //! API tests: the engine started on port 0 with its own temp store, driven over HTTP.
 
+mod cli;
 mod compliance;
+mod contacts;
 mod crash;
 mod fixtures;
 mod helpers;

@@ -1,0 +1,130 @@
+//! Contacts API: search, pagination, profile, the exclusion flag, bad input.
+
+use crate::helpers::spawn_app;
+use reqwest::Method;
+use serde_json::json;
+
+const SHOP: &str = "contacts.myshopify.com";
+
+fn customer(id: u64, first: &str, email: &str, phone: &str, country: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "id": id, "updated_at": "2026-01-01T00:00:00Z", "first_name": first, "last_name": "Smith",
+        "email": email, "phone": phone, "state": "enabled",
+        "default_address": {"country_code": country, "phone": null}
+    }))
+    .expect("json")
+}
+
+#[tokio::test]
+async fn contacts_are_searchable_paged_and_excludable() {
+    let app = spawn_app().await;
+    let key = app.create_tenant(SHOP).await;
+    app.webhook_ok(
+        SHOP,
+        "customers/create",
+        "k-1",
+        &customer(1, "Alice", "alice@x.com", "+44 7700 900123", "GB"),
+    )
+    .await;
+    app.webhook_ok(
+        SHOP,
+        "customers/create",
+        "k-2",
+        &customer(2, "Bruno", "bruno@y.com", "(11) 91234-5678", "BR"),
+    )
+    .await;
+    app.webhook_ok(
+        SHOP,
+        "customers/create",
+        "k-3",
+        &customer(3, "Carla", "carla@y.com", "0151 23456789", ""),
+    )
+    .await;
+
+    // E.164 from the address country; without a country the error code is recorded.
+    let (_, b) = app.get("/api/v1/contacts/2", &key).await;
+    assert_eq!(b["phone"], "+5511912345678", "{b}");
+    let (_, c) = app.get("/api/v1/contacts/3", &key).await;
+    assert_eq!(c["phone"], serde_json::Value::Null);
+    assert!(
+        c["error_codes"]
+            .to_string()
+            .contains("CUSTOMER_IS_MISSING_CALLING_CODE"),
+        "{c}"
+    );
+
+    let ids = |v: &serde_json::Value| -> Vec<u64> {
+        v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|c| c["shopify_customer_id"].as_u64())
+            .collect()
+    };
+    assert_eq!(
+        ids(&app.get("/api/v1/contacts?q=bruno", &key).await.1),
+        vec![2]
+    );
+    assert_eq!(
+        ids(&app.get("/api/v1/contacts?q=y.com", &key).await.1),
+        vec![2, 3]
+    );
+    assert_eq!(
+        ids(&app.get("/api/v1/contacts?q=7700900", &key).await.1),
+        vec![1]
+    );
+    assert_eq!(
+        ids(&app.get("/api/v1/contacts?q=smith", &key).await.1),
+        vec![1, 2, 3]
+    );
+    let (_, page) = app.get("/api/v1/contacts?limit=2", &key).await;
+    assert_eq!(ids(&page), vec![1, 2]);
+    assert_eq!(page["next_after"], 2);
+    let (_, page) = app.get("/api/v1/contacts?limit=2&after=2", &key).await;
+    assert_eq!(ids(&page), vec![3]);
+    assert_eq!(page["next_after"], serde_json::Value::Null);
+
+    // Exclusion is stored durably.
+    let (s, v) = app
+        .send(
+            Method::PATCH,
+            "/api/v1/contacts/1",
+            &key,
+            Some(json!({"exclude_from_galantis": true})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["exclude_from_galantis"], true);
+    let app = app.restart().await;
+    assert_eq!(
+        app.get("/api/v1/contacts/1", &key).await.1["exclude_from_galantis"],
+        true
+    );
+
+    // Bad input: named 4xx, nothing changed.
+    let (s, v) = app
+        .send(
+            Method::PATCH,
+            "/api/v1/contacts/1",
+            &key,
+            Some(json!({"exclude": 1})),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    assert_eq!(v["code"], "invalid_body");
+    let (s, v) = app.get("/api/v1/contacts/abc", &key).await;
+    assert_eq!((s, v["code"].as_str()), (400, Some("invalid_id")));
+    let (s, _) = app
+        .send(
+            Method::PATCH,
+            "/api/v1/contacts/99",
+            &key,
+            Some(json!({"exclude_from_galantis": true})),
+        )
+        .await;
+    assert_eq!(s, 404);
+    assert_eq!(
+        app.get("/api/v1/contacts/1", &key).await.1["exclude_from_galantis"],
+        true
+    );
+}
