@@ -107,6 +107,14 @@ impl Catalog {
         if !state.store.journal_contains(d.seq)? {
             return Ok(());
         }
+        let span = tracing::info_span!(
+            "apply",
+            tenant = %state.shop,
+            topic = %d.entry.topic,
+            webhook_id = %d.entry.webhook_id,
+            seq = d.seq
+        );
+        let _entered = span.enter();
         state.in_flight.store(d.seq, Ordering::SeqCst);
         let delivery = Delivery {
             topic: Topic::parse(&d.entry.topic),

@@ -64,6 +64,9 @@ pub enum CustomersMsg {
     /// Test hook: panic inside the handler.
     #[cfg(test)]
     Panic,
+    /// Test hook: panic while "applying" journal entry `seq` (a poison payload).
+    #[cfg(test)]
+    PanicApplying(u64),
 }
 
 /// Arguments of the customer actor.
@@ -201,6 +204,14 @@ impl Customers {
         if !state.store.journal_contains(d.seq)? {
             return Ok(()); // already applied (a replay raced a live delivery)
         }
+        let span = tracing::info_span!(
+            "apply",
+            tenant = %state.shop,
+            topic = %d.entry.topic,
+            webhook_id = %d.entry.webhook_id,
+            seq = d.seq
+        );
+        let _entered = span.enter();
         state.in_flight.store(d.seq, Ordering::SeqCst);
         let topic = Topic::parse(&d.entry.topic);
         let delivery = Delivery {
@@ -344,6 +355,11 @@ impl Actor for Customers {
             }
             #[cfg(test)]
             CustomersMsg::Panic => panic!("injected panic in the customer actor"),
+            #[cfg(test)]
+            CustomersMsg::PanicApplying(seq) => {
+                state.in_flight.store(seq, Ordering::SeqCst);
+                panic!("injected panic while applying {seq}");
+            }
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ use super::Delivered;
 use crate::store::{Store, StoreError};
 use dashmap::DashMap;
 use ractor::{Actor, ActorRef, RpcReplyPort};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,6 +33,29 @@ struct Inner {
     root: ActorRef<RootMsg>,
     ready: AtomicBool,
     call_timeout: Duration,
+    progress: Progress,
+}
+
+/// Recovery progress, shown by `/readyz` while the engine recovers.
+#[derive(Default)]
+struct Progress {
+    tenants_total: AtomicUsize,
+    tenants_started: AtomicUsize,
+    journal_total: AtomicUsize,
+    journal_delivered: AtomicUsize,
+}
+
+/// A snapshot of recovery progress.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct RecoveryProgress {
+    /// Tenants to start.
+    pub tenants_total: usize,
+    /// Tenants started (their records loaded).
+    pub tenants_started: usize,
+    /// Journal entries to re-deliver.
+    pub journal_total: usize,
+    /// Journal entries re-delivered.
+    pub journal_delivered: usize,
 }
 
 /// Handle to the actor tree. Cheap to clone.
@@ -65,6 +88,7 @@ impl Engine {
                 root,
                 ready: AtomicBool::new(false),
                 call_timeout,
+                progress: Progress::default(),
             }),
         })
     }
@@ -110,6 +134,17 @@ impl Engine {
     /// True once recovery has finished (`/readyz`).
     pub fn is_ready(&self) -> bool {
         self.inner.ready.load(Ordering::SeqCst)
+    }
+
+    /// How far recovery has come.
+    pub fn recovery_progress(&self) -> RecoveryProgress {
+        let p = &self.inner.progress;
+        RecoveryProgress {
+            tenants_total: p.tenants_total.load(Ordering::Relaxed),
+            tenants_started: p.tenants_started.load(Ordering::Relaxed),
+            journal_total: p.journal_total.load(Ordering::Relaxed),
+            journal_delivered: p.journal_delivered.load(Ordering::Relaxed),
+        }
     }
 
     /// The store.

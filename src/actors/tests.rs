@@ -108,3 +108,61 @@ async fn a_panic_in_one_tenants_actor_is_contained_and_recovered_from_durable_st
         .is_empty());
     engine.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_webhook_that_crashes_its_actor_is_dead_lettered_not_retried_forever() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path(), 8 << 20).expect("store");
+    store
+        .create_tenant(&tenant("p.myshopify.com", 3))
+        .expect("p");
+    let engine = Engine::start(store.clone(), Duration::from_secs(5))
+        .await
+        .expect("engine");
+    assert!(!engine.is_ready(), "not ready before recovery");
+    engine.recover().await.expect("recover");
+    assert!(engine.is_ready());
+    deliver_customer(&engine, &store, "p.myshopify.com", 1);
+    wait_count(&engine, "p.myshopify.com", 1).await;
+    // A journaled entry whose application panics.
+    let entry = JournalEntry {
+        shop: "p.myshopify.com".into(),
+        topic: "customers/create".into(),
+        webhook_id: "poison".into(),
+        api_version: "2026-04".into(),
+        triggered_at: None,
+        received_at: Timestamp::now(),
+        body: br#"{"id": 2, "updated_at": "2026-01-01T00:00:00Z"}"#.to_vec(),
+    };
+    let Ok(Accepted::New(seq)) = store.accept_webhook(&entry) else {
+        panic!("not accepted");
+    };
+    engine
+        .cast(
+            "p.myshopify.com",
+            TenantMsg::Customers(CustomersMsg::PanicApplying(seq)),
+        )
+        .expect("cast");
+    for _ in 0..200 {
+        if !store
+            .dead_letters("p.myshopify.com")
+            .expect("letters")
+            .is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let letters = store.dead_letters("p.myshopify.com").expect("letters");
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].id, seq);
+    assert!(
+        letters[0].reason.contains("crashed"),
+        "{}",
+        letters[0].reason
+    );
+    assert!(!store.journal_contains(seq).expect("journal"));
+    // The actor is back, with its state, and was not fed the poison again.
+    wait_count(&engine, "p.myshopify.com", 1).await;
+    engine.shutdown().await;
+}

@@ -18,6 +18,7 @@ use axum::Json;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
+use tracing::Instrument;
 
 /// The answer to an accepted webhook.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -71,7 +72,13 @@ pub async fn receive(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<WebhookAck>), ApiError> {
     let started = Instant::now();
-    let r = handle(&state, &headers, body).await;
+    let span = tracing::info_span!(
+        "shopify_webhook",
+        tenant = tracing::field::Empty,
+        topic = tracing::field::Empty,
+        webhook_id = tracing::field::Empty
+    );
+    let r = handle(&state, &headers, body).instrument(span).await;
     let outcome = match &r {
         Ok(ack) => ack.status,
         Err(ApiError::Unauthorized { .. }) => "unauthorized",

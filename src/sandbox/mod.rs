@@ -162,6 +162,7 @@ async fn prepare(
             now,
         },
     );
+    let facts = store.facts.clone();
     let report = if args.no_feed {
         feed::FeedReport::default()
     } else {
@@ -171,7 +172,7 @@ async fn prepare(
             feed::CONCURRENCY
         );
         let feeder = feed::Feeder::new(base, &file.shop, &file.shopify_client_secret)?;
-        feeder.feed(store.phases.clone()).await
+        feeder.feed(store.phases).await
     };
     // The tenant applies what was acknowledged asynchronously; give it a moment before
     // counting dead letters.
@@ -184,7 +185,7 @@ async fn prepare(
         sandbox_file: path,
         file,
         auth: &auth,
-        facts: &store.facts,
+        facts: &facts,
         report: &report,
         dead_letters,
     });

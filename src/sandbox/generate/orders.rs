@@ -2,6 +2,10 @@
 //! real products and variants, numbered `#1001…` by time), some fulfilled or cancelled
 //! later; checkouts for others, most left abandoned (with `abandoned_checkout_url`), the
 //! rest completed and turned into an order carrying the checkout's token.
+//!
+//! Order ids depend only on the customer and slot, so a rerun with more customers adds
+//! orders without touching the old ones; the `#1001…` names are ranked by time within one
+//! generation, so a grown store may give a new order a name an old one already has.
 
 use super::catalog::{Catalog, Product, Variant};
 use super::people::{between, Customer, People};
@@ -180,7 +184,7 @@ fn customer_orders<'a>(ctx: &Ctx<'_>, catalog: &'a Catalog, c: &'a Customer) -> 
             let age = ctx.now - created_at;
             let fate = if age > Duration::days(2) && rng.gen_bool(0.75) {
                 Fate::Fulfilled(created_at + Duration::hours(rng.gen_range(20..=40)))
-            } else if age > Duration::days(1) && rng.gen_bool(0.05) {
+            } else if age > Duration::days(1) && rng.gen_bool(0.08) {
                 Fate::Cancelled(created_at + Duration::hours(rng.gen_range(1..=20)))
             } else {
                 Fate::Open
