@@ -72,13 +72,16 @@ impl Money {
         Money(self.0.saturating_sub(other.0))
     }
 
-    /// Divides by a count (for averages); zero count gives zero.
+    /// Divides by a count, rounded half away from zero to a hundredth (averages are shown
+    /// to shoppers and merchants in cents); zero count gives zero.
     pub fn div_by(self, n: u64) -> Money {
         if n == 0 {
-            Money::ZERO
-        } else {
-            Money(self.0 / n as i64)
+            return Money::ZERO;
         }
+        let n = i128::from(n) * 10;
+        let v = i128::from(self.0);
+        let q = if v >= 0 { (v + n / 2) / n } else { (v - n / 2) / n };
+        Money(i64::try_from(q * 10).unwrap_or(i64::MAX))
     }
 }
 
@@ -111,6 +114,11 @@ mod tests {
         assert_eq!(Money::parse(".5"), None);
         assert_eq!(Money(404_950).to_string(), "404.95");
         assert_eq!(Money(1_005).to_string(), "1.005");
+        assert_eq!(Money(488_890).div_by(3).to_string(), "162.96");
+        assert_eq!(Money(1_000).div_by(3).to_string(), "0.33");
+        assert_eq!(Money(2_000).div_by(3).to_string(), "0.67");
+        assert_eq!(Money(-2_000).div_by(3).to_string(), "-0.67");
+        assert_eq!(Money(5).div_by(0), Money::ZERO);
     }
 
     proptest! {
