@@ -9,6 +9,7 @@ pub mod money;
 pub mod phone;
 pub mod shop;
 pub mod timestamp;
+pub mod whatsapp;
 
 pub use events::{DomainEvent, EventKind};
 pub use ids::{parse_gid, ShopifyId};

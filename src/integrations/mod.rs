@@ -1,3 +1,4 @@
 //! Clients and protocol pieces of the outside services (Shopify, later Meta).
 
+pub mod meta;
 pub mod shopify;

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod customers;
+pub mod inbox;
 pub mod topic;
 
 pub use topic::{Route, Topic};

@@ -11,6 +11,7 @@
 
 pub mod feed;
 pub mod generate;
+pub mod meta;
 pub mod settings;
 pub mod summary;
 

@@ -1,0 +1,1 @@
+//! (Meta client work in progress: templates.)

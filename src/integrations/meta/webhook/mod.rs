@@ -1,0 +1,185 @@
+//! Meta (WhatsApp Cloud API) webhooks, pure code: the `GET` verify challenge, the
+//! `X-Hub-Signature-256` check over the raw body, and parsing a delivery into a flat list
+//! of typed [`MetaEvent`]s carrying their routing keys (`waba_id`, `phone_number_id`) and
+//! dedupe keys. No I/O: the HTTP handler feeds bytes in and acts on what comes out.
+//!
+//! Order of use for `POST /webhooks/meta`: [`verify_signature`] on the raw bytes (401 if
+//! false, nothing stored) → [`parse`] (an authentic body that fails goes to the dead-letter
+//! tree with the [`ParseError`]) → per event: dedupe on [`MetaEvent::dedupe_key`], route by
+//! [`MetaEvent::phone_number_id`] or [`MetaEvent::waba_id`], and never regress a message
+//! status ([`MessageStatus::rank`]).
+
+mod events;
+mod wire;
+
+#[cfg(test)]
+mod tests;
+
+pub use events::{
+    AccountDetails, AccountEvent, AccountUpdate, BanInfo, Conversation, InboundContent,
+    InboundMessage, InteractiveReply, Media, MediaKind, MessageContext, MessageStatus,
+    MetaError, MetaEvent, Order, OrderItem, PhoneNumberQualityUpdate, Pricing, QualityEvent,
+    ReferredProduct, Referral, Restriction, SharedContact, SharedPhone, StatusUpdate,
+    TemplateEvent, TemplateInfo, TemplateStatusUpdate, Unhandled, VolumeTier, WabaInfo,
+};
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The header carrying the body signature.
+pub const SIGNATURE_HEADER: &str = "X-Hub-Signature-256";
+/// The only `object` a WhatsApp webhook has.
+pub const OBJECT: &str = "whatsapp_business_account";
+/// Change field of inbound messages and statuses.
+pub const FIELD_MESSAGES: &str = "messages";
+/// Change field of template review/quality status changes.
+pub const FIELD_TEMPLATE_STATUS: &str = "message_template_status_update";
+/// Change field of phone number quality and limit changes.
+pub const FIELD_PHONE_QUALITY: &str = "phone_number_quality_update";
+/// Change field of WABA-level updates.
+pub const FIELD_ACCOUNT_UPDATE: &str = "account_update";
+
+/// Longest `hub.challenge` echoed back (Meta sends a short random number).
+const MAX_CHALLENGE_LEN: usize = 512;
+
+/// The `X-Hub-Signature-256` value for `body` under `app_secret`: `sha256=` and the
+/// lowercase hex HMAC-SHA256 (what Meta sends; for tests and the sandbox).
+pub fn sign(app_secret: &[u8], body: &[u8]) -> String {
+    let mut mac = match HmacSha256::new_from_slice(app_secret) {
+        Ok(m) => m,
+        // HMAC accepts keys of any length; this branch cannot be taken.
+        Err(_) => return String::new(),
+    };
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// True when `header` (`X-Hub-Signature-256`) is `sha256=` followed by the hex
+/// HMAC-SHA256 of the raw `body` under the app secret. The digest is compared in
+/// constant time. Meta sends lowercase hex; uppercase hex decodes to the same bytes and is
+/// accepted too (it proves the same MAC). Surrounding whitespace is ignored; a missing or
+/// different prefix, bad hex, a wrong length or an empty secret gives `false`.
+pub fn verify_signature(app_secret: &[u8], body: &[u8], header: &str) -> bool {
+    if app_secret.is_empty() {
+        return false;
+    }
+    let Some(hex_part) = header.trim().strip_prefix("sha256=") else {
+        return false;
+    };
+    let Ok(given) = hex::decode(hex_part) else {
+        return false;
+    };
+    let Ok(mut mac) = HmacSha256::new_from_slice(app_secret) else {
+        return false;
+    };
+    mac.update(body);
+    let expected = mac.finalize().into_bytes();
+    expected.as_slice().ct_eq(given.as_slice()).into()
+}
+
+/// Why a `GET /webhooks/meta` verification request is refused (answer 403, or 400 for a
+/// malformed request; the message is safe to log).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChallengeError {
+    /// No verify token is configured, so no request can be verified.
+    #[error("no Meta webhook verify token is configured")]
+    NotConfigured,
+    /// `hub.mode` is absent.
+    #[error("`hub.mode` is missing")]
+    MissingMode,
+    /// `hub.mode` is not `subscribe`.
+    #[error("`hub.mode` is {0:?}, expected \"subscribe\"")]
+    WrongMode(String),
+    /// `hub.verify_token` is absent.
+    #[error("`hub.verify_token` is missing")]
+    MissingToken,
+    /// `hub.verify_token` is not the configured token.
+    #[error("`hub.verify_token` does not match the configured token")]
+    TokenMismatch,
+    /// `hub.challenge` is absent or empty.
+    #[error("`hub.challenge` is missing")]
+    MissingChallenge,
+    /// `hub.challenge` is too long or holds control characters.
+    #[error("`hub.challenge` is not a plausible challenge")]
+    BadChallenge,
+}
+
+/// Answers Meta's endpoint verification: given the query's `hub.mode`, `hub.verify_token`
+/// and `hub.challenge` and the configured token, returns the challenge to send back as the
+/// 200 body (as `text/plain`). The token is compared in constant time.
+///
+/// # Errors
+/// A [`ChallengeError`] naming the problem; answer with a 4xx.
+pub fn verify_challenge(
+    mode: Option<&str>,
+    token: Option<&str>,
+    challenge: Option<&str>,
+    expected_token: &str,
+) -> Result<String, ChallengeError> {
+    if expected_token.is_empty() {
+        return Err(ChallengeError::NotConfigured);
+    }
+    match mode {
+        None => return Err(ChallengeError::MissingMode),
+        Some("subscribe") => {}
+        Some(other) => return Err(ChallengeError::WrongMode(other.to_owned())),
+    }
+    let token = token.ok_or(ChallengeError::MissingToken)?;
+    if !bool::from(token.as_bytes().ct_eq(expected_token.as_bytes())) {
+        return Err(ChallengeError::TokenMismatch);
+    }
+    let challenge = challenge
+        .filter(|c| !c.is_empty())
+        .ok_or(ChallengeError::MissingChallenge)?;
+    if challenge.len() > MAX_CHALLENGE_LEN || challenge.chars().any(char::is_control) {
+        return Err(ChallengeError::BadChallenge);
+    }
+    Ok(challenge.to_owned())
+}
+
+/// Why a webhook body could not be parsed. The text names the problem and where it is
+/// (`entry[0].changes[1] (messages): statuses[3]: status: missing field \`id\``).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// The body is not JSON.
+    #[error("the body is not valid JSON: {0}")]
+    Json(String),
+    /// The body is a webhook for another Meta product (`page`, `instagram` …).
+    #[error("not a WhatsApp webhook: `object` is {0:?}, expected \"whatsapp_business_account\"")]
+    WrongObject(String),
+    /// The `object`/`entry`/`changes` structure is wrong.
+    #[error("malformed webhook envelope: {0}")]
+    Envelope(String),
+    /// A change of a known field has a value the engine cannot read.
+    #[error("entry[{entry}].changes[{change}] ({field}): {problem}")]
+    Change {
+        /// Index in `entry`.
+        entry: usize,
+        /// Index in that entry's `changes`.
+        change: usize,
+        /// The change's `field`.
+        field: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// Parses a webhook delivery (the raw `POST` body, after [`verify_signature`]) into its
+/// events, in payload order: per entry, per change, inbound messages then statuses.
+///
+/// Unknown `field`s, message types and interactive reply types are kept
+/// ([`MetaEvent::Unhandled`], [`InboundContent::Other`], [`InteractiveReply::Other`]),
+/// unknown statuses and events become the `Unknown`/`Other` variants; none is an error.
+/// A `messages` change holding neither messages nor statuses yields one `Unhandled`.
+///
+/// # Errors
+/// [`ParseError`] when the body is not JSON, not a WhatsApp webhook, has a malformed
+/// envelope, or a known change lacks something the engine relies on (an id, a timestamp,
+/// `metadata.phone_number_id`, the payload of a known message type, an order price …).
+/// The whole delivery is then refused, so it can be dead-lettered and replayed intact.
+pub fn parse(body: &[u8]) -> Result<Vec<MetaEvent>, ParseError> {
+    wire::parse_body(body)
+}

@@ -1,0 +1,302 @@
+//! The inbox as pure rules: threads per (tenant number, customer number), statuses,
+//! assignment, unread counts, the 24-hour customer-service window, status progress of
+//! messages, and opt-out words. The conversation actor feeds it and persists what it
+//! returns; nothing here does I/O.
+
+mod optout;
+#[cfg(test)]
+mod tests;
+
+pub use optout::{detect, OptWord};
+
+use crate::domain::phone::PhoneE164;
+use crate::domain::whatsapp::{
+    ChatMessage, Direction, MessageError, MessageStatus, Thread, ThreadStatus,
+};
+use crate::domain::{ShopifyId, Timestamp};
+use std::collections::{BTreeMap, HashMap};
+
+/// The customer-service window: 24 hours from the customer's last message.
+pub const WINDOW_MS: i64 = 24 * 3_600_000;
+
+/// Why an inbox command is refused.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum InboxError {
+    /// No such thread.
+    #[error("no thread {0}")]
+    NoThread(u64),
+    /// Free-form message outside the 24-hour window.
+    #[error(
+        "the 24-hour customer service window of thread {thread} is closed (last customer message: {last}); \
+         only an approved template can be sent"
+    )]
+    WindowClosed { thread: u64, last: String },
+}
+
+/// Filter of [`Inbox::threads`].
+#[derive(Clone, Debug, Default)]
+pub struct ThreadFilter {
+    /// Only threads in this status.
+    pub status: Option<ThreadStatus>,
+    /// Only threads of this assignee (`Some("")` = unassigned).
+    pub assignee: Option<String>,
+    /// Only threads with unread messages.
+    pub unread: bool,
+    /// Only threads of this contact.
+    pub contact_id: Option<ShopifyId>,
+    /// Only threads of this customer number.
+    pub customer: Option<PhoneE164>,
+}
+
+/// In-memory state of a tenant's inbox: every thread (messages live in the store).
+#[derive(Debug, Default)]
+pub struct Inbox {
+    threads: BTreeMap<u64, Thread>,
+    by_key: HashMap<(String, PhoneE164), u64>,
+}
+
+impl Inbox {
+    /// Rebuilds from stored threads.
+    pub fn restore(threads: impl IntoIterator<Item = Thread>) -> Self {
+        let mut inbox = Inbox::default();
+        for t in threads {
+            inbox.insert(t);
+        }
+        inbox
+    }
+
+    fn insert(&mut self, t: Thread) {
+        self.by_key
+            .insert((t.phone_number_id.clone(), t.customer), t.id);
+        self.threads.insert(t.id, t);
+    }
+
+    /// One thread.
+    pub fn thread(&self, id: u64) -> Option<&Thread> {
+        self.threads.get(&id)
+    }
+
+    /// The thread of a customer number with one of our numbers.
+    pub fn find(&self, phone_number_id: &str, customer: PhoneE164) -> Option<&Thread> {
+        self.by_key
+            .get(&(phone_number_id.to_string(), customer))
+            .and_then(|id| self.threads.get(id))
+    }
+
+    /// Threads matching `f`, most recent activity first.
+    pub fn threads(&self, f: &ThreadFilter) -> Vec<&Thread> {
+        let mut out: Vec<&Thread> = self
+            .threads
+            .values()
+            .filter(|t| f.status.is_none_or(|s| t.status == s))
+            .filter(|t| match f.assignee.as_deref() {
+                None => true,
+                Some("") => t.assignee.is_none(),
+                Some(a) => t.assignee.as_deref() == Some(a),
+            })
+            .filter(|t| !f.unread || t.unread > 0)
+            .filter(|t| f.contact_id.is_none_or(|c| t.contact_id == Some(c)))
+            .filter(|t| f.customer.is_none_or(|c| t.customer == c))
+            .collect();
+        out.sort_by(|a, b| b.last_message_at.cmp(&a.last_message_at).then(a.id.cmp(&b.id)));
+        out
+    }
+
+    /// Number of threads.
+    pub fn len(&self) -> usize {
+        self.threads.len()
+    }
+
+    /// True when there is no thread.
+    pub fn is_empty(&self) -> bool {
+        self.threads.is_empty()
+    }
+
+    /// Finds or creates the thread of (`phone_number_id`, `customer`); `new_id` is used
+    /// when it must be created. Returns the thread (cloned for persisting) and whether it
+    /// is new.
+    pub fn open_thread(
+        &mut self,
+        new_id: u64,
+        phone_number_id: &str,
+        customer: PhoneE164,
+        contact_id: Option<ShopifyId>,
+        now: Timestamp,
+    ) -> (Thread, bool) {
+        if let Some(t) = self
+            .by_key
+            .get(&(phone_number_id.to_string(), customer))
+            .and_then(|id| self.threads.get_mut(id))
+        {
+            if t.contact_id.is_none() {
+                t.contact_id = contact_id;
+            }
+            return (t.clone(), false);
+        }
+        let t = Thread {
+            id: new_id,
+            phone_number_id: phone_number_id.to_string(),
+            customer,
+            contact_id,
+            profile_name: None,
+            status: ThreadStatus::Open,
+            assignee: None,
+            unread: 0,
+            window_expires_at: None,
+            last_inbound_at: None,
+            last_message_at: now,
+            created_at: now,
+        };
+        self.insert(t.clone());
+        (t, true)
+    }
+
+    /// An inbound message: (re)opens the thread, opens or resets the 24-hour window from
+    /// the message's time, counts it unread, remembers the profile name.
+    ///
+    /// # Errors
+    /// [`InboxError::NoThread`].
+    pub fn on_inbound(
+        &mut self,
+        thread_id: u64,
+        at: Timestamp,
+        profile_name: Option<&str>,
+    ) -> Result<Thread, InboxError> {
+        let t = self
+            .threads
+            .get_mut(&thread_id)
+            .ok_or(InboxError::NoThread(thread_id))?;
+        t.status = ThreadStatus::Open;
+        t.unread = t.unread.saturating_add(1);
+        let expires = Timestamp(at.millis() + WINDOW_MS);
+        if t.window_expires_at.is_none_or(|e| e < expires) {
+            t.window_expires_at = Some(expires);
+        }
+        if t.last_inbound_at.is_none_or(|l| l < at) {
+            t.last_inbound_at = Some(at);
+        }
+        if t.last_message_at < at {
+            t.last_message_at = at;
+        }
+        if let Some(n) = profile_name.filter(|n| !n.trim().is_empty()) {
+            t.profile_name = Some(n.to_string());
+        }
+        Ok(t.clone())
+    }
+
+    /// Checks that a reply may be sent now: templates always; free-form only inside the
+    /// window.
+    ///
+    /// # Errors
+    /// [`InboxError::NoThread`], [`InboxError::WindowClosed`].
+    pub fn check_send(&self, thread_id: u64, template: bool, now: Timestamp) -> Result<(), InboxError> {
+        let t = self
+            .threads
+            .get(&thread_id)
+            .ok_or(InboxError::NoThread(thread_id))?;
+        if template || t.window_open(now) {
+            Ok(())
+        } else {
+            Err(InboxError::WindowClosed {
+                thread: thread_id,
+                last: t
+                    .last_inbound_at
+                    .map_or_else(|| "never".to_string(), |l| l.to_rfc3339()),
+            })
+        }
+    }
+
+    /// An outbound message was queued on the thread by `agent` (if an agent wrote it): the
+    /// first agent to reply to an unassigned thread takes it, and their reply marks the
+    /// thread read.
+    ///
+    /// # Errors
+    /// [`InboxError::NoThread`].
+    pub fn on_outbound(&mut self, thread_id: u64, agent: Option<&str>, now: Timestamp) -> Result<Thread, InboxError> {
+        let t = self
+            .threads
+            .get_mut(&thread_id)
+            .ok_or(InboxError::NoThread(thread_id))?;
+        if let Some(a) = agent.filter(|a| !a.trim().is_empty()) {
+            if t.assignee.is_none() {
+                t.assignee = Some(a.to_string());
+            }
+            t.unread = 0;
+        }
+        if t.last_message_at < now {
+            t.last_message_at = now;
+        }
+        Ok(t.clone())
+    }
+
+    /// Sets (or clears) the assignee.
+    ///
+    /// # Errors
+    /// [`InboxError::NoThread`].
+    pub fn assign(&mut self, thread_id: u64, agent: Option<&str>) -> Result<Thread, InboxError> {
+        let t = self
+            .threads
+            .get_mut(&thread_id)
+            .ok_or(InboxError::NoThread(thread_id))?;
+        t.assignee = agent.filter(|a| !a.trim().is_empty()).map(str::to_string);
+        Ok(t.clone())
+    }
+
+    /// Sets the status (`RESOLVED`, `PENDING`, `OPEN`).
+    ///
+    /// # Errors
+    /// [`InboxError::NoThread`].
+    pub fn set_status(&mut self, thread_id: u64, status: ThreadStatus) -> Result<Thread, InboxError> {
+        let t = self
+            .threads
+            .get_mut(&thread_id)
+            .ok_or(InboxError::NoThread(thread_id))?;
+        t.status = status;
+        Ok(t.clone())
+    }
+
+    /// An agent read the thread.
+    ///
+    /// # Errors
+    /// [`InboxError::NoThread`].
+    pub fn mark_read(&mut self, thread_id: u64) -> Result<Thread, InboxError> {
+        let t = self
+            .threads
+            .get_mut(&thread_id)
+            .ok_or(InboxError::NoThread(thread_id))?;
+        t.unread = 0;
+        Ok(t.clone())
+    }
+
+    /// Links threads of `customer` to a contact that was missing.
+    pub fn link_contact(&mut self, customer: PhoneE164, contact_id: ShopifyId) -> Vec<Thread> {
+        let mut changed = Vec::new();
+        for t in self.threads.values_mut() {
+            if t.customer == customer && t.contact_id != Some(contact_id) {
+                t.contact_id = Some(contact_id);
+                changed.push(t.clone());
+            }
+        }
+        changed
+    }
+}
+
+/// Applies a delivery status to an outbound message, never downgrading (see
+/// [`MessageStatus::rank`]). Returns true when the message changed. A failure keeps
+/// Meta's code and text.
+pub fn apply_status(
+    msg: &mut ChatMessage,
+    status: MessageStatus,
+    at: Timestamp,
+    error: Option<MessageError>,
+) -> bool {
+    if msg.direction != Direction::Outbound || status.rank() <= msg.status.rank() {
+        return false;
+    }
+    msg.status = status;
+    msg.status_at = at;
+    if status == MessageStatus::Failed {
+        msg.error = error;
+    }
+    true
+}

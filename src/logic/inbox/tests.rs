@@ -1,0 +1,108 @@
+//! Tests of the inbox rules.
+
+use super::*;
+use crate::domain::whatsapp::Purpose;
+
+fn phone(s: &str) -> PhoneE164 {
+    PhoneE164::parse(s).expect("phone")
+}
+
+fn t(ms: i64) -> Timestamp {
+    Timestamp(ms)
+}
+
+#[test]
+fn inbound_opens_the_window_and_reopens_the_thread() {
+    let mut inbox = Inbox::default();
+    let (th, new) = inbox.open_thread(7, "111", phone("+447700900123"), None, t(0));
+    assert!(new);
+    assert!(inbox.check_send(th.id, false, t(1)).is_err(), "never opened");
+    inbox.set_status(7, ThreadStatus::Resolved).expect("status");
+    let th = inbox.on_inbound(7, t(1_000), Some("Pat")).expect("inbound");
+    assert_eq!(th.status, ThreadStatus::Open);
+    assert_eq!(th.unread, 1);
+    assert_eq!(th.profile_name.as_deref(), Some("Pat"));
+    assert!(inbox.check_send(7, false, t(1_000 + WINDOW_MS - 1)).is_ok());
+    let err = inbox.check_send(7, false, t(1_000 + WINDOW_MS)).expect_err("closed");
+    assert!(err.to_string().contains("template"), "{err}");
+    assert!(inbox.check_send(7, true, t(1_000 + WINDOW_MS)).is_ok(), "templates always");
+    // Each inbound resets the window; an older late inbound does not shorten it.
+    inbox.on_inbound(7, t(50_000), None).expect("inbound");
+    inbox.on_inbound(7, t(2_000), None).expect("late inbound");
+    assert_eq!(inbox.thread(7).and_then(|t| t.window_expires_at), Some(t(50_000 + WINDOW_MS)));
+    let (again, new) = inbox.open_thread(8, "111", phone("+447700900123"), Some(5), t(9));
+    assert!(!new);
+    assert_eq!((again.id, again.contact_id), (7, Some(5)));
+}
+
+#[test]
+fn the_first_agent_to_reply_takes_an_unassigned_thread() {
+    let mut inbox = Inbox::default();
+    inbox.open_thread(1, "111", phone("+15551234567"), None, t(0));
+    inbox.on_inbound(1, t(10), None).expect("inbound");
+    inbox.on_inbound(1, t(20), None).expect("inbound");
+    let th = inbox.on_outbound(1, Some("ana"), t(30)).expect("reply");
+    assert_eq!((th.assignee.as_deref(), th.unread), (Some("ana"), 0));
+    let th = inbox.on_outbound(1, Some("ben"), t(40)).expect("reply");
+    assert_eq!(th.assignee.as_deref(), Some("ana"), "an assigned thread stays");
+    inbox.on_outbound(1, None, t(50)).expect("automation");
+    let f = ThreadFilter {
+        assignee: Some("ana".into()),
+        ..ThreadFilter::default()
+    };
+    assert_eq!(inbox.threads(&f).len(), 1);
+    let f = ThreadFilter {
+        unread: true,
+        ..ThreadFilter::default()
+    };
+    assert!(inbox.threads(&f).is_empty());
+}
+
+fn outbound(status: MessageStatus) -> ChatMessage {
+    ChatMessage {
+        id: 1,
+        thread_id: 1,
+        direction: Direction::Outbound,
+        wamid: Some("wamid.1".into()),
+        author: Some("ana".into()),
+        kind: "text".into(),
+        text: Some("hi".into()),
+        payload: None,
+        purpose: Purpose::Service,
+        status,
+        error: None,
+        at: t(0),
+        status_at: t(0),
+        attempts: 1,
+        due_at: None,
+    }
+}
+
+#[test]
+fn statuses_never_go_backwards_and_failures_keep_metas_cause() {
+    let mut m = outbound(MessageStatus::Accepted);
+    assert!(apply_status(&mut m, MessageStatus::Read, t(3), None));
+    assert!(!apply_status(&mut m, MessageStatus::Delivered, t(4), None), "late delivered");
+    assert!(!apply_status(&mut m, MessageStatus::Sent, t(5), None));
+    assert_eq!(m.status, MessageStatus::Read);
+    let mut m = outbound(MessageStatus::Sent);
+    let err = MessageError {
+        code: 131049,
+        message: "not delivered to maintain healthy ecosystem engagement".into(),
+    };
+    assert!(apply_status(&mut m, MessageStatus::Failed, t(6), Some(err.clone())));
+    assert_eq!(m.error, Some(err));
+    assert!(!apply_status(&mut m, MessageStatus::Delivered, t(7), None));
+}
+
+#[test]
+fn opt_words_ignore_case_spaces_and_trailing_punctuation() {
+    let stop = vec!["STOP".to_string(), "opt out".to_string()];
+    let start = vec!["START".to_string()];
+    assert_eq!(detect(" stop ", &stop, &start), Some(OptWord::Stop));
+    assert_eq!(detect("S T O P!", &stop, &start), Some(OptWord::Stop));
+    assert_eq!(detect("Opt Out", &stop, &start), Some(OptWord::Stop));
+    assert_eq!(detect("start", &stop, &start), Some(OptWord::Start));
+    assert_eq!(detect("stop sending me the blue one", &stop, &start), None);
+    assert_eq!(detect("", &stop, &start), None);
+}

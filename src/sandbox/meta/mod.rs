@@ -1,0 +1,1 @@
+//! (Meta emulator work in progress.)
