@@ -30,7 +30,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const ROLE: &str = "GALANTIS_BENCH_ROLE";
@@ -103,7 +102,6 @@ async fn bare_ack(headers: HeaderMap, body: Bytes) -> (StatusCode, Json<Value>) 
 // ---------------------------------------------------------------------------------------
 
 struct Server {
-    name: &'static str,
     child: Child,
     addr: SocketAddr,
     problems: Arc<AtomicU64>,
@@ -160,7 +158,6 @@ fn start(name: &'static str, mut cmd: Command, dir: Option<tempfile::TempDir>) -
         .recv_timeout(Duration::from_secs(30))
         .unwrap_or_else(|_| panic!("{name} did not print its address"));
     Server {
-        name,
         child,
         addr: addr.parse().expect("addr"),
         problems,
@@ -262,7 +259,7 @@ impl Conn {
     /// Sends `req` and reads the whole response; returns its status.
     async fn roundtrip(&mut self, req: &[u8]) -> std::io::Result<u16> {
         let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
-        self.stream.write_all(req).await?;
+        self.write_all(req).await?;
         loop {
             if let Some(h) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 let head = std::str::from_utf8(&self.buf[..h]).map_err(|_| bad("head"))?;
@@ -291,12 +288,35 @@ impl Conn {
         }
     }
 
-    async fn fill(&mut self) -> std::io::Result<()> {
-        self.buf.reserve(8192);
-        if self.stream.read_buf(&mut self.buf).await? == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
+    /// Writes all of `buf` (readiness API: tokio's `io-util` is not enabled here).
+    async fn write_all(&self, mut buf: &[u8]) -> std::io::Result<()> {
+        while !buf.is_empty() {
+            self.stream.writable().await?;
+            match self.stream.try_write(buf) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => buf = &buf[n..],
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(())
+    }
+
+    /// Reads what is available (at least one byte) into `buf`.
+    async fn fill(&mut self) -> std::io::Result<()> {
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            self.stream.readable().await?;
+            match self.stream.try_read(&mut chunk) {
+                Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+                Ok(n) => {
+                    self.buf.extend_from_slice(&chunk[..n]);
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+        }
     }
 }
 

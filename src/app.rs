@@ -3,7 +3,9 @@
 //! when it is done). `run_until_stopped` serves until the shutdown signal, then stops the
 //! actors and flushes the store.
 
+use crate::actors::conversations::Services;
 use crate::actors::Engine;
+use crate::integrations::meta::client::{MetaClient, MetaClientSettings};
 use crate::config::Settings;
 use crate::domain::Timestamp;
 use crate::http::{self, AppState};
@@ -41,8 +43,19 @@ impl Application {
             settings.store.cache_mb * 1024 * 1024,
         )
         .with_context(|| format!("opening store in {}", settings.store.data_dir.display()))?;
+        let meta = MetaClient::new(&MetaClientSettings {
+            base_url: settings.meta.base_url.clone(),
+            graph_version: settings.meta.graph_version.clone(),
+            timeout_ms: settings.meta.request_timeout_ms,
+        })?;
+        let services = Arc::new(Services {
+            meta: meta.clone(),
+            settings: settings.meta.clone(),
+            master_key: master_key.clone(),
+        });
         let engine = Engine::start(
             store.clone(),
+            services,
             Duration::from_millis(settings.server.actor_call_timeout_ms),
         )
         .await?;
@@ -68,6 +81,11 @@ impl Application {
             operator_token: Arc::new(settings.security.operator_token.expose().trim().to_string()),
             max_body_bytes: settings.server.max_body_bytes,
             metrics: crate::telemetry::metrics_handle(),
+            meta_app_secret: Arc::new(settings.meta.app_secret.expose().to_string()),
+            meta_verify_token: Arc::new(settings.meta.verify_token.expose().to_string()),
+            graph_version: Arc::new(settings.meta.graph_version.clone()),
+            meta,
+            meta_app_id: settings.meta.app_id.clone().map(Arc::new),
         };
         let recovering = engine.clone();
         tokio::spawn(async move {

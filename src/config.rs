@@ -68,8 +68,12 @@ pub struct MetaSettings {
     pub base_url: String,
     /// Graph API version.
     pub graph_version: String,
+    /// App id (for `debug_token` with an app token `APP_ID|APP_SECRET`).
+    pub app_id: Option<String>,
     /// App secret: the HMAC key of `X-Hub-Signature-256` (env `GALANTIS_META_APP_SECRET`).
     pub app_secret: Secret,
+    /// How often every tenant's templates are reconciled with Meta, in minutes (0: never).
+    pub template_sync_minutes: u64,
     /// Verify token echoed by `GET /webhooks/meta` (env `GALANTIS_META_VERIFY_TOKEN`).
     pub verify_token: Secret,
     /// Per-request timeout, in milliseconds.
@@ -99,7 +103,9 @@ impl Default for MetaSettings {
         Self {
             base_url: "https://graph.facebook.com".into(),
             graph_version: "v23.0".into(),
+            app_id: None,
             app_secret: Secret::default(),
+            template_sync_minutes: 30,
             verify_token: Secret::default(),
             request_timeout_ms: 10_000,
             messages_per_second: 80,

@@ -121,6 +121,14 @@ pub fn create(
             });
         }
     }
+    if let Some(w) = new.meta_waba_id.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+        if !w.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(TenantError::Invalid {
+                field: "meta_waba_id",
+                reason: format!("`{w}` is not a numeric WhatsApp Business Account id"),
+            });
+        }
+    }
     let meta_token = match new.meta_access_token.as_deref().map(str::trim) {
         Some("") | None => None,
         Some(t) => Some(key.seal(&seal_context(shop.as_str(), "meta_token"), t.as_bytes())?),
@@ -141,9 +149,25 @@ pub fn create(
         meta_waba_id: new.meta_waba_id.filter(|w| !w.trim().is_empty()),
         api_key_hash,
     };
+    for id in &rec.meta_phone_number_ids {
+        if let Some(owner) = store.shop_for_phone_number(id)? {
+            return Err(TenantError::Invalid {
+                field: "meta_phone_number_ids",
+                reason: format!("phone number id {id} already belongs to {owner}"),
+            });
+        }
+    }
     if !store.create_tenant(&rec)? {
         return Err(TenantError::Exists(shop.to_string()));
     }
+    let mut b = crate::store::Batch::new();
+    for id in &rec.meta_phone_number_ids {
+        b.put_phone_number(id, shop.as_str());
+    }
+    if let Some(w) = &rec.meta_waba_id {
+        b.put_waba(w, shop.as_str());
+    }
+    store.commit(b)?;
     Ok((TenantView::from(&rec), api_key))
 }
 

@@ -4,7 +4,8 @@
 //! events and the removal of the journal entry that caused it.
 
 use super::Delivered;
-use crate::domain::contact::{Checkout, Contact, Order};
+use crate::domain::contact::{Checkout, Contact, MarketingSource, MarketingState, Order};
+use crate::domain::phone::PhoneE164;
 use crate::domain::{ShopifyId, Timestamp};
 use crate::logic::customers::{Change, CustomerBook, Lookup, Write};
 use crate::logic::{Delivery, Topic};
@@ -56,6 +57,22 @@ pub enum CustomersMsg {
         after: Option<ShopifyId>,
         limit: usize,
         reply_to: RpcReplyPort<Result<Vec<Checkout>, String>>,
+    },
+    /// The contact of a WhatsApp number; created when `create` and nobody has it.
+    ContactForPhone {
+        phone: PhoneE164,
+        profile_name: Option<String>,
+        at: Timestamp,
+        reply_to: RpcReplyPort<Option<ShopifyId>>,
+    },
+    /// Marketing consent decided on WhatsApp (STOP / START) for every contact with this
+    /// number; answers how many contacts changed.
+    SetMarketingByPhone {
+        phone: PhoneE164,
+        state: MarketingState,
+        source: MarketingSource,
+        at: Timestamp,
+        reply_to: RpcReplyPort<usize>,
     },
     /// Number of contacts.
     Count { reply_to: RpcReplyPort<usize> },
@@ -266,6 +283,35 @@ impl Customers {
         }))
     }
 
+    /// Persists a change that no webhook caused (WhatsApp contact, opt-out): its events
+    /// take a fresh stream position.
+    fn commit_change(
+        myself: &ActorRef<CustomersMsg>,
+        state: &CustomersState,
+        change: &Change,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let seq = state.store.next_id()?;
+        let events: Vec<crate::domain::DomainEvent> = change
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, k)| crate::domain::DomainEvent {
+                seq: seq.saturating_mul(256).saturating_add(i.min(255) as u64),
+                occurred_at: at,
+                kind: k.clone(),
+            })
+            .collect();
+        let mut batch = Batch::new();
+        stage(&state.store, &state.shop, change, &mut batch)?;
+        for e in &events {
+            batch.put_event(&state.shop, e)?;
+        }
+        state.store.commit(batch)?;
+        super::tenant::publish(myself, events);
+        Ok(())
+    }
+
     fn set_excluded(
         state: &mut CustomersState,
         id: ShopifyId,
@@ -345,6 +391,36 @@ impl Actor for Customers {
                     .map(|v| v.into_iter().map(|(_, c)| c).collect())
                     .map_err(|e| e.to_string());
                 let _ = reply_to.send(r);
+            }
+            CustomersMsg::ContactForPhone {
+                phone,
+                profile_name,
+                at,
+                reply_to,
+            } => {
+                let (id, change) = state.book.ensure_phone_contact(phone, profile_name.as_deref(), at);
+                let saved = match change {
+                    Some(c) => Self::commit_change(&myself, state, &c, at),
+                    None => Ok(()),
+                };
+                let _ = reply_to.send(saved.ok().map(|()| id));
+            }
+            CustomersMsg::SetMarketingByPhone {
+                phone,
+                state: consent,
+                source,
+                at,
+                reply_to,
+            } => {
+                let mut n = 0;
+                for id in state.book.find_by_phone(phone) {
+                    if let Some(c) = state.book.set_marketing(id, consent, source, at) {
+                        if c.ignored.is_none() && Self::commit_change(&myself, state, &c, at).is_ok() {
+                            n += 1;
+                        }
+                    }
+                }
+                let _ = reply_to.send(n);
             }
             CustomersMsg::Count { reply_to } => {
                 let _ = reply_to.send(state.book.len());

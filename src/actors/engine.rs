@@ -69,7 +69,11 @@ impl Engine {
     ///
     /// # Errors
     /// When the root actor cannot start.
-    pub async fn start(store: Store, call_timeout: Duration) -> Result<Self, EngineError> {
+    pub async fn start(
+        store: Store,
+        services: Arc<super::conversations::Services>,
+        call_timeout: Duration,
+    ) -> Result<Self, EngineError> {
         let tenants = Arc::new(DashMap::new());
         let (root, _) = Actor::spawn(
             None,
@@ -77,6 +81,7 @@ impl Engine {
             super::root::RootArgs {
                 store: store.clone(),
                 tenants: tenants.clone(),
+                services,
             },
         )
         .await

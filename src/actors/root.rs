@@ -2,6 +2,7 @@
 //! supervisor fails is restarted from its durable state after a short, growing delay;
 //! other tenants never notice.
 
+use super::conversations::Services;
 use super::tenant::{TenantArgs, TenantMsg, TenantSupervisor};
 use crate::store::Store;
 use dashmap::DashMap;
@@ -32,12 +33,15 @@ pub struct RootArgs {
     pub store: Store,
     /// The shared map of running tenants, read by `Engine`.
     pub tenants: Arc<DashMap<String, ActorRef<TenantMsg>>>,
+    /// Outside services handed to every tenant.
+    pub services: Arc<Services>,
 }
 
 /// State of the root.
 pub struct RootState {
     store: Store,
     tenants: Arc<DashMap<String, ActorRef<TenantMsg>>>,
+    services: Arc<Services>,
     /// Restarts per shop, for the backoff.
     restarts: HashMap<String, u32>,
 }
@@ -60,6 +64,7 @@ impl Root {
             TenantArgs {
                 shop: shop.to_string(),
                 store: state.store.clone(),
+                services: state.services.clone(),
             },
             myself.get_cell(),
         )
@@ -91,6 +96,7 @@ impl Actor for Root {
         Ok(RootState {
             store: args.store,
             tenants: args.tenants,
+            services: args.services,
             restarts: HashMap::new(),
         })
     }

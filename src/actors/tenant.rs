@@ -7,7 +7,7 @@
 
 use super::automations::{Automations, AutomationsArgs, AutomationsMsg};
 use super::catalog::{Catalog, CatalogArgs, CatalogMsg};
-use super::conversations::{Conversations, ConversationsArgs, ConversationsMsg};
+use super::conversations::{Conversations, ConversationsArgs, ConversationsMsg, Services};
 use super::customers::{Customers, CustomersArgs, CustomersMsg};
 use super::Delivered;
 use crate::domain::{DomainEvent, EventKind, Timestamp};
@@ -18,6 +18,10 @@ use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Journal topics of Meta webhook events start with this (`meta/inbound_message` …); they
+/// go to the conversation actor.
+pub const META_TOPIC_PREFIX: &str = "meta/";
 
 /// Messages of a tenant supervisor.
 pub enum TenantMsg {
@@ -41,12 +45,15 @@ pub struct TenantArgs {
     pub shop: String,
     /// Store.
     pub store: Store,
+    /// Outside services (Meta client …).
+    pub services: Arc<Services>,
 }
 
 /// State of a tenant supervisor.
 pub struct TenantState {
     shop: String,
     store: Store,
+    services: Arc<Services>,
     customers: ActorRef<CustomersMsg>,
     customers_in_flight: Arc<AtomicU64>,
     catalog: ActorRef<CatalogMsg>,
@@ -108,10 +115,12 @@ async fn spawn_conversations(
     sup: ActorCell,
     shop: &str,
     store: &Store,
+    services: &Arc<Services>,
 ) -> Result<ActorRef<ConversationsMsg>, ActorProcessingErr> {
     let args = ConversationsArgs {
         shop: shop.to_string(),
         store: store.clone(),
+        services: services.clone(),
     };
     Ok(Actor::spawn_linked(None, Conversations, args, sup)
         .await
@@ -177,6 +186,10 @@ pub(crate) fn publish<M: ractor::Message>(child: &ActorRef<M>, events: Vec<Domai
 
 impl TenantSupervisor {
     fn route(state: &TenantState, d: Delivered) -> Result<(), ActorProcessingErr> {
+        if d.entry.topic.starts_with(META_TOPIC_PREFIX) {
+            state.conversations.cast(ConversationsMsg::Deliver(d))?;
+            return Ok(());
+        }
         match Topic::parse(&d.entry.topic).route() {
             Route::Customers => state.customers.cast(CustomersMsg::Deliver(d))?,
             Route::Catalog => state.catalog.cast(CatalogMsg::Deliver(d))?,
@@ -309,19 +322,25 @@ impl TenantSupervisor {
                 .await?
             }
             Child::Conversations => {
-                state.conversations = spawn_conversations(sup, &state.shop, &state.store).await?
+                state.conversations = spawn_conversations(sup, &state.shop, &state.store, &state.services).await?
             }
             Child::Automations => {
                 state.automations = spawn_automations(sup, &state.shop, &state.store).await?
             }
         }
         let wanted = match child {
-            Child::Customers => Route::Customers,
-            Child::Catalog => Route::Catalog,
-            _ => return Ok(()),
+            Child::Customers => Some(Route::Customers),
+            Child::Catalog => Some(Route::Catalog),
+            Child::Conversations => None,
+            Child::Automations => return Ok(()),
         };
         for (seq, entry) in state.store.journal_of(&state.shop)? {
-            if Topic::parse(&entry.topic).route() == wanted {
+            let route = if entry.topic.starts_with(META_TOPIC_PREFIX) {
+                None
+            } else {
+                Some(Topic::parse(&entry.topic).route())
+            };
+            if route == wanted {
                 Self::route(
                     state,
                     Delivered {
@@ -362,7 +381,7 @@ impl Actor for TenantSupervisor {
             catalog_in_flight.clone(),
         )
         .await?;
-        let conversations = spawn_conversations(sup.clone(), &args.shop, &args.store).await?;
+        let conversations = spawn_conversations(sup.clone(), &args.shop, &args.store, &args.services).await?;
         let automations = spawn_automations(sup, &args.shop, &args.store).await?;
         if let Some(rec) = args.store.tenant(&args.shop)? {
             if rec.status != TenantStatus::Active {
@@ -372,6 +391,7 @@ impl Actor for TenantSupervisor {
         Ok(TenantState {
             shop: args.shop,
             store: args.store,
+            services: args.services,
             customers,
             customers_in_flight,
             catalog,
@@ -389,7 +409,9 @@ impl Actor for TenantSupervisor {
     ) -> Result<(), ActorProcessingErr> {
         let r = match msg {
             TenantMsg::Deliver(d) => {
-                if Topic::parse(&d.entry.topic).route() == Route::Tenant {
+                if !d.entry.topic.starts_with(META_TOPIC_PREFIX)
+                    && Topic::parse(&d.entry.topic).route() == Route::Tenant
+                {
                     self.on_tenant_topic(state, d).await
                 } else {
                     Self::route(state, d)

@@ -9,6 +9,17 @@ use crate::store::{Accepted, JournalEntry, Store, TenantRecord};
 use std::sync::Arc;
 use std::time::Duration;
 
+fn services() -> Arc<super::conversations::Services> {
+    Arc::new(super::conversations::Services {
+        meta: crate::integrations::meta::client::MetaClient::new(
+            &crate::integrations::meta::client::MetaClientSettings::default(),
+        )
+        .expect("client"),
+        settings: crate::config::MetaSettings::default(),
+        master_key: crate::secrets::MasterKey::parse(&"11".repeat(32)).expect("key"),
+    })
+}
+
 fn tenant(shop: &str, n: u8) -> TenantRecord {
     TenantRecord {
         shop: shop.into(),
@@ -80,7 +91,7 @@ async fn a_panic_in_one_tenants_actor_is_contained_and_recovered_from_durable_st
     store
         .create_tenant(&tenant("b.myshopify.com", 2))
         .expect("b");
-    let engine = Engine::start(store.clone(), Duration::from_secs(5))
+    let engine = Engine::start(store.clone(), services(), Duration::from_secs(5))
         .await
         .expect("engine");
     engine.recover().await.expect("recover");
@@ -116,7 +127,7 @@ async fn a_webhook_that_crashes_its_actor_is_dead_lettered_not_retried_forever()
     store
         .create_tenant(&tenant("p.myshopify.com", 3))
         .expect("p");
-    let engine = Engine::start(store.clone(), Duration::from_secs(5))
+    let engine = Engine::start(store.clone(), services(), Duration::from_secs(5))
         .await
         .expect("engine");
     assert!(!engine.is_ready(), "not ready before recovery");

@@ -171,6 +171,9 @@ pub struct ChatMessage {
     pub attempts: u32,
     /// When the next attempt is due (queued messages).
     pub due_at: Option<Timestamp>,
+    /// True while a call to Meta may be under way: set (durably) before the call, cleared
+    /// with its result. Found set after a crash = the send may have gone out already.
+    pub in_flight: bool,
 }
 
 /// Our view of a template's review state.

@@ -27,12 +27,21 @@ pub enum ApiError {
     /// 404.
     #[error("{message}")]
     NotFound { code: &'static str, message: String },
+    /// 403.
+    #[error("{0}")]
+    Forbidden(String),
     /// 409.
     #[error("{0}")]
     Conflict(String),
+    /// 422: well-formed but refused by a business rule.
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
     /// 410: the shop uninstalled the app.
     #[error("{0}")]
     Gone(String),
+    /// 502: Meta (or Shopify) refused or failed; the message carries their code and text.
+    #[error("{message}")]
+    Upstream { code: &'static str, message: String },
     /// 413.
     #[error("request body is larger than the limit of {0} bytes")]
     TooLarge(usize),
@@ -106,8 +115,11 @@ impl IntoResponse for ApiError {
                 (StatusCode::UNAUTHORIZED, *code, message.clone())
             }
             ApiError::NotFound { code, message } => (StatusCode::NOT_FOUND, *code, message.clone()),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
+            ApiError::Unprocessable { code, message } => (StatusCode::UNPROCESSABLE_ENTITY, *code, message.clone()),
             ApiError::Gone(m) => (StatusCode::GONE, "shop_uninstalled", m.clone()),
+            ApiError::Upstream { code, message } => (StatusCode::BAD_GATEWAY, *code, message.clone()),
             ApiError::TooLarge(_) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod meta_webhooks;
 pub mod openapi;
 pub mod ops;
 pub mod shopify_webhooks;
@@ -32,6 +33,16 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Prometheus renderer.
     pub metrics: PrometheusHandle,
+    /// Meta app secret: the HMAC key of `X-Hub-Signature-256`.
+    pub meta_app_secret: Arc<String>,
+    /// Token echoed by the Meta verify challenge.
+    pub meta_verify_token: Arc<String>,
+    /// Graph API version (recorded on journaled Meta events).
+    pub graph_version: Arc<String>,
+    /// The Graph API client (templates, health checks).
+    pub meta: crate::integrations::meta::client::MetaClient,
+    /// Meta app id, for `debug_token` app tokens.
+    pub meta_app_id: Option<Arc<String>>,
 }
 
 /// Builds the router.
@@ -39,6 +50,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.max_body_bytes;
     Router::new()
         .route("/webhooks/shopify", post(shopify_webhooks::receive))
+        .route("/webhooks/meta", get(meta_webhooks::verify).post(meta_webhooks::receive))
         .route(
             "/api/v1/tenants",
             post(admin::tenants::create).get(admin::tenants::list),
@@ -64,6 +76,23 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/deadletters/{id}/replay",
             post(admin::deadletters::replay),
         )
+        .route("/api/v1/threads", get(admin::inbox::threads))
+        .route("/api/v1/threads/{id}", get(admin::inbox::thread))
+        .route("/api/v1/threads/{id}/reply", post(admin::inbox::reply))
+        .route("/api/v1/threads/{id}/assign", post(admin::inbox::assign))
+        .route("/api/v1/threads/{id}/status", post(admin::inbox::set_status))
+        .route("/api/v1/threads/{id}/resolve", post(admin::inbox::resolve))
+        .route("/api/v1/threads/{id}/read", post(admin::inbox::read))
+        .route("/api/v1/threads/{id}/notes", post(admin::inbox::note))
+        .route("/api/v1/messages", post(admin::inbox::send))
+        .route("/api/v1/messages/{id}", get(admin::inbox::message))
+        .route("/api/v1/phone-numbers", get(admin::whatsapp::phone_numbers).post(admin::whatsapp::add_phone_number))
+        .route("/api/v1/integrations/meta", axum::routing::put(admin::whatsapp::set_meta))
+        .route("/api/v1/integrations/health", get(admin::whatsapp::get_health))
+        .route("/api/v1/integrations/health/check", post(admin::whatsapp::check_health))
+        .route("/api/v1/templates", get(admin::whatsapp::templates).post(admin::whatsapp::create_template))
+        .route("/api/v1/templates/sync", post(admin::whatsapp::sync_templates))
+        .route("/api/v1/templates/{name}", axum::routing::delete(admin::whatsapp::delete_template))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

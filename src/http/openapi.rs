@@ -29,10 +29,22 @@ impl Modify for BearerAuth {
         admin::events::list, admin::events::exports, admin::events::export,
         admin::deadletters::list, admin::deadletters::replay,
         super::ops::healthz, super::ops::readyz, super::ops::metrics,
+        super::meta_webhooks::verify, super::meta_webhooks::receive,
+        admin::inbox::threads, admin::inbox::thread, admin::inbox::reply, admin::inbox::send,
+        admin::inbox::message, admin::inbox::assign, admin::inbox::set_status, admin::inbox::resolve,
+        admin::inbox::read, admin::inbox::note,
+        admin::whatsapp::phone_numbers, admin::whatsapp::add_phone_number, admin::whatsapp::set_meta,
+        admin::whatsapp::templates, admin::whatsapp::create_template, admin::whatsapp::delete_template,
+        admin::whatsapp::sync_templates, admin::whatsapp::get_health, admin::whatsapp::check_health,
     ),
     components(schemas(super::error::ErrorBody, crate::tenants::NewTenant, crate::tenants::TenantView,
         admin::tenants::CreatedTenant, admin::contacts::ContactPatch, admin::deadletters::DeadLetterView,
-        admin::deadletters::Replayed, super::shopify_webhooks::WebhookAck)),
+        admin::deadletters::Replayed, super::shopify_webhooks::WebhookAck, super::meta_webhooks::MetaAck,
+        admin::inbox::Reply, admin::inbox::NewMessage, admin::inbox::Assign, admin::inbox::SetStatus,
+        admin::inbox::NewNote, admin::outbound::MessageBody, admin::outbound::TemplateParam,
+        admin::outbound::CurrencyParam, admin::outbound::SectionBody, admin::whatsapp::PhoneNumber,
+        admin::whatsapp::MetaCredentials, admin::whatsapp::NewTemplate, admin::whatsapp::ButtonBody,
+        admin::whatsapp::Synced)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -9,6 +9,8 @@
 //! K <sha256 of api key>                 tenant API key -> shop
 //! D <shop> 0 <seq:u64be>                dead letter
 //! R <shop> 0 <kind:u8> <id bytes>       a tenant's record of some kind (see `Kind`)
+//! N <phone number id>                   WhatsApp phone number id -> shop
+//! W <waba id>                           WhatsApp Business Account id -> shop
 //! ```
 
 /// Kinds of per-tenant records under `R`.
@@ -35,6 +37,20 @@ pub enum Kind {
     Conversations = b'v',
     /// Automation actor's snapshot (one record).
     Automations = b'a',
+    /// Inbox thread.
+    Thread = b't',
+    /// Inbox message (inbound, outbound, note).
+    Message = b'm',
+    /// Index: thread id (8) + message id (8) -> empty.
+    ThreadMessage = b'n',
+    /// Index: first 8 bytes of SHA-256(wamid) -> message id.
+    Wamid = b'w',
+    /// Index: due time ms (8) + message id (8) -> empty: the outbox.
+    Outbox = b'q',
+    /// Message template, keyed by a hash of name and language.
+    Template = b'g',
+    /// Integration health (0 = Meta, 1 = Shopify).
+    Health = b'h',
 }
 
 pub fn journal(seq: u64) -> Vec<u8> {
@@ -124,4 +140,16 @@ pub fn last_u64(key: &[u8]) -> Option<u64> {
     let start = key.len().checked_sub(8)?;
     let bytes: [u8; 8] = key.get(start..)?.try_into().ok()?;
     Some(u64::from_be_bytes(bytes))
+}
+
+pub fn phone_number(id: &str) -> Vec<u8> {
+    let mut k = vec![b'N'];
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+pub fn waba(id: &str) -> Vec<u8> {
+    let mut k = vec![b'W'];
+    k.extend_from_slice(id.as_bytes());
+    k
 }

@@ -15,6 +15,7 @@ pub mod journal;
 pub mod keys;
 pub mod records;
 pub mod tenants;
+pub mod whatsapp;
 
 pub use commit::GroupCommit;
 pub use deadletters::DeadLetter;

@@ -121,6 +121,12 @@ impl Store {
     pub fn delete_tenant(&self, shop: &str) -> Result<(), StoreError> {
         if let Some(t) = self.tenant(shop)? {
             self.tree.remove(keys::api_key(&t.api_key_hash))?;
+            for id in &t.meta_phone_number_ids {
+                self.tree.remove(keys::phone_number(id))?;
+            }
+            if let Some(w) = &t.meta_waba_id {
+                self.tree.remove(keys::waba(w))?;
+            }
         }
         self.erase_tenant_records(shop)?;
         self.erase_dead_letters(shop)?;

@@ -4,6 +4,9 @@
 pub mod contacts;
 pub mod deadletters;
 pub mod events;
+pub mod inbox;
+pub mod outbound;
+pub mod whatsapp;
 pub mod products;
 pub mod tenants;
 

@@ -124,7 +124,7 @@ pub enum MetaError {
     #[error("invalid argument {field}: {reason}")]
     InvalidArgument {
         /// The argument's name.
-        field: &'static str,
+        field: String,
         /// What is wrong with it.
         reason: String,
     },
@@ -273,7 +273,6 @@ pub fn pair_wait(attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     fn api(code: i64, status: u16) -> MetaError {
         MetaError::Api {
@@ -321,7 +320,11 @@ mod tests {
         for &(code, want) in table {
             // The code decides whatever status Meta put on the answer.
             for status in [400, 403, 429, 500] {
-                assert_eq!(classify(&api(code, status)), want, "code {code} status {status}");
+                assert_eq!(
+                    classify(&api(code, status)),
+                    want,
+                    "code {code} status {status}"
+                );
             }
         }
     }
@@ -361,12 +364,7 @@ mod tests {
     }
 
     fn fixture(name: &str) -> Vec<u8> {
-        let root = std::env::var("GALANTIS_FIXTURES").map_or_else(
-            |_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"),
-            PathBuf::from,
-        );
-        let path = root.join("meta/responses").join(name);
-        std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+        crate::integrations::meta::client::test_support::fixture(name).into_bytes()
     }
 
     #[test]

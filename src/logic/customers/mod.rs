@@ -41,6 +41,11 @@ use crate::domain::contact::{
 };
 use crate::domain::{EventKind, ShopifyId, Timestamp};
 use std::collections::{BTreeMap, HashMap};
+use crate::domain::phone::PhoneE164;
+
+/// Contacts created from WhatsApp (someone wrote to the shop who is not a Shopify
+/// customer) have ids with the top bit set; Shopify ids never reach 2^63.
+pub const WHATSAPP_CONTACT_BASE: ShopifyId = 1 << 63;
 
 /// Read access to the records the book does not keep in memory (orders, checkouts).
 /// The actor implements it over the store; tests over a `HashMap`.
@@ -222,6 +227,50 @@ impl CustomerBook {
                 "consent at {at} is older than the stored consent of customer {id}"
             ))
         })
+    }
+
+    /// Ids of the live contacts with this phone number. A linear scan: it runs once per
+    /// new WhatsApp thread and per opt-out word, not per message; an index can replace it
+    /// when those become hot.
+    pub fn find_by_phone(&self, phone: PhoneE164) -> Vec<ShopifyId> {
+        self.contacts
+            .values()
+            .filter(|c| c.phone == Some(phone))
+            .map(|c| c.id)
+            .collect()
+    }
+
+    /// The contact of a WhatsApp number, created when nobody has it: someone who writes to
+    /// the shop's number becomes a contact (id [`WHATSAPP_CONTACT_BASE`] + the number's
+    /// digits, so the same number always maps to the same contact and never collides with
+    /// Shopify's ids). Returns the id and the change to persist, if any.
+    pub fn ensure_phone_contact(
+        &mut self,
+        phone: PhoneE164,
+        profile_name: Option<&str>,
+        at: Timestamp,
+    ) -> (ShopifyId, Option<Change>) {
+        if let Some(id) = self.find_by_phone(phone).into_iter().next() {
+            return (id, None);
+        }
+        let id = WHATSAPP_CONTACT_BASE | phone.digits();
+        if self.tombstones.contains_key(&id) {
+            return (id, None);
+        }
+        let mut c = Contact::new(id, at);
+        c.phone = Some(phone);
+        if let Some(name) = profile_name.map(str::trim).filter(|n| !n.is_empty()) {
+            c.first_name = Some(name.into());
+        }
+        self.contacts.insert(id, c.clone());
+        (
+            id,
+            Some(Change {
+                writes: vec![Write::Contact(c)],
+                events: vec![EventKind::CustomerCreated { customer_id: id }],
+                ignored: None,
+            }),
+        )
     }
 
     /// One contact.

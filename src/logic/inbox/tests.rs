@@ -75,6 +75,7 @@ fn outbound(status: MessageStatus) -> ChatMessage {
         status_at: t(0),
         attempts: 1,
         due_at: None,
+        in_flight: false,
     }
 }
 

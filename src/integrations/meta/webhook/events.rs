@@ -164,8 +164,9 @@ pub struct InboundMessage {
     pub timestamp: Timestamp,
     /// What the message replies to (a reply, a quick-reply tap, a product inquiry …).
     pub context: Option<MessageContext>,
-    /// The Click-to-WhatsApp ad or post the customer came from, on their first message.
-    pub referral: Option<Referral>,
+    /// The Click-to-WhatsApp ad or post the customer came from, on their first message
+    /// (boxed: rare and large).
+    pub referral: Option<Box<Referral>>,
     /// What the message says.
     pub content: InboundContent,
 }

@@ -17,10 +17,10 @@ mod tests;
 
 pub use events::{
     AccountDetails, AccountEvent, AccountUpdate, BanInfo, Conversation, InboundContent,
-    InboundMessage, InteractiveReply, Media, MediaKind, MessageContext, MessageStatus,
-    MetaError, MetaEvent, Order, OrderItem, PhoneNumberQualityUpdate, Pricing, QualityEvent,
-    ReferredProduct, Referral, Restriction, SharedContact, SharedPhone, StatusUpdate,
-    TemplateEvent, TemplateInfo, TemplateStatusUpdate, Unhandled, VolumeTier, WabaInfo,
+    InboundMessage, InteractiveReply, Media, MediaKind, MessageContext, MessageStatus, MetaError,
+    MetaEvent, Order, OrderItem, PhoneNumberQualityUpdate, Pricing, QualityEvent, Referral,
+    ReferredProduct, Restriction, SharedContact, SharedPhone, StatusUpdate, TemplateEvent,
+    TemplateInfo, TemplateStatusUpdate, Unhandled, VolumeTier, WabaInfo,
 };
 
 use hmac::{Hmac, Mac};

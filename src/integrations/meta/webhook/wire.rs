@@ -40,8 +40,7 @@ impl Ctx<'_> {
 
 /// Parses a whole delivery; see [`super::parse`].
 pub(super) fn parse_body(body: &[u8]) -> Result<Vec<MetaEvent>, ParseError> {
-    let root: Value =
-        serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
+    let root: Value = serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
     let Value::Object(root) = &root else {
         return Err(ParseError::Envelope("the body is not a JSON object".into()));
     };
@@ -76,9 +75,8 @@ pub(super) fn parse_body(body: &[u8]) -> Result<Vec<MetaEvent>, ParseError> {
             None => return Err(envelope("`changes` is missing")),
         };
         for (ci, change) in changes.iter().enumerate() {
-            let envelope = |what: &str| {
-                ParseError::Envelope(format!("entry[{ei}].changes[{ci}]: {what}"))
-            };
+            let envelope =
+                |what: &str| ParseError::Envelope(format!("entry[{ei}].changes[{ci}]: {what}"));
             let Value::Object(change) = change else {
                 return Err(envelope("not an object"));
             };
@@ -164,7 +162,8 @@ fn messages(ctx: &Ctx<'_>, out: &mut Vec<MetaEvent>) -> Result<(), String> {
     let v: MessagesValue = from(ctx.value, "value")?;
     let contacts = v.contacts.unwrap_or_default();
     for (i, m) in v.messages.iter().flatten().enumerate() {
-        let msg = inbound(ctx, &v.metadata, &contacts, m).map_err(|e| format!("messages[{i}]: {e}"))?;
+        let msg =
+            inbound(ctx, &v.metadata, &contacts, m).map_err(|e| format!("messages[{i}]: {e}"))?;
         out.push(MetaEvent::InboundMessage(msg));
     }
     for (i, s) in v.statuses.iter().flatten().enumerate() {
@@ -261,18 +260,20 @@ fn inbound(
             forwarded: c.forwarded.unwrap_or(false),
             frequently_forwarded: c.frequently_forwarded.unwrap_or(false),
         }),
-        referral: w.referral.map(|r| Referral {
-            source_url: r.source_url,
-            source_id: r.source_id,
-            source_type: r.source_type,
-            headline: r.headline,
-            body: r.body,
-            media_type: r.media_type,
-            image_url: r.image_url,
-            video_url: r.video_url,
-            thumbnail_url: r.thumbnail_url,
-            ctwa_clid: r.ctwa_clid,
-            welcome_message: r.welcome_message.and_then(|w| w.text),
+        referral: w.referral.map(|r| {
+            Box::new(Referral {
+                source_url: r.source_url,
+                source_id: r.source_id,
+                source_type: r.source_type,
+                headline: r.headline,
+                body: r.body,
+                media_type: r.media_type,
+                image_url: r.image_url,
+                video_url: r.video_url,
+                thumbnail_url: r.thumbnail_url,
+                ctwa_clid: r.ctwa_clid,
+                welcome_message: r.welcome_message.and_then(|w| w.text),
+            })
         }),
         content,
     })
@@ -840,8 +841,7 @@ fn de_opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error
 
 fn de_time<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
     let v = Value::deserialize(d)?;
-    unix_time(&v)
-        .ok_or_else(|| serde::de::Error::custom(format!("expected unix seconds, got {v}")))
+    unix_time(&v).ok_or_else(|| serde::de::Error::custom(format!("expected unix seconds, got {v}")))
 }
 
 fn de_opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {

@@ -1,0 +1,315 @@
+//! Commands and queries of the conversation actor: queue a message (window and template
+//! checks before anything is stored or sent), notes, assignment, status, reads, templates,
+//! health.
+
+use super::{outbox, persist, ConversationsMsg, ConversationsState, InboxStatus};
+use crate::domain::phone::PhoneE164;
+use crate::domain::whatsapp::{ChatMessage, Direction, MessageStatus, Purpose, TemplateStatus};
+use crate::domain::{ShopifyId, Timestamp};
+use crate::logic::inbox::InboxError;
+use crate::store::{Batch, Kind, StoreError};
+use ractor::{ActorProcessingErr, ActorRef};
+
+/// Who a message goes to.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// An existing thread.
+    Thread(u64),
+    /// A customer number, through one of our numbers (the thread is created if needed).
+    Customer {
+        /// The customer's number.
+        phone: PhoneE164,
+        /// Our number.
+        phone_number_id: String,
+        /// The contact, when known.
+        contact_id: Option<ShopifyId>,
+    },
+}
+
+/// A message to queue.
+#[derive(Clone, Debug)]
+pub struct SendRequest {
+    /// Recipient.
+    pub target: Target,
+    /// The agent writing (first replier takes an unassigned thread); `None` for the API
+    /// or automations.
+    pub author: Option<String>,
+    /// The Meta request body (`to` is filled in from the thread).
+    pub body: serde_json::Value,
+    /// Message kind (`text`, `template`, `product` …).
+    pub kind: String,
+    /// Readable form.
+    pub text: Option<String>,
+    /// `(name, language)` when this is a template: it must be approved.
+    pub template: Option<(String, String)>,
+    /// Policy class.
+    pub purpose: Purpose,
+}
+
+/// Why a command was refused. Nothing is stored or sent when a send is refused.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// Inbox rule (no thread, window closed).
+    #[error(transparent)]
+    Inbox(#[from] InboxError),
+    /// The template is unknown.
+    #[error("template `{name}` ({language}) does not exist for this shop")]
+    UnknownTemplate { name: String, language: String },
+    /// The template is not approved.
+    #[error("template `{name}` ({language}) is not approved (status {status:?}); only approved templates can be sent")]
+    TemplateNotApproved {
+        name: String,
+        language: String,
+        status: TemplateStatus,
+    },
+    /// The number is not one of the tenant's.
+    #[error("phone number id `{0}` is not one of this shop's WhatsApp numbers")]
+    UnknownNumber(String),
+    /// The store failed.
+    #[error("storage failed: {0}")]
+    Store(String),
+}
+
+impl From<StoreError> for SendError {
+    fn from(e: StoreError) -> Self {
+        SendError::Store(e.to_string())
+    }
+}
+
+fn queue(state: &mut ConversationsState, req: SendRequest) -> Result<ChatMessage, SendError> {
+    let now = Timestamp::now();
+    if let Some((name, language)) = &req.template {
+        match persist::template(&state.store, &state.shop, name, language)? {
+            None => {
+                return Err(SendError::UnknownTemplate {
+                    name: name.clone(),
+                    language: language.clone(),
+                })
+            }
+            Some(t) if t.status != TemplateStatus::Approved => {
+                return Err(SendError::TemplateNotApproved {
+                    name: name.clone(),
+                    language: language.clone(),
+                    status: t.status,
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    let template = req.template.is_some();
+    let thread_id = match &req.target {
+        Target::Thread(id) => *id,
+        Target::Customer {
+            phone,
+            phone_number_id,
+            contact_id,
+        } => {
+            let known = state
+                .store
+                .tenant(&state.shop)?
+                .is_some_and(|t| t.meta_phone_number_ids.iter().any(|p| p == phone_number_id));
+            if !known {
+                return Err(SendError::UnknownNumber(phone_number_id.clone()));
+            }
+            match state.inbox.find(phone_number_id, *phone) {
+                Some(t) => t.id,
+                None => {
+                    // Check before creating anything: a new thread has no window.
+                    if !template {
+                        return Err(SendError::Inbox(InboxError::WindowClosed {
+                            thread: 0,
+                            last: "never".into(),
+                        }));
+                    }
+                    let id = state.store.next_id()?;
+                    let (t, _) = state.inbox.open_thread(id, phone_number_id, *phone, *contact_id, now);
+                    t.id
+                }
+            }
+        }
+    };
+    state.inbox.check_send(thread_id, template, now)?;
+    let thread = state.inbox.on_outbound(thread_id, req.author.as_deref(), now)?;
+    let mut body = req.body;
+    if let Some(o) = body.as_object_mut() {
+        o.insert("to".into(), serde_json::Value::String(thread.customer.to_string()));
+    }
+    let m = ChatMessage {
+        id: state.store.next_id()?,
+        thread_id,
+        direction: Direction::Outbound,
+        wamid: None,
+        author: req.author,
+        kind: req.kind,
+        text: req.text,
+        payload: Some(body.to_string()),
+        purpose: req.purpose,
+        status: MessageStatus::Queued,
+        error: None,
+        at: now,
+        status_at: now,
+        attempts: 0,
+        due_at: Some(now),
+        in_flight: false,
+    };
+    let mut batch = Batch::new();
+    persist::stage_thread(&mut batch, &state.shop, &thread)?;
+    outbox::stage_queued(&mut batch, &state.shop, &m)?;
+    state.store.commit(batch)?;
+    state.outbox.schedule(now, m.id);
+    metrics::counter!("galantis_messages_queued_total", "purpose" => format!("{:?}", m.purpose)).increment(1);
+    Ok(m)
+}
+
+fn note(state: &mut ConversationsState, thread_id: u64, author: String, text: String) -> Result<ChatMessage, SendError> {
+    let now = Timestamp::now();
+    if state.inbox.thread(thread_id).is_none() {
+        return Err(InboxError::NoThread(thread_id).into());
+    }
+    let m = ChatMessage {
+        id: state.store.next_id()?,
+        thread_id,
+        direction: Direction::Note,
+        wamid: None,
+        author: Some(author),
+        kind: "note".into(),
+        text: Some(text),
+        payload: None,
+        purpose: Purpose::Service,
+        status: MessageStatus::Noted,
+        error: None,
+        at: now,
+        status_at: now,
+        attempts: 0,
+        due_at: None,
+        in_flight: false,
+    };
+    let mut batch = Batch::new();
+    persist::stage_message(&mut batch, &state.shop, &m)?;
+    state.store.commit(batch)?;
+    Ok(m)
+}
+
+fn save_thread(state: &ConversationsState, t: &crate::domain::whatsapp::Thread) -> Result<(), SendError> {
+    let mut b = Batch::new();
+    persist::stage_thread(&mut b, &state.shop, t)?;
+    state.store.commit(b)?;
+    Ok(())
+}
+
+/// Handles every command and query.
+pub fn handle(
+    myself: &ActorRef<ConversationsMsg>,
+    state: &mut ConversationsState,
+    msg: ConversationsMsg,
+) -> Result<(), ActorProcessingErr> {
+    use ConversationsMsg as M;
+    match msg {
+        M::Send { req, reply_to } => {
+            let r = queue(state, req);
+            let ok = r.is_ok();
+            let _ = reply_to.send(r);
+            if ok {
+                outbox::pump(myself, state)?;
+            }
+        }
+        M::Note {
+            thread_id,
+            author,
+            text,
+            reply_to,
+        } => {
+            let _ = reply_to.send(note(state, thread_id, author, text));
+        }
+        M::Assign {
+            thread_id,
+            agent,
+            reply_to,
+        } => {
+            let r = state.inbox.assign(thread_id, agent.as_deref()).map_err(SendError::from);
+            let r = r.and_then(|t| save_thread(state, &t).map(|()| t));
+            let _ = reply_to.send(r);
+        }
+        M::SetStatus {
+            thread_id,
+            status,
+            reply_to,
+        } => {
+            let r = state.inbox.set_status(thread_id, status).map_err(SendError::from);
+            let r = r.and_then(|t| save_thread(state, &t).map(|()| t));
+            let _ = reply_to.send(r);
+        }
+        M::MarkRead { thread_id, reply_to } => {
+            let r = state.inbox.mark_read(thread_id).map_err(SendError::from);
+            let r = r.and_then(|t| save_thread(state, &t).map(|()| t));
+            let _ = reply_to.send(r);
+        }
+        M::Threads { filter, reply_to } => {
+            let _ = reply_to.send(state.inbox.threads(&filter).into_iter().cloned().collect());
+        }
+        M::Thread { id, reply_to } => {
+            let r = match state.inbox.thread(id).cloned() {
+                Some(t) => Some((t, persist::messages_of(&state.store, &state.shop, id)?)),
+                None => None,
+            };
+            let _ = reply_to.send(r);
+        }
+        M::Message { id, reply_to } => {
+            let _ = reply_to.send(persist::message(&state.store, &state.shop, id)?);
+        }
+        M::PutTemplate { template, reply_to } => {
+            let mut b = Batch::new();
+            let id = persist::template_id(&template.name, &template.language);
+            let r = b
+                .put(&state.shop, Kind::Template, id, &template)
+                .and_then(|()| state.store.commit(b))
+                .map_err(SendError::from);
+            let _ = reply_to.send(r);
+        }
+        M::RemoveTemplate { name, reply_to } => {
+            let r = persist::templates(&state.store, &state.shop).map_err(SendError::from).and_then(|all| {
+                let mut b = Batch::new();
+                let mut n = 0;
+                for t in all.iter().filter(|t| t.name == name) {
+                    b.remove(&state.shop, Kind::Template, persist::template_id(&t.name, &t.language));
+                    n += 1;
+                }
+                state.store.commit(b)?;
+                Ok(n)
+            });
+            let _ = reply_to.send(r);
+        }
+        M::Templates { reply_to } => {
+            let _ = reply_to.send(persist::templates(&state.store, &state.shop)?);
+        }
+        M::Health { reply_to } => {
+            let _ = reply_to.send(state.health.clone());
+        }
+        M::SetHealth { health } => {
+            let was_dead = state.health.token == "invalid";
+            state.health = health;
+            let mut b = Batch::new();
+            b.put(&state.shop, Kind::Health, persist::META_HEALTH, &state.health)?;
+            state.store.commit(b)?;
+            if was_dead && state.health.token != "invalid" {
+                outbox::pump(myself, state)?;
+            }
+        }
+        M::Status { reply_to } => {
+            let (queued, in_flight) = state.outbox.counts();
+            let _ = reply_to.send(InboxStatus {
+                threads: state.inbox.len() as u64,
+                queued: queued as u64,
+                in_flight: in_flight as u64,
+            });
+        }
+        M::Reset { reply_to } => {
+            state.inbox = crate::logic::inbox::Inbox::default();
+            state.outbox.clear();
+            state.health = crate::domain::whatsapp::IntegrationHealth::unknown("unknown");
+            let _ = reply_to.send(());
+        }
+        M::Deliver(_) | M::Pump | M::SendCompleted { .. } => {}
+    }
+    Ok(())
+}

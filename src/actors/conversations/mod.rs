@@ -1,0 +1,191 @@
+//! The conversation actor of one tenant: the WhatsApp side. It owns the inbox (threads in
+//! memory, messages in the store), applies Meta webhooks (inbound messages, delivery
+//! statuses, template reviews, number quality, account updates), keeps templates and the
+//! Meta integration health, and runs the tenant's outbox: every outbound message is
+//! written durably before any call, then dispatched under the per-number and per-recipient
+//! rate limits, retried by Meta's error class, and its `wamid` recorded.
+//!
+//! Files: `apply` (Meta events), `outbox` (queueing and dispatch), `commands` (agent and
+//! API commands), `persist` (store helpers).
+
+mod apply;
+mod commands;
+mod outbox;
+mod persist;
+
+pub use commands::{SendError, SendRequest, Target};
+
+use super::Delivered;
+use crate::domain::whatsapp::{ChatMessage, IntegrationHealth, Template, Thread, ThreadStatus};
+use crate::logic::inbox::{Inbox, ThreadFilter};
+use crate::store::Store;
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// What the conversation actor needs from outside: the Meta client and its settings, and
+/// the master key that opens the tenant's token.
+pub struct Services {
+    /// The Graph API client.
+    pub meta: crate::integrations::meta::client::MetaClient,
+    /// Rates, retries, opt-out words.
+    pub settings: crate::config::MetaSettings,
+    /// Opens sealed tokens.
+    pub master_key: crate::secrets::MasterKey,
+}
+
+/// Messages of the conversation actor.
+pub enum ConversationsMsg {
+    /// Apply a journaled Meta webhook event.
+    Deliver(Delivered),
+    /// Queue an outbound message (agent reply, API send, confirmation).
+    Send {
+        req: SendRequest,
+        reply_to: RpcReplyPort<Result<ChatMessage, SendError>>,
+    },
+    /// Add an internal note to a thread (never sent).
+    Note {
+        thread_id: u64,
+        author: String,
+        text: String,
+        reply_to: RpcReplyPort<Result<ChatMessage, SendError>>,
+    },
+    /// Assign (or unassign) a thread.
+    Assign {
+        thread_id: u64,
+        agent: Option<String>,
+        reply_to: RpcReplyPort<Result<Thread, SendError>>,
+    },
+    /// Set a thread's status.
+    SetStatus {
+        thread_id: u64,
+        status: ThreadStatus,
+        reply_to: RpcReplyPort<Result<Thread, SendError>>,
+    },
+    /// Mark a thread read.
+    MarkRead {
+        thread_id: u64,
+        reply_to: RpcReplyPort<Result<Thread, SendError>>,
+    },
+    /// Threads matching a filter.
+    Threads {
+        filter: ThreadFilter,
+        reply_to: RpcReplyPort<Vec<Thread>>,
+    },
+    /// One thread with its messages.
+    Thread {
+        id: u64,
+        reply_to: RpcReplyPort<Option<(Thread, Vec<ChatMessage>)>>,
+    },
+    /// One message.
+    Message {
+        id: u64,
+        reply_to: RpcReplyPort<Option<ChatMessage>>,
+    },
+    /// Save or replace a template record.
+    PutTemplate {
+        template: Template,
+        reply_to: RpcReplyPort<Result<(), SendError>>,
+    },
+    /// Remove a template record.
+    RemoveTemplate {
+        name: String,
+        reply_to: RpcReplyPort<Result<usize, SendError>>,
+    },
+    /// All templates.
+    Templates { reply_to: RpcReplyPort<Vec<Template>> },
+    /// Meta integration health.
+    Health {
+        reply_to: RpcReplyPort<IntegrationHealth>,
+    },
+    /// Replace the Meta integration health (checks made outside the actor).
+    SetHealth { health: IntegrationHealth },
+    /// Counters of the inbox.
+    Status { reply_to: RpcReplyPort<InboxStatus> },
+    /// Forget everything (shop/redact erased the store).
+    Reset { reply_to: RpcReplyPort<()> },
+    /// Dispatcher wake-up: send what is due.
+    Pump,
+    /// A send finished.
+    SendCompleted {
+        message_id: u64,
+        result: Result<String, crate::integrations::meta::error::MetaError>,
+    },
+}
+
+/// Counters of the inbox (tenant status).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxStatus {
+    /// Threads held.
+    pub threads: u64,
+    /// Messages waiting in the outbox.
+    pub queued: u64,
+    /// Messages being sent right now.
+    pub in_flight: u64,
+}
+
+/// Arguments.
+pub struct ConversationsArgs {
+    /// Shop domain.
+    pub shop: String,
+    /// Store.
+    pub store: Store,
+    /// Meta client and settings.
+    pub services: Arc<Services>,
+}
+
+/// State.
+pub struct ConversationsState {
+    shop: String,
+    store: Store,
+    services: Arc<Services>,
+    inbox: Inbox,
+    health: IntegrationHealth,
+    outbox: outbox::Outbox,
+}
+
+/// The conversation actor.
+pub struct Conversations;
+
+impl Actor for Conversations {
+    type Msg = ConversationsMsg;
+    type State = ConversationsState;
+    type Arguments = ConversationsArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        args: ConversationsArgs,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        let threads = persist::load_threads(&args.store, &args.shop)?;
+        let health = persist::load_health(&args.store, &args.shop)?;
+        let outbox = outbox::Outbox::recover(&args.store, &args.shop, &args.services.settings)?;
+        let state = ConversationsState {
+            inbox: Inbox::restore(threads),
+            health,
+            outbox,
+            shop: args.shop,
+            store: args.store,
+            services: args.services,
+        };
+        let _ = myself.cast(ConversationsMsg::Pump);
+        Ok(state)
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        msg: Self::Msg,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            ConversationsMsg::Deliver(d) => apply::on_deliver(&myself, state, d).await?,
+            ConversationsMsg::Pump => outbox::pump(&myself, state)?,
+            ConversationsMsg::SendCompleted { message_id, result } => {
+                outbox::on_completed(&myself, state, message_id, result)?
+            }
+            other => commands::handle(&myself, state, other)?,
+        }
+        Ok(())
+    }
+}

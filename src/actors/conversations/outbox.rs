@@ -1,0 +1,368 @@
+//! The outbox and its dispatcher. Every outbound message is a stored `ChatMessage` in
+//! status `queued` plus an index entry `(due time, id)`, written before any call. The
+//! dispatcher takes due messages in order, waits for the recipient's pair budget (Meta: one
+//! message per 6 s to a user, bursts allowed) and the number's rate (80/s by default, up to
+//! 1,000), marks the message in flight *durably*, calls Meta on a spawned task, and applies
+//! the result here: the `wamid`, or a retry / wait / pause / failure by Meta's error class.
+//!
+//! Delivery is at least once. A crash can duplicate only the messages that were in flight
+//! (at most the in-flight cap per tenant); recovery finds them by their `in_flight` mark,
+//! sends them again and counts them in `galantis_outbox_possible_duplicates_total`.
+
+use super::{persist, ConversationsMsg, ConversationsState};
+use crate::config::MetaSettings;
+use crate::domain::whatsapp::{ChatMessage, HealthState, MessageError, MessageStatus, Purpose};
+use crate::domain::Timestamp;
+use crate::integrations::meta::error::{backoff, classify, pair_wait, Action, MetaError};
+use crate::store::whatsapp::text_id;
+use crate::store::{Batch, Kind, Store, StoreError};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use ractor::{ActorProcessingErr, ActorRef};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long marketing stays paused on a number after a spam rate limit (131048).
+const MARKETING_PAUSE_MS: i64 = 3_600_000;
+
+/// Dispatcher state of one tenant.
+pub struct Outbox {
+    /// `(due ms, message id)`, mirroring the stored index.
+    queue: BTreeSet<(i64, u64)>,
+    in_flight: HashSet<u64>,
+    max_in_flight: usize,
+    rates: HashMap<String, Arc<DefaultDirectRateLimiter>>,
+    pair: Arc<DefaultKeyedRateLimiter<(u64, u64)>>,
+    marketing_paused_until: HashMap<String, Timestamp>,
+    next_wake: Option<i64>,
+    quota: Quota,
+}
+
+fn nz(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
+}
+
+impl Outbox {
+    /// Loads the queued messages; those found in flight are requeued now and counted as
+    /// possible duplicates.
+    pub fn recover(store: &Store, shop: &str, s: &MetaSettings) -> Result<Self, StoreError> {
+        let pair_quota = Quota::with_period(Duration::from_millis(s.pair_interval_ms.max(1)))
+            .unwrap_or_else(|| Quota::per_second(nz(1)))
+            .allow_burst(nz(s.pair_burst));
+        let mut outbox = Outbox {
+            queue: BTreeSet::new(),
+            in_flight: HashSet::new(),
+            max_in_flight: (s.messages_per_second as usize).clamp(8, 1_000),
+            rates: HashMap::new(),
+            pair: Arc::new(RateLimiter::keyed(pair_quota)),
+            marketing_paused_until: HashMap::new(),
+            next_wake: None,
+            quota: Quota::per_second(nz(s.messages_per_second)),
+        };
+        let now = Timestamp::now().millis();
+        let mut batch = Batch::new();
+        for (due, id) in store.pairs_between(shop, Kind::Outbox, 0, u64::MAX, usize::MAX)? {
+            let Some(mut m) = persist::message(store, shop, id)? else {
+                batch.remove_pair(shop, Kind::Outbox, due, id);
+                continue;
+            };
+            if m.status != MessageStatus::Queued {
+                batch.remove_pair(shop, Kind::Outbox, due, id);
+                continue;
+            }
+            let mut due = due as i64;
+            if m.in_flight {
+                metrics::counter!("galantis_outbox_possible_duplicates_total").increment(1);
+                tracing::warn!(message = "Message was in flight at a crash; sending again (possible duplicate).", tenant = shop, message_id = id);
+                m.in_flight = false;
+                batch.remove_pair(shop, Kind::Outbox, due as u64, id);
+                due = now;
+                m.due_at = Some(Timestamp(now));
+                batch.put_pair(shop, Kind::Outbox, now as u64, id);
+                persist::stage_message(&mut batch, shop, &m)?;
+            }
+            outbox.queue.insert((due, id));
+        }
+        store.commit(batch)?;
+        Ok(outbox)
+    }
+
+    /// Adds a stored, queued message to the schedule.
+    pub fn schedule(&mut self, due: Timestamp, id: u64) {
+        self.queue.insert((due.millis(), id));
+    }
+
+    /// Messages waiting and in flight.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.queue.len(), self.in_flight.len())
+    }
+
+    /// Forgets everything (shop/redact).
+    pub fn clear(&mut self) {
+        self.queue.clear();
+        self.in_flight.clear();
+    }
+
+    fn rate(&mut self, phone_number_id: &str) -> Arc<DefaultDirectRateLimiter> {
+        let quota = self.quota;
+        self.rates
+            .entry(phone_number_id.to_string())
+            .or_insert_with(|| Arc::new(RateLimiter::direct(quota)))
+            .clone()
+    }
+}
+
+/// Stages a newly queued message (in the caller's batch) and returns its due time.
+pub fn stage_queued(batch: &mut Batch, shop: &str, m: &ChatMessage) -> Result<(), StoreError> {
+    let due = m.due_at.unwrap_or(m.at);
+    persist::stage_message(batch, shop, m)?;
+    batch.put_pair(shop, Kind::Outbox, due.millis().max(0) as u64, m.id);
+    Ok(())
+}
+
+fn token(state: &ConversationsState) -> Result<String, String> {
+    let rec = state
+        .store
+        .tenant(&state.shop)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "the tenant is gone".to_string())?;
+    let sealed = rec
+        .meta_token
+        .ok_or_else(|| "no WhatsApp access token is configured for this shop".to_string())?;
+    let plain = state
+        .services
+        .master_key
+        .open(&crate::tenants::seal_context(&state.shop, "meta_token"), &sealed)
+        .map_err(|e| e.to_string())?;
+    String::from_utf8(plain).map_err(|_| "the stored WhatsApp token is not text".to_string())
+}
+
+/// Sends what is due, within the in-flight cap; re-arms the wake-up timer.
+pub fn pump(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState) -> Result<(), ActorProcessingErr> {
+    if state.health.state == HealthState::Red && state.health.token == "invalid" {
+        // A dead token: hold the queue instead of failing every message against it.
+        return Ok(());
+    }
+    let now = Timestamp::now();
+    let mut token_cache: Option<Result<String, String>> = None;
+    while state.outbox.in_flight.len() < state.outbox.max_in_flight {
+        let Some(&(due, id)) = state.outbox.queue.first() else {
+            break;
+        };
+        if due > now.millis() {
+            break;
+        }
+        state.outbox.queue.remove(&(due, id));
+        let Some(mut m) = persist::message(&state.store, &state.shop, id)? else {
+            continue;
+        };
+        if m.status != MessageStatus::Queued {
+            let mut b = Batch::new();
+            b.remove_pair(&state.shop, Kind::Outbox, due as u64, id);
+            state.store.commit(b)?;
+            continue;
+        }
+        let Some(thread) = state.inbox.thread(m.thread_id).cloned() else {
+            fail(state, &mut m, due, 0, "the message's thread no longer exists".into())?;
+            continue;
+        };
+        let pnid = thread.phone_number_id.clone();
+        if m.purpose == Purpose::Marketing {
+            if let Some(until) = state.outbox.marketing_paused_until.get(&pnid).copied() {
+                if until > now {
+                    reschedule(state, &mut m, due, until)?;
+                    continue;
+                }
+            }
+        }
+        let key = (text_id(&pnid), thread.customer.digits());
+        if let Err(not_until) = state.outbox.pair.check_key(&key) {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            reschedule(state, &mut m, due, Timestamp(now.millis() + wait.as_millis() as i64 + 1))?;
+            continue;
+        }
+        let token = match token_cache.get_or_insert_with(|| token(state)) {
+            Ok(t) => t.clone(),
+            Err(e) => {
+                let e = e.clone();
+                fail(state, &mut m, due, 0, e)?;
+                continue;
+            }
+        };
+        let body: serde_json::Value = match m.payload.as_deref().map(serde_json::from_str) {
+            Some(Ok(v)) => v,
+            _ => {
+                fail(state, &mut m, due, 0, "the stored message body is not JSON".into())?;
+                continue;
+            }
+        };
+        m.attempts += 1;
+        m.in_flight = true;
+        let mut b = Batch::new();
+        persist::stage_message(&mut b, &state.shop, &m)?;
+        state.store.commit(b)?;
+        state.outbox.in_flight.insert(id);
+        spawn_send(myself, state, id, pnid, token, body);
+    }
+    arm_timer(myself, state);
+    Ok(())
+}
+
+fn spawn_send(
+    myself: &ActorRef<ConversationsMsg>,
+    state: &mut ConversationsState,
+    id: u64,
+    pnid: String,
+    token: String,
+    body: serde_json::Value,
+) {
+    let rate = state.outbox.rate(&pnid);
+    let store = state.store.clone();
+    let services = state.services.clone();
+    let me = myself.clone();
+    tokio::spawn(async move {
+        rate.until_ready().await;
+        // The in-flight mark must be on disk before Meta can see the message.
+        let result = match store.durable().await {
+            Ok(()) => services
+                .meta
+                .send_message(&token, &pnid, &body)
+                .await
+                .map(|a| a.wamid),
+            Err(e) => Err(MetaError::Setup(format!("outbox flush failed: {e}"))),
+        };
+        let _ = me.cast(ConversationsMsg::SendCompleted {
+            message_id: id,
+            result,
+        });
+    });
+}
+
+fn arm_timer(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState) {
+    let Some(&(due, _)) = state.outbox.queue.first() else {
+        state.outbox.next_wake = None;
+        return;
+    };
+    if state.outbox.in_flight.len() >= state.outbox.max_in_flight {
+        return; // a completion will pump again
+    }
+    if state.outbox.next_wake.is_some_and(|w| w <= due) && state.outbox.next_wake > Some(Timestamp::now().millis()) {
+        return;
+    }
+    let wait = (due - Timestamp::now().millis()).max(1) as u64;
+    state.outbox.next_wake = Some(due);
+    myself.send_after(Duration::from_millis(wait), || ConversationsMsg::Pump);
+}
+
+fn reschedule(state: &mut ConversationsState, m: &mut ChatMessage, old_due: i64, due: Timestamp) -> Result<(), StoreError> {
+    m.due_at = Some(due);
+    m.in_flight = false;
+    let mut b = Batch::new();
+    b.remove_pair(&state.shop, Kind::Outbox, old_due.max(0) as u64, m.id);
+    b.put_pair(&state.shop, Kind::Outbox, due.millis().max(0) as u64, m.id);
+    persist::stage_message(&mut b, &state.shop, m)?;
+    state.store.commit(b)?;
+    state.outbox.queue.insert((due.millis(), m.id));
+    Ok(())
+}
+
+fn fail(state: &mut ConversationsState, m: &mut ChatMessage, due: i64, code: i64, message: String) -> Result<(), StoreError> {
+    metrics::counter!("galantis_messages_failed_total", "code" => code.to_string()).increment(1);
+    tracing::warn!(message = "Message failed.", tenant = %state.shop, message_id = m.id, code, reason = %message);
+    m.status = MessageStatus::Failed;
+    m.status_at = Timestamp::now();
+    m.error = Some(MessageError { code, message });
+    m.in_flight = false;
+    m.due_at = None;
+    let mut b = Batch::new();
+    b.remove_pair(&state.shop, Kind::Outbox, due.max(0) as u64, m.id);
+    persist::stage_message(&mut b, &state.shop, m)?;
+    state.store.commit(b)
+}
+
+/// Applies the result of a send.
+pub fn on_completed(
+    myself: &ActorRef<ConversationsMsg>,
+    state: &mut ConversationsState,
+    id: u64,
+    result: Result<String, MetaError>,
+) -> Result<(), ActorProcessingErr> {
+    state.outbox.in_flight.remove(&id);
+    let Some(mut m) = persist::message(&state.store, &state.shop, id)? else {
+        return pump(myself, state);
+    };
+    let due = m.due_at.unwrap_or(m.at).millis();
+    let now = Timestamp::now();
+    match result {
+        Ok(wamid) => {
+            metrics::counter!("galantis_messages_sent_total").increment(1);
+            m.wamid = Some(wamid);
+            m.in_flight = false;
+            m.due_at = None;
+            if m.status.rank() < MessageStatus::Accepted.rank() {
+                m.status = MessageStatus::Accepted;
+                m.status_at = now;
+            }
+            let mut b = Batch::new();
+            b.remove_pair(&state.shop, Kind::Outbox, due.max(0) as u64, id);
+            persist::stage_message(&mut b, &state.shop, &m)?;
+            state.store.commit(b)?;
+            if state.health.state != HealthState::Green {
+                super::apply::health_ok(state)?;
+            }
+        }
+        Err(e) => on_error(state, &mut m, due, e, now)?,
+    }
+    pump(myself, state)
+}
+
+fn on_error(state: &mut ConversationsState, m: &mut ChatMessage, due: i64, e: MetaError, now: Timestamp) -> Result<(), StoreError> {
+    let code = e.code().unwrap_or(0);
+    let action = classify(&e);
+    let services = state.services.clone();
+    let s = &services.settings;
+    let retry_index = m.attempts.saturating_sub(1);
+    tracing::info!(message = "Send failed.", tenant = %state.shop, message_id = m.id, code, action = ?action, error = %e);
+    match action {
+        Action::RetryBackoff if m.attempts < s.max_attempts => {
+            metrics::counter!("galantis_messages_retried_total").increment(1);
+            let wait = backoff(retry_index, s.backoff_base_ms, s.backoff_max_ms);
+            reschedule(state, m, due, Timestamp(now.millis() + wait.as_millis() as i64))
+        }
+        Action::WaitRecipient if m.attempts < s.max_attempts => {
+            metrics::counter!("galantis_messages_retried_total").increment(1);
+            let wait = pair_wait(retry_index);
+            reschedule(state, m, due, Timestamp(now.millis() + wait.as_millis() as i64))
+        }
+        Action::PauseNumber if m.attempts < s.max_attempts => {
+            let pnid = state
+                .inbox
+                .thread(m.thread_id)
+                .map(|t| t.phone_number_id.clone())
+                .unwrap_or_default();
+            let until = Timestamp(now.millis() + MARKETING_PAUSE_MS);
+            state.outbox.marketing_paused_until.insert(pnid, until);
+            super::apply::health_warn(state, format!("bulk sending paused for an hour: {e}"))?;
+            let next = if m.purpose == Purpose::Marketing {
+                until
+            } else {
+                Timestamp(now.millis() + backoff(retry_index, s.backoff_base_ms, s.backoff_max_ms).as_millis() as i64)
+            };
+            reschedule(state, m, due, next)
+        }
+        Action::NeedsTemplate => fail(
+            state,
+            m,
+            due,
+            code,
+            format!("the 24-hour customer service window is closed; send an approved template instead ({e})"),
+        ),
+        Action::TokenDead => {
+            super::apply::health_token_dead(state, format!("{e}"))?;
+            fail(state, m, due, code, format!("the WhatsApp access token was rejected: {e}"))
+        }
+        _ => fail(state, m, due, code, e.to_string()),
+    }
+}

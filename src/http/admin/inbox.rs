@@ -1,0 +1,368 @@
+//! Tenant endpoints of the inbox: threads (filter by status, assignee, unread), a thread's
+//! messages, reply, assign, status, read, notes; send a message to a contact; a message's
+//! status by id.
+
+use super::outbound::{build, MessageBody};
+use crate::actors::conversations::{ConversationsMsg, SendError, SendRequest, Target};
+use crate::actors::customers::CustomersMsg;
+use crate::actors::tenant::TenantMsg;
+use crate::domain::phone::PhoneE164;
+use crate::domain::whatsapp::{ChatMessage, Purpose, Thread, ThreadStatus};
+use crate::http::auth::TenantScope;
+use crate::http::error::{json_rejection, ApiError, ErrorBody};
+use crate::http::AppState;
+use crate::logic::inbox::{InboxError, ThreadFilter};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+fn map_send(e: SendError) -> ApiError {
+    match e {
+        SendError::Inbox(InboxError::NoThread(id)) => ApiError::not_found("thread_not_found", format!("no thread {id}")),
+        SendError::Inbox(e @ InboxError::WindowClosed { .. }) => ApiError::Unprocessable {
+            code: "template_required",
+            message: e.to_string(),
+        },
+        e @ (SendError::UnknownTemplate { .. } | SendError::TemplateNotApproved { .. }) => ApiError::Unprocessable {
+            code: "template_not_sendable",
+            message: e.to_string(),
+        },
+        e @ SendError::UnknownNumber(_) => ApiError::bad_request("unknown_phone_number", e.to_string()),
+        SendError::Store(s) => ApiError::internal(s),
+    }
+}
+
+fn thread_id(raw: &str) -> Result<u64, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::bad_request("invalid_id", format!("`{raw}` is not a thread id")))
+}
+
+/// Thread filters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ThreadQuery {
+    /// `OPEN`, `PENDING` or `RESOLVED`.
+    pub status: Option<String>,
+    /// An agent id; empty for unassigned threads.
+    pub assignee: Option<String>,
+    /// Only threads with unread messages.
+    #[serde(default)]
+    pub unread: bool,
+    /// Only threads of this contact.
+    pub contact_id: Option<u64>,
+}
+
+/// Lists threads, most recent first.
+#[utoipa::path(get, path = "/api/v1/threads", tag = "inbox", params(ThreadQuery),
+    responses((status = 200, description = "threads")), security(("bearer" = [])))]
+pub async fn threads(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Query(q): Query<ThreadQuery>,
+) -> Result<Json<Vec<Thread>>, ApiError> {
+    let status = match q.status.as_deref() {
+        None => None,
+        Some(s) => Some(ThreadStatus::parse(s).ok_or_else(|| {
+            ApiError::bad_request("invalid_status", format!("status `{s}` is not OPEN, PENDING or RESOLVED"))
+        })?),
+    };
+    let filter = ThreadFilter {
+        status,
+        assignee: q.assignee,
+        unread: q.unread,
+        contact_id: q.contact_id,
+        customer: None,
+    };
+    Ok(Json(
+        state
+            .engine
+            .call(&scope.shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::Threads { filter, reply_to }))
+            .await?,
+    ))
+}
+
+/// A thread with its messages.
+#[derive(Debug, Serialize)]
+pub struct ThreadView {
+    /// The thread.
+    pub thread: Thread,
+    /// Its messages, oldest first (notes included).
+    pub messages: Vec<ChatMessage>,
+}
+
+/// One thread with its messages.
+#[utoipa::path(get, path = "/api/v1/threads/{id}", tag = "inbox", params(("id" = u64, Path)),
+    responses((status = 200, description = "thread and messages"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn thread(State(state): State<AppState>, scope: TenantScope, Path(id): Path<String>) -> Result<Json<ThreadView>, ApiError> {
+    let id = thread_id(&id)?;
+    let r = state
+        .engine
+        .call(&scope.shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to }))
+        .await?;
+    let (thread, messages) = r.ok_or_else(|| ApiError::not_found("thread_not_found", format!("no thread {id}")))?;
+    Ok(Json(ThreadView { thread, messages }))
+}
+
+/// A reply: who writes, and the message.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Reply {
+    /// The agent writing (takes the thread if unassigned).
+    pub author: Option<String>,
+    /// The message.
+    pub message: MessageBody,
+}
+
+/// Replies on a thread. Free-form messages outside the 24-hour window are refused (422
+/// `template_required`) before anything is stored or sent.
+#[utoipa::path(post, path = "/api/v1/threads/{id}/reply", tag = "inbox", params(("id" = u64, Path)), request_body = Reply,
+    responses((status = 202, description = "queued message"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn reply(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+    body: Result<Json<Reply>, JsonRejection>,
+) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
+    let id = thread_id(&id)?;
+    let Json(r) = body.map_err(json_rejection)?;
+    let (thread, _) = state
+        .engine
+        .call(&scope.shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to }))
+        .await?
+        .ok_or_else(|| ApiError::not_found("thread_not_found", format!("no thread {id}")))?;
+    let built = build(thread.customer, r.message)?;
+    let purpose = if built.template.is_some() { Purpose::Utility } else { Purpose::Service };
+    let req = SendRequest {
+        target: Target::Thread(id),
+        author: r.author,
+        body: built.body,
+        kind: built.kind,
+        text: built.text,
+        template: built.template,
+        purpose,
+    };
+    queue(&state, &scope.shop, req).await
+}
+
+async fn queue(state: &AppState, shop: &str, req: SendRequest) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
+    let m = state
+        .engine
+        .call(shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::Send { req, reply_to }))
+        .await?
+        .map_err(map_send)?;
+    state.engine.store().durable().await?;
+    Ok((StatusCode::ACCEPTED, Json(m)))
+}
+
+/// A message to a contact or number.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    /// The contact (its phone is used).
+    pub contact_id: Option<u64>,
+    /// Or a number in E.164.
+    pub to: Option<String>,
+    /// Our number to send from (defaults to the shop's first).
+    pub phone_number_id: Option<String>,
+    /// `marketing` or `utility` (templates) / `service`.
+    #[schema(value_type = Option<String>)]
+    pub purpose: Option<Purpose>,
+    /// The message.
+    pub message: MessageBody,
+}
+
+/// Sends a message to a contact (a template, or anything inside an open window).
+#[utoipa::path(post, path = "/api/v1/messages", tag = "inbox", request_body = NewMessage,
+    responses((status = 202, description = "queued message"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn send(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    body: Result<Json<NewMessage>, JsonRejection>,
+) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
+    let Json(m) = body.map_err(json_rejection)?;
+    let (phone, contact_id) = match (m.contact_id, m.to.as_deref()) {
+        (Some(id), None) => {
+            let profile = state
+                .engine
+                .call(&scope.shop, |reply_to| TenantMsg::Customers(CustomersMsg::Profile { id, reply_to }))
+                .await?
+                .map_err(ApiError::internal)?
+                .ok_or_else(|| ApiError::not_found("contact_not_found", format!("no contact {id} in this shop")))?;
+            let phone = profile.contact.phone.ok_or_else(|| {
+                ApiError::bad_request("contact_has_no_phone", format!("contact {id} has no usable WhatsApp number"))
+            })?;
+            (phone, Some(id))
+        }
+        (None, Some(to)) => (
+            PhoneE164::parse(to).map_err(|e| {
+                ApiError::bad_request("invalid_phone", format!("`to` must be E.164 with its calling code (+…): {e}"))
+            })?,
+            None,
+        ),
+        _ => return Err(ApiError::bad_request("invalid_recipient", "give exactly one of `contact_id` and `to`")),
+    };
+    let tenant = state
+        .engine
+        .store()
+        .tenant(&scope.shop)?
+        .ok_or_else(|| ApiError::not_found("unknown_shop", "no such shop"))?;
+    let phone_number_id = match m.phone_number_id {
+        Some(p) => p,
+        None => tenant.meta_phone_number_ids.first().cloned().ok_or_else(|| {
+            ApiError::bad_request("no_phone_number", "this shop has no WhatsApp phone number yet")
+        })?,
+    };
+    let built = build(phone, m.message)?;
+    let purpose = m.purpose.unwrap_or(if built.template.is_some() { Purpose::Utility } else { Purpose::Service });
+    let req = SendRequest {
+        target: Target::Customer {
+            phone,
+            phone_number_id,
+            contact_id,
+        },
+        author: None,
+        body: built.body,
+        kind: built.kind,
+        text: built.text,
+        template: built.template,
+        purpose,
+    };
+    queue(&state, &scope.shop, req).await
+}
+
+/// One message and its delivery status.
+#[utoipa::path(get, path = "/api/v1/messages/{id}", tag = "inbox", params(("id" = u64, Path)),
+    responses((status = 200, description = "the message"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn message(State(state): State<AppState>, scope: TenantScope, Path(id): Path<String>) -> Result<Json<ChatMessage>, ApiError> {
+    let id: u64 = id
+        .parse()
+        .map_err(|_| ApiError::bad_request("invalid_id", format!("`{id}` is not a message id")))?;
+    state
+        .engine
+        .call(&scope.shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::Message { id, reply_to }))
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("message_not_found", format!("no message {id}")))
+}
+
+/// Assignment.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assign {
+    /// The agent; `null` to unassign.
+    pub agent: Option<String>,
+}
+
+/// Assigns a thread.
+#[utoipa::path(post, path = "/api/v1/threads/{id}/assign", tag = "inbox", params(("id" = u64, Path)), request_body = Assign,
+    responses((status = 200, description = "the thread"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn assign(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+    body: Result<Json<Assign>, JsonRejection>,
+) -> Result<Json<Thread>, ApiError> {
+    let thread_id = thread_id(&id)?;
+    let Json(a) = body.map_err(json_rejection)?;
+    let t = state
+        .engine
+        .call(&scope.shop, |reply_to| {
+            TenantMsg::Conversations(ConversationsMsg::Assign { thread_id, agent: a.agent, reply_to })
+        })
+        .await?
+        .map_err(map_send)?;
+    state.engine.store().durable().await?;
+    Ok(Json(t))
+}
+
+/// A status change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetStatus {
+    /// `OPEN`, `PENDING` or `RESOLVED`.
+    pub status: String,
+}
+
+/// Sets a thread's status (`POST …/resolve` is the same with `RESOLVED`).
+#[utoipa::path(post, path = "/api/v1/threads/{id}/status", tag = "inbox", params(("id" = u64, Path)), request_body = SetStatus,
+    responses((status = 200, description = "the thread"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn set_status(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+    body: Result<Json<SetStatus>, JsonRejection>,
+) -> Result<Json<Thread>, ApiError> {
+    let Json(s) = body.map_err(json_rejection)?;
+    let status = ThreadStatus::parse(&s.status).ok_or_else(|| {
+        ApiError::bad_request("invalid_status", format!("status `{}` is not OPEN, PENDING or RESOLVED", s.status))
+    })?;
+    status_to(&state, &scope.shop, &id, status).await
+}
+
+/// Resolves a thread.
+#[utoipa::path(post, path = "/api/v1/threads/{id}/resolve", tag = "inbox", params(("id" = u64, Path)),
+    responses((status = 200, description = "the thread"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn resolve(State(state): State<AppState>, scope: TenantScope, Path(id): Path<String>) -> Result<Json<Thread>, ApiError> {
+    status_to(&state, &scope.shop, &id, ThreadStatus::Resolved).await
+}
+
+async fn status_to(state: &AppState, shop: &str, id: &str, status: ThreadStatus) -> Result<Json<Thread>, ApiError> {
+    let thread_id = thread_id(id)?;
+    let t = state
+        .engine
+        .call(shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::SetStatus { thread_id, status, reply_to }))
+        .await?
+        .map_err(map_send)?;
+    state.engine.store().durable().await?;
+    Ok(Json(t))
+}
+
+/// Marks a thread read.
+#[utoipa::path(post, path = "/api/v1/threads/{id}/read", tag = "inbox", params(("id" = u64, Path)),
+    responses((status = 200, description = "the thread"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn read(State(state): State<AppState>, scope: TenantScope, Path(id): Path<String>) -> Result<Json<Thread>, ApiError> {
+    let thread_id = thread_id(&id)?;
+    let t = state
+        .engine
+        .call(&scope.shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::MarkRead { thread_id, reply_to }))
+        .await?
+        .map_err(map_send)?;
+    Ok(Json(t))
+}
+
+/// An internal note.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    /// The agent.
+    pub author: String,
+    /// The note.
+    pub text: String,
+}
+
+/// Adds an internal note (never sent to the customer).
+#[utoipa::path(post, path = "/api/v1/threads/{id}/notes", tag = "inbox", params(("id" = u64, Path)), request_body = NewNote,
+    responses((status = 201, description = "the note"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn note(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+    body: Result<Json<NewNote>, JsonRejection>,
+) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
+    let thread_id = thread_id(&id)?;
+    let Json(n) = body.map_err(json_rejection)?;
+    if n.text.trim().is_empty() || n.author.trim().is_empty() {
+        return Err(ApiError::bad_request("invalid_note", "`author` and `text` must not be empty"));
+    }
+    let m = state
+        .engine
+        .call(&scope.shop, |reply_to| {
+            TenantMsg::Conversations(ConversationsMsg::Note { thread_id, author: n.author, text: n.text, reply_to })
+        })
+        .await?
+        .map_err(map_send)?;
+    state.engine.store().durable().await?;
+    Ok((StatusCode::CREATED, Json(m)))
+}

@@ -1,0 +1,166 @@
+//! `GET /webhooks/meta` answers Meta's verify challenge; `POST /webhooks/meta` checks
+//! `X-Hub-Signature-256` over the raw bytes (401, nothing stored), parses the delivery into
+//! events, routes each by `phone_number_id` (or WABA id) to its tenant, dedupes it on its
+//! event key (a message id, a (message id, status) pair …), journals it, and answers 200
+//! only once everything is on disk. Events for numbers no tenant owns are counted and
+//! skipped: Meta would retry them for a week otherwise.
+//!
+//! A body with a valid signature that does not parse gets a 400 naming the problem and is
+//! not stored: it cannot be attributed to a tenant, and Meta redelivers it for 7 days, so a
+//! fixed parser still receives it.
+
+use super::{error::ApiError, AppState};
+use crate::actors::tenant::META_TOPIC_PREFIX;
+use crate::actors::Delivered;
+use crate::domain::Timestamp;
+use crate::integrations::meta::webhook::{self, MetaEvent};
+use crate::store::tenants::TenantStatus;
+use crate::store::{Accepted, JournalEntry};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The query of Meta's verification request.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct Challenge {
+    /// `subscribe`.
+    #[serde(rename = "hub.mode")]
+    pub mode: Option<String>,
+    /// Our verify token.
+    #[serde(rename = "hub.verify_token")]
+    pub verify_token: Option<String>,
+    /// To echo back.
+    #[serde(rename = "hub.challenge")]
+    pub challenge: Option<String>,
+}
+
+/// Answers the verify challenge.
+#[utoipa::path(get, path = "/webhooks/meta", tag = "webhooks", params(Challenge),
+    responses((status = 200, description = "the challenge, as text"), (status = 403, body = super::error::ErrorBody)))]
+pub async fn verify(State(state): State<AppState>, Query(q): Query<Challenge>) -> Result<String, ApiError> {
+    webhook::verify_challenge(
+        q.mode.as_deref(),
+        q.verify_token.as_deref(),
+        q.challenge.as_deref(),
+        &state.meta_verify_token,
+    )
+    .map_err(|e| ApiError::Forbidden(e.to_string()))
+}
+
+/// The answer to a Meta delivery.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MetaAck {
+    /// New events journaled.
+    pub accepted: usize,
+    /// Events seen before.
+    pub duplicates: usize,
+    /// Events for numbers or accounts no tenant owns.
+    pub unrouted: usize,
+}
+
+fn route(state: &AppState, e: &MetaEvent, cache: &mut HashMap<String, Option<String>>) -> Result<Option<String>, ApiError> {
+    let store = state.engine.store();
+    let key = e
+        .phone_number_id()
+        .map(|p| format!("p:{p}"))
+        .unwrap_or_else(|| format!("w:{}", e.waba_id()));
+    if let Some(hit) = cache.get(&key) {
+        return Ok(hit.clone());
+    }
+    let shop = match e.phone_number_id() {
+        Some(p) => store.shop_for_phone_number(p)?,
+        None => store.shop_for_waba(e.waba_id())?,
+    };
+    cache.insert(key, shop.clone());
+    Ok(shop)
+}
+
+/// Receives a Meta webhook.
+#[utoipa::path(post, path = "/webhooks/meta", tag = "webhooks",
+    request_body(content = String, description = "The raw JSON body as Meta sent it", content_type = "application/json"),
+    params(("X-Hub-Signature-256" = String, Header, description = "sha256=<hex HMAC-SHA256 of the body under the app secret>")),
+    responses((status = 200, body = MetaAck), (status = 400, body = super::error::ErrorBody),
+              (status = 401, body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody),
+              (status = 503, body = super::error::ErrorBody)))]
+pub async fn receive(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<MetaAck>), ApiError> {
+    let body = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(state.max_body_bytes)
+        } else {
+            ApiError::bad_request("unreadable_body", r.body_text())
+        }
+    })?;
+    let sig = headers
+        .get(webhook::SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ApiError::unauthorized("missing_signature", "header `X-Hub-Signature-256` is required"))?;
+    if !webhook::verify_signature(state.meta_app_secret.as_bytes(), &body, sig) {
+        metrics::counter!("galantis_meta_webhooks_total", "outcome" => "unauthorized").increment(1);
+        return Err(ApiError::unauthorized(
+            "invalid_signature",
+            "X-Hub-Signature-256 does not match the body under the app secret",
+        ));
+    }
+    let events = webhook::parse(&body).map_err(|e| ApiError::bad_request("invalid_payload", e.to_string()))?;
+    if !state.engine.is_ready() {
+        return Err(ApiError::Unavailable("recovering after a restart; retry shortly".into()));
+    }
+    let store = state.engine.store();
+    let now = Timestamp::now();
+    let mut cache = HashMap::new();
+    let mut ack = MetaAck {
+        accepted: 0,
+        duplicates: 0,
+        unrouted: 0,
+    };
+    let mut fresh = Vec::new();
+    for e in events {
+        if matches!(e, MetaEvent::Unhandled(_)) {
+            continue;
+        }
+        let Some(shop) = route(&state, &e, &mut cache)? else {
+            ack.unrouted += 1;
+            tracing::warn!(message = "Meta event for a number or account no tenant owns; skipped.", kind = e.kind(), waba_id = e.waba_id(), phone_number_id = ?e.phone_number_id());
+            continue;
+        };
+        if store.tenant(&shop)?.is_none_or(|t| t.status == TenantStatus::Redacted) {
+            ack.unrouted += 1;
+            continue;
+        }
+        let entry = JournalEntry {
+            shop: shop.clone(),
+            topic: format!("{META_TOPIC_PREFIX}{}", e.kind()),
+            webhook_id: e.dedupe_key(),
+            api_version: state.graph_version.to_string(),
+            triggered_at: None,
+            received_at: now,
+            body: serde_json::to_vec(&e).map_err(ApiError::internal)?,
+        };
+        match store.accept_webhook(&entry)? {
+            Accepted::New(seq) => {
+                ack.accepted += 1;
+                fresh.push(Delivered {
+                    seq,
+                    entry: Arc::new(entry),
+                });
+            }
+            Accepted::Duplicate => ack.duplicates += 1,
+        }
+    }
+    store.durable().await?;
+    for d in fresh {
+        let shop = d.entry.shop.clone();
+        state.engine.deliver(&shop, d);
+    }
+    metrics::counter!("galantis_meta_webhooks_total", "outcome" => "accepted").increment(1);
+    Ok((StatusCode::OK, Json(ack)))
+}

@@ -1,0 +1,535 @@
+//! `TemplateDefinition`: a template to submit for review, checked against Meta's
+//! component rules before it is sent (header TEXT ≤60 with at most one parameter or a
+//! media header with an upload handle; BODY required, ≤1024, with examples for every
+//! placeholder and no placeholder at its start or end; FOOTER ≤60 without placeholders;
+//! ≤10 buttons: QUICK_REPLY grouped together, ≤2 URL, ≤1 PHONE_NUMBER, labels ≤25).
+
+use super::{check_language, check_template_name, TemplateCategory};
+use crate::domain::phone::PhoneE164;
+use serde_json::{json, Map, Value};
+
+/// Why a template definition is not acceptable; names the field (`components.BODY.text` …).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// A rule was broken.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// Path of the field.
+        field: String,
+        /// The rule.
+        reason: String,
+    },
+}
+
+impl TemplateError {
+    fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Path of the offending field.
+    pub fn field(&self) -> &str {
+        match self {
+            Self::Invalid { field, .. } => field,
+        }
+    }
+}
+
+/// Sample values for a text's placeholders, which Meta's reviewers read.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Examples {
+    /// The text has no placeholders.
+    #[default]
+    None,
+    /// One value per `{{1}}`, `{{2}}` … in order.
+    Positional(Vec<String>),
+    /// `(name, value)` per `{{name}}` placeholder.
+    Named(Vec<(String, String)>),
+}
+
+/// The media type of a media header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HeaderFormat {
+    /// Image header.
+    Image,
+    /// Video header.
+    Video,
+    /// Document header.
+    Document,
+}
+
+impl HeaderFormat {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Image => "IMAGE",
+            Self::Video => "VIDEO",
+            Self::Document => "DOCUMENT",
+        }
+    }
+}
+
+/// A button of a template definition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TemplateButtonDef {
+    /// A quick reply; the tap comes back as a `button` webhook.
+    QuickReply {
+        /// Label (≤25).
+        text: String,
+    },
+    /// Opens a URL; a `{{1}}` at its end is filled at send time.
+    Url {
+        /// Label (≤25).
+        text: String,
+        /// `https://…`, optionally ending with `{{1}}`.
+        url: String,
+        /// Sample of the variable part, required when the URL has `{{1}}`.
+        example: Option<String>,
+    },
+    /// Calls a number.
+    PhoneNumber {
+        /// Label (≤25).
+        text: String,
+        /// Number to call.
+        phone: PhoneE164,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum HeaderDef {
+    Text {
+        text: String,
+        examples: Examples,
+    },
+    Media {
+        format: HeaderFormat,
+        handle: String,
+    },
+    Location,
+}
+
+/// A template to create with `create_template`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateDefinition {
+    name: String,
+    language: String,
+    category: TemplateCategory,
+    header: Option<HeaderDef>,
+    body: Option<(String, Examples)>,
+    footer: Option<String>,
+    buttons: Vec<TemplateButtonDef>,
+}
+
+const HEADER_MAX: usize = 60;
+const BODY_MAX: usize = 1024;
+const FOOTER_MAX: usize = 60;
+const LABEL_MAX: usize = 25;
+const MAX_BUTTONS: usize = 10;
+
+/// Positional or named parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Positional,
+    Named,
+}
+
+impl TemplateDefinition {
+    /// A template named `name` (lower case, digits, `_`) in `language`.
+    ///
+    /// # Errors
+    /// [`TemplateError`] naming `name`, `language` or `category` (AUTHENTICATION is not
+    /// supported yet).
+    pub fn new(
+        name: &str,
+        language: &str,
+        category: TemplateCategory,
+    ) -> Result<Self, TemplateError> {
+        check_template_name(name).map_err(|r| TemplateError::new("name", r))?;
+        check_language(language).map_err(|r| TemplateError::new("language", r))?;
+        if category == TemplateCategory::Authentication {
+            return Err(TemplateError::new(
+                "category",
+                "AUTHENTICATION templates are not supported yet",
+            ));
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            language: language.to_owned(),
+            category,
+            header: None,
+            body: None,
+            footer: None,
+            buttons: Vec::new(),
+        })
+    }
+
+    /// The template name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A text header (≤60 characters, at most one placeholder).
+    ///
+    /// # Errors
+    /// [`TemplateError`] naming `components.HEADER…`.
+    pub fn header_text(mut self, text: &str, examples: Examples) -> Result<Self, TemplateError> {
+        const F: &str = "components.HEADER.text";
+        check_len(F, text, HEADER_MAX)?;
+        let found = check_params(F, text, &examples)?;
+        if placeholder_count(&examples) > 1 || found.is_some_and(|(_, n)| n > 1) {
+            return Err(TemplateError::new(F, "a header has at most one parameter"));
+        }
+        self.header = Some(HeaderDef::Text {
+            text: text.to_owned(),
+            examples,
+        });
+        Ok(self)
+    }
+
+    /// An image, video or document header; `handle` comes from the Resumable Upload API.
+    ///
+    /// # Errors
+    /// [`TemplateError`] naming `components.HEADER.example.header_handle`.
+    pub fn header_media(
+        mut self,
+        format: HeaderFormat,
+        handle: &str,
+    ) -> Result<Self, TemplateError> {
+        check_len("components.HEADER.example.header_handle", handle, 4096)?;
+        self.header = Some(HeaderDef::Media {
+            format,
+            handle: handle.to_owned(),
+        });
+        Ok(self)
+    }
+
+    /// A location header (the location is given at send time).
+    pub fn header_location(mut self) -> Self {
+        self.header = Some(HeaderDef::Location);
+        self
+    }
+
+    /// The body (required; ≤1024 characters; examples for every placeholder).
+    ///
+    /// # Errors
+    /// [`TemplateError`] naming `components.BODY…`.
+    pub fn body(mut self, text: &str, examples: Examples) -> Result<Self, TemplateError> {
+        const F: &str = "components.BODY.text";
+        check_len(F, text, BODY_MAX)?;
+        check_params(F, text, &examples)?;
+        let t = text.trim();
+        if t.starts_with("{{") || t.ends_with("}}") {
+            return Err(TemplateError::new(
+                F,
+                "a parameter cannot start or end the body (Meta error 2388299)",
+            ));
+        }
+        self.body = Some((text.to_owned(), examples));
+        Ok(self)
+    }
+
+    /// A footer (≤60 characters, no placeholders).
+    ///
+    /// # Errors
+    /// [`TemplateError`] naming `components.FOOTER.text`.
+    pub fn footer(mut self, text: &str) -> Result<Self, TemplateError> {
+        const F: &str = "components.FOOTER.text";
+        check_len(F, text, FOOTER_MAX)?;
+        if text.contains("{{") {
+            return Err(TemplateError::new(F, "a footer has no parameters"));
+        }
+        self.footer = Some(text.to_owned());
+        Ok(self)
+    }
+
+    /// Adds a button.
+    ///
+    /// # Errors
+    /// [`TemplateError`] naming `components.BUTTONS.buttons[i]…`.
+    pub fn button(mut self, button: TemplateButtonDef) -> Result<Self, TemplateError> {
+        let i = self.buttons.len();
+        let field = format!("components.BUTTONS.buttons[{i}]");
+        if i >= MAX_BUTTONS {
+            return Err(TemplateError::new(field, "at most 10 buttons"));
+        }
+        let count =
+            |pred: fn(&TemplateButtonDef) -> bool| self.buttons.iter().filter(|b| pred(b)).count();
+        match &button {
+            TemplateButtonDef::QuickReply { text } => {
+                check_len(&format!("{field}.text"), text, LABEL_MAX)?;
+                let last_is_qr = matches!(
+                    self.buttons.last(),
+                    None | Some(TemplateButtonDef::QuickReply { .. })
+                );
+                if count(|b| matches!(b, TemplateButtonDef::QuickReply { .. })) > 0 && !last_is_qr {
+                    return Err(TemplateError::new(
+                        field,
+                        "quick replies must be grouped together",
+                    ));
+                }
+            }
+            TemplateButtonDef::Url { text, url, example } => {
+                check_len(&format!("{field}.text"), text, LABEL_MAX)?;
+                if count(|b| matches!(b, TemplateButtonDef::Url { .. })) >= 2 {
+                    return Err(TemplateError::new(field, "at most 2 URL buttons"));
+                }
+                check_url(&field, url, example.as_deref())?;
+            }
+            TemplateButtonDef::PhoneNumber { text, .. } => {
+                check_len(&format!("{field}.text"), text, LABEL_MAX)?;
+                if count(|b| matches!(b, TemplateButtonDef::PhoneNumber { .. })) >= 1 {
+                    return Err(TemplateError::new(field, "at most 1 PHONE_NUMBER button"));
+                }
+            }
+        }
+        self.buttons.push(button);
+        Ok(self)
+    }
+
+    /// The request body of `POST /{waba-id}/message_templates`.
+    ///
+    /// # Errors
+    /// [`TemplateError`] naming `components.BODY` when the body is missing, or
+    /// `parameter_format` when header and body mix named and positional parameters.
+    pub fn to_json(&self) -> Result<Value, TemplateError> {
+        let Some((body_text, body_ex)) = &self.body else {
+            return Err(TemplateError::new("components.BODY", "a body is required"));
+        };
+        let mut formats = vec![format_of(body_ex)];
+        let mut components = Vec::new();
+        if let Some(h) = &self.header {
+            if let HeaderDef::Text { examples, .. } = h {
+                formats.push(format_of(examples));
+            }
+            components.push(header_json(h));
+        }
+        components.push(text_component("BODY", body_text, body_ex, "body_text"));
+        if let Some(f) = &self.footer {
+            components.push(json!({ "type": "FOOTER", "text": f }));
+        }
+        if !self.buttons.is_empty() {
+            let buttons: Vec<Value> = self.buttons.iter().map(button_json).collect();
+            components.push(json!({ "type": "BUTTONS", "buttons": buttons }));
+        }
+        let formats: Vec<Format> = formats.into_iter().flatten().collect();
+        if formats.windows(2).any(|w| w[0] != w[1]) {
+            return Err(TemplateError::new(
+                "parameter_format",
+                "header and body must both use named or both positional parameters",
+            ));
+        }
+        let mut m = Map::new();
+        m.insert("name".into(), Value::from(self.name.as_str()));
+        m.insert("language".into(), Value::from(self.language.as_str()));
+        m.insert("category".into(), Value::from(self.category.as_str()));
+        if formats.first() == Some(&Format::Named) {
+            m.insert("parameter_format".into(), "named".into());
+        }
+        m.insert("components".into(), Value::Array(components));
+        Ok(Value::Object(m))
+    }
+}
+
+fn check_len(field: &str, text: &str, max: usize) -> Result<(), TemplateError> {
+    if text.trim().is_empty() {
+        return Err(TemplateError::new(field, "must not be empty"));
+    }
+    let len = text.chars().count();
+    if len > max {
+        return Err(TemplateError::new(
+            field,
+            format!("{len} characters; at most {max}"),
+        ));
+    }
+    Ok(())
+}
+
+fn format_of(ex: &Examples) -> Option<Format> {
+    match ex {
+        Examples::None => None,
+        Examples::Positional(_) => Some(Format::Positional),
+        Examples::Named(_) => Some(Format::Named),
+    }
+}
+
+fn placeholder_count(ex: &Examples) -> usize {
+    match ex {
+        Examples::None => 0,
+        Examples::Positional(v) => v.len(),
+        Examples::Named(v) => v.len(),
+    }
+}
+
+/// The `{{…}}` placeholders of `text`, in order.
+fn placeholders(field: &str, text: &str) -> Result<Vec<String>, TemplateError> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let end = after
+            .find("}}")
+            .ok_or_else(|| TemplateError::new(field, "unclosed {{"))?;
+        out.push(after[..end].to_owned());
+        rest = &after[end + 2..];
+    }
+    Ok(out)
+}
+
+/// Checks placeholders against examples; returns the format and the number of distinct
+/// parameters, or `None` for a text without placeholders.
+fn check_params(
+    field: &str,
+    text: &str,
+    examples: &Examples,
+) -> Result<Option<(Format, usize)>, TemplateError> {
+    let found = placeholders(field, text)?;
+    let example_field = field.replace(".text", ".example");
+    if found.is_empty() {
+        return match examples {
+            Examples::None => Ok(None),
+            _ => Err(TemplateError::new(
+                example_field,
+                "examples given but the text has no parameters",
+            )),
+        };
+    }
+    let is_number = |p: &String| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    let positional = found.iter().all(is_number);
+    if !positional && found.iter().any(is_number) {
+        return Err(TemplateError::new(
+            field,
+            "mixes positional {{1}} and named parameters",
+        ));
+    }
+    if positional {
+        let mut nums: Vec<usize> = found.iter().filter_map(|p| p.parse().ok()).collect();
+        nums.sort_unstable();
+        nums.dedup();
+        if nums.iter().enumerate().any(|(i, &n)| n != i + 1) {
+            return Err(TemplateError::new(
+                field,
+                "positional parameters must be {{1}}, {{2}} … in sequence",
+            ));
+        }
+        match examples {
+            Examples::Positional(v)
+                if v.len() == nums.len() && v.iter().all(|e| !e.trim().is_empty()) =>
+            {
+                Ok(Some((Format::Positional, nums.len())))
+            }
+            _ => Err(TemplateError::new(
+                example_field,
+                format!("{} positional examples required", nums.len()),
+            )),
+        }
+    } else {
+        let valid = |p: &str| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                && !p.starts_with(|c: char| c.is_ascii_digit())
+        };
+        if let Some(bad) = found.iter().find(|p| !valid(p)) {
+            return Err(TemplateError::new(
+                field,
+                format!("{{{{{bad}}}}} is neither {{{{1}}}} nor a lower-case name"),
+            ));
+        }
+        let mut names: Vec<&str> = found.iter().map(String::as_str).collect();
+        names.sort_unstable();
+        names.dedup();
+        let Examples::Named(pairs) = examples else {
+            return Err(TemplateError::new(example_field, "named examples required"));
+        };
+        let mut given: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
+        given.sort_unstable();
+        if given != names || pairs.iter().any(|(_, e)| e.trim().is_empty()) {
+            return Err(TemplateError::new(
+                example_field,
+                format!("one non-empty example per parameter: {}", names.join(", ")),
+            ));
+        }
+        Ok(Some((Format::Named, names.len())))
+    }
+}
+
+fn check_url(field: &str, url: &str, example: Option<&str>) -> Result<(), TemplateError> {
+    let f = format!("{field}.url");
+    check_len(&f, url, 2000)?;
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) || url.contains(' ') {
+        return Err(TemplateError::new(f, "must be an http(s) URL"));
+    }
+    let vars = placeholders(&f, url)?;
+    match (vars.as_slice(), example) {
+        ([], None) => Ok(()),
+        ([], Some(_)) => Err(TemplateError::new(
+            format!("{field}.example"),
+            "the URL has no {{1}}",
+        )),
+        ([v], Some(ex)) if v == "1" && url.ends_with("{{1}}") && !ex.trim().is_empty() => Ok(()),
+        ([v], None) if v == "1" && url.ends_with("{{1}}") => Err(TemplateError::new(
+            format!("{field}.example"),
+            "required when the URL has {{1}}",
+        )),
+        _ => Err(TemplateError::new(
+            f,
+            "at most one parameter, {{1}}, at the end",
+        )),
+    }
+}
+
+fn text_component(kind: &str, text: &str, ex: &Examples, key: &str) -> Value {
+    let mut m = Map::new();
+    m.insert("type".into(), Value::from(kind));
+    if kind == "HEADER" {
+        m.insert("format".into(), "TEXT".into());
+    }
+    m.insert("text".into(), Value::from(text));
+    let example = match ex {
+        Examples::None => None,
+        // Body examples are one row of values (`[[…]]`); header examples a flat list.
+        Examples::Positional(v) if key == "body_text" => Some(json!({ key: [v] })),
+        Examples::Positional(v) => Some(json!({ key: v })),
+        Examples::Named(pairs) => {
+            let params: Vec<Value> = pairs
+                .iter()
+                .map(|(n, e)| json!({ "param_name": n, "example": e }))
+                .collect();
+            Some(json!({ format!("{key}_named_params"): params }))
+        }
+    };
+    if let Some(e) = example {
+        m.insert("example".into(), e);
+    }
+    Value::Object(m)
+}
+
+fn header_json(h: &HeaderDef) -> Value {
+    match h {
+        HeaderDef::Text { text, examples } => {
+            text_component("HEADER", text, examples, "header_text")
+        }
+        HeaderDef::Media { format, handle } => json!({
+            "type": "HEADER", "format": format.as_str(), "example": { "header_handle": [handle] },
+        }),
+        HeaderDef::Location => json!({ "type": "HEADER", "format": "LOCATION" }),
+    }
+}
+
+fn button_json(b: &TemplateButtonDef) -> Value {
+    match b {
+        TemplateButtonDef::QuickReply { text } => json!({ "type": "QUICK_REPLY", "text": text }),
+        TemplateButtonDef::Url { text, url, example } => {
+            let mut v = json!({ "type": "URL", "text": text, "url": url });
+            if let (Some(ex), Some(m)) = (example, v.as_object_mut()) {
+                m.insert("example".into(), json!([ex]));
+            }
+            v
+        }
+        TemplateButtonDef::PhoneNumber { text, phone } => json!({
+            "type": "PHONE_NUMBER", "text": text, "phone_number": phone.digits().to_string(),
+        }),
+    }
+}
