@@ -578,7 +578,7 @@ fn metric(text: &str, name: &str, label: &str) -> f64 {
                 && l.contains(label)
         })
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
+        .fold(0.0, |a, b| a + b)
 }
 
 async fn counters(http: &reqwest::Client, base: &str) -> Counters {

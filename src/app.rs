@@ -94,7 +94,8 @@ impl Application {
             }
         });
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        spawn_seen_sweeper(store, settings.store.dedupe_retention_hours, stopped);
+        spawn_seen_sweeper(store, settings.store.dedupe_retention_hours, stopped.clone());
+        spawn_template_sync(state.clone(), settings.meta.template_sync_minutes, stopped);
         tracing::info!(message = "Listening.", %addr);
         Ok(Self {
             listener,
@@ -161,6 +162,35 @@ fn spawn_seen_sweeper(
                 }
                 Ok(Err(error)) => tracing::warn!(message = "Dedupe sweep failed.", %error),
                 _ => {}
+            }
+        }
+    });
+}
+
+/// Reconciles every WhatsApp-connected tenant's templates with Meta periodically, so a
+/// missed status webhook cannot leave a template in the wrong state for long.
+fn spawn_template_sync(state: AppState, minutes: u64, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    if minutes == 0 {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(minutes * 60));
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stopped.changed() => return,
+            }
+            let Ok(tenants) = state.engine.store().tenants() else {
+                continue;
+            };
+            for t in tenants {
+                if t.meta_token.is_none() || t.meta_waba_id.is_none() {
+                    continue;
+                }
+                if let Err(error) = crate::http::admin::whatsapp::reconcile(&state, &t.shop).await {
+                    tracing::warn!(message = "Template reconciliation failed.", tenant = %t.shop, %error);
+                }
             }
         }
     });

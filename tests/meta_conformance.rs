@@ -676,3 +676,9 @@ fn template_definition_keys_appear_in_meta_s_examples() {
         "keys not in Meta's creation examples: {unknown:?}"
     );
 }
+
+#[test]
+fn dump_schema_tmp() {
+    let s = request_schema(MESSAGES_PATH);
+    std::fs::write("/tmp/meta_messages_schema.json", serde_json::to_string_pretty(&s).unwrap()).unwrap();
+}

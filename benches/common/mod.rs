@@ -81,7 +81,7 @@ impl Template {
 const ADDRESS: &str = r#"{"id":@AID@,"customer_id":@CID@,"first_name":"@FIRST@","last_name":"@LAST@","company":null,"address1":"@STREET@","address2":"Apt 4","city":"@CITY@","province":"@PROV@","country":"@COUNTRYNAME@","zip":"@ZIP@","phone":"@PHONE@","name":"@FIRST@ @LAST@","province_code":"@PROV@","country_code":"@COUNTRY@","country_name":"@COUNTRYNAME@","default":true}"#;
 
 /// `customers/create` and `customers/update` (2026-04 shape; ~2 KB with two addresses).
-const CUSTOMER: &str = r#"{"id":@CID@,"created_at":"@CREATED@","updated_at":"@UPDATED@","first_name":"@FIRST@","last_name":"@LAST@","state":"enabled","note":"Prefers WhatsApp for order updates","verified_email":true,"multipass_identifier":null,"tax_exempt":false,"email":"@EMAIL@","phone":"@PHONE@","currency":"USD","addresses":[@ADDRESS@],"tax_exemptions":[],"admin_graphql_api_id":"gid://shopify/Customer/@CID@","default_address":@ADDRESS@,"email_marketing_consent":{"state":"subscribed","opt_in_level":"single_opt_in","consent_updated_at":"@CREATED@"},"sms_marketing_consent":{"state":"not_subscribed","opt_in_level":"single_opt_in","consent_updated_at":null,"consent_collected_from":"SHOPIFY"}}"#;
+const CUSTOMER: &str = r#"{"id":@CID@,"created_at":"@CREATED@","updated_at":"@UPDATED@","first_name":"@FIRST@","last_name":"@LAST@","state":"enabled","note":"Prefers WhatsApp for order updates","verified_email":true,"multipass_identifier":null,"tax_exempt":false,"email":"@EMAIL@","phone":"@PHONE@","currency":"USD","addresses":[@ADDRESS@,@ADDRESS2@],"tax_exemptions":[],"admin_graphql_api_id":"gid://shopify/Customer/@CID@","default_address":@ADDRESS@,"email_marketing_consent":{"state":"subscribed","opt_in_level":"single_opt_in","consent_updated_at":"@CREATED@"},"sms_marketing_consent":{"state":"not_subscribed","opt_in_level":"single_opt_in","consent_updated_at":null,"consent_collected_from":"SHOPIFY"}}"#;
 
 /// `orders/create` (2026-04 shape, trimmed to ~2 KB: one customer, two line items).
 const ORDER: &str = r##"{"id":@OID@,"admin_graphql_api_id":"gid://shopify/Order/@OID@","app_id":580111,"browser_ip":"203.0.113.7","buyer_accepts_marketing":true,"cancel_reason":null,"cancelled_at":null,"cart_token":null,"checkout_token":"@TOKEN@","confirmation_number":"@CONF@","confirmed":true,"contact_email":"@EMAIL@","created_at":"@CREATED@","currency":"USD","current_subtotal_price":"@SUB@","current_total_price":"@TOTAL@","current_total_tax":"@TAX@","customer_locale":"en","email":"@EMAIL@","financial_status":"paid","fulfillment_status":null,"name":"#@NUMBER@","number":@NUMBER@,"order_number":@NUMBER@,"phone":null,"presentment_currency":"USD","processed_at":"@CREATED@","source_name":"web","subtotal_price":"@SUB@","tags":"","total_price":"@TOTAL@","total_price_set":{"shop_money":{"amount":"@TOTAL@","currency_code":"USD"},"presentment_money":{"amount":"@TOTAL@","currency_code":"USD"}},"total_tax":"@TAX@","updated_at":"@CREATED@","customer":{"id":@CID@,"email":"@EMAIL@","created_at":"@CREATED@","updated_at":"@CREATED@","first_name":"@FIRST@","last_name":"@LAST@","state":"enabled","verified_email":true,"phone":"@PHONE@","currency":"USD","admin_graphql_api_id":"gid://shopify/Customer/@CID@"},"line_items":[{"id":@LID1@,"admin_graphql_api_id":"gid://shopify/LineItem/@LID1@","fulfillable_quantity":1,"gift_card":false,"grams":200,"name":"Linen Shirt - M / Blue","price":"@PRICE1@","product_id":8812345678901,"quantity":1,"requires_shipping":true,"sku":"LS-M-BLU","taxable":true,"title":"Linen Shirt","variant_id":44123456789012,"variant_title":"M / Blue","vendor":"Galantis Demo"},{"id":@LID2@,"admin_graphql_api_id":"gid://shopify/LineItem/@LID2@","fulfillable_quantity":1,"gift_card":false,"grams":100,"name":"Canvas Tote","price":"@PRICE2@","product_id":8812345678902,"quantity":1,"requires_shipping":true,"sku":"CT-NAT","taxable":true,"title":"Canvas Tote","variant_id":44123456789013,"variant_title":null,"vendor":"Galantis Demo"}]}"##;
@@ -205,6 +205,7 @@ impl Bodies {
                 CUSTOMER,
                 &[
                     "CID", "CREATED", "UPDATED", "FIRST", "LAST", "EMAIL", "PHONE", "ADDRESS",
+                    "ADDRESS2",
                 ],
             ),
             order: Template::new(
@@ -237,6 +238,25 @@ impl Bodies {
             &p.phone,
             "CA",
         ]);
+        // A second, older address (work), not the default.
+        let aid2 = (p.cid + 2_000_000_000_000).to_string();
+        let work_street = format!("{} Wellington Street", 100 + p.cid % 400);
+        let address2 = self
+            .address
+            .render(&[
+                &aid2,
+                &cid,
+                p.first,
+                p.last,
+                &work_street,
+                p.city.0,
+                p.city.1,
+                "Canada",
+                &p.zip,
+                &p.phone,
+                "CA",
+            ])
+            .replace("\"default\":true", "\"default\":false");
         self.customer.render(&[
             &cid,
             &rfc3339(created),
@@ -246,6 +266,7 @@ impl Bodies {
             &p.email,
             &p.phone,
             &address,
+            &address2,
         ])
     }
 

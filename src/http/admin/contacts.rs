@@ -79,7 +79,7 @@ pub async fn get(
     State(state): State<AppState>,
     scope: TenantScope,
     Path(id): Path<String>,
-) -> Result<Json<ContactProfile>, ApiError> {
+) -> Result<Json<ProfileView>, ApiError> {
     let id = parse_id(&id)?;
     let r = state
         .engine
@@ -87,9 +87,64 @@ pub async fn get(
             TenantMsg::Customers(CustomersMsg::Profile { id, reply_to })
         })
         .await?;
-    r.map_err(ApiError::internal)?.map(Json).ok_or_else(|| {
+    let profile = r.map_err(ApiError::internal)?.ok_or_else(|| {
         ApiError::not_found("contact_not_found", format!("no contact {id} in this shop"))
-    })
+    })?;
+    let threads = threads_of(&state, &scope.shop, &profile).await?;
+    Ok(Json(ProfileView { profile, threads }))
+}
+
+/// A contact profile with its WhatsApp threads and their messages.
+#[derive(Debug, serde::Serialize)]
+pub struct ProfileView {
+    /// Contact, orders, checkouts.
+    #[serde(flatten)]
+    pub profile: ContactProfile,
+    /// WhatsApp conversations with this contact's number, each with its messages.
+    pub threads: Vec<crate::http::admin::inbox::ThreadView>,
+}
+
+/// Threads of the contact: linked to it, or with its phone number.
+async fn threads_of(
+    state: &AppState,
+    shop: &str,
+    profile: &ContactProfile,
+) -> Result<Vec<crate::http::admin::inbox::ThreadView>, ApiError> {
+    use crate::actors::conversations::ConversationsMsg;
+    use crate::logic::inbox::ThreadFilter;
+    let mut found = Vec::new();
+    let mut filters = vec![ThreadFilter {
+        contact_id: Some(profile.contact.id),
+        ..ThreadFilter::default()
+    }];
+    if let Some(phone) = profile.contact.phone {
+        filters.push(ThreadFilter {
+            customer: Some(phone),
+            ..ThreadFilter::default()
+        });
+    }
+    let mut ids = Vec::new();
+    for filter in filters {
+        let ts = state
+            .engine
+            .call(shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::Threads { filter, reply_to }))
+            .await?;
+        for t in ts {
+            if !ids.contains(&t.id) {
+                ids.push(t.id);
+            }
+        }
+    }
+    for id in ids {
+        if let Some((thread, messages)) = state
+            .engine
+            .call(shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to }))
+            .await?
+        {
+            found.push(crate::http::admin::inbox::ThreadView { thread, messages });
+        }
+    }
+    Ok(found)
 }
 
 /// Sets `exclude_from_galantis`.
