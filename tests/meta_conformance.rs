@@ -358,6 +358,16 @@ fn missing_required_fields_and_unknown_keys_are_rejected() {
     let mut currency = response_fixture("send_template_text_currency_datetime.request.json");
     currency["template"]["components"][0]["index"] = json!("10");
     checker.assert_invalid("component index 10", &currency);
+    let mut mpm = response_fixture(KNOWN_BAD[0]);
+    mpm["interactive"]["header"]["type"] = json!("text");
+    mpm["interactive"]["action"]["sections"][0]["title"] = json!("t".repeat(25));
+    checker.assert_invalid("MPM section title over 24", &mpm);
+    let mut catalog = response_fixture("send_interactive_catalog_message.request.json");
+    catalog["interactive"]["body"]["text"] = json!("b".repeat(1025));
+    checker.assert_invalid("interactive body over 1024", &catalog);
+    let mut catalog = response_fixture("send_interactive_catalog_message.request.json");
+    catalog["interactive"]["action"]["parameters"] = json!({});
+    checker.assert_invalid("catalog message without thumbnail", &catalog);
     let read = json!({"messaging_product": "whatsapp", "status": "read"});
     checker.assert_invalid("read receipt without message_id", &read);
 }
@@ -675,10 +685,4 @@ fn template_definition_keys_appear_in_meta_s_examples() {
         unknown.is_empty(),
         "keys not in Meta's creation examples: {unknown:?}"
     );
-}
-
-#[test]
-fn dump_schema_tmp() {
-    let s = request_schema(MESSAGES_PATH);
-    std::fs::write("/tmp/meta_messages_schema.json", serde_json::to_string_pretty(&s).unwrap()).unwrap();
 }

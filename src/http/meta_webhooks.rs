@@ -136,10 +136,17 @@ pub async fn receive(
             ack.unrouted += 1;
             continue;
         }
+        // Inbound messages dedupe on wamid *and* type: a redelivery repeats both, while
+        // Meta's own documentation examples reuse one wamid across text, image, reaction
+        // and contacts messages, which must not swallow each other.
+        let webhook_id = match &e {
+            MetaEvent::InboundMessage(m) => format!("{}:{}", e.dedupe_key(), m.content.type_name()),
+            _ => e.dedupe_key(),
+        };
         let entry = JournalEntry {
             shop: shop.clone(),
             topic: format!("{META_TOPIC_PREFIX}{}", e.kind()),
-            webhook_id: e.dedupe_key(),
+            webhook_id,
             api_version: state.graph_version.to_string(),
             triggered_at: None,
             received_at: now,

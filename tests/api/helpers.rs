@@ -12,6 +12,8 @@ use tempfile::TempDir;
 pub const SECRET: &str = "test-client-secret";
 pub const PREVIOUS_SECRET: &str = "test-previous-secret";
 pub const OPERATOR: &str = "test-operator-token-0123456789";
+pub const META_SECRET: &str = "test-meta-app-secret";
+pub const VERIFY_TOKEN: &str = "test-verify-token";
 
 /// The fixtures folder: `$GALANTIS_FIXTURES` or `../shared/fixtures`. Missing = failure.
 pub fn fixtures_dir() -> PathBuf {
@@ -38,6 +40,13 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
     s.security.operator_token = Secret::new(OPERATOR);
     s.shopify.client_secret = Secret::new(SECRET);
     s.shopify.previous_client_secret = Secret::new(PREVIOUS_SECRET);
+    s.meta.app_secret = Secret::new(META_SECRET);
+    s.meta.verify_token = Secret::new(VERIFY_TOKEN);
+    s.meta.base_url = "http://127.0.0.1:9".into(); // no Meta unless a test sets one
+    s.meta.request_timeout_ms = 2_000;
+    s.meta.backoff_base_ms = 20;
+    s.meta.backoff_max_ms = 200;
+    s.meta.template_sync_minutes = 0;
     s.log.format = LogFormat::Pretty;
     s.log.level = "warn".into();
     s
@@ -45,6 +54,7 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
 
 pub struct TestApp {
     pub base: String,
+    pub settings: Settings,
     pub client: reqwest::Client,
     pub dir: TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -54,17 +64,25 @@ pub struct TestApp {
 /// Starts an engine on port 0 with a fresh temp store and waits until it is ready.
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
-    start_in(dir).await
+    start_in(dir, |_| {}).await
 }
 
-async fn start_in(dir: TempDir) -> TestApp {
+/// Starts an engine with adjusted settings (e.g. Meta's base URL pointing at the emulator).
+pub async fn spawn_app_with(adjust: impl Fn(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    start_in(dir, adjust).await
+}
+
+async fn start_in(dir: TempDir, adjust: impl Fn(&mut Settings)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         galantis::telemetry::init_logs(LogFormat::Pretty, "info");
     }
     // A store being closed by a previous instance in this process may hold its lock a moment.
     let mut tries = 0;
+    let mut settings = test_settings(dir.path());
+    adjust(&mut settings);
     let app = loop {
-        match Application::build(test_settings(dir.path())).await {
+        match Application::build(settings.clone()).await {
             Ok(app) => break app,
             Err(e) if tries < 100 => {
                 tries += 1;
@@ -84,6 +102,7 @@ async fn start_in(dir: TempDir) -> TestApp {
             .await;
     });
     let t = TestApp {
+        settings,
         base,
         client: reqwest::Client::new(),
         dir,
@@ -123,7 +142,13 @@ impl TestApp {
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("tempdir"));
         // sled needs the previous instance gone before reopening.
         tokio::time::sleep(Duration::from_millis(100)).await;
-        start_in(dir).await
+        let keep = self.settings.clone();
+        start_in(dir, move |s| {
+            let data_dir = s.store.data_dir.clone();
+            *s = keep.clone();
+            s.store.data_dir = data_dir;
+        })
+        .await
     }
 
     pub async fn create_tenant(&self, shop: &str) -> String {
@@ -141,6 +166,35 @@ impl TestApp {
             "create tenant: {}",
             r.text().await.unwrap_or_default()
         );
+        let v: Value = r.json().await.expect("json");
+        v["api_key"].as_str().expect("api_key").to_string()
+    }
+
+    /// Posts a Meta webhook signed with the app secret.
+    pub async fn meta_webhook(&self, body: &[u8]) -> reqwest::Response {
+        let sig = galantis::integrations::meta::webhook::sign(META_SECRET.as_bytes(), body);
+        self.client
+            .post(format!("{}/webhooks/meta", self.base))
+            .header("Content-Type", "application/json")
+            .header("X-Hub-Signature-256", sig)
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates a tenant with WhatsApp numbers, a WABA and a Meta token.
+    pub async fn create_whatsapp_tenant(&self, shop: &str, waba: &str, numbers: &[&str], token: &str) -> String {
+        let r = self
+            .client
+            .post(format!("{}/api/v1/tenants", self.base))
+            .bearer_auth(OPERATOR)
+            .json(&serde_json::json!({"shop": shop, "shopify_access_token": "shpat_test_token",
+                "meta_access_token": token, "meta_waba_id": waba, "meta_phone_number_ids": numbers}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), 201, "create tenant: {}", r.text().await.unwrap_or_default());
         let v: Value = r.json().await.expect("json");
         v["api_key"].as_str().expect("api_key").to_string()
     }

@@ -8,3 +8,4 @@ mod fixtures;
 mod helpers;
 mod tenants;
 mod webhooks;
+mod whatsapp_webhooks;

@@ -1,1 +1,363 @@
-//! (Meta emulator work in progress.)
+//! A stateful emulator of the Meta WhatsApp Cloud API (Graph API) for `galantis sandbox`
+//! and tests: an axum server that answers the paths the engine's `MetaClient` calls
+//! (messages, media, message templates, `debug_token`, `health_status`) the way Meta does
+//! (same shapes, same error codes and HTTP statuses, same throttling signals per
+//! `reference/meta-api.md` §1–§3, §5–§7, §10) and sends signed webhooks (statuses,
+//! inbound messages, template status changes) to the engine's `POST /webhooks/meta`.
+//!
+//! It is never more lenient than Meta: tokens must be registered for the number or WABA
+//! they touch, free-form messages need an open 24 h window (131047), templates must be
+//! approved in that language (132001) with the right number of parameters (132000),
+//! per-number throughput (130429) and the per-recipient pair rate (131056, a token bucket
+//! that allows Meta's bursts) are enforced. Faults can be injected ([`Fault`]).
+//!
+//! Layout: `state.rs` (the data, behind one mutex never held across an await),
+//! `faults.rs` (Graph error answers), `send.rs` + `validate.rs` (`POST …/messages`),
+//! `media.rs`, `templates.rs`, `server.rs` (routes, auth, node reads, `debug_token`),
+//! `webhooks.rs` (signed delivery with retries), `control.rs` (`/_emulator/…`, a small
+//! HTTP API to chat as a customer and steer the emulator). It owns no engine internals.
+
+mod control;
+mod faults;
+mod media;
+mod send;
+mod server;
+mod state;
+mod templates;
+mod validate;
+mod webhooks;
+
+#[cfg(test)]
+mod tests;
+
+pub use faults::Fault;
+pub use state::{Health, SentMessage, WebhookFailure};
+pub use templates::EmulatedTemplate;
+
+use anyhow::Context;
+use serde_json::Value;
+use state::Shared;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// When the status webhooks of an accepted message are sent, counted from the send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusDelays {
+    /// `sent`.
+    pub sent: Duration,
+    /// `delivered` (or `failed` for [`Fault::FailedStatus`]).
+    pub delivered: Duration,
+    /// `read` (only with [`EmulatorConfig::auto_read`]).
+    pub read: Duration,
+}
+
+impl Default for StatusDelays {
+    fn default() -> Self {
+        Self {
+            sent: Duration::from_millis(50),
+            delivered: Duration::from_millis(100),
+            read: Duration::from_millis(200),
+        }
+    }
+}
+
+/// A token and the assets it may use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountRegistration {
+    /// The access token (opaque).
+    pub token: String,
+    /// The WhatsApp Business Account id.
+    pub waba_id: String,
+    /// The business phone number ids of that WABA.
+    pub phone_number_ids: Vec<String>,
+}
+
+/// How the emulator behaves.
+#[derive(Clone, Debug)]
+pub struct EmulatorConfig {
+    /// Where to listen (`127.0.0.1:0` picks a free port).
+    pub addr: SocketAddr,
+    /// The Graph version served (`v23.0`); other versions answer 400.
+    pub graph_version: String,
+    /// The app id (`debug_token`, `health_status`); the app token is `APP_ID|APP_SECRET`.
+    pub app_id: String,
+    /// The app secret: the HMAC key of `X-Hub-Signature-256` on every webhook.
+    pub app_secret: String,
+    /// The business portfolio id shown by `health_status`.
+    pub business_id: String,
+    /// The engine's `POST /webhooks/meta` URL (see [`MetaEmulator::set_webhook_url`]).
+    pub webhook_url: Option<String>,
+    /// Accounts known from the start (more with [`MetaEmulator::register_account`]).
+    pub accounts: Vec<AccountRegistration>,
+    /// Messages per second per number (Meta: 80 by default); over it → 130429.
+    pub messages_per_second: u32,
+    /// Messages one recipient may get in a burst (Meta allows up to 45 in 6 s).
+    pub pair_burst: u32,
+    /// One more message per recipient every this long (Meta: 6 s); over it → 131056.
+    pub pair_interval: Duration,
+    /// Status webhook delays.
+    pub status_delays: StatusDelays,
+    /// Send a `read` status after `delivered`.
+    pub auto_read: bool,
+    /// Approve new templates by themselves after this long.
+    pub auto_approve_after: Option<Duration>,
+    /// How long [`Fault::Timeout`] hangs before answering (longer than the client's timeout).
+    pub timeout_fault_delay: Duration,
+    /// Attempts per webhook (Meta retries failed deliveries).
+    pub webhook_attempts: u32,
+    /// Wait before the first webhook retry (doubles per attempt).
+    pub webhook_retry_base: Duration,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            graph_version: "v23.0".into(),
+            app_id: "634974688087057".into(),
+            app_secret: "sandbox-app-secret".into(),
+            business_id: "506914307656634".into(),
+            webhook_url: None,
+            accounts: Vec::new(),
+            messages_per_second: 80,
+            pair_burst: 45,
+            pair_interval: Duration::from_secs(6),
+            status_delays: StatusDelays::default(),
+            auto_read: true,
+            auto_approve_after: None,
+            timeout_fault_delay: Duration::from_secs(30),
+            webhook_attempts: 4,
+            webhook_retry_base: Duration::from_millis(100),
+        }
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct MetaEmulator {
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    server: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl MetaEmulator {
+    /// Binds `config.addr` and serves in a spawned task.
+    ///
+    /// # Errors
+    /// When the address cannot be bound or the webhook HTTP client cannot be built.
+    pub async fn start(config: EmulatorConfig) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("binding the Meta emulator to {}", config.addr))?;
+        let addr = listener.local_addr().context("reading the bound address")?;
+        let (stop, stopped) = watch::channel(false);
+        let shared = Arc::new(Shared::new(config, addr, stopped.clone())?);
+        let app = server::router(shared.clone());
+        let mut signal = stopped;
+        let server = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = signal.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::warn!(message = "Meta emulator server failed.", error = %e);
+            }
+        });
+        tracing::info!(message = "Meta emulator listening.", base_url = %shared.base_url);
+        Ok(Self {
+            shared,
+            stop,
+            server: Mutex::new(Some(server)),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`: the `base_url` of the engine's `MetaClientSettings`.
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.shared.addr
+    }
+
+    /// The Graph version served.
+    pub fn graph_version(&self) -> &str {
+        &self.shared.cfg.graph_version
+    }
+
+    /// The app token `debug_token` accepts (`APP_ID|APP_SECRET`).
+    pub fn app_token(&self) -> String {
+        format!("{}|{}", self.shared.cfg.app_id, self.shared.cfg.app_secret)
+    }
+
+    /// Stops the server and the pending webhook tasks, and waits for the server to end.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let handle = self
+            .server
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(handle) = handle {
+            let _ = handle.await;
+        }
+    }
+
+    /// Sets (or replaces) the engine's webhook URL.
+    pub fn set_webhook_url(&self, url: &str) {
+        self.shared.lock().webhook_url = Some(url.to_owned());
+    }
+
+    /// Stops sending webhooks.
+    pub fn clear_webhook_url(&self) {
+        self.shared.lock().webhook_url = None;
+    }
+
+    /// Registers `token` for `waba_id` and its numbers (adds numbers when called again).
+    pub fn register_account(&self, token: &str, waba_id: &str, phone_number_ids: &[&str]) {
+        let ids: Vec<String> = phone_number_ids.iter().map(|s| (*s).to_owned()).collect();
+        self.shared.lock().register(token, waba_id, &ids);
+    }
+
+    /// Sets the `display_phone_number` (digits) webhooks carry for a number.
+    pub fn set_display_phone_number(&self, phone_number_id: &str, digits: &str) {
+        if let Some(n) = self.shared.lock().numbers.get_mut(phone_number_id) {
+            n.display = digits.to_owned();
+        }
+    }
+
+    /// Invalidates a token for good: calls answer 190, `debug_token` says not valid.
+    pub fn revoke_token(&self, token: &str) {
+        self.shared.lock().revoked.insert(token.to_owned());
+    }
+
+    /// The next `times` message sends (read receipts excluded) answer with `fault`.
+    pub fn fail_next(&self, fault: Fault, times: u32) {
+        if times > 0 {
+            self.shared.lock().faults.push_back((fault, times));
+        }
+    }
+
+    /// Drops every queued fault.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
+    /// Sets what `health_status` says about a node (number, WABA, template, business, app).
+    pub fn set_health(&self, node_id: &str, health: Health) {
+        self.shared.lock().health.insert(node_id.to_owned(), health);
+    }
+
+    /// A customer texts a business number: records the message (opening the 24 h window)
+    /// and delivers the signed inbound webhook (failures land in [`Self::webhook_failures`]).
+    /// Returns the inbound `wamid`.
+    ///
+    /// # Errors
+    /// Unknown `phone_number_id`, or `from` not a phone number.
+    pub async fn customer_says(
+        &self,
+        phone_number_id: &str,
+        from: &str,
+        text: &str,
+    ) -> anyhow::Result<String> {
+        let content = serde_json::json!({ "type": "text", "text": { "body": text } });
+        webhooks::customer_message(&self.shared, phone_number_id, from, None, content).await
+    }
+
+    /// Like [`Self::customer_says`] with any message content
+    /// (`{"type": "location", "location": {…}}`, images, reactions …) and a profile name.
+    ///
+    /// # Errors
+    /// Unknown number, bad `from`, or content without a `type` and its object.
+    pub async fn customer_sends(
+        &self,
+        phone_number_id: &str,
+        from: &str,
+        name: Option<&str>,
+        content: Value,
+    ) -> anyhow::Result<String> {
+        webhooks::customer_message(&self.shared, phone_number_id, from, name, content).await
+    }
+
+    /// Moves the customer's last message to `unix_secs` (e.g. 25 h ago, to close the window).
+    pub fn set_last_inbound_at(&self, phone_number_id: &str, from: &str, unix_secs: i64) {
+        let key = (phone_number_id.to_owned(), state::digits(from));
+        self.shared.lock().last_inbound.insert(key, unix_secs);
+    }
+
+    /// Adds a template from a create body (`{name, language, category, components}`)
+    /// with the given status, sending no webhook (seeding). Returns its id.
+    ///
+    /// # Errors
+    /// The create validation's message, or an unknown status.
+    pub fn add_template(&self, waba_id: &str, definition: &Value, status: &str) -> anyhow::Result<String> {
+        templates::add(&self.shared, waba_id, definition, status)
+    }
+
+    /// Approves a template (every WABA holding it) and sends the status webhook.
+    ///
+    /// # Errors
+    /// When no template has that name and language.
+    pub async fn approve_template(&self, name: &str, language: &str) -> anyhow::Result<()> {
+        templates::transition(&self.shared, name, language, templates::Change::Approve).await
+    }
+
+    /// Rejects a template (`reason`: `INVALID_FORMAT`, `PROMOTIONAL` …) with the webhook.
+    ///
+    /// # Errors
+    /// When no template has that name and language.
+    pub async fn reject_template(&self, name: &str, language: &str, reason: &str) -> anyhow::Result<()> {
+        let change = templates::Change::Reject(reason.to_owned());
+        templates::transition(&self.shared, name, language, change).await
+    }
+
+    /// Pauses a template for low quality (`FIRST_PAUSE`) with the webhook.
+    ///
+    /// # Errors
+    /// When no template has that name and language.
+    pub async fn pause_template(&self, name: &str, language: &str) -> anyhow::Result<()> {
+        templates::transition(&self.shared, name, language, templates::Change::Pause).await
+    }
+
+    /// Every template the emulator holds.
+    pub fn templates(&self) -> Vec<EmulatedTemplate> {
+        self.shared.lock().templates.all()
+    }
+
+    /// Messages the engine sent and Meta accepted, in order.
+    pub fn sent(&self) -> Vec<SentMessage> {
+        self.shared.lock().sent.clone()
+    }
+
+    /// Inbound wamids the engine marked as read, in order.
+    pub fn marked_read(&self) -> Vec<String> {
+        self.shared.lock().marked_read.clone()
+    }
+
+    /// Calls per endpoint (`messages`, `media_upload`, `templates_list` …).
+    pub fn calls(&self) -> BTreeMap<String, u64> {
+        self.shared.lock().calls.clone()
+    }
+
+    /// Webhooks that could not be delivered after every attempt.
+    pub fn webhook_failures(&self) -> Vec<WebhookFailure> {
+        self.shared.lock().failures.clone()
+    }
+
+    /// Webhooks the engine acknowledged with a 2xx.
+    pub fn webhooks_delivered(&self) -> u64 {
+        self.shared.lock().delivered
+    }
+}
+
+impl Drop for MetaEmulator {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}

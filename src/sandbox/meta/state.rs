@@ -1,0 +1,320 @@
+//! The emulator's state: accounts and tokens, numbers with their throughput windows,
+//! per-recipient pair buckets, customer service windows, what was sent, templates, media,
+//! faults, health overrides and counters. One `std::sync::Mutex` guards it; it is never
+//! held across an `.await`, and a poisoned lock is recovered (the data stays usable).
+
+use super::faults::Fault;
+use super::media::MediaRecord;
+use super::templates::Templates;
+use super::EmulatorConfig;
+use anyhow::Context;
+use base64::Engine as _;
+use rand::Rng;
+use serde::{Serialize, Serializer};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::watch;
+
+/// The customer service window (Meta: 24 h after the customer's last message).
+pub(crate) const WINDOW_SECS: i64 = 24 * 60 * 60;
+
+/// A message Meta accepted from the engine.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SentMessage {
+    /// The `wamid.…` returned.
+    pub wamid: String,
+    /// The sending business number.
+    pub phone_number_id: String,
+    /// The recipient's WhatsApp id (digits).
+    pub to: String,
+    /// The request body, verbatim.
+    pub body: serde_json::Value,
+    /// When it was accepted (serialised as unix milliseconds).
+    #[serde(serialize_with = "unix_ms")]
+    pub at: SystemTime,
+}
+
+/// A webhook the engine did not acknowledge after every attempt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WebhookFailure {
+    /// `status:sent`, `inbound`, `template_status` …
+    pub kind: String,
+    /// Where it was sent (`None` when no webhook URL was set).
+    pub url: Option<String>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The last error (status and body start, or the transport error).
+    pub error: String,
+}
+
+/// What `health_status` reports for a node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Health {
+    /// `AVAILABLE`.
+    Available,
+    /// `LIMITED`, with `additional_info` lines.
+    Limited(Vec<String>),
+    /// `BLOCKED`, with one error.
+    Blocked {
+        /// Meta's code (141002 …).
+        error_code: i64,
+        /// What is wrong.
+        description: String,
+        /// What to do.
+        solution: String,
+    },
+}
+
+impl Health {
+    pub(crate) fn as_str(&self) -> &'static str {
+        match self {
+            Self::Available => "AVAILABLE",
+            Self::Limited(_) => "LIMITED",
+            Self::Blocked { .. } => "BLOCKED",
+        }
+    }
+
+    pub(crate) fn rank(&self) -> u8 {
+        match self {
+            Self::Available => 0,
+            Self::Limited(_) => 1,
+            Self::Blocked { .. } => 2,
+        }
+    }
+}
+
+/// A registered token.
+#[derive(Clone, Debug)]
+pub(crate) struct TokenRecord {
+    pub waba_id: String,
+    pub phone_number_ids: Vec<String>,
+    pub issued_at: i64,
+}
+
+/// A business phone number.
+#[derive(Clone, Debug)]
+pub(crate) struct NumberRecord {
+    pub waba_id: String,
+    pub display: String,
+    /// Accepted sends in the last second.
+    pub recent: VecDeque<Instant>,
+}
+
+/// A pair-rate token bucket.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+/// Everything mutable.
+#[derive(Default)]
+pub(crate) struct State {
+    pub webhook_url: Option<String>,
+    pub tokens: HashMap<String, TokenRecord>,
+    pub revoked: HashSet<String>,
+    pub numbers: HashMap<String, NumberRecord>,
+    pub pairs: HashMap<(String, String), Bucket>,
+    /// (phone number id, customer digits) → unix seconds of their last message.
+    pub last_inbound: HashMap<(String, String), i64>,
+    /// Inbound wamid → the number that received it (read receipts must name one).
+    pub inbound: HashMap<String, String>,
+    pub sent: Vec<SentMessage>,
+    pub marked_read: Vec<String>,
+    pub calls: BTreeMap<String, u64>,
+    pub failures: Vec<WebhookFailure>,
+    pub delivered: u64,
+    pub faults: VecDeque<(Fault, u32)>,
+    pub templates: Templates,
+    pub media: HashMap<String, MediaRecord>,
+    pub health: HashMap<String, Health>,
+    seq: u64,
+}
+
+impl State {
+    /// Registers a token; numbers already registered keep their display number.
+    pub fn register(&mut self, token: &str, waba_id: &str, phone_number_ids: &[String]) {
+        let rec = self
+            .tokens
+            .entry(token.to_owned())
+            .or_insert_with(|| TokenRecord {
+                waba_id: waba_id.to_owned(),
+                phone_number_ids: Vec::new(),
+                issued_at: now_unix(),
+            });
+        rec.waba_id = waba_id.to_owned();
+        for id in phone_number_ids {
+            if !rec.phone_number_ids.contains(id) {
+                rec.phone_number_ids.push(id.clone());
+            }
+            self.numbers
+                .entry(id.clone())
+                .or_insert_with(|| NumberRecord {
+                    waba_id: waba_id.to_owned(),
+                    display: display_for(id),
+                    recent: VecDeque::new(),
+                });
+        }
+        self.revoked.remove(token);
+    }
+
+    /// Counts a call to an endpoint.
+    pub fn count(&mut self, endpoint: &str) {
+        *self.calls.entry(endpoint.to_owned()).or_default() += 1;
+    }
+
+    /// Takes one use of the first queued fault.
+    pub fn take_fault(&mut self) -> Option<Fault> {
+        let (fault, left) = self.faults.front_mut()?;
+        let fault = fault.clone();
+        *left = left.saturating_sub(1);
+        if *left == 0 {
+            self.faults.pop_front();
+        }
+        Some(fault)
+    }
+
+    /// True when the customer wrote to this number within the last 24 h.
+    pub fn window_open(&self, phone_number_id: &str, wa_id: &str) -> bool {
+        self.last_inbound
+            .get(&(phone_number_id.to_owned(), wa_id.to_owned()))
+            .is_some_and(|&t| now_unix() - t < WINDOW_SECS)
+    }
+
+    /// True when the number has sent fewer than `mps` messages in the last second.
+    pub fn throughput_ok(&mut self, phone_number_id: &str, mps: u32, now: Instant) -> bool {
+        let Some(n) = self.numbers.get_mut(phone_number_id) else {
+            return false;
+        };
+        while n
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            n.recent.pop_front();
+        }
+        n.recent.len() < mps as usize
+    }
+
+    /// True when the recipient's bucket holds a token (refilled 1 per `interval`).
+    pub fn pair_ok(&mut self, key: &(String, String), cfg: &EmulatorConfig, now: Instant) -> bool {
+        let cap = f64::from(cfg.pair_burst.max(1));
+        let b = self.pairs.entry(key.clone()).or_insert(Bucket {
+            tokens: cap,
+            last: now,
+        });
+        let interval = cfg.pair_interval.as_secs_f64().max(f64::EPSILON);
+        b.tokens = (b.tokens + now.duration_since(b.last).as_secs_f64() / interval).min(cap);
+        b.last = now;
+        b.tokens >= 1.0
+    }
+
+    /// Spends the throughput slot and the pair token of an accepted message.
+    pub fn consume(&mut self, phone_number_id: &str, key: &(String, String), now: Instant) {
+        if let Some(n) = self.numbers.get_mut(phone_number_id) {
+            n.recent.push_back(now);
+        }
+        if let Some(b) = self.pairs.get_mut(key) {
+            b.tokens -= 1.0;
+        }
+    }
+
+    /// A new unique message id in Meta's form (`wamid.` + base64).
+    pub fn next_wamid(&mut self, wa_id: &str) -> String {
+        self.seq += 1;
+        let noise: u64 = rand::thread_rng().gen();
+        let raw = format!("\u{18}\u{0b}{wa_id}\u{15}\u{02}\u{00}\u{11}\u{18}{:08X}{noise:016X}", self.seq);
+        format!(
+            "wamid.HBgL{}",
+            base64::engine::general_purpose::STANDARD.encode(raw.as_bytes())
+        )
+    }
+
+    /// A new numeric Graph id (templates, media).
+    pub fn next_id(&mut self, base: u64) -> String {
+        self.seq += 1;
+        (base + self.seq).to_string()
+    }
+}
+
+/// The immutable configuration plus the state, shared by the server and the handle.
+pub(crate) struct Shared {
+    pub cfg: EmulatorConfig,
+    pub addr: SocketAddr,
+    pub base_url: String,
+    pub http: reqwest::Client,
+    pub stop: watch::Receiver<bool>,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    pub fn new(cfg: EmulatorConfig, addr: SocketAddr, stop: watch::Receiver<bool>) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .user_agent("facebookexternalua")
+            .build()
+            .context("building the webhook HTTP client")?;
+        let mut state = State {
+            webhook_url: cfg.webhook_url.clone(),
+            ..State::default()
+        };
+        for a in &cfg.accounts {
+            state.register(&a.token, &a.waba_id, &a.phone_number_ids);
+        }
+        Ok(Self {
+            base_url: format!("http://{addr}"),
+            cfg,
+            addr,
+            http,
+            stop,
+            state: Mutex::new(state),
+        })
+    }
+
+    /// The state; a poisoned lock is recovered.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sleeps, or returns false at once when the emulator is stopping.
+    pub async fn sleep(&self, d: Duration) -> bool {
+        let mut stop = self.stop.clone();
+        if *stop.borrow() {
+            return false;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(d) => !*self.stop.borrow(),
+            _ = stop.wait_for(|s| *s) => false,
+        }
+    }
+}
+
+/// The digits of a phone number as WhatsApp ids write it (`+1 (650) 555-1234` → `16505551234`).
+pub(crate) fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// A stable `1555…` display number for a phone number id.
+fn display_for(phone_number_id: &str) -> String {
+    let d = digits(phone_number_id);
+    let tail: String = d.chars().rev().take(7).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("1555{tail:0>7}")
+}
+
+/// Unix seconds now.
+pub(crate) fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn unix_ms<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+    let ms = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0);
+    s.serialize_u64(ms)
+}
