@@ -204,21 +204,28 @@ fn customer_number(phase: u64, conn: u64, j: u64) -> u64 {
 }
 
 impl Gen {
-    /// Request `n` of connection `conn` in `phase`: the raw HTTP bytes, and whether it is
-    /// a `customers/update`.
-    fn request(&self, phase: u64, conn: u64, n: u64) -> (Vec<u8>, bool) {
+    /// Body `n` of connection `conn` in `phase`: topic and JSON.
+    fn body(&self, phase: u64, conn: u64, n: u64) -> (&'static str, String) {
         let j = n / 2;
         let number = customer_number(phase, conn, j);
         let p = Person::new(number, common::CUSTOMER_BASE + number);
         let created = common::T0 + (number % 86_400_000) as i64;
-        let is_customer = n % 2 == 0;
-        let (topic, body) = if is_customer {
-            ("customers/update", self.bodies.customer(&p, created, created + 1000))
+        if n % 2 == 0 {
+            let body = self.bodies.customer(&p, created, created + 1000);
+            ("customers/update", body)
         } else {
             let oid = common::ORDER_BASE + number;
             let cents = 1_500 + (number * 37) % 30_000;
-            ("orders/create", self.bodies.order(&p, oid, created + 5000, cents))
-        };
+            let body = self.bodies.order(&p, oid, created + 5000, cents);
+            ("orders/create", body)
+        }
+    }
+
+    /// Request `n` of connection `conn` in `phase`: the raw HTTP bytes, and whether it is
+    /// a `customers/update`.
+    fn request(&self, phase: u64, conn: u64, n: u64) -> (Vec<u8>, bool) {
+        let (topic, body) = self.body(phase, conn, n);
+        let is_customer = n % 2 == 0;
         let sig = sign(SECRET.as_bytes(), body.as_bytes());
         let id = format!(
             "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
@@ -258,7 +265,8 @@ impl Conn {
 
     /// Sends `req` and reads the whole response; returns its status.
     async fn roundtrip(&mut self, req: &[u8]) -> std::io::Result<u16> {
-        let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
+        let bad =
+            |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
         self.write_all(req).await?;
         loop {
             if let Some(h) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -378,12 +386,15 @@ fn q_ms(v: &[u64], q: f64) -> f64 {
 struct Cpu {
     server: Duration,
     client: Duration,
+    /// Bytes the server wrote to storage so far.
+    written: u64,
 }
 
 fn cpu_sample(pid: u32, ticks: u64) -> Cpu {
     Cpu {
         server: cpu_time(Some(pid), ticks),
         client: cpu_time(None, ticks),
+        written: common::write_bytes(pid),
     }
 }
 
@@ -522,6 +533,56 @@ async fn open_loop(
     Ok(total)
 }
 
+/// The store alone, in this process: `Store::accept_webhook` (dedupe marker + journal
+/// entry in one sled transaction) then `Store::durable()` (group commit), from `conns`
+/// tasks with the same bodies; no HTTP, no HMAC, no actors. The ceiling that sled and the
+/// group commit set on this machine. Returns writes/s and sorted latencies (µs).
+async fn store_alone(gen: Arc<Gen>, cfg: Config, secs: u64) -> (f64, Vec<u64>) {
+    let dir = tempfile::Builder::new()
+        .prefix("galantis-bench-store")
+        .tempdir()
+        .expect("tempdir");
+    let store = galantis::store::Store::open(dir.path(), 256 * 1024 * 1024).expect("store");
+    let begin = Instant::now();
+    let from = begin + Duration::from_secs(1);
+    let end = from + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for k in 0..cfg.conns {
+        let (gen, store) = (gen.clone(), store.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut n = 0u64;
+            while Instant::now() < end {
+                let (topic, body) = gen.body(2, k, n);
+                let entry = galantis::store::JournalEntry {
+                    shop: SHOP.to_string(),
+                    topic: topic.to_string(),
+                    webhook_id: format!("{k}-{n}"),
+                    api_version: "2026-04".into(),
+                    triggered_at: Some(Timestamp::now()),
+                    received_at: Timestamp::now(),
+                    body: body.into_bytes(),
+                };
+                n += 1;
+                let t = Instant::now();
+                store.accept_webhook(&entry).expect("accept");
+                store.durable().await.expect("durable");
+                let done = Instant::now();
+                if done >= from && done <= end {
+                    lat.push((done - t).as_micros() as u64);
+                }
+            }
+            lat
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.expect("store task"));
+    }
+    lat.sort_unstable();
+    (lat.len() as f64 / secs as f64, lat)
+}
+
 // ---------------------------------------------------------------------------------------
 // Engine control plane and metrics
 // ---------------------------------------------------------------------------------------
@@ -587,7 +648,11 @@ async fn counters(http: &reqwest::Client, base: &str) -> Counters {
         Err(_) => String::new(),
     };
     Counters {
-        accepted: metric(&text, "galantis_shopify_webhooks_total", "outcome=\"accepted\""),
+        accepted: metric(
+            &text,
+            "galantis_shopify_webhooks_total",
+            "outcome=\"accepted\"",
+        ),
         applied: metric(&text, "galantis_webhooks_applied_total", ""),
         ignored: metric(&text, "galantis_webhooks_ignored_total", ""),
         dead: metric(&text, "galantis_webhooks_dead_lettered_total", ""),
@@ -621,7 +686,12 @@ async fn count_contacts(http: &reqwest::Client, base: &str, key: &str) -> (u64, 
             Some(a) => format!("{base}/api/v1/contacts?limit=500&after={a}"),
             None => format!("{base}/api/v1/contacts?limit=500"),
         };
-        let r = http.get(url).bearer_auth(key).send().await.expect("contacts");
+        let r = http
+            .get(url)
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("contacts");
         assert_eq!(r.status(), 200, "GET /api/v1/contacts");
         let v: Value = r.json().await.expect("json");
         let items = v["items"].as_array().cloned().unwrap_or_default();
@@ -647,10 +717,16 @@ struct Closed {
 
 impl Closed {
     fn server_cpu_per_req(&self) -> f64 {
-        (self.cpu.1.server - self.cpu.0.server).as_secs_f64() * 1e6 / self.out.in_window.max(1) as f64
+        (self.cpu.1.server - self.cpu.0.server).as_secs_f64() * 1e6
+            / self.out.in_window.max(1) as f64
+    }
+    fn written_per_req(&self) -> f64 {
+        self.cpu.1.written.saturating_sub(self.cpu.0.written) as f64
+            / self.out.in_window.max(1) as f64
     }
     fn client_cpu_per_req(&self) -> f64 {
-        (self.cpu.1.client - self.cpu.0.client).as_secs_f64() * 1e6 / self.out.in_window.max(1) as f64
+        (self.cpu.1.client - self.cpu.0.client).as_secs_f64() * 1e6
+            / self.out.in_window.max(1) as f64
     }
 }
 
@@ -692,24 +768,19 @@ async fn measure_closed(
         .await
         .expect("closed loop");
     let (s0, s1, c) = sampler.await.expect("sampler");
-    (
-        Closed {
-            out,
-            cpu: (s0, s1),
-        },
-        c,
-    )
+    (Closed { out, cpu: (s0, s1) }, c)
 }
 
 fn print_closed(name: &str, c: &Closed) {
     let o = &c.out;
     println!(
-        "  {name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; server CPU {:.0} µs/req, load-generator CPU {:.0} µs/req; {} ok, {} errors {:?}",
+        "  {name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; server CPU {:.0} µs/req, server disk writes {:.0} B/req, load-generator CPU {:.0} µs/req; {} ok, {} errors {:?}",
         o.rate(),
         q_ms(&o.latencies, 0.5),
         q_ms(&o.latencies, 0.99),
         q_ms(&o.latencies, 1.0),
         c.server_cpu_per_req(),
+        c.written_per_req(),
         c.client_cpu_per_req(),
         thousands(o.ok),
         o.errors(),
@@ -733,7 +804,9 @@ fn print_open(name: &str, o: &Outcome, rate: u64) {
 
 async fn run(cfg: Config, threads: usize) {
     let http = reqwest::Client::new();
-    println!("== ingest: Shopify webhooks over HTTP, engine vs bare axum (same run, same generator) ==");
+    println!(
+        "== ingest: Shopify webhooks over HTTP, engine vs bare axum (same run, same generator) =="
+    );
     println!("machine: {}", common::machine());
     println!(
         "load: {} keep-alive connections, closed loop {} s warm-up + {} s measured; open loop {}/s for {} s (+1 s warm-up); generator on {} tokio threads in this process, each server in its own child process",
@@ -757,6 +830,12 @@ async fn run(cfg: Config, threads: usize) {
         body_len(&c),
         body_len(&o)
     );
+    let gen_for_store = || {
+        Arc::new(Gen {
+            bodies: Bodies::new(),
+            host: String::new(),
+        })
+    };
     let gen_for = |s: &Server| {
         Arc::new(Gen {
             bodies: Bodies::new(),
@@ -782,7 +861,11 @@ async fn run(cfg: Config, threads: usize) {
     let base = engine.base();
     wait_ready(&http, &base).await;
     let key = create_tenant(&http, &base).await;
-    println!("\n[engine: {} serve, pid {}]", env!("CARGO_BIN_EXE_galantis"), engine.pid());
+    println!(
+        "\n[engine: {} serve, pid {}]",
+        env!("CARGO_BIN_EXE_galantis"),
+        engine.pid()
+    );
     let (eng_closed, window) = measure_closed(&engine, gen_for(&engine), 0, cfg, &http, true).await;
     print_closed("closed loop", &eng_closed);
     let (drain1, after1) = drain(&http, &base).await;
@@ -843,7 +926,19 @@ async fn run(cfg: Config, threads: usize) {
         && contacts == expected_contacts;
     drop(engine);
 
-    // 4. Summary.
+    // 4. The store alone (same process as the generator), for attribution.
+    let store_secs = cfg.secs.min(5);
+    let (store_rate, store_lat) = store_alone(gen_for_store(), cfg, store_secs).await;
+    println!(
+        "\n[store alone, in-process: accept_webhook + durable() from {} tasks, {} s]\n  {:.0} durable webhooks/s, p50 {:.2} ms, p99 {:.2} ms",
+        cfg.conns,
+        store_secs,
+        store_rate,
+        q_ms(&store_lat, 0.5),
+        q_ms(&store_lat, 0.99)
+    );
+
+    // 5. Summary.
     let ratio = eng_closed.out.rate() / bare_closed.out.rate();
     let p99 = q_ms(&eng_open.latencies, 0.99);
     let yes = |b: bool| if b { "yes" } else { "NO" };
@@ -883,9 +978,13 @@ async fn run(cfg: Config, threads: usize) {
         "| every acknowledged webhook applied, contacts = customers sent | | {} | | | |",
         yes(applied_ok)
     );
-    for s in [bare_closed.out.errors(), eng_closed.out.errors()] {
-        if s > 0 {
-            println!("WARNING: errors during the closed loop (see above)");
-        }
+    println!(
+        "| for attribution: store alone (accept + group commit, no HTTP/actors), writes/s | | {:.0} | {:.0} % of bare | | |",
+        store_rate,
+        store_rate / bare_closed.out.rate() * 100.0
+    );
+    println!("load average at end: {}", common::loadavg());
+    if bare_closed.out.errors() + eng_closed.out.errors() > 0 {
+        println!("WARNING: errors during the closed loop (see above)");
     }
 }

@@ -85,12 +85,9 @@ fn main() {
     println!("|---:|---:|---:|:---:|");
     for (len, per) in &rows {
         let met = if *per <= TARGET_BYTES { "yes" } else { "NO" };
-        println!(
-            "| {} | {:.0} | 1024 | {met} |",
-            thousands(*len as u64),
-            per
-        );
+        println!("| {} | {:.0} | 1024 | {met} |", thousands(*len as u64), per);
     }
+    println!("load average at end: {}", common::loadavg());
     // Keep the book alive until after the last measurement.
     drop(book);
 }

@@ -62,7 +62,11 @@ fn main() {
         dir.path().display(),
         mib(CACHE_BYTES),
         thousands(contacts),
-        if with_orders { "yes (2 per contact)" } else { "no" }
+        if with_orders {
+            "yes (2 per contact)"
+        } else {
+            "no"
+        }
     );
 
     // Write phase in a child process.
@@ -111,6 +115,7 @@ fn main() {
         thousands(count as u64),
         total.as_secs_f64()
     );
+    println!("load average at end: {}", common::loadavg());
     assert_eq!(count as u64, contacts, "the customer actor lost contacts");
 }
 
@@ -190,7 +195,10 @@ async fn recover(dir: &Path) -> (Vec<(&'static str, Duration)>, usize, u64) {
     times.push(("Engine::start", t.elapsed()));
     let t = Instant::now();
     let report = engine.recover().await.expect("recover");
-    times.push(("engine.recover() (tenants start, load records)", t.elapsed()));
+    times.push((
+        "engine.recover() (tenants start, load records)",
+        t.elapsed(),
+    ));
     let t = Instant::now();
     let count = engine
         .call(SHOP, |reply_to| {

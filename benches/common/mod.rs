@@ -34,9 +34,9 @@ impl Template {
         let mut lit = String::new();
         while let Some(at) = rest.find('@') {
             let after = &rest[at + 1..];
-            let hole = names.iter().position(|n| {
-                after.starts_with(n) && after[n.len()..].starts_with('@')
-            });
+            let hole = names
+                .iter()
+                .position(|n| after.starts_with(n) && after[n.len()..].starts_with('@'));
             match hole {
                 Some(i) => {
                     lit.push_str(&rest[..at]);
@@ -93,17 +93,83 @@ const TAGS: &str = r#"{"customerId":"gid://shopify/Customer/@CID@","tags":["@T1@
 const SUMMARY: &str = r#"{"customerId":"gid://shopify/Customer/@CID@","numberOfOrders":@COUNT@,"amountSpent":{"amount":"@AMOUNT@","currencyCode":"USD"},"lastOrderId":"gid://shopify/Order/@OID@","occurredAt":"@AT@"}"#;
 
 const FIRST: &[&str] = &[
-    "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Sophia", "Elijah", "Charlotte",
-    "James", "Ava", "William", "Isabella", "Benjamin", "Mia", "Lucas", "Evelyn", "Henry",
-    "Harper", "Theodore", "Luna", "Mateo", "Camila", "Santiago", "Valentina", "Aarav",
-    "Priya", "Chen", "Mei", "Fatima", "Omar", "Yusuf", "Zeynep", "Lukas", "Hannah",
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Amelia",
+    "Oliver",
+    "Sophia",
+    "Elijah",
+    "Charlotte",
+    "James",
+    "Ava",
+    "William",
+    "Isabella",
+    "Benjamin",
+    "Mia",
+    "Lucas",
+    "Evelyn",
+    "Henry",
+    "Harper",
+    "Theodore",
+    "Luna",
+    "Mateo",
+    "Camila",
+    "Santiago",
+    "Valentina",
+    "Aarav",
+    "Priya",
+    "Chen",
+    "Mei",
+    "Fatima",
+    "Omar",
+    "Yusuf",
+    "Zeynep",
+    "Lukas",
+    "Hannah",
 ];
 const LAST: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis",
-    "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson",
-    "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White",
-    "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young",
-    "Nguyen", "Kowalski", "Schneider", "Rossi", "Dubois", "Yilmaz", "Tanaka", "Silva",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Nguyen",
+    "Kowalski",
+    "Schneider",
+    "Rossi",
+    "Dubois",
+    "Yilmaz",
+    "Tanaka",
+    "Silva",
 ];
 /// (city, province code, zip prefix, area code)
 const CITIES: &[(&str, &str, &str, &str)] = &[
@@ -116,12 +182,29 @@ const CITIES: &[(&str, &str, &str, &str)] = &[
     ("Winnipeg", "MB", "R3C", "204"),
 ];
 const STREETS: &[&str] = &[
-    "O'Connor Street", "Bank Street", "Elgin Street", "Rideau Street", "Queen Street",
-    "King Street West", "Rue Sainte-Catherine", "Granville Street", "Spring Garden Road",
+    "O'Connor Street",
+    "Bank Street",
+    "Elgin Street",
+    "Rideau Street",
+    "Queen Street",
+    "King Street West",
+    "Rue Sainte-Catherine",
+    "Granville Street",
+    "Spring Garden Road",
 ];
 const TAG_POOL: &[&str] = &[
-    "vip", "newsletter", "wholesale", "returning", "summer-2025", "black-friday",
-    "loyalty-gold", "loyalty-silver", "instagram", "referral", "b2b", "first-order",
+    "vip",
+    "newsletter",
+    "wholesale",
+    "returning",
+    "summer-2025",
+    "black-friday",
+    "loyalty-gold",
+    "loyalty-silver",
+    "instagram",
+    "referral",
+    "b2b",
+    "first-order",
 ];
 
 /// Base of generated Shopify customer ids (13 digits, like today's real ids).
@@ -161,7 +244,13 @@ impl Person {
             1 + n % 997,
             STREETS[((n / 11) % STREETS.len() as u64) as usize]
         );
-        let zip = format!("{} {}{}{}", city.2, n % 10, ["A", "B", "C", "E"][(n % 4) as usize], (n / 10) % 10);
+        let zip = format!(
+            "{} {}{}{}",
+            city.2,
+            n % 10,
+            ["A", "B", "C", "E"][(n % 4) as usize],
+            (n / 10) % 10
+        );
         let email = format!(
             "{}.{}{}@example.com",
             first.to_ascii_lowercase(),
@@ -169,7 +258,12 @@ impl Person {
             n
         );
         // Typed as people type it; the engine normalises it to E.164.
-        let phone = format!("+1 {}-{:03}-{:04}", city.3, 200 + (n / 10_000) % 700, n % 10_000);
+        let phone = format!(
+            "+1 {}-{:03}-{:04}",
+            city.3,
+            200 + (n / 10_000) % 700,
+            n % 10_000
+        );
         Self {
             cid,
             first,
@@ -197,8 +291,17 @@ impl Bodies {
             address: Template::new(
                 ADDRESS,
                 &[
-                    "AID", "CID", "FIRST", "LAST", "STREET", "CITY", "PROV", "COUNTRYNAME",
-                    "ZIP", "PHONE", "COUNTRY",
+                    "AID",
+                    "CID",
+                    "FIRST",
+                    "LAST",
+                    "STREET",
+                    "CITY",
+                    "PROV",
+                    "COUNTRYNAME",
+                    "ZIP",
+                    "PHONE",
+                    "COUNTRY",
                 ],
             ),
             customer: Template::new(
@@ -226,16 +329,7 @@ impl Bodies {
         let cid = p.cid.to_string();
         let aid = (p.cid + 1_000_000_000_000).to_string();
         let address = self.address.render(&[
-            &aid,
-            &cid,
-            p.first,
-            p.last,
-            &p.street,
-            p.city.0,
-            p.city.1,
-            "Canada",
-            &p.zip,
-            &p.phone,
+            &aid, &cid, p.first, p.last, &p.street, p.city.0, p.city.1, "Canada", &p.zip, &p.phone,
             "CA",
         ]);
         // A second, older address (work), not the default.
@@ -302,7 +396,8 @@ impl Bodies {
     pub fn tags(&self, p: &Person, n: u64, at: i64) -> String {
         let k = TAG_POOL.len() as u64;
         let t = |i: u64| TAG_POOL[((n + i * (1 + n % 5)) % k) as usize];
-        self.tags.render(&[&p.cid.to_string(), t(0), t(1), t(2), &rfc3339(at)])
+        self.tags
+            .render(&[&p.cid.to_string(), t(0), t(1), t(2), &rfc3339(at)])
     }
 
     /// A `customers/purchasing_summary` body.
@@ -480,7 +575,10 @@ pub fn clock_ticks() -> u64 {
 }
 
 fn getconf(name: &str) -> Option<u64> {
-    let out = std::process::Command::new("getconf").arg(name).output().ok()?;
+    let out = std::process::Command::new("getconf")
+        .arg(name)
+        .output()
+        .ok()?;
     String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
@@ -499,6 +597,23 @@ pub fn cpu_time(pid: Option<u32>, ticks_per_sec: u64) -> Duration {
     // Fields after the command: state(3) … utime(14) stime(15).
     let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
     Duration::from_micros(ticks * 1_000_000 / ticks_per_sec.max(1))
+}
+
+/// Bytes a process caused to be written to storage so far (`/proc/<pid>/io`).
+pub fn write_bytes(pid: u32) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap_or_default();
+    text.lines()
+        .find_map(|l| l.strip_prefix("write_bytes:")?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// `/proc/loadavg`'s first three fields (other work on the machine skews every figure).
+pub fn loadavg() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// An env var as a number, else `default`.
@@ -537,7 +652,11 @@ pub fn machine() -> String {
         .unwrap_or_else(|| "?".into());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let mem = status_meminfo("MemTotal");
-    format!("{cores} CPUs ({model}), {} RAM", mib(mem))
+    format!(
+        "{cores} CPUs ({model}), {} RAM, load average {} at start",
+        mib(mem),
+        loadavg()
+    )
 }
 
 fn status_meminfo(field: &str) -> u64 {

@@ -6,6 +6,7 @@ mod contacts;
 mod crash;
 mod fixtures;
 mod helpers;
+mod inbox;
 mod tenants;
 mod webhooks;
 mod whatsapp_webhooks;

@@ -14,10 +14,17 @@ use super::error::MetaError;
 use super::messages::OutboundMessage;
 use reqwest::{Method, RequestBuilder, Url};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use std::time::Duration;
 
+pub(crate) use model::{expect_success, string_or_number, Success};
+use model::{DebugTokenResponse, HealthResponse, MediaId, SendResponse};
+pub use model::{
+    GranularScope, HealthEntity, HealthIssue, HealthStatus, SendAccepted, SendAvailability,
+    TokenError, TokenInfo,
+};
+
+mod model;
 #[cfg(test)]
 pub(crate) mod test_support;
 #[cfg(test)]
@@ -51,213 +58,6 @@ pub struct MetaClient {
     http: reqwest::Client,
     base: Url,
     version: String,
-}
-
-/// Meta accepted a message (delivery arrives later as status webhooks).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SendAccepted {
-    /// The message id (`wamid.…`) that status webhooks will refer to.
-    pub wamid: String,
-    /// The recipient's WhatsApp id (may differ from the number sent to).
-    pub wa_id: Option<String>,
-    /// Template pacing: `accepted`, `held_for_quality_assessment` or `paused`.
-    pub message_status: Option<String>,
-}
-
-/// What `debug_token` says about an access token.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-pub struct TokenInfo {
-    /// False once the token expired, was revoked or the user changed their password.
-    #[serde(default)]
-    pub is_valid: bool,
-    /// App the token belongs to.
-    #[serde(default, deserialize_with = "opt_string_or_number")]
-    pub app_id: Option<String>,
-    /// `USER`, `SYSTEM_USER`, `PAGE`, `APP` …
-    #[serde(default, rename = "type")]
-    pub token_type: Option<String>,
-    /// Expiry as unix seconds; `None` when it never expires (Meta's `0`) or is not given.
-    #[serde(default, deserialize_with = "unix_or_never")]
-    pub expires_at: Option<i64>,
-    /// When data access expires (unix seconds), if given.
-    #[serde(default, deserialize_with = "unix_or_never")]
-    pub data_access_expires_at: Option<i64>,
-    /// Granted permissions (`whatsapp_business_messaging` …).
-    #[serde(default)]
-    pub scopes: Vec<String>,
-    /// Permissions per asset: check the tenant's WABA id is among the targets.
-    #[serde(default)]
-    pub granular_scopes: Vec<GranularScope>,
-    /// User (or system user) the token acts for.
-    #[serde(default, deserialize_with = "opt_string_or_number")]
-    pub user_id: Option<String>,
-    /// Why the token is invalid, when it is.
-    #[serde(default)]
-    pub error: Option<TokenError>,
-}
-
-impl TokenInfo {
-    /// True when the token is valid and grants `scope` on `target_id` (a granular scope
-    /// without targets applies to every asset).
-    pub fn grants(&self, scope: &str, target_id: &str) -> bool {
-        self.is_valid
-            && self.granular_scopes.iter().any(|g| {
-                g.scope == scope
-                    && (g.target_ids.is_empty() || g.target_ids.iter().any(|t| t == target_id))
-            })
-    }
-}
-
-/// A permission limited to some assets.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-pub struct GranularScope {
-    /// The permission.
-    pub scope: String,
-    /// Asset ids it covers (WABA ids, catalog ids …); empty means all.
-    #[serde(default)]
-    pub target_ids: Vec<String>,
-}
-
-/// The `error` of an invalid token in `debug_token`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-pub struct TokenError {
-    /// Graph error code (190 …).
-    #[serde(default)]
-    pub code: i64,
-    /// Explanation.
-    #[serde(default)]
-    pub message: String,
-    /// Sub-code (463 expired, 460 password changed …).
-    #[serde(default)]
-    pub subcode: Option<i64>,
-}
-
-/// Whether a node can send messages (`can_send_message`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SendAvailability {
-    /// Can send.
-    Available,
-    /// Can send with limits (e.g. display name not approved).
-    Limited,
-    /// Cannot send.
-    Blocked,
-    /// A value Meta added later, kept as sent.
-    Other(String),
-}
-
-impl SendAvailability {
-    /// Meta's spelling (`AVAILABLE`, `LIMITED`, `BLOCKED`, or the unknown value).
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Available => "AVAILABLE",
-            Self::Limited => "LIMITED",
-            Self::Blocked => "BLOCKED",
-            Self::Other(s) => s,
-        }
-    }
-}
-
-impl std::fmt::Display for SendAvailability {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for SendAvailability {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(match s.as_str() {
-            "AVAILABLE" => Self::Available,
-            "LIMITED" => Self::Limited,
-            "BLOCKED" => Self::Blocked,
-            _ => Self::Other(s),
-        })
-    }
-}
-
-/// `health_status` of a phone number, WABA or template: the overall state is the worst
-/// of the entities on the path (number → WABA → business → app).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct HealthStatus {
-    /// Overall availability.
-    pub can_send_message: SendAvailability,
-    /// Each node checked.
-    #[serde(default)]
-    pub entities: Vec<HealthEntity>,
-}
-
-/// One node of a `health_status` answer.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct HealthEntity {
-    /// `PHONE_NUMBER`, `WABA`, `BUSINESS`, `APP`, `MESSAGE_TEMPLATE`.
-    pub entity_type: String,
-    /// The node's id.
-    #[serde(deserialize_with = "string_or_number")]
-    pub id: String,
-    /// Its availability.
-    pub can_send_message: SendAvailability,
-    /// Notes for `LIMITED`.
-    #[serde(default)]
-    pub additional_info: Vec<String>,
-    /// Problems for `BLOCKED` (and sometimes `LIMITED`).
-    #[serde(default)]
-    pub errors: Vec<HealthIssue>,
-}
-
-/// A problem reported by `health_status`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct HealthIssue {
-    /// Meta's code (141002 …).
-    pub error_code: i64,
-    /// What is wrong.
-    #[serde(default)]
-    pub error_description: String,
-    /// What to do.
-    #[serde(default)]
-    pub possible_solution: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct SendResponse {
-    #[serde(default)]
-    contacts: Vec<SendContact>,
-    #[serde(default)]
-    messages: Vec<SendMessageId>,
-}
-
-#[derive(Deserialize)]
-struct SendContact {
-    #[serde(default)]
-    wa_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct SendMessageId {
-    id: String,
-    #[serde(default)]
-    message_status: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct Success {
-    #[serde(default)]
-    pub(crate) success: bool,
-}
-
-#[derive(Deserialize)]
-struct MediaId {
-    #[serde(deserialize_with = "string_or_number")]
-    id: String,
-}
-
-#[derive(Deserialize)]
-struct DebugTokenResponse {
-    data: TokenInfo,
-}
-
-#[derive(Deserialize)]
-struct HealthResponse {
-    health_status: HealthStatus,
 }
 
 impl MetaClient {
@@ -475,15 +275,6 @@ impl MetaClient {
     }
 }
 
-/// Turns `{"success": false}` into an error.
-pub(crate) fn expect_success(v: Success, op: &str) -> Result<(), MetaError> {
-    if v.success {
-        Ok(())
-    } else {
-        Err(MetaError::Decode(format!("{op}: success is not true")))
-    }
-}
-
 /// A Graph path segment: non-empty, at most 256 characters, ASCII letters, digits and
 /// `_ - . |` only, and not `.`/`..`. Ids and names come from tenants' data, so nothing
 /// else may reach a URL path.
@@ -503,31 +294,4 @@ pub(crate) fn check_segment(field: &str, seg: &str) -> Result<(), MetaError> {
             reason: "must be a non-empty id of letters, digits, _ - .".into(),
         })
     }
-}
-
-/// Graph ids are strings but some endpoints send numbers: accept both.
-pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    match Value::deserialize(d)? {
-        Value::String(s) => Ok(s),
-        Value::Number(n) => Ok(n.to_string()),
-        other => Err(serde::de::Error::custom(format!(
-            "expected a string or number id, got {other}"
-        ))),
-    }
-}
-
-fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    match Value::deserialize(d)? {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s)),
-        Value::Number(n) => Ok(Some(n.to_string())),
-        other => Err(serde::de::Error::custom(format!(
-            "expected a string or number, got {other}"
-        ))),
-    }
-}
-
-/// Unix seconds where `0` means "never".
-fn unix_or_never<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    Ok(Option::<i64>::deserialize(d)?.filter(|&t| t != 0))
 }

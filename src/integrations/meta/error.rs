@@ -106,8 +106,8 @@ pub enum MetaError {
     Api {
         /// HTTP status (a hint only).
         status: u16,
-        /// The parsed Graph error.
-        error: GraphError,
+        /// The parsed Graph error (boxed: it keeps `Result<_, MetaError>` small).
+        error: Box<GraphError>,
     },
     /// Meta (or something in between) answered an error status without a Graph error.
     #[error("Meta answered HTTP {status} without a Graph error")]
@@ -149,7 +149,10 @@ impl MetaError {
     /// Builds the error for a non-success answer from its status and raw body.
     pub fn from_response(status: u16, body: &[u8]) -> Self {
         match GraphError::from_body(body) {
-            Some(error) => Self::Api { status, error },
+            Some(error) => Self::Api {
+                status,
+                error: Box::new(error),
+            },
             None => {
                 let cut = body.len().min(512);
                 Self::Http {
@@ -277,10 +280,10 @@ mod tests {
     fn api(code: i64, status: u16) -> MetaError {
         MetaError::Api {
             status,
-            error: GraphError {
+            error: Box::new(GraphError {
                 code,
                 ..GraphError::default()
-            },
+            }),
         }
     }
 
@@ -335,11 +338,11 @@ mod tests {
         assert_eq!(classify(&api(999_999, 400)), Action::Final);
         let transient = MetaError::Api {
             status: 400,
-            error: GraphError {
+            error: Box::new(GraphError {
                 code: 999_999,
                 is_transient: Some(true),
                 ..GraphError::default()
-            },
+            }),
         };
         assert_eq!(classify(&transient), Action::RetryBackoff);
     }

@@ -23,6 +23,7 @@ mod media;
 mod send;
 mod server;
 mod state;
+mod template_rules;
 mod templates;
 mod validate;
 mod webhooks;
@@ -296,7 +297,12 @@ impl MetaEmulator {
     ///
     /// # Errors
     /// The create validation's message, or an unknown status.
-    pub fn add_template(&self, waba_id: &str, definition: &Value, status: &str) -> anyhow::Result<String> {
+    pub fn add_template(
+        &self,
+        waba_id: &str,
+        definition: &Value,
+        status: &str,
+    ) -> anyhow::Result<String> {
         templates::add(&self.shared, waba_id, definition, status)
     }
 
@@ -312,7 +318,12 @@ impl MetaEmulator {
     ///
     /// # Errors
     /// When no template has that name and language.
-    pub async fn reject_template(&self, name: &str, language: &str, reason: &str) -> anyhow::Result<()> {
+    pub async fn reject_template(
+        &self,
+        name: &str,
+        language: &str,
+        reason: &str,
+    ) -> anyhow::Result<()> {
         let change = templates::Change::Reject(reason.to_owned());
         templates::transition(&self.shared, name, language, change).await
     }

@@ -225,7 +225,10 @@ impl State {
     pub fn next_wamid(&mut self, wa_id: &str) -> String {
         self.seq += 1;
         let noise: u64 = rand::thread_rng().gen();
-        let raw = format!("\u{18}\u{0b}{wa_id}\u{15}\u{02}\u{00}\u{11}\u{18}{:08X}{noise:016X}", self.seq);
+        let raw = format!(
+            "\u{18}\u{0b}{wa_id}\u{15}\u{02}\u{00}\u{11}\u{18}{:08X}{noise:016X}",
+            self.seq
+        );
         format!(
             "wamid.HBgL{}",
             base64::engine::general_purpose::STANDARD.encode(raw.as_bytes())
@@ -250,7 +253,11 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn new(cfg: EmulatorConfig, addr: SocketAddr, stop: watch::Receiver<bool>) -> anyhow::Result<Self> {
+    pub fn new(
+        cfg: EmulatorConfig,
+        addr: SocketAddr,
+        stop: watch::Receiver<bool>,
+    ) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .user_agent("facebookexternalua")
@@ -299,7 +306,14 @@ pub(crate) fn digits(s: &str) -> String {
 /// A stable `1555…` display number for a phone number id.
 fn display_for(phone_number_id: &str) -> String {
     let d = digits(phone_number_id);
-    let tail: String = d.chars().rev().take(7).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = d
+        .chars()
+        .rev()
+        .take(7)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     format!("1555{tail:0>7}")
 }
 
