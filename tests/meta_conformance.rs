@@ -24,6 +24,7 @@ use galantis::integrations::meta::templates::{
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
+#[path = "meta_conformance/schema.rs"]
 mod schema;
 
 use schema::{fixtures, read_json, request_schema, spec, Checker, MESSAGES_PATH, TEMPLATES_PATH};

@@ -4,7 +4,6 @@
 
 use super::{outbox, persist, ConversationsMsg, ConversationsState};
 use crate::actors::customers::CustomersMsg;
-use crate::actors::tenant::TenantMsg;
 use crate::actors::Delivered;
 use crate::domain::contact::{MarketingSource, MarketingState};
 use crate::domain::phone::PhoneE164;
@@ -23,14 +22,21 @@ use crate::store::{Batch, Kind, StoreError};
 use ractor::{ActorProcessingErr, ActorRef, RpcReplyPort};
 use std::time::Duration;
 
-/// Asks the tenant's customer actor (through the supervisor) and waits for the answer.
+/// Asks the tenant's customer actor (its sibling, found among the supervisor's children,
+/// so a busy supervisor cannot stall the question) and waits for the answer. `None` when
+/// the customer actor is restarting or does not answer in 5 s: the inbound message is
+/// still recorded, without a contact link.
 async fn ask_customers<T: Send + 'static>(
     myself: &ActorRef<ConversationsMsg>,
     make: impl FnOnce(RpcReplyPort<T>) -> CustomersMsg,
 ) -> Option<T> {
     let sup = myself.try_get_supervisor()?;
+    let sibling = sup
+        .get_children()
+        .into_iter()
+        .find(|c| c.is_message_type_of::<CustomersMsg>() == Some(true))?;
     let (tx, rx) = ractor::concurrency::oneshot();
-    sup.send_message(TenantMsg::Customers(make(tx.into()))).ok()?;
+    sibling.send_message(make(tx.into())).ok()?;
     tokio::time::timeout(Duration::from_secs(5), rx).await.ok()?.ok()
 }
 
