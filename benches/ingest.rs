@@ -147,10 +147,10 @@ fn start(name: &'static str, mut cmd: Command, dir: Option<tempfile::TempDir>) -
                     sent = true;
                 }
             }
-            if matches!(v["level"].as_str(), Some("WARN") | Some("ERROR")) {
-                if seen.fetch_add(1, Ordering::Relaxed) < 5 {
-                    eprintln!("[{name}] {line}");
-                }
+            if matches!(v["level"].as_str(), Some("WARN") | Some("ERROR"))
+                && seen.fetch_add(1, Ordering::Relaxed) < 5
+            {
+                eprintln!("[{name}] {line}");
             }
         }
     });
@@ -536,8 +536,10 @@ async fn open_loop(
 /// The store alone, in this process: `Store::accept_webhook` (dedupe marker + journal
 /// entry in one sled transaction) then `Store::durable()` (group commit), from `conns`
 /// tasks with the same bodies; no HTTP, no HMAC, no actors. The ceiling that sled and the
-/// group commit set on this machine. Returns writes/s and sorted latencies (µs).
-async fn store_alone(gen: Arc<Gen>, cfg: Config, secs: u64) -> (f64, Vec<u64>) {
+/// group commit set on this machine. Returns writes/s, sorted latencies (µs) and bytes
+/// written to storage per webhook (whole phase).
+async fn store_alone(gen: Arc<Gen>, cfg: Config, secs: u64) -> (f64, Vec<u64>, f64) {
+    let written0 = common::write_bytes(std::process::id());
     let dir = tempfile::Builder::new()
         .prefix("galantis-bench-store")
         .tempdir()
@@ -572,15 +574,24 @@ async fn store_alone(gen: Arc<Gen>, cfg: Config, secs: u64) -> (f64, Vec<u64>) {
                     lat.push((done - t).as_micros() as u64);
                 }
             }
-            lat
+            (lat, n)
         }));
     }
     let mut lat = Vec::new();
+    let mut all = 0u64;
     for t in tasks {
-        lat.extend(t.await.expect("store task"));
+        let (l, n) = t.await.expect("store task");
+        lat.extend(l);
+        all += n;
     }
+    store.flush_now().expect("flush");
+    let written = common::write_bytes(std::process::id()).saturating_sub(written0);
     lat.sort_unstable();
-    (lat.len() as f64 / secs as f64, lat)
+    (
+        lat.len() as f64 / secs as f64,
+        lat,
+        written as f64 / all.max(1) as f64,
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -928,14 +939,15 @@ async fn run(cfg: Config, threads: usize) {
 
     // 4. The store alone (same process as the generator), for attribution.
     let store_secs = cfg.secs.min(5);
-    let (store_rate, store_lat) = store_alone(gen_for_store(), cfg, store_secs).await;
+    let (store_rate, store_lat, store_bytes) = store_alone(gen_for_store(), cfg, store_secs).await;
     println!(
-        "\n[store alone, in-process: accept_webhook + durable() from {} tasks, {} s]\n  {:.0} durable webhooks/s, p50 {:.2} ms, p99 {:.2} ms",
+        "\n[store alone, in-process: accept_webhook + durable() from {} tasks, {} s]\n  {:.0} durable webhooks/s, p50 {:.2} ms, p99 {:.2} ms, disk writes {:.0} B/webhook",
         cfg.conns,
         store_secs,
         store_rate,
         q_ms(&store_lat, 0.5),
-        q_ms(&store_lat, 0.99)
+        q_ms(&store_lat, 0.99),
+        store_bytes
     );
 
     // 5. Summary.

@@ -27,7 +27,7 @@ use std::collections::BTreeSet;
 #[path = "meta_conformance/schema.rs"]
 mod schema;
 
-use schema::{fixtures, read_json, request_schema, spec, Checker, MESSAGES_PATH, TEMPLATES_PATH};
+use schema::{fixtures, read_json, request_schema, spec, Checker, TEMPLATES_PATH};
 
 /// The two fixtures DESIGN §6 says disagree with the schema (send the schema's form).
 const KNOWN_BAD: [&str; 2] = [

@@ -65,16 +65,19 @@ pub struct MetaAck {
 
 fn route(state: &AppState, e: &MetaEvent, cache: &mut HashMap<String, Option<String>>) -> Result<Option<String>, ApiError> {
     let store = state.engine.store();
-    let key = e
-        .phone_number_id()
-        .map(|p| format!("p:{p}"))
-        .unwrap_or_else(|| format!("w:{}", e.waba_id()));
+    let key = match (e.phone_number_id(), e) {
+        (Some(p), _) => format!("p:{p}"),
+        (None, MetaEvent::AccountUpdate(a)) => format!("w:{}", a.routing_waba_id()),
+        (None, _) => format!("w:{}", e.waba_id()),
+    };
     if let Some(hit) = cache.get(&key) {
         return Ok(hit.clone());
     }
-    let shop = match e.phone_number_id() {
-        Some(p) => store.shop_for_phone_number(p)?,
-        None => store.shop_for_waba(e.waba_id())?,
+    let shop = match (e.phone_number_id(), e) {
+        (Some(p), _) => store.shop_for_phone_number(p)?,
+        // Some account updates come under the partner's entry id; route by the WABA.
+        (None, MetaEvent::AccountUpdate(a)) => store.shop_for_waba(a.routing_waba_id())?,
+        (None, _) => store.shop_for_waba(e.waba_id())?,
     };
     cache.insert(key, shop.clone());
     Ok(shop)

@@ -9,4 +9,5 @@ mod helpers;
 mod inbox;
 mod tenants;
 mod webhooks;
+mod whatsapp_send;
 mod whatsapp_webhooks;

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-pub const SPEC: &str = "meta/business-messaging-api_v23.0.openapi.yaml";
-pub const MESSAGES_PATH: &str = "/{Version}/{Phone-Number-ID}/messages";
+const SPEC: &str = "meta/business-messaging-api_v23.0.openapi.yaml";
+const MESSAGES_PATH: &str = "/{Version}/{Phone-Number-ID}/messages";
 pub const TEMPLATES_PATH: &str = "/{Version}/{WABA-ID}/message_templates";
 
 pub fn fixtures() -> PathBuf {

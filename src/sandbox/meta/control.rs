@@ -54,8 +54,8 @@ fn bad(msg: impl std::fmt::Display) -> Response {
         .into_response()
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| bad(format!("invalid JSON body: {e}")))
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))
 }
 
 #[derive(Deserialize)]
@@ -70,7 +70,7 @@ struct Says {
 async fn customer_says(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
     let says: Says = match parse(&body) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(e) => return bad(e),
     };
     let Some(text) = says.text else {
         return bad("`text` is required");
@@ -82,7 +82,7 @@ async fn customer_says(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
 async fn customer_sends(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
     let says: Says = match parse(&body) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(e) => return bad(e),
     };
     let Some(message) = says.message else {
         return bad("`message` is required ({\"type\": \"location\", \"location\": {…}} …)");
@@ -122,7 +122,7 @@ async fn template_action(
     } else {
         match parse(&body) {
             Ok(r) => r,
-            Err(r) => return r,
+            Err(e) => return bad(e),
         }
     };
     let change = match action.as_str() {
@@ -153,7 +153,7 @@ struct FaultBody {
 async fn add_fault(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
     let f: FaultBody = match parse(&body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(e) => return bad(e),
     };
     let Some(fault) = Fault::parse(&f.fault, f.code) else {
         return bad(
@@ -185,7 +185,7 @@ async fn webhook_url(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
             sh.lock().webhook_url = u.url.clone();
             Json(json!({ "url": u.url })).into_response()
         }
-        Err(r) => r,
+        Err(e) => bad(e),
     }
 }
 
@@ -199,7 +199,7 @@ async fn revoke(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
             sh.lock().revoked.insert(t.token);
             Json(json!({ "success": true })).into_response()
         }
-        Err(r) => r,
+        Err(e) => bad(e),
     }
 }
 
@@ -212,7 +212,7 @@ async fn health(State(sh): State<Arc<Shared>>, body: Bytes) -> Response {
     }
     let s: Set = match parse(&body) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(e) => return bad(e),
     };
     let info = s.info.unwrap_or_else(|| "Set by the Meta emulator.".into());
     let h = match s.state.to_ascii_uppercase().as_str() {

@@ -68,10 +68,8 @@ async fn handle(
             return Err(e);
         }
         match f {
-            Fault::Timeout => {
-                if !sh.sleep(sh.cfg.timeout_fault_delay).await {
-                    return Err(ApiError::unavailable());
-                }
+            Fault::Timeout if !sh.sleep(sh.cfg.timeout_fault_delay).await => {
+                return Err(ApiError::unavailable());
             }
             Fault::FailedStatus(code) => failure = Some(code),
             _ => {}

@@ -162,9 +162,12 @@ pub(crate) async fn customer_message(
         st.inbound.insert(wamid.clone(), pnid.to_owned());
         (waba_id, display, wamid, now)
     };
-    let mut message = json!({"from": wa_id, "id": wamid, "timestamp": now.to_string()});
-    if let (Some(m), Some(c)) = (message.as_object_mut(), content.as_object()) {
-        m.extend(c.clone());
+    // The content first, so it cannot replace the sender, id or time.
+    let mut message = content;
+    if let Some(m) = message.as_object_mut() {
+        m.insert("from".into(), wa_id.clone().into());
+        m.insert("id".into(), wamid.clone().into());
+        m.insert("timestamp".into(), now.to_string().into());
     }
     let tail: String = wa_id
         .chars()
