@@ -811,6 +811,12 @@ fn print_open(name: &str, o: &Outcome, rate: u64) {
         o.errors(),
         o.statuses
     );
+    let lag = q_ms(&o.send_lag, 0.99);
+    if lag > 5.0 {
+        println!(
+            "  WARNING: the load generator itself sent late (p99 {lag:.1} ms after the intended time): the machine is contended and this latency figure mostly measures that"
+        );
+    }
 }
 
 async fn run(cfg: Config, threads: usize) {

@@ -77,6 +77,7 @@ impl MetaClient {
         let version = settings.graph_version.trim();
         check_segment("graph_version", version).map_err(|e| MetaError::Setup(e.to_string()))?;
         let timeout = Duration::from_millis(settings.timeout_ms.max(1));
+        crate::integrations::install_tls_provider();
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))

@@ -118,7 +118,7 @@ pub(crate) async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    sh.lock().count("media_upload");
+    sh.lock().count("upload_media");
     match store(&sh, &version, &pnid, &q, &headers, &body) {
         Ok(id) => Json(json!({ "id": id })).into_response(),
         Err(e) => e.into_response(),
@@ -193,7 +193,6 @@ fn store(
             bytes: file.data.clone(),
         },
     );
-    st.count("media_stored");
     Ok(id)
 }
 
@@ -216,7 +215,7 @@ pub(crate) async fn download(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    sh.lock().count("media_download");
+    sh.lock().count("download_media");
     let expired = q
         .get("expires")
         .and_then(|e| e.parse::<i64>().ok())

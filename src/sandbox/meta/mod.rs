@@ -351,7 +351,9 @@ impl MetaEmulator {
         self.shared.lock().marked_read.clone()
     }
 
-    /// Calls per endpoint (`messages`, `media_upload`, `templates_list` …).
+    /// Calls per endpoint, named like the engine client's operations: `send_message`,
+    /// `mark_read`, `upload_media`, `create_template`, `list_templates`, `delete_template`,
+    /// `debug_token`, `health_status`, `get_node`, `download_media`.
     pub fn calls(&self) -> BTreeMap<String, u64> {
         self.shared.lock().calls.clone()
     }

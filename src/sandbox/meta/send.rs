@@ -42,7 +42,12 @@ async fn handle(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Value, ApiError> {
-    sh.lock().count("messages");
+    // Counted under the engine client's operation names.
+    let receipt = serde_json::from_slice::<Value>(body)
+        .ok()
+        .is_some_and(|v| v.get("status").is_some());
+    sh.lock()
+        .count(if receipt { "mark_read" } else { "send_message" });
     check_version(sh, version)?;
     let rec = match authorize(sh, headers, q)? {
         Auth::Token(rec) if rec.phone_number_ids.iter().any(|p| p == pnid) => rec,

@@ -129,7 +129,7 @@ async fn node(
         .as_ref()
         .is_some_and(|f| f.iter().any(|f| f == "health_status"));
     sh.lock()
-        .count(if health { "health_status" } else { "node_get" });
+        .count(if health { "health_status" } else { "get_node" });
     match read_node(&sh, &version, &id, &q, &headers, wanted.as_deref()) {
         Ok(v) => Json(v).into_response(),
         Err(e) => e.into_response(),

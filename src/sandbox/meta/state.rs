@@ -258,6 +258,8 @@ impl Shared {
         addr: SocketAddr,
         stop: watch::Receiver<bool>,
     ) -> anyhow::Result<Self> {
+        // reqwest is built without a default TLS provider; the crate installs one.
+        crate::integrations::install_tls_provider();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .user_agent("facebookexternalua")

@@ -180,7 +180,7 @@ pub(crate) async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    sh.lock().count("templates_create");
+    sh.lock().count("create_template");
     let result = (|| {
         super::server::check_version(&sh, &version)?;
         waba_auth(&sh, &headers, &q, &waba, "post")?;
@@ -212,7 +212,7 @@ pub(crate) async fn list(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    sh.lock().count("templates_list");
+    sh.lock().count("list_templates");
     let result = (|| {
         super::server::check_version(&sh, &version)?;
         waba_auth(&sh, &headers, &q, &waba, "get")?;
@@ -343,7 +343,7 @@ pub(crate) async fn delete(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    sh.lock().count("templates_delete");
+    sh.lock().count("delete_template");
     let result = (|| {
         super::server::check_version(&sh, &version)?;
         waba_auth(&sh, &headers, &q, &waba, "delete")?;

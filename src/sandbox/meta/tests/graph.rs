@@ -148,7 +148,7 @@ async fn media_uploads_are_checked_and_downloadable_with_the_token() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(131053));
-    assert_eq!(emu.calls().get("media_upload"), Some(&3));
+    assert_eq!(emu.calls().get("upload_media"), Some(&3));
 }
 
 #[tokio::test]
@@ -233,5 +233,5 @@ async fn the_control_api_chats_and_steers() {
         .json()
         .await
         .unwrap();
-    assert_eq!(calls["messages"], 2);
+    assert_eq!(calls["send_message"], 2);
 }

@@ -80,7 +80,7 @@ async fn a_reply_inside_the_window_is_accepted_and_its_statuses_arrive_signed_in
     assert_eq!(pricing.category.as_deref(), Some("service"));
     assert_eq!(pricing.kind.as_deref(), Some("free_customer_service"));
     assert!(emu.webhook_failures().is_empty());
-    assert_eq!(emu.calls().get("messages"), Some(&1));
+    assert_eq!(emu.calls().get("send_message"), Some(&1));
 }
 
 #[tokio::test]

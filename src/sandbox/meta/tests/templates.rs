@@ -128,8 +128,8 @@ async fn create_list_approve_send_and_delete_through_the_engine_client() {
         Some(132001)
     );
     let calls = emu.calls();
-    assert_eq!(calls.get("templates_create"), Some(&1));
-    assert_eq!(calls.get("templates_delete"), Some(&2));
+    assert_eq!(calls.get("create_template"), Some(&1));
+    assert_eq!(calls.get("delete_template"), Some(&2));
 }
 
 #[tokio::test]
