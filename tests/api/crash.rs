@@ -13,13 +13,19 @@ use std::time::Duration;
 
 const SHOP: &str = "crash-test.myshopify.com";
 
-struct Engine {
-    child: Child,
-    base: String,
+pub struct Engine {
+    pub child: Child,
+    pub base: String,
 }
 
 fn start_engine(dir: &std::path::Path) -> Engine {
+    start_engine_with(dir, &[])
+}
+
+/// Starts the real binary on `dir` with extra environment variables.
+pub fn start_engine_with(dir: &std::path::Path, env: &[(&str, &str)]) -> Engine {
     let mut child = Command::new(env!("CARGO_BIN_EXE_galantis"))
+        .envs(env.iter().copied())
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir)
         .env("GALANTIS_MASTER_KEY", "22".repeat(32))
@@ -54,7 +60,7 @@ fn start_engine(dir: &std::path::Path) -> Engine {
     }
 }
 
-async fn wait_ready(client: &reqwest::Client, base: &str) {
+pub async fn wait_ready(client: &reqwest::Client, base: &str) {
     for _ in 0..400 {
         if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
             if r.status() == 200 {

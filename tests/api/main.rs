@@ -7,6 +7,7 @@ mod crash;
 mod fixtures;
 mod helpers;
 mod inbox;
+mod outbox_crash;
 mod tenants;
 mod webhooks;
 mod whatsapp_send;

@@ -177,6 +177,16 @@ pub fn pump(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState)
                 }
             }
         }
+        // The number's rate: taken here, not in the send task, so a message is marked in
+        // flight only when it really goes out now. That keeps the crash-duplicate window to
+        // the sends actually under way.
+        let rate = state.outbox.rate(&pnid);
+        if let Err(not_until) = rate.check() {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            state.outbox.queue.insert((due, id));
+            wake_in(myself, state, wait);
+            return Ok(());
+        }
         let key = (text_id(&pnid), thread.customer.digits());
         if let Err(not_until) = state.outbox.pair.check_key(&key) {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
@@ -218,12 +228,10 @@ fn spawn_send(
     token: String,
     body: serde_json::Value,
 ) {
-    let rate = state.outbox.rate(&pnid);
     let store = state.store.clone();
     let services = state.services.clone();
     let me = myself.clone();
     tokio::spawn(async move {
-        rate.until_ready().await;
         // The in-flight mark must be on disk before Meta can see the message.
         let result = match store.durable().await {
             Ok(()) => services
@@ -238,6 +246,16 @@ fn spawn_send(
             result,
         });
     });
+}
+
+/// Wakes the dispatcher after `wait` (rate budget refills).
+fn wake_in(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState, wait: Duration) {
+    let at = Timestamp::now().millis() + wait.as_millis() as i64;
+    if state.outbox.next_wake.is_some_and(|w| w <= at && w > Timestamp::now().millis()) {
+        return;
+    }
+    state.outbox.next_wake = Some(at);
+    myself.send_after(wait.max(Duration::from_millis(1)), || ConversationsMsg::Pump);
 }
 
 fn arm_timer(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState) {
