@@ -5,6 +5,8 @@
 //! - [`generate`]: the sample store as a pure, seeded list of Shopify webhook deliveries.
 //! - [`feed`]: signs and sends them to `POST /webhooks/shopify`, with progress lines.
 //! - [`summary`]: what to print at the end (URLs, keys, curl lines).
+//! - [`meta`]: the Meta (WhatsApp Cloud API) emulator; [`whatsapp`] wires it to the demo
+//!   tenant so a newcomer sees messages flow and can chat from the customer's side.
 //!
 //! The sandbox talks to the engine only over HTTP, like Shopify and an operator would:
 //! it owns no engine internals and must not reach into the store or the actors.
@@ -14,6 +16,7 @@ pub mod generate;
 pub mod meta;
 pub mod settings;
 pub mod summary;
+pub mod whatsapp;
 
 use crate::app::{shutdown_signal, Application};
 use crate::config::{LogFormat, Settings};
@@ -63,8 +66,13 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         .with_context(|| format!("creating data dir {}", args.data_dir.display()))?;
     let path = SandboxFile::path(&args.data_dir);
     let mut file = load_or_create(&path, args.seed)?;
-    let settings = engine_settings(&args, &file);
+    let mut settings = engine_settings(&args, &file);
     crate::telemetry::init_logs(settings.log.format, &settings.log.level);
+    let meta_secret = whatsapp::app_secret(&file.shopify_client_secret);
+    let emulator = whatsapp::start_emulator(&meta_secret).await?;
+    settings.meta.base_url = emulator.base_url().to_string();
+    settings.meta.app_secret = crate::config::Secret::new(meta_secret);
+    settings.meta.app_id = Some(meta::EmulatorConfig::default().app_id);
     let app = Application::build(settings).await?;
     let base = base_url(app.addr());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -76,7 +84,7 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
     };
     let mut server = tokio::spawn(app.run_until_stopped(shutdown));
     let prepared = tokio::select! {
-        r = prepare(&args, &mut file, &path, &base) => r,
+        r = prepare(&args, &mut file, &path, &base, &emulator) => r,
         r = &mut server => {
             // Stopped (Ctrl-C, or the server failed) before the store was fed.
             return joined(r);
@@ -145,6 +153,7 @@ async fn prepare(
     file: &mut SandboxFile,
     path: &Path,
     base: &str,
+    emulator: &meta::MetaEmulator,
 ) -> anyhow::Result<()> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
@@ -190,6 +199,10 @@ async fn prepare(
         report: &report,
         dead_letters,
     });
+    match whatsapp::connect(&client, base, &auth, emulator).await {
+        Ok(()) => whatsapp::print(base, emulator, &auth),
+        Err(e) => eprintln!("note: WhatsApp sandbox setup failed: {e:#}"),
+    }
     Ok(())
 }
 
