@@ -30,6 +30,10 @@ enum Variant {
     /// Raw sled, one tree: insert the dedupe marker and the journal entry (no
     /// transaction), then a group commit like the engine's, with a linger.
     SledOneTree { linger_us: u64 },
+    /// One tree, atomic without a transaction: under a striped in-process lock on the
+    /// webhook id, `get` the dedupe marker, then one `apply_batch` with the marker and the
+    /// journal entry; then the group commit.
+    SledLockedBatch,
     /// As above but the journal entries live in their own tree.
     SledJournalTree,
     /// An append-only file: one writer thread, one `fdatasync` per group.
@@ -45,6 +49,9 @@ impl Variant {
             }
             Variant::SledOneTree { linger_us } => {
                 format!("sled, one tree, 2 inserts + group commit with {linger_us} µs linger")
+            }
+            Variant::SledLockedBatch => {
+                "sled, one tree, striped lock + get + apply_batch (atomic, no transaction) + group commit".into()
             }
             Variant::SledJournalTree => {
                 "sled, journal in its own tree, 2 inserts + group commit".into()
@@ -133,7 +140,11 @@ async fn run(variant: Variant, writers: u64, secs: u64, body: Arc<Vec<u8>>) -> (
         Variant::Engine => {
             store = Some(Store::open(dir.path(), 256 * 1024 * 1024).expect("store"));
         }
-        Variant::SledOneTree { linger_us } => {
+        Variant::SledOneTree { linger_us } | Variant::SledLockedBatch => {
+            let linger_us = match variant {
+                Variant::SledOneTree { linger_us } => linger_us,
+                _ => 0,
+            };
             let db = open_sled(dir.path());
             let tree = db.open_tree("galantis").expect("tree");
             let tx = sled_flusher(db.clone(), Duration::from_micros(linger_us));
@@ -148,9 +159,13 @@ async fn run(variant: Variant, writers: u64, secs: u64, body: Arc<Vec<u8>>) -> (
         }
         Variant::AppendFile => file = Some(file_writer(dir.path().join("wal"))),
     }
+    let stripes: Arc<Vec<std::sync::Mutex<()>>> =
+        Arc::new((0..64).map(|_| std::sync::Mutex::new(())).collect());
+    let locked = matches!(variant, Variant::SledLockedBatch);
     let mut tasks = Vec::new();
     for k in 0..writers {
         let (store, sled_parts, file) = (store.clone(), sled_parts.clone(), file.clone());
+        let stripes = stripes.clone();
         let (done, body) = (done.clone(), body.clone());
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
@@ -168,11 +183,22 @@ async fn run(variant: Variant, writers: u64, secs: u64, body: Arc<Vec<u8>>) -> (
                     seen.extend_from_slice(e.shop.as_bytes());
                     seen.push(0);
                     seen.extend_from_slice(e.webhook_id.as_bytes());
-                    tree.insert(seen, &seq.to_be_bytes()[..]).expect("insert");
                     let mut key = vec![b'J'];
                     key.extend_from_slice(&seq.to_be_bytes());
                     let value = galantis::store::codec::encode(&e).expect("encode");
-                    journal.insert(key, value).expect("insert");
+                    if locked {
+                        let stripe = &stripes[(i ^ k) as usize % stripes.len()];
+                        let _guard = stripe.lock().expect("stripe");
+                        if tree.get(&seen).expect("get").is_none() {
+                            let mut batch = sled::Batch::default();
+                            batch.insert(seen, &seq.to_be_bytes()[..]);
+                            batch.insert(key, value);
+                            tree.apply_batch(batch).expect("batch");
+                        }
+                    } else {
+                        tree.insert(seen, &seq.to_be_bytes()[..]).expect("insert");
+                        journal.insert(key, value).expect("insert");
+                    }
                     let (w, r) = oneshot::channel();
                     tx.send(w).expect("flusher");
                     r.await.expect("flushed");
@@ -235,6 +261,7 @@ fn main() {
         Variant::Engine,
         Variant::SledOneTree { linger_us: 0 },
         Variant::SledOneTree { linger_us: 1000 },
+        Variant::SledLockedBatch,
         Variant::SledJournalTree,
         Variant::AppendFile,
     ];

@@ -5,10 +5,10 @@
 
 use crate::actors::conversations::Services;
 use crate::actors::Engine;
-use crate::integrations::meta::client::{MetaClient, MetaClientSettings};
 use crate::config::Settings;
 use crate::domain::Timestamp;
 use crate::http::{self, AppState};
+use crate::integrations::meta::client::{MetaClient, MetaClientSettings};
 use crate::secrets::MasterKey;
 use crate::store::Store;
 use anyhow::Context;
@@ -94,7 +94,11 @@ impl Application {
             }
         });
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        spawn_seen_sweeper(store, settings.store.dedupe_retention_hours, stopped.clone());
+        spawn_seen_sweeper(
+            store,
+            settings.store.dedupe_retention_hours,
+            stopped.clone(),
+        );
         spawn_template_sync(state.clone(), settings.meta.template_sync_minutes, stopped);
         tracing::info!(message = "Listening.", %addr);
         Ok(Self {
@@ -169,7 +173,11 @@ fn spawn_seen_sweeper(
 
 /// Reconciles every WhatsApp-connected tenant's templates with Meta periodically, so a
 /// missed status webhook cannot leave a template in the wrong state for long.
-fn spawn_template_sync(state: AppState, minutes: u64, mut stopped: tokio::sync::watch::Receiver<bool>) {
+fn spawn_template_sync(
+    state: AppState,
+    minutes: u64,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
     if minutes == 0 {
         return;
     }

@@ -314,7 +314,8 @@ impl Settings {
         }
         if !(1..=1_000).contains(&self.meta.messages_per_second) {
             return Err(ConfigError::Invalid(
-                "meta.messages_per_second must be between 1 and 1000 (Meta's per-number limits)".into(),
+                "meta.messages_per_second must be between 1 and 1000 (Meta's per-number limits)"
+                    .into(),
             ));
         }
         if self.server.max_body_bytes < 1024 {

@@ -121,7 +121,12 @@ pub fn create(
             });
         }
     }
-    if let Some(w) = new.meta_waba_id.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+    if let Some(w) = new
+        .meta_waba_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+    {
         if !w.bytes().all(|b| b.is_ascii_digit()) {
             return Err(TenantError::Invalid {
                 field: "meta_waba_id",

@@ -398,7 +398,10 @@ impl Actor for Customers {
                 at,
                 reply_to,
             } => {
-                let (id, change) = state.book.ensure_phone_contact(phone, profile_name.as_deref(), at);
+                let (id, change) =
+                    state
+                        .book
+                        .ensure_phone_contact(phone, profile_name.as_deref(), at);
                 let saved = match change {
                     Some(c) => Self::commit_change(&myself, state, &c, at),
                     None => Ok(()),
@@ -415,7 +418,9 @@ impl Actor for Customers {
                 let mut n = 0;
                 for id in state.book.find_by_phone(phone) {
                     if let Some(c) = state.book.set_marketing(id, consent, source, at) {
-                        if c.ignored.is_none() && Self::commit_change(&myself, state, &c, at).is_ok() {
+                        if c.ignored.is_none()
+                            && Self::commit_change(&myself, state, &c, at).is_ok()
+                        {
                             n += 1;
                         }
                     }

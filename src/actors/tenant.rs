@@ -322,7 +322,8 @@ impl TenantSupervisor {
                 .await?
             }
             Child::Conversations => {
-                state.conversations = spawn_conversations(sup, &state.shop, &state.store, &state.services).await?
+                state.conversations =
+                    spawn_conversations(sup, &state.shop, &state.store, &state.services).await?
             }
             Child::Automations => {
                 state.automations = spawn_automations(sup, &state.shop, &state.store).await?
@@ -381,7 +382,8 @@ impl Actor for TenantSupervisor {
             catalog_in_flight.clone(),
         )
         .await?;
-        let conversations = spawn_conversations(sup.clone(), &args.shop, &args.store, &args.services).await?;
+        let conversations =
+            spawn_conversations(sup.clone(), &args.shop, &args.store, &args.services).await?;
         let automations = spawn_automations(sup, &args.shop, &args.store).await?;
         if let Some(rec) = args.store.tenant(&args.shop)? {
             if rec.status != TenantStatus::Active {

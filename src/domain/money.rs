@@ -80,7 +80,11 @@ impl Money {
         }
         let n = i128::from(n) * 10;
         let v = i128::from(self.0);
-        let q = if v >= 0 { (v + n / 2) / n } else { (v - n / 2) / n };
+        let q = if v >= 0 {
+            (v + n / 2) / n
+        } else {
+            (v - n / 2) / n
+        };
         Money(i64::try_from(q * 10).unwrap_or(i64::MAX))
     }
 }

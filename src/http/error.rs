@@ -117,9 +117,13 @@ impl IntoResponse for ApiError {
             ApiError::NotFound { code, message } => (StatusCode::NOT_FOUND, *code, message.clone()),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
-            ApiError::Unprocessable { code, message } => (StatusCode::UNPROCESSABLE_ENTITY, *code, message.clone()),
+            ApiError::Unprocessable { code, message } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, *code, message.clone())
+            }
             ApiError::Gone(m) => (StatusCode::GONE, "shop_uninstalled", m.clone()),
-            ApiError::Upstream { code, message } => (StatusCode::BAD_GATEWAY, *code, message.clone()),
+            ApiError::Upstream { code, message } => {
+                (StatusCode::BAD_GATEWAY, *code, message.clone())
+            }
             ApiError::TooLarge(_) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",

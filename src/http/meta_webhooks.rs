@@ -42,7 +42,10 @@ pub struct Challenge {
 /// Answers the verify challenge.
 #[utoipa::path(get, path = "/webhooks/meta", tag = "webhooks", params(Challenge),
     responses((status = 200, description = "the challenge, as text"), (status = 403, body = super::error::ErrorBody)))]
-pub async fn verify(State(state): State<AppState>, Query(q): Query<Challenge>) -> Result<String, ApiError> {
+pub async fn verify(
+    State(state): State<AppState>,
+    Query(q): Query<Challenge>,
+) -> Result<String, ApiError> {
     webhook::verify_challenge(
         q.mode.as_deref(),
         q.verify_token.as_deref(),
@@ -63,7 +66,11 @@ pub struct MetaAck {
     pub unrouted: usize,
 }
 
-fn route(state: &AppState, e: &MetaEvent, cache: &mut HashMap<String, Option<String>>) -> Result<Option<String>, ApiError> {
+fn route(
+    state: &AppState,
+    e: &MetaEvent,
+    cache: &mut HashMap<String, Option<String>>,
+) -> Result<Option<String>, ApiError> {
     let store = state.engine.store();
     let key = match (e.phone_number_id(), e) {
         (Some(p), _) => format!("p:{p}"),
@@ -105,7 +112,12 @@ pub async fn receive(
     let sig = headers
         .get(webhook::SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| ApiError::unauthorized("missing_signature", "header `X-Hub-Signature-256` is required"))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                "missing_signature",
+                "header `X-Hub-Signature-256` is required",
+            )
+        })?;
     if !webhook::verify_signature(state.meta_app_secret.as_bytes(), &body, sig) {
         metrics::counter!("galantis_meta_webhooks_total", "outcome" => "unauthorized").increment(1);
         return Err(ApiError::unauthorized(
@@ -113,9 +125,12 @@ pub async fn receive(
             "X-Hub-Signature-256 does not match the body under the app secret",
         ));
     }
-    let events = webhook::parse(&body).map_err(|e| ApiError::bad_request("invalid_payload", e.to_string()))?;
+    let events = webhook::parse(&body)
+        .map_err(|e| ApiError::bad_request("invalid_payload", e.to_string()))?;
     if !state.engine.is_ready() {
-        return Err(ApiError::Unavailable("recovering after a restart; retry shortly".into()));
+        return Err(ApiError::Unavailable(
+            "recovering after a restart; retry shortly".into(),
+        ));
     }
     let store = state.engine.store();
     let now = Timestamp::now();
@@ -135,7 +150,10 @@ pub async fn receive(
             tracing::warn!(message = "Meta event for a number or account no tenant owns; skipped.", kind = e.kind(), waba_id = e.waba_id(), phone_number_id = ?e.phone_number_id());
             continue;
         };
-        if store.tenant(&shop)?.is_none_or(|t| t.status == TenantStatus::Redacted) {
+        if store
+            .tenant(&shop)?
+            .is_none_or(|t| t.status == TenantStatus::Redacted)
+        {
             ack.unrouted += 1;
             continue;
         }

@@ -50,7 +50,10 @@ pub fn router(state: AppState) -> Router {
     let limit = state.max_body_bytes;
     Router::new()
         .route("/webhooks/shopify", post(shopify_webhooks::receive))
-        .route("/webhooks/meta", get(meta_webhooks::verify).post(meta_webhooks::receive))
+        .route(
+            "/webhooks/meta",
+            get(meta_webhooks::verify).post(meta_webhooks::receive),
+        )
         .route(
             "/api/v1/tenants",
             post(admin::tenants::create).get(admin::tenants::list),
@@ -80,19 +83,43 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/threads/{id}", get(admin::inbox::thread))
         .route("/api/v1/threads/{id}/reply", post(admin::inbox::reply))
         .route("/api/v1/threads/{id}/assign", post(admin::inbox::assign))
-        .route("/api/v1/threads/{id}/status", post(admin::inbox::set_status))
+        .route(
+            "/api/v1/threads/{id}/status",
+            post(admin::inbox::set_status),
+        )
         .route("/api/v1/threads/{id}/resolve", post(admin::inbox::resolve))
         .route("/api/v1/threads/{id}/read", post(admin::inbox::read))
         .route("/api/v1/threads/{id}/notes", post(admin::inbox::note))
         .route("/api/v1/messages", post(admin::inbox::send))
         .route("/api/v1/messages/{id}", get(admin::inbox::message))
-        .route("/api/v1/phone-numbers", get(admin::whatsapp::phone_numbers).post(admin::whatsapp::add_phone_number))
-        .route("/api/v1/integrations/meta", axum::routing::put(admin::whatsapp::set_meta))
-        .route("/api/v1/integrations/health", get(admin::whatsapp::get_health))
-        .route("/api/v1/integrations/health/check", post(admin::whatsapp::check_health))
-        .route("/api/v1/templates", get(admin::whatsapp::templates).post(admin::whatsapp::create_template))
-        .route("/api/v1/templates/sync", post(admin::whatsapp::sync_templates))
-        .route("/api/v1/templates/{name}", axum::routing::delete(admin::whatsapp::delete_template))
+        .route(
+            "/api/v1/phone-numbers",
+            get(admin::whatsapp::phone_numbers).post(admin::whatsapp::add_phone_number),
+        )
+        .route(
+            "/api/v1/integrations/meta",
+            axum::routing::put(admin::whatsapp::set_meta),
+        )
+        .route(
+            "/api/v1/integrations/health",
+            get(admin::whatsapp::get_health),
+        )
+        .route(
+            "/api/v1/integrations/health/check",
+            post(admin::whatsapp::check_health),
+        )
+        .route(
+            "/api/v1/templates",
+            get(admin::whatsapp::templates).post(admin::whatsapp::create_template),
+        )
+        .route(
+            "/api/v1/templates/sync",
+            post(admin::whatsapp::sync_templates),
+        )
+        .route(
+            "/api/v1/templates/{name}",
+            axum::routing::delete(admin::whatsapp::delete_template),
+        )
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

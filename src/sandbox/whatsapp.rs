@@ -105,7 +105,14 @@ pub async fn connect(
     if emu.templates().iter().all(|t| t.name != "order_update") {
         emu.add_template(DEMO_WABA, &template, "APPROVED")?;
     }
-    let _ = call(client, auth, reqwest::Method::POST, format!("{base}/api/v1/templates/sync"), None).await?;
+    let _ = call(
+        client,
+        auth,
+        reqwest::Method::POST,
+        format!("{base}/api/v1/templates/sync"),
+        None,
+    )
+    .await?;
     for (from, text) in CHATTERS {
         if let Err(e) = emu.customer_says(DEMO_NUMBER, from, text).await {
             eprintln!("note: the emulator could not deliver a customer message: {e:#}");

@@ -15,7 +15,10 @@ pub fn text_id(s: &str) -> u64 {
 impl Batch {
     /// Routes a WhatsApp phone number id to a shop.
     pub fn put_phone_number(&mut self, phone_number_id: &str, shop: &str) {
-        self.raw_put(keys::phone_number(phone_number_id), shop.as_bytes().to_vec());
+        self.raw_put(
+            keys::phone_number(phone_number_id),
+            shop.as_bytes().to_vec(),
+        );
     }
 
     /// Routes a WABA id to a shop.
@@ -39,7 +42,10 @@ impl Store {
     ///
     /// # Errors
     /// When sled fails.
-    pub fn shop_for_phone_number(&self, phone_number_id: &str) -> Result<Option<String>, StoreError> {
+    pub fn shop_for_phone_number(
+        &self,
+        phone_number_id: &str,
+    ) -> Result<Option<String>, StoreError> {
         Ok(self
             .tree
             .get(keys::phone_number(phone_number_id))?
@@ -90,7 +96,8 @@ impl Store {
             if n < 16 {
                 continue;
             }
-            let a = keys::last_u64(&k[..n - 8]).ok_or_else(|| StoreError::Corrupt("pair key".into()))?;
+            let a = keys::last_u64(&k[..n - 8])
+                .ok_or_else(|| StoreError::Corrupt("pair key".into()))?;
             let b = keys::last_u64(&k).ok_or_else(|| StoreError::Corrupt("pair key".into()))?;
             out.push((a, b));
         }
@@ -102,7 +109,12 @@ impl Store {
     ///
     /// # Errors
     /// When sled fails or the value is not 8 bytes.
-    pub fn get_u64(&self, shop: &str, kind: keys::Kind, id: u64) -> Result<Option<u64>, StoreError> {
+    pub fn get_u64(
+        &self,
+        shop: &str,
+        kind: keys::Kind,
+        id: u64,
+    ) -> Result<Option<u64>, StoreError> {
         match self.tree.get(keys::record(shop, kind, id))? {
             Some(v) => {
                 let b: [u8; 8] = v

@@ -184,7 +184,13 @@ impl TestApp {
     }
 
     /// Creates a tenant with WhatsApp numbers, a WABA and a Meta token.
-    pub async fn create_whatsapp_tenant(&self, shop: &str, waba: &str, numbers: &[&str], token: &str) -> String {
+    pub async fn create_whatsapp_tenant(
+        &self,
+        shop: &str,
+        waba: &str,
+        numbers: &[&str],
+        token: &str,
+    ) -> String {
         let r = self
             .client
             .post(format!("{}/api/v1/tenants", self.base))
@@ -194,7 +200,12 @@ impl TestApp {
             .send()
             .await
             .expect("request");
-        assert_eq!(r.status(), 201, "create tenant: {}", r.text().await.unwrap_or_default());
+        assert_eq!(
+            r.status(),
+            201,
+            "create tenant: {}",
+            r.text().await.unwrap_or_default()
+        );
         let v: Value = r.json().await.expect("json");
         v["api_key"].as_str().expect("api_key").to_string()
     }

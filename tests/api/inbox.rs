@@ -41,9 +41,21 @@ async fn thread_of(app: &TestApp, key: &str) -> Value {
 #[tokio::test]
 async fn a_free_form_reply_outside_the_window_is_refused_and_nothing_is_queued() {
     let app = spawn_app().await;
-    let key = app.create_whatsapp_tenant(SHOP, WABA, &[NUMBER], "EAAG-test").await;
+    let key = app
+        .create_whatsapp_tenant(SHOP, WABA, &[NUMBER], "EAAG-test")
+        .await;
     let two_days_ago = now_secs() - 2 * 24 * 3600;
-    assert_eq!(app.meta_webhook(&inbound("wamid.old1", "16505551234", "hello?", two_days_ago)).await.status(), 200);
+    assert_eq!(
+        app.meta_webhook(&inbound(
+            "wamid.old1",
+            "16505551234",
+            "hello?",
+            two_days_ago
+        ))
+        .await
+        .status(),
+        200
+    );
     let t = thread_of(&app, &key).await;
     assert_eq!(t["unread"], 1);
     let id = t["id"].as_u64().expect("id");
@@ -53,35 +65,66 @@ async fn a_free_form_reply_outside_the_window_is_refused_and_nothing_is_queued()
         .await;
     assert_eq!(s, 422, "{v}");
     assert_eq!(v["code"], "template_required");
-    assert!(v["message"].as_str().unwrap_or_default().contains("template"), "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("template"),
+        "{v}"
+    );
     let (_, thread) = app.get(&format!("/api/v1/threads/{id}"), &key).await;
-    let outbound = thread["messages"].as_array().expect("messages").iter().filter(|m| m["direction"] == "outbound").count();
+    let outbound = thread["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["direction"] == "outbound")
+        .count();
     assert_eq!(outbound, 0, "nothing stored or sent: {thread}");
-    assert_eq!(thread["thread"]["assignee"], Value::Null, "a refused reply assigns nobody");
+    assert_eq!(
+        thread["thread"]["assignee"],
+        Value::Null,
+        "a refused reply assigns nobody"
+    );
     // An unknown or unapproved template is refused too, before anything is stored.
     let (s, v) = app
         .send(Method::POST, &format!("/api/v1/threads/{id}/reply"), &key,
               Some(json!({"message": {"type": "template", "name": "order_update", "language": "en_US"}})))
         .await;
-    assert_eq!((s, v["code"].as_str()), (422, Some("template_not_sendable")), "{v}");
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("template_not_sendable")),
+        "{v}"
+    );
     // Bad message bodies name the problem.
     let (s, v) = app
         .send(Method::POST, &format!("/api/v1/threads/{id}/reply"), &key,
               Some(json!({"message": {"type": "product_list", "catalog_id": "1", "header": "", "body": "b", "sections": []}})))
         .await;
     assert_eq!(s, 400, "{v}");
-    assert!(v["message"].as_str().unwrap_or_default().contains("header"), "{v}");
+    assert!(
+        v["message"].as_str().unwrap_or_default().contains("header"),
+        "{v}"
+    );
 }
 
 #[tokio::test]
 async fn stop_then_an_older_shopify_consent_event_stays_unsubscribed() {
     let app = spawn_app().await;
-    let key = app.create_whatsapp_tenant(SHOP, WABA, &[NUMBER], "EAAG-test").await;
+    let key = app
+        .create_whatsapp_tenant(SHOP, WABA, &[NUMBER], "EAAG-test")
+        .await;
     let customer = json!({"id": 777, "updated_at": "2026-01-01T00:00:00Z", "first_name": "Sheena",
                           "phone": "+16505551234", "email": "s@example.com", "default_address": null});
-    app.webhook_ok(SHOP, "customers/create", "c-777", &serde_json::to_vec(&customer).expect("json")).await;
+    app.webhook_ok(
+        SHOP,
+        "customers/create",
+        "c-777",
+        &serde_json::to_vec(&customer).expect("json"),
+    )
+    .await;
     let stop_at = now_secs() - 60;
-    app.meta_webhook(&inbound("wamid.stop1", "16505551234", "  Stop ", stop_at)).await;
+    app.meta_webhook(&inbound("wamid.stop1", "16505551234", "  Stop ", stop_at))
+        .await;
     let c = app
         .eventually("the opt-out", || async {
             let (_, c) = app.get("/api/v1/contacts/777", &key).await;
@@ -93,7 +136,13 @@ async fn stop_then_an_older_shopify_consent_event_stays_unsubscribed() {
     let older = json!({"id": 777, "phone": "+16505551234", "sms_marketing_consent": {
         "state": "subscribed", "opt_in_level": "single_opt_in",
         "consent_updated_at": "2026-01-02T00:00:00Z", "consent_collected_from": "SHOPIFY"}});
-    app.webhook_ok(SHOP, "customers_marketing_consent/update", "consent-old", &serde_json::to_vec(&older).expect("json")).await;
+    app.webhook_ok(
+        SHOP,
+        "customers_marketing_consent/update",
+        "consent-old",
+        &serde_json::to_vec(&older).expect("json"),
+    )
+    .await;
     let (_, c) = app.get("/api/v1/contacts/777", &key).await;
     assert_eq!(c["marketing_state"], "UNSUBSCRIBED", "{c}");
     // The opt-out was confirmed (queued as a service message inside the window).
@@ -101,7 +150,8 @@ async fn stop_then_an_older_shopify_consent_event_stays_unsubscribed() {
     let (_, thread) = app.get(&format!("/api/v1/threads/{}", t["id"]), &key).await;
     assert!(thread["messages"].to_string().contains("START"), "{thread}");
     // START later resubscribes.
-    app.meta_webhook(&inbound("wamid.start1", "16505551234", "start", now_secs())).await;
+    app.meta_webhook(&inbound("wamid.start1", "16505551234", "start", now_secs()))
+        .await;
     app.eventually("the opt-in", || async {
         let (_, c) = app.get("/api/v1/contacts/777", &key).await;
         (c["marketing_state"] == "SUBSCRIBED").then_some(())
@@ -112,36 +162,78 @@ async fn stop_then_an_older_shopify_consent_event_stays_unsubscribed() {
 #[tokio::test]
 async fn unknown_numbers_become_contacts_and_agents_work_the_thread() {
     let app = spawn_app().await;
-    let key = app.create_whatsapp_tenant(SHOP, WABA, &[NUMBER], "EAAG-test").await;
-    app.meta_webhook(&inbound("wamid.n1", "447700900123", "Is the blue one back?", now_secs())).await;
+    let key = app
+        .create_whatsapp_tenant(SHOP, WABA, &[NUMBER], "EAAG-test")
+        .await;
+    app.meta_webhook(&inbound(
+        "wamid.n1",
+        "447700900123",
+        "Is the blue one back?",
+        now_secs(),
+    ))
+    .await;
     let t = thread_of(&app, &key).await;
     let id = t["id"].as_u64().expect("id");
     assert_eq!(t["customer"], "+447700900123");
     let contact = t["contact_id"].as_u64().expect("a contact was created");
     let (s, c) = app.get(&format!("/api/v1/contacts/{contact}"), &key).await;
     assert_eq!(s, 200);
-    assert_eq!((c["phone"].as_str(), c["first_name"].as_str()), (Some("+447700900123"), Some("Sheena Nelson")));
+    assert_eq!(
+        (c["phone"].as_str(), c["first_name"].as_str()),
+        (Some("+447700900123"), Some("Sheena Nelson"))
+    );
 
     let (s, n) = app
-        .send(Method::POST, &format!("/api/v1/threads/{id}/notes"), &key, Some(json!({"author": "ana", "text": "VIP, check stock"})))
+        .send(
+            Method::POST,
+            &format!("/api/v1/threads/{id}/notes"),
+            &key,
+            Some(json!({"author": "ana", "text": "VIP, check stock"})),
+        )
         .await;
     assert_eq!(s, 201, "{n}");
     assert_eq!(n["direction"], "note");
     let (s, t) = app
-        .send(Method::POST, &format!("/api/v1/threads/{id}/assign"), &key, Some(json!({"agent": "ben"})))
+        .send(
+            Method::POST,
+            &format!("/api/v1/threads/{id}/assign"),
+            &key,
+            Some(json!({"agent": "ben"})),
+        )
         .await;
     assert_eq!((s, t["assignee"].as_str()), (200, Some("ben")));
-    let (_, list) = app.get("/api/v1/threads?assignee=ben&unread=true", &key).await;
+    let (_, list) = app
+        .get("/api/v1/threads?assignee=ben&unread=true", &key)
+        .await;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
-    app.send(Method::POST, &format!("/api/v1/threads/{id}/read"), &key, None).await;
+    app.send(
+        Method::POST,
+        &format!("/api/v1/threads/{id}/read"),
+        &key,
+        None,
+    )
+    .await;
     let (_, list) = app.get("/api/v1/threads?unread=true", &key).await;
     assert_eq!(list.as_array().map(Vec::len), Some(0));
-    let (s, t) = app.send(Method::POST, &format!("/api/v1/threads/{id}/resolve"), &key, None).await;
+    let (s, t) = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/threads/{id}/resolve"),
+            &key,
+            None,
+        )
+        .await;
     assert_eq!((s, t["status"].as_str()), (200, Some("RESOLVED")));
     let (_, list) = app.get("/api/v1/threads?status=OPEN", &key).await;
     assert_eq!(list.as_array().map(Vec::len), Some(0));
     // Inbound always reopens.
-    app.meta_webhook(&inbound("wamid.n2", "447700900123", "hello again", now_secs())).await;
+    app.meta_webhook(&inbound(
+        "wamid.n2",
+        "447700900123",
+        "hello again",
+        now_secs(),
+    ))
+    .await;
     app.eventually("reopened", || async {
         let (_, list) = app.get("/api/v1/threads?status=OPEN", &key).await;
         (list.as_array().map(Vec::len) == Some(1)).then_some(())

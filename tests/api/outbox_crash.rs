@@ -12,7 +12,7 @@ use std::time::Duration;
 
 const MESSAGES: usize = 120;
 
-fn env<'a>(meta_base: &'a str) -> Vec<(&'a str, &'a str)> {
+fn env(meta_base: &str) -> Vec<(&str, &str)> {
     vec![
         ("GALANTIS__META__BASE_URL", meta_base),
         ("GALANTIS_META_APP_SECRET", META_SECRET),
@@ -35,7 +35,14 @@ fn texts_sent(emu: &MetaEmulator) -> HashMap<String, usize> {
 }
 
 async fn metric(client: &reqwest::Client, base: &str, name: &str) -> f64 {
-    let text = client.get(format!("{base}/metrics")).send().await.expect("metrics").text().await.expect("text");
+    let text = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
     text.lines()
         .filter(|l| l.starts_with(name))
         .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
@@ -44,7 +51,9 @@ async fn metric(client: &reqwest::Client, base: &str, name: &str) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queued_messages_are_all_sent_after_sigkill_with_counted_duplicates() {
-    let emu = MetaEmulator::start(emulator_config()).await.expect("emulator");
+    let emu = MetaEmulator::start(emulator_config())
+        .await
+        .expect("emulator");
     let meta_base = emu.base_url().to_string();
     let dir = tempfile::tempdir().expect("tempdir");
     let client = reqwest::Client::new();
@@ -54,17 +63,32 @@ async fn queued_messages_are_all_sent_after_sigkill_with_counted_duplicates() {
     let r = client
         .post(format!("{}/api/v1/tenants", engine.base))
         .bearer_auth(OPERATOR)
-        .json(&json!({"shop": SHOP, "shopify_access_token": "shpat_x", "meta_access_token": TOKEN,
-                      "meta_waba_id": WABA, "meta_phone_number_ids": [NUMBER]}))
+        .json(
+            &json!({"shop": SHOP, "shopify_access_token": "shpat_x", "meta_access_token": TOKEN,
+                      "meta_waba_id": WABA, "meta_phone_number_ids": [NUMBER]}),
+        )
         .send()
         .await
         .expect("tenant");
     assert_eq!(r.status(), 201);
-    let key = r.json::<Value>().await.expect("json")["api_key"].as_str().expect("key").to_string();
-    emu.customer_says(NUMBER, CUSTOMER, "hello").await.expect("inbound");
+    let key = r.json::<Value>().await.expect("json")["api_key"]
+        .as_str()
+        .expect("key")
+        .to_string();
+    emu.customer_says(NUMBER, CUSTOMER, "hello")
+        .await
+        .expect("inbound");
     let mut thread = None;
     for _ in 0..200 {
-        let v: Value = client.get(format!("{}/api/v1/threads", engine.base)).bearer_auth(&key).send().await.expect("threads").json().await.expect("json");
+        let v: Value = client
+            .get(format!("{}/api/v1/threads", engine.base))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .expect("threads")
+            .json()
+            .await
+            .expect("json");
         thread = v[0]["id"].as_u64();
         if thread.is_some() {
             break;
@@ -92,7 +116,10 @@ async fn queued_messages_are_all_sent_after_sigkill_with_counted_duplicates() {
     engine.child.kill().expect("SIGKILL");
     let _ = engine.child.wait();
     let before = emu.sent().len();
-    assert!(before < MESSAGES, "the kill came too late to test anything ({before} sent)");
+    assert!(
+        before < MESSAGES,
+        "the kill came too late to test anything ({before} sent)"
+    );
 
     let mut engine = start_engine_with(dir.path(), &env(&meta_base));
     wait_ready(&client, &engine.base).await;
@@ -105,13 +132,30 @@ async fn queued_messages_are_all_sent_after_sigkill_with_counted_duplicates() {
     }
     let counts = texts_sent(&emu);
     for i in 0..MESSAGES {
-        assert!(counts.contains_key(&format!("m-{i}")), "message m-{i} was never sent after the restart");
+        assert!(
+            counts.contains_key(&format!("m-{i}")),
+            "message m-{i} was never sent after the restart"
+        );
     }
     let duplicates: usize = counts.values().map(|n| n - 1).sum();
-    let counted = metric(&client, &engine.base, "galantis_outbox_possible_duplicates_total").await.max(0.0);
-    eprintln!("sent before kill: {before}; duplicates: {duplicates}; counted as possible: {counted}");
-    assert!(duplicates as f64 <= counted, "{duplicates} duplicates but only {counted} counted");
-    assert!(counted <= 40.0, "the duplicate window is bounded by the in-flight cap (40): {counted}");
+    let counted = metric(
+        &client,
+        &engine.base,
+        "galantis_outbox_possible_duplicates_total",
+    )
+    .await
+    .max(0.0);
+    eprintln!(
+        "sent before kill: {before}; duplicates: {duplicates}; counted as possible: {counted}"
+    );
+    assert!(
+        duplicates as f64 <= counted,
+        "{duplicates} duplicates but only {counted} counted"
+    );
+    assert!(
+        counted <= 40.0,
+        "the duplicate window is bounded by the in-flight cap (40): {counted}"
+    );
     engine.child.kill().expect("kill");
     let _ = engine.child.wait();
 }

@@ -3,7 +3,9 @@
 //! turns health red without a retry storm, templates go through review.
 
 use crate::helpers::{spawn_app_with, TestApp, META_SECRET};
-use galantis::sandbox::meta::{AccountRegistration, EmulatorConfig, Fault, MetaEmulator, StatusDelays};
+use galantis::sandbox::meta::{
+    AccountRegistration, EmulatorConfig, Fault, MetaEmulator, StatusDelays,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -43,12 +45,18 @@ pub async fn setup(cfg: EmulatorConfig) -> (MetaEmulator, TestApp, String, u64) 
     })
     .await;
     emu.set_webhook_url(&format!("{}/webhooks/meta", app.base));
-    let key = app.create_whatsapp_tenant(SHOP, WABA, &[NUMBER], TOKEN).await;
-    emu.customer_says(NUMBER, CUSTOMER, "Hi, is the blue one back?").await.expect("inbound");
+    let key = app
+        .create_whatsapp_tenant(SHOP, WABA, &[NUMBER], TOKEN)
+        .await;
+    emu.customer_says(NUMBER, CUSTOMER, "Hi, is the blue one back?")
+        .await
+        .expect("inbound");
     let thread = app
         .eventually("a thread", || async {
             let (_, v) = app.get("/api/v1/threads", &key).await;
-            v.as_array().and_then(|a| a.first()).and_then(|t| t["id"].as_u64())
+            v.as_array()
+                .and_then(|a| a.first())
+                .and_then(|t| t["id"].as_u64())
         })
         .await;
     (emu, app, key, thread)
@@ -56,14 +64,23 @@ pub async fn setup(cfg: EmulatorConfig) -> (MetaEmulator, TestApp, String, u64) 
 
 pub async fn reply(app: &TestApp, key: &str, thread: u64, text: &str) -> Value {
     let (s, v) = app
-        .send(Method::POST, &format!("/api/v1/threads/{thread}/reply"), key,
-              Some(json!({"author": "ana", "message": {"type": "text", "text": text}})))
+        .send(
+            Method::POST,
+            &format!("/api/v1/threads/{thread}/reply"),
+            key,
+            Some(json!({"author": "ana", "message": {"type": "text", "text": text}})),
+        )
         .await;
     assert_eq!(s, 202, "{v}");
     v
 }
 
-pub async fn message_until(app: &TestApp, key: &str, id: u64, pred: impl Fn(&Value) -> bool) -> Value {
+pub async fn message_until(
+    app: &TestApp,
+    key: &str,
+    id: u64,
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
     app.eventually("message state", || async {
         let (_, m) = app.get(&format!("/api/v1/messages/{id}"), key).await;
         pred(&m).then_some(m)
@@ -91,7 +108,12 @@ async fn a_reply_reaches_meta_and_its_statuses_come_back() {
     let late = json!({"object": "whatsapp_business_account", "entry": [{"id": WABA, "changes": [{"field": "messages", "value": {
         "messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550783881", "phone_number_id": NUMBER},
         "statuses": [{"id": sent[0].wamid, "status": "delivered", "timestamp": "1700000000", "recipient_id": CUSTOMER}]}}]}]});
-    assert_eq!(app.meta_webhook(&serde_json::to_vec(&late).expect("json")).await.status(), 200);
+    assert_eq!(
+        app.meta_webhook(&serde_json::to_vec(&late).expect("json"))
+            .await
+            .status(),
+        200
+    );
     tokio::time::sleep(Duration::from_millis(100)).await;
     let (_, m) = app.get(&format!("/api/v1/messages/{id}"), &key).await;
     assert_eq!(m["status"], "read");
@@ -102,41 +124,73 @@ async fn retryable_meta_errors_are_retried_until_accepted() {
     let (emu, app, key, thread) = setup(emulator_config()).await;
     emu.fail_next(Fault::RateLimited, 1);
     emu.fail_next(Fault::ServerError, 1);
-    let id = reply(&app, &key, thread, "after two failures").await["id"].as_u64().expect("id");
+    let id = reply(&app, &key, thread, "after two failures").await["id"]
+        .as_u64()
+        .expect("id");
     let m = message_until(&app, &key, id, |m| m["wamid"].is_string()).await;
     assert_eq!(m["attempts"], 3, "{m}");
     assert_eq!(emu.sent().len(), 1, "accepted once");
     // A final error is not retried and keeps Meta's code.
     emu.fail_next(Fault::Final(131026), 1);
-    let id = reply(&app, &key, thread, "undeliverable").await["id"].as_u64().expect("id");
+    let id = reply(&app, &key, thread, "undeliverable").await["id"]
+        .as_u64()
+        .expect("id");
     let m = message_until(&app, &key, id, |m| m["status"] == "failed").await;
-    assert_eq!((m["error"]["code"].as_i64(), m["attempts"].as_u64()), (Some(131026), Some(1)), "{m}");
+    assert_eq!(
+        (m["error"]["code"].as_i64(), m["attempts"].as_u64()),
+        (Some(131026), Some(1)),
+        "{m}"
+    );
 }
 
 #[tokio::test]
 async fn a_revoked_token_turns_health_red_fails_the_message_and_stops_retrying() {
     let (emu, app, key, thread) = setup(emulator_config()).await;
     emu.revoke_token(TOKEN);
-    let id = reply(&app, &key, thread, "will not go").await["id"].as_u64().expect("id");
+    let id = reply(&app, &key, thread, "will not go").await["id"]
+        .as_u64()
+        .expect("id");
     let m = message_until(&app, &key, id, |m| m["status"] == "failed").await;
     assert_eq!(m["error"]["code"], 190, "{m}");
-    assert!(m["error"]["message"].as_str().unwrap_or_default().contains("token"), "{m}");
+    assert!(
+        m["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("token"),
+        "{m}"
+    );
     assert_eq!(m["attempts"], 1, "no retries beyond one");
     let (_, h) = app.get("/api/v1/integrations/health", &key).await;
     assert_eq!(h["meta"]["state"], "red", "{h}");
     assert_eq!(h["meta"]["token"], "invalid");
-    assert!(h["meta"]["last_error"].as_str().unwrap_or_default().contains("190"), "{h}");
+    assert!(
+        h["meta"]["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("190"),
+        "{h}"
+    );
     // Further replies are held, not hammered against Meta.
     let calls_before = emu.calls().get("send_message").copied().unwrap_or(0);
-    let id2 = reply(&app, &key, thread, "held").await["id"].as_u64().expect("id");
+    let id2 = reply(&app, &key, thread, "held").await["id"]
+        .as_u64()
+        .expect("id");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(emu.calls().get("send_message").copied().unwrap_or(0), calls_before);
+    assert_eq!(
+        emu.calls().get("send_message").copied().unwrap_or(0),
+        calls_before
+    );
     let (_, m2) = app.get(&format!("/api/v1/messages/{id2}"), &key).await;
     assert_eq!(m2["status"], "queued");
     // A new token lets the held message go.
     emu.register_account("EAAG-new-token", WABA, &[NUMBER]);
     let (s, _) = app
-        .send(Method::PUT, "/api/v1/integrations/meta", &key, Some(json!({"access_token": "EAAG-new-token"})))
+        .send(
+            Method::PUT,
+            "/api/v1/integrations/meta",
+            &key,
+            Some(json!({"access_token": "EAAG-new-token"})),
+        )
         .await;
     assert_eq!(s, 204);
     message_until(&app, &key, id2, |m| m["wamid"].is_string()).await;
@@ -146,40 +200,79 @@ async fn a_revoked_token_turns_health_red_fails_the_message_and_stops_retrying()
 async fn templates_are_reviewed_before_they_can_be_sent() {
     let (emu, app, key, _thread) = setup(emulator_config()).await;
     let (s, t) = app
-        .send(Method::POST, "/api/v1/templates", &key, Some(json!({
+        .send(
+            Method::POST,
+            "/api/v1/templates",
+            &key,
+            Some(json!({
             "name": "back_in_stock", "language": "en_US", "category": "MARKETING",
             "body": "Hi {{1}}, {{2}} is back in stock!", "body_examples": ["Ana", "the blue tee"],
-            "buttons": [{"type": "quick_reply", "text": "Show me"}]})))
+            "buttons": [{"type": "quick_reply", "text": "Show me"}]})),
+        )
         .await;
     assert_eq!(s, 201, "{t}");
     assert_eq!(t["status"], "PENDING_APPROVAL");
     let send = json!({"to": format!("+{CUSTOMER}"), "purpose": "marketing", "message": {
         "type": "template", "name": "back_in_stock", "language": "en_US",
         "body": [{"text": "Ana"}, {"text": "the blue tee"}], "quick_replies": ["SHOW"]}});
-    let (s, v) = app.send(Method::POST, "/api/v1/messages", &key, Some(send.clone())).await;
-    assert_eq!((s, v["code"].as_str()), (422, Some("template_not_sendable")), "{v}");
+    let (s, v) = app
+        .send(Method::POST, "/api/v1/messages", &key, Some(send.clone()))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("template_not_sendable")),
+        "{v}"
+    );
     assert!(emu.sent().is_empty());
-    emu.approve_template("back_in_stock", "en_US").await.expect("approve");
+    emu.approve_template("back_in_stock", "en_US")
+        .await
+        .expect("approve");
     app.eventually("approval", || async {
         let (_, v) = app.get("/api/v1/templates", &key).await;
         (v[0]["status"] == "APPROVED").then_some(())
     })
     .await;
-    let (s, v) = app.send(Method::POST, "/api/v1/messages", &key, Some(send)).await;
+    let (s, v) = app
+        .send(Method::POST, "/api/v1/messages", &key, Some(send))
+        .await;
     assert_eq!(s, 202, "{v}");
     let id = v["id"].as_u64().expect("id");
     message_until(&app, &key, id, |m| m["wamid"].is_string()).await;
     let sent = emu.sent();
     assert_eq!(sent[0].body["template"]["name"], "back_in_stock");
     // Deleting removes it at Meta and here.
-    assert_eq!(app.send(Method::DELETE, "/api/v1/templates/back_in_stock", &key, None).await.0, 204);
-    assert_eq!(app.get("/api/v1/templates", &key).await.1.as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        app.send(
+            Method::DELETE,
+            "/api/v1/templates/back_in_stock",
+            &key,
+            None
+        )
+        .await
+        .0,
+        204
+    );
+    assert_eq!(
+        app.get("/api/v1/templates", &key)
+            .await
+            .1
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
 }
 
 #[tokio::test]
 async fn integration_health_checks_the_token_and_numbers() {
     let (_emu, app, key, _thread) = setup(emulator_config()).await;
-    let (s, h) = app.send(Method::POST, "/api/v1/integrations/health/check", &key, None).await;
+    let (s, h) = app
+        .send(
+            Method::POST,
+            "/api/v1/integrations/health/check",
+            &key,
+            None,
+        )
+        .await;
     assert_eq!(s, 200, "{h}");
     assert_eq!(h["meta"]["token"], "valid", "{h}");
     assert_eq!(h["meta"]["state"], "green", "{h}");

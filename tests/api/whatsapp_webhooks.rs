@@ -9,7 +9,9 @@ const WABA: &str = "102290129340398";
 const NUMBER: &str = "106540352242922";
 
 fn meta_fixture(name: &str) -> Vec<u8> {
-    let p = crate::helpers::fixtures_dir().join("meta/webhooks").join(name);
+    let p = crate::helpers::fixtures_dir()
+        .join("meta/webhooks")
+        .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()))
 }
 
@@ -17,7 +19,10 @@ fn meta_fixture(name: &str) -> Vec<u8> {
 async fn the_verify_challenge_is_answered_only_with_our_token() {
     let app = spawn_app().await;
     let url = |token: &str| {
-        format!("{}/webhooks/meta?hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1158201444", app.base)
+        format!(
+            "{}/webhooks/meta?hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1158201444",
+            app.base
+        )
     };
     let r = app.client.get(url(VERIFY_TOKEN)).send().await.expect("get");
     assert_eq!(r.status(), 200);
@@ -29,7 +34,9 @@ async fn the_verify_challenge_is_answered_only_with_our_token() {
 #[tokio::test]
 async fn a_bad_signature_is_rejected_and_nothing_is_stored() {
     let app = spawn_app().await;
-    let key = app.create_whatsapp_tenant(SHOP, WABA, &[NUMBER], "EAAG-test").await;
+    let key = app
+        .create_whatsapp_tenant(SHOP, WABA, &[NUMBER], "EAAG-test")
+        .await;
     let body = meta_fixture("inbound_text.json");
     let r = app
         .client
@@ -40,7 +47,13 @@ async fn a_bad_signature_is_rejected_and_nothing_is_stored() {
         .await
         .expect("post");
     assert_eq!(r.status(), 401);
-    let r = app.client.post(format!("{}/webhooks/meta", app.base)).body(body).send().await.expect("post");
+    let r = app
+        .client
+        .post(format!("{}/webhooks/meta", app.base))
+        .body(body)
+        .send()
+        .await
+        .expect("post");
     assert_eq!(r.status(), 401);
     let (_, threads) = app.get("/api/v1/threads", &key).await;
     assert_eq!(threads.as_array().map(Vec::len), Some(0));
@@ -51,9 +64,15 @@ async fn a_bad_signature_is_rejected_and_nothing_is_stored() {
 #[tokio::test]
 async fn every_meta_webhook_fixture_is_accepted_and_applied_once() {
     let app = spawn_app().await;
-    let key = app.create_whatsapp_tenant(SHOP, WABA, &[NUMBER, "1122334455667"], "EAAG-test").await;
+    let key = app
+        .create_whatsapp_tenant(SHOP, WABA, &[NUMBER, "1122334455667"], "EAAG-test")
+        .await;
     let dir = crate::helpers::fixtures_dir().join("meta/webhooks");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("dir").flatten().map(|e| e.path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     files.sort();
     assert!(files.len() >= 20, "fixtures missing in {}", dir.display());
     for f in &files {
@@ -86,23 +105,62 @@ async fn every_meta_webhook_fixture_is_accepted_and_applied_once() {
             }
         }
     }
-    for k in ["text", "image", "location", "contacts", "reaction", "button", "interactive", "order", "system", "unsupported"] {
-        assert!(kinds.contains(k), "no inbound `{k}` message recorded: {kinds:?}");
+    for k in [
+        "text",
+        "image",
+        "location",
+        "contacts",
+        "reaction",
+        "button",
+        "interactive",
+        "order",
+        "system",
+        "unsupported",
+    ] {
+        assert!(
+            kinds.contains(k),
+            "no inbound `{k}` message recorded: {kinds:?}"
+        );
     }
     assert!(inbound >= 14, "{inbound}");
     // The sender became a contact, whose profile shows the thread.
     let contact_id = threads[0]["contact_id"].as_u64().expect("contact linked");
-    let (s, c) = app.get(&format!("/api/v1/contacts/{contact_id}"), &key).await;
+    let (s, c) = app
+        .get(&format!("/api/v1/contacts/{contact_id}"), &key)
+        .await;
     assert_eq!(s, 200, "{c}");
     assert!(!c["threads"].as_array().expect("threads").is_empty(), "{c}");
     // Templates from the status webhooks, and the account/quality events in health.
     let (_, tpls) = app.get("/api/v1/templates", &key).await;
-    let statuses: Vec<&str> = tpls.as_array().expect("templates").iter().filter_map(|t| t["status"].as_str()).collect();
-    assert!(statuses.contains(&"APPROVED") && statuses.contains(&"REJECTED"), "{tpls}");
+    let statuses: Vec<&str> = tpls
+        .as_array()
+        .expect("templates")
+        .iter()
+        .filter_map(|t| t["status"].as_str())
+        .collect();
+    assert!(
+        statuses.contains(&"APPROVED") && statuses.contains(&"REJECTED"),
+        "{tpls}"
+    );
     let (_, h) = app.get("/api/v1/integrations/health", &key).await;
-    assert!(h["meta"]["details"].to_string().contains("THROUGHPUT_UPGRADE"), "{h}");
-    assert_ne!(h["meta"]["state"], "green", "an account restriction is not green: {h}");
+    assert!(
+        h["meta"]["details"]
+            .to_string()
+            .contains("THROUGHPUT_UPGRADE"),
+        "{h}"
+    );
+    assert_ne!(
+        h["meta"]["state"], "green",
+        "an account restriction is not green: {h}"
+    );
     // Nothing dead-lettered.
-    assert_eq!(app.get("/api/v1/deadletters", &key).await.1.as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        app.get("/api/v1/deadletters", &key)
+            .await
+            .1
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
     let _ = OPERATOR;
 }

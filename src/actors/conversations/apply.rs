@@ -12,11 +12,11 @@ use crate::domain::whatsapp::{
     TemplateStatus,
 };
 use crate::domain::Timestamp;
+use crate::integrations::meta::webhook::MessageStatus as WireStatus;
 use crate::integrations::meta::webhook::{
     AccountEvent, InboundContent, InboundMessage, MetaEvent, QualityEvent, StatusUpdate,
     TemplateStatusUpdate,
 };
-use crate::integrations::meta::webhook::MessageStatus as WireStatus;
 use crate::logic::inbox::{self, OptWord};
 use crate::store::{Batch, Kind, StoreError};
 use ractor::{ActorProcessingErr, ActorRef, RpcReplyPort};
@@ -37,7 +37,10 @@ async fn ask_customers<T: Send + 'static>(
         .find(|c| c.is_message_type_of::<CustomersMsg>() == Some(true))?;
     let (tx, rx) = ractor::concurrency::oneshot();
     sibling.send_message(make(tx.into())).ok()?;
-    tokio::time::timeout(Duration::from_secs(5), rx).await.ok()?.ok()
+    tokio::time::timeout(Duration::from_secs(5), rx)
+        .await
+        .ok()?
+        .ok()
 }
 
 /// Applies one journaled Meta event.
@@ -52,14 +55,21 @@ pub async fn on_deliver(
     let event: MetaEvent = match serde_json::from_slice(&d.entry.body) {
         Ok(e) => e,
         Err(e) => {
-            crate::actors::dead_letter(&state.store, d.seq, &d.entry, format!("stored Meta event does not parse: {e}"));
+            crate::actors::dead_letter(
+                &state.store,
+                d.seq,
+                &d.entry,
+                format!("stored Meta event does not parse: {e}"),
+            );
             return Ok(());
         }
     };
     let mut batch = Batch::new();
     let mut queued: Vec<ChatMessage> = Vec::new();
     match event {
-        MetaEvent::InboundMessage(m) => on_inbound(myself, state, m, &mut batch, &mut queued).await?,
+        MetaEvent::InboundMessage(m) => {
+            on_inbound(myself, state, m, &mut batch, &mut queued).await?
+        }
         MetaEvent::Status(s) => on_status(state, &s, &mut batch)?,
         MetaEvent::TemplateStatus(t) => on_template(state, &t, &mut batch)?,
         MetaEvent::PhoneNumberQuality(q) => {
@@ -67,7 +77,10 @@ pub async fn on_deliver(
                 "number {}: {}{}",
                 q.display_phone_number,
                 q.event,
-                q.current_limit.as_deref().map(|l| format!(" (limit {l})")).unwrap_or_default()
+                q.current_limit
+                    .as_deref()
+                    .map(|l| format!(" (limit {l})"))
+                    .unwrap_or_default()
             );
             match q.event {
                 QualityEvent::Flagged | QualityEvent::Downgrade => health_warn(state, detail)?,
@@ -77,10 +90,12 @@ pub async fn on_deliver(
         MetaEvent::AccountUpdate(a) => {
             let detail = format!("account {}: {}", a.waba_id, a.event);
             match a.event {
-                AccountEvent::DisabledUpdate | AccountEvent::AccountDeleted | AccountEvent::AccountOffboarded => {
-                    health_red(state, detail)?
+                AccountEvent::DisabledUpdate
+                | AccountEvent::AccountDeleted
+                | AccountEvent::AccountOffboarded => health_red(state, detail)?,
+                AccountEvent::AccountViolation | AccountEvent::AccountRestriction => {
+                    health_warn(state, detail)?
                 }
-                AccountEvent::AccountViolation | AccountEvent::AccountRestriction => health_warn(state, detail)?,
                 _ => health_detail(state, detail)?,
             }
         }
@@ -99,10 +114,18 @@ pub async fn on_deliver(
 fn summary(c: &InboundContent) -> Option<String> {
     Some(match c {
         InboundContent::Text { body } => body.clone(),
-        InboundContent::Media(m) => m.caption.clone().unwrap_or_else(|| format!("[{}]", m.kind.as_str())),
-        InboundContent::Location { name, latitude, longitude, .. } => {
-            name.clone().unwrap_or_else(|| format!("[location {latitude}, {longitude}]"))
-        }
+        InboundContent::Media(m) => m
+            .caption
+            .clone()
+            .unwrap_or_else(|| format!("[{}]", m.kind.as_str())),
+        InboundContent::Location {
+            name,
+            latitude,
+            longitude,
+            ..
+        } => name
+            .clone()
+            .unwrap_or_else(|| format!("[location {latitude}, {longitude}]")),
         InboundContent::Contacts { contacts } => format!("[{} contact card(s)]", contacts.len()),
         InboundContent::Reaction { emoji, .. } => format!("[reaction {emoji}]"),
         InboundContent::Button { text, .. } => text.clone(),
@@ -135,10 +158,13 @@ async fn on_inbound(
     .await
     .flatten();
     let thread_id = state.store.next_id()?;
-    let (thread, _) = state
+    let (thread, _) =
+        state
+            .inbox
+            .open_thread(thread_id, &m.phone_number_id, phone, contact, m.timestamp);
+    let thread = state
         .inbox
-        .open_thread(thread_id, &m.phone_number_id, phone, contact, m.timestamp);
-    let thread = state.inbox.on_inbound(thread.id, m.timestamp, m.profile_name.as_deref())?;
+        .on_inbound(thread.id, m.timestamp, m.profile_name.as_deref())?;
     let msg = ChatMessage {
         id: state.store.next_id()?,
         thread_id: thread.id,
@@ -188,7 +214,12 @@ async fn on_inbound(
     Ok(())
 }
 
-fn confirmation(state: &ConversationsState, thread_id: u64, to: PhoneE164, text: &str) -> Result<ChatMessage, StoreError> {
+fn confirmation(
+    state: &ConversationsState,
+    thread_id: u64,
+    to: PhoneE164,
+    text: &str,
+) -> Result<ChatMessage, StoreError> {
     let now = Timestamp::now();
     let body = serde_json::json!({
         "messaging_product": "whatsapp",
@@ -217,7 +248,11 @@ fn confirmation(state: &ConversationsState, thread_id: u64, to: PhoneE164, text:
     })
 }
 
-fn on_status(state: &mut ConversationsState, s: &StatusUpdate, batch: &mut Batch) -> Result<(), StoreError> {
+fn on_status(
+    state: &mut ConversationsState,
+    s: &StatusUpdate,
+    batch: &mut Batch,
+) -> Result<(), StoreError> {
     let Some(mut msg) = persist::message_by_wamid(&state.store, &state.shop, &s.wamid)? else {
         tracing::debug!(message = "Status for a message we did not send; ignored.", tenant = %state.shop, wamid = %s.wamid);
         return Ok(());
@@ -244,20 +279,29 @@ fn on_status(state: &mut ConversationsState, s: &StatusUpdate, batch: &mut Batch
     Ok(())
 }
 
-fn on_template(state: &mut ConversationsState, t: &TemplateStatusUpdate, batch: &mut Batch) -> Result<(), StoreError> {
+fn on_template(
+    state: &mut ConversationsState,
+    t: &TemplateStatusUpdate,
+    batch: &mut Batch,
+) -> Result<(), StoreError> {
     let now = Timestamp::now();
     let status = TemplateStatus::from_meta(t.event.as_str());
-    let mut tpl = persist::template(&state.store, &state.shop, &t.message_template_name, &t.message_template_language)?
-        .unwrap_or_else(|| Template {
-            name: t.message_template_name.clone(),
-            language: t.message_template_language.clone(),
-            category: t.category.clone().unwrap_or_else(|| "UNKNOWN".into()),
-            status,
-            meta_id: Some(t.message_template_id.clone()),
-            components: "[]".into(),
-            reason: None,
-            updated_at: now,
-        });
+    let mut tpl = persist::template(
+        &state.store,
+        &state.shop,
+        &t.message_template_name,
+        &t.message_template_language,
+    )?
+    .unwrap_or_else(|| Template {
+        name: t.message_template_name.clone(),
+        language: t.message_template_language.clone(),
+        category: t.category.clone().unwrap_or_else(|| "UNKNOWN".into()),
+        status,
+        meta_id: Some(t.message_template_id.clone()),
+        components: "[]".into(),
+        reason: None,
+        updated_at: now,
+    });
     tpl.status = status;
     tpl.meta_id = Some(t.message_template_id.clone());
     tpl.reason = t.reason.clone().filter(|r| r != "NONE");
@@ -272,7 +316,12 @@ fn on_template(state: &mut ConversationsState, t: &TemplateStatusUpdate, batch: 
 
 fn save_health(state: &mut ConversationsState) -> Result<(), StoreError> {
     let mut b = Batch::new();
-    b.put(&state.shop, Kind::Health, persist::META_HEALTH, &state.health)?;
+    b.put(
+        &state.shop,
+        Kind::Health,
+        persist::META_HEALTH,
+        &state.health,
+    )?;
     state.store.commit(b)
 }
 

@@ -122,17 +122,25 @@ fn queue(state: &mut ConversationsState, req: SendRequest) -> Result<ChatMessage
                         }));
                     }
                     let id = state.store.next_id()?;
-                    let (t, _) = state.inbox.open_thread(id, phone_number_id, *phone, *contact_id, now);
+                    let (t, _) =
+                        state
+                            .inbox
+                            .open_thread(id, phone_number_id, *phone, *contact_id, now);
                     t.id
                 }
             }
         }
     };
     state.inbox.check_send(thread_id, template, now)?;
-    let thread = state.inbox.on_outbound(thread_id, req.author.as_deref(), now)?;
+    let thread = state
+        .inbox
+        .on_outbound(thread_id, req.author.as_deref(), now)?;
     let mut body = req.body;
     if let Some(o) = body.as_object_mut() {
-        o.insert("to".into(), serde_json::Value::String(thread.customer.to_string()));
+        o.insert(
+            "to".into(),
+            serde_json::Value::String(thread.customer.to_string()),
+        );
     }
     let m = ChatMessage {
         id: state.store.next_id()?,
@@ -157,11 +165,17 @@ fn queue(state: &mut ConversationsState, req: SendRequest) -> Result<ChatMessage
     outbox::stage_queued(&mut batch, &state.shop, &m)?;
     state.store.commit(batch)?;
     state.outbox.schedule(now, m.id);
-    metrics::counter!("galantis_messages_queued_total", "purpose" => format!("{:?}", m.purpose)).increment(1);
+    metrics::counter!("galantis_messages_queued_total", "purpose" => format!("{:?}", m.purpose))
+        .increment(1);
     Ok(m)
 }
 
-fn note(state: &mut ConversationsState, thread_id: u64, author: String, text: String) -> Result<ChatMessage, SendError> {
+fn note(
+    state: &mut ConversationsState,
+    thread_id: u64,
+    author: String,
+    text: String,
+) -> Result<ChatMessage, SendError> {
     let now = Timestamp::now();
     if state.inbox.thread(thread_id).is_none() {
         return Err(InboxError::NoThread(thread_id).into());
@@ -190,7 +204,10 @@ fn note(state: &mut ConversationsState, thread_id: u64, author: String, text: St
     Ok(m)
 }
 
-fn save_thread(state: &ConversationsState, t: &crate::domain::whatsapp::Thread) -> Result<(), SendError> {
+fn save_thread(
+    state: &ConversationsState,
+    t: &crate::domain::whatsapp::Thread,
+) -> Result<(), SendError> {
     let mut b = Batch::new();
     persist::stage_thread(&mut b, &state.shop, t)?;
     state.store.commit(b)?;
@@ -226,7 +243,10 @@ pub fn handle(
             agent,
             reply_to,
         } => {
-            let r = state.inbox.assign(thread_id, agent.as_deref()).map_err(SendError::from);
+            let r = state
+                .inbox
+                .assign(thread_id, agent.as_deref())
+                .map_err(SendError::from);
             let r = r.and_then(|t| save_thread(state, &t).map(|()| t));
             let _ = reply_to.send(r);
         }
@@ -235,11 +255,17 @@ pub fn handle(
             status,
             reply_to,
         } => {
-            let r = state.inbox.set_status(thread_id, status).map_err(SendError::from);
+            let r = state
+                .inbox
+                .set_status(thread_id, status)
+                .map_err(SendError::from);
             let r = r.and_then(|t| save_thread(state, &t).map(|()| t));
             let _ = reply_to.send(r);
         }
-        M::MarkRead { thread_id, reply_to } => {
+        M::MarkRead {
+            thread_id,
+            reply_to,
+        } => {
             let r = state.inbox.mark_read(thread_id).map_err(SendError::from);
             let r = r.and_then(|t| save_thread(state, &t).map(|()| t));
             let _ = reply_to.send(r);
@@ -267,16 +293,22 @@ pub fn handle(
             let _ = reply_to.send(r);
         }
         M::RemoveTemplate { name, reply_to } => {
-            let r = persist::templates(&state.store, &state.shop).map_err(SendError::from).and_then(|all| {
-                let mut b = Batch::new();
-                let mut n = 0;
-                for t in all.iter().filter(|t| t.name == name) {
-                    b.remove(&state.shop, Kind::Template, persist::template_id(&t.name, &t.language));
-                    n += 1;
-                }
-                state.store.commit(b)?;
-                Ok(n)
-            });
+            let r = persist::templates(&state.store, &state.shop)
+                .map_err(SendError::from)
+                .and_then(|all| {
+                    let mut b = Batch::new();
+                    let mut n = 0;
+                    for t in all.iter().filter(|t| t.name == name) {
+                        b.remove(
+                            &state.shop,
+                            Kind::Template,
+                            persist::template_id(&t.name, &t.language),
+                        );
+                        n += 1;
+                    }
+                    state.store.commit(b)?;
+                    Ok(n)
+                });
             let _ = reply_to.send(r);
         }
         M::Templates { reply_to } => {
@@ -289,7 +321,12 @@ pub fn handle(
             let was_dead = state.health.token == "invalid";
             state.health = health;
             let mut b = Batch::new();
-            b.put(&state.shop, Kind::Health, persist::META_HEALTH, &state.health)?;
+            b.put(
+                &state.shop,
+                Kind::Health,
+                persist::META_HEALTH,
+                &state.health,
+            )?;
             state.store.commit(b)?;
             if was_dead && state.health.token != "invalid" {
                 outbox::pump(myself, state)?;

@@ -93,7 +93,9 @@ pub enum ConversationsMsg {
         reply_to: RpcReplyPort<Result<usize, SendError>>,
     },
     /// All templates.
-    Templates { reply_to: RpcReplyPort<Vec<Template>> },
+    Templates {
+        reply_to: RpcReplyPort<Vec<Template>>,
+    },
     /// Meta integration health.
     Health {
         reply_to: RpcReplyPort<IntegrationHealth>,

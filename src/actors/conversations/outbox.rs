@@ -75,7 +75,12 @@ impl Outbox {
             let mut due = due as i64;
             if m.in_flight {
                 metrics::counter!("galantis_outbox_possible_duplicates_total").increment(1);
-                tracing::warn!(message = "Message was in flight at a crash; sending again (possible duplicate).", tenant = shop, message_id = id);
+                tracing::warn!(
+                    message =
+                        "Message was in flight at a crash; sending again (possible duplicate).",
+                    tenant = shop,
+                    message_id = id
+                );
                 m.in_flight = false;
                 batch.remove_pair(shop, Kind::Outbox, due as u64, id);
                 due = now;
@@ -134,13 +139,19 @@ fn token(state: &ConversationsState) -> Result<String, String> {
     let plain = state
         .services
         .master_key
-        .open(&crate::tenants::seal_context(&state.shop, "meta_token"), &sealed)
+        .open(
+            &crate::tenants::seal_context(&state.shop, "meta_token"),
+            &sealed,
+        )
         .map_err(|e| e.to_string())?;
     String::from_utf8(plain).map_err(|_| "the stored WhatsApp token is not text".to_string())
 }
 
 /// Sends what is due, within the in-flight cap; re-arms the wake-up timer.
-pub fn pump(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState) -> Result<(), ActorProcessingErr> {
+pub fn pump(
+    myself: &ActorRef<ConversationsMsg>,
+    state: &mut ConversationsState,
+) -> Result<(), ActorProcessingErr> {
     if state.health.state == HealthState::Red && state.health.token == "invalid" {
         // A dead token: hold the queue instead of failing every message against it.
         return Ok(());
@@ -165,7 +176,13 @@ pub fn pump(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState)
             continue;
         }
         let Some(thread) = state.inbox.thread(m.thread_id).cloned() else {
-            fail(state, &mut m, due, 0, "the message's thread no longer exists".into())?;
+            fail(
+                state,
+                &mut m,
+                due,
+                0,
+                "the message's thread no longer exists".into(),
+            )?;
             continue;
         };
         let pnid = thread.phone_number_id.clone();
@@ -190,7 +207,12 @@ pub fn pump(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState)
         let key = (text_id(&pnid), thread.customer.digits());
         if let Err(not_until) = state.outbox.pair.check_key(&key) {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            reschedule(state, &mut m, due, Timestamp(now.millis() + wait.as_millis() as i64 + 1))?;
+            reschedule(
+                state,
+                &mut m,
+                due,
+                Timestamp(now.millis() + wait.as_millis() as i64 + 1),
+            )?;
             continue;
         }
         let token = match token_cache.get_or_insert_with(|| token(state)) {
@@ -204,7 +226,13 @@ pub fn pump(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState)
         let body: serde_json::Value = match m.payload.as_deref().map(serde_json::from_str) {
             Some(Ok(v)) => v,
             _ => {
-                fail(state, &mut m, due, 0, "the stored message body is not JSON".into())?;
+                fail(
+                    state,
+                    &mut m,
+                    due,
+                    0,
+                    "the stored message body is not JSON".into(),
+                )?;
                 continue;
             }
         };
@@ -251,11 +279,17 @@ fn spawn_send(
 /// Wakes the dispatcher after `wait` (rate budget refills).
 fn wake_in(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState, wait: Duration) {
     let at = Timestamp::now().millis() + wait.as_millis() as i64;
-    if state.outbox.next_wake.is_some_and(|w| w <= at && w > Timestamp::now().millis()) {
+    if state
+        .outbox
+        .next_wake
+        .is_some_and(|w| w <= at && w > Timestamp::now().millis())
+    {
         return;
     }
     state.outbox.next_wake = Some(at);
-    myself.send_after(wait.max(Duration::from_millis(1)), || ConversationsMsg::Pump);
+    myself.send_after(wait.max(Duration::from_millis(1)), || {
+        ConversationsMsg::Pump
+    });
 }
 
 fn arm_timer(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState) {
@@ -266,7 +300,9 @@ fn arm_timer(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState
     if state.outbox.in_flight.len() >= state.outbox.max_in_flight {
         return; // a completion will pump again
     }
-    if state.outbox.next_wake.is_some_and(|w| w <= due) && state.outbox.next_wake > Some(Timestamp::now().millis()) {
+    if state.outbox.next_wake.is_some_and(|w| w <= due)
+        && state.outbox.next_wake > Some(Timestamp::now().millis())
+    {
         return;
     }
     let wait = (due - Timestamp::now().millis()).max(1) as u64;
@@ -274,7 +310,12 @@ fn arm_timer(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState
     myself.send_after(Duration::from_millis(wait), || ConversationsMsg::Pump);
 }
 
-fn reschedule(state: &mut ConversationsState, m: &mut ChatMessage, old_due: i64, due: Timestamp) -> Result<(), StoreError> {
+fn reschedule(
+    state: &mut ConversationsState,
+    m: &mut ChatMessage,
+    old_due: i64,
+    due: Timestamp,
+) -> Result<(), StoreError> {
     m.due_at = Some(due);
     m.in_flight = false;
     let mut b = Batch::new();
@@ -286,7 +327,13 @@ fn reschedule(state: &mut ConversationsState, m: &mut ChatMessage, old_due: i64,
     Ok(())
 }
 
-fn fail(state: &mut ConversationsState, m: &mut ChatMessage, due: i64, code: i64, message: String) -> Result<(), StoreError> {
+fn fail(
+    state: &mut ConversationsState,
+    m: &mut ChatMessage,
+    due: i64,
+    code: i64,
+    message: String,
+) -> Result<(), StoreError> {
     metrics::counter!("galantis_messages_failed_total", "code" => code.to_string()).increment(1);
     tracing::warn!(message = "Message failed.", tenant = %state.shop, message_id = m.id, code, reason = %message);
     m.status = MessageStatus::Failed;
@@ -336,7 +383,13 @@ pub fn on_completed(
     pump(myself, state)
 }
 
-fn on_error(state: &mut ConversationsState, m: &mut ChatMessage, due: i64, e: MetaError, now: Timestamp) -> Result<(), StoreError> {
+fn on_error(
+    state: &mut ConversationsState,
+    m: &mut ChatMessage,
+    due: i64,
+    e: MetaError,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let code = e.code().unwrap_or(0);
     let action = classify(&e);
     let services = state.services.clone();

@@ -9,7 +9,11 @@ use crate::store::{Batch, Kind, Store, StoreError};
 pub const META_HEALTH: u64 = 0;
 
 pub fn load_threads(store: &Store, shop: &str) -> Result<Vec<Thread>, StoreError> {
-    Ok(store.scan::<Thread>(shop, Kind::Thread)?.into_iter().map(|(_, t)| t).collect())
+    Ok(store
+        .scan::<Thread>(shop, Kind::Thread)?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect())
 }
 
 pub fn load_health(store: &Store, shop: &str) -> Result<IntegrationHealth, StoreError> {
@@ -37,7 +41,11 @@ pub fn message(store: &Store, shop: &str, id: u64) -> Result<Option<ChatMessage>
 }
 
 /// The message with this wamid (the hash index is checked against the stored wamid).
-pub fn message_by_wamid(store: &Store, shop: &str, wamid: &str) -> Result<Option<ChatMessage>, StoreError> {
+pub fn message_by_wamid(
+    store: &Store,
+    shop: &str,
+    wamid: &str,
+) -> Result<Option<ChatMessage>, StoreError> {
     let Some(id) = store.get_u64(shop, Kind::Wamid, text_id(wamid))? else {
         return Ok(None);
     };
@@ -45,7 +53,11 @@ pub fn message_by_wamid(store: &Store, shop: &str, wamid: &str) -> Result<Option
 }
 
 /// Messages of a thread, oldest first.
-pub fn messages_of(store: &Store, shop: &str, thread_id: u64) -> Result<Vec<ChatMessage>, StoreError> {
+pub fn messages_of(
+    store: &Store,
+    shop: &str,
+    thread_id: u64,
+) -> Result<Vec<ChatMessage>, StoreError> {
     let mut out = Vec::new();
     for id in store.pairs_of(shop, Kind::ThreadMessage, thread_id)? {
         if let Some(m) = message(store, shop, id)? {
@@ -70,6 +82,11 @@ pub fn templates(store: &Store, shop: &str) -> Result<Vec<Template>, StoreError>
     Ok(out)
 }
 
-pub fn template(store: &Store, shop: &str, name: &str, language: &str) -> Result<Option<Template>, StoreError> {
+pub fn template(
+    store: &Store,
+    shop: &str,
+    name: &str,
+    language: &str,
+) -> Result<Option<Template>, StoreError> {
     store.get(shop, Kind::Template, template_id(name, language))
 }

@@ -127,7 +127,9 @@ async fn threads_of(
     for filter in filters {
         let ts = state
             .engine
-            .call(shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::Threads { filter, reply_to }))
+            .call(shop, |reply_to| {
+                TenantMsg::Conversations(ConversationsMsg::Threads { filter, reply_to })
+            })
             .await?;
         for t in ts {
             if !ids.contains(&t.id) {
@@ -138,7 +140,9 @@ async fn threads_of(
     for id in ids {
         if let Some((thread, messages)) = state
             .engine
-            .call(shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to }))
+            .call(shop, |reply_to| {
+                TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to })
+            })
             .await?
         {
             found.push(crate::http::admin::inbox::ThreadView { thread, messages });

@@ -20,16 +20,22 @@ use serde::{Deserialize, Serialize};
 
 fn map_send(e: SendError) -> ApiError {
     match e {
-        SendError::Inbox(InboxError::NoThread(id)) => ApiError::not_found("thread_not_found", format!("no thread {id}")),
+        SendError::Inbox(InboxError::NoThread(id)) => {
+            ApiError::not_found("thread_not_found", format!("no thread {id}"))
+        }
         SendError::Inbox(e @ InboxError::WindowClosed { .. }) => ApiError::Unprocessable {
             code: "template_required",
             message: e.to_string(),
         },
-        e @ (SendError::UnknownTemplate { .. } | SendError::TemplateNotApproved { .. }) => ApiError::Unprocessable {
-            code: "template_not_sendable",
-            message: e.to_string(),
-        },
-        e @ SendError::UnknownNumber(_) => ApiError::bad_request("unknown_phone_number", e.to_string()),
+        e @ (SendError::UnknownTemplate { .. } | SendError::TemplateNotApproved { .. }) => {
+            ApiError::Unprocessable {
+                code: "template_not_sendable",
+                message: e.to_string(),
+            }
+        }
+        e @ SendError::UnknownNumber(_) => {
+            ApiError::bad_request("unknown_phone_number", e.to_string())
+        }
         SendError::Store(s) => ApiError::internal(s),
     }
 }
@@ -64,7 +70,10 @@ pub async fn threads(
     let status = match q.status.as_deref() {
         None => None,
         Some(s) => Some(ThreadStatus::parse(s).ok_or_else(|| {
-            ApiError::bad_request("invalid_status", format!("status `{s}` is not OPEN, PENDING or RESOLVED"))
+            ApiError::bad_request(
+                "invalid_status",
+                format!("status `{s}` is not OPEN, PENDING or RESOLVED"),
+            )
         })?),
     };
     let filter = ThreadFilter {
@@ -77,7 +86,9 @@ pub async fn threads(
     Ok(Json(
         state
             .engine
-            .call(&scope.shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::Threads { filter, reply_to }))
+            .call(&scope.shop, |reply_to| {
+                TenantMsg::Conversations(ConversationsMsg::Threads { filter, reply_to })
+            })
             .await?,
     ))
 }
@@ -94,13 +105,20 @@ pub struct ThreadView {
 /// One thread with its messages.
 #[utoipa::path(get, path = "/api/v1/threads/{id}", tag = "inbox", params(("id" = u64, Path)),
     responses((status = 200, description = "thread and messages"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn thread(State(state): State<AppState>, scope: TenantScope, Path(id): Path<String>) -> Result<Json<ThreadView>, ApiError> {
+pub async fn thread(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+) -> Result<Json<ThreadView>, ApiError> {
     let id = thread_id(&id)?;
     let r = state
         .engine
-        .call(&scope.shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to }))
+        .call(&scope.shop, |reply_to| {
+            TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to })
+        })
         .await?;
-    let (thread, messages) = r.ok_or_else(|| ApiError::not_found("thread_not_found", format!("no thread {id}")))?;
+    let (thread, messages) =
+        r.ok_or_else(|| ApiError::not_found("thread_not_found", format!("no thread {id}")))?;
     Ok(Json(ThreadView { thread, messages }))
 }
 
@@ -128,11 +146,17 @@ pub async fn reply(
     let Json(r) = body.map_err(json_rejection)?;
     let (thread, _) = state
         .engine
-        .call(&scope.shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to }))
+        .call(&scope.shop, |reply_to| {
+            TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to })
+        })
         .await?
         .ok_or_else(|| ApiError::not_found("thread_not_found", format!("no thread {id}")))?;
     let built = build(thread.customer, r.message)?;
-    let purpose = if built.template.is_some() { Purpose::Utility } else { Purpose::Service };
+    let purpose = if built.template.is_some() {
+        Purpose::Utility
+    } else {
+        Purpose::Service
+    };
     let req = SendRequest {
         target: Target::Thread(id),
         author: r.author,
@@ -145,10 +169,16 @@ pub async fn reply(
     queue(&state, &scope.shop, req).await
 }
 
-async fn queue(state: &AppState, shop: &str, req: SendRequest) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
+async fn queue(
+    state: &AppState,
+    shop: &str,
+    req: SendRequest,
+) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
     let m = state
         .engine
-        .call(shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::Send { req, reply_to }))
+        .call(shop, |reply_to| {
+            TenantMsg::Conversations(ConversationsMsg::Send { req, reply_to })
+        })
         .await?
         .map_err(map_send)?;
     state.engine.store().durable().await?;
@@ -186,22 +216,40 @@ pub async fn send(
         (Some(id), None) => {
             let profile = state
                 .engine
-                .call(&scope.shop, |reply_to| TenantMsg::Customers(CustomersMsg::Profile { id, reply_to }))
+                .call(&scope.shop, |reply_to| {
+                    TenantMsg::Customers(CustomersMsg::Profile { id, reply_to })
+                })
                 .await?
                 .map_err(ApiError::internal)?
-                .ok_or_else(|| ApiError::not_found("contact_not_found", format!("no contact {id} in this shop")))?;
+                .ok_or_else(|| {
+                    ApiError::not_found(
+                        "contact_not_found",
+                        format!("no contact {id} in this shop"),
+                    )
+                })?;
             let phone = profile.contact.phone.ok_or_else(|| {
-                ApiError::bad_request("contact_has_no_phone", format!("contact {id} has no usable WhatsApp number"))
+                ApiError::bad_request(
+                    "contact_has_no_phone",
+                    format!("contact {id} has no usable WhatsApp number"),
+                )
             })?;
             (phone, Some(id))
         }
         (None, Some(to)) => (
             PhoneE164::parse(to).map_err(|e| {
-                ApiError::bad_request("invalid_phone", format!("`to` must be E.164 with its calling code (+…): {e}"))
+                ApiError::bad_request(
+                    "invalid_phone",
+                    format!("`to` must be E.164 with its calling code (+…): {e}"),
+                )
             })?,
             None,
         ),
-        _ => return Err(ApiError::bad_request("invalid_recipient", "give exactly one of `contact_id` and `to`")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_recipient",
+                "give exactly one of `contact_id` and `to`",
+            ))
+        }
     };
     let tenant = state
         .engine
@@ -210,12 +258,23 @@ pub async fn send(
         .ok_or_else(|| ApiError::not_found("unknown_shop", "no such shop"))?;
     let phone_number_id = match m.phone_number_id {
         Some(p) => p,
-        None => tenant.meta_phone_number_ids.first().cloned().ok_or_else(|| {
-            ApiError::bad_request("no_phone_number", "this shop has no WhatsApp phone number yet")
-        })?,
+        None => tenant
+            .meta_phone_number_ids
+            .first()
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "no_phone_number",
+                    "this shop has no WhatsApp phone number yet",
+                )
+            })?,
     };
     let built = build(phone, m.message)?;
-    let purpose = m.purpose.unwrap_or(if built.template.is_some() { Purpose::Utility } else { Purpose::Service });
+    let purpose = m.purpose.unwrap_or(if built.template.is_some() {
+        Purpose::Utility
+    } else {
+        Purpose::Service
+    });
     let req = SendRequest {
         target: Target::Customer {
             phone,
@@ -235,13 +294,19 @@ pub async fn send(
 /// One message and its delivery status.
 #[utoipa::path(get, path = "/api/v1/messages/{id}", tag = "inbox", params(("id" = u64, Path)),
     responses((status = 200, description = "the message"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn message(State(state): State<AppState>, scope: TenantScope, Path(id): Path<String>) -> Result<Json<ChatMessage>, ApiError> {
+pub async fn message(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+) -> Result<Json<ChatMessage>, ApiError> {
     let id: u64 = id
         .parse()
         .map_err(|_| ApiError::bad_request("invalid_id", format!("`{id}` is not a message id")))?;
     state
         .engine
-        .call(&scope.shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::Message { id, reply_to }))
+        .call(&scope.shop, |reply_to| {
+            TenantMsg::Conversations(ConversationsMsg::Message { id, reply_to })
+        })
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found("message_not_found", format!("no message {id}")))
@@ -269,7 +334,11 @@ pub async fn assign(
     let t = state
         .engine
         .call(&scope.shop, |reply_to| {
-            TenantMsg::Conversations(ConversationsMsg::Assign { thread_id, agent: a.agent, reply_to })
+            TenantMsg::Conversations(ConversationsMsg::Assign {
+                thread_id,
+                agent: a.agent,
+                reply_to,
+            })
         })
         .await?
         .map_err(map_send)?;
@@ -296,7 +365,10 @@ pub async fn set_status(
 ) -> Result<Json<Thread>, ApiError> {
     let Json(s) = body.map_err(json_rejection)?;
     let status = ThreadStatus::parse(&s.status).ok_or_else(|| {
-        ApiError::bad_request("invalid_status", format!("status `{}` is not OPEN, PENDING or RESOLVED", s.status))
+        ApiError::bad_request(
+            "invalid_status",
+            format!("status `{}` is not OPEN, PENDING or RESOLVED", s.status),
+        )
     })?;
     status_to(&state, &scope.shop, &id, status).await
 }
@@ -304,15 +376,30 @@ pub async fn set_status(
 /// Resolves a thread.
 #[utoipa::path(post, path = "/api/v1/threads/{id}/resolve", tag = "inbox", params(("id" = u64, Path)),
     responses((status = 200, description = "the thread"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn resolve(State(state): State<AppState>, scope: TenantScope, Path(id): Path<String>) -> Result<Json<Thread>, ApiError> {
+pub async fn resolve(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+) -> Result<Json<Thread>, ApiError> {
     status_to(&state, &scope.shop, &id, ThreadStatus::Resolved).await
 }
 
-async fn status_to(state: &AppState, shop: &str, id: &str, status: ThreadStatus) -> Result<Json<Thread>, ApiError> {
+async fn status_to(
+    state: &AppState,
+    shop: &str,
+    id: &str,
+    status: ThreadStatus,
+) -> Result<Json<Thread>, ApiError> {
     let thread_id = thread_id(id)?;
     let t = state
         .engine
-        .call(shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::SetStatus { thread_id, status, reply_to }))
+        .call(shop, |reply_to| {
+            TenantMsg::Conversations(ConversationsMsg::SetStatus {
+                thread_id,
+                status,
+                reply_to,
+            })
+        })
         .await?
         .map_err(map_send)?;
     state.engine.store().durable().await?;
@@ -322,11 +409,20 @@ async fn status_to(state: &AppState, shop: &str, id: &str, status: ThreadStatus)
 /// Marks a thread read.
 #[utoipa::path(post, path = "/api/v1/threads/{id}/read", tag = "inbox", params(("id" = u64, Path)),
     responses((status = 200, description = "the thread"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn read(State(state): State<AppState>, scope: TenantScope, Path(id): Path<String>) -> Result<Json<Thread>, ApiError> {
+pub async fn read(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+) -> Result<Json<Thread>, ApiError> {
     let thread_id = thread_id(&id)?;
     let t = state
         .engine
-        .call(&scope.shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::MarkRead { thread_id, reply_to }))
+        .call(&scope.shop, |reply_to| {
+            TenantMsg::Conversations(ConversationsMsg::MarkRead {
+                thread_id,
+                reply_to,
+            })
+        })
         .await?
         .map_err(map_send)?;
     Ok(Json(t))
@@ -354,12 +450,20 @@ pub async fn note(
     let thread_id = thread_id(&id)?;
     let Json(n) = body.map_err(json_rejection)?;
     if n.text.trim().is_empty() || n.author.trim().is_empty() {
-        return Err(ApiError::bad_request("invalid_note", "`author` and `text` must not be empty"));
+        return Err(ApiError::bad_request(
+            "invalid_note",
+            "`author` and `text` must not be empty",
+        ));
     }
     let m = state
         .engine
         .call(&scope.shop, |reply_to| {
-            TenantMsg::Conversations(ConversationsMsg::Note { thread_id, author: n.author, text: n.text, reply_to })
+            TenantMsg::Conversations(ConversationsMsg::Note {
+                thread_id,
+                author: n.author,
+                text: n.text,
+                reply_to,
+            })
         })
         .await?
         .map_err(map_send)?;

@@ -6,9 +6,9 @@ pub mod deadletters;
 pub mod events;
 pub mod inbox;
 pub mod outbound;
-pub mod whatsapp;
 pub mod products;
 pub mod tenants;
+pub mod whatsapp;
 
 use serde::Deserialize;
 

@@ -146,7 +146,10 @@ fn param(p: TemplateParam) -> Result<BodyParam, ApiError> {
         (Some(t), None, None) => BodyParam::text(t),
         (None, Some(c), None) => {
             let amount = Money::parse(&c.amount).ok_or_else(|| {
-                ApiError::bad_request("invalid_message", format!("currency amount `{}` is not a decimal", c.amount))
+                ApiError::bad_request(
+                    "invalid_message",
+                    format!("currency amount `{}` is not a decimal", c.amount),
+                )
             })?;
             BodyParam::currency(c.fallback, c.code, amount)
         }
@@ -202,7 +205,9 @@ pub fn build(to: PhoneE164, b: MessageBody) -> Result<Built, ApiError> {
             }
             let mut index = 0u8;
             for payload in quick_replies {
-                t = t.button(TemplateButton::QuickReply { index, payload }).map_err(bad)?;
+                t = t
+                    .button(TemplateButton::QuickReply { index, payload })
+                    .map_err(bad)?;
                 index = index.saturating_add(1);
             }
             if let Some(text) = url_suffix {
@@ -215,12 +220,26 @@ pub fn build(to: PhoneE164, b: MessageBody) -> Result<Built, ApiError> {
                 Some((name, language)),
             )
         }
-        MessageBody::Image { link, media_id, caption } => {
-            let m = with_caption(MediaMessage::new(MediaKind::Image, media(link, media_id)?), caption.clone())?;
+        MessageBody::Image {
+            link,
+            media_id,
+            caption,
+        } => {
+            let m = with_caption(
+                MediaMessage::new(MediaKind::Image, media(link, media_id)?),
+                caption.clone(),
+            )?;
             (OutboundMessage::media(to, m), "image", caption, None)
         }
-        MessageBody::Video { link, media_id, caption } => {
-            let m = with_caption(MediaMessage::new(MediaKind::Video, media(link, media_id)?), caption.clone())?;
+        MessageBody::Video {
+            link,
+            media_id,
+            caption,
+        } => {
+            let m = with_caption(
+                MediaMessage::new(MediaKind::Video, media(link, media_id)?),
+                caption.clone(),
+            )?;
             (OutboundMessage::media(to, m), "video", caption, None)
         }
         MessageBody::Document {
@@ -229,7 +248,10 @@ pub fn build(to: PhoneE164, b: MessageBody) -> Result<Built, ApiError> {
             caption,
             filename,
         } => {
-            let mut m = with_caption(MediaMessage::new(MediaKind::Document, media(link, media_id)?), caption.clone())?;
+            let mut m = with_caption(
+                MediaMessage::new(MediaKind::Document, media(link, media_id)?),
+                caption.clone(),
+            )?;
             if let Some(f) = filename {
                 m = m.filename(&f).map_err(bad)?;
             }
@@ -261,11 +283,17 @@ pub fn build(to: PhoneE164, b: MessageBody) -> Result<Built, ApiError> {
                 .into_iter()
                 .map(|s| ProductSection::new(s.title.as_deref(), s.skus))
                 .collect();
-            let mut l = ProductListMessage::new(&catalog_id, &header, &body, sections).map_err(bad)?;
+            let mut l =
+                ProductListMessage::new(&catalog_id, &header, &body, sections).map_err(bad)?;
             if let Some(f) = footer {
                 l = l.footer(&f).map_err(bad)?;
             }
-            (OutboundMessage::product_list(to, l), "product_list", Some(header), None)
+            (
+                OutboundMessage::product_list(to, l),
+                "product_list",
+                Some(header),
+                None,
+            )
         }
         MessageBody::Catalog {
             body,
@@ -276,7 +304,12 @@ pub fn build(to: PhoneE164, b: MessageBody) -> Result<Built, ApiError> {
             if let Some(f) = footer {
                 c = c.footer(&f).map_err(bad)?;
             }
-            (OutboundMessage::catalog(to, c), "catalog_message", Some(body), None)
+            (
+                OutboundMessage::catalog(to, c),
+                "catalog_message",
+                Some(body),
+                None,
+            )
         }
     };
     Ok(Built {

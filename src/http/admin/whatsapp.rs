@@ -10,8 +10,10 @@ use crate::http::auth::TenantScope;
 use crate::http::error::{json_rejection, ApiError, ErrorBody};
 use crate::http::AppState;
 use crate::integrations::meta::error::{classify, Action, MetaError};
-use crate::integrations::meta::templates::{Examples, TemplateButtonDef, TemplateDefinition, TemplateError};
 use crate::integrations::meta::templates::TemplateCategory;
+use crate::integrations::meta::templates::{
+    Examples, TemplateButtonDef, TemplateDefinition, TemplateError,
+};
 use crate::store::{Batch, TenantRecord};
 use crate::tenants::seal_context;
 use axum::extract::rejection::JsonRejection;
@@ -21,17 +23,18 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 fn tenant(state: &AppState, shop: &str) -> Result<TenantRecord, ApiError> {
-    state
-        .engine
-        .store()
-        .tenant(shop)?
-        .ok_or_else(|| ApiError::not_found("unknown_shop", format!("shop `{shop}` is not a tenant")))
+    state.engine.store().tenant(shop)?.ok_or_else(|| {
+        ApiError::not_found("unknown_shop", format!("shop `{shop}` is not a tenant"))
+    })
 }
 
 /// The tenant's Meta token, opened.
 fn token(state: &AppState, t: &TenantRecord) -> Result<String, ApiError> {
     let sealed = t.meta_token.as_ref().ok_or_else(|| {
-        ApiError::bad_request("no_meta_token", "this shop has no WhatsApp access token; set it with PUT /api/v1/integrations/meta")
+        ApiError::bad_request(
+            "no_meta_token",
+            "this shop has no WhatsApp access token; set it with PUT /api/v1/integrations/meta",
+        )
     })?;
     let plain = state
         .master_key
@@ -49,7 +52,9 @@ fn waba(t: &TenantRecord) -> Result<String, ApiError> {
 async fn health(state: &AppState, shop: &str) -> Result<IntegrationHealth, ApiError> {
     Ok(state
         .engine
-        .call(shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::Health { reply_to }))
+        .call(shop, |reply_to| {
+            TenantMsg::Conversations(ConversationsMsg::Health { reply_to })
+        })
         .await?)
 }
 
@@ -64,12 +69,17 @@ async fn upstream(state: &AppState, shop: &str, e: MetaError) -> ApiError {
             h.state = HealthState::Red;
             h.token = "invalid".into();
         }
-        let _ = state
-            .engine
-            .cast(shop, TenantMsg::Conversations(ConversationsMsg::SetHealth { health: h }));
+        let _ = state.engine.cast(
+            shop,
+            TenantMsg::Conversations(ConversationsMsg::SetHealth { health: h }),
+        );
     }
     ApiError::Upstream {
-        code: if action == Action::TokenDead { "meta_token_invalid" } else { "meta_error" },
+        code: if action == Action::TokenDead {
+            "meta_token_invalid"
+        } else {
+            "meta_error"
+        },
         message: format!("Meta refused the call: {e}"),
     }
 }
@@ -84,7 +94,10 @@ pub struct PhoneNumber {
 
 /// Lists the shop's WhatsApp phone number ids.
 #[utoipa::path(get, path = "/api/v1/phone-numbers", tag = "whatsapp", responses((status = 200, body = Vec<PhoneNumber>)), security(("bearer" = [])))]
-pub async fn phone_numbers(State(state): State<AppState>, scope: TenantScope) -> Result<Json<Vec<PhoneNumber>>, ApiError> {
+pub async fn phone_numbers(
+    State(state): State<AppState>,
+    scope: TenantScope,
+) -> Result<Json<Vec<PhoneNumber>>, ApiError> {
     let t = tenant(&state, &scope.shop)?;
     Ok(Json(
         t.meta_phone_number_ids
@@ -105,7 +118,10 @@ pub async fn add_phone_number(
     let Json(p) = body.map_err(json_rejection)?;
     let id = p.phone_number_id.trim().to_string();
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::bad_request("invalid_phone_number_id", format!("`{id}` is not a numeric phone number id")));
+        return Err(ApiError::bad_request(
+            "invalid_phone_number_id",
+            format!("`{id}` is not a numeric phone number id"),
+        ));
     }
     let store = state.engine.store();
     if let Some(owner) = store.shop_for_phone_number(&id)? {
@@ -122,7 +138,12 @@ pub async fn add_phone_number(
     b.put_phone_number(&id, &scope.shop);
     store.commit(b)?;
     store.durable().await?;
-    Ok((StatusCode::CREATED, Json(PhoneNumber { phone_number_id: id })))
+    Ok((
+        StatusCode::CREATED,
+        Json(PhoneNumber {
+            phone_number_id: id,
+        }),
+    ))
 }
 
 /// The shop's Meta credentials.
@@ -150,7 +171,10 @@ pub async fn set_meta(
     let mut b = Batch::new();
     if let Some(tok) = c.access_token.as_deref().map(str::trim) {
         if tok.is_empty() {
-            return Err(ApiError::bad_request("invalid_field", "`access_token` must not be empty"));
+            return Err(ApiError::bad_request(
+                "invalid_field",
+                "`access_token` must not be empty",
+            ));
         }
         t.meta_token = Some(
             state
@@ -161,7 +185,10 @@ pub async fn set_meta(
     }
     if let Some(w) = c.waba_id.as_deref().map(str::trim) {
         if w.is_empty() || !w.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ApiError::bad_request("invalid_field", "`waba_id` must be Meta's numeric id"));
+            return Err(ApiError::bad_request(
+                "invalid_field",
+                "`waba_id` must be Meta's numeric id",
+            ));
         }
         if let Some(old) = &t.meta_waba_id {
             b.remove_waba(old);
@@ -174,9 +201,10 @@ pub async fn set_meta(
     store.durable().await?;
     if c.access_token.is_some() {
         let health = IntegrationHealth::unknown("unknown");
-        let _ = state
-            .engine
-            .cast(&scope.shop, TenantMsg::Conversations(ConversationsMsg::SetHealth { health }));
+        let _ = state.engine.cast(
+            &scope.shop,
+            TenantMsg::Conversations(ConversationsMsg::SetHealth { health }),
+        );
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -188,7 +216,11 @@ pub enum ButtonBody {
     /// Quick reply.
     QuickReply { text: String },
     /// URL (with `{{1}}` and an example for a dynamic suffix).
-    Url { text: String, url: String, example: Option<String> },
+    Url {
+        text: String,
+        url: String,
+        example: Option<String>,
+    },
     /// Call a number.
     PhoneNumber { text: String, phone: String },
 }
@@ -227,15 +259,19 @@ fn yes() -> bool {
 }
 
 fn definition(n: &NewTemplate) -> Result<TemplateDefinition, ApiError> {
-    let bad = |e: TemplateError| {
-        ApiError::bad_request("invalid_template", e.to_string())
-    };
+    let bad = |e: TemplateError| ApiError::bad_request("invalid_template", e.to_string());
     let category = TemplateCategory::parse(&n.category).ok_or_else(|| {
-        ApiError::bad_request("invalid_template", format!("category `{}` is not MARKETING or UTILITY", n.category))
+        ApiError::bad_request(
+            "invalid_template",
+            format!("category `{}` is not MARKETING or UTILITY", n.category),
+        )
     })?;
     let mut d = TemplateDefinition::new(&n.name, &n.language, category).map_err(bad)?;
     if let Some(h) = &n.header_text {
-        let ex = n.header_example.clone().map_or(Examples::None, |e| Examples::Positional(vec![e]));
+        let ex = n
+            .header_example
+            .clone()
+            .map_or(Examples::None, |e| Examples::Positional(vec![e]));
         d = d.header_text(h, ex).map_err(bad)?;
     }
     let ex = if n.body_examples.is_empty() {
@@ -258,7 +294,10 @@ fn definition(n: &NewTemplate) -> Result<TemplateDefinition, ApiError> {
             ButtonBody::PhoneNumber { text, phone } => TemplateButtonDef::PhoneNumber {
                 text: text.clone(),
                 phone: PhoneE164::parse(phone).map_err(|e| {
-                    ApiError::bad_request("invalid_template", format!("button phone `{phone}`: {e}"))
+                    ApiError::bad_request(
+                        "invalid_template",
+                        format!("button phone `{phone}`: {e}"),
+                    )
                 })?,
             },
         };
@@ -286,7 +325,10 @@ pub async fn create_template(
         category: n.category.to_ascii_uppercase(),
         status: TemplateStatus::Draft,
         meta_id: None,
-        components: components.get("components").map(|c| c.to_string()).unwrap_or_else(|| "[]".into()),
+        components: components
+            .get("components")
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "[]".into()),
         reason: None,
         updated_at: Timestamp::now(),
     };
@@ -311,7 +353,9 @@ pub async fn create_template(
 async fn put_template(state: &AppState, shop: &str, template: Template) -> Result<(), ApiError> {
     state
         .engine
-        .call(shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::PutTemplate { template, reply_to }))
+        .call(shop, |reply_to| {
+            TenantMsg::Conversations(ConversationsMsg::PutTemplate { template, reply_to })
+        })
         .await?
         .map_err(|e| ApiError::internal(e.to_string()))?;
     state.engine.store().durable().await?;
@@ -320,11 +364,16 @@ async fn put_template(state: &AppState, shop: &str, template: Template) -> Resul
 
 /// Lists the shop's templates with their review status.
 #[utoipa::path(get, path = "/api/v1/templates", tag = "whatsapp", responses((status = 200, description = "templates")), security(("bearer" = [])))]
-pub async fn templates(State(state): State<AppState>, scope: TenantScope) -> Result<Json<Vec<Template>>, ApiError> {
+pub async fn templates(
+    State(state): State<AppState>,
+    scope: TenantScope,
+) -> Result<Json<Vec<Template>>, ApiError> {
     Ok(Json(
         state
             .engine
-            .call(&scope.shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::Templates { reply_to }))
+            .call(&scope.shop, |reply_to| {
+                TenantMsg::Conversations(ConversationsMsg::Templates { reply_to })
+            })
             .await?,
     ))
 }
@@ -337,14 +386,22 @@ pub async fn delete_template(
     scope: TenantScope,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let known = templates(State(state.clone()), TenantScope { shop: scope.shop.clone() })
-        .await?
-        .0
-        .into_iter()
-        .filter(|t| t.name == name)
-        .collect::<Vec<_>>();
+    let known = templates(
+        State(state.clone()),
+        TenantScope {
+            shop: scope.shop.clone(),
+        },
+    )
+    .await?
+    .0
+    .into_iter()
+    .filter(|t| t.name == name)
+    .collect::<Vec<_>>();
     if known.is_empty() {
-        return Err(ApiError::not_found("template_not_found", format!("no template `{name}`")));
+        return Err(ApiError::not_found(
+            "template_not_found",
+            format!("no template `{name}`"),
+        ));
     }
     if known.iter().any(|t| t.meta_id.is_some()) {
         let t = tenant(&state, &scope.shop)?;
@@ -355,7 +412,9 @@ pub async fn delete_template(
     }
     state
         .engine
-        .call(&scope.shop, |reply_to| TenantMsg::Conversations(ConversationsMsg::RemoveTemplate { name, reply_to }))
+        .call(&scope.shop, |reply_to| {
+            TenantMsg::Conversations(ConversationsMsg::RemoveTemplate { name, reply_to })
+        })
         .await?
         .map_err(|e| ApiError::internal(e.to_string()))?;
     state.engine.store().durable().await?;
@@ -374,11 +433,20 @@ pub async fn reconcile(state: &AppState, shop: &str) -> Result<usize, ApiError> 
         Ok(r) => r,
         Err(e) => return Err(upstream(state, shop, e).await),
     };
-    let local = templates(State(state.clone()), TenantScope { shop: shop.to_string() }).await?.0;
+    let local = templates(
+        State(state.clone()),
+        TenantScope {
+            shop: shop.to_string(),
+        },
+    )
+    .await?
+    .0;
     let mut n = 0;
     for r in remote {
         let status = TemplateStatus::from_meta(r.status.as_str());
-        let existing = local.iter().find(|l| l.name == r.name && l.language == r.language);
+        let existing = local
+            .iter()
+            .find(|l| l.name == r.name && l.language == r.language);
         let mut tpl = existing.cloned().unwrap_or_else(|| Template {
             name: r.name.clone(),
             language: r.language.clone(),
@@ -389,7 +457,9 @@ pub async fn reconcile(state: &AppState, shop: &str) -> Result<usize, ApiError> 
             reason: None,
             updated_at: Timestamp::now(),
         });
-        if existing.is_some_and(|e| e.status == status && e.meta_id.as_deref() == Some(r.id.as_str())) {
+        if existing
+            .is_some_and(|e| e.status == status && e.meta_id.as_deref() == Some(r.id.as_str()))
+        {
             continue;
         }
         tpl.status = status;
@@ -411,7 +481,10 @@ pub struct Synced {
 /// Reconciles templates with Meta now.
 #[utoipa::path(post, path = "/api/v1/templates/sync", tag = "whatsapp",
     responses((status = 200, body = Synced), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn sync_templates(State(state): State<AppState>, scope: TenantScope) -> Result<Json<Synced>, ApiError> {
+pub async fn sync_templates(
+    State(state): State<AppState>,
+    scope: TenantScope,
+) -> Result<Json<Synced>, ApiError> {
     Ok(Json(Synced {
         changed: reconcile(&state, &scope.shop).await?,
     }))
@@ -428,9 +501,16 @@ pub struct HealthView {
 
 /// The shop's integration health.
 #[utoipa::path(get, path = "/api/v1/integrations/health", tag = "whatsapp", responses((status = 200, description = "health")), security(("bearer" = [])))]
-pub async fn get_health(State(state): State<AppState>, scope: TenantScope) -> Result<Json<HealthView>, ApiError> {
+pub async fn get_health(
+    State(state): State<AppState>,
+    scope: TenantScope,
+) -> Result<Json<HealthView>, ApiError> {
     let t = tenant(&state, &scope.shop)?;
-    let mut shopify = IntegrationHealth::unknown(if t.shopify_token.is_empty() { "missing" } else { "stored" });
+    let mut shopify = IntegrationHealth::unknown(if t.shopify_token.is_empty() {
+        "missing"
+    } else {
+        "stored"
+    });
     if t.shopify_token.is_empty() {
         shopify.state = HealthState::Red;
     }
@@ -438,7 +518,8 @@ pub async fn get_health(State(state): State<AppState>, scope: TenantScope) -> Re
     if t.meta_token.is_none() {
         meta.token = "missing".into();
         meta.state = HealthState::Red;
-        meta.last_error.get_or_insert_with(|| "no WhatsApp access token configured".into());
+        meta.last_error
+            .get_or_insert_with(|| "no WhatsApp access token configured".into());
     }
     Ok(Json(HealthView { shopify, meta }))
 }
@@ -446,7 +527,10 @@ pub async fn get_health(State(state): State<AppState>, scope: TenantScope) -> Re
 /// Checks the Meta side now: `debug_token` and every number's `health_status`.
 #[utoipa::path(post, path = "/api/v1/integrations/health/check", tag = "whatsapp",
     responses((status = 200, description = "health"), (status = 400, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn check_health(State(state): State<AppState>, scope: TenantScope) -> Result<Json<HealthView>, ApiError> {
+pub async fn check_health(
+    State(state): State<AppState>,
+    scope: TenantScope,
+) -> Result<Json<HealthView>, ApiError> {
     let t = tenant(&state, &scope.shop)?;
     let tok = token(&state, &t)?;
     let mut h = health(&state, &scope.shop).await?;
@@ -465,12 +549,19 @@ pub async fn check_health(State(state): State<AppState>, scope: TenantScope) -> 
             state_now = HealthState::Red;
             h.last_error = Some(format!(
                 "access token is not valid: {}",
-                info.error.as_ref().map(|e| e.message.clone()).unwrap_or_else(|| "no reason given".into())
+                info.error
+                    .as_ref()
+                    .map(|e| e.message.clone())
+                    .unwrap_or_else(|| "no reason given".into())
             ));
             h.last_error_at = Some(Timestamp::now());
         }
         Err(e) => {
-            state_now = if classify(&e) == Action::TokenDead { HealthState::Red } else { HealthState::Yellow };
+            state_now = if classify(&e) == Action::TokenDead {
+                HealthState::Red
+            } else {
+                HealthState::Yellow
+            };
             if state_now == HealthState::Red {
                 h.token = "invalid".into();
             }
@@ -482,10 +573,15 @@ pub async fn check_health(State(state): State<AppState>, scope: TenantScope) -> 
         match state.meta.health_status(&tok, pnid).await {
             Ok(s) => {
                 use crate::integrations::meta::client::SendAvailability as A;
-                h.details.push(format!("number {pnid}: can_send_message {:?}", s.can_send_message));
+                h.details.push(format!(
+                    "number {pnid}: can_send_message {:?}",
+                    s.can_send_message
+                ));
                 match s.can_send_message {
                     A::Blocked => state_now = HealthState::Red,
-                    A::Limited | A::Other(_) if state_now == HealthState::Green => state_now = HealthState::Yellow,
+                    A::Limited | A::Other(_) if state_now == HealthState::Green => {
+                        state_now = HealthState::Yellow
+                    }
                     _ => {}
                 }
             }
@@ -498,8 +594,9 @@ pub async fn check_health(State(state): State<AppState>, scope: TenantScope) -> 
         }
     }
     h.state = state_now;
-    state
-        .engine
-        .cast(&scope.shop, TenantMsg::Conversations(ConversationsMsg::SetHealth { health: h }))?;
+    state.engine.cast(
+        &scope.shop,
+        TenantMsg::Conversations(ConversationsMsg::SetHealth { health: h }),
+    )?;
     get_health(State(state), scope).await
 }

@@ -39,9 +39,9 @@ use super::{ApplyError, Delivery, Topic};
 use crate::domain::contact::{
     Checkout, Contact, DataExport, MarketingSource, MarketingState, Order,
 };
+use crate::domain::phone::PhoneE164;
 use crate::domain::{EventKind, ShopifyId, Timestamp};
 use std::collections::{BTreeMap, HashMap};
-use crate::domain::phone::PhoneE164;
 
 /// Contacts created from WhatsApp (someone wrote to the shop who is not a Shopify
 /// customer) have ids with the top bit set; Shopify ids never reach 2^63.

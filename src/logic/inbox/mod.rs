@@ -98,7 +98,11 @@ impl Inbox {
             .filter(|t| f.contact_id.is_none_or(|c| t.contact_id == Some(c)))
             .filter(|t| f.customer.is_none_or(|c| t.customer == c))
             .collect();
-        out.sort_by(|a, b| b.last_message_at.cmp(&a.last_message_at).then(a.id.cmp(&b.id)));
+        out.sort_by(|a, b| {
+            b.last_message_at
+                .cmp(&a.last_message_at)
+                .then(a.id.cmp(&b.id))
+        });
         out
     }
 
@@ -189,7 +193,12 @@ impl Inbox {
     ///
     /// # Errors
     /// [`InboxError::NoThread`], [`InboxError::WindowClosed`].
-    pub fn check_send(&self, thread_id: u64, template: bool, now: Timestamp) -> Result<(), InboxError> {
+    pub fn check_send(
+        &self,
+        thread_id: u64,
+        template: bool,
+        now: Timestamp,
+    ) -> Result<(), InboxError> {
         let t = self
             .threads
             .get(&thread_id)
@@ -212,7 +221,12 @@ impl Inbox {
     ///
     /// # Errors
     /// [`InboxError::NoThread`].
-    pub fn on_outbound(&mut self, thread_id: u64, agent: Option<&str>, now: Timestamp) -> Result<Thread, InboxError> {
+    pub fn on_outbound(
+        &mut self,
+        thread_id: u64,
+        agent: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Thread, InboxError> {
         let t = self
             .threads
             .get_mut(&thread_id)
@@ -246,7 +260,11 @@ impl Inbox {
     ///
     /// # Errors
     /// [`InboxError::NoThread`].
-    pub fn set_status(&mut self, thread_id: u64, status: ThreadStatus) -> Result<Thread, InboxError> {
+    pub fn set_status(
+        &mut self,
+        thread_id: u64,
+        status: ThreadStatus,
+    ) -> Result<Thread, InboxError> {
         let t = self
             .threads
             .get_mut(&thread_id)

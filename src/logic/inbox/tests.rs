@@ -16,20 +16,31 @@ fn inbound_opens_the_window_and_reopens_the_thread() {
     let mut inbox = Inbox::default();
     let (th, new) = inbox.open_thread(7, "111", phone("+447700900123"), None, t(0));
     assert!(new);
-    assert!(inbox.check_send(th.id, false, t(1)).is_err(), "never opened");
+    assert!(
+        inbox.check_send(th.id, false, t(1)).is_err(),
+        "never opened"
+    );
     inbox.set_status(7, ThreadStatus::Resolved).expect("status");
     let th = inbox.on_inbound(7, t(1_000), Some("Pat")).expect("inbound");
     assert_eq!(th.status, ThreadStatus::Open);
     assert_eq!(th.unread, 1);
     assert_eq!(th.profile_name.as_deref(), Some("Pat"));
     assert!(inbox.check_send(7, false, t(1_000 + WINDOW_MS - 1)).is_ok());
-    let err = inbox.check_send(7, false, t(1_000 + WINDOW_MS)).expect_err("closed");
+    let err = inbox
+        .check_send(7, false, t(1_000 + WINDOW_MS))
+        .expect_err("closed");
     assert!(err.to_string().contains("template"), "{err}");
-    assert!(inbox.check_send(7, true, t(1_000 + WINDOW_MS)).is_ok(), "templates always");
+    assert!(
+        inbox.check_send(7, true, t(1_000 + WINDOW_MS)).is_ok(),
+        "templates always"
+    );
     // Each inbound resets the window; an older late inbound does not shorten it.
     inbox.on_inbound(7, t(50_000), None).expect("inbound");
     inbox.on_inbound(7, t(2_000), None).expect("late inbound");
-    assert_eq!(inbox.thread(7).and_then(|t| t.window_expires_at), Some(t(50_000 + WINDOW_MS)));
+    assert_eq!(
+        inbox.thread(7).and_then(|t| t.window_expires_at),
+        Some(t(50_000 + WINDOW_MS))
+    );
     let (again, new) = inbox.open_thread(8, "111", phone("+447700900123"), Some(5), t(9));
     assert!(!new);
     assert_eq!((again.id, again.contact_id), (7, Some(5)));
@@ -44,7 +55,11 @@ fn the_first_agent_to_reply_takes_an_unassigned_thread() {
     let th = inbox.on_outbound(1, Some("ana"), t(30)).expect("reply");
     assert_eq!((th.assignee.as_deref(), th.unread), (Some("ana"), 0));
     let th = inbox.on_outbound(1, Some("ben"), t(40)).expect("reply");
-    assert_eq!(th.assignee.as_deref(), Some("ana"), "an assigned thread stays");
+    assert_eq!(
+        th.assignee.as_deref(),
+        Some("ana"),
+        "an assigned thread stays"
+    );
     inbox.on_outbound(1, None, t(50)).expect("automation");
     let f = ThreadFilter {
         assignee: Some("ana".into()),
@@ -83,7 +98,10 @@ fn outbound(status: MessageStatus) -> ChatMessage {
 fn statuses_never_go_backwards_and_failures_keep_metas_cause() {
     let mut m = outbound(MessageStatus::Accepted);
     assert!(apply_status(&mut m, MessageStatus::Read, t(3), None));
-    assert!(!apply_status(&mut m, MessageStatus::Delivered, t(4), None), "late delivered");
+    assert!(
+        !apply_status(&mut m, MessageStatus::Delivered, t(4), None),
+        "late delivered"
+    );
     assert!(!apply_status(&mut m, MessageStatus::Sent, t(5), None));
     assert_eq!(m.status, MessageStatus::Read);
     let mut m = outbound(MessageStatus::Sent);
@@ -91,7 +109,12 @@ fn statuses_never_go_backwards_and_failures_keep_metas_cause() {
         code: 131049,
         message: "not delivered to maintain healthy ecosystem engagement".into(),
     };
-    assert!(apply_status(&mut m, MessageStatus::Failed, t(6), Some(err.clone())));
+    assert!(apply_status(
+        &mut m,
+        MessageStatus::Failed,
+        t(6),
+        Some(err.clone())
+    ));
     assert_eq!(m.error, Some(err));
     assert!(!apply_status(&mut m, MessageStatus::Delivered, t(7), None));
 }
