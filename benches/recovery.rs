@@ -189,7 +189,15 @@ async fn recover(dir: &Path) -> (Vec<(&'static str, Duration)>, usize, u64) {
     let store = Store::open(dir, CACHE_BYTES).expect("open store");
     times.push(("Store::open", t.elapsed()));
     let t = Instant::now();
-    let engine = Engine::start(store.clone(), Duration::from_secs(120))
+    let services = std::sync::Arc::new(galantis::actors::conversations::Services {
+        meta: galantis::integrations::meta::client::MetaClient::new(
+            &galantis::integrations::meta::client::MetaClientSettings::default(),
+        )
+        .expect("meta client"),
+        settings: galantis::config::MetaSettings::default(),
+        master_key: galantis::secrets::MasterKey::parse(&"11".repeat(32)).expect("key"),
+    });
+    let engine = Engine::start(store.clone(), services, Duration::from_secs(120))
         .await
         .expect("engine start");
     times.push(("Engine::start", t.elapsed()));
