@@ -140,7 +140,7 @@ async fn run(variant: Variant, writers: u64, secs: u64, body: Arc<Vec<u8>>) -> (
         Variant::Engine => {
             store = Some(Store::open(dir.path(), 256 * 1024 * 1024).expect("store"));
         }
-        Variant::SledOneTree { linger_us } | Variant::SledLockedBatch => {
+        Variant::SledOneTree { .. } | Variant::SledLockedBatch => {
             let linger_us = match variant {
                 Variant::SledOneTree { linger_us } => linger_us,
                 _ => 0,

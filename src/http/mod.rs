@@ -110,15 +110,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/v1/templates",
-            get(admin::whatsapp::templates).post(admin::whatsapp::create_template),
+            get(admin::templates::templates).post(admin::templates::create_template),
         )
         .route(
             "/api/v1/templates/sync",
-            post(admin::whatsapp::sync_templates),
+            post(admin::templates::sync_templates),
         )
         .route(
             "/api/v1/templates/{name}",
-            axum::routing::delete(admin::whatsapp::delete_template),
+            axum::routing::delete(admin::templates::delete_template),
         )
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(ops::healthz))

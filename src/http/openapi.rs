@@ -34,8 +34,8 @@ impl Modify for BearerAuth {
         admin::inbox::message, admin::inbox::assign, admin::inbox::set_status, admin::inbox::resolve,
         admin::inbox::read, admin::inbox::note,
         admin::whatsapp::phone_numbers, admin::whatsapp::add_phone_number, admin::whatsapp::set_meta,
-        admin::whatsapp::templates, admin::whatsapp::create_template, admin::whatsapp::delete_template,
-        admin::whatsapp::sync_templates, admin::whatsapp::get_health, admin::whatsapp::check_health,
+        admin::templates::templates, admin::templates::create_template, admin::templates::delete_template,
+        admin::templates::sync_templates, admin::whatsapp::get_health, admin::whatsapp::check_health,
     ),
     components(schemas(super::error::ErrorBody, crate::tenants::NewTenant, crate::tenants::TenantView,
         admin::tenants::CreatedTenant, admin::contacts::ContactPatch, admin::deadletters::DeadLetterView,
@@ -43,8 +43,8 @@ impl Modify for BearerAuth {
         admin::inbox::Reply, admin::inbox::NewMessage, admin::inbox::Assign, admin::inbox::SetStatus,
         admin::inbox::NewNote, admin::outbound::MessageBody, admin::outbound::TemplateParam,
         admin::outbound::CurrencyParam, admin::outbound::SectionBody, admin::whatsapp::PhoneNumber,
-        admin::whatsapp::MetaCredentials, admin::whatsapp::NewTemplate, admin::whatsapp::ButtonBody,
-        admin::whatsapp::Synced)),
+        admin::whatsapp::MetaCredentials, admin::templates::NewTemplate, admin::templates::ButtonBody,
+        admin::templates::Synced)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

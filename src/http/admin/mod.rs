@@ -7,6 +7,7 @@ pub mod events;
 pub mod inbox;
 pub mod outbound;
 pub mod products;
+pub mod templates;
 pub mod tenants;
 pub mod whatsapp;
 
