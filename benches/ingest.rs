@@ -820,6 +820,8 @@ fn print_open(name: &str, o: &Outcome, rate: u64) {
 }
 
 async fn run(cfg: Config, threads: usize) {
+    // reqwest is built with `rustls-no-provider`: the engine installs ring, so do we.
+    galantis::integrations::install_tls_provider();
     let http = reqwest::Client::new();
     println!(
         "== ingest: Shopify webhooks over HTTP, engine vs bare axum (same run, same generator) =="

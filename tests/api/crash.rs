@@ -18,6 +18,15 @@ pub struct Engine {
     pub base: String,
 }
 
+/// A failing test must not leave an engine running (it would also hold the test's output
+/// pipe open): the process is killed when its handle goes.
+impl Drop for Engine {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn start_engine(dir: &std::path::Path) -> Engine {
     start_engine_with(dir, &[])
 }
@@ -257,7 +266,7 @@ async fn verify(client: &reqwest::Client, base: &str, key: &str, acked: &[(Strin
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_webhooks_survive_sigkill_and_apply_once() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http();
     let mut engine = start_engine(dir.path());
     wait_ready(&client, &engine.base).await;
     let r = client

@@ -15,6 +15,13 @@ pub const OPERATOR: &str = "test-operator-token-0123456789";
 pub const META_SECRET: &str = "test-meta-app-secret";
 pub const VERIFY_TOKEN: &str = "test-verify-token";
 
+/// An HTTP client for tests. Installs the process's TLS provider first: the crate builds
+/// reqwest with `rustls-no-provider`, and building a client without one panics.
+pub fn http() -> reqwest::Client {
+    galantis::integrations::install_tls_provider();
+    reqwest::Client::new()
+}
+
 /// The fixtures folder: `$GALANTIS_FIXTURES` or `../shared/fixtures`. Missing = failure.
 pub fn fixtures_dir() -> PathBuf {
     let dir = std::env::var("GALANTIS_FIXTURES")
@@ -104,7 +111,7 @@ async fn start_in(dir: TempDir, adjust: impl Fn(&mut Settings)) -> TestApp {
     let t = TestApp {
         settings,
         base,
-        client: reqwest::Client::new(),
+        client: http(),
         dir,
         shutdown: Some(tx),
         task: Some(task),

@@ -12,3 +12,4 @@ mod tenants;
 mod webhooks;
 mod whatsapp_send;
 mod whatsapp_webhooks;
+

@@ -56,7 +56,7 @@ async fn queued_messages_are_all_sent_after_sigkill_with_counted_duplicates() {
         .expect("emulator");
     let meta_base = emu.base_url().to_string();
     let dir = tempfile::tempdir().expect("tempdir");
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http();
     let mut engine = start_engine_with(dir.path(), &env(&meta_base));
     wait_ready(&client, &engine.base).await;
     emu.set_webhook_url(&format!("{}/webhooks/meta", engine.base));
