@@ -66,6 +66,11 @@ impl Store {
         let mut batch = Batch::new();
         batch.raw_remove(key);
         batch.raw_put(keys::journal(seq), codec::encode(&letter.entry)?);
+        // The dedupe marker follows the entry to its new place (see `repair_journal`).
+        batch.raw_put(
+            keys::seen(&letter.entry.shop, &letter.entry.webhook_id),
+            super::journal::seen_value(seq, letter.entry.received_at)?,
+        );
         self.commit(batch)?;
         Ok(Some((seq, letter.entry)))
     }

@@ -4,7 +4,6 @@
 use super::{codec, keys, Store, StoreError};
 use crate::domain::Timestamp;
 use serde::{Deserialize, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 /// An accepted, authenticated webhook, durable before we answer 2xx.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +31,11 @@ struct Seen {
     at: Timestamp,
 }
 
+/// The encoded dedupe marker of journal entry `seq`.
+pub(super) fn seen_value(seq: u64, at: Timestamp) -> Result<Vec<u8>, StoreError> {
+    Ok(codec::encode(&Seen { seq, at })?)
+}
+
 /// The outcome of offering a webhook to the journal.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Accepted {
@@ -42,31 +46,72 @@ pub enum Accepted {
 }
 
 impl Store {
-    /// Journals a webhook unless its id was already accepted for this shop. The dedupe
-    /// marker and the journal entry are written in one transaction. Not yet durable: call
-    /// [`Store::durable`] before acknowledging.
+    /// Journals a webhook unless its id was already accepted for this shop. Not yet
+    /// durable: call [`Store::durable`] before acknowledging.
+    ///
+    /// Two single-key writes instead of a transaction (sled's transactions and batches
+    /// take a tree-wide write lock that every flush holds for its I/O; measured in
+    /// BENCHMARKS.md): the journal entry first, then an insert-if-absent of the dedupe
+    /// marker pointing at it. The loser of a race on the same id removes its entry. A crash
+    /// between the two writes leaves an entry without a marker (or a race loser's entry):
+    /// [`Store::repair_journal`] settles both before the engine takes traffic again.
     pub fn accept_webhook(&self, entry: &JournalEntry) -> Result<Accepted, StoreError> {
-        let seq = self.db.generate_id()?;
         let seen_key = keys::seen(&entry.shop, &entry.webhook_id);
+        if self.tree.contains_key(&seen_key)? {
+            return Ok(Accepted::Duplicate);
+        }
+        let seq = self.db.generate_id()?;
+        let jkey = keys::journal(seq);
+        self.tree.insert(&jkey, codec::encode(entry)?)?;
         let seen = codec::encode(&Seen {
             seq,
             at: entry.received_at,
         })?;
-        let value = codec::encode(entry)?;
-        let jkey = keys::journal(seq);
-        let r = self.tree.transaction(|tx| {
-            if tx.get(&seen_key)?.is_some() {
-                return Ok(Accepted::Duplicate);
+        match self
+            .tree
+            .compare_and_swap(&seen_key, None as Option<&[u8]>, Some(seen))?
+        {
+            Ok(()) => Ok(Accepted::New(seq)),
+            Err(_) => {
+                self.tree.remove(&jkey)?;
+                Ok(Accepted::Duplicate)
             }
-            tx.insert(seen_key.as_slice(), seen.as_slice())?;
-            tx.insert(jkey.as_slice(), value.as_slice())?;
-            Ok::<_, ConflictableTransactionError<()>>(Accepted::New(seq))
-        });
-        match r {
-            Ok(a) => Ok(a),
-            Err(TransactionError::Storage(e)) => Err(e.into()),
-            Err(TransactionError::Abort(())) => Err(StoreError::Corrupt("aborted".into())),
         }
+    }
+
+    /// Settles what a crash during [`Store::accept_webhook`] can leave: an entry whose
+    /// dedupe marker is missing gets it (so Shopify's retry of it is a duplicate), and an
+    /// entry whose marker names another entry (a lost race) is removed. Run at recovery,
+    /// before any webhook is taken. Returns (markers written, entries removed).
+    ///
+    /// # Errors
+    /// When sled fails or a value does not decode.
+    pub fn repair_journal(&self) -> Result<(usize, usize), StoreError> {
+        let (mut written, mut removed) = (0, 0);
+        for (seq, entry) in self.journal()? {
+            let seen_key = keys::seen(&entry.shop, &entry.webhook_id);
+            match self.tree.get(&seen_key)? {
+                None => {
+                    let seen = codec::encode(&Seen {
+                        seq,
+                        at: entry.received_at,
+                    })?;
+                    self.tree.insert(seen_key, seen)?;
+                    written += 1;
+                }
+                Some(v) => {
+                    let seen: Seen = codec::decode(&v)?;
+                    if seen.seq != seq {
+                        self.tree.remove(keys::journal(seq))?;
+                        removed += 1;
+                    }
+                }
+            }
+        }
+        if written + removed > 0 {
+            self.flush_now()?;
+        }
+        Ok((written, removed))
     }
 
     /// True while the journal entry `seq` is still waiting to be applied.
@@ -118,5 +163,39 @@ impl Store {
         }
         self.tree.apply_batch(batch)?;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str) -> JournalEntry {
+        JournalEntry {
+            shop: "s.myshopify.com".into(),
+            topic: "customers/create".into(),
+            webhook_id: id.into(),
+            api_version: "2026-04".into(),
+            triggered_at: None,
+            received_at: Timestamp(1),
+            body: b"{}".to_vec(),
+        }
+    }
+
+    #[tokio::test]
+    async fn dedupes_and_repairs_an_entry_left_without_its_marker() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), 1 << 20).expect("store");
+        let Accepted::New(seq) = store.accept_webhook(&entry("w1")).expect("accept") else {
+            panic!("new");
+        };
+        assert_eq!(store.accept_webhook(&entry("w1")).expect("again"), Accepted::Duplicate);
+        assert_eq!(store.journal().expect("journal").len(), 1, "the duplicate left nothing");
+        // A crash between the two writes: the entry is there, its marker is not.
+        assert_eq!(store.sweep_seen(Timestamp(i64::MAX)).expect("sweep"), 1);
+        assert_eq!(store.repair_journal().expect("repair"), (1, 0));
+        assert_eq!(store.accept_webhook(&entry("w1")).expect("retry"), Accepted::Duplicate);
+        assert!(store.journal_contains(seq).expect("contains"));
+        assert_eq!(store.repair_journal().expect("repair again"), (0, 0));
     }
 }
