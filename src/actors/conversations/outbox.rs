@@ -133,6 +133,9 @@ fn token(state: &ConversationsState) -> Result<String, String> {
         .tenant(&state.shop)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| "the tenant is gone".to_string())?;
+    if rec.status != crate::store::tenants::TenantStatus::Active {
+        return Err(format!("the shop is {:?}: nothing is sent for it", rec.status).to_lowercase());
+    }
     let sealed = rec
         .meta_token
         .ok_or_else(|| "no WhatsApp access token is configured for this shop".to_string())?;
