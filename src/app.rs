@@ -196,7 +196,8 @@ fn spawn_template_sync(
                 if t.meta_token.is_none() || t.meta_waba_id.is_none() {
                     continue;
                 }
-                if let Err(error) = crate::http::admin::templates::reconcile(&state, &t.shop).await {
+                if let Err(error) = crate::http::admin::templates::reconcile(&state, &t.shop).await
+                {
                     tracing::warn!(message = "Template reconciliation failed.", tenant = %t.shop, %error);
                 }
             }

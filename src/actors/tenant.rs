@@ -58,6 +58,7 @@ pub struct TenantState {
     customers_in_flight: Arc<AtomicU64>,
     catalog: ActorRef<CatalogMsg>,
     catalog_in_flight: Arc<AtomicU64>,
+    conversations_in_flight: Arc<AtomicU64>,
     conversations: ActorRef<ConversationsMsg>,
     automations: ActorRef<AutomationsMsg>,
 }
@@ -116,11 +117,13 @@ async fn spawn_conversations(
     shop: &str,
     store: &Store,
     services: &Arc<Services>,
+    in_flight: Arc<AtomicU64>,
 ) -> Result<ActorRef<ConversationsMsg>, ActorProcessingErr> {
     let args = ConversationsArgs {
         shop: shop.to_string(),
         store: store.clone(),
         services: services.clone(),
+        in_flight,
     };
     Ok(Actor::spawn_linked(None, Conversations, args, sup)
         .await
@@ -287,7 +290,8 @@ impl TenantSupervisor {
         let in_flight = match child {
             Child::Customers => Some(state.customers_in_flight.clone()),
             Child::Catalog => Some(state.catalog_in_flight.clone()),
-            _ => None,
+            Child::Conversations => Some(state.conversations_in_flight.clone()),
+            Child::Automations => None,
         };
         if let Some(flag) = &in_flight {
             let poison = flag.swap(0, Ordering::SeqCst);
@@ -322,8 +326,14 @@ impl TenantSupervisor {
                 .await?
             }
             Child::Conversations => {
-                state.conversations =
-                    spawn_conversations(sup, &state.shop, &state.store, &state.services).await?
+                state.conversations = spawn_conversations(
+                    sup,
+                    &state.shop,
+                    &state.store,
+                    &state.services,
+                    state.conversations_in_flight.clone(),
+                )
+                .await?
             }
             Child::Automations => {
                 state.automations = spawn_automations(sup, &state.shop, &state.store).await?
@@ -368,6 +378,7 @@ impl Actor for TenantSupervisor {
         let sup = myself.get_cell();
         let customers_in_flight = Arc::new(AtomicU64::new(0));
         let catalog_in_flight = Arc::new(AtomicU64::new(0));
+        let conversations_in_flight = Arc::new(AtomicU64::new(0));
         let customers = spawn_customers(
             sup.clone(),
             &args.shop,
@@ -382,8 +393,14 @@ impl Actor for TenantSupervisor {
             catalog_in_flight.clone(),
         )
         .await?;
-        let conversations =
-            spawn_conversations(sup.clone(), &args.shop, &args.store, &args.services).await?;
+        let conversations = spawn_conversations(
+            sup.clone(),
+            &args.shop,
+            &args.store,
+            &args.services,
+            conversations_in_flight.clone(),
+        )
+        .await?;
         let automations = spawn_automations(sup, &args.shop, &args.store).await?;
         if let Some(rec) = args.store.tenant(&args.shop)? {
             if rec.status != TenantStatus::Active {
@@ -398,6 +415,7 @@ impl Actor for TenantSupervisor {
             customers_in_flight,
             catalog,
             catalog_in_flight,
+            conversations_in_flight,
             conversations,
             automations,
         })

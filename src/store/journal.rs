@@ -189,12 +189,22 @@ mod tests {
         let Accepted::New(seq) = store.accept_webhook(&entry("w1")).expect("accept") else {
             panic!("new");
         };
-        assert_eq!(store.accept_webhook(&entry("w1")).expect("again"), Accepted::Duplicate);
-        assert_eq!(store.journal().expect("journal").len(), 1, "the duplicate left nothing");
+        assert_eq!(
+            store.accept_webhook(&entry("w1")).expect("again"),
+            Accepted::Duplicate
+        );
+        assert_eq!(
+            store.journal().expect("journal").len(),
+            1,
+            "the duplicate left nothing"
+        );
         // A crash between the two writes: the entry is there, its marker is not.
         assert_eq!(store.sweep_seen(Timestamp(i64::MAX)).expect("sweep"), 1);
         assert_eq!(store.repair_journal().expect("repair"), (1, 0));
-        assert_eq!(store.accept_webhook(&entry("w1")).expect("retry"), Accepted::Duplicate);
+        assert_eq!(
+            store.accept_webhook(&entry("w1")).expect("retry"),
+            Accepted::Duplicate
+        );
         assert!(store.journal_contains(seq).expect("contains"));
         assert_eq!(store.repair_journal().expect("repair again"), (0, 0));
     }

@@ -94,13 +94,30 @@ async fn tenant_and_deadletter_commands_talk_to_a_running_engine() {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
-    let (ok, out, err) = run(&["tenant", "add", "--shop", "cli-shop.myshopify.com", "--shopify-token", "shpat_cli"]);
+    let (ok, out, err) = run(&[
+        "tenant",
+        "add",
+        "--shop",
+        "cli-shop.myshopify.com",
+        "--shopify-token",
+        "shpat_cli",
+    ]);
     assert!(ok, "{err}");
-    assert!(out.contains("glt_") && err.contains("only once"), "{out} {err}");
+    assert!(
+        out.contains("glt_") && err.contains("only once"),
+        "{out} {err}"
+    );
     assert!(!out.contains("shpat_cli"), "the token is never printed");
     let (ok, out, _) = run(&["tenant", "list"]);
     assert!(ok && out.contains("cli-shop.myshopify.com"), "{out}");
-    let (ok, _, err) = run(&["tenant", "add", "--shop", "bad shop", "--shopify-token", "x"]);
+    let (ok, _, err) = run(&[
+        "tenant",
+        "add",
+        "--shop",
+        "bad shop",
+        "--shopify-token",
+        "x",
+    ]);
     assert!(!ok && err.contains("invalid_shop_domain"), "{err}");
     // A broken payload becomes a dead letter; the CLI lists and replays it.
     let body = b"{\"id\": 1, ".to_vec();
@@ -112,7 +129,10 @@ async fn tenant_and_deadletter_commands_talk_to_a_running_engine() {
         .header("X-Shopify-API-Version", "2026-04")
         .header(
             "X-Shopify-Hmac-Sha256",
-            galantis::integrations::shopify::webhook::sign(crate::helpers::SECRET.as_bytes(), &body),
+            galantis::integrations::shopify::webhook::sign(
+                crate::helpers::SECRET.as_bytes(),
+                &body,
+            ),
         )
         .body(body)
         .send()
@@ -129,7 +149,13 @@ async fn tenant_and_deadletter_commands_talk_to_a_running_engine() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(listed.contains("does not parse"), "{listed}");
-    let (ok, out, err) = run(&["deadletter", "replay", "--shop", "cli-shop.myshopify.com", "--all"]);
+    let (ok, out, err) = run(&[
+        "deadletter",
+        "replay",
+        "--shop",
+        "cli-shop.myshopify.com",
+        "--all",
+    ]);
     assert!(ok && out.contains("requeued_as"), "{out} {err}");
     let (ok, _, _) = run(&["tenant", "remove", "--shop", "cli-shop.myshopify.com"]);
     assert!(ok);

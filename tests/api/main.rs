@@ -12,4 +12,3 @@ mod tenants;
 mod webhooks;
 mod whatsapp_send;
 mod whatsapp_webhooks;
-

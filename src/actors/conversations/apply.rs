@@ -52,6 +52,21 @@ pub async fn on_deliver(
     if !state.store.journal_contains(d.seq)? {
         return Ok(());
     }
+    state
+        .in_flight
+        .store(d.seq, std::sync::atomic::Ordering::SeqCst);
+    let r = apply_event(myself, state, &d).await;
+    state
+        .in_flight
+        .store(0, std::sync::atomic::Ordering::SeqCst);
+    r
+}
+
+async fn apply_event(
+    myself: &ActorRef<ConversationsMsg>,
+    state: &mut ConversationsState,
+    d: &Delivered,
+) -> Result<(), ActorProcessingErr> {
     let event: MetaEvent = match serde_json::from_slice(&d.entry.body) {
         Ok(e) => e,
         Err(e) => {
@@ -103,7 +118,7 @@ pub async fn on_deliver(
     }
     batch.remove_journal(d.seq);
     state.store.commit(batch)?;
-    crate::actors::tenant::note_applied(&state.shop, &d, None);
+    crate::actors::tenant::note_applied(&state.shop, d, None);
     for m in queued {
         state.outbox.schedule(m.due_at.unwrap_or(m.at), m.id);
     }

@@ -134,6 +134,8 @@ pub struct ConversationsArgs {
     pub store: Store,
     /// Meta client and settings.
     pub services: Arc<Services>,
+    /// Journal seq being applied (0 when idle); see `CustomersArgs::in_flight`.
+    pub in_flight: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// State.
@@ -141,6 +143,7 @@ pub struct ConversationsState {
     shop: String,
     store: Store,
     services: Arc<Services>,
+    in_flight: Arc<std::sync::atomic::AtomicU64>,
     inbox: Inbox,
     health: IntegrationHealth,
     outbox: outbox::Outbox,
@@ -169,6 +172,7 @@ impl Actor for Conversations {
             shop: args.shop,
             store: args.store,
             services: args.services,
+            in_flight: args.in_flight,
         };
         let _ = myself.cast(ConversationsMsg::Pump);
         Ok(state)
