@@ -5,6 +5,10 @@
 //! 1,000), marks the message in flight *durably*, calls Meta on a spawned task, and applies
 //! the result here: the `wamid`, or a retry / wait / pause / failure by Meta's error class.
 //!
+//! "One dispatcher per phone number" (DESIGN §3) is realised as one dispatch loop per
+//! tenant with an independent rate limiter per number: numbers never share a budget, and
+//! the loop lives in the actor that owns the messages, so no second writer touches them.
+//!
 //! Delivery is at least once. A crash can duplicate only the messages that were in flight
 //! (at most the in-flight cap per tenant); recovery finds them by their `in_flight` mark,
 //! sends them again and counts them in `galantis_outbox_possible_duplicates_total`.
