@@ -1,7 +1,10 @@
 //! Shared by the benchmarks: realistic Shopify bodies rendered from templates, contacts
 //! built through the real customer logic, `/proc` readers and small report helpers.
 //! Each bench binary includes this file with `mod common;` and uses only part of it.
+//! `load` holds the HTTP load pieces (child servers, lean client, load loops, metrics).
 #![allow(dead_code)]
+
+pub mod load;
 
 use galantis::domain::contact::{Checkout, Contact, Order};
 use galantis::domain::{ShopifyId, Timestamp};

@@ -100,6 +100,18 @@ async fn a_reply_reaches_meta_and_its_statuses_come_back() {
     assert_eq!(m["wamid"].as_str(), Some(sent[0].wamid.as_str()));
     assert_eq!(sent[0].to, CUSTOMER);
     assert_eq!(sent[0].body["text"]["body"], "Yes! Back in stock today.");
+    // Reading the thread sends Meta a read receipt for the customer's message.
+    app.send(
+        Method::POST,
+        &format!("/api/v1/threads/{thread}/read"),
+        &key,
+        None,
+    )
+    .await;
+    app.eventually("a read receipt", || async {
+        (!emu.marked_read().is_empty()).then_some(())
+    })
+    .await;
     // The first agent to reply took the thread.
     let (_, t) = app.get(&format!("/api/v1/threads/{thread}"), &key).await;
     assert_eq!(t["thread"]["assignee"], "ana");

@@ -406,7 +406,9 @@ async fn status_to(
     Ok(Json(t))
 }
 
-/// Marks a thread read.
+/// Marks a thread read, and sends Meta a read receipt for the customer's last message
+/// (best effort: the customer sees blue ticks; a failure is logged and recorded in health,
+/// never an error for the agent).
 #[utoipa::path(post, path = "/api/v1/threads/{id}/read", tag = "inbox", params(("id" = u64, Path)),
     responses((status = 200, description = "the thread"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn read(
@@ -425,7 +427,46 @@ pub async fn read(
         })
         .await?
         .map_err(map_send)?;
+    send_read_receipt(&state, &scope.shop, thread_id).await;
     Ok(Json(t))
+}
+
+async fn send_read_receipt(state: &AppState, shop: &str, thread_id: u64) {
+    let Ok(Some((thread, messages))) = state
+        .engine
+        .call(shop, |reply_to| {
+            TenantMsg::Conversations(ConversationsMsg::Thread {
+                id: thread_id,
+                reply_to,
+            })
+        })
+        .await
+    else {
+        return;
+    };
+    let Some(wamid) = messages
+        .iter()
+        .rev()
+        .find(|m| m.direction == crate::domain::whatsapp::Direction::Inbound)
+        .and_then(|m| m.wamid.clone())
+    else {
+        return;
+    };
+    let Ok(t) = super::whatsapp::tenant(state, shop) else {
+        return;
+    };
+    let Ok(token) = super::whatsapp::token(state, &t) else {
+        return;
+    };
+    let (meta, shop) = (state.meta.clone(), shop.to_string());
+    tokio::spawn(async move {
+        if let Err(error) = meta
+            .mark_read(&token, &thread.phone_number_id, &wamid, false)
+            .await
+        {
+            tracing::warn!(message = "Read receipt failed.", tenant = %shop, %error);
+        }
+    });
 }
 
 /// An internal note.
