@@ -94,6 +94,7 @@ impl Application {
             }
         });
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        spawn_checkpoints(store.clone(), stopped.clone());
         spawn_seen_sweeper(
             store,
             settings.store.dedupe_retention_hours,
@@ -142,6 +143,22 @@ impl Application {
         tracing::info!(message = "Stopped.");
         Ok(())
     }
+}
+
+/// Checkpoints the write-ahead log every second (see `store::wal`).
+fn spawn_checkpoints(store: Store, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stopped.changed() => return,
+            }
+            if let Err(error) = store.checkpoint().await {
+                tracing::error!(message = "Write-ahead log checkpoint failed.", %error);
+            }
+        }
+    });
 }
 
 /// Removes dedupe markers older than the retention, hourly.

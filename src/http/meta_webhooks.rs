@@ -175,6 +175,7 @@ pub async fn receive(
         };
         match store.accept_webhook(&entry)? {
             Accepted::New(seq) => {
+                store.log_webhook(&entry)?;
                 ack.accepted += 1;
                 fresh.push(Delivered {
                     seq,
@@ -184,7 +185,7 @@ pub async fn receive(
             Accepted::Duplicate => ack.duplicates += 1,
         }
     }
-    store.durable().await?;
+    store.ack_durable().await?;
     for d in fresh {
         let shop = d.entry.shop.clone();
         state.engine.deliver(&shop, d);

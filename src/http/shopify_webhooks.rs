@@ -176,14 +176,15 @@ async fn handle(
     match store.accept_webhook(&entry)? {
         Accepted::Duplicate => {
             // The first copy may still be in flight to disk: answer only once it is there.
-            store.durable().await?;
+            store.ack_durable().await?;
             tracing::debug!(message = "Duplicate webhook.", tenant = %shop, topic = topic_name, webhook_id);
             Ok(WebhookAck {
                 status: "duplicate",
             })
         }
         Accepted::New(seq) => {
-            store.durable().await?;
+            store.log_webhook(&entry)?;
+            store.ack_durable().await?;
             state.engine.deliver(
                 shop.as_str(),
                 Delivered {

@@ -15,6 +15,7 @@ pub mod journal;
 pub mod keys;
 pub mod records;
 pub mod tenants;
+pub mod wal;
 pub mod whatsapp;
 
 pub use commit::GroupCommit;
@@ -49,6 +50,7 @@ pub struct Store {
     db: sled::Db,
     tree: sled::Tree,
     commit: GroupCommit,
+    wal: wal::Wal,
 }
 
 impl Store {
@@ -65,7 +67,67 @@ impl Store {
             .open()?;
         let tree = db.open_tree("galantis")?;
         let commit = GroupCommit::start(db.clone());
-        Ok(Self { db, tree, commit })
+        let (wal, leftover) = wal::Wal::open(&dir.join("wal"))?;
+        let store = Self {
+            db,
+            tree,
+            commit,
+            wal,
+        };
+        store.replay_wal(leftover)?;
+        Ok(store)
+    }
+
+    /// Journals again the logged webhooks sled lost in an abrupt stop (their dedupe marker
+    /// is missing), flushes sled, and drops the old segments.
+    fn replay_wal(&self, leftover: Vec<JournalEntry>) -> Result<(), StoreError> {
+        let n = leftover.len();
+        let mut replayed = 0;
+        for entry in leftover {
+            if let Accepted::New(_) = self.accept_webhook(&entry)? {
+                replayed += 1;
+            }
+        }
+        self.flush_now()?;
+        let closed = self.wal.rotate()?;
+        self.wal.delete_upto(closed)?;
+        if replayed > 0 {
+            tracing::warn!(
+                message = "Webhooks recovered from the write-ahead log.",
+                logged = n,
+                replayed
+            );
+        }
+        Ok(())
+    }
+
+    /// Logs an accepted webhook in the write-ahead log (call after
+    /// [`Store::accept_webhook`] said `New`); [`Store::ack_durable`] makes it durable.
+    ///
+    /// # Errors
+    /// When the log cannot be written.
+    pub fn log_webhook(&self, entry: &JournalEntry) -> Result<(), StoreError> {
+        self.wal.append(entry)
+    }
+
+    /// Waits until every webhook logged before the call is on disk: the acknowledgement
+    /// path's durability (group `fdatasync` of the log, not a sled flush).
+    ///
+    /// # Errors
+    /// When the sync fails.
+    pub async fn ack_durable(&self) -> Result<(), StoreError> {
+        self.wal.durable().await
+    }
+
+    /// A checkpoint: rotate the log, flush sled, delete the segments sled now covers.
+    /// Run every second or so by the application.
+    ///
+    /// # Errors
+    /// When the rotation, the flush or a deletion fails.
+    pub async fn checkpoint(&self) -> Result<usize, StoreError> {
+        let closed = self.wal.rotate()?;
+        self.durable().await?;
+        self.wal.delete_upto(closed)
     }
 
     /// Waits until every write made before the call is on disk (group commit).

@@ -51,6 +51,9 @@ pub fn start_engine_with(dir: &std::path::Path, env: &[(&str, &str)]) -> Engine 
     std::thread::spawn(move || {
         let mut sent = false;
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("write-ahead log") || line.contains("Journal repaired") {
+                eprintln!("engine: {line}");
+            }
             if !sent && line.contains("Listening.") {
                 let v: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
                 if let Some(addr) = v["addr"].as_str() {
