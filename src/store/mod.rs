@@ -7,6 +7,10 @@
 //! the domain events it produced. The records *are* the snapshot (always current, per key),
 //! the journal holds only what is not yet applied, and recovery is "load records, replay the
 //! journal". A crash can neither lose an effect nor apply it twice.
+//!
+//! Acknowledgements are made durable by the write-ahead log ([`wal`]), not by sled flushes:
+//! sled is flushed by a checkpoint every second, after which the log segments it covers are
+//! deleted; at open, logged webhooks whose dedupe marker sled lost are journaled again.
 
 pub mod codec;
 mod commit;
