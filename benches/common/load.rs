@@ -69,12 +69,23 @@ impl Drop for Server {
 
 /// Starts `cmd`, waits for its `Listening.` JSON line and keeps draining its stdout
 /// (warn and error lines are echoed to stderr, the first 5, and counted).
-pub fn start(name: &'static str, mut cmd: Command, dir: Option<tempfile::TempDir>) -> Server {
+pub fn start(name: &'static str, cmd: Command, dir: Option<tempfile::TempDir>) -> Server {
+    start_watch(name, cmd, dir, |_| {})
+}
+
+/// [`start`], calling `on_spawn` with the child's pid as soon as it exists.
+pub fn start_watch(
+    name: &'static str,
+    mut cmd: Command,
+    dir: Option<tempfile::TempDir>,
+    on_spawn: impl FnOnce(u32),
+) -> Server {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap_or_else(|e| panic!("starting {name}: {e}"));
+    on_spawn(child.id());
     let stdout = child.stdout.take().expect("stdout");
     let problems = Arc::new(AtomicU64::new(0));
     let (tx, rx) = std::sync::mpsc::channel();
@@ -110,6 +121,15 @@ pub fn start(name: &'static str, mut cmd: Command, dir: Option<tempfile::TempDir
 /// `galantis serve` on 127.0.0.1 with the bench secrets and `env` on top, in `dir`
 /// (a new temp dir when `None`).
 pub fn start_engine(dir: Option<tempfile::TempDir>, env: &[(&str, String)]) -> Server {
+    start_engine_watch(dir, env, |_| {})
+}
+
+/// [`start_engine`], calling `on_spawn` with the pid as soon as the process exists.
+pub fn start_engine_watch(
+    dir: Option<tempfile::TempDir>,
+    env: &[(&str, String)],
+    on_spawn: impl FnOnce(u32),
+) -> Server {
     let dir = dir.unwrap_or_else(|| {
         tempfile::Builder::new()
             .prefix("galantis-bench")
@@ -127,7 +147,7 @@ pub fn start_engine(dir: Option<tempfile::TempDir>, env: &[(&str, String)]) -> S
     for (k, v) in env {
         cmd.env(k, v);
     }
-    start("engine", cmd, Some(dir))
+    start_watch("engine", cmd, Some(dir), on_spawn)
 }
 
 /// This bench binary re-executed with `ROLE=bare`: see [`bare_server`].
