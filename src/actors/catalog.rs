@@ -124,7 +124,8 @@ impl Catalog {
         };
         match state.book.apply(&delivery) {
             Ok(change) => {
-                let events = super::tenant::events_of(&change.events, d.seq, &delivery);
+                let events =
+                    super::tenant::events_of(&change.events, d.seq, delivery.fallback_time());
                 let mut batch = Batch::new();
                 stage(&state.shop, &change, &mut batch)?;
                 for e in &events {

@@ -244,16 +244,9 @@ impl Customers {
         let applied = state.book.apply(&delivery, &lookup);
         match applied {
             Ok(change) => {
-                let events = super::tenant::events_of(&change.events, d.seq, &delivery);
-                let mut batch = Batch::new();
-                stage(&state.store, &state.shop, &change, &mut batch)?;
-                for e in &events {
-                    batch.put_event(&state.shop, e)?;
-                }
-                batch.remove_journal(d.seq);
-                state.store.commit(batch)?;
+                let at = delivery.fallback_time();
+                Self::persist(myself, state, &change, d.seq, at, Some(d.seq))?;
                 super::tenant::note_applied(&state.shop, &d, change.ignored.as_deref());
-                super::tenant::publish(myself, events);
             }
             Err(e) => super::dead_letter(&state.store, d.seq, &d.entry, e.to_string()),
         }
@@ -292,20 +285,27 @@ impl Customers {
         at: Timestamp,
     ) -> Result<(), StoreError> {
         let seq = state.store.next_id()?;
-        let events: Vec<crate::domain::DomainEvent> = change
-            .events
-            .iter()
-            .enumerate()
-            .map(|(i, k)| crate::domain::DomainEvent {
-                seq: seq.saturating_mul(256).saturating_add(i.min(255) as u64),
-                occurred_at: at,
-                kind: k.clone(),
-            })
-            .collect();
+        Self::persist(myself, state, change, seq, at, None)
+    }
+
+    /// Writes a change, its events and (for a webhook) the removal of its journal entry in
+    /// one atomic batch, then hands the events to the automation actor.
+    fn persist(
+        myself: &ActorRef<CustomersMsg>,
+        state: &CustomersState,
+        change: &Change,
+        seq: u64,
+        at: Timestamp,
+        journal: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let events = super::tenant::events_of(&change.events, seq, at);
         let mut batch = Batch::new();
         stage(&state.store, &state.shop, change, &mut batch)?;
         for e in &events {
             batch.put_event(&state.shop, e)?;
+        }
+        if let Some(j) = journal {
+            batch.remove_journal(j);
         }
         state.store.commit(batch)?;
         super::tenant::publish(myself, events);

@@ -11,7 +11,7 @@ use super::conversations::{Conversations, ConversationsArgs, ConversationsMsg, S
 use super::customers::{Customers, CustomersArgs, CustomersMsg};
 use super::Delivered;
 use crate::domain::{DomainEvent, EventKind, Timestamp};
-use crate::logic::{Delivery, Route, Topic};
+use crate::logic::{Route, Topic};
 use crate::store::tenants::TenantStatus;
 use crate::store::{Batch, Store};
 use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
@@ -146,15 +146,16 @@ async fn spawn_automations(
         .0)
 }
 
-/// Stamps the events a delivery caused with their stream position and time.
-/// Position = journal seq × 256 + index: stable across replays, so recording is idempotent.
-pub(crate) fn events_of(kinds: &[EventKind], seq: u64, d: &Delivery<'_>) -> Vec<DomainEvent> {
+/// Stamps the events one change caused with their stream position and time.
+/// Position = `seq` × 256 + index, where `seq` is the journal sequence of the webhook (stable
+/// across replays, so recording is idempotent) or a fresh id for changes no webhook caused.
+pub(crate) fn events_of(kinds: &[EventKind], seq: u64, at: Timestamp) -> Vec<DomainEvent> {
     kinds
         .iter()
         .enumerate()
         .map(|(i, k)| DomainEvent {
             seq: seq.saturating_mul(256).saturating_add(i.min(255) as u64),
-            occurred_at: d.fallback_time(),
+            occurred_at: at,
             kind: k.clone(),
         })
         .collect()
