@@ -533,8 +533,8 @@ async fn open_loop(
     Ok(total)
 }
 
-/// The store alone, in this process: `Store::accept_webhook` (dedupe marker + journal
-/// entry in one sled transaction) then `Store::durable()` (group commit), from `conns`
+/// The store alone, in this process: `Store::accept_webhook` (dedupe check + write-ahead
+/// log append) then `Store::ack_durable()` (group `fdatasync`), from `conns`
 /// tasks with the same bodies; no HTTP, no HMAC, no actors. The ceiling that sled and the
 /// group commit set on this machine. Returns writes/s, sorted latencies (µs) and bytes
 /// written to storage per webhook (whole phase).
@@ -567,8 +567,8 @@ async fn store_alone(gen: Arc<Gen>, cfg: Config, secs: u64) -> (f64, Vec<u64>, f
                 };
                 n += 1;
                 let t = Instant::now();
-                store.accept_webhook(&entry).expect("accept");
-                store.durable().await.expect("durable");
+                store.accept_webhook(entry).expect("accept");
+                store.ack_durable().await.expect("durable");
                 let done = Instant::now();
                 if done >= from && done <= end {
                     lat.push((done - t).as_micros() as u64);
@@ -949,7 +949,7 @@ async fn run(cfg: Config, threads: usize) {
     let store_secs = cfg.secs.min(5);
     let (store_rate, store_lat, store_bytes) = store_alone(gen_for_store(), cfg, store_secs).await;
     println!(
-        "\n[store alone, in-process: accept_webhook + durable() from {} tasks, {} s]\n  {:.0} durable webhooks/s, p50 {:.2} ms, p99 {:.2} ms, disk writes {:.0} B/webhook",
+        "\n[store alone, in-process: accept_webhook + ack_durable() from {} tasks, {} s]\n  {:.0} durable webhooks/s, p50 {:.2} ms, p99 {:.2} ms, disk writes {:.0} B/webhook",
         cfg.conns,
         store_secs,
         store_rate,

@@ -25,7 +25,7 @@ type Waiter = oneshot::Sender<()>;
 
 #[derive(Clone, Copy)]
 enum Variant {
-    /// The engine's code: `Store::accept_webhook` (sled transaction) + `Store::durable`.
+    /// The engine's code: `Store::accept_webhook` (write-ahead log) + `Store::ack_durable`.
     Engine,
     /// Raw sled, one tree: insert the dedupe marker and the journal entry (no
     /// transaction), then a group commit like the engine's, with a linger.
@@ -43,7 +43,7 @@ enum Variant {
 impl Variant {
     fn name(self) -> String {
         match self {
-            Variant::Engine => "engine Store: accept_webhook (sled transaction) + durable()".into(),
+            Variant::Engine => "engine Store: accept_webhook (write-ahead log) + ack_durable()".into(),
             Variant::SledOneTree { linger_us: 0 } => {
                 "sled, one tree, 2 inserts (no transaction) + group commit".into()
             }
@@ -175,8 +175,8 @@ async fn run(variant: Variant, writers: u64, secs: u64, body: Arc<Vec<u8>>) -> (
                 let e = entry(k, i, &body);
                 let t = Instant::now();
                 if let Some(store) = &store {
-                    store.accept_webhook(&e).expect("accept");
-                    store.durable().await.expect("durable");
+                    store.accept_webhook(e).expect("accept");
+                    store.ack_durable().await.expect("durable");
                 } else if let Some((db, tree, journal, tx)) = &sled_parts {
                     let seq = db.generate_id().expect("id");
                     let mut seen = vec![b'S'];

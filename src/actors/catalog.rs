@@ -104,7 +104,7 @@ impl Catalog {
         state: &mut CatalogState,
         d: Delivered,
     ) -> Result<(), ActorProcessingErr> {
-        if !state.store.journal_contains(d.seq)? {
+        if !state.store.is_pending(d.seq) {
             return Ok(());
         }
         let span = tracing::info_span!(
@@ -131,7 +131,7 @@ impl Catalog {
                 for e in &events {
                     batch.put_event(&state.shop, e)?;
                 }
-                batch.remove_journal(d.seq);
+                batch.applied(d.seq, &d.entry)?;
                 state.store.commit(batch)?;
                 super::tenant::note_applied(&state.shop, &d, change.ignored.as_deref());
                 super::tenant::publish(myself, events);

@@ -218,7 +218,7 @@ impl Customers {
         state: &mut CustomersState,
         d: Delivered,
     ) -> Result<(), ActorProcessingErr> {
-        if !state.store.journal_contains(d.seq)? {
+        if !state.store.is_pending(d.seq) {
             return Ok(()); // already applied (a replay raced a live delivery)
         }
         let span = tracing::info_span!(
@@ -245,7 +245,7 @@ impl Customers {
         match applied {
             Ok(change) => {
                 let at = delivery.fallback_time();
-                Self::persist(myself, state, &change, d.seq, at, Some(d.seq))?;
+                Self::persist(myself, state, &change, d.seq, at, Some(&d))?;
                 super::tenant::note_applied(&state.shop, &d, change.ignored.as_deref());
             }
             Err(e) => super::dead_letter(&state.store, d.seq, &d.entry, e.to_string()),
@@ -296,7 +296,7 @@ impl Customers {
         change: &Change,
         seq: u64,
         at: Timestamp,
-        journal: Option<u64>,
+        journal: Option<&Delivered>,
     ) -> Result<(), StoreError> {
         let events = super::tenant::events_of(&change.events, seq, at);
         let mut batch = Batch::new();
@@ -304,8 +304,8 @@ impl Customers {
         for e in &events {
             batch.put_event(&state.shop, e)?;
         }
-        if let Some(j) = journal {
-            batch.remove_journal(j);
+        if let Some(d) = journal {
+            batch.applied(d.seq, &d.entry)?;
         }
         state.store.commit(batch)?;
         super::tenant::publish(myself, events);

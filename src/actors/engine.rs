@@ -109,17 +109,11 @@ impl Engine {
         for t in &tenants {
             self.start_tenant(&t.shop).await?;
         }
-        let journal = self.inner.store.journal()?;
+        let journal = self.inner.store.pending();
         let replayed = journal.len();
         for (seq, entry) in journal {
             let shop = entry.shop.clone();
-            self.deliver(
-                &shop,
-                Delivered {
-                    seq,
-                    entry: Arc::new(entry),
-                },
-            );
+            self.deliver(&shop, Delivered { seq, entry });
         }
         self.inner.ready.store(true, Ordering::SeqCst);
         let report = RecoveryReport {

@@ -130,18 +130,10 @@ impl Actor for Root {
                     myself.send_after(delay, move || RootMsg::RestartTenant { shop });
                 } else {
                     // Re-deliver what the failed supervisor had not applied.
-                    match state.store.journal_of(&shop) {
-                        Ok(entries) => {
-                            if let Some(t) = state.tenants.get(&shop) {
-                                for (seq, entry) in entries {
-                                    let _ = t.cast(TenantMsg::Deliver(super::Delivered {
-                                        seq,
-                                        entry: Arc::new(entry),
-                                    }));
-                                }
-                            }
+                    if let Some(t) = state.tenants.get(&shop) {
+                        for (seq, entry) in state.store.pending_of(&shop) {
+                            let _ = t.cast(TenantMsg::Deliver(super::Delivered { seq, entry }));
                         }
-                        Err(error) => tracing::error!(message = "Journal read failed.", %error),
                     }
                 }
             }

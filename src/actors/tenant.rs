@@ -207,7 +207,7 @@ impl TenantSupervisor {
         state: &mut TenantState,
         d: Delivered,
     ) -> Result<(), ActorProcessingErr> {
-        if !state.store.journal_contains(d.seq)? {
+        if !state.store.is_pending(d.seq) {
             return Ok(());
         }
         let topic = Topic::parse(&d.entry.topic);
@@ -255,7 +255,7 @@ impl TenantSupervisor {
         }
         let mut batch = Batch::new();
         batch.put_tenant(&rec)?;
-        batch.remove_journal(d.seq);
+        batch.applied(d.seq, &d.entry)?;
         state.store.commit(batch)?;
         note_applied(&state.shop, &d, None);
         Ok(())
@@ -297,7 +297,7 @@ impl TenantSupervisor {
         if let Some(flag) = &in_flight {
             let poison = flag.swap(0, Ordering::SeqCst);
             if poison != 0 {
-                if let Some(entry) = state.store.journal_entry(poison)? {
+                if let Some(entry) = state.store.pending_entry(poison) {
                     super::dead_letter(
                         &state.store,
                         poison,
@@ -346,20 +346,14 @@ impl TenantSupervisor {
             Child::Conversations => None,
             Child::Automations => return Ok(()),
         };
-        for (seq, entry) in state.store.journal_of(&state.shop)? {
+        for (seq, entry) in state.store.pending_of(&state.shop) {
             let route = if entry.topic.starts_with(META_TOPIC_PREFIX) {
                 None
             } else {
                 Some(Topic::parse(&entry.topic).route())
             };
             if route == wanted {
-                Self::route(
-                    state,
-                    Delivered {
-                        seq,
-                        entry: Arc::new(entry),
-                    },
-                )?;
+                Self::route(state, Delivered { seq, entry })?;
             }
         }
         Ok(())

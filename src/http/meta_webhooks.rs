@@ -23,7 +23,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// The query of Meta's verification request.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -173,14 +172,10 @@ pub async fn receive(
             received_at: now,
             body: serde_json::to_vec(&e).map_err(ApiError::internal)?,
         };
-        match store.accept_webhook(&entry)? {
-            Accepted::New(seq) => {
-                store.log_webhook(&entry)?;
+        match store.accept_webhook(entry)? {
+            Accepted::New { seq, entry } => {
                 ack.accepted += 1;
-                fresh.push(Delivered {
-                    seq,
-                    entry: Arc::new(entry),
-                });
+                fresh.push(Delivered { seq, entry });
             }
             Accepted::Duplicate => ack.duplicates += 1,
         }

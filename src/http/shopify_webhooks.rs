@@ -16,7 +16,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Serialize;
-use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
 
@@ -173,7 +172,7 @@ async fn handle(
         body: body.to_vec(),
     };
     let store = state.engine.store();
-    match store.accept_webhook(&entry)? {
+    match store.accept_webhook(entry)? {
         Accepted::Duplicate => {
             // The first copy may still be in flight to disk: answer only once it is there.
             store.ack_durable().await?;
@@ -182,16 +181,11 @@ async fn handle(
                 status: "duplicate",
             })
         }
-        Accepted::New(seq) => {
-            store.log_webhook(&entry)?;
+        Accepted::New { seq, entry } => {
             store.ack_durable().await?;
-            state.engine.deliver(
-                shop.as_str(),
-                Delivered {
-                    seq,
-                    entry: Arc::new(entry),
-                },
-            );
+            state
+                .engine
+                .deliver(shop.as_str(), Delivered { seq, entry });
             Ok(WebhookAck { status: "accepted" })
         }
     }

@@ -4,6 +4,7 @@
 use super::{codec, keys, Batch, JournalEntry, Store, StoreError};
 use crate::domain::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// A webhook we accepted but could not apply.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,12 +20,13 @@ pub struct DeadLetter {
 }
 
 impl Batch {
-    /// Moves a journal entry to the dead letters (with the journal removal, atomically).
+    /// Moves a journal entry to the dead letters (marking it settled, atomically: a
+    /// Shopify retry of it is a duplicate, and it is not replayed at the next start).
     ///
     /// # Errors
     /// When the value cannot be encoded.
     pub fn dead_letter(&mut self, letter: &DeadLetter) -> Result<(), StoreError> {
-        self.remove_journal(letter.id);
+        self.applied(letter.id, &letter.entry)?;
         self.raw_put(
             keys::dead_letter(&letter.entry.shop, letter.id),
             codec::encode(letter)?,
@@ -47,32 +49,39 @@ impl Store {
         Ok(out)
     }
 
-    /// Moves a dead letter back into the journal under a new sequence number, atomically.
-    /// Returns the new sequence and the entry, or `None` when there is no such letter.
+    /// Moves a dead letter back into the journal under a new sequence number. Returns the
+    /// new sequence and the entry, or `None` when there is no such letter. Durable after
+    /// [`Store::ack_durable`]; if a crash loses the letter's removal but not the journal
+    /// record, recovery removes the letter (see `drop_requeued_dead_letters`).
     ///
     /// # Errors
-    /// When sled fails or a value does not decode.
+    /// When sled fails, a value does not decode, or the log cannot be written (the letter
+    /// is then put back).
     pub fn requeue_dead_letter(
         &self,
         shop: &str,
         id: u64,
-    ) -> Result<Option<(u64, JournalEntry)>, StoreError> {
+    ) -> Result<Option<(u64, Arc<JournalEntry>)>, StoreError> {
         let key = keys::dead_letter(shop, id);
         let Some(v) = self.tree.get(&key)? else {
             return Ok(None);
         };
+        // Exactly one of two concurrent replays of the same letter wins it.
+        if self
+            .tree
+            .compare_and_swap(&key, Some(&v), None as Option<&[u8]>)?
+            .is_err()
+        {
+            return Ok(None);
+        }
         let letter: DeadLetter = codec::decode(&v)?;
-        let seq = self.db.generate_id()?;
-        let mut batch = Batch::new();
-        batch.raw_remove(key);
-        batch.raw_put(keys::journal(seq), codec::encode(&letter.entry)?);
-        // The dedupe marker follows the entry to its new place (see `repair_journal`).
-        batch.raw_put(
-            keys::seen(&letter.entry.shop, &letter.entry.webhook_id),
-            super::journal::seen_value(seq, letter.entry.received_at)?,
-        );
-        self.commit(batch)?;
-        Ok(Some((seq, letter.entry)))
+        match self.requeue(letter.entry) {
+            Ok(r) => Ok(Some(r)),
+            Err(e) => {
+                self.tree.insert(&key, v)?;
+                Err(e)
+            }
+        }
     }
 
     /// Number of dead letters of every shop (metrics).

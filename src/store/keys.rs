@@ -1,10 +1,11 @@
 //! Key layout of the one sled tree. Everything lives in one tree so that a state change,
-//! the effects it causes and the removal of the journal entry that caused it commit in
+//! the effects it causes and the dedupe marker of the webhook that caused it commit in
 //! one atomic batch.
 //!
 //! ```text
-//! J <seq:u64be>                         journal: accepted webhook not yet applied
-//! S <shop> 0 <webhook id>               dedupe marker of an accepted webhook
+//! J <seq:u64be>                         journal of earlier versions (migrated at open)
+//! S <shop> 0 <webhook id>               dedupe marker: seq under which a webhook was applied
+//! X <shop>                              erased through: journal seqs below it are void
 //! T <shop>                              tenant record
 //! K <sha256 of api key>                 tenant API key -> shop
 //! D <shop> 0 <seq:u64be>                dead letter
@@ -90,6 +91,12 @@ pub fn tenant(shop: &str) -> Vec<u8> {
 }
 
 pub const TENANT_PREFIX: &[u8] = b"T";
+
+pub fn erased(shop: &str) -> Vec<u8> {
+    let mut k = vec![b'X'];
+    k.extend_from_slice(shop.as_bytes());
+    k
+}
 
 pub fn api_key(hash: &[u8; 32]) -> Vec<u8> {
     let mut k = vec![b'K'];

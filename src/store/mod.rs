@@ -1,17 +1,14 @@
-//! The only code that knows sled: one tree holding typed, versioned records, the webhook
-//! journal, dedupe markers, dead letters and tenants; atomic batches; group commit.
+//! The only code that knows sled: one tree holding typed, versioned records, dedupe
+//! markers, dead letters and tenants; atomic batches; group commit; and the write-ahead
+//! log that is the webhook journal.
 //!
-//! Persistence model (DESIGN §4, with one deliberate simplification): instead of whole-actor
-//! snapshots plus a journal trimmed behind them, every record an actor changes is written in
-//! the same atomic batch that removes the journal entry that caused the change and records
-//! the domain events it produced. The records *are* the snapshot (always current, per key),
-//! the journal holds only what is not yet applied, and recovery is "load records, replay the
-//! journal". A crash can neither lose an effect nor apply it twice.
-//!
-//! Acknowledgements are made durable by the write-ahead log ([`wal`]), not by sled flushes:
-//! sled is flushed by a checkpoint every second, after which the log segments it covers are
-//! deleted; at open, logged webhooks whose dedupe marker sled lost are journaled again.
-
+//! Persistence model (DESIGN §4): a webhook is acknowledged once its journal record is in
+//! the write-ahead log ([`wal`], group `fdatasync`); sled is not on that path. The actor
+//! that applies it writes the records it changed (the per-key snapshot of its state), the
+//! domain events it produced and the webhook's dedupe marker in one atomic sled batch, so a
+//! crash can neither lose an effect nor apply it twice. sled is flushed by the checkpoint
+//! every second, which then trims the log behind it ([`journal`]); recovery is "load
+//! records, replay the logged entries that have no marker".
 pub mod codec;
 mod commit;
 pub mod deadletters;
@@ -30,6 +27,7 @@ pub use records::Batch;
 pub use tenants::TenantRecord;
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +53,7 @@ pub struct Store {
     tree: sled::Tree,
     commit: GroupCommit,
     wal: wal::Wal,
+    pending: Arc<Mutex<journal::Pending>>,
 }
 
 impl Store {
@@ -71,67 +70,22 @@ impl Store {
             .open()?;
         let tree = db.open_tree("galantis")?;
         let commit = GroupCommit::start(db.clone());
-        let (wal, leftover) = wal::Wal::open(&dir.join("wal"))?;
+        let (wal, logged) = wal::Wal::open(&dir.join("wal"))?;
         let store = Self {
             db,
             tree,
             commit,
             wal,
+            pending: Arc::default(),
         };
-        store.replay_wal(leftover)?;
-        Ok(store)
-    }
-
-    /// Journals again the logged webhooks sled lost in an abrupt stop (their dedupe marker
-    /// is missing), flushes sled, and drops the old segments.
-    fn replay_wal(&self, leftover: Vec<JournalEntry>) -> Result<(), StoreError> {
-        let n = leftover.len();
-        let mut replayed = 0;
-        for entry in leftover {
-            if let Accepted::New(_) = self.accept_webhook(&entry)? {
-                replayed += 1;
-            }
-        }
-        self.flush_now()?;
-        let closed = self.wal.rotate()?;
-        self.wal.delete_upto(closed)?;
-        if replayed > 0 {
-            tracing::warn!(
-                message = "Webhooks recovered from the write-ahead log.",
-                logged = n,
-                replayed
+        let pending = store.recover_journal(logged)?;
+        if pending > 0 {
+            tracing::info!(
+                message = "Journal recovered from the write-ahead log.",
+                pending
             );
         }
-        Ok(())
-    }
-
-    /// Logs an accepted webhook in the write-ahead log (call after
-    /// [`Store::accept_webhook`] said `New`); [`Store::ack_durable`] makes it durable.
-    ///
-    /// # Errors
-    /// When the log cannot be written.
-    pub fn log_webhook(&self, entry: &JournalEntry) -> Result<(), StoreError> {
-        self.wal.append(entry)
-    }
-
-    /// Waits until every webhook logged before the call is on disk: the acknowledgement
-    /// path's durability (group `fdatasync` of the log, not a sled flush).
-    ///
-    /// # Errors
-    /// When the sync fails.
-    pub async fn ack_durable(&self) -> Result<(), StoreError> {
-        self.wal.durable().await
-    }
-
-    /// A checkpoint: rotate the log, flush sled, delete the segments sled now covers.
-    /// Run every second or so by the application.
-    ///
-    /// # Errors
-    /// When the rotation, the flush or a deletion fails.
-    pub async fn checkpoint(&self) -> Result<usize, StoreError> {
-        let closed = self.wal.rotate()?;
-        self.durable().await?;
-        self.wal.delete_upto(closed)
+        Ok(store)
     }
 
     /// Waits until every write made before the call is on disk (group commit).
@@ -156,7 +110,9 @@ impl Store {
     /// # Errors
     /// When sled fails.
     pub fn commit(&self, batch: Batch) -> Result<(), StoreError> {
-        self.tree.apply_batch(batch.into_inner())?;
+        let (batch, settles) = batch.into_parts();
+        self.tree.apply_batch(batch)?;
+        self.settle(&settles);
         Ok(())
     }
 

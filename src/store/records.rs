@@ -9,6 +9,8 @@ use serde::{de::DeserializeOwned, Serialize};
 pub struct Batch {
     inner: sled::Batch,
     len: usize,
+    /// Journal entries this batch marks applied.
+    pub(super) settles: Vec<u64>,
 }
 
 impl Batch {
@@ -37,8 +39,8 @@ impl Batch {
         self.len += 1;
     }
 
-    pub(super) fn into_inner(self) -> sled::Batch {
-        self.inner
+    pub(super) fn into_parts(self) -> (sled::Batch, Vec<u64>) {
+        (self.inner, self.settles)
     }
 
     /// Puts a record of `kind` under `id`.
@@ -77,11 +79,6 @@ impl Batch {
     /// When the event cannot be encoded.
     pub fn put_event(&mut self, shop: &str, event: &DomainEvent) -> Result<(), StoreError> {
         self.put(shop, Kind::Event, event.seq, event)
-    }
-
-    /// Removes a journal entry (it has been applied or dead-lettered).
-    pub fn remove_journal(&mut self, seq: u64) {
-        self.raw_remove(keys::journal(seq));
     }
 }
 
@@ -176,6 +173,9 @@ impl Store {
                 n += 1;
             }
         }
+        // Logged webhooks of this shop must not come back at the next start: their
+        // markers are gone with the rest.
+        batch.insert(keys::erased(shop), codec::encode(&self.db.generate_id()?)?);
         self.tree.apply_batch(batch)?;
         Ok(n)
     }

@@ -130,11 +130,7 @@ impl Store {
         }
         self.erase_tenant_records(shop)?;
         self.erase_dead_letters(shop)?;
-        let mut batch = Batch::new();
-        for (seq, _) in self.journal_of(shop)? {
-            batch.remove_journal(seq);
-        }
-        self.commit(batch)?;
+        self.forget_pending_of(shop);
         self.tree.remove(keys::tenant(shop))?;
         Ok(())
     }

@@ -1,28 +1,35 @@
-//! The webhook write-ahead log: the acknowledgement path's durability. Each accepted
-//! webhook is appended to a segment file and made durable by a group `fdatasync` (one per
-//! batch of waiting requests), instead of a sled flush: sled 0.34's flush holds a tree-wide
-//! lock and rewrites whole pages (BENCHMARKS.md), an append of one record does neither.
+//! The write-ahead log: append-only segment files made durable by one group `fdatasync`
+//! per batch of waiting requests. It is the webhook journal's disk form (see [`super::journal`]);
+//! sled is never on the acknowledgement path (its flush holds a tree-wide lock and rewrites
+//! whole pages, BENCHMARKS.md).
 //!
-//! The journal in sled stays the source of pending work; the log only covers the window in
-//! which sled may not have written the entry yet. A checkpoint (every second) rotates to a
-//! new segment, flushes sled, and deletes the older segments: everything they hold reached
-//! sled before the flush began. At start, records of the remaining segments whose dedupe
-//! marker sled lost are journaled again ([`super::Store::replay_wal`]).
+//! Appends only copy the record into an in-memory buffer. One sync task takes every waiting
+//! request, writes the buffer to the open segment with one `write`, calls `fdatasync` once
+//! and releases them all; it also rotates to a new segment on request, so the segment a
+//! record was appended under is always the file it lands in.
 //!
-//! Record: `len: u32 LE | crc32(payload): u32 LE | payload` (a versioned envelope of a
-//! [`JournalEntry`]). A torn or corrupt tail (a crash mid-append, never acknowledged) ends
-//! the segment.
+//! Record: `len: u32 LE | crc32(payload): u32 LE | payload`. A torn or corrupt tail (a crash
+//! mid-write, never acknowledged) ends the segment when it is read back.
+//!
+//! A failed write or sync poisons the log: every later append and sync fails (503 to the
+//! caller, which retries), because records of the failed batch may be lost and must never
+//! be acknowledged as durable. The operator restarts the engine once the disk is fixed.
 
-use super::{codec, JournalEntry, StoreError};
+use super::StoreError;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::{mpsc, oneshot};
 
-type Waiter = oneshot::Sender<Result<(), String>>;
+type Reply<T> = oneshot::Sender<Result<T, String>>;
 
-/// The open log.
+enum Cmd {
+    Sync(Reply<()>),
+    Rotate(Reply<u64>),
+}
+
+/// The open log. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Wal {
     inner: Arc<Inner>,
@@ -31,26 +38,30 @@ pub struct Wal {
 #[derive(Debug)]
 struct Inner {
     dir: PathBuf,
-    current: Mutex<Segment>,
-    tx: mpsc::UnboundedSender<Waiter>,
+    /// Records appended but not yet written, and the segment they belong to.
+    buf: Mutex<Buffer>,
+    /// The open segment file; held by whoever writes the buffer out (lock order: `file`,
+    /// then `buf`).
+    file: Mutex<OpenSegment>,
+    tx: mpsc::UnboundedSender<Cmd>,
 }
 
 #[derive(Debug)]
-struct Segment {
-    id: u64,
-    file: Arc<File>,
+struct Buffer {
+    segment: u64,
+    bytes: Vec<u8>,
+    failed: Option<String>,
 }
 
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
-        }
-    }
-    !crc
+#[derive(Debug)]
+struct OpenSegment {
+    id: u64,
+    file: Option<File>,
+    written: u64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn segment_path(dir: &Path, id: u64) -> PathBuf {
@@ -78,8 +89,15 @@ fn io(e: std::io::Error) -> StoreError {
     StoreError::Flush(format!("write-ahead log: {e}"))
 }
 
-/// Reads the records of one segment up to its first torn or corrupt record.
-fn read_segment(path: &Path) -> Result<Vec<JournalEntry>, StoreError> {
+/// Frames one record.
+fn frame(payload: &[u8], out: &mut Vec<u8>) {
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+}
+
+/// The payloads of one segment up to its first torn or corrupt record.
+fn read_segment(path: &Path) -> Result<Vec<Vec<u8>>, StoreError> {
     let mut bytes = Vec::new();
     File::open(path)
         .map_err(io)?
@@ -87,45 +105,91 @@ fn read_segment(path: &Path) -> Result<Vec<JournalEntry>, StoreError> {
         .map_err(io)?;
     let mut out = Vec::new();
     let mut at = 0usize;
-    while at + 8 <= bytes.len() {
-        let len =
-            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize;
-        let crc = u32::from_le_bytes([bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]]);
+    while let Some(head) = bytes.get(at..at + 8) {
+        let len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let crc = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
         let Some(payload) = bytes.get(at + 8..at + 8 + len) else {
             break;
         };
-        if crc32(payload) != crc {
+        if crc32fast::hash(payload) != crc {
             break;
         }
-        match codec::decode::<JournalEntry>(payload) {
-            Ok(e) => out.push(e),
-            Err(_) => break,
-        }
+        out.push(payload.to_vec());
         at += 8 + len;
     }
     Ok(out)
 }
 
-fn open_segment(dir: &Path, id: u64) -> Result<Segment, StoreError> {
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(segment_path(dir, id))
-        .map_err(io)?;
-    Ok(Segment {
-        id,
-        file: Arc::new(file),
-    })
+impl Inner {
+    /// Writes the buffer to the open segment and syncs it; with `rotate`, then starts the
+    /// next segment and returns the id of the last closed one (every record appended before
+    /// the call is in a segment up to it). Runs on a blocking thread.
+    fn write_out(&self, rotate: bool) -> Result<u64, String> {
+        let mut seg = lock(&self.file);
+        let (bytes, id) = {
+            let mut b = lock(&self.buf);
+            if let Some(f) = &b.failed {
+                return Err(f.clone());
+            }
+            let id = b.segment;
+            let bytes = std::mem::take(&mut b.bytes);
+            // An empty segment is not rotated: there is nothing in it to close.
+            if rotate && (seg.written > 0 || !bytes.is_empty()) {
+                b.segment += 1;
+            }
+            (bytes, id)
+        };
+        let r = self.write_synced(&mut seg, id, &bytes);
+        if let Err(e) = &r {
+            let msg = format!("write-ahead log failed, refusing writes until restart: {e}");
+            tracing::error!(message = "Write-ahead log failed.", error = %e);
+            lock(&self.buf).failed = Some(msg.clone());
+            return Err(msg);
+        }
+        if rotate && seg.written > 0 {
+            *seg = OpenSegment {
+                id: id + 1,
+                file: None,
+                written: 0,
+            };
+            return Ok(id);
+        }
+        Ok(id.saturating_sub(1))
+    }
+
+    fn write_synced(&self, seg: &mut OpenSegment, id: u64, bytes: &[u8]) -> std::io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        debug_assert_eq!(
+            seg.id, id,
+            "records land in the segment they were appended to"
+        );
+        if seg.file.is_none() {
+            seg.file = Some(
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(segment_path(&self.dir, seg.id))?,
+            );
+        }
+        if let Some(f) = seg.file.as_mut() {
+            f.write_all(bytes)?;
+            f.sync_data()?;
+        }
+        seg.written += bytes.len() as u64;
+        Ok(())
+    }
 }
 
 impl Wal {
-    /// Opens the log in `dir`: returns it (appending to a new segment) and the records of
-    /// the segments left by the previous run, oldest first. Must run inside a tokio
-    /// runtime (it starts the group-sync task).
+    /// Opens the log in `dir`: returns it (appending to a new segment) and the payloads of
+    /// the segments left by the previous run, oldest first. Must run inside a tokio runtime
+    /// (it starts the sync task).
     ///
     /// # Errors
-    /// When the directory or a segment cannot be read or created.
-    pub fn open(dir: &Path) -> Result<(Self, Vec<JournalEntry>), StoreError> {
+    /// When the directory or a segment cannot be read.
+    pub fn open(dir: &Path) -> Result<(Self, Vec<Vec<u8>>), StoreError> {
         std::fs::create_dir_all(dir).map_err(io)?;
         let old = segments(dir)?;
         let mut records = Vec::new();
@@ -133,95 +197,99 @@ impl Wal {
             records.extend(read_segment(&segment_path(dir, *id))?);
         }
         let next = old.last().map_or(1, |l| l + 1);
-        let current = open_segment(dir, next)?;
-        let (tx, mut rx) = mpsc::unbounded_channel::<Waiter>();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Cmd>();
         let inner = Arc::new(Inner {
             dir: dir.to_path_buf(),
-            current: Mutex::new(current),
+            buf: Mutex::new(Buffer {
+                segment: next,
+                bytes: Vec::new(),
+                failed: None,
+            }),
+            file: Mutex::new(OpenSegment {
+                id: next,
+                file: None,
+                written: 0,
+            }),
             tx,
         });
         let syncing = Arc::downgrade(&inner);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
-                let mut waiters = vec![first];
-                while let Ok(w) = rx.try_recv() {
-                    waiters.push(w);
+                let mut cmds = vec![first];
+                while let Ok(c) = rx.try_recv() {
+                    cmds.push(c);
                 }
                 let Some(inner) = syncing.upgrade() else {
                     break;
                 };
-                let file = inner
-                    .current
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .file
-                    .clone();
-                drop(inner);
-                let r = match tokio::task::spawn_blocking(move || file.sync_data()).await {
-                    Ok(Ok(())) => Ok(()),
-                    Ok(Err(e)) => Err(format!("write-ahead log sync failed: {e}")),
-                    Err(e) => Err(format!("write-ahead log sync task failed: {e}")),
-                };
+                let rotate = cmds.iter().any(|c| matches!(c, Cmd::Rotate(_)));
+                let r = tokio::task::spawn_blocking(move || inner.write_out(rotate))
+                    .await
+                    .unwrap_or_else(|e| Err(format!("write-ahead log task failed: {e}")));
                 metrics::counter!("galantis_wal_syncs_total").increment(1);
-                for w in waiters {
-                    let _ = w.send(r.clone());
+                metrics::histogram!("galantis_wal_sync_batch_size").record(cmds.len() as f64);
+                for c in cmds {
+                    match c {
+                        Cmd::Sync(w) => drop(w.send(r.clone().map(|_| ()))),
+                        Cmd::Rotate(w) => drop(w.send(r.clone())),
+                    }
                 }
             }
         });
         Ok((Self { inner }, records))
     }
 
-    /// Appends a record (not yet durable: see [`Wal::durable`]).
+    /// Appends a record (not yet durable: see [`Wal::durable`]) and returns the segment it
+    /// belongs to.
     ///
     /// # Errors
-    /// When the record cannot be encoded or written.
-    pub fn append(&self, entry: &JournalEntry) -> Result<(), StoreError> {
-        let payload = codec::encode(entry)?;
-        let mut rec = Vec::with_capacity(payload.len() + 8);
-        rec.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-        rec.extend_from_slice(&crc32(&payload).to_le_bytes());
-        rec.extend_from_slice(&payload);
-        let seg = self
-            .inner
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        (&*seg.file).write_all(&rec).map_err(io)
+    /// When the log has failed.
+    pub fn append(&self, payload: &[u8]) -> Result<u64, StoreError> {
+        let mut b = lock(&self.inner.buf);
+        if let Some(f) = &b.failed {
+            return Err(StoreError::Flush(f.clone()));
+        }
+        frame(payload, &mut b.bytes);
+        Ok(b.segment)
+    }
+
+    async fn command<T>(&self, cmd: impl FnOnce(Reply<T>) -> Cmd) -> Result<T, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        let closed = || StoreError::Flush("the write-ahead log is closed".into());
+        self.inner.tx.send(cmd(tx)).map_err(|_| closed())?;
+        rx.await.map_err(|_| closed())?.map_err(StoreError::Flush)
     }
 
     /// Waits until every record appended before the call is on disk (group sync).
     ///
     /// # Errors
-    /// When the sync fails or the log is closing.
+    /// When the write or sync fails, or the log is closing.
     pub async fn durable(&self) -> Result<(), StoreError> {
-        let (tx, rx) = oneshot::channel();
+        self.command(Cmd::Sync).await
+    }
+
+    /// Makes everything appended so far durable and starts a new segment; returns the id of
+    /// the last closed segment (every record appended before the call is in a segment up to
+    /// it, on disk).
+    ///
+    /// # Errors
+    /// When the write or sync fails, or the log is closing.
+    pub async fn rotate(&self) -> Result<u64, StoreError> {
+        self.command(Cmd::Rotate).await
+    }
+
+    /// [`Wal::durable`] for code that is not async (opening the store); blocks.
+    ///
+    /// # Errors
+    /// When the write or sync fails.
+    pub fn durable_blocking(&self) -> Result<(), StoreError> {
         self.inner
-            .tx
-            .send(tx)
-            .map_err(|_| StoreError::Flush("the write-ahead log is closed".into()))?;
-        rx.await
-            .map_err(|_| StoreError::Flush("the write-ahead log is closed".into()))?
+            .write_out(false)
+            .map(|_| ())
             .map_err(StoreError::Flush)
     }
 
-    /// Starts a new segment (after syncing the current one) and returns the id of the last
-    /// closed segment: once sled is flushed, segments up to it can be deleted.
-    ///
-    /// # Errors
-    /// When the new segment cannot be created or the old one synced.
-    pub fn rotate(&self) -> Result<u64, StoreError> {
-        let mut seg = self
-            .inner
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        seg.file.sync_data().map_err(io)?;
-        let closed = seg.id;
-        *seg = open_segment(&self.inner.dir, closed + 1)?;
-        Ok(closed)
-    }
-
-    /// Deletes segments with ids up to `upto` (their records are in flushed sled state).
+    /// Deletes segments with ids up to `upto`.
     ///
     /// # Errors
     /// When the directory cannot be read or a file removed.
@@ -235,28 +303,25 @@ impl Wal {
         }
         Ok(n)
     }
+
+    /// The segment appends go to now.
+    pub fn current_segment(&self) -> u64 {
+        lock(&self.inner.buf).segment
+    }
+
+    /// Number of segment files on disk (metrics, tests).
+    pub fn segment_count(&self) -> usize {
+        segments(&self.inner.dir).map_or(0, |s| s.len())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Timestamp;
-
-    fn entry(i: u32) -> JournalEntry {
-        JournalEntry {
-            shop: "s.myshopify.com".into(),
-            topic: "customers/create".into(),
-            webhook_id: format!("w{i}"),
-            api_version: "2026-04".into(),
-            triggered_at: None,
-            received_at: Timestamp(i64::from(i)),
-            body: vec![b'x'; 100],
-        }
-    }
 
     #[test]
     fn crc_matches_the_ieee_check_value() {
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(crc32fast::hash(b"123456789"), 0xCBF4_3926);
     }
 
     #[tokio::test]
@@ -265,12 +330,12 @@ mod tests {
         {
             let (wal, old) = Wal::open(dir.path()).expect("open");
             assert!(old.is_empty());
-            for i in 0..3 {
-                wal.append(&entry(i)).expect("append");
+            for i in 0u8..3 {
+                wal.append(&[i; 100]).expect("append");
             }
             wal.durable().await.expect("durable");
         }
-        // A crash mid-append: half a record at the end of the segment.
+        // A crash mid-write: half a record at the end of the segment.
         let last = *segments(dir.path()).expect("segments").last().expect("one");
         let mut f = OpenOptions::new()
             .append(true)
@@ -278,16 +343,37 @@ mod tests {
             .expect("open");
         f.write_all(&[200, 0, 0, 0, 1, 2, 3]).expect("torn");
         let (wal, old) = Wal::open(dir.path()).expect("reopen");
+        assert_eq!(old, vec![vec![0u8; 100], vec![1u8; 100], vec![2u8; 100]]);
+        let closed = wal.rotate().await.expect("rotate");
         assert_eq!(
-            old.iter()
-                .map(|e| e.webhook_id.as_str())
-                .collect::<Vec<_>>(),
-            ["w0", "w1", "w2"]
+            closed, last,
+            "nothing new was written: the old segment is the last"
         );
-        let closed = wal.rotate().expect("rotate");
-        assert!(wal.delete_upto(closed).expect("delete") >= 2);
+        assert_eq!(wal.delete_upto(closed).expect("delete"), 1);
         drop(wal);
         let (_, old) = Wal::open(dir.path()).expect("reopen");
-        assert!(old.is_empty(), "checkpointed segments are gone");
+        assert!(old.is_empty(), "deleted segments are gone");
+    }
+
+    #[tokio::test]
+    async fn rotation_closes_what_was_appended_before_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (wal, _) = Wal::open(dir.path()).expect("open");
+        let first = wal.append(b"a").expect("append");
+        let closed = wal.rotate().await.expect("rotate");
+        assert_eq!(closed, first);
+        let second = wal.append(b"b").expect("append");
+        assert_eq!(
+            second,
+            first + 1,
+            "appends after the rotation go to the next one"
+        );
+        wal.durable().await.expect("durable");
+        assert_eq!(wal.segment_count(), 2);
+        // An empty segment is not rotated again and again.
+        assert_eq!(wal.rotate().await.expect("rotate"), second);
+        assert_eq!(wal.rotate().await.expect("rotate"), second);
+        assert_eq!(wal.delete_upto(second).expect("delete"), 2);
+        assert_eq!(wal.segment_count(), 0);
     }
 }

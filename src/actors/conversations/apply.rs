@@ -49,7 +49,7 @@ pub async fn on_deliver(
     state: &mut ConversationsState,
     d: Delivered,
 ) -> Result<(), ActorProcessingErr> {
-    if !state.store.journal_contains(d.seq)? {
+    if !state.store.is_pending(d.seq) {
         return Ok(());
     }
     state
@@ -116,7 +116,7 @@ async fn apply_event(
         }
         MetaEvent::Unhandled(_) => {}
     }
-    batch.remove_journal(d.seq);
+    batch.applied(d.seq, &d.entry)?;
     state.store.commit(batch)?;
     crate::actors::tenant::note_applied(&state.shop, d, None);
     for m in queued {

@@ -7,7 +7,6 @@ use crate::http::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
-use std::sync::Arc;
 
 /// A dead letter as the API shows it (the body as text when it is UTF-8).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -74,14 +73,8 @@ pub async fn replay(
     let (seq, entry) = store.requeue_dead_letter(&scope.shop, id)?.ok_or_else(|| {
         ApiError::not_found("dead_letter_not_found", format!("no dead letter {id}"))
     })?;
-    store.durable().await?;
-    state.engine.deliver(
-        &scope.shop,
-        Delivered {
-            seq,
-            entry: Arc::new(entry),
-        },
-    );
+    store.ack_durable().await?;
+    state.engine.deliver(&scope.shop, Delivered { seq, entry });
     Ok((
         axum::http::StatusCode::ACCEPTED,
         Json(Replayed {
