@@ -42,7 +42,7 @@ impl Store {
     /// When sled fails or a value does not decode.
     pub fn dead_letters(&self, shop: &str) -> Result<Vec<DeadLetter>, StoreError> {
         let mut out = Vec::new();
-        for kv in self.tree.scan_prefix(keys::dead_letter_prefix(shop)) {
+        for kv in self.read_prefix(&keys::dead_letter_prefix(shop)) {
             let (_, v) = kv?;
             out.push(codec::decode(&v)?);
         }
@@ -63,12 +63,12 @@ impl Store {
         id: u64,
     ) -> Result<Option<(u64, Arc<JournalEntry>)>, StoreError> {
         let key = keys::dead_letter(shop, id);
-        let Some(v) = self.tree.get(&key)? else {
+        let Some(v) = self.read(&key)? else {
             return Ok(None);
         };
         // Exactly one of two concurrent replays of the same letter wins it.
         if self
-            .tree
+            .direct()?
             .compare_and_swap(&key, Some(&v), None as Option<&[u8]>)?
             .is_err()
         {
@@ -78,7 +78,7 @@ impl Store {
         match self.requeue(letter.entry) {
             Ok(r) => Ok(Some(r)),
             Err(e) => {
-                self.tree.insert(&key, v)?;
+                self.direct()?.insert(&key, v)?;
                 Err(e)
             }
         }
@@ -86,7 +86,7 @@ impl Store {
 
     /// Number of dead letters of every shop (metrics).
     pub fn dead_letter_count(&self) -> usize {
-        self.tree.scan_prefix(b"D").count()
+        self.read_prefix(b"D").count()
     }
 
     /// Erases a shop's dead letters.
@@ -95,11 +95,11 @@ impl Store {
     /// When sled fails.
     pub fn erase_dead_letters(&self, shop: &str) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
-        for kv in self.tree.scan_prefix(keys::dead_letter_prefix(shop)) {
+        for kv in self.read_prefix(&keys::dead_letter_prefix(shop)) {
             let (k, _) = kv?;
             batch.remove(k);
         }
-        self.tree.apply_batch(batch)?;
+        self.direct()?.apply_batch(batch)?;
         Ok(())
     }
 }

@@ -24,7 +24,7 @@ use super::{codec, keys, Batch, Store, StoreError};
 use crate::domain::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// An accepted, authenticated webhook, durable before we answer 2xx.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +107,9 @@ struct PendingEntry {
     entry: Arc<JournalEntry>,
     /// The log segment holding its newest copy.
     segment: u64,
+    /// Applied: its batch is committed (staged, see `staging`) but not yet in sled. It is
+    /// not delivered again, and stays indexed (dedupe, checkpoint) until it is settled.
+    applied: bool,
 }
 
 /// The in-memory index of pending entries.
@@ -120,7 +123,14 @@ impl Pending {
     fn insert(&mut self, key: Vec<u8>, seq: u64, entry: Arc<JournalEntry>, segment: u64) {
         let newest = self.by_key.entry(key).or_insert(seq);
         *newest = (*newest).max(seq);
-        self.by_seq.insert(seq, PendingEntry { entry, segment });
+        self.by_seq.insert(
+            seq,
+            PendingEntry {
+                entry,
+                segment,
+                applied: false,
+            },
+        );
     }
 
     fn remove(&mut self, seq: u64) {
@@ -130,6 +140,31 @@ impl Pending {
                 self.by_key.remove(&key);
             }
         }
+    }
+}
+
+/// Marks entries applied when their batch is committed (before it is staged, so the
+/// writer cannot settle them first).
+pub(super) fn mark_applied(pending: &Mutex<Pending>, seqs: &[u64]) {
+    if seqs.is_empty() {
+        return;
+    }
+    let mut pending = pending.lock().unwrap_or_else(PoisonError::into_inner);
+    for seq in seqs {
+        if let Some(p) = pending.by_seq.get_mut(seq) {
+            p.applied = true;
+        }
+    }
+}
+
+/// Takes applied entries out of the pending index (after their batch reached sled).
+pub(super) fn settle(pending: &Mutex<Pending>, seqs: &[u64]) {
+    if seqs.is_empty() {
+        return;
+    }
+    let mut pending = pending.lock().unwrap_or_else(PoisonError::into_inner);
+    for seq in seqs {
+        pending.remove(*seq);
     }
 }
 
@@ -160,7 +195,7 @@ impl Store {
     /// True when the dedupe marker says entry `seq` (or a later copy of its webhook) has
     /// been applied.
     fn applied_marker(&self, key: &[u8], seq: Option<u64>) -> Result<bool, StoreError> {
-        Ok(match self.tree.get(key)? {
+        Ok(match self.read(key)? {
             None => false,
             Some(v) => match seq {
                 Some(seq) => codec::decode::<Seen>(&v)?.seq >= seq,
@@ -206,17 +241,6 @@ impl Store {
         Ok((seq, entry))
     }
 
-    /// Takes applied entries out of the pending index (after their batch is written).
-    pub(super) fn settle(&self, seqs: &[u64]) {
-        if seqs.is_empty() {
-            return;
-        }
-        let mut pending = self.pending_index();
-        for seq in seqs {
-            pending.remove(*seq);
-        }
-    }
-
     /// Waits until every webhook journaled before the call is on disk: the
     /// acknowledgement path's durability (group `fdatasync` of the log).
     ///
@@ -228,7 +252,10 @@ impl Store {
 
     /// True while journal entry `seq` is waiting to be applied.
     pub fn is_pending(&self, seq: u64) -> bool {
-        self.pending_index().by_seq.contains_key(&seq)
+        self.pending_index()
+            .by_seq
+            .get(&seq)
+            .is_some_and(|p| !p.applied)
     }
 
     /// One pending entry.
@@ -239,21 +266,22 @@ impl Store {
             .map(|p| p.entry.clone())
     }
 
-    /// Every pending entry, in acceptance order (recovery).
+    /// Every entry waiting to be applied, in acceptance order (recovery).
     pub fn pending(&self) -> Vec<(u64, Arc<JournalEntry>)> {
         self.pending_index()
             .by_seq
             .iter()
+            .filter(|(_, p)| !p.applied)
             .map(|(s, p)| (*s, p.entry.clone()))
             .collect()
     }
 
-    /// Pending entries of one shop (a restarted actor re-reads what it had not applied).
+    /// Entries of one shop waiting to be applied (a restarted actor re-reads them).
     pub fn pending_of(&self, shop: &str) -> Vec<(u64, Arc<JournalEntry>)> {
         self.pending_index()
             .by_seq
             .iter()
-            .filter(|(_, p)| p.entry.shop == shop)
+            .filter(|(_, p)| !p.applied && p.entry.shop == shop)
             .map(|(s, p)| (*s, p.entry.clone()))
             .collect()
     }
@@ -410,7 +438,7 @@ impl Store {
     pub fn sweep_seen(&self, before: Timestamp) -> Result<usize, StoreError> {
         let mut batch = sled::Batch::default();
         let mut n = 0;
-        for kv in self.tree.scan_prefix(b"S") {
+        for kv in self.read_prefix(b"S") {
             let (k, v) = kv?;
             let seen: Seen = codec::decode(&v)?;
             if seen.at < before {
@@ -418,7 +446,7 @@ impl Store {
                 n += 1;
             }
         }
-        self.tree.apply_batch(batch)?;
+        self.direct()?.apply_batch(batch)?;
         Ok(n)
     }
 }

@@ -15,6 +15,7 @@ pub mod deadletters;
 pub mod journal;
 pub mod keys;
 pub mod records;
+mod staging;
 pub mod tenants;
 pub mod wal;
 pub mod whatsapp;
@@ -46,6 +47,9 @@ pub enum StoreError {
     Flush(String),
 }
 
+/// How often staged batches are written to sled (see [`staging`]).
+const STAGED_WRITE_EVERY: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// Handle to the database. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -54,6 +58,9 @@ pub struct Store {
     commit: GroupCommit,
     wal: wal::Wal,
     pending: Arc<Mutex<journal::Pending>>,
+    staging: Arc<staging::Staging>,
+    /// Dropped with the last handle: tells the staged writer to write out and stop.
+    _open: tokio::sync::mpsc::Sender<()>,
 }
 
 impl Store {
@@ -69,14 +76,21 @@ impl Store {
             .flush_every_ms(Some(500))
             .open()?;
         let tree = db.open_tree("galantis")?;
-        let commit = GroupCommit::start(db.clone());
         let (wal, logged) = wal::Wal::open(&dir.join("wal"))?;
+        let pending: Arc<Mutex<journal::Pending>> = Arc::default();
+        let staging: Arc<staging::Staging> = Arc::default();
+        let (open, closed) = tokio::sync::mpsc::channel(1);
+        let writer = staging::Writer::new(tree.clone(), staging.clone(), pending.clone());
+        let commit = GroupCommit::start(db.clone(), writer.clone());
+        writer.spawn(STAGED_WRITE_EVERY, closed);
         let store = Self {
             db,
             tree,
             commit,
             wal,
-            pending: Arc::default(),
+            pending,
+            staging,
+            _open: open,
         };
         let pending = store.recover_journal(logged)?;
         if pending > 0 {
@@ -101,6 +115,7 @@ impl Store {
     /// # Errors
     /// When sled cannot flush.
     pub fn flush_now(&self) -> Result<(), StoreError> {
+        self.write_staged()?;
         self.db.flush()?;
         Ok(())
     }
@@ -109,10 +124,13 @@ impl Store {
     ///
     /// # Errors
     /// When sled fails.
+    /// Staged in memory ([`staging`]): visible to every read at once, written to sled
+    /// within a few milliseconds as part of one larger batch, on disk after the next
+    /// [`Store::durable`] or checkpoint.
     pub fn commit(&self, batch: Batch) -> Result<(), StoreError> {
-        let (batch, settles) = batch.into_parts();
-        self.tree.apply_batch(batch)?;
-        self.settle(&settles);
+        let (ops, settles) = batch.into_parts();
+        journal::mark_applied(&self.pending, &settles);
+        self.staging.stage(ops, settles);
         Ok(())
     }
 

@@ -4,11 +4,13 @@ use super::{codec, keys, Kind, Store, StoreError};
 use crate::domain::DomainEvent;
 use serde::{de::DeserializeOwned, Serialize};
 
+/// One write of a batch: a key and its new value, `None` to remove it.
+pub(super) type Op = (Vec<u8>, Option<Vec<u8>>);
+
 /// An atomic set of writes. Built by actors, applied by [`Store::commit`].
 #[derive(Default)]
 pub struct Batch {
-    inner: sled::Batch,
-    len: usize,
+    ops: Vec<Op>,
     /// Journal entries this batch marks applied.
     pub(super) settles: Vec<u64>,
 }
@@ -21,26 +23,24 @@ impl Batch {
 
     /// Number of operations.
     pub fn len(&self) -> usize {
-        self.len
+        self.ops.len()
     }
 
     /// True when there is nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.ops.is_empty()
     }
 
     pub(super) fn raw_put(&mut self, key: Vec<u8>, value: Vec<u8>) {
-        self.inner.insert(key, value);
-        self.len += 1;
+        self.ops.push((key, Some(value)));
     }
 
     pub(super) fn raw_remove(&mut self, key: Vec<u8>) {
-        self.inner.remove(key);
-        self.len += 1;
+        self.ops.push((key, None));
     }
 
-    pub(super) fn into_parts(self) -> (sled::Batch, Vec<u64>) {
-        (self.inner, self.settles)
+    pub(super) fn into_parts(self) -> (Vec<Op>, Vec<u64>) {
+        (self.ops, self.settles)
     }
 
     /// Puts a record of `kind` under `id`.
@@ -93,7 +93,7 @@ impl Store {
         kind: Kind,
         id: u64,
     ) -> Result<Option<T>, StoreError> {
-        match self.tree.get(keys::record(shop, kind, id))? {
+        match self.read(&keys::record(shop, kind, id))? {
             Some(v) => Ok(Some(codec::decode(&v)?)),
             None => Ok(None),
         }
@@ -131,7 +131,7 @@ impl Store {
             None => prefix.clone(),
         };
         let mut out = Vec::new();
-        for kv in self.tree.range(start..) {
+        for kv in self.read_range(&start, &prefix) {
             let (k, v) = kv?;
             if !k.starts_with(&prefix) || out.len() >= limit {
                 break;
@@ -149,7 +149,7 @@ impl Store {
     pub fn pairs_of(&self, shop: &str, kind: Kind, a: u64) -> Result<Vec<u64>, StoreError> {
         let prefix = keys::record(shop, kind, a);
         let mut out = Vec::new();
-        for kv in self.tree.scan_prefix(&prefix) {
+        for kv in self.read_prefix(&prefix) {
             let (k, _) = kv?;
             if let Some(b) = keys::last_u64(&k) {
                 out.push(b);
@@ -167,7 +167,7 @@ impl Store {
         let mut batch = sled::Batch::default();
         let mut n = 0;
         for prefix in [keys::tenant_records_prefix(shop), keys::seen_prefix(shop)] {
-            for kv in self.tree.scan_prefix(&prefix) {
+            for kv in self.read_prefix(&prefix) {
                 let (k, _) = kv?;
                 batch.remove(k);
                 n += 1;
@@ -176,7 +176,7 @@ impl Store {
         // Logged webhooks of this shop must not come back at the next start: their
         // markers are gone with the rest.
         batch.insert(keys::erased(shop), codec::encode(&self.db.generate_id()?)?);
-        self.tree.apply_batch(batch)?;
+        self.direct()?.apply_batch(batch)?;
         Ok(n)
     }
 }

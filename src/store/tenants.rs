@@ -59,13 +59,12 @@ impl Store {
     pub fn create_tenant(&self, t: &TenantRecord) -> Result<bool, StoreError> {
         let key = keys::tenant(&t.shop);
         let value = codec::encode(t)?;
-        let created = self
-            .tree
+        let tree = self.direct()?;
+        let created = tree
             .compare_and_swap(&key, None as Option<&[u8]>, Some(value))?
             .is_ok();
         if created {
-            self.tree
-                .insert(keys::api_key(&t.api_key_hash), t.shop.as_bytes())?;
+            tree.insert(keys::api_key(&t.api_key_hash), t.shop.as_bytes())?;
         }
         Ok(created)
     }
@@ -75,7 +74,8 @@ impl Store {
     /// # Errors
     /// When sled fails.
     pub fn put_tenant(&self, t: &TenantRecord) -> Result<(), StoreError> {
-        self.tree.insert(keys::tenant(&t.shop), codec::encode(t)?)?;
+        self.direct()?
+            .insert(keys::tenant(&t.shop), codec::encode(t)?)?;
         Ok(())
     }
 
@@ -84,7 +84,7 @@ impl Store {
     /// # Errors
     /// When sled fails or the record does not decode.
     pub fn tenant(&self, shop: &str) -> Result<Option<TenantRecord>, StoreError> {
-        match self.tree.get(keys::tenant(shop))? {
+        match self.read(&keys::tenant(shop))? {
             Some(v) => Ok(Some(codec::decode(&v)?)),
             None => Ok(None),
         }
@@ -96,7 +96,7 @@ impl Store {
     /// When sled fails or a record does not decode.
     pub fn tenants(&self) -> Result<Vec<TenantRecord>, StoreError> {
         let mut out = Vec::new();
-        for kv in self.tree.scan_prefix(keys::TENANT_PREFIX) {
+        for kv in self.read_prefix(keys::TENANT_PREFIX) {
             let (_, v) = kv?;
             out.push(codec::decode(&v)?);
         }
@@ -109,8 +109,7 @@ impl Store {
     /// When sled fails.
     pub fn shop_for_key(&self, hash: &[u8; 32]) -> Result<Option<String>, StoreError> {
         Ok(self
-            .tree
-            .get(keys::api_key(hash))?
+            .read(&keys::api_key(hash))?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
@@ -119,19 +118,20 @@ impl Store {
     /// # Errors
     /// When sled fails.
     pub fn delete_tenant(&self, shop: &str) -> Result<(), StoreError> {
+        let tree = self.direct()?;
         if let Some(t) = self.tenant(shop)? {
-            self.tree.remove(keys::api_key(&t.api_key_hash))?;
+            tree.remove(keys::api_key(&t.api_key_hash))?;
             for id in &t.meta_phone_number_ids {
-                self.tree.remove(keys::phone_number(id))?;
+                tree.remove(keys::phone_number(id))?;
             }
             if let Some(w) = &t.meta_waba_id {
-                self.tree.remove(keys::waba(w))?;
+                tree.remove(keys::waba(w))?;
             }
         }
         self.erase_tenant_records(shop)?;
         self.erase_dead_letters(shop)?;
         self.forget_pending_of(shop);
-        self.tree.remove(keys::tenant(shop))?;
+        self.direct()?.remove(keys::tenant(shop))?;
         Ok(())
     }
 }

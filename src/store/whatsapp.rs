@@ -47,8 +47,7 @@ impl Store {
         phone_number_id: &str,
     ) -> Result<Option<String>, StoreError> {
         Ok(self
-            .tree
-            .get(keys::phone_number(phone_number_id))?
+            .read(&keys::phone_number(phone_number_id))?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
@@ -58,8 +57,7 @@ impl Store {
     /// When sled fails.
     pub fn shop_for_waba(&self, waba_id: &str) -> Result<Option<String>, StoreError> {
         Ok(self
-            .tree
-            .get(keys::waba(waba_id))?
+            .read(&keys::waba(waba_id))?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
@@ -87,11 +85,11 @@ impl Store {
         let start = keys::record(shop, kind, from);
         let end = keys::record(shop, kind, to);
         let mut out = Vec::new();
-        for kv in self.tree.range(start..end) {
-            if out.len() >= limit {
+        for kv in self.read_range(&start, &keys::kind_prefix(shop, kind)) {
+            let (k, _) = kv?;
+            if out.len() >= limit || k.as_ref() >= end.as_slice() {
                 break;
             }
-            let (k, _) = kv?;
             let n = k.len();
             if n < 16 {
                 continue;
@@ -115,7 +113,7 @@ impl Store {
         kind: keys::Kind,
         id: u64,
     ) -> Result<Option<u64>, StoreError> {
-        match self.tree.get(keys::record(shop, kind, id))? {
+        match self.read(&keys::record(shop, kind, id))? {
             Some(v) => {
                 let b: [u8; 8] = v
                     .as_ref()
