@@ -150,8 +150,8 @@ pub async fn receive(
             continue;
         };
         if store
-            .tenant(&shop)?
-            .is_none_or(|t| t.status == TenantStatus::Redacted)
+            .tenant_status(&shop)?
+            .is_none_or(|s| s == TenantStatus::Redacted)
         {
             ack.unrouted += 1;
             continue;

@@ -137,14 +137,18 @@ async fn handle(
             "recovering after a restart; retry shortly".into(),
         ));
     }
-    let tenant = state.engine.store().tenant(shop.as_str())?.ok_or_else(|| {
-        ApiError::not_found(
-            "unknown_shop",
-            format!("shop `{shop}` is not a tenant of this engine"),
-        )
-    })?;
+    let status = state
+        .engine
+        .store()
+        .tenant_status(shop.as_str())?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "unknown_shop",
+                format!("shop `{shop}` is not a tenant of this engine"),
+            )
+        })?;
     let topic = Topic::parse(topic_name);
-    match tenant.status {
+    match status {
         TenantStatus::Active => {}
         TenantStatus::Uninstalled if allowed_after_uninstall(topic) => {}
         TenantStatus::Uninstalled => {

@@ -59,6 +59,7 @@ pub struct Store {
     wal: wal::Wal,
     pending: Arc<Mutex<journal::Pending>>,
     staging: Arc<staging::Staging>,
+    statuses: Arc<tenants::StatusCache>,
     /// Dropped with the last handle: tells the staged writer to write out and stop.
     _open: tokio::sync::mpsc::Sender<()>,
 }
@@ -90,6 +91,7 @@ impl Store {
             wal,
             pending,
             staging,
+            statuses: Arc::default(),
             _open: open,
         };
         let pending = store.recover_journal(logged)?;
@@ -129,8 +131,12 @@ impl Store {
     /// [`Store::durable`] or checkpoint.
     pub fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         let (ops, settles) = batch.into_parts();
+        let tenant_written = ops.iter().any(|(k, _)| k.starts_with(keys::TENANT_PREFIX));
         journal::mark_applied(&self.pending, &settles);
         self.staging.stage(ops, settles);
+        if tenant_written {
+            self.statuses.invalidate();
+        }
         Ok(())
     }
 

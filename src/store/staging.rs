@@ -62,10 +62,7 @@ impl Staging {
     /// overlay does not know it.
     fn lookup(&self, key: &[u8]) -> Option<Option<IVec>> {
         let o = self.overlay();
-        o.staged
-            .get(key)
-            .or_else(|| o.writing.get(key))
-            .cloned()
+        o.staged.get(key).or_else(|| o.writing.get(key)).cloned()
     }
 
     /// The overlay's entries with keys ≥ `start` that start with `prefix`, newest winning.

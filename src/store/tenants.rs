@@ -51,7 +51,57 @@ impl Batch {
     }
 }
 
+/// Statuses of known tenants, read on every webhook. A generation counter, bumped by
+/// every tenant write, keeps a reader that raced a write from caching the old status.
+/// Unknown shops are never cached (a flood of them must not grow memory).
+#[derive(Debug, Default)]
+pub(super) struct StatusCache {
+    inner: std::sync::RwLock<(u64, std::collections::HashMap<String, TenantStatus>)>,
+}
+
+impl StatusCache {
+    /// Forgets everything (a tenant record was written).
+    pub(super) fn invalidate(&self) {
+        let mut g = self
+            .inner
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        g.0 += 1;
+        g.1.clear();
+    }
+}
+
 impl Store {
+    /// A tenant's status (the webhook paths' check), cached.
+    ///
+    /// # Errors
+    /// When sled fails or the record does not decode.
+    pub fn tenant_status(&self, shop: &str) -> Result<Option<TenantStatus>, StoreError> {
+        let generation = {
+            let g = self
+                .statuses
+                .inner
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(s) = g.1.get(shop) {
+                return Ok(Some(*s));
+            }
+            g.0
+        };
+        let status = self.tenant(shop)?.map(|t| t.status);
+        if let Some(s) = status {
+            let mut g = self
+                .statuses
+                .inner
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if g.0 == generation {
+                g.1.insert(shop.to_string(), s);
+            }
+        }
+        Ok(status)
+    }
+
     /// Creates a tenant and its API key index atomically; `false` if the shop exists.
     ///
     /// # Errors
@@ -63,6 +113,7 @@ impl Store {
         let created = tree
             .compare_and_swap(&key, None as Option<&[u8]>, Some(value))?
             .is_ok();
+        self.statuses.invalidate();
         if created {
             tree.insert(keys::api_key(&t.api_key_hash), t.shop.as_bytes())?;
         }
@@ -76,6 +127,7 @@ impl Store {
     pub fn put_tenant(&self, t: &TenantRecord) -> Result<(), StoreError> {
         self.direct()?
             .insert(keys::tenant(&t.shop), codec::encode(t)?)?;
+        self.statuses.invalidate();
         Ok(())
     }
 
@@ -132,6 +184,7 @@ impl Store {
         self.erase_dead_letters(shop)?;
         self.forget_pending_of(shop);
         self.direct()?.remove(keys::tenant(shop))?;
+        self.statuses.invalidate();
         Ok(())
     }
 }
