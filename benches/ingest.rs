@@ -667,7 +667,7 @@ async fn counters(http: &reqwest::Client, base: &str) -> Counters {
         applied: metric(&text, "galantis_webhooks_applied_total", ""),
         ignored: metric(&text, "galantis_webhooks_ignored_total", ""),
         dead: metric(&text, "galantis_webhooks_dead_lettered_total", ""),
-        flushes: metric(&text, "galantis_store_flushes_total", ""),
+        flushes: metric(&text, "galantis_wal_syncs_total", ""),
         ack_sum: metric(&text, "galantis_shopify_webhook_ack_seconds_sum", ""),
         ack_count: metric(&text, "galantis_shopify_webhook_ack_seconds_count", ""),
     }
@@ -893,7 +893,7 @@ async fn run(cfg: Config, threads: usize) {
         let acked = c1.accepted - c0.accepted;
         let flushes = c1.flushes - c0.flushes;
         println!(
-            "    in the window: accepted {:.0}/s, applied {:.0}/s, backlog at the end {:.0}, drained {:.2} s after the run; {:.0} fsyncs/s ({:.1} webhooks per fsync); server-side mean ack {:.2} ms",
+            "    in the window: accepted {:.0}/s, applied {:.0}/s, backlog at the end {:.0}, drained {:.2} s after the run; {:.0} write-ahead log syncs/s ({:.1} webhooks per sync); server-side mean ack {:.2} ms",
             acked / secs,
             (c1.processed() - c0.processed()) / secs,
             c1.accepted - c1.processed(),

@@ -84,11 +84,7 @@ struct Logged {
 }
 
 fn encode_record(seq: u64, entry: &JournalEntry) -> Result<Vec<u8>, StoreError> {
-    let body = codec::encode(&LoggedRef { seq, entry })?;
-    let mut out = Vec::with_capacity(body.len() + 1);
-    out.push(RECORD);
-    out.extend_from_slice(&body);
-    Ok(out)
+    Ok(codec::encode_after(&[RECORD], &LoggedRef { seq, entry })?)
 }
 
 /// A log record read back: `None` seq for a record of the previous layout.
@@ -511,6 +507,32 @@ mod tests {
             store.accept_webhook(entry("w1")).expect("swept"),
             Accepted::New { .. }
         ));
+    }
+
+    #[tokio::test]
+    async fn an_applied_entry_stays_indexed_until_its_batch_is_in_sled() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), 1 << 20).expect("store");
+        let seq = new_seq(store.accept_webhook(entry("w")).expect("accept"));
+        let mut batch = Batch::new();
+        batch.applied(seq, &entry("w")).expect("mark");
+        store.commit(batch).expect("commit");
+        // Committed (staged): not delivered again, still a duplicate, still indexed.
+        assert!(!store.is_pending(seq));
+        assert!(store.pending().is_empty());
+        assert_eq!(store.pending_count(), 1);
+        assert_eq!(
+            store.accept_webhook(entry("w")).expect("dup"),
+            Accepted::Duplicate
+        );
+        // A checkpoint writes the batch to sled first: the entry is settled.
+        store.checkpoint().await.expect("checkpoint");
+        assert_eq!(store.pending_count(), 0);
+        assert_eq!(
+            store.accept_webhook(entry("w")).expect("dup"),
+            Accepted::Duplicate,
+            "the marker is in sled now"
+        );
     }
 
     #[tokio::test]
