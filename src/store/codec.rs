@@ -29,15 +29,9 @@ fn config() -> bincode::config::Configuration {
 
 /// Encodes `value` in a versioned envelope.
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
-    encode_after(&[], value)
-}
-
-/// Encodes `value` in a versioned envelope after `prefix` bytes, in one buffer.
-pub fn encode_after<T: Serialize>(prefix: &[u8], value: &T) -> Result<Vec<u8>, CodecError> {
-    let mut out = Vec::with_capacity(prefix.len() + 256);
-    out.extend_from_slice(prefix);
-    out.push(FORMAT_VERSION);
-    bincode::serde::encode_into_std_write(value, &mut out, config())?;
+    let mut out = vec![FORMAT_VERSION];
+    let body = bincode::serde::encode_to_vec(value, config())?;
+    out.extend_from_slice(&body);
     Ok(out)
 }
 

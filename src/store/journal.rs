@@ -84,7 +84,11 @@ struct Logged {
 }
 
 fn encode_record(seq: u64, entry: &JournalEntry) -> Result<Vec<u8>, StoreError> {
-    Ok(codec::encode_after(&[RECORD], &LoggedRef { seq, entry })?)
+    let body = codec::encode(&LoggedRef { seq, entry })?;
+    let mut out = Vec::with_capacity(body.len() + 1);
+    out.push(RECORD);
+    out.extend_from_slice(&body);
+    Ok(out)
 }
 
 /// A log record read back: `None` seq for a record of the previous layout.
