@@ -26,6 +26,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+mod recover;
+
 /// An accepted, authenticated webhook, durable before we answer 2xx.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalEntry {
@@ -77,29 +79,12 @@ struct LoggedRef<'a> {
     entry: &'a JournalEntry,
 }
 
-#[derive(Deserialize)]
-struct Logged {
-    seq: u64,
-    entry: JournalEntry,
-}
-
 fn encode_record(seq: u64, entry: &JournalEntry) -> Result<Vec<u8>, StoreError> {
     let body = codec::encode(&LoggedRef { seq, entry })?;
     let mut out = Vec::with_capacity(body.len() + 1);
     out.push(RECORD);
     out.extend_from_slice(&body);
     Ok(out)
-}
-
-/// A log record read back: `None` seq for a record of the previous layout.
-fn decode_record(payload: &[u8]) -> Result<(Option<u64>, JournalEntry), StoreError> {
-    match payload.split_first() {
-        Some((&RECORD, body)) => {
-            let l: Logged = codec::decode(body)?;
-            Ok((Some(l.seq), l.entry))
-        }
-        _ => Ok((None, codec::decode(payload)?)),
-    }
 }
 
 #[derive(Debug)]
@@ -333,103 +318,6 @@ impl Store {
         self.wal.delete_upto(closed)
     }
 
-    /// Rebuilds the pending index at open from the log segments of the previous run (and
-    /// from a journal kept in sled by earlier versions), writes it to a fresh segment, and
-    /// deletes the old ones. Returns how many entries are pending.
-    pub(super) fn recover_journal(&self, logged: Vec<Vec<u8>>) -> Result<usize, StoreError> {
-        let mut found: Vec<(u64, JournalEntry)> = Vec::new();
-        let mut legacy_keys = Vec::new();
-        // Earlier versions kept unapplied entries in sled under `J`, with a marker written
-        // at acceptance (not application): those are pending whatever their marker says.
-        for kv in self.tree.scan_prefix(keys::JOURNAL_PREFIX) {
-            let (k, v) = kv?;
-            let seq = keys::seq_of_journal_key(&k)
-                .ok_or_else(|| StoreError::Corrupt("journal key".into()))?;
-            let entry: JournalEntry = codec::decode(&v)?;
-            legacy_keys.push(k.to_vec());
-            legacy_keys.push(keys::seen(&entry.shop, &entry.webhook_id));
-            found.push((seq, entry));
-        }
-        let mut erased: HashMap<String, u64> = HashMap::new();
-        let legacy_pending: std::collections::HashSet<Vec<u8>> = found
-            .iter()
-            .map(|(_, e)| keys::seen(&e.shop, &e.webhook_id))
-            .collect();
-        for payload in &logged {
-            let Ok((seq, entry)) = decode_record(payload) else {
-                tracing::warn!(message = "Unreadable write-ahead log record skipped.");
-                continue;
-            };
-            let key = keys::seen(&entry.shop, &entry.webhook_id);
-            if legacy_pending.contains(&key) || self.applied_marker(&key, seq)? {
-                continue;
-            }
-            if !self.tree.contains_key(keys::tenant(&entry.shop))? {
-                continue; // the tenant was deleted after this was logged
-            }
-            if !erased.contains_key(&entry.shop) {
-                let through = match self.tree.get(keys::erased(&entry.shop))? {
-                    Some(v) => codec::decode::<u64>(&v)?,
-                    None => 0,
-                };
-                erased.insert(entry.shop.clone(), through);
-            }
-            if seq.is_some_and(|s| erased.get(&entry.shop).is_some_and(|t| s < *t)) {
-                continue; // logged before the shop's data was erased (shop/redact)
-            }
-            let seq = match seq {
-                Some(s) => s,
-                None => self.db.generate_id()?,
-            };
-            found.push((seq, entry));
-        }
-        let mut pending = self.pending_index();
-        for (seq, entry) in found {
-            if pending.by_seq.contains_key(&seq) {
-                continue; // a copy carried forward by a checkpoint
-            }
-            let segment = self.wal.append(&encode_record(seq, &entry)?)?;
-            let key = keys::seen(&entry.shop, &entry.webhook_id);
-            pending.insert(key, seq, Arc::new(entry), segment);
-        }
-        let n = pending.by_seq.len();
-        drop(pending);
-        self.wal.durable_blocking()?;
-        if !legacy_keys.is_empty() {
-            let mut batch = sled::Batch::default();
-            for k in legacy_keys {
-                batch.remove(k);
-            }
-            self.tree.apply_batch(batch)?;
-        }
-        self.drop_requeued_dead_letters()?;
-        self.flush_now()?;
-        // Everything the old segments held is now pending in the new one, or applied.
-        self.wal
-            .delete_upto(self.wal.current_segment().saturating_sub(1))?;
-        Ok(n)
-    }
-
-    /// A dead letter whose webhook is pending under a later sequence was replayed before a
-    /// crash that lost its removal: remove it now.
-    fn drop_requeued_dead_letters(&self) -> Result<(), StoreError> {
-        let pending = self.pending_index();
-        if pending.by_seq.is_empty() {
-            return Ok(());
-        }
-        let mut batch = sled::Batch::default();
-        for kv in self.tree.scan_prefix(b"D") {
-            let (k, v) = kv?;
-            let letter: super::DeadLetter = codec::decode(&v)?;
-            let key = keys::seen(&letter.entry.shop, &letter.entry.webhook_id);
-            if pending.by_key.get(&key).is_some_and(|s| *s > letter.id) {
-                batch.remove(k);
-            }
-        }
-        self.tree.apply_batch(batch)?;
-        Ok(())
-    }
-
     /// Removes dedupe markers older than `before` (Shopify retries for 48 hours; we keep
     /// markers longer). Returns how many were removed.
     ///
@@ -452,163 +340,4 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(id: &str) -> JournalEntry {
-        JournalEntry {
-            shop: "s.myshopify.com".into(),
-            topic: "customers/create".into(),
-            webhook_id: id.into(),
-            api_version: "2026-04".into(),
-            triggered_at: None,
-            received_at: Timestamp(1),
-            body: b"{}".to_vec(),
-        }
-    }
-
-    /// Opens the store again once the previous handle's background tasks have let go of
-    /// sled's lock file.
-    async fn reopen(dir: &std::path::Path) -> Store {
-        for _ in 0..200 {
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-            if let Ok(s) = Store::open(dir, 1 << 20) {
-                return s;
-            }
-        }
-        Store::open(dir, 1 << 20).expect("reopen")
-    }
-
-    fn new_seq(a: Accepted) -> u64 {
-        match a {
-            Accepted::New { seq, .. } => seq,
-            Accepted::Duplicate => panic!("expected a new entry"),
-        }
-    }
-
-    #[tokio::test]
-    async fn dedupes_while_pending_and_after_applied() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path(), 1 << 20).expect("store");
-        let seq = new_seq(store.accept_webhook(entry("w1")).expect("accept"));
-        assert_eq!(
-            store.accept_webhook(entry("w1")).expect("again"),
-            Accepted::Duplicate,
-            "pending"
-        );
-        assert!(store.is_pending(seq));
-        let mut batch = Batch::new();
-        batch.applied(seq, &entry("w1")).expect("mark");
-        store.commit(batch).expect("commit");
-        assert!(!store.is_pending(seq));
-        assert_eq!(
-            store.accept_webhook(entry("w1")).expect("after"),
-            Accepted::Duplicate,
-            "applied"
-        );
-        assert_eq!(store.sweep_seen(Timestamp(i64::MAX)).expect("sweep"), 1);
-        assert!(matches!(
-            store.accept_webhook(entry("w1")).expect("swept"),
-            Accepted::New { .. }
-        ));
-    }
-
-    #[tokio::test]
-    async fn an_applied_entry_stays_indexed_until_its_batch_is_in_sled() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path(), 1 << 20).expect("store");
-        let seq = new_seq(store.accept_webhook(entry("w")).expect("accept"));
-        let mut batch = Batch::new();
-        batch.applied(seq, &entry("w")).expect("mark");
-        store.commit(batch).expect("commit");
-        // Committed (staged): not delivered again, still a duplicate, still indexed.
-        assert!(!store.is_pending(seq));
-        assert!(store.pending().is_empty());
-        assert_eq!(store.pending_count(), 1);
-        assert_eq!(
-            store.accept_webhook(entry("w")).expect("dup"),
-            Accepted::Duplicate
-        );
-        // A checkpoint writes the batch to sled first: the entry is settled.
-        store.checkpoint().await.expect("checkpoint");
-        assert_eq!(store.pending_count(), 0);
-        assert_eq!(
-            store.accept_webhook(entry("w")).expect("dup"),
-            Accepted::Duplicate,
-            "the marker is in sled now"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_reopen_brings_back_exactly_the_unapplied_entries_under_their_seq() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (applied, waiting) = {
-            let store = Store::open(dir.path(), 1 << 20).expect("store");
-            store
-                .tree
-                .insert(keys::tenant("s.myshopify.com"), b"t".to_vec())
-                .expect("tenant");
-            let a = new_seq(store.accept_webhook(entry("a")).expect("a"));
-            let b = new_seq(store.accept_webhook(entry("b")).expect("b"));
-            store.ack_durable().await.expect("durable");
-            let mut batch = Batch::new();
-            batch.applied(a, &entry("a")).expect("mark");
-            store.commit(batch).expect("commit");
-            store.flush_now().expect("flush");
-            (a, b)
-        };
-        let store = reopen(dir.path()).await;
-        let pending: Vec<u64> = store.pending().into_iter().map(|(s, _)| s).collect();
-        assert_eq!(pending, vec![waiting]);
-        assert!(!store.is_pending(applied));
-        assert_eq!(
-            store.accept_webhook(entry("b")).expect("b"),
-            Accepted::Duplicate
-        );
-        // A checkpoint keeps the pending entry (copied forward) and drops the old segments.
-        store.checkpoint().await.expect("checkpoint");
-        drop(store);
-        let store = reopen(dir.path()).await;
-        assert_eq!(store.pending().len(), 1);
-        assert_eq!(store.wal.segment_count(), 1);
-    }
-
-    #[tokio::test]
-    async fn an_entry_journaled_in_sled_by_an_earlier_version_is_migrated() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        {
-            let store = Store::open(dir.path(), 1 << 20).expect("store");
-            let e = entry("old");
-            store
-                .tree
-                .insert(keys::journal(77), codec::encode(&e).expect("encode"))
-                .expect("insert");
-            store
-                .tree
-                .insert(
-                    keys::seen(&e.shop, &e.webhook_id),
-                    codec::encode(&Seen {
-                        seq: 77,
-                        at: e.received_at,
-                    })
-                    .expect("encode"),
-                )
-                .expect("marker");
-            store.flush_now().expect("flush");
-        }
-        let store = reopen(dir.path()).await;
-        assert_eq!(
-            store
-                .pending()
-                .into_iter()
-                .map(|(s, e)| (s, e.webhook_id.clone()))
-                .collect::<Vec<_>>(),
-            vec![(77, "old".to_string())]
-        );
-        assert!(store.tree.get(keys::journal(77)).expect("get").is_none());
-        assert_eq!(
-            store.accept_webhook(entry("old")).expect("dup"),
-            Accepted::Duplicate
-        );
-    }
-}
+mod tests;
