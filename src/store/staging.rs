@@ -130,7 +130,17 @@ impl Writer {
             }
         }
         let r = self.tree.apply_batch(batch);
-        self.staging.overlay_mut().writing = Arc::default();
+        {
+            let mut o = self.staging.overlay_mut();
+            o.writing = Arc::default();
+            if r.is_err() {
+                // Keep them visible and try again next time; newer staged values win.
+                for (k, v) in writes.iter() {
+                    o.staged.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+                o.settles.extend(settles.iter().copied());
+            }
+        }
         r?;
         metrics::counter!("galantis_store_batches_total").increment(1);
         metrics::histogram!("galantis_store_batch_keys").record(writes.len() as f64);
