@@ -563,7 +563,7 @@ async fn store_alone(gen: Arc<Gen>, cfg: Config, secs: u64) -> (f64, Vec<u64>, f
                     api_version: "2026-04".into(),
                     triggered_at: Some(Timestamp::now()),
                     received_at: Timestamp::now(),
-                    body: body.into_bytes(),
+                    body: body.into_bytes().into(),
                 };
                 n += 1;
                 let t = Instant::now();

@@ -120,7 +120,7 @@ fn entry(k: u64, i: u64, body: &[u8]) -> JournalEntry {
         api_version: "2026-04".into(),
         triggered_at: Some(Timestamp::now()),
         received_at: Timestamp::now(),
-        body: body.to_vec(),
+        body: body.to_vec().into(),
     }
 }
 

@@ -45,7 +45,8 @@ fn deliver_customer(engine: &Engine, store: &Store, shop: &str, id: u64) {
         body: format!(
             r#"{{"id": {id}, "updated_at": "2026-01-01T00:00:00Z", "first_name": "N{id}"}}"#
         )
-        .into_bytes(),
+        .into_bytes()
+        .into(),
     };
     let Ok(Accepted::New { seq, entry }) = store.accept_webhook(entry) else {
         panic!("not accepted");
@@ -137,7 +138,7 @@ async fn a_webhook_that_crashes_its_actor_is_dead_lettered_not_retried_forever()
         api_version: "2026-04".into(),
         triggered_at: None,
         received_at: Timestamp::now(),
-        body: br#"{"id": 2, "updated_at": "2026-01-01T00:00:00Z"}"#.to_vec(),
+        body: bytes::Bytes::from_static(br#"{"id": 2, "updated_at": "2026-01-01T00:00:00Z"}"#),
     };
     let Ok(Accepted::New { seq, .. }) = store.accept_webhook(entry) else {
         panic!("not accepted");

@@ -170,7 +170,7 @@ pub async fn receive(
             api_version: state.graph_version.to_string(),
             triggered_at: None,
             received_at: now,
-            body: serde_json::to_vec(&e).map_err(ApiError::internal)?,
+            body: serde_json::to_vec(&e).map_err(ApiError::internal)?.into(),
         };
         match store.accept_webhook(entry)? {
             Accepted::New { seq, entry } => {

@@ -173,7 +173,7 @@ async fn handle(
         api_version: api_version.to_string(),
         triggered_at,
         received_at: Timestamp::now(),
-        body: body.to_vec(),
+        body,
     };
     let store = state.engine.store();
     match store.accept_webhook(entry)? {

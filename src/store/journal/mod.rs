@@ -43,8 +43,9 @@ pub struct JournalEntry {
     pub triggered_at: Option<Timestamp>,
     /// When we accepted it.
     pub received_at: Timestamp,
-    /// The raw body.
-    pub body: Vec<u8>,
+    /// The raw body, shared (not copied) from the request to the log and the actor.
+    /// Stored as one byte string: the same bytes on disk as the `Vec<u8>` it used to be.
+    pub body: bytes::Bytes,
 }
 
 /// The dedupe marker: the journal seq under which a webhook id was last applied (or

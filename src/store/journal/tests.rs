@@ -11,7 +11,7 @@ fn entry(id: &str) -> JournalEntry {
         api_version: "2026-04".into(),
         triggered_at: None,
         received_at: Timestamp(1),
-        body: b"{}".to_vec(),
+        body: bytes::Bytes::from_static(b"{}"),
     }
 }
 
@@ -157,5 +157,36 @@ async fn an_entry_journaled_in_sled_by_an_earlier_version_is_migrated() {
     assert_eq!(
         store.accept_webhook(entry("old")).expect("dup"),
         Accepted::Duplicate
+    );
+}
+
+#[test]
+fn entries_stored_with_a_vec_body_still_decode() {
+    #[derive(serde::Serialize)]
+    struct Before {
+        shop: String,
+        topic: String,
+        webhook_id: String,
+        api_version: String,
+        triggered_at: Option<Timestamp>,
+        received_at: Timestamp,
+        body: Vec<u8>,
+    }
+    let before = Before {
+        shop: "s.myshopify.com".into(),
+        topic: "customers/create".into(),
+        webhook_id: "w".into(),
+        api_version: "2026-04".into(),
+        triggered_at: None,
+        received_at: Timestamp(1),
+        body: br#"{"id": 1}"#.to_vec(),
+    };
+    let bytes = codec::encode(&before).expect("encode");
+    let now: JournalEntry = codec::decode(&bytes).expect("decode");
+    assert_eq!(&now.body[..], br#"{"id": 1}"#);
+    assert_eq!(
+        codec::encode(&now).expect("encode"),
+        bytes,
+        "same bytes both ways"
     );
 }
