@@ -30,6 +30,7 @@ pub enum EngineError {
 struct Inner {
     store: Store,
     tenants: Arc<DashMap<String, ActorRef<TenantMsg>>>,
+    routes: super::tenant::Routes,
     root: ActorRef<RootMsg>,
     ready: AtomicBool,
     call_timeout: Duration,
@@ -75,6 +76,7 @@ impl Engine {
         call_timeout: Duration,
     ) -> Result<Self, EngineError> {
         let tenants = Arc::new(DashMap::new());
+        let routes: super::tenant::Routes = Arc::default();
         let (root, _) = Actor::spawn(
             None,
             Root,
@@ -82,6 +84,7 @@ impl Engine {
                 store: store.clone(),
                 tenants: tenants.clone(),
                 services,
+                routes: routes.clone(),
             },
         )
         .await
@@ -90,6 +93,7 @@ impl Engine {
             inner: Arc::new(Inner {
                 store,
                 tenants,
+                routes,
                 root,
                 ready: AtomicBool::new(false),
                 call_timeout,
@@ -200,6 +204,10 @@ impl Engine {
     /// Hands a journaled webhook to its tenant. If the tenant is not running, the entry
     /// stays in the journal and is applied at the next start.
     pub fn deliver(&self, shop: &str, d: Delivered) {
+        let d = match self.deliver_to_child(shop, d) {
+            Ok(()) => return,
+            Err(d) => d,
+        };
         match self.inner.tenants.get(shop) {
             Some(t) => {
                 if let Err(error) = t.cast(TenantMsg::Deliver(d)) {
@@ -210,6 +218,36 @@ impl Engine {
                 message = "Tenant not running; entry stays journaled.",
                 tenant = shop
             ),
+        }
+    }
+
+    /// Casts a delivery straight to the child actor that applies it; gives it back when it
+    /// is a tenant-level topic, or the tenant or child is not (or no longer) running.
+    fn deliver_to_child(&self, shop: &str, d: Delivered) -> Result<(), Delivered> {
+        use super::catalog::CatalogMsg;
+        use super::conversations::ConversationsMsg;
+        use super::customers::CustomersMsg;
+        use crate::logic::{Route, Topic};
+        let Some(routes) = self.inner.routes.get(shop).map(|r| r.value().clone()) else {
+            return Err(d);
+        };
+        let fallback = d.clone();
+        let sent = if d.entry.topic.starts_with(super::tenant::META_TOPIC_PREFIX) {
+            routes
+                .conversations
+                .cast(ConversationsMsg::Deliver(d))
+                .is_ok()
+        } else {
+            match Topic::parse(&d.entry.topic).route() {
+                Route::Customers => routes.customers.cast(CustomersMsg::Deliver(d)).is_ok(),
+                Route::Catalog => routes.catalog.cast(CatalogMsg::Deliver(d)).is_ok(),
+                Route::Tenant | Route::Ignore => false,
+            }
+        };
+        if sent {
+            Ok(())
+        } else {
+            Err(fallback)
         }
     }
 

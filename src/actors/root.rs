@@ -35,6 +35,8 @@ pub struct RootArgs {
     pub tenants: Arc<DashMap<String, ActorRef<TenantMsg>>>,
     /// Outside services handed to every tenant.
     pub services: Arc<Services>,
+    /// Children of running tenants, published by their supervisors.
+    pub routes: super::tenant::Routes,
 }
 
 /// State of the root.
@@ -42,6 +44,7 @@ pub struct RootState {
     store: Store,
     tenants: Arc<DashMap<String, ActorRef<TenantMsg>>>,
     services: Arc<Services>,
+    routes: super::tenant::Routes,
     /// Restarts per shop, for the backoff.
     restarts: HashMap<String, u32>,
 }
@@ -65,6 +68,7 @@ impl Root {
                 shop: shop.to_string(),
                 store: state.store.clone(),
                 services: state.services.clone(),
+                routes: state.routes.clone(),
             },
             myself.get_cell(),
         )
@@ -97,6 +101,7 @@ impl Actor for Root {
             store: args.store,
             tenants: args.tenants,
             services: args.services,
+            routes: args.routes,
             restarts: HashMap::new(),
         })
     }

@@ -39,6 +39,23 @@ pub enum TenantMsg {
     Recorded(Vec<DomainEvent>),
 }
 
+/// The current children of a running tenant, so that deliveries can go straight to the
+/// actor that applies them (one mailbox hop instead of two). The supervisor keeps the entry
+/// current across child restarts; a delivery whose child has just died falls back to the
+/// supervisor, which routes it to the replacement.
+#[derive(Clone)]
+pub struct ChildRoutes {
+    /// The customer actor.
+    pub customers: ActorRef<CustomersMsg>,
+    /// The catalog actor.
+    pub catalog: ActorRef<CatalogMsg>,
+    /// The conversation actor.
+    pub conversations: ActorRef<ConversationsMsg>,
+}
+
+/// Routes of every running tenant, by shop.
+pub type Routes = Arc<dashmap::DashMap<String, ChildRoutes>>;
+
 /// Arguments of a tenant supervisor.
 pub struct TenantArgs {
     /// Shop domain.
@@ -47,6 +64,8 @@ pub struct TenantArgs {
     pub store: Store,
     /// Outside services (Meta client …).
     pub services: Arc<Services>,
+    /// Where this supervisor publishes its children.
+    pub routes: Routes,
 }
 
 /// State of a tenant supervisor.
@@ -61,6 +80,7 @@ pub struct TenantState {
     conversations_in_flight: Arc<AtomicU64>,
     conversations: ActorRef<ConversationsMsg>,
     automations: ActorRef<AutomationsMsg>,
+    routes: Routes,
 }
 
 /// The tenant supervisor.
@@ -185,6 +205,19 @@ pub(crate) fn publish<M: ractor::Message>(child: &ActorRef<M>, events: Vec<Domai
         if let Err(error) = sup.send_message(TenantMsg::Recorded(events)) {
             tracing::warn!(message = "Could not hand events to the supervisor; the automation actor catches up at its next start.", %error);
         }
+    }
+}
+
+impl TenantState {
+    fn publish_routes(&self) {
+        self.routes.insert(
+            self.shop.clone(),
+            ChildRoutes {
+                customers: self.customers.clone(),
+                catalog: self.catalog.clone(),
+                conversations: self.conversations.clone(),
+            },
+        );
     }
 }
 
@@ -340,6 +373,7 @@ impl TenantSupervisor {
                 state.automations = spawn_automations(sup, &state.shop, &state.store).await?
             }
         }
+        state.publish_routes();
         let wanted = match child {
             Child::Customers => Some(Route::Customers),
             Child::Catalog => Some(Route::Catalog),
@@ -402,7 +436,7 @@ impl Actor for TenantSupervisor {
                 let _ = automations.cast(AutomationsMsg::SetPaused(true));
             }
         }
-        Ok(TenantState {
+        let state = TenantState {
             shop: args.shop,
             store: args.store,
             services: args.services,
@@ -413,7 +447,10 @@ impl Actor for TenantSupervisor {
             conversations_in_flight,
             conversations,
             automations,
-        })
+            routes: args.routes,
+        };
+        state.publish_routes();
+        Ok(state)
     }
 
     async fn handle(
@@ -452,8 +489,13 @@ impl Actor for TenantSupervisor {
     async fn post_stop(
         &self,
         myself: ActorRef<Self::Msg>,
-        _state: &mut Self::State,
+        state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
+        // Only our own entry: a replacement supervisor may already have published its own.
+        let ours = state.customers.get_id();
+        state
+            .routes
+            .remove_if(&state.shop, |_, r| r.customers.get_id() == ours);
         myself
             .stop_children_and_wait(Some("tenant stopped".into()), Some(Duration::from_secs(10)))
             .await;
