@@ -9,37 +9,27 @@
 //! `GALANTIS_BENCH_WARMUP_SECS` (2), `GALANTIS_BENCH_CONNECTIONS` (64),
 //! `GALANTIS_BENCH_RATE` (2000), `GALANTIS_BENCH_CLIENT_THREADS` (2).
 //!
-//! The load generator is a minimal HTTP/1.1 client over tokio `TcpStream`s (one request
-//! in flight per connection, keep-alive), so that on a 2-core machine it takes as little
-//! CPU as possible away from the server; every request is built, signed and sent the same
-//! way for both servers. Everything talks over 127.0.0.1 only.
+//! The load generator is the lean HTTP/1.1 client of `common::load` (one request in flight
+//! per connection, keep-alive), so that on a 2-core machine it takes as little CPU as
+//! possible away from the server; every request is built, signed and sent the same way for
+//! both servers. Everything talks over 127.0.0.1 only.
 
 mod common;
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
-use axum::Json;
+use common::load::{self, metric, q_ms, Outcome, Requests, Server};
 use common::{clock_ticks, cpu_time, env_u64, mib, status_bytes, thousands, Bodies, Person};
 use galantis::domain::Timestamp;
 use galantis::integrations::shopify::webhook::sign;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
 
-const ROLE: &str = "GALANTIS_BENCH_ROLE";
 const SHOP: &str = "bench-ingest.myshopify.com";
-const SECRET: &str = "bench-client-secret";
-const OPERATOR: &str = "bench-operator-token-0123456789";
 
 fn main() {
-    if std::env::var(ROLE).as_deref() == Ok("bare") {
-        bare_server();
+    if std::env::var(load::ROLE).as_deref() == Ok("bare") {
+        load::bare_server("/webhooks/shopify", json!({"status": "accepted"}));
         return;
     }
     let cfg = Config {
@@ -66,125 +56,16 @@ struct Config {
 }
 
 // ---------------------------------------------------------------------------------------
-// The bare baseline server (child process)
-// ---------------------------------------------------------------------------------------
-
-/// Answers 200 with a small JSON body to every POST, after reading the whole body: the
-/// least any webhook receiver must do. Same runtime shape as the engine's `main`.
-fn bare_server() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    rt.block_on(async {
-        let app = axum::Router::new()
-            .route("/webhooks/shopify", axum::routing::post(bare_ack))
-            .route("/readyz", axum::routing::get(|| async { "ready" }));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        println!(
-            "{}",
-            json!({"message": "Listening.", "addr": addr.to_string()})
-        );
-        axum::serve(listener, app).await.expect("serve");
-    });
-}
-
-async fn bare_ack(headers: HeaderMap, body: Bytes) -> (StatusCode, Json<Value>) {
-    std::hint::black_box((headers.len(), body.len()));
-    (StatusCode::OK, Json(json!({"status": "accepted"})))
-}
-
-// ---------------------------------------------------------------------------------------
 // Child processes
 // ---------------------------------------------------------------------------------------
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    problems: Arc<AtomicU64>,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl Server {
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn base(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `cmd`, waits for its `Listening.` JSON line and keeps draining its stdout
-/// (warn and error lines are echoed to stderr and counted).
-fn start(name: &'static str, mut cmd: Command, dir: Option<tempfile::TempDir>) -> Server {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {name}: {e}"));
-    let stdout = child.stdout.take().expect("stdout");
-    let problems = Arc::new(AtomicU64::new(0));
-    let (tx, rx) = std::sync::mpsc::channel();
-    let seen = problems.clone();
-    std::thread::spawn(move || {
-        let mut sent = false;
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let v: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-            if !sent && v["message"] == "Listening." {
-                if let Some(addr) = v["addr"].as_str() {
-                    let _ = tx.send(addr.to_string());
-                    sent = true;
-                }
-            }
-            if matches!(v["level"].as_str(), Some("WARN") | Some("ERROR"))
-                && seen.fetch_add(1, Ordering::Relaxed) < 5
-            {
-                eprintln!("[{name}] {line}");
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(30))
-        .unwrap_or_else(|_| panic!("{name} did not print its address"));
-    Server {
-        child,
-        addr: addr.parse().expect("addr"),
-        problems,
-        _dir: dir,
-    }
-}
-
-fn start_bare() -> Server {
-    let mut cmd = Command::new(std::env::current_exe().expect("current exe"));
-    cmd.env(ROLE, "bare");
-    start("bare axum", cmd, None)
-}
-
+/// The engine in a child process, in a temp dir of its own.
 fn start_engine() -> Server {
     let dir = tempfile::Builder::new()
         .prefix("galantis-bench-ingest")
         .tempdir()
         .expect("tempdir");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_galantis"));
-    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .env("GALANTIS_MASTER_KEY", "11".repeat(32))
-        .env("GALANTIS_SHOPIFY_CLIENT_SECRET", SECRET)
-        .env("GALANTIS_OPERATOR_TOKEN", OPERATOR)
-        .env("GALANTIS__LOG__LEVEL", "info")
-        .env_remove("RUST_LOG");
-    start("engine", cmd, Some(dir))
+    load::start_engine(Some(dir), &[])
 }
 
 // ---------------------------------------------------------------------------------------
@@ -220,13 +101,15 @@ impl Gen {
             ("orders/create", body)
         }
     }
+}
 
+impl Requests for Gen {
     /// Request `n` of connection `conn` in `phase`: the raw HTTP bytes, and whether it is
     /// a `customers/update`.
     fn request(&self, phase: u64, conn: u64, n: u64) -> (Vec<u8>, bool) {
         let (topic, body) = self.body(phase, conn, n);
         let is_customer = n % 2 == 0;
-        let sig = sign(SECRET.as_bytes(), body.as_bytes());
+        let sig = sign(load::SHOPIFY_SECRET.as_bytes(), body.as_bytes());
         let id = format!(
             "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
             phase as u32,
@@ -247,139 +130,9 @@ impl Gen {
     }
 }
 
-/// One keep-alive HTTP/1.1 connection with one request in flight.
-struct Conn {
-    stream: TcpStream,
-    buf: Vec<u8>,
-}
-
-impl Conn {
-    async fn open(addr: SocketAddr) -> std::io::Result<Self> {
-        let stream = TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(Self {
-            stream,
-            buf: Vec::with_capacity(8192),
-        })
-    }
-
-    /// Sends `req` and reads the whole response; returns its status.
-    async fn roundtrip(&mut self, req: &[u8]) -> std::io::Result<u16> {
-        let bad =
-            |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
-        self.write_all(req).await?;
-        loop {
-            if let Some(h) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = std::str::from_utf8(&self.buf[..h]).map_err(|_| bad("head"))?;
-                let status: u16 = head
-                    .get(9..12)
-                    .and_then(|s| s.parse().ok())
-                    .ok_or_else(|| bad("status line"))?;
-                let mut len = 0usize;
-                for line in head.split("\r\n").skip(1) {
-                    if let Some((k, v)) = line.split_once(':') {
-                        if k.eq_ignore_ascii_case("content-length") {
-                            len = v.trim().parse().map_err(|_| bad("content-length"))?;
-                        } else if k.eq_ignore_ascii_case("transfer-encoding") {
-                            return Err(bad("chunked responses are not supported"));
-                        }
-                    }
-                }
-                let total = h + 4 + len;
-                while self.buf.len() < total {
-                    self.fill().await?;
-                }
-                self.buf.drain(..total);
-                return Ok(status);
-            }
-            self.fill().await?;
-        }
-    }
-
-    /// Writes all of `buf` (readiness API: tokio's `io-util` is not enabled here).
-    async fn write_all(&self, mut buf: &[u8]) -> std::io::Result<()> {
-        while !buf.is_empty() {
-            self.stream.writable().await?;
-            match self.stream.try_write(buf) {
-                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-                Ok(n) => buf = &buf[n..],
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
-    }
-
-    /// Reads what is available (at least one byte) into `buf`.
-    async fn fill(&mut self) -> std::io::Result<()> {
-        let mut chunk = [0u8; 16 * 1024];
-        loop {
-            self.stream.readable().await?;
-            match self.stream.try_read(&mut chunk) {
-                Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-                Ok(n) => {
-                    self.buf.extend_from_slice(&chunk[..n]);
-                    return Ok(());
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Load phases
 // ---------------------------------------------------------------------------------------
-
-#[derive(Default)]
-struct Outcome {
-    /// Responses completed inside the measurement window.
-    in_window: u64,
-    /// Latencies (µs) of those.
-    latencies: Vec<u64>,
-    /// For the open loop: how late (µs) requests left after their intended time.
-    send_lag: Vec<u64>,
-    /// 200s over the whole phase (warm-up included), and how many were customers/update.
-    ok: u64,
-    ok_customers: u64,
-    /// Non-200 answers by status, and I/O errors.
-    statuses: BTreeMap<u16, u64>,
-    io_errors: u64,
-    /// Window length.
-    window: Duration,
-}
-
-impl Outcome {
-    fn merge(&mut self, o: Outcome) {
-        self.in_window += o.in_window;
-        self.latencies.extend(o.latencies);
-        self.send_lag.extend(o.send_lag);
-        self.ok += o.ok;
-        self.ok_customers += o.ok_customers;
-        for (s, n) in o.statuses {
-            *self.statuses.entry(s).or_default() += n;
-        }
-        self.io_errors += o.io_errors;
-    }
-
-    fn rate(&self) -> f64 {
-        self.in_window as f64 / self.window.as_secs_f64()
-    }
-
-    fn errors(&self) -> u64 {
-        self.statuses.values().sum::<u64>() + self.io_errors
-    }
-}
-
-/// The `q` quantile (0..=1) of sorted `v`, in ms.
-fn q_ms(v: &[u64], q: f64) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((v.len() as f64 - 1.0) * q).round() as usize;
-    v[i.min(v.len() - 1)] as f64 / 1000.0
-}
 
 /// CPU seconds used by the server and by this process between two samples.
 #[derive(Clone, Copy)]
@@ -396,141 +149,6 @@ fn cpu_sample(pid: u32, ticks: u64) -> Cpu {
         client: cpu_time(None, ticks),
         written: common::write_bytes(pid),
     }
-}
-
-/// Closed loop: `conns` connections, each sending its next request as soon as the
-/// previous answer is read, for `warmup` + `secs` seconds; the window is the last `secs`.
-async fn closed_loop(
-    addr: SocketAddr,
-    gen: Arc<Gen>,
-    phase: u64,
-    cfg: Config,
-) -> std::io::Result<Outcome> {
-    let mut conns = Vec::new();
-    for _ in 0..cfg.conns {
-        conns.push(Conn::open(addr).await?);
-    }
-    let begin = Instant::now();
-    let from = begin + Duration::from_secs(cfg.warmup);
-    let end = from + Duration::from_secs(cfg.secs);
-    let mut tasks = Vec::new();
-    for (k, mut conn) in conns.into_iter().enumerate() {
-        let gen = gen.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut out = Outcome::default();
-            let mut n = 0u64;
-            while Instant::now() < end {
-                let (req, is_customer) = gen.request(phase, k as u64, n);
-                n += 1;
-                let sent = Instant::now();
-                match conn.roundtrip(&req).await {
-                    Ok(status) => {
-                        let done = Instant::now();
-                        if status == 200 {
-                            out.ok += 1;
-                            out.ok_customers += u64::from(is_customer);
-                        } else {
-                            *out.statuses.entry(status).or_default() += 1;
-                        }
-                        if done >= from && done <= end {
-                            out.in_window += 1;
-                            out.latencies.push((done - sent).as_micros() as u64);
-                        }
-                    }
-                    Err(_) => {
-                        out.io_errors += 1;
-                        match Conn::open(addr).await {
-                            Ok(c) => conn = c,
-                            Err(_) => break,
-                        }
-                    }
-                }
-            }
-            out
-        }));
-    }
-    let mut total = Outcome {
-        window: Duration::from_secs(cfg.secs),
-        ..Outcome::default()
-    };
-    for t in tasks {
-        total.merge(t.await.expect("load task"));
-    }
-    total.latencies.sort_unstable();
-    Ok(total)
-}
-
-/// Open loop at `rate` requests/s (wrk2-style: connection k sends requests k, k + C,
-/// k + 2C … at their intended times `i / rate`); latency counts from the intended time,
-/// so a stalled server is charged for every request it delayed.
-async fn open_loop(
-    addr: SocketAddr,
-    gen: Arc<Gen>,
-    phase: u64,
-    cfg: Config,
-) -> std::io::Result<Outcome> {
-    let mut conns = Vec::new();
-    for _ in 0..cfg.conns {
-        conns.push(Conn::open(addr).await?);
-    }
-    let warm = cfg.warmup.min(1);
-    let total_reqs = cfg.rate * (warm + cfg.secs);
-    let t0 = tokio::time::Instant::now() + Duration::from_millis(100);
-    let from = t0 + Duration::from_secs(warm);
-    let mut tasks = Vec::new();
-    for (k, mut conn) in conns.into_iter().enumerate() {
-        let gen = gen.clone();
-        let (c, rate) = (cfg.conns, cfg.rate);
-        tasks.push(tokio::spawn(async move {
-            let mut out = Outcome::default();
-            let mut j = 0u64;
-            loop {
-                let i = k as u64 + j * c;
-                if i >= total_reqs {
-                    break;
-                }
-                let intended = t0 + Duration::from_nanos(i * 1_000_000_000 / rate);
-                let (req, is_customer) = gen.request(phase, k as u64, j);
-                j += 1;
-                tokio::time::sleep_until(intended).await;
-                let sent = tokio::time::Instant::now();
-                match conn.roundtrip(&req).await {
-                    Ok(status) => {
-                        let done = tokio::time::Instant::now();
-                        if status == 200 {
-                            out.ok += 1;
-                            out.ok_customers += u64::from(is_customer);
-                        } else {
-                            *out.statuses.entry(status).or_default() += 1;
-                        }
-                        if intended >= from {
-                            out.in_window += 1;
-                            out.latencies.push((done - intended).as_micros() as u64);
-                            out.send_lag.push((sent - intended).as_micros() as u64);
-                        }
-                    }
-                    Err(_) => {
-                        out.io_errors += 1;
-                        match Conn::open(addr).await {
-                            Ok(c) => conn = c,
-                            Err(_) => break,
-                        }
-                    }
-                }
-            }
-            out
-        }));
-    }
-    let mut total = Outcome {
-        window: Duration::from_secs(cfg.secs),
-        ..Outcome::default()
-    };
-    for t in tasks {
-        total.merge(t.await.expect("load task"));
-    }
-    total.latencies.sort_unstable();
-    total.send_lag.sort_unstable();
-    Ok(total)
 }
 
 /// The store alone, in this process: `Store::accept_webhook` (dedupe check + write-ahead
@@ -598,31 +216,6 @@ async fn store_alone(gen: Arc<Gen>, cfg: Config, secs: u64) -> (f64, Vec<u64>, f
 // Engine control plane and metrics
 // ---------------------------------------------------------------------------------------
 
-async fn wait_ready(http: &reqwest::Client, base: &str) {
-    for _ in 0..400 {
-        if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
-            if r.status() == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("{base} never became ready");
-}
-
-async fn create_tenant(http: &reqwest::Client, base: &str) -> String {
-    let r = http
-        .post(format!("{base}/api/v1/tenants"))
-        .bearer_auth(OPERATOR)
-        .json(&json!({"shop": SHOP, "shopify_access_token": "shpat_bench"}))
-        .send()
-        .await
-        .expect("create tenant");
-    assert_eq!(r.status(), 201, "create tenant");
-    let v: Value = r.json().await.expect("json");
-    v["api_key"].as_str().expect("api_key").to_string()
-}
-
 /// The engine's Prometheus counters we use.
 #[derive(Clone, Copy, Debug, Default)]
 struct Counters {
@@ -641,23 +234,8 @@ impl Counters {
     }
 }
 
-/// Sum of the samples of `name` (exact metric name) whose labels contain `label`.
-fn metric(text: &str, name: &str, label: &str) -> f64 {
-    text.lines()
-        .filter(|l| {
-            l.strip_prefix(name)
-                .is_some_and(|r| r.starts_with('{') || r.starts_with(' '))
-                && l.contains(label)
-        })
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .fold(0.0, |a, b| a + b)
-}
-
 async fn counters(http: &reqwest::Client, base: &str) -> Counters {
-    let text = match http.get(format!("{base}/metrics")).send().await {
-        Ok(r) => r.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    };
+    let text = load::metrics_text(http, base).await;
     Counters {
         accepted: metric(
             &text,
@@ -775,11 +353,32 @@ async fn measure_closed(
             (s0, s1, c0.zip(c1))
         })
     };
-    let out = closed_loop(server.addr, gen, phase, cfg)
-        .await
-        .expect("closed loop");
+    let out = load::closed_loop(
+        server.addr,
+        gen,
+        phase,
+        cfg.conns,
+        Duration::from_secs(cfg.warmup),
+        Duration::from_secs(cfg.secs),
+    )
+    .await
+    .expect("closed loop");
     let (s0, s1, c) = sampler.await.expect("sampler");
     (Closed { out, cpu: (s0, s1) }, c)
+}
+
+/// The open loop at `cfg.rate` (1 s of warm-up at most), phase 1.
+async fn open(server: &Server, gen: Arc<Gen>, cfg: Config) -> std::io::Result<Outcome> {
+    load::open_loop(
+        server.addr,
+        gen,
+        1,
+        cfg.conns,
+        cfg.rate,
+        Duration::from_secs(cfg.warmup.min(1)),
+        Duration::from_secs(cfg.secs),
+    )
+    .await
 }
 
 fn print_closed(name: &str, c: &Closed) {
@@ -863,14 +462,12 @@ async fn run(cfg: Config, threads: usize) {
     };
 
     // 1. Bare baseline.
-    let bare = start_bare();
-    wait_ready(&http, &bare.base()).await;
+    let bare = load::start_bare();
+    load::wait_ready(&http, &bare.base()).await;
     println!("\n[bare axum handler, pid {}]", bare.pid());
     let (bare_closed, _) = measure_closed(&bare, gen_for(&bare), 0, cfg, &http, false).await;
     print_closed("closed loop", &bare_closed);
-    let bare_open = open_loop(bare.addr, gen_for(&bare), 1, cfg)
-        .await
-        .expect("open loop");
+    let bare_open = open(&bare, gen_for(&bare), cfg).await.expect("open loop");
     print_open("open loop  ", &bare_open, cfg.rate);
     let bare_rss = status_bytes(Some(bare.pid()), "VmRSS");
     drop(bare);
@@ -878,8 +475,13 @@ async fn run(cfg: Config, threads: usize) {
     // 2. The engine.
     let engine = start_engine();
     let base = engine.base();
-    wait_ready(&http, &base).await;
-    let key = create_tenant(&http, &base).await;
+    load::wait_ready(&http, &base).await;
+    let key = load::create_tenant(
+        &http,
+        &base,
+        &json!({"shop": SHOP, "shopify_access_token": "shpat_bench"}),
+    )
+    .await;
     println!(
         "\n[engine: {} serve, pid {}]",
         env!("CARGO_BIN_EXE_galantis"),
@@ -903,7 +505,7 @@ async fn run(cfg: Config, threads: usize) {
             (c1.ack_sum - c0.ack_sum) / (c1.ack_count - c0.ack_count).max(1.0) * 1000.0
         );
     }
-    let eng_open = open_loop(engine.addr, gen_for(&engine), 1, cfg)
+    let eng_open = open(&engine, gen_for(&engine), cfg)
         .await
         .expect("open loop");
     print_open("open loop  ", &eng_open, cfg.rate);
@@ -912,7 +514,7 @@ async fn run(cfg: Config, threads: usize) {
 
     // 3. Did the engine apply what it acknowledged?
     let sent_ok = eng_closed.out.ok + eng_open.ok;
-    let expected_contacts = eng_closed.out.ok_customers + eng_open.ok_customers;
+    let expected_contacts = eng_closed.out.ok_flagged + eng_open.ok_flagged;
     let (contacts, first) = count_contacts(&http, &base, &key).await;
     println!("\n[verification]");
     println!(

@@ -1,9 +1,9 @@
-//! HTTP load pieces shared by the engine benches (`dispatch`, `meta_ingest`): child
+//! HTTP load pieces shared by the engine benches: child
 //! servers (the `galantis` binary, or the bench binary re-executed as a bare axum
 //! baseline), a lean keep-alive HTTP/1.1 client (one request in flight per connection),
 //! closed and open (wrk2-style, no coordinated omission) load loops over any request
-//! generator, and `/metrics` readers. They are the same design as the pieces inside
-//! `benches/ingest.rs`, made generic; `ingest.rs` keeps its own copy.
+//! generator, and `/metrics` readers, used by every HTTP bench (`ingest`, `dispatch`,
+//! `meta_ingest`).
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
