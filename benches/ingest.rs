@@ -368,17 +368,8 @@ async fn measure_closed(
 }
 
 /// The open loop at `cfg.rate` (1 s of warm-up at most), phase 1.
-async fn open(server: &Server, gen: Arc<Gen>, cfg: Config) -> std::io::Result<Outcome> {
-    load::open_loop(
-        server.addr,
-        gen,
-        1,
-        cfg.conns,
-        cfg.rate,
-        Duration::from_secs(cfg.warmup.min(1)),
-        Duration::from_secs(cfg.secs),
-    )
-    .await
+async fn open(server: &Server, gen: Arc<Gen>, cfg: Config) -> Outcome {
+    load::open_phase(server, gen, cfg.conns, cfg.rate, cfg.warmup, cfg.secs).await
 }
 
 fn print_closed(name: &str, c: &Closed) {
@@ -467,7 +458,7 @@ async fn run(cfg: Config, threads: usize) {
     println!("\n[bare axum handler, pid {}]", bare.pid());
     let (bare_closed, _) = measure_closed(&bare, gen_for(&bare), 0, cfg, &http, false).await;
     print_closed("closed loop", &bare_closed);
-    let bare_open = open(&bare, gen_for(&bare), cfg).await.expect("open loop");
+    let bare_open = open(&bare, gen_for(&bare), cfg).await;
     print_open("open loop  ", &bare_open, cfg.rate);
     let bare_rss = status_bytes(Some(bare.pid()), "VmRSS");
     drop(bare);
@@ -505,9 +496,7 @@ async fn run(cfg: Config, threads: usize) {
             (c1.ack_sum - c0.ack_sum) / (c1.ack_count - c0.ack_count).max(1.0) * 1000.0
         );
     }
-    let eng_open = open(&engine, gen_for(&engine), cfg)
-        .await
-        .expect("open loop");
+    let eng_open = open(&engine, gen_for(&engine), cfg).await;
     print_open("open loop  ", &eng_open, cfg.rate);
     let (drain2, after2) = drain(&http, &base).await;
     let eng_rss = status_bytes(Some(engine.pid()), "VmRSS");

@@ -303,18 +303,9 @@ async fn measure_closed(
     (Closed { out, cpu: (s0, s1) }, c)
 }
 
+/// The open loop at `cfg.rate` (1 s of warm-up at most), phase 1.
 async fn open(server: &Server, gen: Arc<MetaGen>, cfg: Config) -> Outcome {
-    load::open_loop(
-        server.addr,
-        gen,
-        1,
-        cfg.conns,
-        cfg.rate,
-        Duration::from_secs(cfg.warmup.min(1)),
-        Duration::from_secs(cfg.secs),
-    )
-    .await
-    .expect("open loop")
+    load::open_phase(server, gen, cfg.conns, cfg.rate, cfg.warmup, cfg.secs).await
 }
 
 fn print_closed(c: &Closed) {

@@ -412,6 +412,29 @@ pub async fn closed_loop<G: Requests>(
     Ok(total)
 }
 
+/// The benches' open-loop phase: phase 1 at `rate`/s over `conns` connections, with at most
+/// 1 s of warm-up (of `warmup_secs`) and a `secs` window.
+pub async fn open_phase<G: Requests>(
+    server: &Server,
+    gen: Arc<G>,
+    conns: u64,
+    rate: u64,
+    warmup_secs: u64,
+    secs: u64,
+) -> Outcome {
+    open_loop(
+        server.addr,
+        gen,
+        1,
+        conns,
+        rate,
+        Duration::from_secs(warmup_secs.min(1)),
+        Duration::from_secs(secs),
+    )
+    .await
+    .expect("open loop")
+}
+
 /// Open loop at `rate`/s for `warmup` + `secs` (wrk2-style: connection k sends requests
 /// k, k + C, k + 2C … at their intended times `i / rate`); latency counts from the
 /// intended time, so a stalled server is charged for every request it delayed.
