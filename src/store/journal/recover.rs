@@ -52,10 +52,14 @@ impl Store {
             .map(|(_, e)| keys::seen(&e.shop, &e.webhook_id))
             .collect();
         for payload in &logged {
-            let Ok((seq, entry)) = decode_record(payload) else {
-                tracing::warn!(message = "Unreadable write-ahead log record skipped.");
-                continue;
-            };
+            // The record passed its checksum, so a decode failure is a format this build
+            // does not know (a downgrade): refuse to start rather than drop an
+            // acknowledged webhook.
+            let (seq, entry) = decode_record(payload).map_err(|e| {
+                StoreError::Corrupt(format!(
+                    "a write-ahead log record does not decode ({e}); was the data written by a newer version?"
+                ))
+            })?;
             let key = keys::seen(&entry.shop, &entry.webhook_id);
             if legacy_pending.contains(&key) || self.applied_marker(&key, seq)? {
                 continue;
