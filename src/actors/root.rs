@@ -167,6 +167,9 @@ impl Actor for Root {
         if let SupervisionEvent::ActorFailed(cell, error) = evt {
             if let Some(shop) = Self::shop_of(state, &cell) {
                 state.tenants.remove(&shop);
+                // Its children were killed with it (ractor terminates a failed actor's
+                // tree); deliveries wait in the journal until the restart re-delivers them.
+                state.routes.remove(&shop);
                 let n = state.restarts.entry(shop.clone()).or_insert(0);
                 *n += 1;
                 let delay = Duration::from_millis(50u64.saturating_mul(1 << (*n).min(8)));
