@@ -193,23 +193,13 @@ impl Store {
     /// Journals a webhook unless its id was already accepted for this shop. Not yet
     /// durable: call [`Store::ack_durable`] before acknowledging.
     ///
-    /// The pending index is checked first, then the sled marker, under one lock that
-    /// [`Store::commit`] also takes to settle entries: an entry leaves the index only after
-    /// its marker is written, so no interleaving lets a second copy through.
-    ///
     /// # Errors
     /// When sled fails, or the log has failed.
     pub fn accept_webhook(&self, entry: JournalEntry) -> Result<Accepted, StoreError> {
-        let key = keys::seen(&entry.shop, &entry.webhook_id);
-        let mut pending = self.pending_index();
-        if pending.by_key.contains_key(&key) || self.applied_marker(&key, None)? {
-            return Ok(Accepted::Duplicate);
-        }
-        let seq = self.db.generate_id()?;
-        let segment = self.wal.append(&encode_record(seq, &entry)?)?;
-        let entry = Arc::new(entry);
-        pending.insert(key, seq, entry.clone(), segment);
-        Ok(Accepted::New { seq, entry })
+        Ok(match self.journal(entry, true)? {
+            Some((seq, entry)) => Accepted::New { seq, entry },
+            None => Accepted::Duplicate,
+        })
     }
 
     /// Journals a webhook again under a new sequence without the dedupe check (replay of a
@@ -218,13 +208,32 @@ impl Store {
     /// # Errors
     /// When sled fails, or the log has failed.
     pub fn requeue(&self, entry: JournalEntry) -> Result<(u64, Arc<JournalEntry>), StoreError> {
+        self.journal(entry, false)?.ok_or_else(|| {
+            StoreError::Corrupt("requeue without dedupe reported a duplicate".into())
+        })
+    }
+
+    /// Appends `entry` to the log and the pending index; `None` when `dedupe` finds it
+    /// already accepted. The sequence number and the encoding are made before the lock (a
+    /// duplicate only wastes a number); the dedupe check and the append happen under the
+    /// lock that [`Store::commit`]'s settling also takes: an entry leaves the index only
+    /// after its marker is written, so no interleaving lets a second copy through.
+    fn journal(
+        &self,
+        entry: JournalEntry,
+        dedupe: bool,
+    ) -> Result<Option<(u64, Arc<JournalEntry>)>, StoreError> {
         let key = keys::seen(&entry.shop, &entry.webhook_id);
-        let mut pending = self.pending_index();
         let seq = self.db.generate_id()?;
-        let segment = self.wal.append(&encode_record(seq, &entry)?)?;
+        let record = encode_record(seq, &entry)?;
+        let mut pending = self.pending_index();
+        if dedupe && (pending.by_key.contains_key(&key) || self.applied_marker(&key, None)?) {
+            return Ok(None);
+        }
+        let segment = self.wal.append(&record)?;
         let entry = Arc::new(entry);
         pending.insert(key, seq, entry.clone(), segment);
-        Ok((seq, entry))
+        Ok(Some((seq, entry)))
     }
 
     /// Waits until every webhook journaled before the call is on disk: the
