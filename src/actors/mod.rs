@@ -4,6 +4,7 @@
 
 pub mod automations;
 pub mod catalog;
+mod children;
 pub mod conversations;
 pub mod customers;
 mod engine;

@@ -1,0 +1,101 @@
+//! A tenant's children: starting the customer, catalog, conversation and automation actors
+//! under their supervisor, and the routes that let deliveries reach them without passing
+//! through it.
+
+use super::automations::{Automations, AutomationsArgs, AutomationsMsg};
+use super::catalog::{Catalog, CatalogArgs, CatalogMsg};
+use super::conversations::{Conversations, ConversationsArgs, ConversationsMsg, Services};
+use super::customers::{Customers, CustomersArgs, CustomersMsg};
+use crate::store::Store;
+use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+/// The current children of a running tenant, so that deliveries can go straight to the
+/// actor that applies them (one mailbox hop instead of two). The supervisor keeps the entry
+/// current across child restarts; a delivery whose child has just died falls back to the
+/// supervisor, which routes it to the replacement.
+#[derive(Clone)]
+pub struct ChildRoutes {
+    /// The customer actor.
+    pub customers: ActorRef<CustomersMsg>,
+    /// The catalog actor.
+    pub catalog: ActorRef<CatalogMsg>,
+    /// The conversation actor.
+    pub conversations: ActorRef<ConversationsMsg>,
+}
+
+/// Routes of every running tenant, by shop.
+pub type Routes = Arc<dashmap::DashMap<String, ChildRoutes>>;
+
+fn spawn_err(e: ractor::SpawnErr) -> ActorProcessingErr {
+    ActorProcessingErr::from(format!("child failed to start: {e}"))
+}
+
+pub(super) async fn spawn_customers(
+    sup: ActorCell,
+    shop: &str,
+    store: &Store,
+    in_flight: Arc<AtomicU64>,
+) -> Result<ActorRef<CustomersMsg>, ActorProcessingErr> {
+    let args = CustomersArgs {
+        shop: shop.to_string(),
+        store: store.clone(),
+        in_flight,
+    };
+    Ok(Actor::spawn_linked(None, Customers, args, sup)
+        .await
+        .map_err(spawn_err)?
+        .0)
+}
+
+pub(super) async fn spawn_catalog(
+    sup: ActorCell,
+    shop: &str,
+    store: &Store,
+    in_flight: Arc<AtomicU64>,
+) -> Result<ActorRef<CatalogMsg>, ActorProcessingErr> {
+    let args = CatalogArgs {
+        shop: shop.to_string(),
+        store: store.clone(),
+        in_flight,
+    };
+    Ok(Actor::spawn_linked(None, Catalog, args, sup)
+        .await
+        .map_err(spawn_err)?
+        .0)
+}
+
+pub(super) async fn spawn_conversations(
+    sup: ActorCell,
+    shop: &str,
+    store: &Store,
+    services: &Arc<Services>,
+    in_flight: Arc<AtomicU64>,
+) -> Result<ActorRef<ConversationsMsg>, ActorProcessingErr> {
+    let args = ConversationsArgs {
+        shop: shop.to_string(),
+        store: store.clone(),
+        services: services.clone(),
+        in_flight,
+    };
+    Ok(Actor::spawn_linked(None, Conversations, args, sup)
+        .await
+        .map_err(spawn_err)?
+        .0)
+}
+
+pub(super) async fn spawn_automations(
+    sup: ActorCell,
+    shop: &str,
+    store: &Store,
+) -> Result<ActorRef<AutomationsMsg>, ActorProcessingErr> {
+    let args = AutomationsArgs {
+        shop: shop.to_string(),
+        store: store.clone(),
+    };
+    Ok(Actor::spawn_linked(None, Automations, args, sup)
+        .await
+        .map_err(spawn_err)?
+        .0)
+}
