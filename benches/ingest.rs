@@ -20,7 +20,8 @@
 mod common;
 
 use common::load::{self, metric, q_ms, Outcome, Requests, Server};
-use common::{clock_ticks, cpu_time, env_u64, mib, status_bytes, thousands, Bodies, Person};
+use common::report::{cpu_sample, print_closed, print_open, Closed};
+use common::{clock_ticks, env_u64, mib, status_bytes, thousands, Bodies, Person};
 use galantis::domain::Timestamp;
 use galantis::integrations::shopify::webhook::sign;
 use serde_json::{json, Value};
@@ -138,23 +139,6 @@ impl Requests for Gen {
 // ---------------------------------------------------------------------------------------
 // Load phases
 // ---------------------------------------------------------------------------------------
-
-/// CPU seconds used by the server and by this process between two samples.
-#[derive(Clone, Copy)]
-struct Cpu {
-    server: Duration,
-    client: Duration,
-    /// Bytes the server wrote to storage so far.
-    written: u64,
-}
-
-fn cpu_sample(pid: u32, ticks: u64) -> Cpu {
-    Cpu {
-        server: cpu_time(Some(pid), ticks),
-        client: cpu_time(None, ticks),
-        written: common::write_bytes(pid),
-    }
-}
 
 /// The store alone, in this process: `Store::accept_webhook` (dedupe check + write-ahead
 /// log append) then `Store::ack_durable()` (group `fdatasync`), from `conns`
@@ -304,26 +288,6 @@ async fn count_contacts(http: &reqwest::Client, base: &str, key: &str) -> (u64, 
 // The run
 // ---------------------------------------------------------------------------------------
 
-struct Closed {
-    out: Outcome,
-    cpu: (Cpu, Cpu),
-}
-
-impl Closed {
-    fn server_cpu_per_req(&self) -> f64 {
-        (self.cpu.1.server - self.cpu.0.server).as_secs_f64() * 1e6
-            / self.out.in_window.max(1) as f64
-    }
-    fn written_per_req(&self) -> f64 {
-        self.cpu.1.written.saturating_sub(self.cpu.0.written) as f64
-            / self.out.in_window.max(1) as f64
-    }
-    fn client_cpu_per_req(&self) -> f64 {
-        (self.cpu.1.client - self.cpu.0.client).as_secs_f64() * 1e6
-            / self.out.in_window.max(1) as f64
-    }
-}
-
 /// Runs the closed loop while sampling CPU at the window's edges (and, for the engine,
 /// the counters).
 async fn measure_closed(
@@ -405,9 +369,9 @@ async fn more_rounds(
             "  round {}: bare {:.0} req/s ({:.0} µs/req), engine {:.0} req/s ({:.0} µs/req, {} errors): {:.0} %",
             r + 1,
             b.out.rate(),
-            b.server_cpu_per_req(),
+            b.server_us(),
             e.out.rate(),
-            e.server_cpu_per_req(),
+            e.server_us(),
             e.out.errors(),
             ratio * 100.0
         );
@@ -426,43 +390,6 @@ async fn more_rounds(
 /// The open loop at `cfg.rate` (1 s of warm-up at most), phase 1.
 async fn open(server: &Server, gen: Arc<Gen>, cfg: Config) -> Outcome {
     load::open_phase(server, gen, cfg.conns, cfg.rate, cfg.warmup, cfg.secs).await
-}
-
-fn print_closed(name: &str, c: &Closed) {
-    let o = &c.out;
-    println!(
-        "  {name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; server CPU {:.0} µs/req, server disk writes {:.0} B/req, load-generator CPU {:.0} µs/req; {} ok, {} errors {:?}",
-        o.rate(),
-        q_ms(&o.latencies, 0.5),
-        q_ms(&o.latencies, 0.99),
-        q_ms(&o.latencies, 1.0),
-        c.server_cpu_per_req(),
-        c.written_per_req(),
-        c.client_cpu_per_req(),
-        thousands(o.ok),
-        o.errors(),
-        o.statuses
-    );
-}
-
-fn print_open(name: &str, o: &Outcome, rate: u64) {
-    println!(
-        "  {name}: target {rate}/s, achieved {:.0}/s; latency from intended send: p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms; generator send lag p99 {:.2} ms; {} errors {:?}",
-        o.rate(),
-        q_ms(&o.latencies, 0.5),
-        q_ms(&o.latencies, 0.99),
-        q_ms(&o.latencies, 0.999),
-        q_ms(&o.latencies, 1.0),
-        q_ms(&o.send_lag, 0.99),
-        o.errors(),
-        o.statuses
-    );
-    let lag = q_ms(&o.send_lag, 0.99);
-    if lag > 5.0 {
-        println!(
-            "  WARNING: the load generator itself sent late (p99 {lag:.1} ms after the intended time): the machine is contended and this latency figure mostly measures that"
-        );
-    }
 }
 
 async fn run(cfg: Config, threads: usize) {
@@ -639,9 +566,9 @@ async fn run(cfg: Config, threads: usize) {
     );
     println!(
         "| closed loop: server CPU per request | {:.0} µs | {:.0} µs | {:.1}× | | |",
-        bare_closed.server_cpu_per_req(),
-        eng_closed.server_cpu_per_req(),
-        eng_closed.server_cpu_per_req() / bare_closed.server_cpu_per_req().max(1e-9)
+        bare_closed.server_us(),
+        eng_closed.server_us(),
+        eng_closed.server_us() / bare_closed.server_us().max(1e-9)
     );
     println!(
         "| open loop {}/s: p50 / p99 ack latency | {:.2} / {:.2} ms | {:.2} / {:.2} ms | | p99 ≤ 10 ms | {} |",

@@ -20,7 +20,8 @@
 mod common;
 
 use common::load::{self, q_ms, Outcome, Requests, Server};
-use common::{clock_ticks, cpu_time, env_u64, mib, status_bytes, thousands, write_bytes};
+use common::report::{cpu_sample, print_closed, print_open, Closed};
+use common::{clock_ticks, env_u64, mib, status_bytes, thousands};
 use galantis::integrations::meta::webhook::{sign, SIGNATURE_HEADER};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -176,41 +177,6 @@ impl Requests for MetaGen {
 // Measurements
 // ---------------------------------------------------------------------------------------
 
-#[derive(Clone, Copy)]
-struct Cpu {
-    server: Duration,
-    client: Duration,
-    written: u64,
-}
-
-fn cpu_sample(pid: u32, ticks: u64) -> Cpu {
-    Cpu {
-        server: cpu_time(Some(pid), ticks),
-        client: cpu_time(None, ticks),
-        written: write_bytes(pid),
-    }
-}
-
-struct Closed {
-    out: Outcome,
-    cpu: (Cpu, Cpu),
-}
-
-impl Closed {
-    fn per_req(&self, f: impl Fn(&Cpu) -> f64) -> f64 {
-        (f(&self.cpu.1) - f(&self.cpu.0)) / self.out.in_window.max(1) as f64
-    }
-    fn server_us(&self) -> f64 {
-        self.per_req(|c| c.server.as_secs_f64() * 1e6)
-    }
-    fn client_us(&self) -> f64 {
-        self.per_req(|c| c.client.as_secs_f64() * 1e6)
-    }
-    fn written(&self) -> f64 {
-        self.per_req(|c| c.written as f64)
-    }
-}
-
 /// The engine's counters this bench reads.
 #[derive(Clone, Copy, Debug, Default)]
 struct Counters {
@@ -308,43 +274,6 @@ async fn open(server: &Server, gen: Arc<MetaGen>, cfg: Config) -> Outcome {
     load::open_phase(server, gen, cfg.conns, cfg.rate, cfg.warmup, cfg.secs).await
 }
 
-fn print_closed(c: &Closed) {
-    let o = &c.out;
-    println!(
-        "  closed loop: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; server CPU {:.0} µs/req, server disk writes {:.0} B/req, load-generator CPU {:.0} µs/req; {} ok, {} errors {:?}",
-        o.rate(),
-        q_ms(&o.latencies, 0.5),
-        q_ms(&o.latencies, 0.99),
-        q_ms(&o.latencies, 1.0),
-        c.server_us(),
-        c.written(),
-        c.client_us(),
-        thousands(o.ok),
-        o.errors(),
-        o.statuses
-    );
-}
-
-fn print_open(o: &Outcome, rate: u64) {
-    println!(
-        "  open loop  : target {rate}/s, achieved {:.0}/s; latency from intended send: p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms; generator send lag p99 {:.2} ms; {} errors {:?}",
-        o.rate(),
-        q_ms(&o.latencies, 0.5),
-        q_ms(&o.latencies, 0.99),
-        q_ms(&o.latencies, 0.999),
-        q_ms(&o.latencies, 1.0),
-        q_ms(&o.send_lag, 0.99),
-        o.errors(),
-        o.statuses
-    );
-    let lag = q_ms(&o.send_lag, 0.99);
-    if lag > 5.0 {
-        println!(
-            "  WARNING: the load generator itself sent late (p99 {lag:.1} ms after the intended time): the machine is contended and this latency figure mostly measures that"
-        );
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // The run
 // ---------------------------------------------------------------------------------------
@@ -395,9 +324,9 @@ async fn run(cfg: Config, threads: usize) {
     load::wait_ready(&http, &bare.base()).await;
     println!("\n[bare axum handler, pid {}]", bare.pid());
     let (bare_closed, _) = measure_closed(&bare, gen_for(&bare), cfg, &http, false).await;
-    print_closed(&bare_closed);
+    print_closed("closed loop", &bare_closed);
     let bare_open = open(&bare, gen_for(&bare), cfg).await;
-    print_open(&bare_open, cfg.rate);
+    print_open("open loop  ", &bare_open, cfg.rate);
     let bare_rss = status_bytes(Some(bare.pid()), "VmRSS");
     drop(bare);
 
@@ -420,7 +349,7 @@ async fn run(cfg: Config, threads: usize) {
         engine.pid()
     );
     let (eng_closed, window) = measure_closed(&engine, gen_for(&engine), cfg, &http, true).await;
-    print_closed(&eng_closed);
+    print_closed("closed loop", &eng_closed);
     let (drain1, after1) = drain(&http, &base).await;
     if let Some((c0, c1)) = window {
         let secs = cfg.secs as f64;
@@ -439,7 +368,7 @@ async fn run(cfg: Config, threads: usize) {
         );
     }
     let eng_open = open(&engine, gen_for(&engine), cfg).await;
-    print_open(&eng_open, cfg.rate);
+    print_open("open loop  ", &eng_open, cfg.rate);
     let (drain2, after2) = drain(&http, &base).await;
     let eng_rss = status_bytes(Some(engine.pid()), "VmRSS");
 

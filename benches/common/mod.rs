@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod load;
+pub mod report;
 
 use galantis::domain::contact::{Checkout, Contact, Order};
 use galantis::domain::{ShopifyId, Timestamp};
