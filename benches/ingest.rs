@@ -36,6 +36,10 @@ fn main() {
         load::bare_server("/webhooks/shopify", json!({"status": "accepted"}));
         return;
     }
+    if std::env::var(load::ROLE).as_deref() == Ok("floor") {
+        floor_server();
+        return;
+    }
     let cfg = Config {
         secs: env_u64("GALANTIS_BENCH_SECS", 10).max(1),
         warmup: env_u64("GALANTIS_BENCH_WARMUP_SECS", 2),
@@ -72,6 +76,151 @@ fn start_engine() -> Server {
         .tempdir()
         .expect("tempdir");
     load::start_engine(Some(dir), &[])
+}
+
+/// The two floors: what the acknowledgement path costs with nothing applied.
+#[derive(Clone, Copy, PartialEq)]
+enum Floor {
+    /// HMAC + write-ahead log append + group `fdatasync`: no sled, no dedupe.
+    Log,
+    /// [`Floor::Log`] + the dedupe check and marker (`Store::accept_webhook`, the marker
+    /// committed after the sync): the engine's ack path without tenant lookup or actors.
+    Store,
+}
+
+impl Floor {
+    fn name(self) -> &'static str {
+        match self {
+            Floor::Log => "log floor",
+            Floor::Store => "store floor",
+        }
+    }
+}
+
+/// This bench binary re-executed with `ROLE=floor`: see [`floor_server`].
+fn start_floor(kind: Floor) -> Server {
+    let dir = tempfile::Builder::new()
+        .prefix("galantis-bench-floor")
+        .tempdir()
+        .expect("tempdir");
+    let mut cmd = std::process::Command::new(std::env::current_exe().expect("current exe"));
+    cmd.env(load::ROLE, "floor")
+        .env("GALANTIS_BENCH_FLOOR_DIR", dir.path())
+        .env(
+            "GALANTIS_BENCH_FLOOR_KIND",
+            if kind == Floor::Log { "log" } else { "store" },
+        );
+    load::start(kind.name(), cmd, Some(dir))
+}
+
+/// The durable floors (run in the child), for attribution: the engine's acknowledgement
+/// path and nothing else. With `GALANTIS_BENCH_FLOOR_KIND=log`, only the HMAC check, a
+/// `Wal::append` of the body and `Wal::durable()`; otherwise (`store`): an axum handler on
+/// a default multi-thread runtime that checks the HMAC with the engine's `verify`, then `Store::accept_webhook` (dedupe + write-ahead
+/// log append) and `Store::ack_durable()` (group `fdatasync`), commits the webhook's
+/// dedupe marker (the one sled key of a webhook that the engine cannot do without), and
+/// answers 200: no tenant lookup, no actors, no parsing, no apply. Whatever the engine does on top of this costs
+/// rate; the floor's own ratio to bare is the most the engine could reach on this machine
+/// with the persistence contract (DESIGN §4.1) kept.
+fn floor_server() {
+    use axum::http::{HeaderMap, StatusCode};
+    let dir = std::env::var("GALANTIS_BENCH_FLOOR_DIR").expect("GALANTIS_BENCH_FLOOR_DIR");
+    let log_only = std::env::var("GALANTIS_BENCH_FLOOR_KIND").as_deref() == Ok("log");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async move {
+        let path = std::path::Path::new(&dir);
+        let (store, wal) = if log_only {
+            let (wal, _) = galantis::store::wal::Wal::open(path).expect("log");
+            (None, Some(wal))
+        } else {
+            let store = galantis::store::Store::open(path, 256 * 1024 * 1024).expect("store");
+            (Some(store), None)
+        };
+        let ack = move |headers: HeaderMap, body: axum::body::Bytes| {
+            let (store, wal) = (store.clone(), wal.clone());
+            async move {
+                let h = |n: &str| {
+                    headers
+                        .get(n)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                let secret = load::SHOPIFY_SECRET.as_bytes();
+                if !galantis::integrations::shopify::webhook::verify(
+                    &[secret],
+                    &body,
+                    &h("x-shopify-hmac-sha256"),
+                ) {
+                    return (
+                        StatusCode::UNAUTHORIZED,
+                        axum::Json(json!({"error": "hmac"})),
+                    );
+                }
+                if let Some(wal) = wal {
+                    return if wal.append(&body).is_ok() && wal.durable().await.is_ok() {
+                        (StatusCode::OK, axum::Json(json!({"status": "accepted"})))
+                    } else {
+                        (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            axum::Json(json!({"error": "log"})),
+                        )
+                    };
+                }
+                let Some(store) = store else {
+                    return (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        axum::Json(json!({"error": "store"})),
+                    );
+                };
+                let entry = galantis::store::JournalEntry {
+                    shop: h("x-shopify-shop-domain"),
+                    topic: h("x-shopify-topic"),
+                    webhook_id: h("x-shopify-webhook-id"),
+                    api_version: h("x-shopify-api-version"),
+                    triggered_at: None,
+                    received_at: Timestamp::now(),
+                    body,
+                };
+                // The engine's actor writes the dedupe marker in its apply batch; here it
+                // is written right after the sync, so entries leave the pending index (and
+                // their bodies are freed) as they do in the engine.
+                let stored = match store.accept_webhook(entry) {
+                    Ok(galantis::store::Accepted::New { seq, entry }) => {
+                        let mut batch = galantis::store::Batch::new();
+                        store.ack_durable().await.is_ok()
+                            && batch.applied(seq, &entry).is_ok()
+                            && store.commit(batch).is_ok()
+                    }
+                    Ok(galantis::store::Accepted::Duplicate) => true,
+                    Err(_) => false,
+                };
+                if stored {
+                    (StatusCode::OK, axum::Json(json!({"status": "accepted"})))
+                } else {
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        axum::Json(json!({"error": "store"})),
+                    )
+                }
+            }
+        };
+        let app = axum::Router::new()
+            .route("/webhooks/shopify", axum::routing::post(ack))
+            .route("/readyz", axum::routing::get(|| async { "ready" }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        println!(
+            "{}",
+            json!({"message": "Listening.", "addr": addr.to_string()})
+        );
+        axum::serve(listener, app).await.expect("serve");
+    });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -341,6 +490,7 @@ async fn measure_closed(
 /// first run's included).
 async fn more_rounds(
     bare: &Server,
+    floors: &[(Floor, Server)],
     engine: &Server,
     eng_first: &Closed,
     bare_first: &Closed,
@@ -363,10 +513,21 @@ async fn more_rounds(
     };
     for r in 1..cfg.rounds {
         let (b, _) = measure_closed(bare, gen(bare), 10 + r, cfg, http, false).await;
+        let mut fl = String::new();
+        for (kind, floor) in floors {
+            let (f, _) = measure_closed(floor, gen(floor), 10 + r, cfg, http, false).await;
+            fl.push_str(&format!(
+                "{} {:.0} req/s ({:.0} µs/req, {:.0} %), ",
+                kind.name(),
+                f.out.rate(),
+                f.server_us(),
+                f.out.rate() / b.out.rate() * 100.0
+            ));
+        }
         let (e, _) = measure_closed(engine, gen(engine), 10 + r, cfg, http, false).await;
         let ratio = e.out.rate() / b.out.rate();
         println!(
-            "  round {}: bare {:.0} req/s ({:.0} µs/req), engine {:.0} req/s ({:.0} µs/req, {} errors): {:.0} %",
+            "  round {}: bare {:.0} req/s ({:.0} µs/req), {fl}engine {:.0} req/s ({:.0} µs/req, {} errors): {:.0} %",
             r + 1,
             b.out.rate(),
             b.server_us(),
@@ -445,6 +606,28 @@ async fn run(cfg: Config, threads: usize) {
     print_open("open loop  ", &bare_open, cfg.rate);
     let bare_rss = status_bytes(Some(bare.pid()), "VmRSS");
 
+    // 1b. The durable floors: what acknowledging costs with nothing applied.
+    let mut floors = Vec::new();
+    let mut floor_rates = Vec::new();
+    for kind in [Floor::Log, Floor::Store] {
+        let floor = start_floor(kind);
+        load::wait_ready(&http, &floor.base()).await;
+        println!(
+            "\n[{}: {}, nothing applied, pid {}]",
+            kind.name(),
+            if kind == Floor::Log {
+                "HMAC + log append + group fdatasync"
+            } else {
+                "HMAC + accept_webhook (dedupe, log) + ack_durable + dedupe marker"
+            },
+            floor.pid()
+        );
+        let (closed, _) = measure_closed(&floor, gen_for(&floor), 0, cfg, &http, false).await;
+        print_closed("closed loop", &closed);
+        floor_rates.push((kind, closed.out.rate()));
+        floors.push((kind, floor));
+    }
+
     // 2. The engine.
     let engine = start_engine();
     let base = engine.base();
@@ -516,8 +699,18 @@ async fn run(cfg: Config, threads: usize) {
     let applied_ok = after2.accepted as u64 == sent_ok
         && after2.applied as u64 == sent_ok
         && contacts == expected_contacts;
-    let ratios = more_rounds(&bare, &engine, &eng_closed, &bare_closed, cfg, &http).await;
+    let ratios = more_rounds(
+        &bare,
+        &floors,
+        &engine,
+        &eng_closed,
+        &bare_closed,
+        cfg,
+        &http,
+    )
+    .await;
     drop(engine);
+    drop(floors);
     drop(bare);
 
     // 4. The store alone (same process as the generator), for attribution.
@@ -583,6 +776,14 @@ async fn run(cfg: Config, threads: usize) {
         "| every acknowledged webhook applied, contacts = customers sent | | {} | | | |",
         yes(applied_ok)
     );
+    for (kind, rate) in &floor_rates {
+        println!(
+            "| for attribution: {} (nothing applied), requests/s (first round) | | {:.0} | {:.0} % of bare | | |",
+            kind.name(),
+            rate,
+            rate / bare_closed.out.rate() * 100.0
+        );
+    }
     println!(
         "| for attribution: store alone (accept + group commit, no HTTP/actors), writes/s | | {:.0} | {:.0} % of bare | | |",
         store_rate,

@@ -3,7 +3,7 @@
 //! sled is never on the acknowledgement path (its flush holds a tree-wide lock and rewrites
 //! whole pages, BENCHMARKS.md).
 //!
-//! Appends only copy the record into an in-memory buffer. One sync task takes every waiting
+//! Appends only copy the record into an in-memory buffer. One sync thread takes every waiting
 //! request, writes the buffer to the open segment with one `write`, calls `fdatasync` once
 //! and releases them all; it also rotates to a new segment on request, so the segment a
 //! record was appended under is always the file it lands in.
@@ -20,7 +20,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 type Reply<T> = oneshot::Sender<Result<T, String>>;
 
@@ -43,7 +43,8 @@ struct Inner {
     /// The open segment file; held by whoever writes the buffer out (lock order: `file`,
     /// then `buf`).
     file: Mutex<OpenSegment>,
-    tx: mpsc::UnboundedSender<Cmd>,
+    /// To the sync thread.
+    tx: std::sync::mpsc::Sender<Cmd>,
 }
 
 #[derive(Debug)]
@@ -58,7 +59,12 @@ struct OpenSegment {
     id: u64,
     file: Option<File>,
     written: u64,
+    /// The buffer written last, emptied, for the next swap.
+    spare: Vec<u8>,
 }
+
+/// A spare buffer bigger than this (after a burst) is freed rather than kept.
+const SPARE_MAX: usize = 4 << 20;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -123,23 +129,30 @@ fn read_segment(path: &Path) -> Result<Vec<Vec<u8>>, StoreError> {
 impl Inner {
     /// Writes the buffer to the open segment and syncs it; with `rotate`, then starts the
     /// next segment and returns the id of the last closed one (every record appended before
-    /// the call is in a segment up to it). Runs on a blocking thread.
+    /// the call is in a segment up to it). Runs on the sync thread.
     fn write_out(&self, rotate: bool) -> Result<u64, String> {
         let mut seg = lock(&self.file);
-        let (bytes, id) = {
+        // The buffers are swapped, not taken: appends keep reusing the capacity of the
+        // one written last (no growing a new buffer, and no fresh pages, every group).
+        let mut bytes = std::mem::take(&mut seg.spare);
+        let id = {
             let mut b = lock(&self.buf);
             if let Some(f) = &b.failed {
                 return Err(f.clone());
             }
             let id = b.segment;
-            let bytes = std::mem::take(&mut b.bytes);
+            std::mem::swap(&mut b.bytes, &mut bytes);
             // An empty segment is not rotated: there is nothing in it to close.
             if rotate && (seg.written > 0 || !bytes.is_empty()) {
                 b.segment += 1;
             }
-            (bytes, id)
+            id
         };
         let r = self.write_synced(&mut seg, id, &bytes);
+        if bytes.capacity() <= SPARE_MAX {
+            bytes.clear();
+            seg.spare = bytes;
+        }
         if let Err(e) = &r {
             let msg = format!("write-ahead log failed, refusing writes until restart: {e}");
             tracing::error!(message = "Write-ahead log failed.", error = %e);
@@ -147,11 +160,9 @@ impl Inner {
             return Err(msg);
         }
         if rotate && seg.written > 0 {
-            *seg = OpenSegment {
-                id: id + 1,
-                file: None,
-                written: 0,
-            };
+            seg.id = id + 1;
+            seg.file = None;
+            seg.written = 0;
             return Ok(id);
         }
         Ok(id.saturating_sub(1))
@@ -182,10 +193,35 @@ impl Inner {
     }
 }
 
+/// The sync thread: takes every waiting command, writes and syncs once, answers them all.
+/// A dedicated OS thread rather than a tokio task: the group's latency is then the disk's
+/// (~0.2 ms here) and not the wait of a task queued behind every busy HTTP connection on
+/// the runtime's workers (a task plus `spawn_blocking` gave ~1.4 ms cycles under load:
+/// BENCHMARKS.md, session 3). Ends when the log is dropped.
+fn sync_loop(rx: &std::sync::mpsc::Receiver<Cmd>, log: &std::sync::Weak<Inner>) {
+    while let Ok(first) = rx.recv() {
+        let mut cmds = vec![first];
+        cmds.extend(rx.try_iter());
+        let Some(inner) = log.upgrade() else {
+            break;
+        };
+        let rotate = cmds.iter().any(|c| matches!(c, Cmd::Rotate(_)));
+        let r = inner.write_out(rotate);
+        drop(inner);
+        metrics::counter!("galantis_wal_syncs_total").increment(1);
+        metrics::histogram!("galantis_wal_sync_batch_size").record(cmds.len() as f64);
+        for c in cmds {
+            match c {
+                Cmd::Sync(w) => drop(w.send(r.clone().map(|_| ()))),
+                Cmd::Rotate(w) => drop(w.send(r.clone())),
+            }
+        }
+    }
+}
+
 impl Wal {
     /// Opens the log in `dir`: returns it (appending to a new segment) and the payloads of
-    /// the segments left by the previous run, oldest first. Must run inside a tokio runtime
-    /// (it starts the sync task).
+    /// the segments left by the previous run, oldest first. Starts the sync thread.
     ///
     /// # Errors
     /// When the directory or a segment cannot be read.
@@ -197,7 +233,7 @@ impl Wal {
             records.extend(read_segment(&segment_path(dir, *id))?);
         }
         let next = old.last().map_or(1, |l| l + 1);
-        let (tx, mut rx) = mpsc::unbounded_channel::<Cmd>();
+        let (tx, rx) = std::sync::mpsc::channel::<Cmd>();
         let inner = Arc::new(Inner {
             dir: dir.to_path_buf(),
             buf: Mutex::new(Buffer {
@@ -209,33 +245,15 @@ impl Wal {
                 id: next,
                 file: None,
                 written: 0,
+                spare: Vec::new(),
             }),
             tx,
         });
         let syncing = Arc::downgrade(&inner);
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut cmds = vec![first];
-                while let Ok(c) = rx.try_recv() {
-                    cmds.push(c);
-                }
-                let Some(inner) = syncing.upgrade() else {
-                    break;
-                };
-                let rotate = cmds.iter().any(|c| matches!(c, Cmd::Rotate(_)));
-                let r = tokio::task::spawn_blocking(move || inner.write_out(rotate))
-                    .await
-                    .unwrap_or_else(|e| Err(format!("write-ahead log task failed: {e}")));
-                metrics::counter!("galantis_wal_syncs_total").increment(1);
-                metrics::histogram!("galantis_wal_sync_batch_size").record(cmds.len() as f64);
-                for c in cmds {
-                    match c {
-                        Cmd::Sync(w) => drop(w.send(r.clone().map(|_| ()))),
-                        Cmd::Rotate(w) => drop(w.send(r.clone())),
-                    }
-                }
-            }
-        });
+        std::thread::Builder::new()
+            .name("wal-sync".into())
+            .spawn(move || sync_loop(&rx, &syncing))
+            .map_err(io)?;
         Ok((Self { inner }, records))
     }
 
