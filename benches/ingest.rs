@@ -114,14 +114,14 @@ fn start_floor(kind: Floor) -> Server {
 }
 
 /// The durable floors (run in the child), for attribution: the engine's acknowledgement
-/// path and nothing else. With `GALANTIS_BENCH_FLOOR_KIND=log`, only the HMAC check, a
-/// `Wal::append` of the body and `Wal::durable()`; otherwise (`store`): an axum handler on
-/// a default multi-thread runtime that checks the HMAC with the engine's `verify`, then `Store::accept_webhook` (dedupe + write-ahead
-/// log append) and `Store::ack_durable()` (group `fdatasync`), commits the webhook's
-/// dedupe marker (the one sled key of a webhook that the engine cannot do without), and
-/// answers 200: no tenant lookup, no actors, no parsing, no apply. Whatever the engine does on top of this costs
-/// rate; the floor's own ratio to bare is the most the engine could reach on this machine
-/// with the persistence contract (DESIGN §4.1) kept.
+/// path and nothing else, on an axum router on a default multi-thread runtime (the
+/// engine's shape). Both check the HMAC with the engine's `verify`. `log`
+/// (`GALANTIS_BENCH_FLOOR_KIND=log`): `Wal::append` of the body, `Wal::durable()` (group
+/// `fdatasync`), 200. `store`: `Store::accept_webhook` (dedupe + write-ahead log append),
+/// `Store::ack_durable()`, then the webhook's dedupe marker committed (the one sled key a
+/// webhook cannot do without), 200. No tenant lookup, no actors, no parsing, no apply:
+/// whatever the engine does on top costs rate, so a floor's ratio to bare bounds what the
+/// engine can reach on this machine with the persistence contract (DESIGN §4.1) kept.
 fn floor_server() {
     use axum::http::{HeaderMap, StatusCode};
     let dir = std::env::var("GALANTIS_BENCH_FLOOR_DIR").expect("GALANTIS_BENCH_FLOOR_DIR");
@@ -208,18 +208,10 @@ fn floor_server() {
                 }
             }
         };
-        let app = axum::Router::new()
-            .route("/webhooks/shopify", axum::routing::post(ack))
-            .route("/readyz", axum::routing::get(|| async { "ready" }));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        println!(
-            "{}",
-            json!({"message": "Listening.", "addr": addr.to_string()})
-        );
-        axum::serve(listener, app).await.expect("serve");
+        load::serve_loopback(
+            axum::Router::new().route("/webhooks/shopify", axum::routing::post(ack)),
+        )
+        .await;
     });
 }
 

@@ -173,19 +173,23 @@ pub fn bare_server(path: &'static str, answer: Value) {
                 (axum::http::StatusCode::OK, axum::Json(answer))
             }
         };
-        let app = axum::Router::new()
-            .route(path, axum::routing::post(ack))
-            .route("/readyz", axum::routing::get(|| async { "ready" }));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        println!(
-            "{}",
-            json!({"message": "Listening.", "addr": addr.to_string()})
-        );
-        axum::serve(listener, app).await.expect("serve");
+        serve_loopback(axum::Router::new().route(path, axum::routing::post(ack))).await;
     });
+}
+
+/// Serves `app` plus `GET /readyz` on a free 127.0.0.1 port and prints the `Listening.`
+/// line [`start`] waits for: the shape of every baseline server a bench re-executes.
+pub async fn serve_loopback(app: axum::Router) {
+    let app = app.route("/readyz", axum::routing::get(|| async { "ready" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    println!(
+        "{}",
+        json!({"message": "Listening.", "addr": addr.to_string()})
+    );
+    axum::serve(listener, app).await.expect("serve");
 }
 
 // ---------------------------------------------------------------------------------------
