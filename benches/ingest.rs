@@ -4,12 +4,14 @@
 //! closed loop with 64 keep-alive connections (requests/s, p50/p99), then an open loop at
 //! a fixed 2,000 webhooks/s (ack latency from the intended send time, no coordinated
 //! omission). Afterwards it checks that the engine applied every acknowledged webhook.
+//! Two durable floors (see [`floor_server`]) run the same closed loop in the same run: the
+//! acknowledgement path alone, with nothing applied, which bounds what the engine can reach.
 //!
 //! Run: `cargo bench --bench ingest`. Knobs: `GALANTIS_BENCH_SECS` (10),
 //! `GALANTIS_BENCH_WARMUP_SECS` (2), `GALANTIS_BENCH_CONNECTIONS` (64),
 //! `GALANTIS_BENCH_RATE` (2000), `GALANTIS_BENCH_CLIENT_THREADS` (2),
 //! `GALANTIS_BENCH_ROUNDS` (1): with more, the closed loop is repeated that many times in
-//! all, bare and engine in turn, and the median ratio is reported — on a shared machine the
+//! all, bare, the floors and the engine in turn, and the median ratios are reported — on a shared machine the
 //! engine's figure moves far more from one half minute to the next than the bare one's.
 //!
 //! The load generator is the lean HTTP/1.1 client of `common::load` (one request in flight
@@ -477,19 +479,24 @@ async fn measure_closed(
     (Closed { out, cpu: (s0, s1) }, c)
 }
 
-/// Repeats the closed loop `cfg.rounds - 1` more times, bare then engine each round (fresh
-/// customers each time), and prints every ratio and their median; returns the ratios (the
-/// first run's included).
+/// Repeats the closed loop `cfg.rounds - 1` more times, bare, the floors, then the engine
+/// each round (fresh customers each time), and prints every ratio; returns the engine's
+/// ratios (the first run's included) and turns `floor_rates` (each holding its first
+/// round's rate) into the floors' ratios to bare, one per round.
 async fn more_rounds(
     bare: &Server,
     floors: &[(Floor, Server)],
     engine: &Server,
-    eng_first: &Closed,
-    bare_first: &Closed,
+    (bare_first, eng_first): (&Closed, &Closed),
+    floor_rates: &mut [(Floor, Vec<f64>)],
     cfg: Config,
     http: &reqwest::Client,
 ) -> Vec<f64> {
     let mut ratios = vec![eng_first.out.rate() / bare_first.out.rate()];
+    for (_, rates) in floor_rates.iter_mut() {
+        // The first round's floor rate, as a ratio to that round's bare rate.
+        rates[0] /= bare_first.out.rate();
+    }
     if cfg.rounds < 2 {
         return ratios;
     }
@@ -506,8 +513,9 @@ async fn more_rounds(
     for r in 1..cfg.rounds {
         let (b, _) = measure_closed(bare, gen(bare), 10 + r, cfg, http, false).await;
         let mut fl = String::new();
-        for (kind, floor) in floors {
+        for ((kind, floor), (_, rates)) in floors.iter().zip(floor_rates.iter_mut()) {
             let (f, _) = measure_closed(floor, gen(floor), 10 + r, cfg, http, false).await;
+            rates.push(f.out.rate() / b.out.rate());
             fl.push_str(&format!(
                 "{} {:.0} req/s ({:.0} µs/req, {:.0} %), ",
                 kind.name(),
@@ -616,7 +624,7 @@ async fn run(cfg: Config, threads: usize) {
         );
         let (closed, _) = measure_closed(&floor, gen_for(&floor), 0, cfg, &http, false).await;
         print_closed("closed loop", &closed);
-        floor_rates.push((kind, closed.out.rate()));
+        floor_rates.push((kind, vec![closed.out.rate()]));
         floors.push((kind, floor));
     }
 
@@ -695,8 +703,8 @@ async fn run(cfg: Config, threads: usize) {
         &bare,
         &floors,
         &engine,
-        &eng_closed,
-        &bare_closed,
+        (&bare_closed, &eng_closed),
+        &mut floor_rates,
         cfg,
         &http,
     )
@@ -768,12 +776,14 @@ async fn run(cfg: Config, threads: usize) {
         "| every acknowledged webhook applied, contacts = customers sent | | {} | | | |",
         yes(applied_ok)
     );
-    for (kind, rate) in &floor_rates {
+    for (kind, rates) in &floor_rates {
         println!(
-            "| for attribution: {} (nothing applied), requests/s (first round) | | {:.0} | {:.0} % of bare | | |",
+            "| for attribution: {} (nothing applied), ratio to bare (median of {}, {:.0}–{:.0} %) | | | {:.0} % | | |",
             kind.name(),
-            rate,
-            rate / bare_closed.out.rate() * 100.0
+            rates.len(),
+            rates.iter().copied().fold(f64::INFINITY, f64::min) * 100.0,
+            rates.iter().copied().fold(0.0, f64::max) * 100.0,
+            median(rates) * 100.0
         );
     }
     println!(
