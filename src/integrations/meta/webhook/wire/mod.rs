@@ -1,0 +1,263 @@
+//! The webhook payload as Meta sends it (private serde structs) and its conversion into
+//! [`MetaEvent`]s. Strict where the engine depends on a value (ids, timestamps, the
+//! payload of a known message type), lenient where Meta adds or drops optional fields;
+//! unknown `field`s, message types and interactive types are kept, never rejected.
+
+use super::events::*;
+use super::{ParseError, FIELD_ACCOUNT_UPDATE, FIELD_MESSAGES, FIELD_PHONE_QUALITY};
+use super::{FIELD_TEMPLATE_STATUS, OBJECT};
+use crate::domain::money::Money;
+use crate::domain::timestamp::Timestamp;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// Where a change sits in the delivery, and what every event from it carries.
+struct Ctx<'a> {
+    waba_id: &'a str,
+    entry_time: Option<Timestamp>,
+    field: &'a str,
+    value: &'a Value,
+}
+
+impl Ctx<'_> {
+    /// See [`MetaEvent::dedupe_key`]: 128 bits of SHA-256 over the WABA id, entry time,
+    /// field and canonical value, in hex.
+    fn fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(self.waba_id.as_bytes());
+        h.update(b"\n");
+        if let Some(t) = self.entry_time {
+            h.update(t.millis().to_string().as_bytes());
+        }
+        h.update(b"\n");
+        h.update(self.field.as_bytes());
+        h.update(b"\n");
+        h.update(canonical_json(self.value).as_bytes());
+        hex::encode(&h.finalize()[..16])
+    }
+}
+
+/// Parses a whole delivery; see [`super::parse`].
+pub(super) fn parse_body(body: &[u8]) -> Result<Vec<MetaEvent>, ParseError> {
+    let root: Value = serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
+    let Value::Object(root) = &root else {
+        return Err(ParseError::Envelope("the body is not a JSON object".into()));
+    };
+    match root.get("object") {
+        Some(Value::String(s)) if s == OBJECT => {}
+        Some(Value::String(s)) => return Err(ParseError::WrongObject(s.clone())),
+        Some(_) => return Err(ParseError::Envelope("`object` is not a string".into())),
+        None => return Err(ParseError::Envelope("`object` is missing".into())),
+    }
+    let entries = match root.get("entry") {
+        Some(Value::Array(a)) => a,
+        Some(_) => return Err(ParseError::Envelope("`entry` is not an array".into())),
+        None => return Err(ParseError::Envelope("`entry` is missing".into())),
+    };
+    let mut out = Vec::new();
+    for (ei, entry) in entries.iter().enumerate() {
+        let envelope = |what: &str| ParseError::Envelope(format!("entry[{ei}]: {what}"));
+        let Value::Object(entry) = entry else {
+            return Err(envelope("not an object"));
+        };
+        let waba_id = entry
+            .get("id")
+            .and_then(id_text)
+            .ok_or_else(|| envelope("`id` is missing or not an id"))?;
+        let entry_time = match entry.get("time") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(unix_time(v).ok_or_else(|| envelope("`time` is not unix seconds"))?),
+        };
+        let changes = match entry.get("changes") {
+            Some(Value::Array(a)) => a,
+            Some(_) => return Err(envelope("`changes` is not an array")),
+            None => return Err(envelope("`changes` is missing")),
+        };
+        for (ci, change) in changes.iter().enumerate() {
+            let envelope =
+                |what: &str| ParseError::Envelope(format!("entry[{ei}].changes[{ci}]: {what}"));
+            let Value::Object(change) = change else {
+                return Err(envelope("not an object"));
+            };
+            let field = match change.get("field") {
+                Some(Value::String(s)) => s.as_str(),
+                _ => return Err(envelope("`field` is missing or not a string")),
+            };
+            let ctx = Ctx {
+                waba_id: &waba_id,
+                entry_time,
+                field,
+                value: change.get("value").unwrap_or(&Value::Null),
+            };
+            change_events(&ctx, &mut out).map_err(|problem| ParseError::Change {
+                entry: ei,
+                change: ci,
+                field: field.to_owned(),
+                problem,
+            })?;
+        }
+    }
+    Ok(out)
+}
+
+/// Appends the events of one change; `Err` is the problem, for [`ParseError::Change`].
+fn change_events(ctx: &Ctx<'_>, out: &mut Vec<MetaEvent>) -> Result<(), String> {
+    let before = out.len();
+    match ctx.field {
+        FIELD_MESSAGES => messages(ctx, out)?,
+        FIELD_TEMPLATE_STATUS => out.push(template_status(ctx)?),
+        FIELD_PHONE_QUALITY => out.push(phone_quality(ctx)?),
+        FIELD_ACCOUNT_UPDATE => out.push(account_update(ctx)?),
+        _ => {}
+    }
+    if out.len() == before {
+        out.push(MetaEvent::Unhandled(Unhandled {
+            field: ctx.field.to_owned(),
+            waba_id: ctx.waba_id.to_owned(),
+            entry_time: ctx.entry_time,
+            fingerprint: ctx.fingerprint(),
+        }));
+    }
+    Ok(())
+}
+
+/// Deserialises `T` from a borrowed value, naming `what` in the error.
+fn from<'a, T: Deserialize<'a>>(v: &'a Value, what: &str) -> Result<T, String> {
+    T::deserialize(v).map_err(|e| format!("{what}: {e}"))
+}
+
+mod management;
+mod messages;
+mod statuses;
+
+use management::{account_update, phone_quality, template_status};
+use messages::messages;
+use statuses::status;
+
+// ---------------------------------------------------------------------------------------
+// Value helpers
+
+/// An id as text: Meta sends ids as strings, a few (template ids, some numbers) as JSON
+/// integers; integers are kept exactly (serde_json reads them as `u64`/`i64`).
+fn id_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) if n.is_u64() || n.is_i64() => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Unix seconds, as a JSON integer or a string of digits, into a [`Timestamp`].
+fn unix_time(v: &Value) -> Option<Timestamp> {
+    let secs = match v {
+        Value::String(s) => s.trim().parse::<i64>().ok()?,
+        Value::Number(n) => n.as_i64()?,
+        _ => return None,
+    };
+    secs.checked_mul(1000).map(Timestamp)
+}
+
+fn de_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let v = Value::deserialize(d)?;
+    id_text(&v).ok_or_else(|| serde::de::Error::custom(format!("expected an id, got {v}")))
+}
+
+fn de_opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        v => id_text(&v)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("expected an id, got {v}"))),
+    }
+}
+
+fn de_time<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+    let v = Value::deserialize(d)?;
+    unix_time(&v).ok_or_else(|| serde::de::Error::custom(format!("expected unix seconds, got {v}")))
+}
+
+fn de_opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        v => unix_time(&v)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("expected unix seconds, got {v}"))),
+    }
+}
+
+/// A scalar as text (strings verbatim, numbers and booleans printed); null is `None`.
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn de_opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        v => scalar_text(&v)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("expected text, got {v}"))),
+    }
+}
+
+/// A string or a list of strings (Meta documents `waba_ban_state` both ways).
+fn de_text_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| {
+                scalar_text(v)
+                    .ok_or_else(|| serde::de::Error::custom(format!("expected text, got {v}")))
+            })
+            .collect(),
+        v => scalar_text(&v)
+            .map(|s| vec![s])
+            .ok_or_else(|| serde::de::Error::custom(format!("expected text, got {v}"))),
+    }
+}
+
+/// Canonical JSON text: object keys sorted, no whitespace, serde_json's escaping and
+/// number printing. Independent of serde_json's `preserve_order` feature.
+pub(super) fn canonical_json(v: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(v, &mut out);
+    out
+}
+
+fn write_canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                if let Some(item) = map.get(k) {
+                    write_canonical(item, out);
+                }
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
