@@ -126,7 +126,7 @@ impl Store {
     ///
     /// # Errors
     /// When sled fails.
-    /// Staged in memory ([`staging`]): visible to every read at once, written to sled
+    /// Staged in memory (`store::staging`): visible to every read at once, written to sled
     /// within a few milliseconds as part of one larger batch, on disk after the next
     /// [`Store::durable`] or checkpoint.
     pub fn commit(&self, batch: Batch) -> Result<(), StoreError> {
