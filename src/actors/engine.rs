@@ -292,6 +292,12 @@ impl Engine {
             .map_err(|e| EngineError::Unavailable(e.to_string()))
     }
 
+    /// The running supervisor of a shop (tests look at its children).
+    #[cfg(test)]
+    pub(super) fn supervisor_of(&self, shop: &str) -> Option<ActorRef<TenantMsg>> {
+        self.inner.tenants.get(shop).map(|r| r.value().clone())
+    }
+
     /// Number of running tenants.
     pub fn running_tenants(&self) -> usize {
         self.inner.tenants.len()

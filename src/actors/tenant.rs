@@ -39,6 +39,9 @@ pub enum TenantMsg {
     Conversations(ConversationsMsg),
     /// Domain events just recorded by a child, for the automation actor.
     Recorded(Vec<DomainEvent>),
+    /// Test hook: the supervisor itself fails (its error goes to the root).
+    #[cfg(test)]
+    Fail,
 }
 
 /// Arguments of a tenant supervisor.
@@ -390,6 +393,8 @@ impl Actor for TenantSupervisor {
                 .automations
                 .cast(AutomationsMsg::Recorded(events))
                 .map_err(Into::into),
+            #[cfg(test)]
+            TenantMsg::Fail => return Err("injected failure of the tenant supervisor".into()),
         };
         if let Err(error) = r {
             // A child's mailbox closed mid-restart: the journal still holds the delivery,

@@ -76,26 +76,29 @@ async fn wait_count(engine: &Engine, shop: &str, want: usize) {
     );
 }
 
-#[tokio::test]
-async fn a_panic_in_one_tenants_actor_is_contained_and_recovered_from_durable_state() {
+/// A started, recovered engine with two tenants of `n` contacts each (ids 1.., 101..).
+async fn two_tenants(shops: [&str; 2], n: usize) -> (tempfile::TempDir, Store, Engine) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path(), 8 << 20).expect("store");
-    store
-        .create_tenant(&tenant("a.myshopify.com", 1))
-        .expect("a");
-    store
-        .create_tenant(&tenant("b.myshopify.com", 2))
-        .expect("b");
+    for (i, shop) in (1u8..).zip(shops) {
+        store.create_tenant(&tenant(shop, i)).expect("tenant");
+    }
     let engine = Engine::start(store.clone(), services(), Duration::from_secs(5))
         .await
         .expect("engine");
     engine.recover().await.expect("recover");
-    for id in 1..=3 {
-        deliver_customer(&engine, &store, "a.myshopify.com", id);
-        deliver_customer(&engine, &store, "b.myshopify.com", 100 + id);
+    for id in 1..=n as u64 {
+        deliver_customer(&engine, &store, shops[0], id);
+        deliver_customer(&engine, &store, shops[1], 100 + id);
     }
-    wait_count(&engine, "a.myshopify.com", 3).await;
-    wait_count(&engine, "b.myshopify.com", 3).await;
+    wait_count(&engine, shops[0], n).await;
+    wait_count(&engine, shops[1], n).await;
+    (dir, store, engine)
+}
+
+#[tokio::test]
+async fn a_panic_in_one_tenants_actor_is_contained_and_recovered_from_durable_state() {
+    let (_dir, store, engine) = two_tenants(["a.myshopify.com", "b.myshopify.com"], 3).await;
 
     engine
         .cast("a.myshopify.com", TenantMsg::Customers(CustomersMsg::Panic))
@@ -170,5 +173,63 @@ async fn a_webhook_that_crashes_its_actor_is_dead_lettered_not_retried_forever()
     assert!(!store.is_pending(seq));
     // The actor is back, with its state, and was not fed the poison again.
     wait_count(&engine, "p.myshopify.com", 1).await;
+    engine.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_failed_supervisor_takes_every_child_with_it_and_comes_back_whole() {
+    let (_dir, store, engine) = two_tenants(["s.myshopify.com", "t.myshopify.com"], 2).await;
+    let old = engine.supervisor_of("s.myshopify.com").expect("running");
+    let children = old.get_cell().get_children();
+    assert_eq!(
+        children.len(),
+        4,
+        "customer, catalog, conversation and automation actors"
+    );
+
+    engine
+        .cast("s.myshopify.com", TenantMsg::Fail)
+        .expect("cast");
+    // Every child of the failed supervisor stops with it: none lives on as an orphan
+    // (an automation actor with timers, say) next to the replacement tree.
+    for _ in 0..300 {
+        let stopped = children
+            .iter()
+            .all(|c| c.get_status() == ractor::ActorStatus::Stopped);
+        if stopped && old.get_status() == ractor::ActorStatus::Stopped {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for c in &children {
+        assert_eq!(
+            c.get_status(),
+            ractor::ActorStatus::Stopped,
+            "child {:?} outlived its supervisor",
+            c.get_id()
+        );
+    }
+    // The other tenant never noticed; the failed one is restarted with its state and a
+    // fresh set of four children, and takes new webhooks.
+    assert_eq!(count(&engine, "t.myshopify.com").await, Some(2));
+    let mut new = None;
+    for _ in 0..300 {
+        new = engine
+            .supervisor_of("s.myshopify.com")
+            .filter(|s| s.get_id() != old.get_id());
+        if new.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let new = new.expect("the supervisor was restarted");
+    wait_count(&engine, "s.myshopify.com", 2).await;
+    let fresh = new.get_cell().get_children();
+    assert_eq!(fresh.len(), 4);
+    assert!(fresh
+        .iter()
+        .all(|c| children.iter().all(|o| o.get_id() != c.get_id())));
+    deliver_customer(&engine, &store, "s.myshopify.com", 3);
+    wait_count(&engine, "s.myshopify.com", 3).await;
     engine.shutdown().await;
 }
