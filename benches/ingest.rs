@@ -22,8 +22,8 @@
 mod common;
 
 use common::load::{self, metric, q_ms, Outcome, Requests, Server};
-use common::report::{cpu_sample, print_closed, print_open, Closed};
-use common::{clock_ticks, env_u64, mib, status_bytes, thousands, Bodies, Person};
+use common::report::{self, print_closed, print_open, Closed};
+use common::{env_u64, mib, status_bytes, thousands, Bodies, Person};
 use galantis::domain::Timestamp;
 use galantis::integrations::shopify::webhook::sign;
 use serde_json::{json, Value};
@@ -431,8 +431,8 @@ async fn count_contacts(http: &reqwest::Client, base: &str, key: &str) -> (u64, 
 // The run
 // ---------------------------------------------------------------------------------------
 
-/// Runs the closed loop while sampling CPU at the window's edges (and, for the engine,
-/// the counters).
+/// The closed loop with CPU sampled at the window's edges (and, for the engine, the
+/// counters): [`common::report::measure_closed`].
 async fn measure_closed(
     server: &Server,
     gen: Arc<Gen>,
@@ -441,42 +441,13 @@ async fn measure_closed(
     http: &reqwest::Client,
     engine: bool,
 ) -> (Closed, Option<(Counters, Counters)>) {
-    let ticks = clock_ticks();
-    let pid = server.pid();
-    let base = server.base();
-    let sampler = {
-        let http = http.clone();
-        let base = base.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(cfg.warmup)).await;
-            let c0 = if engine {
-                Some(counters(&http, &base).await)
-            } else {
-                None
-            };
-            let s0 = cpu_sample(pid, ticks);
-            tokio::time::sleep(Duration::from_secs(cfg.secs)).await;
-            let s1 = cpu_sample(pid, ticks);
-            let c1 = if engine {
-                Some(counters(&http, &base).await)
-            } else {
-                None
-            };
-            (s0, s1, c0.zip(c1))
-        })
-    };
-    let out = load::closed_loop(
-        server.addr,
-        gen,
-        phase,
-        cfg.conns,
-        Duration::from_secs(cfg.warmup),
-        Duration::from_secs(cfg.secs),
-    )
-    .await
-    .expect("closed loop");
-    let (s0, s1, c) = sampler.await.expect("sampler");
-    (Closed { out, cpu: (s0, s1) }, c)
+    let (http, base) = (http.clone(), server.base());
+    let read = engine.then_some(move || {
+        let (http, base) = (http.clone(), base.clone());
+        async move { counters(&http, &base).await }
+    });
+    let window = (cfg.conns, cfg.warmup, cfg.secs);
+    report::measure_closed(server, gen, phase, window, read).await
 }
 
 /// Repeats the closed loop `cfg.rounds - 1` more times, bare, the floors, then the engine

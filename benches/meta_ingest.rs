@@ -20,8 +20,8 @@
 mod common;
 
 use common::load::{self, q_ms, Outcome, Requests, Server};
-use common::report::{cpu_sample, print_closed, print_open, Closed};
-use common::{clock_ticks, env_u64, mib, status_bytes, thousands};
+use common::report::{self, print_closed, print_open, Closed};
+use common::{env_u64, mib, status_bytes, thousands};
 use galantis::integrations::meta::webhook::{sign, SIGNATURE_HEADER};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -226,7 +226,8 @@ async fn drain(http: &reqwest::Client, base: &str) -> (Duration, Counters) {
     }
 }
 
-/// Closed loop with CPU sampled at the window's edges (and the engine's counters).
+/// The closed loop with CPU sampled at the window's edges (and, for the engine, the
+/// counters): [`common::report::measure_closed`].
 async fn measure_closed(
     server: &Server,
     gen: Arc<MetaGen>,
@@ -234,39 +235,13 @@ async fn measure_closed(
     http: &reqwest::Client,
     engine: bool,
 ) -> (Closed, Option<(Counters, Counters)>) {
-    let (pid, base, ticks) = (server.pid(), server.base(), clock_ticks());
-    let sampler = {
-        let http = http.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(cfg.warmup)).await;
-            let c0 = if engine {
-                Some(counters(&http, &base).await)
-            } else {
-                None
-            };
-            let s0 = cpu_sample(pid, ticks);
-            tokio::time::sleep(Duration::from_secs(cfg.secs)).await;
-            let s1 = cpu_sample(pid, ticks);
-            let c1 = if engine {
-                Some(counters(&http, &base).await)
-            } else {
-                None
-            };
-            (s0, s1, c0.zip(c1))
-        })
-    };
-    let out = load::closed_loop(
-        server.addr,
-        gen,
-        0,
-        cfg.conns,
-        Duration::from_secs(cfg.warmup),
-        Duration::from_secs(cfg.secs),
-    )
-    .await
-    .expect("closed loop");
-    let (s0, s1, c) = sampler.await.expect("sampler");
-    (Closed { out, cpu: (s0, s1) }, c)
+    let (http, base) = (http.clone(), server.base());
+    let read = engine.then_some(move || {
+        let (http, base) = (http.clone(), base.clone());
+        async move { counters(&http, &base).await }
+    });
+    let window = (cfg.conns, cfg.warmup, cfg.secs);
+    report::measure_closed(server, gen, 0, window, read).await
 }
 
 /// The open loop at `cfg.rate` (1 s of warm-up at most), phase 1.

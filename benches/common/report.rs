@@ -2,8 +2,10 @@
 //! writes of the server (and of this process) over the window, and the one-line reports of
 //! a closed and an open loop.
 
-use super::load::{q_ms, Outcome};
-use super::{cpu_time, thousands, write_bytes};
+use super::load::{self, q_ms, Outcome, Requests, Server};
+use super::{clock_ticks, cpu_time, thousands, write_bytes};
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// CPU used by the server and by this process, and bytes the server wrote to storage, at
@@ -49,6 +51,53 @@ impl Closed {
     pub fn written(&self) -> f64 {
         self.per_req(|c| c.written as f64)
     }
+}
+
+/// Runs a closed loop of `conns` connections on `server` (requests of `phase`), `warmup`
+/// then `secs` seconds, sampling the server's CPU at the edges of the measured window and,
+/// when `read` is given, what it reads (an engine's `/metrics` counters) at the same
+/// moments.
+pub async fn measure_closed<G, C, F, Fut>(
+    server: &Server,
+    gen: Arc<G>,
+    phase: u64,
+    (conns, warmup, secs): (u64, u64, u64),
+    read: Option<F>,
+) -> (Closed, Option<(C, C)>)
+where
+    G: Requests,
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = C> + Send,
+    C: Send + 'static,
+{
+    let (pid, ticks) = (server.pid(), clock_ticks());
+    let sampler = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(warmup)).await;
+        let c0 = match &read {
+            Some(f) => Some(f().await),
+            None => None,
+        };
+        let s0 = cpu_sample(pid, ticks);
+        tokio::time::sleep(Duration::from_secs(secs)).await;
+        let s1 = cpu_sample(pid, ticks);
+        let c1 = match &read {
+            Some(f) => Some(f().await),
+            None => None,
+        };
+        (s0, s1, c0.zip(c1))
+    });
+    let out = load::closed_loop(
+        server.addr,
+        gen,
+        phase,
+        conns,
+        Duration::from_secs(warmup),
+        Duration::from_secs(secs),
+    )
+    .await
+    .expect("closed loop");
+    let (s0, s1, c) = sampler.await.expect("sampler");
+    (Closed { out, cpu: (s0, s1) }, c)
 }
 
 /// Prints a closed loop's line.
