@@ -90,8 +90,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/threads/{id}/resolve", post(admin::inbox::resolve))
         .route("/api/v1/threads/{id}/read", post(admin::inbox::read))
         .route("/api/v1/threads/{id}/notes", post(admin::inbox::note))
-        .route("/api/v1/messages", post(admin::inbox::send))
-        .route("/api/v1/messages/{id}", get(admin::inbox::message))
+        .route("/api/v1/messages", post(admin::messages::send))
+        .route("/api/v1/messages/{id}", get(admin::messages::message))
         .route(
             "/api/v1/phone-numbers",
             get(admin::whatsapp::phone_numbers).post(admin::whatsapp::add_phone_number),

@@ -5,6 +5,7 @@ pub mod contacts;
 pub mod deadletters;
 pub mod events;
 pub mod inbox;
+pub mod messages;
 pub mod outbound;
 pub mod products;
 pub mod templates;
