@@ -5,7 +5,7 @@
 use super::outbound::{build, MessageBody};
 use crate::actors::conversations::{ConversationsMsg, SendError, SendRequest, Target};
 use crate::actors::tenant::TenantMsg;
-use crate::domain::whatsapp::{ChatMessage, Purpose, Thread, ThreadStatus};
+use crate::domain::whatsapp::{ChatMessage, Thread, ThreadStatus};
 use crate::http::auth::TenantScope;
 use crate::http::error::{json_rejection, ApiError, ErrorBody};
 use crate::http::AppState;
@@ -150,20 +150,7 @@ pub async fn reply(
         .await?
         .ok_or_else(|| ApiError::not_found("thread_not_found", format!("no thread {id}")))?;
     let built = build(thread.customer, r.message)?;
-    let purpose = if built.template.is_some() {
-        Purpose::Utility
-    } else {
-        Purpose::Service
-    };
-    let req = SendRequest {
-        target: Target::Thread(id),
-        author: r.author,
-        body: built.body,
-        kind: built.kind,
-        text: built.text,
-        template: built.template,
-        purpose,
-    };
+    let req = built.into_request(Target::Thread(id), r.author, None);
     queue(&state, &scope.shop, req).await
 }
 

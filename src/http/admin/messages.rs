@@ -3,7 +3,7 @@
 
 use super::inbox::queue;
 use super::outbound::{build, MessageBody};
-use crate::actors::conversations::{ConversationsMsg, SendRequest, Target};
+use crate::actors::conversations::{ConversationsMsg, Target};
 use crate::actors::customers::CustomersMsg;
 use crate::actors::tenant::TenantMsg;
 use crate::domain::phone::PhoneE164;
@@ -102,24 +102,12 @@ pub async fn send(
             })?,
     };
     let built = build(phone, m.message)?;
-    let purpose = m.purpose.unwrap_or(if built.template.is_some() {
-        Purpose::Utility
-    } else {
-        Purpose::Service
-    });
-    let req = SendRequest {
-        target: Target::Customer {
-            phone,
-            phone_number_id,
-            contact_id,
-        },
-        author: None,
-        body: built.body,
-        kind: built.kind,
-        text: built.text,
-        template: built.template,
-        purpose,
+    let target = Target::Customer {
+        phone,
+        phone_number_id,
+        contact_id,
     };
+    let req = built.into_request(target, None, m.purpose);
     queue(&state, &scope.shop, req).await
 }
 

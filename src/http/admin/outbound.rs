@@ -2,7 +2,9 @@
 //! translation into a Meta request through the typed builders, which check Meta's limits
 //! (lengths, sections, products) before anything is stored.
 
+use crate::actors::conversations::{SendRequest, Target};
 use crate::domain::phone::PhoneE164;
+use crate::domain::whatsapp::Purpose;
 use crate::domain::Money;
 use crate::http::error::ApiError;
 use crate::integrations::meta::messages::{
@@ -124,6 +126,33 @@ pub struct Built {
     pub text: Option<String>,
     /// `(name, language)` for templates.
     pub template: Option<(String, String)>,
+}
+
+impl Built {
+    /// The send request for `target`, written by `author` (an agent, or `None` for the
+    /// API). Without an explicit `purpose`, a template is `utility` and anything else is a
+    /// `service` message (a reply inside the customer's window).
+    pub fn into_request(
+        self,
+        target: Target,
+        author: Option<String>,
+        purpose: Option<Purpose>,
+    ) -> SendRequest {
+        let purpose = purpose.unwrap_or(if self.template.is_some() {
+            Purpose::Utility
+        } else {
+            Purpose::Service
+        });
+        SendRequest {
+            target,
+            author,
+            body: self.body,
+            kind: self.kind,
+            text: self.text,
+            template: self.template,
+            purpose,
+        }
+    }
 }
 
 fn bad(e: BuildError) -> ApiError {
