@@ -480,7 +480,7 @@ impl ContactFactory {
             Ok(change) => {
                 self.applied += 1;
                 for w in change.writes {
-                    if let Write::Order(o) = w {
+                    if let Write::Order { order: o, .. } = w {
                         let mut orders = self.lookup.orders.borrow_mut();
                         orders.retain(|x| x.id != o.id);
                         orders.push(o);

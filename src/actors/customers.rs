@@ -165,11 +165,12 @@ fn stage(store: &Store, shop: &str, change: &Change, batch: &mut Batch) -> Resul
                 batch.remove(shop, Kind::Contact, *id);
                 batch.put(shop, Kind::ContactTombstone, *id, at)?;
             }
-            Write::Order(o) => {
-                if let Some(old) = store.get::<Order>(shop, Kind::Order, o.id)? {
-                    if let Some(c) = old.customer_id.filter(|c| Some(*c) != o.customer_id) {
-                        batch.remove_pair(shop, Kind::OrderByCustomer, c, o.id);
-                    }
+            Write::Order {
+                order: o,
+                previous_customer,
+            } => {
+                if let Some(c) = previous_customer.filter(|c| Some(*c) != o.customer_id) {
+                    batch.remove_pair(shop, Kind::OrderByCustomer, c, o.id);
                 }
                 batch.put(shop, Kind::Order, o.id, o)?;
                 if let Some(c) = o.customer_id {
@@ -185,11 +186,12 @@ fn stage(store: &Store, shop: &str, change: &Change, batch: &mut Batch) -> Resul
                 batch.remove(shop, Kind::Order, *id);
                 batch.put(shop, Kind::OrderTombstone, *id, at)?;
             }
-            Write::Checkout(k) => {
-                if let Some(old) = store.get::<Checkout>(shop, Kind::Checkout, k.id)? {
-                    if let Some(c) = old.customer_id.filter(|c| Some(*c) != k.customer_id) {
-                        batch.remove_pair(shop, Kind::CheckoutByCustomer, c, k.id);
-                    }
+            Write::Checkout {
+                checkout: k,
+                previous_customer,
+            } => {
+                if let Some(c) = previous_customer.filter(|c| Some(*c) != k.customer_id) {
+                    batch.remove_pair(shop, Kind::CheckoutByCustomer, c, k.id);
                 }
                 batch.put(shop, Kind::Checkout, k.id, k)?;
                 if let Some(c) = k.customer_id {

@@ -34,24 +34,33 @@ fn tenant(shop: &str, n: u8) -> TenantRecord {
     }
 }
 
-fn deliver_customer(engine: &Engine, store: &Store, shop: &str, id: u64) {
+fn deliver(engine: &Engine, store: &Store, shop: &str, topic: &str, id: &str, body: String) {
     let entry = JournalEntry {
         shop: shop.into(),
-        topic: "customers/create".into(),
-        webhook_id: format!("w-{id}"),
+        topic: topic.into(),
+        webhook_id: id.into(),
         api_version: "2026-04".into(),
         triggered_at: None,
         received_at: Timestamp::now(),
-        body: format!(
-            r#"{{"id": {id}, "updated_at": "2026-01-01T00:00:00Z", "first_name": "N{id}"}}"#
-        )
-        .into_bytes()
-        .into(),
+        body: body.into_bytes().into(),
     };
     let Ok(Accepted::New { seq, entry }) = store.accept_webhook(entry) else {
         panic!("not accepted");
     };
     engine.deliver(shop, Delivered { seq, entry });
+}
+
+fn deliver_customer(engine: &Engine, store: &Store, shop: &str, id: u64) {
+    let body =
+        format!(r#"{{"id": {id}, "updated_at": "2026-01-01T00:00:00Z", "first_name": "N{id}"}}"#);
+    deliver(
+        engine,
+        store,
+        shop,
+        "customers/create",
+        &format!("w-{id}"),
+        body,
+    );
 }
 
 async fn count(engine: &Engine, shop: &str) -> Option<usize> {
@@ -231,5 +240,50 @@ async fn a_failed_supervisor_takes_every_child_with_it_and_comes_back_whole() {
         .all(|c| children.iter().all(|o| o.get_id() != c.get_id())));
     deliver_customer(&engine, &store, "s.myshopify.com", 3);
     wait_count(&engine, "s.myshopify.com", 3).await;
+    engine.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_order_that_changes_customer_moves_its_index_entry() {
+    use crate::store::Kind;
+    let (_dir, store, engine) = two_tenants(["o.myshopify.com", "q.myshopify.com"], 2).await;
+    let shop = "o.myshopify.com";
+    let order = |customer: u64, updated: &str| {
+        format!(
+            r##"{{"id": 9, "name": "#1001", "currency": "EUR", "total_price": "5.00", "created_at": "2026-01-02T00:00:00Z", "updated_at": "{updated}", "customer": {{"id": {customer}}}, "line_items": []}}"##
+        )
+    };
+    let pairs = |customer: u64| {
+        store
+            .pairs_of(shop, Kind::OrderByCustomer, customer)
+            .expect("pairs")
+    };
+    deliver(
+        &engine,
+        &store,
+        shop,
+        "orders/create",
+        "o-1",
+        order(1, "2026-01-02T00:00:00Z"),
+    );
+    deliver(
+        &engine,
+        &store,
+        shop,
+        "orders/updated",
+        "o-2",
+        order(2, "2026-01-03T00:00:00Z"),
+    );
+    for _ in 0..300 {
+        if !pairs(2).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(pairs(2), vec![9]);
+    assert!(
+        pairs(1).is_empty(),
+        "the first customer's index entry was removed"
+    );
     engine.shutdown().await;
 }

@@ -1,7 +1,7 @@
 //! Compliance and lifecycle: customers/redact, customers/data_request, app/uninstalled,
 //! shop/redact.
 
-use crate::helpers::{spawn_app, OPERATOR};
+use crate::helpers::{order_body, spawn_app, OPERATOR};
 use serde_json::json;
 
 const SHOP: &str = "privacy.myshopify.com";
@@ -14,24 +14,19 @@ fn customer(id: u64) -> Vec<u8> {
     .expect("json")
 }
 
-fn order(id: u64, customer: u64) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "id": id, "name": "#1001", "currency": "EUR", "total_price": "25.00", "financial_status": "paid",
-        "fulfillment_status": null, "cancelled_at": null, "checkout_token": "ck-1",
-        "created_at": "2026-01-02T00:00:00Z", "updated_at": "2026-01-02T00:00:00Z",
-        "customer": {"id": customer}, "line_items": []
-    }))
-    .expect("json")
-}
-
 #[tokio::test]
 async fn customers_redact_erases_the_person_and_data_request_exports_them() {
     let app = spawn_app().await;
     let key = app.create_tenant(SHOP).await;
     app.webhook_ok(SHOP, "customers/create", "p-1", &customer(191167))
         .await;
-    app.webhook_ok(SHOP, "orders/create", "p-2", &order(299938, 191167))
-        .await;
+    app.webhook_ok(
+        SHOP,
+        "orders/create",
+        "p-2",
+        &order_body(299938, 191167, "2026-01-02T00:00:00Z"),
+    )
+    .await;
     app.webhook_ok(SHOP, "customers/create", "p-3", &customer(5))
         .await;
 

@@ -1,6 +1,6 @@
 //! Contacts API: search, pagination, profile, the exclusion flag, bad input.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{order_body, spawn_app};
 use reqwest::Method;
 use serde_json::json;
 
@@ -127,4 +127,41 @@ async fn contacts_are_searchable_paged_and_excludable() {
         app.get("/api/v1/contacts/1", &key).await.1["exclude_from_galantis"],
         true
     );
+}
+
+/// An order whose newer version names another customer leaves the first customer's
+/// history and aggregates and joins the second's, also after a restart.
+#[tokio::test]
+async fn an_order_that_changes_customer_moves_between_profiles() {
+    let app = spawn_app().await;
+    let key = app.create_tenant(SHOP).await;
+    for (i, id) in [(1, 7001u64), (2, 7002)] {
+        let body = customer(id, "Mo", &format!("mo{id}@example.com"), "", "GB");
+        app.webhook_ok(SHOP, "customers/create", &format!("m-{i}"), &body)
+            .await;
+    }
+    let first = order_body(8001, 7001, "2026-01-02T00:00:00Z");
+    app.webhook_ok(SHOP, "orders/create", "m-3", &first).await;
+    let (_, a) = app
+        .eventually("the order on 7001", || async {
+            let r = app.get("/api/v1/contacts/7001", &key).await;
+            (r.1["orders_count"] == 1).then_some(r)
+        })
+        .await;
+    assert_eq!(a["orders"][0]["id"], 8001, "{a}");
+
+    let moved = order_body(8001, 7002, "2026-01-03T00:00:00Z");
+    app.webhook_ok(SHOP, "orders/updated", "m-4", &moved).await;
+    app.eventually("the order on 7002", || async {
+        let r = app.get("/api/v1/contacts/7002", &key).await;
+        (r.1["orders_count"] == 1).then_some(r)
+    })
+    .await;
+    let app = app.restart().await;
+    let (_, a) = app.get("/api/v1/contacts/7001", &key).await;
+    let (_, b) = app.get("/api/v1/contacts/7002", &key).await;
+    assert_eq!(a["orders_count"], 0, "{a}");
+    assert_eq!(a["orders"].as_array().map(Vec::len), Some(0), "{a}");
+    assert_eq!(b["orders_count"], 1, "{b}");
+    assert_eq!(b["orders"][0]["id"], 8001, "{b}");
 }

@@ -74,7 +74,10 @@ impl CustomerBook {
                 customer_id,
             });
         }
-        change.writes.push(Write::Checkout(checkout));
+        change.writes.push(Write::Checkout {
+            checkout,
+            previous_customer: prev.as_ref().and_then(|p| p.customer_id),
+        });
         Ok(change)
     }
 

@@ -107,13 +107,19 @@ impl CustomerBook {
         let gone_contact = self.contacts.remove(&gone);
         let mut moved = Vec::new();
         for mut o in lookup.orders_of(gone) {
-            o.customer_id = Some(kept);
-            change.writes.push(Write::Order(o.clone()));
+            let previous_customer = o.customer_id.replace(kept);
+            change.writes.push(Write::Order {
+                order: o.clone(),
+                previous_customer,
+            });
             moved.push(o);
         }
         for mut ch in lookup.checkouts_of(gone) {
-            ch.customer_id = Some(kept);
-            change.writes.push(Write::Checkout(ch));
+            let previous_customer = ch.customer_id.replace(kept);
+            change.writes.push(Write::Checkout {
+                checkout: ch,
+                previous_customer,
+            });
         }
         let mut orders = lookup.orders_of(kept);
         orders.retain(|o| !moved.iter().any(|m| m.id == o.id));

@@ -70,12 +70,20 @@ pub enum Write {
     /// Remove a contact and everything about them, for `customers/redact` (tombstone kept,
     /// holding no personal data).
     ContactRedacted { id: ShopifyId, at: Timestamp },
-    /// Insert or replace an order.
-    Order(Order),
+    /// Insert or replace an order. `previous_customer` is the customer of the stored
+    /// version (the logic read it anyway), so persisting can move the order's index entry
+    /// without reading the order back.
+    Order {
+        order: Order,
+        previous_customer: Option<ShopifyId>,
+    },
     /// Remove an order (tombstone kept).
     OrderDeleted { id: ShopifyId, at: Timestamp },
-    /// Insert or replace a checkout.
-    Checkout(Checkout),
+    /// Insert or replace a checkout; `previous_customer` as for [`Write::Order`].
+    Checkout {
+        checkout: Checkout,
+        previous_customer: Option<ShopifyId>,
+    },
     /// Remove a checkout (tombstone kept).
     CheckoutDeleted { id: ShopifyId, at: Timestamp },
     /// A prepared `customers/data_request` export.

@@ -39,13 +39,13 @@ impl MemStore {
     pub fn commit(&mut self, change: &Change) {
         for w in &change.writes {
             match w {
-                Write::Order(o) => {
+                Write::Order { order: o, .. } => {
                     self.orders.insert(o.id, o.clone());
                 }
                 Write::OrderDeleted { id, .. } => {
                     self.orders.remove(id);
                 }
-                Write::Checkout(c) => {
+                Write::Checkout { checkout: c, .. } => {
                     self.checkouts.insert(c.id, c.clone());
                 }
                 Write::CheckoutDeleted { id, .. } => {
