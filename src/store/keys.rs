@@ -68,9 +68,12 @@ pub fn seq_of_journal_key(key: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(bytes))
 }
 
+/// First byte of every dedupe marker key.
+pub const SEEN_PREFIX: &[u8] = b"S";
+
 pub fn seen(shop: &str, webhook_id: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(2 + shop.len() + webhook_id.len());
-    k.push(b'S');
+    k.push(SEEN_PREFIX[0]);
     k.extend_from_slice(shop.as_bytes());
     k.push(0);
     k.extend_from_slice(webhook_id.as_bytes());

@@ -8,13 +8,15 @@
 //! domain events it produced and the webhook's dedupe marker in one atomic sled batch, so a
 //! crash can neither lose an effect nor apply it twice. sled is flushed by the checkpoint
 //! every second, which then trims the log behind it ([`journal`]); recovery is "load
-//! records, replay the logged entries that have no marker".
+//! records, replay the logged entries that have no marker". A Bloom filter of the markers
+//! (`store::seen_filter`) lets a new webhook skip the sled read of its dedupe check.
 pub mod codec;
 mod commit;
 pub mod deadletters;
 pub mod journal;
 pub mod keys;
 pub mod records;
+mod seen_filter;
 mod staging;
 pub mod tenants;
 pub mod wal;
@@ -60,6 +62,8 @@ pub struct Store {
     pending: Arc<Mutex<journal::Pending>>,
     staging: Arc<staging::Staging>,
     statuses: Arc<tenants::StatusCache>,
+    /// Which dedupe markers may exist (see [`seen_filter`]).
+    seen: Arc<seen_filter::SeenFilter>,
     /// Dropped with the last handle: tells the staged writer to write out and stop.
     _open: tokio::sync::mpsc::Sender<()>,
 }
@@ -92,6 +96,7 @@ impl Store {
             pending,
             staging,
             statuses: Arc::default(),
+            seen: Arc::default(),
             _open: open,
         };
         let pending = store.recover_journal(logged)?;
@@ -101,7 +106,49 @@ impl Store {
                 pending
             );
         }
+        store.fill_seen_filter()?;
         Ok(store)
+    }
+
+    /// Adds the dedupe markers already in sled to the filter on a background thread, then
+    /// lets it answer "no"; until then every dedupe check reads sled, as it must. Markers
+    /// committed meanwhile are added by [`Store::commit`].
+    fn fill_seen_filter(&self) -> Result<(), StoreError> {
+        let (tree, seen) = (self.tree.clone(), self.seen.clone());
+        let scan = move || {
+            let started = std::time::Instant::now();
+            let mut n = 0u64;
+            for kv in tree.scan_prefix(keys::SEEN_PREFIX) {
+                match kv {
+                    Ok((k, _)) => {
+                        seen.insert(&k);
+                        n += 1;
+                    }
+                    Err(error) => {
+                        // Stays not ready: dedupe keeps reading sled, correct and slower.
+                        tracing::error!(message = "Reading dedupe markers failed; the dedupe filter stays off.", %error);
+                        return;
+                    }
+                }
+            }
+            seen.set_ready();
+            tracing::info!(
+                message = "Dedupe filter ready.",
+                markers = n,
+                ms = started.elapsed().as_millis() as u64
+            );
+        };
+        std::thread::Builder::new()
+            .name("seen-filter".into())
+            .spawn(scan)
+            .map_err(|e| StoreError::Flush(format!("starting the dedupe filter scan: {e}")))?;
+        Ok(())
+    }
+
+    /// Whether the dedupe filter is in use yet (tests).
+    #[cfg(test)]
+    pub(crate) fn seen_filter_ready(&self) -> bool {
+        self.seen.is_ready()
     }
 
     /// Waits until every write made before the call is on disk (group commit).
@@ -132,6 +179,13 @@ impl Store {
     pub fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         let (ops, settles) = batch.into_parts();
         let tenant_written = ops.iter().any(|(k, _)| k.starts_with(keys::TENANT_PREFIX));
+        // Before the markers become visible (staging) and before their entries settle.
+        for (k, _) in ops
+            .iter()
+            .filter(|(k, v)| v.is_some() && k.starts_with(keys::SEEN_PREFIX))
+        {
+            self.seen.insert(k);
+        }
         journal::mark_applied(&self.pending, &settles);
         self.staging.stage(ops, settles);
         if tenant_written {

@@ -227,7 +227,13 @@ impl Store {
         let seq = self.db.generate_id()?;
         let record = encode_record(seq, &entry)?;
         let mut pending = self.pending_index();
-        if dedupe && (pending.by_key.contains_key(&key) || self.applied_marker(&key, None)?) {
+        // The filter is read under the lock: a marker is added to it before its entry can
+        // settle (leave `by_key`), and settling takes this lock, so a webhook that is in
+        // neither place here is new.
+        if dedupe
+            && (pending.by_key.contains_key(&key)
+                || (self.seen.may_contain(&key) && self.applied_marker(&key, None)?))
+        {
             return Ok(None);
         }
         let segment = self.wal.append(&record)?;
@@ -336,7 +342,7 @@ impl Store {
     pub fn sweep_seen(&self, before: Timestamp) -> Result<usize, StoreError> {
         let mut batch = sled::Batch::default();
         let mut n = 0;
-        for kv in self.read_prefix(b"S") {
+        for kv in self.read_prefix(keys::SEEN_PREFIX) {
             let (k, v) = kv?;
             let seen: Seen = codec::decode(&v)?;
             if seen.at < before {

@@ -190,3 +190,47 @@ fn entries_stored_with_a_vec_body_still_decode() {
         "same bytes both ways"
     );
 }
+
+#[tokio::test]
+async fn the_dedupe_filter_knows_markers_from_disk_and_from_commits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = Store::open(dir.path(), 1 << 20).expect("store");
+        let seq = new_seq(store.accept_webhook(entry("w1")).expect("accept"));
+        let mut batch = Batch::new();
+        batch.applied(seq, &entry("w1")).expect("mark");
+        store.commit(batch).expect("commit");
+        store.flush_now().expect("flush");
+    }
+    let store = reopen(dir.path()).await;
+    for _ in 0..500 {
+        if store.seen_filter_ready() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(store.seen_filter_ready(), "the scan of markers finished");
+    // The filter answers "no" now; a marker written by the previous run is in it.
+    assert_eq!(
+        store.accept_webhook(entry("w1")).expect("again"),
+        Accepted::Duplicate,
+        "marker from the previous run"
+    );
+    // A marker committed while the filter is in use: once its entry has settled (left the
+    // pending index), only the filter and sled can tell it was seen.
+    let seq = new_seq(store.accept_webhook(entry("w2")).expect("new"));
+    let mut batch = Batch::new();
+    batch.applied(seq, &entry("w2")).expect("mark");
+    store.commit(batch).expect("commit");
+    store.flush_now().expect("settle");
+    assert_eq!(store.pending_count(), 0, "settled");
+    assert_eq!(
+        store.accept_webhook(entry("w2")).expect("again"),
+        Accepted::Duplicate,
+        "marker committed after the filter was ready"
+    );
+    assert!(matches!(
+        store.accept_webhook(entry("w3")).expect("new"),
+        Accepted::New { .. }
+    ));
+}
