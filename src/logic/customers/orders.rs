@@ -68,11 +68,11 @@ impl CustomerBook {
             }
         }
         push_transitions(&mut change.events, prev.as_ref(), &order);
+        let old_customer = prev.as_ref().and_then(|p| p.customer_id);
         change.writes.push(Write::Order {
             order: order.clone(),
-            previous_customer: prev.as_ref().and_then(|p| p.customer_id),
+            previous_customer: old_customer,
         });
-        let old_customer = prev.as_ref().and_then(|p| p.customer_id);
         if let Some(cid) = customer_id {
             self.refresh_aggregates(cid, lookup, id, Some(&order), touched, d, &mut change);
         }
