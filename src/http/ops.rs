@@ -39,6 +39,11 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     metrics::gauge!("galantis_store_bytes_on_disk").set(store.size_on_disk() as f64);
     metrics::gauge!("galantis_journal_pending").set(store.pending_count() as f64);
     metrics::gauge!("galantis_store_staged_keys").set(store.staged_len() as f64);
+    metrics::gauge!("galantis_dedupe_filter_ready").set(if store.dedupe_filter_ready() {
+        1.0
+    } else {
+        0.0
+    });
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),

@@ -145,9 +145,8 @@ impl Store {
         Ok(())
     }
 
-    /// Whether the dedupe filter is in use yet (tests).
-    #[cfg(test)]
-    pub(crate) fn seen_filter_ready(&self) -> bool {
+    /// Whether the dedupe filter is in use yet (metrics, tests).
+    pub fn dedupe_filter_ready(&self) -> bool {
         self.seen.is_ready()
     }
 

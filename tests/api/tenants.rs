@@ -205,6 +205,8 @@ async fn ops_endpoints_answer() {
         .await
         .expect("text");
     assert!(text.contains("galantis_shopify_webhooks_total"), "{text}");
+    // The dedupe filter's state is visible to the operator (ready once its scan is done).
+    assert!(text.contains("galantis_dedupe_filter_ready"), "{text}");
     let r = app
         .client
         .get(format!("{}/api/v1/openapi.json", app.base))

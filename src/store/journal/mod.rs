@@ -190,6 +190,17 @@ impl Store {
         })
     }
 
+    /// The dedupe check's second half: a marker in the store. Reads sled only when the
+    /// filter cannot rule the marker out (counted: a rate close to the webhook rate means
+    /// the filter is not ready yet, or is saturated).
+    fn marker_on_disk(&self, key: &[u8]) -> Result<bool, StoreError> {
+        if !self.seen.may_contain(key) {
+            return Ok(false);
+        }
+        metrics::counter!("galantis_dedupe_store_reads_total").increment(1);
+        self.applied_marker(key, None)
+    }
+
     /// Journals a webhook unless its id was already accepted for this shop. Not yet
     /// durable: call [`Store::ack_durable`] before acknowledging.
     ///
@@ -230,10 +241,7 @@ impl Store {
         // The filter is read under the lock: a marker is added to it before its entry can
         // settle (leave `by_key`), and settling takes this lock, so a webhook that is in
         // neither place here is new.
-        if dedupe
-            && (pending.by_key.contains_key(&key)
-                || (self.seen.may_contain(&key) && self.applied_marker(&key, None)?))
-        {
+        if dedupe && (pending.by_key.contains_key(&key) || self.marker_on_disk(&key)?) {
             return Ok(None);
         }
         let segment = self.wal.append(&record)?;

@@ -204,12 +204,12 @@ async fn the_dedupe_filter_knows_markers_from_disk_and_from_commits() {
     }
     let store = reopen(dir.path()).await;
     for _ in 0..500 {
-        if store.seen_filter_ready() {
+        if store.dedupe_filter_ready() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    assert!(store.seen_filter_ready(), "the scan of markers finished");
+    assert!(store.dedupe_filter_ready(), "the scan of markers finished");
     // The filter answers "no" now; a marker written by the previous run is in it.
     assert_eq!(
         store.accept_webhook(entry("w1")).expect("again"),
