@@ -5,15 +5,16 @@
 //! in-memory index of the pending entries (by sequence, and by shop + webhook id for
 //! dedupe). sled is not on the acknowledgement path at all:
 //!
-//! - **Accept**: dedupe against the pending index and the sled dedupe marker, take a
-//!   sequence number, append `(seq, entry)` to the log, index it. The caller waits for
+//! - **Accept**: dedupe against the pending index and the dedupe marker (sled, behind a
+//!   Bloom filter: `store::seen_filter`), take a sequence number, append `(seq, entry)`
+//!   to the log, index it. The caller waits for
 //!   [`Store::ack_durable`] (group `fdatasync`) before it answers 2xx.
 //! - **Apply**: the actor writes its records, its domain events and the dedupe marker
 //!   `S<shop>\0<webhook id> = {seq}` in one atomic sled batch ([`Batch::applied`]); after
 //!   the batch, the entry leaves the pending index ([`Store::commit`]). A marker whose seq is
 //!   at least the entry's therefore means "applied" (or dead-lettered, in the same batch).
-//! - **Checkpoint** (every second): rotate the log, copy the entries still pending in the
-//!   closed segments into the new one, flush sled (every settled entry's batch is now on
+//! - **Checkpoint** (every second): rotate the log, copy the entries still waiting in the
+//!   closed segments into the new one, flush sled (every applied entry's batch is now on
 //!   disk), delete the closed segments. The log holds about one second of webhooks plus
 //!   whatever is still pending.
 //! - **Recovery** ([`Store::open`]): every logged entry without an "applied" marker goes
@@ -315,29 +316,44 @@ impl Store {
     }
 
     /// A checkpoint, run every second or so by the application: rotate the log, copy the
-    /// entries still pending in the closed segments into the new one, flush sled, delete
+    /// entries still waiting in the closed segments into the new one, flush sled, delete
     /// the closed segments. Returns how many segments were deleted.
+    ///
+    /// Applied entries are not copied: their batches were staged before they were marked
+    /// applied, so the flush below writes their markers before the segments go. The
+    /// records are encoded outside the pending index's lock, which the ack path takes too.
     ///
     /// # Errors
     /// When the log or sled cannot be written.
     pub async fn checkpoint(&self) -> Result<usize, StoreError> {
         let closed = self.wal.rotate().await?;
-        let carried = {
+        let waiting: Vec<(u64, Arc<JournalEntry>)> = self
+            .pending_index()
+            .by_seq
+            .iter()
+            .filter(|(_, p)| p.segment <= closed && !p.applied)
+            .map(|(seq, p)| (*seq, p.entry.clone()))
+            .collect();
+        let records = waiting
+            .iter()
+            .map(|(seq, entry)| Ok((*seq, encode_record(*seq, entry)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut carried = 0;
+        {
             let mut pending = self.pending_index();
-            let mut n = 0;
-            for (seq, p) in pending.by_seq.iter_mut() {
-                if p.segment <= closed {
-                    p.segment = self.wal.append(&encode_record(*seq, &p.entry)?)?;
-                    n += 1;
+            for (seq, record) in records {
+                // Settled meanwhile: its marker is in sled, nothing to carry.
+                if let Some(p) = pending.by_seq.get_mut(&seq) {
+                    p.segment = self.wal.append(&record)?;
+                    carried += 1;
                 }
             }
-            n
-        };
+        }
         if carried > 0 {
             self.wal.durable().await?;
         }
-        // Every entry settled before the copy above had its batch written before this
-        // flush began.
+        // Every entry applied or settled before the copy above had its batch staged
+        // before this flush began.
         self.durable().await?;
         self.wal.delete_upto(closed)
     }

@@ -234,3 +234,33 @@ async fn the_dedupe_filter_knows_markers_from_disk_and_from_commits() {
         Accepted::New { .. }
     ));
 }
+
+#[tokio::test]
+async fn a_checkpoint_does_not_carry_applied_entries_and_loses_none() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let waiting = {
+        let store = Store::open(dir.path(), 1 << 20).expect("store");
+        store
+            .tree
+            .insert(keys::tenant("s.myshopify.com"), b"t".to_vec())
+            .expect("tenant");
+        let a = new_seq(store.accept_webhook(entry("a")).expect("a"));
+        let b = new_seq(store.accept_webhook(entry("b")).expect("b"));
+        store.ack_durable().await.expect("durable");
+        // `a` is applied (staged, not in sled yet); `b` waits.
+        let mut batch = Batch::new();
+        batch.applied(a, &entry("a")).expect("mark");
+        store.commit(batch).expect("commit");
+        store.checkpoint().await.expect("checkpoint");
+        assert_eq!(store.wal.segment_count(), 1, "the old segment is gone");
+        b
+    };
+    let store = reopen(dir.path()).await;
+    let pending: Vec<u64> = store.pending().into_iter().map(|(s, _)| s).collect();
+    assert_eq!(pending, vec![waiting], "the waiting entry was carried");
+    assert_eq!(
+        store.accept_webhook(entry("a")).expect("a"),
+        Accepted::Duplicate,
+        "the applied entry's marker reached sled before its segment was deleted"
+    );
+}
