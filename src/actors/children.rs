@@ -6,6 +6,8 @@ use super::automations::{Automations, AutomationsArgs, AutomationsMsg};
 use super::catalog::{Catalog, CatalogArgs, CatalogMsg};
 use super::conversations::{Conversations, ConversationsArgs, ConversationsMsg, Services};
 use super::customers::{Customers, CustomersArgs, CustomersMsg};
+use super::Delivered;
+use crate::logic::{Route, Topic};
 use crate::store::Store;
 use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef};
 use std::sync::atomic::AtomicU64;
@@ -23,6 +25,35 @@ pub struct ChildRoutes {
     pub catalog: ActorRef<CatalogMsg>,
     /// The conversation actor.
     pub conversations: ActorRef<ConversationsMsg>,
+}
+
+impl ChildRoutes {
+    /// See [`cast_to_child`].
+    pub(super) fn cast(&self, d: Delivered) -> Result<bool, ActorProcessingErr> {
+        cast_to_child(&self.customers, &self.catalog, &self.conversations, d)
+    }
+}
+
+/// Casts a journaled webhook to the child actor that applies it: Meta events to the
+/// conversation actor, Shopify topics by their [`Route`]. `Ok(false)` when no child
+/// applies it (a tenant-level or ignored topic); `Err` when that child's mailbox is closed.
+/// The one routing rule, used by the supervisor and by the engine's direct deliveries.
+pub(super) fn cast_to_child(
+    customers: &ActorRef<CustomersMsg>,
+    catalog: &ActorRef<CatalogMsg>,
+    conversations: &ActorRef<ConversationsMsg>,
+    d: Delivered,
+) -> Result<bool, ActorProcessingErr> {
+    if d.entry.topic.starts_with(super::tenant::META_TOPIC_PREFIX) {
+        conversations.cast(ConversationsMsg::Deliver(d))?;
+        return Ok(true);
+    }
+    match Topic::parse(&d.entry.topic).route() {
+        Route::Customers => customers.cast(CustomersMsg::Deliver(d))?,
+        Route::Catalog => catalog.cast(CatalogMsg::Deliver(d))?,
+        Route::Tenant | Route::Ignore => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// Routes of every running tenant, by shop.

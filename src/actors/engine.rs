@@ -224,30 +224,13 @@ impl Engine {
     /// Casts a delivery straight to the child actor that applies it; gives it back when it
     /// is a tenant-level topic, or the tenant or child is not (or no longer) running.
     fn deliver_to_child(&self, shop: &str, d: Delivered) -> Result<(), Delivered> {
-        use super::catalog::CatalogMsg;
-        use super::conversations::ConversationsMsg;
-        use super::customers::CustomersMsg;
-        use crate::logic::{Route, Topic};
         let Some(routes) = self.inner.routes.get(shop).map(|r| r.value().clone()) else {
             return Err(d);
         };
         let fallback = d.clone();
-        let sent = if d.entry.topic.starts_with(super::tenant::META_TOPIC_PREFIX) {
-            routes
-                .conversations
-                .cast(ConversationsMsg::Deliver(d))
-                .is_ok()
-        } else {
-            match Topic::parse(&d.entry.topic).route() {
-                Route::Customers => routes.customers.cast(CustomersMsg::Deliver(d)).is_ok(),
-                Route::Catalog => routes.catalog.cast(CatalogMsg::Deliver(d)).is_ok(),
-                Route::Tenant | Route::Ignore => false,
-            }
-        };
-        if sent {
-            Ok(())
-        } else {
-            Err(fallback)
+        match routes.cast(d) {
+            Ok(true) => Ok(()),
+            Ok(false) | Err(_) => Err(fallback),
         }
     }
 

@@ -7,7 +7,9 @@
 
 use super::automations::AutomationsMsg;
 use super::catalog::CatalogMsg;
-use super::children::{spawn_automations, spawn_catalog, spawn_conversations, spawn_customers};
+use super::children::{
+    cast_to_child, spawn_automations, spawn_catalog, spawn_conversations, spawn_customers,
+};
 pub use super::children::{ChildRoutes, Routes};
 use super::conversations::{ConversationsMsg, Services};
 use super::customers::CustomersMsg;
@@ -139,15 +141,7 @@ impl TenantState {
 
 impl TenantSupervisor {
     fn route(state: &TenantState, d: Delivered) -> Result<(), ActorProcessingErr> {
-        if d.entry.topic.starts_with(META_TOPIC_PREFIX) {
-            state.conversations.cast(ConversationsMsg::Deliver(d))?;
-            return Ok(());
-        }
-        match Topic::parse(&d.entry.topic).route() {
-            Route::Customers => state.customers.cast(CustomersMsg::Deliver(d))?,
-            Route::Catalog => state.catalog.cast(CatalogMsg::Deliver(d))?,
-            Route::Tenant | Route::Ignore => {}
-        }
+        cast_to_child(&state.customers, &state.catalog, &state.conversations, d)?;
         Ok(())
     }
 
