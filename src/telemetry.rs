@@ -32,3 +32,19 @@ pub fn metrics_handle() -> PrometheusHandle {
         })
         .clone()
 }
+
+/// An error and its causes on one line (`outer: inner: root`), for logs and dead-letter
+/// reasons: the cause chain is what an operator needs, and `Display` alone drops it.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let s = c.to_string();
+        if !out.ends_with(&s) {
+            out.push_str(": ");
+            out.push_str(&s);
+        }
+        cur = c.source();
+    }
+    out
+}

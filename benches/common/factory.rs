@@ -11,19 +11,19 @@ pub struct CurrentCustomer {
 }
 
 impl Lookup for CurrentCustomer {
-    fn order(&self, id: ShopifyId) -> Option<Order> {
-        self.orders.borrow().iter().find(|o| o.id == id).cloned()
+    fn order(&self, id: ShopifyId) -> Result<Option<Order>, LookupError> {
+        Ok(self.orders.borrow().iter().find(|o| o.id == id).cloned())
     }
-    fn orders_of(&self, customer_id: ShopifyId) -> Vec<Order> {
+    fn orders_of(&self, customer_id: ShopifyId) -> Result<Vec<Order>, LookupError> {
         let orders = self.orders.borrow();
         let mine = orders.iter().filter(|o| o.customer_id == Some(customer_id));
-        mine.cloned().collect()
+        Ok(mine.cloned().collect())
     }
-    fn checkout(&self, _id: ShopifyId) -> Option<Checkout> {
-        None
+    fn checkout(&self, _id: ShopifyId) -> Result<Option<Checkout>, LookupError> {
+        Ok(None)
     }
-    fn checkouts_of(&self, _customer_id: ShopifyId) -> Vec<Checkout> {
-        Vec::new()
+    fn checkouts_of(&self, _customer_id: ShopifyId) -> Result<Vec<Checkout>, LookupError> {
+        Ok(Vec::new())
     }
 }
 

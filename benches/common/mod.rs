@@ -21,6 +21,7 @@ pub use sys::*;
 use galantis::domain::contact::{Checkout, Contact, Order};
 use galantis::domain::{ShopifyId, Timestamp};
 use galantis::logic::customers::{CustomerBook, Lookup, Write};
+use galantis::logic::LookupError;
 use galantis::logic::{Delivery, Topic};
 use std::cell::RefCell;
 use std::time::Duration;

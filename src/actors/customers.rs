@@ -8,6 +8,7 @@ use crate::domain::contact::{Checkout, Contact, MarketingSource, MarketingState,
 use crate::domain::phone::PhoneE164;
 use crate::domain::{ShopifyId, Timestamp};
 use crate::logic::customers::{Change, CustomerBook, Lookup, Write};
+use crate::logic::LookupError;
 use crate::logic::{Delivery, Topic};
 use crate::store::{Batch, Kind, Store, StoreError};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
@@ -44,7 +45,7 @@ pub enum CustomersMsg {
     /// One contact's profile.
     Profile {
         id: ShopifyId,
-        reply_to: RpcReplyPort<Result<Option<ContactProfile>, String>>,
+        reply_to: RpcReplyPort<Result<Option<ContactProfile>, LookupError>>,
     },
     /// Set `exclude_from_galantis`.
     SetExcluded {
@@ -103,6 +104,7 @@ pub struct CustomersState {
     store: Store,
     in_flight: Arc<AtomicU64>,
     book: CustomerBook,
+    retries: super::retry::Retries,
 }
 
 /// The customer actor.
@@ -113,35 +115,53 @@ struct StoreLookup<'a> {
     shop: &'a str,
 }
 
+fn lookup_error(e: StoreError) -> LookupError {
+    LookupError::new(e.is_transient(), e)
+}
+
+/// Reads fail loudly: a read error is never taken for "no such order" (that would
+/// recompute aggregates from partial data).
 impl Lookup for StoreLookup<'_> {
-    fn order(&self, id: ShopifyId) -> Option<Order> {
-        self.store.get(self.shop, Kind::Order, id).ok().flatten()
+    fn order(&self, id: ShopifyId) -> Result<Option<Order>, LookupError> {
+        self.store
+            .get(self.shop, Kind::Order, id)
+            .map_err(lookup_error)
     }
 
-    fn orders_of(&self, customer_id: ShopifyId) -> Vec<Order> {
+    fn orders_of(&self, customer_id: ShopifyId) -> Result<Vec<Order>, LookupError> {
         let ids = self
             .store
             .pairs_of(self.shop, Kind::OrderByCustomer, customer_id)
-            .unwrap_or_default();
-        ids.into_iter()
-            .filter_map(|id| self.order(id))
-            .filter(|o| o.customer_id == Some(customer_id))
-            .collect()
+            .map_err(lookup_error)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(
+                self.order(id)?
+                    .filter(|o| o.customer_id == Some(customer_id)),
+            );
+        }
+        Ok(out)
     }
 
-    fn checkout(&self, id: ShopifyId) -> Option<Checkout> {
-        self.store.get(self.shop, Kind::Checkout, id).ok().flatten()
+    fn checkout(&self, id: ShopifyId) -> Result<Option<Checkout>, LookupError> {
+        self.store
+            .get(self.shop, Kind::Checkout, id)
+            .map_err(lookup_error)
     }
 
-    fn checkouts_of(&self, customer_id: ShopifyId) -> Vec<Checkout> {
+    fn checkouts_of(&self, customer_id: ShopifyId) -> Result<Vec<Checkout>, LookupError> {
         let ids = self
             .store
             .pairs_of(self.shop, Kind::CheckoutByCustomer, customer_id)
-            .unwrap_or_default();
-        ids.into_iter()
-            .filter_map(|id| self.checkout(id))
-            .filter(|c| c.customer_id == Some(customer_id))
-            .collect()
+            .map_err(lookup_error)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(
+                self.checkout(id)?
+                    .filter(|c| c.customer_id == Some(customer_id)),
+            );
+        }
+        Ok(out)
     }
 }
 
@@ -244,22 +264,35 @@ impl Customers {
             shop: &state.shop,
         };
         let applied = state.book.apply(&delivery, &lookup);
+        state.in_flight.store(0, Ordering::SeqCst);
         match applied {
             Ok(change) => {
                 let at = delivery.fallback_time();
                 Self::persist(myself, state, &change, d.seq, at, Some(&d))?;
                 super::tenant::note_applied(&state.shop, &d, change.ignored.as_deref());
+                state.retries.done(d.seq);
             }
-            Err(e) => super::dead_letter(&state.store, d.seq, &d.entry, e.to_string()),
+            Err(e) if e.is_transient() => {
+                // Not the payload's fault: forget what the failed apply changed in memory
+                // and try again later; the entry stays pending in the journal meanwhile.
+                state.book = load_book(&state.store, &state.shop)?;
+                let reason = crate::telemetry::chain(&e);
+                state
+                    .retries
+                    .schedule(myself, d, CustomersMsg::Deliver, &reason);
+            }
+            Err(e) => {
+                super::dead_letter(&state.store, d.seq, &d.entry, crate::telemetry::chain(&e));
+                state.retries.done(d.seq);
+            }
         }
-        state.in_flight.store(0, Ordering::SeqCst);
         Ok(())
     }
 
     fn profile(
         state: &CustomersState,
         id: ShopifyId,
-    ) -> Result<Option<ContactProfile>, StoreError> {
+    ) -> Result<Option<ContactProfile>, LookupError> {
         let Some(contact) = state.book.contact(id).cloned() else {
             return Ok(None);
         };
@@ -267,9 +300,9 @@ impl Customers {
             store: &state.store,
             shop: &state.shop,
         };
-        let mut orders = lookup.orders_of(id);
+        let mut orders = lookup.orders_of(id)?;
         orders.sort_by_key(|o| o.id);
-        let mut checkouts = lookup.checkouts_of(id);
+        let mut checkouts = lookup.checkouts_of(id)?;
         checkouts.sort_by_key(|c| c.id);
         Ok(Some(ContactProfile {
             contact,
@@ -346,6 +379,7 @@ impl Actor for Customers {
             store: args.store,
             in_flight: args.in_flight,
             book,
+            retries: Default::default(),
         })
     }
 
@@ -372,7 +406,7 @@ impl Actor for Customers {
                 let _ = reply_to.send(found);
             }
             CustomersMsg::Profile { id, reply_to } => {
-                let _ = reply_to.send(Self::profile(state, id).map_err(|e| e.to_string()));
+                let _ = reply_to.send(Self::profile(state, id));
             }
             CustomersMsg::SetExcluded {
                 id,

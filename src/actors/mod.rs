@@ -8,10 +8,13 @@ mod children;
 pub mod conversations;
 pub mod customers;
 mod engine;
+mod retry;
 pub mod root;
 pub mod tenant;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_errors;
 
 pub use engine::{Engine, EngineError};
 

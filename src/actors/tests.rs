@@ -9,7 +9,7 @@ use crate::store::{Accepted, JournalEntry, Store, TenantRecord};
 use std::sync::Arc;
 use std::time::Duration;
 
-fn services() -> Arc<super::conversations::Services> {
+pub(super) fn services() -> Arc<super::conversations::Services> {
     Arc::new(super::conversations::Services {
         meta: crate::integrations::meta::client::MetaClient::new(
             &crate::integrations::meta::client::MetaClientSettings::default(),
@@ -20,7 +20,7 @@ fn services() -> Arc<super::conversations::Services> {
     })
 }
 
-fn tenant(shop: &str, n: u8) -> TenantRecord {
+pub(super) fn tenant(shop: &str, n: u8) -> TenantRecord {
     TenantRecord {
         shop: shop.into(),
         status: TenantStatus::Active,
@@ -34,7 +34,14 @@ fn tenant(shop: &str, n: u8) -> TenantRecord {
     }
 }
 
-fn deliver(engine: &Engine, store: &Store, shop: &str, topic: &str, id: &str, body: String) {
+pub(super) fn deliver(
+    engine: &Engine,
+    store: &Store,
+    shop: &str,
+    topic: &str,
+    id: &str,
+    body: String,
+) {
     let entry = JournalEntry {
         shop: shop.into(),
         topic: topic.into(),
@@ -50,7 +57,7 @@ fn deliver(engine: &Engine, store: &Store, shop: &str, topic: &str, id: &str, bo
     engine.deliver(shop, Delivered { seq, entry });
 }
 
-fn deliver_customer(engine: &Engine, store: &Store, shop: &str, id: u64) {
+pub(super) fn deliver_customer(engine: &Engine, store: &Store, shop: &str, id: u64) {
     let body =
         format!(r#"{{"id": {id}, "updated_at": "2026-01-01T00:00:00Z", "first_name": "N{id}"}}"#);
     deliver(
@@ -63,7 +70,7 @@ fn deliver_customer(engine: &Engine, store: &Store, shop: &str, id: u64) {
     );
 }
 
-async fn count(engine: &Engine, shop: &str) -> Option<usize> {
+pub(super) async fn count(engine: &Engine, shop: &str) -> Option<usize> {
     engine
         .call(shop, |reply_to| {
             TenantMsg::Customers(CustomersMsg::Count { reply_to })
@@ -72,7 +79,7 @@ async fn count(engine: &Engine, shop: &str) -> Option<usize> {
         .ok()
 }
 
-async fn wait_count(engine: &Engine, shop: &str, want: usize) {
+pub(super) async fn wait_count(engine: &Engine, shop: &str, want: usize) {
     for _ in 0..200 {
         if count(engine, shop).await == Some(want) {
             return;
@@ -86,7 +93,7 @@ async fn wait_count(engine: &Engine, shop: &str, want: usize) {
 }
 
 /// A started, recovered engine with two tenants of `n` contacts each (ids 1.., 101..).
-async fn two_tenants(shops: [&str; 2], n: usize) -> (tempfile::TempDir, Store, Engine) {
+pub(super) async fn two_tenants(shops: [&str; 2], n: usize) -> (tempfile::TempDir, Store, Engine) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path(), 8 << 20).expect("store");
     for (i, shop) in (1u8..).zip(shops) {

@@ -48,9 +48,9 @@ pub enum ApiError {
     /// 503: not ready yet, or an actor did not answer.
     #[error("{0}")]
     Unavailable(String),
-    /// 500: our fault; the detail is logged, not returned.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// 500: our fault; the cause (with its chain) is logged, not returned.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
 impl ApiError {
@@ -78,9 +78,9 @@ impl ApiError {
         }
     }
 
-    /// 500 from any error (logged with its chain).
-    pub fn internal(e: impl std::fmt::Display) -> Self {
-        ApiError::Internal(e.to_string())
+    /// 500 from any error; its source chain is kept and logged.
+    pub fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        ApiError::Internal(e.into())
     }
 }
 
@@ -130,8 +130,9 @@ impl IntoResponse for ApiError {
                 self.to_string(),
             ),
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m.clone()),
-            ApiError::Internal(detail) => {
-                tracing::error!(message = "Request failed.", error = %detail);
+            ApiError::Internal(cause) => {
+                let error = crate::telemetry::chain(cause.as_ref());
+                tracing::error!(message = "Request failed.", %error);
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",

@@ -42,6 +42,48 @@ pub enum ApplyError {
     /// The body parsed but a field the engine needs is missing or invalid.
     #[error("payload for `{topic}` is invalid: {reason}")]
     Invalid { topic: String, reason: String },
+    /// A stored record the rule needs could not be read. Not the payload's fault: when
+    /// [`LookupError::transient`], the actor retries the delivery instead of dead-lettering it.
+    #[error("a stored record it needs could not be read")]
+    Lookup(#[from] LookupError),
+}
+
+/// A read through a [`customers::Lookup`] failed. Keeps the store's error as its source.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}reading a stored record failed", if *.transient { "transient: " } else { "" })]
+pub struct LookupError {
+    /// True when the same read may succeed later (an I/O error), false when it cannot (a
+    /// record that does not decode).
+    pub transient: bool,
+    /// The underlying error.
+    #[source]
+    pub source: std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>,
+}
+
+impl LookupError {
+    /// Wraps `source`.
+    pub fn new(transient: bool, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self {
+            transient,
+            source: std::sync::Arc::new(source),
+        }
+    }
+}
+
+impl PartialEq for LookupError {
+    fn eq(&self, other: &Self) -> bool {
+        self.transient == other.transient && self.source.to_string() == other.source.to_string()
+    }
+}
+
+impl Eq for LookupError {}
+
+impl ApplyError {
+    /// True when applying again later may succeed (a transient read failure): such a
+    /// delivery is retried, never dead-lettered as a poison payload.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ApplyError::Lookup(l) if l.transient)
+    }
 }
 
 impl ApplyError {

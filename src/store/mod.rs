@@ -13,6 +13,8 @@
 pub mod codec;
 mod commit;
 pub mod deadletters;
+#[cfg(test)]
+pub(crate) mod faults;
 pub mod journal;
 pub mod keys;
 pub mod records;
@@ -49,6 +51,17 @@ pub enum StoreError {
     Flush(String),
 }
 
+impl StoreError {
+    /// True when the same operation may succeed if tried again later: an I/O error or a
+    /// failed flush. A value that does not decode, or a store that is inconsistent, stays so.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Sled(sled::Error::Io(_)) | StoreError::Flush(_) => true,
+            StoreError::Sled(_) | StoreError::Codec(_) | StoreError::Corrupt(_) => false,
+        }
+    }
+}
+
 /// How often staged batches are written to sled (see [`staging`]).
 const STAGED_WRITE_EVERY: std::time::Duration = std::time::Duration::from_millis(5);
 
@@ -66,6 +79,9 @@ pub struct Store {
     seen: Arc<seen_filter::SeenFilter>,
     /// Dropped with the last handle: tells the staged writer to write out and stop.
     _open: tokio::sync::mpsc::Sender<()>,
+    /// Test-only fault injection (reads that fail as an I/O error would).
+    #[cfg(test)]
+    faults: Arc<faults::Faults>,
 }
 
 impl Store {
@@ -98,6 +114,8 @@ impl Store {
             statuses: Arc::default(),
             seen: Arc::default(),
             _open: open,
+            #[cfg(test)]
+            faults: Arc::default(),
         };
         let pending = store.recover_journal(logged)?;
         if pending > 0 {

@@ -235,6 +235,8 @@ impl Iterator for Scan {
 impl Store {
     /// One value, the overlay first.
     pub(super) fn read(&self, key: &[u8]) -> Result<Option<IVec>, StoreError> {
+        #[cfg(test)]
+        self.faults.on_read(key)?;
         match self.staging.lookup(key) {
             Some(v) => Ok(v),
             None => Ok(self.tree.get(key)?),

@@ -47,7 +47,7 @@ pub struct SendRequest {
 }
 
 /// Why a command was refused. Nothing is stored or sent when a send is refused.
-#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error, Clone)]
 pub enum SendError {
     /// Inbox rule (no thread, window closed).
     #[error(transparent)]
@@ -65,14 +65,14 @@ pub enum SendError {
     /// The number is not one of the tenant's.
     #[error("phone number id `{0}` is not one of this shop's WhatsApp numbers")]
     UnknownNumber(String),
-    /// The store failed.
-    #[error("storage failed: {0}")]
-    Store(String),
+    /// The store failed (the cause is kept as the source).
+    #[error("storage failed")]
+    Store(#[source] std::sync::Arc<StoreError>),
 }
 
 impl From<StoreError> for SendError {
     fn from(e: StoreError) -> Self {
-        SendError::Store(e.to_string())
+        SendError::Store(std::sync::Arc::new(e))
     }
 }
 
@@ -274,14 +274,17 @@ pub fn handle(
             let _ = reply_to.send(state.inbox.threads(&filter).into_iter().cloned().collect());
         }
         M::Thread { id, reply_to } => {
+            // A read error is the caller's 500, never the actor's death.
             let r = match state.inbox.thread(id).cloned() {
-                Some(t) => Some((t, persist::messages_of(&state.store, &state.shop, id)?)),
-                None => None,
+                Some(t) => {
+                    persist::messages_of(&state.store, &state.shop, id).map(|m| Some((t, m)))
+                }
+                None => Ok(None),
             };
             let _ = reply_to.send(r);
         }
         M::Message { id, reply_to } => {
-            let _ = reply_to.send(persist::message(&state.store, &state.shop, id)?);
+            let _ = reply_to.send(persist::message(&state.store, &state.shop, id));
         }
         M::PutTemplate { template, reply_to } => {
             let mut b = Batch::new();
@@ -312,7 +315,7 @@ pub fn handle(
             let _ = reply_to.send(r);
         }
         M::Templates { reply_to } => {
-            let _ = reply_to.send(persist::templates(&state.store, &state.shop)?);
+            let _ = reply_to.send(persist::templates(&state.store, &state.shop));
         }
         M::Health { reply_to } => {
             let _ = reply_to.send(state.health.clone());

@@ -18,7 +18,7 @@ pub use commands::{SendError, SendRequest, Target};
 use super::Delivered;
 use crate::domain::whatsapp::{ChatMessage, IntegrationHealth, Template, Thread, ThreadStatus};
 use crate::logic::inbox::{Inbox, ThreadFilter};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -75,12 +75,12 @@ pub enum ConversationsMsg {
     /// One thread with its messages.
     Thread {
         id: u64,
-        reply_to: RpcReplyPort<Option<(Thread, Vec<ChatMessage>)>>,
+        reply_to: RpcReplyPort<Result<Option<(Thread, Vec<ChatMessage>)>, StoreError>>,
     },
     /// One message.
     Message {
         id: u64,
-        reply_to: RpcReplyPort<Option<ChatMessage>>,
+        reply_to: RpcReplyPort<Result<Option<ChatMessage>, StoreError>>,
     },
     /// Save or replace a template record.
     PutTemplate {
@@ -94,7 +94,7 @@ pub enum ConversationsMsg {
     },
     /// All templates.
     Templates {
-        reply_to: RpcReplyPort<Vec<Template>>,
+        reply_to: RpcReplyPort<Result<Vec<Template>, StoreError>>,
     },
     /// Meta integration health.
     Health {

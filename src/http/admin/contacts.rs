@@ -143,7 +143,7 @@ async fn threads_of(
             .call(shop, |reply_to| {
                 TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to })
             })
-            .await?
+            .await??
         {
             found.push(crate::http::admin::inbox::ThreadView { thread, messages });
         }

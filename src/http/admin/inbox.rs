@@ -34,7 +34,7 @@ pub(super) fn map_send(e: SendError) -> ApiError {
         e @ SendError::UnknownNumber(_) => {
             ApiError::bad_request("unknown_phone_number", e.to_string())
         }
-        SendError::Store(s) => ApiError::internal(s),
+        e @ SendError::Store(_) => ApiError::internal(e),
     }
 }
 
@@ -114,7 +114,7 @@ pub async fn thread(
         .call(&scope.shop, |reply_to| {
             TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to })
         })
-        .await?;
+        .await??;
     let (thread, messages) =
         r.ok_or_else(|| ApiError::not_found("thread_not_found", format!("no thread {id}")))?;
     Ok(Json(ThreadView { thread, messages }))
@@ -147,7 +147,7 @@ pub async fn reply(
         .call(&scope.shop, |reply_to| {
             TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to })
         })
-        .await?
+        .await??
         .ok_or_else(|| ApiError::not_found("thread_not_found", format!("no thread {id}")))?;
     let built = build(thread.customer, r.message)?;
     let req = built.into_request(Target::Thread(id), r.author, None);
@@ -291,7 +291,7 @@ pub async fn read(
 }
 
 async fn send_read_receipt(state: &AppState, shop: &str, thread_id: u64) {
-    let Ok(Some((thread, messages))) = state
+    let Ok(Ok(Some((thread, messages)))) = state
         .engine
         .call(shop, |reply_to| {
             TenantMsg::Conversations(ConversationsMsg::Thread {

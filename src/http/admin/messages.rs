@@ -127,7 +127,7 @@ pub async fn message(
         .call(&scope.shop, |reply_to| {
             TenantMsg::Conversations(ConversationsMsg::Message { id, reply_to })
         })
-        .await?
+        .await??
         .map(Json)
         .ok_or_else(|| ApiError::not_found("message_not_found", format!("no message {id}")))
 }

@@ -167,7 +167,7 @@ async fn put_template(state: &AppState, shop: &str, template: Template) -> Resul
             TenantMsg::Conversations(ConversationsMsg::PutTemplate { template, reply_to })
         })
         .await?
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(ApiError::internal)?;
     state.engine.store().durable().await?;
     Ok(())
 }
@@ -184,7 +184,7 @@ pub async fn templates(
             .call(&scope.shop, |reply_to| {
                 TenantMsg::Conversations(ConversationsMsg::Templates { reply_to })
             })
-            .await?,
+            .await??,
     ))
 }
 
@@ -226,7 +226,7 @@ pub async fn delete_template(
             TenantMsg::Conversations(ConversationsMsg::RemoveTemplate { name, reply_to })
         })
         .await?
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(ApiError::internal)?;
     state.engine.store().durable().await?;
     Ok(StatusCode::NO_CONTENT)
 }

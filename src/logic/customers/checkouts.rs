@@ -33,7 +33,7 @@ impl CustomerBook {
         if let Some(reason) = customer_id.and_then(|cid| self.tombstoned(cid)) {
             return Ok(Change::ignored(reason));
         }
-        let prev = lookup.checkout(id);
+        let prev = lookup.checkout(id)?;
         let mut checkout = checkout_of(id, customer_id, &dto);
         if let Some(p) = &prev {
             if let (Some(old), Some(new)) = (p.updated_at, checkout.updated_at) {

@@ -35,19 +35,20 @@ impl CustomerBook {
             .ok_or_else(|| ApplyError::invalid(d.topic, "missing `customer.id`"))?;
         let at = d.fallback_time();
         let mut order_ids: BTreeSet<ShopifyId> =
-            lookup.orders_of(id).into_iter().map(|o| o.id).collect();
+            lookup.orders_of(id)?.into_iter().map(|o| o.id).collect();
         order_ids.extend(
             dto.orders_to_redact
                 .unwrap_or_default()
                 .into_iter()
                 .map(|w| w.0),
         );
+        let checkouts = lookup.checkouts_of(id)?;
         let mut change = Change::default();
         for oid in order_ids {
             self.deleted_orders.insert(oid, at);
             change.writes.push(Write::OrderDeleted { id: oid, at });
         }
-        for ch in lookup.checkouts_of(id) {
+        for ch in checkouts {
             self.deleted_checkouts.insert(ch.id, at);
             change.writes.push(Write::CheckoutDeleted { id: ch.id, at });
         }
@@ -69,14 +70,14 @@ impl CustomerBook {
             .ok_or_else(|| ApplyError::invalid(d.topic, "missing `customer.id`"))?;
         let request_id = payload::id(dto.data_request.and_then(|r| r.id))
             .ok_or_else(|| ApplyError::invalid(d.topic, "missing `data_request.id`"))?;
-        let mut orders = lookup.orders_of(id);
+        let mut orders = lookup.orders_of(id)?;
         for w in dto.orders_requested.unwrap_or_default() {
             if !orders.iter().any(|o| o.id == w.0) {
-                orders.extend(lookup.order(w.0));
+                orders.extend(lookup.order(w.0)?);
             }
         }
         orders.sort_by_key(|o| o.id);
-        let mut checkouts = lookup.checkouts_of(id);
+        let mut checkouts = lookup.checkouts_of(id)?;
         checkouts.sort_by_key(|c| c.id);
         let doc = ExportDoc {
             data_request_id: request_id,

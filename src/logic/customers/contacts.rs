@@ -102,11 +102,15 @@ impl CustomerBook {
         if let Some(reason) = self.tombstoned(kept) {
             return Ok(Change::ignored(reason));
         }
+        // Every read first: a failed read must leave the book untouched.
+        let gone_orders = lookup.orders_of(gone)?;
+        let gone_checkouts = lookup.checkouts_of(gone)?;
+        let mut orders = lookup.orders_of(kept)?;
         let at = d.fallback_time();
         let mut change = Change::default();
         let gone_contact = self.contacts.remove(&gone);
         let mut moved = Vec::new();
-        for mut o in lookup.orders_of(gone) {
+        for mut o in gone_orders {
             let previous_customer = o.customer_id.replace(kept);
             change.writes.push(Write::Order {
                 order: o.clone(),
@@ -114,14 +118,13 @@ impl CustomerBook {
             });
             moved.push(o);
         }
-        for mut ch in lookup.checkouts_of(gone) {
+        for mut ch in gone_checkouts {
             let previous_customer = ch.customer_id.replace(kept);
             change.writes.push(Write::Checkout {
                 checkout: ch,
                 previous_customer,
             });
         }
-        let mut orders = lookup.orders_of(kept);
         orders.retain(|o| !moved.iter().any(|m| m.id == o.id));
         orders.extend(moved);
         orders.retain(|o| !self.deleted_orders.contains_key(&o.id));

@@ -35,7 +35,7 @@ mod tests_contacts;
 #[cfg(test)]
 mod tests_orders;
 
-use super::{ApplyError, Delivery, Topic};
+use super::{ApplyError, Delivery, LookupError, Topic};
 use crate::domain::contact::{
     Checkout, Contact, DataExport, MarketingSource, MarketingState, Order,
 };
@@ -51,13 +51,13 @@ pub const WHATSAPP_CONTACT_BASE: ShopifyId = 1 << 63;
 /// The actor implements it over the store; tests over a `HashMap`.
 pub trait Lookup {
     /// The stored order with this id, if any.
-    fn order(&self, id: ShopifyId) -> Option<Order>;
+    fn order(&self, id: ShopifyId) -> Result<Option<Order>, LookupError>;
     /// All stored orders of one customer.
-    fn orders_of(&self, customer_id: ShopifyId) -> Vec<Order>;
+    fn orders_of(&self, customer_id: ShopifyId) -> Result<Vec<Order>, LookupError>;
     /// The stored checkout with this id, if any.
-    fn checkout(&self, id: ShopifyId) -> Option<Checkout>;
+    fn checkout(&self, id: ShopifyId) -> Result<Option<Checkout>, LookupError>;
     /// All stored checkouts of one customer.
-    fn checkouts_of(&self, customer_id: ShopifyId) -> Vec<Checkout>;
+    fn checkouts_of(&self, customer_id: ShopifyId) -> Result<Vec<Checkout>, LookupError>;
 }
 
 /// A record to persist (or erase) as the result of applying a delivery.

@@ -18,7 +18,7 @@ use super::payload::{self, LineItemDto, OrderDto};
 use super::{Change, CustomerBook, Lookup, Write};
 use crate::domain::contact::{Contact, LineItem, Order};
 use crate::domain::{parse_gid, EventKind, Money, ShopifyId};
-use crate::logic::{ApplyError, Delivery};
+use crate::logic::{ApplyError, Delivery, LookupError};
 
 impl CustomerBook {
     /// Stores the order (unless stale, deleted, or its customer deleted), emits its
@@ -44,7 +44,7 @@ impl CustomerBook {
             return Ok(Change::ignored(reason));
         }
         let order = order_of(id, customer_id, &dto);
-        let prev = lookup.order(id);
+        let prev = lookup.order(id)?;
         if let Some(p) = &prev {
             if let (Some(old), Some(new)) = (p.updated_at, order.updated_at) {
                 if new < old {
@@ -74,10 +74,10 @@ impl CustomerBook {
             previous_customer: old_customer,
         });
         if let Some(cid) = customer_id {
-            self.refresh_aggregates(cid, lookup, id, Some(&order), touched, d, &mut change);
+            self.refresh_aggregates(cid, lookup, id, Some(&order), touched, d, &mut change)?;
         }
         if let Some(old) = old_customer.filter(|o| Some(*o) != customer_id) {
-            self.refresh_aggregates(old, lookup, id, None, false, d, &mut change);
+            self.refresh_aggregates(old, lookup, id, None, false, d, &mut change)?;
         }
         Ok(change)
     }
@@ -100,8 +100,8 @@ impl CustomerBook {
         self.deleted_orders.insert(id, at);
         let mut change = Change::default();
         change.writes.push(Write::OrderDeleted { id, at });
-        if let Some(cid) = lookup.order(id).and_then(|o| o.customer_id) {
-            self.refresh_aggregates(cid, lookup, id, None, false, d, &mut change);
+        if let Some(cid) = lookup.order(id)?.and_then(|o| o.customer_id) {
+            self.refresh_aggregates(cid, lookup, id, None, false, d, &mut change)?;
         }
         Ok(change)
     }
@@ -118,11 +118,11 @@ impl CustomerBook {
         force: bool,
         d: &Delivery<'_>,
         change: &mut Change,
-    ) {
+    ) -> Result<(), LookupError> {
         let Some(c) = self.contacts.get(&cid) else {
-            return;
+            return Ok(());
         };
-        let mut orders = lookup.orders_of(cid);
+        let mut orders = lookup.orders_of(cid)?;
         orders.retain(|o| o.id != changed && !self.deleted_orders.contains_key(&o.id));
         orders.extend(with.cloned());
         let mut updated = c.clone();
@@ -132,6 +132,7 @@ impl CustomerBook {
             change.writes.push(Write::Contact(updated.clone()));
             self.contacts.insert(cid, updated);
         }
+        Ok(())
     }
 }
 

@@ -62,7 +62,7 @@ impl CustomerBook {
                 )));
             }
         }
-        let mut orders = lookup.orders_of(id);
+        let mut orders = lookup.orders_of(id)?;
         orders.retain(|o| !self.deleted_orders.contains_key(&o.id));
         let mut change = Change::default();
         let c = self.upsert_stub(id, d, &mut change);

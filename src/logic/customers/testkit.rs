@@ -4,7 +4,7 @@
 use super::{Change, CustomerBook, Lookup, Write};
 use crate::domain::contact::{Checkout, DataExport, Order};
 use crate::domain::{ShopifyId, Timestamp};
-use crate::logic::{ApplyError, Delivery, Topic};
+use crate::logic::{ApplyError, Delivery, LookupError, Topic};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
@@ -18,19 +18,19 @@ pub struct MemStore {
 }
 
 impl Lookup for MemStore {
-    fn order(&self, id: ShopifyId) -> Option<Order> {
-        self.orders.get(&id).cloned()
+    fn order(&self, id: ShopifyId) -> Result<Option<Order>, LookupError> {
+        Ok(self.orders.get(&id).cloned())
     }
-    fn orders_of(&self, customer_id: ShopifyId) -> Vec<Order> {
+    fn orders_of(&self, customer_id: ShopifyId) -> Result<Vec<Order>, LookupError> {
         let of = |o: &&Order| o.customer_id == Some(customer_id);
-        self.orders.values().filter(of).cloned().collect()
+        Ok(self.orders.values().filter(of).cloned().collect())
     }
-    fn checkout(&self, id: ShopifyId) -> Option<Checkout> {
-        self.checkouts.get(&id).cloned()
+    fn checkout(&self, id: ShopifyId) -> Result<Option<Checkout>, LookupError> {
+        Ok(self.checkouts.get(&id).cloned())
     }
-    fn checkouts_of(&self, customer_id: ShopifyId) -> Vec<Checkout> {
+    fn checkouts_of(&self, customer_id: ShopifyId) -> Result<Vec<Checkout>, LookupError> {
         let of = |c: &&Checkout| c.customer_id == Some(customer_id);
-        self.checkouts.values().filter(of).cloned().collect()
+        Ok(self.checkouts.values().filter(of).cloned().collect())
     }
 }
 
