@@ -34,6 +34,9 @@ pub struct Services {
     pub master_key: crate::secrets::MasterKey,
 }
 
+/// A thread and its messages, oldest first.
+pub type ThreadWithMessages = (Thread, Vec<ChatMessage>);
+
 /// Messages of the conversation actor.
 pub enum ConversationsMsg {
     /// Apply a journaled Meta webhook event.
@@ -75,7 +78,7 @@ pub enum ConversationsMsg {
     /// One thread with its messages.
     Thread {
         id: u64,
-        reply_to: RpcReplyPort<Result<Option<(Thread, Vec<ChatMessage>)>, StoreError>>,
+        reply_to: RpcReplyPort<Result<Option<ThreadWithMessages>, StoreError>>,
     },
     /// One message.
     Message {
