@@ -46,8 +46,9 @@ struct Progress {
     journal_delivered: AtomicUsize,
 }
 
-/// A snapshot of recovery progress.
-#[derive(Clone, Copy, Debug, serde::Serialize)]
+/// A snapshot of recovery progress (counts only go up; after recovery they stay at the
+/// totals, so `/readyz` also tells what the last recovery did).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct RecoveryProgress {
     /// Tenants to start.
     pub tenants_total: usize,
@@ -109,15 +110,20 @@ impl Engine {
     /// When the store cannot be read or a tenant cannot start.
     pub async fn recover(&self) -> Result<RecoveryReport, EngineError> {
         let started = std::time::Instant::now();
+        let p = &self.inner.progress;
         let tenants = self.inner.store.tenants()?;
+        p.tenants_total.store(tenants.len(), Ordering::Relaxed);
         for t in &tenants {
             self.start_tenant(&t.shop).await?;
+            p.tenants_started.fetch_add(1, Ordering::Relaxed);
         }
         let journal = self.inner.store.pending();
         let replayed = journal.len();
+        p.journal_total.store(replayed, Ordering::Relaxed);
         for (seq, entry) in journal {
             let shop = entry.shop.clone();
             self.deliver(&shop, Delivered { seq, entry });
+            p.journal_delivered.fetch_add(1, Ordering::Relaxed);
         }
         self.inner.ready.store(true, Ordering::SeqCst);
         let report = RecoveryReport {

@@ -16,7 +16,7 @@ mod tests;
 #[cfg(test)]
 mod tests_errors;
 
-pub use engine::{Engine, EngineError};
+pub use engine::{Engine, EngineError, RecoveryProgress, RecoveryReport};
 
 use crate::domain::Timestamp;
 use crate::store::{DeadLetter, JournalEntry, Store};

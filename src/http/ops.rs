@@ -2,6 +2,7 @@
 
 use super::error::ApiError;
 use super::AppState;
+use crate::actors::RecoveryProgress;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -14,20 +15,34 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// Ready once recovery has finished.
-#[utoipa::path(get, path = "/readyz", tag = "ops", responses((status = 200), (status = 503)))]
+/// Ready once recovery has finished; until then 503 with how far recovery has come
+/// (tenants started of all, journal entries re-delivered of all).
+#[utoipa::path(get, path = "/readyz", tag = "ops", responses(
+    (status = 200, description = "ready; `recovery` holds what the last recovery did"),
+    (status = 503, description = "recovering; `recovery` holds the progress so far")))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
-    if state.engine.is_ready() {
-        (
-            StatusCode::OK,
-            Json(json!({"status": "ready", "tenants": state.engine.running_tenants()})),
-        )
+    readiness(
+        state.engine.is_ready(),
+        state.engine.running_tenants(),
+        state.engine.recovery_progress(),
+    )
+}
+
+/// The `/readyz` answer for a readiness flag and a progress snapshot.
+fn readiness(
+    ready: bool,
+    tenants: usize,
+    progress: RecoveryProgress,
+) -> (StatusCode, Json<serde_json::Value>) {
+    let (status, word) = if ready {
+        (StatusCode::OK, "ready")
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"status": "recovering"})),
-        )
-    }
+        (StatusCode::SERVICE_UNAVAILABLE, "recovering")
+    };
+    (
+        status,
+        Json(json!({"status": word, "tenants": tenants, "recovery": progress})),
+    )
 }
 
 /// Prometheus text format.
@@ -53,4 +68,27 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 /// JSON 404 for unknown routes.
 pub async fn not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::not_found("no_such_route", format!("no route for `{}`", uri.path()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recovering_answers_503_with_its_progress() {
+        let p = RecoveryProgress {
+            tenants_total: 40,
+            tenants_started: 12,
+            journal_total: 0,
+            journal_delivered: 0,
+        };
+        let (status, Json(body)) = readiness(false, 12, p);
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["status"], "recovering");
+        assert_eq!(body["recovery"]["tenants_started"], 12);
+        assert_eq!(body["recovery"]["tenants_total"], 40);
+        let (status, Json(body)) = readiness(true, 40, p);
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["status"], "ready");
+    }
 }

@@ -93,6 +93,13 @@ pub async fn spawn_app_with(adjust: impl Fn(&mut Settings)) -> TestApp {
 }
 
 async fn start_in(dir: TempDir, adjust: impl Fn(&mut Settings)) -> TestApp {
+    let t = start_unready(dir, adjust).await;
+    t.wait_ready().await;
+    t
+}
+
+/// Builds and serves an engine without waiting for its recovery to finish.
+async fn start_unready(dir: TempDir, adjust: impl Fn(&mut Settings)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         galantis::telemetry::init_logs(LogFormat::Pretty, "info");
     }
@@ -120,16 +127,14 @@ async fn start_in(dir: TempDir, adjust: impl Fn(&mut Settings)) -> TestApp {
             })
             .await;
     });
-    let t = TestApp {
+    TestApp {
         settings,
         base,
         client: http(),
         dir,
         shutdown: Some(tx),
         task: Some(task),
-    };
-    t.wait_ready().await;
-    t
+    }
 }
 
 impl TestApp {
@@ -151,7 +156,15 @@ impl TestApp {
     }
 
     /// Stops the engine gracefully and starts a new one on the same store.
-    pub async fn restart(mut self) -> TestApp {
+    pub async fn restart(self) -> TestApp {
+        let t = self.restart_unready().await;
+        t.wait_ready().await;
+        t
+    }
+
+    /// Like [`TestApp::restart`], but answers as soon as the new engine listens, while it
+    /// may still be recovering.
+    pub async fn restart_unready(mut self) -> TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -162,7 +175,7 @@ impl TestApp {
         // sled needs the previous instance gone before reopening.
         tokio::time::sleep(Duration::from_millis(100)).await;
         let keep = self.settings.clone();
-        start_in(dir, move |s| {
+        start_unready(dir, move |s| {
             let data_dir = s.store.data_dir.clone();
             *s = keep.clone();
             s.store.data_dir = data_dir;

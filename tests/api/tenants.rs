@@ -227,3 +227,44 @@ async fn ops_endpoints_answer() {
     assert_eq!(s, 404);
     assert_eq!(v["code"], "no_such_route");
 }
+
+#[tokio::test]
+async fn readyz_reports_recovery_progress_while_recovering() {
+    let app = spawn_app().await;
+    let n = 300;
+    for i in 0..n {
+        app.create_tenant(&format!("r{i}.myshopify.com")).await;
+    }
+    let app = app.restart_unready().await;
+    let mut recovering = Vec::new();
+    let last = loop {
+        let r = app
+            .client
+            .get(format!("{}/readyz", app.base))
+            .send()
+            .await
+            .expect("readyz");
+        let status = r.status().as_u16();
+        let body: serde_json::Value = r.json().await.expect("json");
+        if status == 200 {
+            break body;
+        }
+        assert_eq!(status, 503, "{body}");
+        recovering.push(body);
+        assert!(recovering.len() < 100_000, "recovery never finished");
+    };
+    assert!(
+        !recovering.is_empty(),
+        "a recovery of {n} tenants was seen in progress"
+    );
+    for b in &recovering {
+        assert_eq!(b["status"], "recovering");
+        let p = &b["recovery"];
+        let (started, total) = (p["tenants_started"].as_u64(), p["tenants_total"].as_u64());
+        assert!(started <= total, "{b}");
+        assert!(total == Some(0) || total == Some(n), "{b}");
+    }
+    assert_eq!(last["status"], "ready");
+    assert_eq!(last["recovery"]["tenants_total"], n);
+    assert_eq!(last["recovery"]["tenants_started"], n);
+}
