@@ -132,6 +132,12 @@ async fn handle(
     };
     let shop = ShopDomain::parse(shop_raw)
         .map_err(|e| ApiError::bad_request("invalid_shop_domain", e.to_string()))?;
+    // The span was opened before the headers were read: fill in what they say now, so every
+    // line logged for this webhook (here and in the error response) carries them.
+    let span = tracing::Span::current();
+    span.record("tenant", tracing::field::display(&shop));
+    span.record("topic", topic_name);
+    span.record("webhook_id", webhook_id);
     if !state.engine.is_ready() {
         return Err(ApiError::Unavailable(
             "recovering after a restart; retry shortly".into(),
