@@ -27,6 +27,11 @@ use std::time::Duration;
 /// go to the conversation actor.
 pub const META_TOPIC_PREFIX: &str = "meta/";
 
+/// Journal topic of a whole authentic Meta delivery that did not parse: kept raw for its
+/// tenant, dead-lettered by the conversation actor with the parser's reason, and parsed and
+/// applied event by event when it is replayed after a fix.
+pub const META_DELIVERY_TOPIC: &str = "meta/delivery";
+
 /// Messages of a tenant supervisor.
 pub enum TenantMsg {
     /// A journaled webhook to route.

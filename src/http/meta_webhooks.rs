@@ -5,12 +5,15 @@
 //! only once everything is on disk. Events for numbers no tenant owns are counted and
 //! skipped: Meta would retry them for a week otherwise.
 //!
-//! A body with a valid signature that does not parse gets a 400 naming the problem and is
-//! not stored: it cannot be attributed to a tenant, and Meta redelivers it for 7 days, so a
-//! fixed parser still receives it.
+//! A body with a valid signature that does not parse is never dropped: when it names a
+//! number or account of a tenant (read leniently from the raw JSON), it is journaled whole
+//! for that tenant (topic `meta/delivery`, deduplicated on its SHA-256), acknowledged, and
+//! becomes that tenant's dead letter with the parser's reason, listed and replayable like a
+//! Shopify one. Only a body that names no tenant gets a 400 naming the problem (nothing to
+//! file it under; Meta redelivers it for 7 days).
 
 use super::{error::ApiError, AppState};
-use crate::actors::tenant::META_TOPIC_PREFIX;
+use crate::actors::tenant::{META_DELIVERY_TOPIC, META_TOPIC_PREFIX};
 use crate::actors::Delivered;
 use crate::domain::Timestamp;
 use crate::integrations::meta::webhook::{self, MetaEvent};
@@ -63,6 +66,8 @@ pub struct MetaAck {
     pub duplicates: usize,
     /// Events for numbers or accounts no tenant owns.
     pub unrouted: usize,
+    /// Deliveries that did not parse, kept whole as their tenant's dead letter.
+    pub unparsed: usize,
 }
 
 fn route(
@@ -124,13 +129,15 @@ pub async fn receive(
             "X-Hub-Signature-256 does not match the body under the app secret",
         ));
     }
-    let events = webhook::parse(&body)
-        .map_err(|e| ApiError::bad_request("invalid_payload", e.to_string()))?;
     if !state.engine.is_ready() {
         return Err(ApiError::Unavailable(
             "recovering after a restart; retry shortly".into(),
         ));
     }
+    let events = match webhook::parse(&body) {
+        Ok(events) => events,
+        Err(e) => return keep_unparsed(&state, body, e).await,
+    };
     let store = state.engine.store();
     let now = Timestamp::now();
     let mut cache = HashMap::new();
@@ -138,6 +145,7 @@ pub async fn receive(
         accepted: 0,
         duplicates: 0,
         unrouted: 0,
+        unparsed: 0,
     };
     let mut fresh = Vec::new();
     for e in events {
@@ -186,5 +194,73 @@ pub async fn receive(
         state.engine.deliver(&shop, d);
     }
     metrics::counter!("galantis_meta_webhooks_total", "outcome" => "accepted").increment(1);
+    Ok((StatusCode::OK, Json(ack)))
+}
+
+/// The tenant an unparseable delivery names, if any (active or uninstalled, not redacted).
+fn shop_of_hints(state: &AppState, body: &[u8]) -> Result<Option<String>, ApiError> {
+    let store = state.engine.store();
+    for hint in webhook::routing_hints(body) {
+        let shop = match &hint {
+            webhook::RouteHint::PhoneNumber(p) => store.shop_for_phone_number(p)?,
+            webhook::RouteHint::Waba(w) => store.shop_for_waba(w)?,
+        };
+        if let Some(shop) = shop {
+            if store
+                .tenant_status(&shop)?
+                .is_some_and(|s| s != TenantStatus::Redacted)
+            {
+                return Ok(Some(shop));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Journals an authentic delivery that did not parse, whole, for the tenant it names; the
+/// conversation actor dead-letters it with `error` (see the module doc).
+async fn keep_unparsed(
+    state: &AppState,
+    body: Bytes,
+    error: webhook::ParseError,
+) -> Result<(StatusCode, Json<MetaAck>), ApiError> {
+    let Some(shop) = shop_of_hints(state, &body)? else {
+        metrics::counter!("galantis_meta_webhooks_total", "outcome" => "invalid").increment(1);
+        return Err(ApiError::bad_request(
+            "invalid_payload",
+            format!("{error} (and it names no number or account of a tenant to keep it for)"),
+        ));
+    };
+    tracing::warn!(message = "Authentic Meta delivery does not parse; kept as a dead letter.", tenant = %shop, %error);
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(&body);
+    let entry = JournalEntry {
+        shop: shop.clone(),
+        topic: META_DELIVERY_TOPIC.to_string(),
+        webhook_id: format!("delivery:{}", hex::encode(&digest[..16])),
+        api_version: state.graph_version.to_string(),
+        triggered_at: None,
+        received_at: Timestamp::now(),
+        body,
+    };
+    let store = state.engine.store();
+    let mut ack = MetaAck {
+        accepted: 0,
+        duplicates: 0,
+        unrouted: 0,
+        unparsed: 0,
+    };
+    match store.accept_webhook(entry)? {
+        Accepted::New { seq, entry } => {
+            store.ack_durable().await?;
+            ack.unparsed = 1;
+            state.engine.deliver(&shop, Delivered { seq, entry });
+        }
+        Accepted::Duplicate => {
+            store.ack_durable().await?;
+            ack.duplicates = 1;
+        }
+    }
+    metrics::counter!("galantis_meta_webhooks_total", "outcome" => "unparsed").increment(1);
     Ok((StatusCode::OK, Json(ack)))
 }

@@ -164,3 +164,69 @@ async fn every_meta_webhook_fixture_is_accepted_and_applied_once() {
     );
     let _ = OPERATOR;
 }
+
+/// An authentic delivery that does not parse (a status without its `id`), naming our number.
+fn unparseable_delivery() -> Vec<u8> {
+    format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"{WABA}","changes":[{{"field":"messages",
+        "value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550001111","phone_number_id":"{NUMBER}"}},
+        "statuses":[{{"status":"delivered","timestamp":"1767225600","recipient_id":"16135550199"}}]}}}}]}}]}}"#
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn an_unparseable_signed_delivery_is_dead_lettered_listed_and_replayable() {
+    let app = spawn_app().await;
+    let key = app
+        .create_whatsapp_tenant(SHOP, WABA, &[NUMBER], "EAAG-test")
+        .await;
+    let body = unparseable_delivery();
+    let r = app.meta_webhook(&body).await;
+    assert_eq!(r.status(), 200, "kept, not refused");
+    let ack: Value = r.json().await.expect("json");
+    assert_eq!(ack["unparsed"], 1, "{ack}");
+    // Meta's redelivery of the same body is a duplicate, not a second letter.
+    let ack: Value = app.meta_webhook(&body).await.json().await.expect("json");
+    assert_eq!(ack["duplicates"], 1, "{ack}");
+
+    let letters = app
+        .eventually("a dead letter", || async {
+            let (_, v) = app.get("/api/v1/deadletters", &key).await;
+            v.as_array().filter(|a| !a.is_empty()).cloned()
+        })
+        .await;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let l = &letters[0];
+    assert_eq!(l["topic"], "meta/delivery");
+    let reason = l["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("entry[0].changes[0]"),
+        "names where: {reason}"
+    );
+    assert_eq!(l["body"].as_str().map(str::as_bytes), Some(body.as_slice()));
+
+    // Replay sends it through the parser again (still broken: it comes back under a new id).
+    let id = l["id"].as_u64().expect("id");
+    let (s, v) = app
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/deadletters/{id}/replay"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(s, 202, "{v}");
+    let new_id = v["requeued_as"].as_u64().expect("new id");
+    let letters = app
+        .eventually("the replayed letter", || async {
+            let (_, v) = app.get("/api/v1/deadletters", &key).await;
+            v.as_array()
+                .filter(|a| a.iter().any(|l| l["id"] == new_id))
+                .cloned()
+        })
+        .await;
+    assert_eq!(letters.len(), 1, "the old letter is gone: {letters:?}");
+    let (_, threads) = app.get("/api/v1/threads", &key).await;
+    assert_eq!(threads.as_array().map(Vec::len), Some(0), "nothing applied");
+}

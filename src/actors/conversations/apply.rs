@@ -67,26 +67,58 @@ async fn apply_event(
     state: &mut ConversationsState,
     d: &Delivered,
 ) -> Result<(), ActorProcessingErr> {
-    let event: MetaEvent = match serde_json::from_slice(&d.entry.body) {
-        Ok(e) => e,
-        Err(e) => {
-            crate::actors::dead_letter(
-                &state.store,
-                d.seq,
-                &d.entry,
-                format!("stored Meta event does not parse: {e}"),
-            );
+    let events = match events_of(d) {
+        Ok(events) => events,
+        Err(reason) => {
+            crate::actors::dead_letter(&state.store, d.seq, &d.entry, reason);
             return Ok(());
         }
     };
     let mut batch = Batch::new();
     let mut queued: Vec<ChatMessage> = Vec::new();
-    match event {
-        MetaEvent::InboundMessage(m) => {
-            on_inbound(myself, state, m, &mut batch, &mut queued).await?
+    let whole = d.entry.topic == crate::actors::tenant::META_DELIVERY_TOPIC;
+    for event in events {
+        if let Some(p) = event.phone_number_id().filter(|_| whole) {
+            if state.store.shop_for_phone_number(p)?.as_deref() != Some(state.shop.as_str()) {
+                tracing::warn!(message = "Event of a replayed delivery is for a number this shop does not own; skipped.", tenant = %state.shop, phone_number_id = p);
+                continue;
+            }
         }
-        MetaEvent::Status(s) => on_status(state, &s, &mut batch)?,
-        MetaEvent::TemplateStatus(t) => on_template(state, &t, &mut batch)?,
+        apply_one(myself, state, event, &mut batch, &mut queued).await?;
+    }
+    batch.applied(d.seq, &d.entry)?;
+    state.store.commit(batch)?;
+    crate::actors::tenant::note_applied(&state.shop, d, None);
+    for m in queued {
+        state.outbox.schedule(m.due_at.unwrap_or(m.at), m.id);
+    }
+    outbox::pump(myself, state)
+}
+
+/// The events of a journal entry: one parsed event (the usual case), or every event of a
+/// whole raw delivery (`meta/delivery`: one that did not parse when it came in, replayed)
+/// that belongs to this tenant. `Err` is the dead-letter reason.
+fn events_of(d: &Delivered) -> Result<Vec<MetaEvent>, String> {
+    if d.entry.topic != crate::actors::tenant::META_DELIVERY_TOPIC {
+        return serde_json::from_slice(&d.entry.body)
+            .map(|e| vec![e])
+            .map_err(|e| format!("stored Meta event does not parse: {e}"));
+    }
+    crate::integrations::meta::webhook::parse(&d.entry.body)
+        .map_err(|e| format!("Meta delivery does not parse: {e}"))
+}
+
+async fn apply_one(
+    myself: &ActorRef<ConversationsMsg>,
+    state: &mut ConversationsState,
+    event: MetaEvent,
+    batch: &mut Batch,
+    queued: &mut Vec<ChatMessage>,
+) -> Result<(), ActorProcessingErr> {
+    match event {
+        MetaEvent::InboundMessage(m) => on_inbound(myself, state, m, batch, queued).await?,
+        MetaEvent::Status(s) => on_status(state, &s, batch)?,
+        MetaEvent::TemplateStatus(t) => on_template(state, &t, batch)?,
         MetaEvent::PhoneNumberQuality(q) => {
             let detail = format!(
                 "number {}: {}{}",
@@ -116,13 +148,7 @@ async fn apply_event(
         }
         MetaEvent::Unhandled(_) => {}
     }
-    batch.applied(d.seq, &d.entry)?;
-    state.store.commit(batch)?;
-    crate::actors::tenant::note_applied(&state.shop, d, None);
-    for m in queued {
-        state.outbox.schedule(m.due_at.unwrap_or(m.at), m.id);
-    }
-    outbox::pump(myself, state)
+    Ok(())
 }
 
 /// A short readable form of inbound content for lists and previews.

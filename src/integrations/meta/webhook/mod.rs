@@ -183,3 +183,60 @@ pub enum ParseError {
 pub fn parse(body: &[u8]) -> Result<Vec<MetaEvent>, ParseError> {
     wire::parse_body(body)
 }
+
+/// Where a delivery came from, read leniently from raw JSON that [`parse`] refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RouteHint {
+    /// `entry[].changes[].value.metadata.phone_number_id`.
+    PhoneNumber(String),
+    /// `entry[].id`: the WhatsApp Business Account.
+    Waba(String),
+}
+
+/// The numbers and accounts an unparseable delivery names, phone numbers first (they are
+/// the more specific route), in payload order. Empty when the body is not a JSON object
+/// with `entry` objects. Used to keep such a delivery as its tenant's dead letter.
+pub fn routing_hints(body: &[u8]) -> Vec<RouteHint> {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Vec::new();
+    };
+    let entries = v.get("entry").and_then(|e| e.as_array());
+    let text = |v: Option<&serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let mut numbers = Vec::new();
+    let mut wabas = Vec::new();
+    for e in entries.into_iter().flatten() {
+        wabas.extend(text(e.get("id")).map(RouteHint::Waba));
+        let changes = e.get("changes").and_then(|c| c.as_array());
+        for c in changes.into_iter().flatten() {
+            let pnid = c.pointer("/value/metadata/phone_number_id");
+            numbers.extend(text(pnid).map(RouteHint::PhoneNumber));
+        }
+    }
+    numbers.extend(wabas);
+    numbers.dedup();
+    numbers
+}
+
+#[cfg(test)]
+mod hint_tests {
+    use super::*;
+
+    #[test]
+    fn hints_name_numbers_first_then_accounts() {
+        let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"900","changes":[
+            {"field":"messages","value":{"metadata":{"phone_number_id":"111"},"statuses":[{"timestamp":"x"}]}}]}]}"#;
+        assert_eq!(
+            routing_hints(body),
+            vec![
+                RouteHint::PhoneNumber("111".into()),
+                RouteHint::Waba("900".into())
+            ]
+        );
+        assert!(routing_hints(b"not json").is_empty());
+        assert!(routing_hints(br#"{"entry": 5}"#).is_empty());
+    }
+}
