@@ -6,7 +6,8 @@
 //! rate limits, retried by Meta's error class, and its `wamid` recorded.
 //!
 //! Files: `apply` (Meta events), `outbox` (queueing and dispatch), `commands` (agent and
-//! API commands), `persist` (store helpers).
+//! API commands), `persist` (store helpers). The rules they execute are pure functions of
+//! `logic::inbox` and `logic::whatsapp`.
 
 mod apply;
 mod commands;
@@ -147,6 +148,15 @@ pub struct ConversationsState {
     inbox: Inbox,
     health: IntegrationHealth,
     outbox: outbox::Outbox,
+}
+
+impl ConversationsState {
+    /// Replaces the Meta integration health (a transition of `logic::whatsapp::health`)
+    /// and writes it.
+    fn set_health(&mut self, next: IntegrationHealth) -> Result<(), crate::store::StoreError> {
+        self.health = next;
+        persist::save_health(&self.store, &self.shop, &self.health)
+    }
 }
 
 /// The conversation actor.
