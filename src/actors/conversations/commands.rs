@@ -253,6 +253,22 @@ fn set_health(
     Ok(())
 }
 
+/// Queues a message, answers, and lets the dispatcher send it.
+fn send(
+    myself: &ActorRef<ConversationsMsg>,
+    state: &mut ConversationsState,
+    req: SendRequest,
+    reply_to: RpcReplyPort<Result<ChatMessage, SendError>>,
+) -> Result<(), ActorProcessingErr> {
+    let r = queue(state, req);
+    let ok = r.is_ok();
+    let _ = reply_to.send(r);
+    if ok {
+        outbox::pump(myself, state)?;
+    }
+    Ok(())
+}
+
 /// Handles every command and query.
 pub fn handle(
     myself: &ActorRef<ConversationsMsg>,
@@ -261,14 +277,7 @@ pub fn handle(
 ) -> Result<(), ActorProcessingErr> {
     use ConversationsMsg as M;
     match msg {
-        M::Send { req, reply_to } => {
-            let r = queue(state, req);
-            let ok = r.is_ok();
-            let _ = reply_to.send(r);
-            if ok {
-                outbox::pump(myself, state)?;
-            }
-        }
+        M::Send { req, reply_to } => send(myself, state, req, reply_to)?,
         M::Note {
             thread_id,
             author,
@@ -300,6 +309,29 @@ pub fn handle(
             let r = state.inbox.mark_read(thread_id);
             reply_thread(state, r, reply_to);
         }
+        M::PutTemplate { template, reply_to } => {
+            let _ = reply_to.send(put_template(state, &template));
+        }
+        M::RemoveTemplate { name, reply_to } => {
+            let _ = reply_to.send(remove_template(state, &name));
+        }
+        M::SetHealth { health } => set_health(myself, state, health)?,
+        M::Reset { reply_to } => {
+            state.inbox = crate::logic::inbox::Inbox::default();
+            state.outbox.clear();
+            state.health = health::fresh();
+            let _ = reply_to.send(());
+        }
+        M::Deliver(_) | M::Pump | M::SendCompleted { .. } => {}
+        query => answer(state, query)?,
+    }
+    Ok(())
+}
+
+/// Answers the queries (nothing changes).
+fn answer(state: &ConversationsState, msg: ConversationsMsg) -> Result<(), ActorProcessingErr> {
+    use ConversationsMsg as M;
+    match msg {
         M::Threads { filter, reply_to } => {
             let _ = reply_to.send(state.inbox.threads(&filter).into_iter().cloned().collect());
         }
@@ -313,19 +345,12 @@ pub fn handle(
         M::Message { id, reply_to } => {
             let _ = reply_to.send(persist::message(&state.store, &state.shop, id)?);
         }
-        M::PutTemplate { template, reply_to } => {
-            let _ = reply_to.send(put_template(state, &template));
-        }
-        M::RemoveTemplate { name, reply_to } => {
-            let _ = reply_to.send(remove_template(state, &name));
-        }
         M::Templates { reply_to } => {
             let _ = reply_to.send(persist::templates(&state.store, &state.shop)?);
         }
         M::Health { reply_to } => {
             let _ = reply_to.send(state.health.clone());
         }
-        M::SetHealth { health } => set_health(myself, state, health)?,
         M::Status { reply_to } => {
             let (queued, in_flight) = state.outbox.counts();
             let _ = reply_to.send(InboxStatus {
@@ -334,13 +359,7 @@ pub fn handle(
                 in_flight: in_flight as u64,
             });
         }
-        M::Reset { reply_to } => {
-            state.inbox = crate::logic::inbox::Inbox::default();
-            state.outbox.clear();
-            state.health = health::fresh();
-            let _ = reply_to.send(());
-        }
-        M::Deliver(_) | M::Pump | M::SendCompleted { .. } => {}
+        _ => {}
     }
     Ok(())
 }

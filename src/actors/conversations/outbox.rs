@@ -224,7 +224,7 @@ fn take_due(
 }
 
 /// One due message: the pre-send rules, then the number's rate and the recipient's pair
-/// budget, the token and the body; marks it in flight when everything allows the send.
+/// budget; then [`mark_ready`].
 fn take_one(
     myself: &ActorRef<ConversationsMsg>,
     state: &mut ConversationsState,
@@ -270,19 +270,33 @@ fn take_one(
         reschedule(state, &mut m, due, logic::after_pair_limit(now, wait))?;
         return Ok(Taken::Next);
     }
+    mark_ready(state, m, due, pnid, token_cache, ready)?;
+    Ok(Taken::Next)
+}
+
+/// The last checks before a send (the token opens, the stored body is JSON), then the
+/// durable in-flight mark; fails the message when a check does not pass.
+fn mark_ready(
+    state: &mut ConversationsState,
+    mut m: ChatMessage,
+    due: i64,
+    pnid: String,
+    token_cache: &mut Option<Result<String, String>>,
+    ready: &mut Vec<Ready>,
+) -> Result<(), ActorProcessingErr> {
     let token = match token_cache.get_or_insert_with(|| token(state)) {
         Ok(t) => t.clone(),
         Err(e) => {
             let e = e.clone();
             fail(state, &mut m, due, 0, e)?;
-            return Ok(Taken::Next);
+            return Ok(());
         }
     };
     let body: serde_json::Value = match m.payload.as_deref().map(serde_json::from_str) {
         Some(Ok(v)) => v,
         _ => {
             fail(state, &mut m, due, 0, logic::BODY_NOT_JSON.into())?;
-            return Ok(Taken::Next);
+            return Ok(());
         }
     };
     logic::start_attempt(&mut m);
@@ -296,7 +310,7 @@ fn take_one(
         token,
         body,
     });
-    Ok(Taken::Next)
+    Ok(())
 }
 
 /// Flushes once (the in-flight marks must be on disk before Meta can see a message), then

@@ -142,29 +142,7 @@ pub fn after_check(
     let mut next = h.clone();
     next.checked_at = Some(now);
     next.details.clear();
-    let mut state = HealthState::Green;
-    match token {
-        TokenCheck::Valid => next.token = TokenState::Valid,
-        TokenCheck::Invalid { reason } => {
-            next.token = TokenState::Invalid;
-            state = HealthState::Red;
-            next.last_error = Some(format!(
-                "access token is not valid: {}",
-                reason.as_deref().unwrap_or("no reason given")
-            ));
-            next.last_error_at = Some(now);
-        }
-        TokenCheck::Failed { error, token_dead } => {
-            state = if *token_dead {
-                next.token = TokenState::Invalid;
-                HealthState::Red
-            } else {
-                HealthState::Yellow
-            };
-            next.last_error = Some(error.clone());
-            next.last_error_at = Some(now);
-        }
-    }
+    let mut state = fold_token(&mut next, token, now);
     for n in numbers {
         let pnid = &n.phone_number_id;
         match &n.result {
@@ -191,6 +169,35 @@ pub fn after_check(
     }
     next.state = state;
     next
+}
+
+/// Records the token check in `next`; returns the state it allows (green, yellow, red).
+fn fold_token(next: &mut IntegrationHealth, token: &TokenCheck, now: Timestamp) -> HealthState {
+    match token {
+        TokenCheck::Valid => {
+            next.token = TokenState::Valid;
+            HealthState::Green
+        }
+        TokenCheck::Invalid { reason } => {
+            next.token = TokenState::Invalid;
+            next.last_error = Some(format!(
+                "access token is not valid: {}",
+                reason.as_deref().unwrap_or("no reason given")
+            ));
+            next.last_error_at = Some(now);
+            HealthState::Red
+        }
+        TokenCheck::Failed { error, token_dead } => {
+            next.last_error = Some(error.clone());
+            next.last_error_at = Some(now);
+            if *token_dead {
+                next.token = TokenState::Invalid;
+                HealthState::Red
+            } else {
+                HealthState::Yellow
+            }
+        }
+    }
 }
 
 /// The Shopify side's health as served: the engine makes no Shopify calls yet, so it
