@@ -2,9 +2,9 @@
 //! status `queued` plus an index entry `(due time, id)`, written before any call. The
 //! dispatcher takes due messages in order, waits for the recipient's pair budget (Meta: one
 //! message per 6 s to a user, bursts allowed) and the number's rate (80/s by default, up to
-//! 1,000), marks the message in flight *durably*, calls Meta on a spawned task, and applies
-//! the result here: the `wamid`, or a retry / wait / pause / failure by Meta's error class.
-//! The rules (pre-send checks, the retry and pause table, message transitions) are
+//! 1,000), marks the message in flight *durably*, calls Meta on a spawned task, and `sent`
+//! applies the result: the `wamid`, or a retry / wait / pause / failure by Meta's error
+//! class. The rules (pre-send checks, the retry and pause table, message transitions) are
 //! `logic::whatsapp::outbox`; this file owns the limiters, timers, store writes and calls.
 //!
 //! "One dispatcher per phone number" (DESIGN §3) is realised as one dispatch loop per
@@ -19,9 +19,9 @@ use super::{persist, ConversationsMsg, ConversationsState};
 use crate::config::MetaSettings;
 use crate::domain::whatsapp::{ChatMessage, MessageStatus};
 use crate::domain::Timestamp;
-use crate::integrations::meta::error::{classify, jitter_ms, MetaError};
+use crate::integrations::meta::error::MetaError;
 use crate::logic::whatsapp::health;
-use crate::logic::whatsapp::outbox::{self as logic, BeforeSend, Decision, Failure, RetryPolicy};
+use crate::logic::whatsapp::outbox::{self as logic, BeforeSend};
 use crate::store::whatsapp::text_id;
 use crate::store::{Batch, Kind, Store, StoreError};
 use governor::clock::Clock;
@@ -36,11 +36,11 @@ use std::time::Duration;
 pub struct Outbox {
     /// `(due ms, message id)`, mirroring the stored index.
     queue: BTreeSet<(i64, u64)>,
-    in_flight: HashSet<u64>,
+    pub(super) in_flight: HashSet<u64>,
     max_in_flight: usize,
     rates: HashMap<String, Arc<DefaultDirectRateLimiter>>,
     pair: Arc<DefaultKeyedRateLimiter<(u64, u64)>>,
-    marketing_paused_until: HashMap<String, Timestamp>,
+    pub(super) marketing_paused_until: HashMap<String, Timestamp>,
     next_wake: Option<i64>,
     quota: Quota,
 }
@@ -379,7 +379,8 @@ fn arm_timer(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState
     myself.send_after(Duration::from_millis(wait), || ConversationsMsg::Pump);
 }
 
-fn reschedule(
+/// Moves a queued message to `due` (store, index and schedule).
+pub(super) fn reschedule(
     state: &mut ConversationsState,
     m: &mut ChatMessage,
     old_due: i64,
@@ -395,7 +396,8 @@ fn reschedule(
     Ok(())
 }
 
-fn fail(
+/// Fails a message for good (store and index), counted and logged.
+pub(super) fn fail(
     state: &mut ConversationsState,
     m: &mut ChatMessage,
     due: i64,
@@ -409,91 +411,4 @@ fn fail(
     b.remove_pair(&state.shop, Kind::Outbox, due.max(0) as u64, m.id);
     persist::stage_message(&mut b, &state.shop, m)?;
     state.store.commit(b)
-}
-
-/// Applies the result of a send.
-pub fn on_completed(
-    myself: &ActorRef<ConversationsMsg>,
-    state: &mut ConversationsState,
-    id: u64,
-    result: Result<String, MetaError>,
-) -> Result<(), ActorProcessingErr> {
-    state.outbox.in_flight.remove(&id);
-    let Some(mut m) = persist::message(&state.store, &state.shop, id)? else {
-        return pump(myself, state);
-    };
-    let due = m.due_at.unwrap_or(m.at).millis();
-    let now = Timestamp::now();
-    match result {
-        Ok(wamid) => {
-            metrics::counter!("galantis_messages_sent_total").increment(1);
-            logic::accept(&mut m, wamid, now);
-            let mut b = Batch::new();
-            b.remove_pair(&state.shop, Kind::Outbox, due.max(0) as u64, id);
-            persist::stage_message(&mut b, &state.shop, &m)?;
-            state.store.commit(b)?;
-            let next = health::on_success(&state.health, Timestamp::now());
-            if next != state.health {
-                state.set_health(next)?;
-            }
-        }
-        Err(e) => on_error(state, &mut m, due, e, now)?,
-    }
-    pump(myself, state)
-}
-
-/// Executes the decision of `logic::whatsapp::outbox::decide` for a failed send.
-fn on_error(
-    state: &mut ConversationsState,
-    m: &mut ChatMessage,
-    due: i64,
-    e: MetaError,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    let code = e.code().unwrap_or(0);
-    let action = classify(&e);
-    tracing::info!(message = "Send failed.", tenant = %state.shop, message_id = m.id, code, action = ?action, error = %e);
-    let s = &state.services.settings;
-    let policy = RetryPolicy {
-        max_attempts: s.max_attempts,
-        backoff_base_ms: s.backoff_base_ms,
-        backoff_max_ms: s.backoff_max_ms,
-    };
-    let error = e.to_string();
-    let failure = Failure {
-        action,
-        code,
-        error: &error,
-    };
-    match logic::decide(&failure, m.attempts, m.purpose, &policy, now, jitter_ms) {
-        Decision::Retry { at } => {
-            metrics::counter!("galantis_messages_retried_total").increment(1);
-            reschedule(state, m, due, at)
-        }
-        Decision::PauseMarketing {
-            until,
-            next_at,
-            detail,
-        } => {
-            let pnid = state
-                .inbox
-                .thread(m.thread_id)
-                .map(|t| t.phone_number_id.clone())
-                .unwrap_or_default();
-            state.outbox.marketing_paused_until.insert(pnid, until);
-            state.set_health(health::on_warning(&state.health, detail, Timestamp::now()))?;
-            reschedule(state, m, due, next_at)
-        }
-        Decision::TokenDead {
-            code,
-            cause,
-            reason,
-        } => {
-            tracing::error!(message = "WhatsApp access token rejected; sending stopped.", tenant = %state.shop, cause = %cause);
-            let next = health::on_token_rejected(&state.health, &cause, Timestamp::now());
-            state.set_health(next)?;
-            fail(state, m, due, code, reason)
-        }
-        Decision::Fail { code, reason } => fail(state, m, due, code, reason),
-    }
 }
