@@ -1,5 +1,6 @@
 //! WhatsApp records of the inbox: threads, messages and their delivery status,
-//! templates, and integration health. Plain data; rules live in `logic::inbox`.
+//! templates, and integration health. Plain data and plain constructors; rules live in
+//! `logic::inbox` and `logic::whatsapp`.
 
 use super::phone::PhoneE164;
 use super::{ShopifyId, Timestamp};
@@ -176,6 +177,98 @@ pub struct ChatMessage {
     pub in_flight: bool,
 }
 
+/// What a message says, for [`ChatMessage`]'s constructors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageContent {
+    /// `text`, `image`, `template`, `note` … (see [`ChatMessage::kind`]).
+    pub kind: String,
+    /// The readable part.
+    pub text: Option<String>,
+    /// The JSON payload (outbound: Meta's request body; inbound: the content).
+    pub payload: Option<String>,
+}
+
+impl ChatMessage {
+    /// A message the customer sent, received at `at`.
+    pub fn inbound(
+        id: u64,
+        thread_id: u64,
+        wamid: String,
+        c: MessageContent,
+        at: Timestamp,
+    ) -> Self {
+        Self {
+            id,
+            thread_id,
+            direction: Direction::Inbound,
+            wamid: Some(wamid),
+            author: None,
+            kind: c.kind,
+            text: c.text,
+            payload: c.payload,
+            purpose: Purpose::Service,
+            status: MessageStatus::Received,
+            error: None,
+            at,
+            status_at: at,
+            attempts: 0,
+            due_at: None,
+            in_flight: false,
+        }
+    }
+
+    /// An outbound message put in the outbox at `now`, due at once.
+    pub fn queued_outbound(
+        id: u64,
+        thread_id: u64,
+        author: Option<String>,
+        c: MessageContent,
+        purpose: Purpose,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            id,
+            thread_id,
+            direction: Direction::Outbound,
+            wamid: None,
+            author,
+            kind: c.kind,
+            text: c.text,
+            payload: c.payload,
+            purpose,
+            status: MessageStatus::Queued,
+            error: None,
+            at: now,
+            status_at: now,
+            attempts: 0,
+            due_at: Some(now),
+            in_flight: false,
+        }
+    }
+
+    /// An internal note of an agent (never sent).
+    pub fn note(id: u64, thread_id: u64, author: String, text: String, now: Timestamp) -> Self {
+        Self {
+            id,
+            thread_id,
+            direction: Direction::Note,
+            wamid: None,
+            author: Some(author),
+            kind: "note".into(),
+            text: Some(text),
+            payload: None,
+            purpose: Purpose::Service,
+            status: MessageStatus::Noted,
+            error: None,
+            at: now,
+            status_at: now,
+            attempts: 0,
+            due_at: None,
+            in_flight: false,
+        }
+    }
+}
+
 /// Our view of a template's review state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -244,13 +337,74 @@ pub enum HealthState {
     Unknown,
 }
 
+/// What we know of an integration's access token. Stored and served as the lower-case
+/// word (`valid`, `invalid`, `unknown`, `missing`, `stored`): records written when this
+/// was a `String` decode unchanged, and a word this build does not know reads as
+/// [`TokenState::Unknown`] rather than failing the record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", from = "String")]
+pub enum TokenState {
+    /// Meta accepted it (a successful call or `debug_token`).
+    Valid,
+    /// Meta rejected it (error 190, or `debug_token` says not valid).
+    Invalid,
+    /// Not checked since it was set.
+    Unknown,
+    /// No token is configured.
+    Missing,
+    /// A token is stored but never checked (the Shopify side makes no calls yet).
+    Stored,
+}
+
+impl TokenState {
+    /// The stored and served word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Invalid => "invalid",
+            Self::Unknown => "unknown",
+            Self::Missing => "missing",
+            Self::Stored => "stored",
+        }
+    }
+
+    /// Reads the stored word; anything else is [`TokenState::Unknown`].
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "valid" => Self::Valid,
+            "invalid" => Self::Invalid,
+            "missing" => Self::Missing,
+            "stored" => Self::Stored,
+            _ => Self::Unknown,
+        }
+    }
+}
+
+impl std::fmt::Display for TokenState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<String> for TokenState {
+    fn from(s: String) -> Self {
+        Self::parse(&s)
+    }
+}
+
+impl From<TokenState> for String {
+    fn from(t: TokenState) -> Self {
+        t.as_str().to_string()
+    }
+}
+
 /// Health of one integration of a tenant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntegrationHealth {
     /// Overall state.
     pub state: HealthState,
-    /// Token state (`valid`, `invalid`, `unknown`, `missing`).
-    pub token: String,
+    /// Token state.
+    pub token: TokenState,
     /// The last error seen, with its cause.
     pub last_error: Option<String>,
     /// When the last error happened.
@@ -263,10 +417,10 @@ pub struct IntegrationHealth {
 
 impl IntegrationHealth {
     /// Not checked yet.
-    pub fn unknown(token: &str) -> Self {
+    pub fn unknown(token: TokenState) -> Self {
         Self {
             state: HealthState::Unknown,
-            token: token.into(),
+            token,
             last_error: None,
             last_error_at: None,
             checked_at: None,
@@ -274,3 +428,6 @@ impl IntegrationHealth {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

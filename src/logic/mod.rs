@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod customers;
 pub mod inbox;
 pub mod topic;
+pub mod whatsapp;
 
 pub use topic::{Route, Topic};
 

@@ -4,11 +4,14 @@
 
 use super::{outbox, persist, ConversationsMsg, ConversationsState, InboxStatus};
 use crate::domain::phone::PhoneE164;
-use crate::domain::whatsapp::{ChatMessage, Direction, MessageStatus, Purpose, TemplateStatus};
+use crate::domain::whatsapp::{
+    ChatMessage, IntegrationHealth, MessageContent, Purpose, Template, TemplateStatus, Thread,
+};
 use crate::domain::{ShopifyId, Timestamp};
 use crate::logic::inbox::InboxError;
+use crate::logic::whatsapp::health;
 use crate::store::{Batch, Kind, StoreError};
-use ractor::{ActorProcessingErr, ActorRef};
+use ractor::{ActorProcessingErr, ActorRef, RpcReplyPort};
 
 /// Who a message goes to.
 #[derive(Clone, Debug)]
@@ -76,61 +79,73 @@ impl From<StoreError> for SendError {
     }
 }
 
-fn queue(state: &mut ConversationsState, req: SendRequest) -> Result<ChatMessage, SendError> {
-    let now = Timestamp::now();
-    if let Some((name, language)) = &req.template {
-        match persist::template(&state.store, &state.shop, name, language)? {
-            None => {
-                return Err(SendError::UnknownTemplate {
-                    name: name.clone(),
-                    language: language.clone(),
-                })
-            }
-            Some(t) if t.status != TemplateStatus::Approved => {
-                return Err(SendError::TemplateNotApproved {
-                    name: name.clone(),
-                    language: language.clone(),
-                    status: t.status,
-                })
-            }
-            Some(_) => {}
-        }
+/// Refuses a template that is unknown or not approved.
+fn check_template(
+    state: &ConversationsState,
+    template: Option<&(String, String)>,
+) -> Result<(), SendError> {
+    let Some((name, language)) = template else {
+        return Ok(());
+    };
+    match persist::template(&state.store, &state.shop, name, language)? {
+        None => Err(SendError::UnknownTemplate {
+            name: name.clone(),
+            language: language.clone(),
+        }),
+        Some(t) if t.status != TemplateStatus::Approved => Err(SendError::TemplateNotApproved {
+            name: name.clone(),
+            language: language.clone(),
+            status: t.status,
+        }),
+        Some(_) => Ok(()),
     }
-    let template = req.template.is_some();
-    let thread_id = match &req.target {
-        Target::Thread(id) => *id,
+}
+
+/// The thread a message goes to; a customer without one gets a new thread, but only for
+/// a template (a new thread has no window), and only through one of the tenant's numbers.
+fn resolve_thread(
+    state: &mut ConversationsState,
+    target: &Target,
+    template: bool,
+    now: Timestamp,
+) -> Result<u64, SendError> {
+    let (phone, phone_number_id, contact_id) = match target {
+        Target::Thread(id) => return Ok(*id),
         Target::Customer {
             phone,
             phone_number_id,
             contact_id,
-        } => {
-            let known = state
-                .store
-                .tenant(&state.shop)?
-                .is_some_and(|t| t.meta_phone_number_ids.iter().any(|p| p == phone_number_id));
-            if !known {
-                return Err(SendError::UnknownNumber(phone_number_id.clone()));
-            }
-            match state.inbox.find(phone_number_id, *phone) {
-                Some(t) => t.id,
-                None => {
-                    // Check before creating anything: a new thread has no window.
-                    if !template {
-                        return Err(SendError::Inbox(InboxError::WindowClosed {
-                            thread: 0,
-                            last: "never".into(),
-                        }));
-                    }
-                    let id = state.store.next_id()?;
-                    let (t, _) =
-                        state
-                            .inbox
-                            .open_thread(id, phone_number_id, *phone, *contact_id, now);
-                    t.id
-                }
-            }
-        }
+        } => (*phone, phone_number_id, *contact_id),
     };
+    let known = state
+        .store
+        .tenant(&state.shop)?
+        .is_some_and(|t| t.meta_phone_number_ids.iter().any(|p| p == phone_number_id));
+    if !known {
+        return Err(SendError::UnknownNumber(phone_number_id.clone()));
+    }
+    if let Some(t) = state.inbox.find(phone_number_id, phone) {
+        return Ok(t.id);
+    }
+    // Check before creating anything: a new thread has no window.
+    if !template {
+        return Err(SendError::Inbox(InboxError::WindowClosed {
+            thread: 0,
+            last: "never".into(),
+        }));
+    }
+    let id = state.store.next_id()?;
+    let (t, _) = state
+        .inbox
+        .open_thread(id, phone_number_id, phone, contact_id, now);
+    Ok(t.id)
+}
+
+fn queue(state: &mut ConversationsState, req: SendRequest) -> Result<ChatMessage, SendError> {
+    let now = Timestamp::now();
+    check_template(state, req.template.as_ref())?;
+    let template = req.template.is_some();
+    let thread_id = resolve_thread(state, &req.target, template, now)?;
     state.inbox.check_send(thread_id, template, now)?;
     let thread = state
         .inbox
@@ -142,24 +157,13 @@ fn queue(state: &mut ConversationsState, req: SendRequest) -> Result<ChatMessage
             serde_json::Value::String(thread.customer.to_string()),
         );
     }
-    let m = ChatMessage {
-        id: state.store.next_id()?,
-        thread_id,
-        direction: Direction::Outbound,
-        wamid: None,
-        author: req.author,
+    let content = MessageContent {
         kind: req.kind,
         text: req.text,
         payload: Some(body.to_string()),
-        purpose: req.purpose,
-        status: MessageStatus::Queued,
-        error: None,
-        at: now,
-        status_at: now,
-        attempts: 0,
-        due_at: Some(now),
-        in_flight: false,
     };
+    let id = state.store.next_id()?;
+    let m = ChatMessage::queued_outbound(id, thread_id, req.author, content, req.purpose, now);
     let mut batch = Batch::new();
     persist::stage_thread(&mut batch, &state.shop, &thread)?;
     outbox::stage_queued(&mut batch, &state.shop, &m)?;
@@ -180,24 +184,7 @@ fn note(
     if state.inbox.thread(thread_id).is_none() {
         return Err(InboxError::NoThread(thread_id).into());
     }
-    let m = ChatMessage {
-        id: state.store.next_id()?,
-        thread_id,
-        direction: Direction::Note,
-        wamid: None,
-        author: Some(author),
-        kind: "note".into(),
-        text: Some(text),
-        payload: None,
-        purpose: Purpose::Service,
-        status: MessageStatus::Noted,
-        error: None,
-        at: now,
-        status_at: now,
-        attempts: 0,
-        due_at: None,
-        in_flight: false,
-    };
+    let m = ChatMessage::note(state.store.next_id()?, thread_id, author, text, now);
     let mut batch = Batch::new();
     persist::stage_message(&mut batch, &state.shop, &m)?;
     state.store.commit(batch)?;
@@ -214,6 +201,74 @@ fn save_thread(
     Ok(())
 }
 
+/// Saves a thread an inbox command changed and answers with it.
+fn reply_thread(
+    state: &ConversationsState,
+    r: Result<Thread, InboxError>,
+    reply_to: RpcReplyPort<Result<Thread, SendError>>,
+) {
+    let r = r
+        .map_err(SendError::from)
+        .and_then(|t| save_thread(state, &t).map(|()| t));
+    let _ = reply_to.send(r);
+}
+
+fn put_template(state: &ConversationsState, template: &Template) -> Result<(), SendError> {
+    let mut b = Batch::new();
+    let id = persist::template_id(&template.name, &template.language);
+    b.put(&state.shop, Kind::Template, id, template)
+        .and_then(|()| state.store.commit(b))
+        .map_err(SendError::from)
+}
+
+/// Removes every language of a template; returns how many records went.
+fn remove_template(state: &ConversationsState, name: &str) -> Result<usize, SendError> {
+    let all = persist::templates(&state.store, &state.shop)?;
+    let mut b = Batch::new();
+    let mut n = 0;
+    for t in all.iter().filter(|t| t.name == name) {
+        b.remove(
+            &state.shop,
+            Kind::Template,
+            persist::template_id(&t.name, &t.language),
+        );
+        n += 1;
+    }
+    state.store.commit(b)?;
+    Ok(n)
+}
+
+/// Replaces the health (a check or an admin call made outside the actor); a token that
+/// stops being dead lets the held outbox drain.
+fn set_health(
+    myself: &ActorRef<ConversationsMsg>,
+    state: &mut ConversationsState,
+    next: IntegrationHealth,
+) -> Result<(), ActorProcessingErr> {
+    let revived = health::token_revived(&state.health, &next);
+    state.set_health(next)?;
+    if revived {
+        outbox::pump(myself, state)?;
+    }
+    Ok(())
+}
+
+/// Queues a message, answers, and lets the dispatcher send it.
+fn send(
+    myself: &ActorRef<ConversationsMsg>,
+    state: &mut ConversationsState,
+    req: SendRequest,
+    reply_to: RpcReplyPort<Result<ChatMessage, SendError>>,
+) -> Result<(), ActorProcessingErr> {
+    let r = queue(state, req);
+    let ok = r.is_ok();
+    let _ = reply_to.send(r);
+    if ok {
+        outbox::pump(myself, state)?;
+    }
+    Ok(())
+}
+
 /// Handles every command and query.
 pub fn handle(
     myself: &ActorRef<ConversationsMsg>,
@@ -222,14 +277,7 @@ pub fn handle(
 ) -> Result<(), ActorProcessingErr> {
     use ConversationsMsg as M;
     match msg {
-        M::Send { req, reply_to } => {
-            let r = queue(state, req);
-            let ok = r.is_ok();
-            let _ = reply_to.send(r);
-            if ok {
-                outbox::pump(myself, state)?;
-            }
-        }
+        M::Send { req, reply_to } => send(myself, state, req, reply_to)?,
         M::Note {
             thread_id,
             author,
@@ -243,33 +291,47 @@ pub fn handle(
             agent,
             reply_to,
         } => {
-            let r = state
-                .inbox
-                .assign(thread_id, agent.as_deref())
-                .map_err(SendError::from);
-            let r = r.and_then(|t| save_thread(state, &t).map(|()| t));
-            let _ = reply_to.send(r);
+            let r = state.inbox.assign(thread_id, agent.as_deref());
+            reply_thread(state, r, reply_to);
         }
         M::SetStatus {
             thread_id,
             status,
             reply_to,
         } => {
-            let r = state
-                .inbox
-                .set_status(thread_id, status)
-                .map_err(SendError::from);
-            let r = r.and_then(|t| save_thread(state, &t).map(|()| t));
-            let _ = reply_to.send(r);
+            let r = state.inbox.set_status(thread_id, status);
+            reply_thread(state, r, reply_to);
         }
         M::MarkRead {
             thread_id,
             reply_to,
         } => {
-            let r = state.inbox.mark_read(thread_id).map_err(SendError::from);
-            let r = r.and_then(|t| save_thread(state, &t).map(|()| t));
-            let _ = reply_to.send(r);
+            let r = state.inbox.mark_read(thread_id);
+            reply_thread(state, r, reply_to);
         }
+        M::PutTemplate { template, reply_to } => {
+            let _ = reply_to.send(put_template(state, &template));
+        }
+        M::RemoveTemplate { name, reply_to } => {
+            let _ = reply_to.send(remove_template(state, &name));
+        }
+        M::SetHealth { health } => set_health(myself, state, health)?,
+        M::Reset { reply_to } => {
+            state.inbox = crate::logic::inbox::Inbox::default();
+            state.outbox.clear();
+            state.health = health::fresh();
+            let _ = reply_to.send(());
+        }
+        M::Deliver(_) | M::Pump | M::SendCompleted { .. } => {}
+        query => answer(state, query)?,
+    }
+    Ok(())
+}
+
+/// Answers the queries (nothing changes).
+fn answer(state: &ConversationsState, msg: ConversationsMsg) -> Result<(), ActorProcessingErr> {
+    use ConversationsMsg as M;
+    match msg {
         M::Threads { filter, reply_to } => {
             let _ = reply_to.send(state.inbox.threads(&filter).into_iter().cloned().collect());
         }
@@ -286,54 +348,11 @@ pub fn handle(
         M::Message { id, reply_to } => {
             let _ = reply_to.send(persist::message(&state.store, &state.shop, id));
         }
-        M::PutTemplate { template, reply_to } => {
-            let mut b = Batch::new();
-            let id = persist::template_id(&template.name, &template.language);
-            let r = b
-                .put(&state.shop, Kind::Template, id, &template)
-                .and_then(|()| state.store.commit(b))
-                .map_err(SendError::from);
-            let _ = reply_to.send(r);
-        }
-        M::RemoveTemplate { name, reply_to } => {
-            let r = persist::templates(&state.store, &state.shop)
-                .map_err(SendError::from)
-                .and_then(|all| {
-                    let mut b = Batch::new();
-                    let mut n = 0;
-                    for t in all.iter().filter(|t| t.name == name) {
-                        b.remove(
-                            &state.shop,
-                            Kind::Template,
-                            persist::template_id(&t.name, &t.language),
-                        );
-                        n += 1;
-                    }
-                    state.store.commit(b)?;
-                    Ok(n)
-                });
-            let _ = reply_to.send(r);
-        }
         M::Templates { reply_to } => {
             let _ = reply_to.send(persist::templates(&state.store, &state.shop));
         }
         M::Health { reply_to } => {
             let _ = reply_to.send(state.health.clone());
-        }
-        M::SetHealth { health } => {
-            let was_dead = state.health.token == "invalid";
-            state.health = health;
-            let mut b = Batch::new();
-            b.put(
-                &state.shop,
-                Kind::Health,
-                persist::META_HEALTH,
-                &state.health,
-            )?;
-            state.store.commit(b)?;
-            if was_dead && state.health.token != "invalid" {
-                outbox::pump(myself, state)?;
-            }
         }
         M::Status { reply_to } => {
             let (queued, in_flight) = state.outbox.counts();
@@ -343,13 +362,7 @@ pub fn handle(
                 in_flight: in_flight as u64,
             });
         }
-        M::Reset { reply_to } => {
-            state.inbox = crate::logic::inbox::Inbox::default();
-            state.outbox.clear();
-            state.health = crate::domain::whatsapp::IntegrationHealth::unknown("unknown");
-            let _ = reply_to.send(());
-        }
-        M::Deliver(_) | M::Pump | M::SendCompleted { .. } => {}
+        _ => {}
     }
     Ok(())
 }

@@ -5,13 +5,15 @@
 //! written durably before any call, then dispatched under the per-number and per-recipient
 //! rate limits, retried by Meta's error class, and its `wamid` recorded.
 //!
-//! Files: `apply` (Meta events), `outbox` (queueing and dispatch), `commands` (agent and
-//! API commands), `persist` (store helpers).
+//! Files: `apply` (Meta events), `outbox` (queueing and dispatch), `sent` (send results),
+//! `commands` (agent and API commands), `persist` (store helpers). The rules they execute
+//! are pure functions of `logic::inbox` and `logic::whatsapp`.
 
 mod apply;
 mod commands;
 mod outbox;
 mod persist;
+mod sent;
 
 pub use commands::{SendError, SendRequest, Target};
 
@@ -152,6 +154,15 @@ pub struct ConversationsState {
     outbox: outbox::Outbox,
 }
 
+impl ConversationsState {
+    /// Replaces the Meta integration health (a transition of `logic::whatsapp::health`)
+    /// and writes it.
+    fn set_health(&mut self, next: IntegrationHealth) -> Result<(), crate::store::StoreError> {
+        self.health = next;
+        persist::save_health(&self.store, &self.shop, &self.health)
+    }
+}
+
 /// The conversation actor.
 pub struct Conversations;
 
@@ -191,7 +202,7 @@ impl Actor for Conversations {
             ConversationsMsg::Deliver(d) => apply::on_deliver(&myself, state, d).await?,
             ConversationsMsg::Pump => outbox::pump(&myself, state)?,
             ConversationsMsg::SendCompleted { message_id, result } => {
-                outbox::on_completed(&myself, state, message_id, result)?
+                sent::on_completed(&myself, state, message_id, result)?
             }
             other => commands::handle(&myself, state, other)?,
         }

@@ -2,8 +2,10 @@
 //! status `queued` plus an index entry `(due time, id)`, written before any call. The
 //! dispatcher takes due messages in order, waits for the recipient's pair budget (Meta: one
 //! message per 6 s to a user, bursts allowed) and the number's rate (80/s by default, up to
-//! 1,000), marks the message in flight *durably*, calls Meta on a spawned task, and applies
-//! the result here: the `wamid`, or a retry / wait / pause / failure by Meta's error class.
+//! 1,000), marks the message in flight *durably*, calls Meta on a spawned task, and `sent`
+//! applies the result: the `wamid`, or a retry / wait / pause / failure by Meta's error
+//! class. The rules (pre-send checks, the retry and pause table, message transitions) are
+//! `logic::whatsapp::outbox`; this file owns the limiters, timers, store writes and calls.
 //!
 //! "One dispatcher per phone number" (DESIGN §3) is realised as one dispatch loop per
 //! tenant with an independent rate limiter per number: numbers never share a budget, and
@@ -15,9 +17,11 @@
 
 use super::{persist, ConversationsMsg, ConversationsState};
 use crate::config::MetaSettings;
-use crate::domain::whatsapp::{ChatMessage, HealthState, MessageError, MessageStatus, Purpose};
+use crate::domain::whatsapp::{ChatMessage, MessageStatus};
 use crate::domain::Timestamp;
-use crate::integrations::meta::error::{backoff, classify, pair_wait, Action, MetaError};
+use crate::integrations::meta::error::MetaError;
+use crate::logic::whatsapp::health;
+use crate::logic::whatsapp::outbox::{self as logic, BeforeSend};
 use crate::store::whatsapp::text_id;
 use crate::store::{Batch, Kind, Store, StoreError};
 use governor::clock::Clock;
@@ -28,18 +32,15 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long marketing stays paused on a number after a spam rate limit (131048).
-const MARKETING_PAUSE_MS: i64 = 3_600_000;
-
 /// Dispatcher state of one tenant.
 pub struct Outbox {
     /// `(due ms, message id)`, mirroring the stored index.
     queue: BTreeSet<(i64, u64)>,
-    in_flight: HashSet<u64>,
+    pub(super) in_flight: HashSet<u64>,
     max_in_flight: usize,
     rates: HashMap<String, Arc<DefaultDirectRateLimiter>>,
     pair: Arc<DefaultKeyedRateLimiter<(u64, u64)>>,
-    marketing_paused_until: HashMap<String, Timestamp>,
+    pub(super) marketing_paused_until: HashMap<String, Timestamp>,
     next_wake: Option<i64>,
     quota: Quota,
 }
@@ -89,10 +90,9 @@ impl Outbox {
                     tenant = shop,
                     message_id = id
                 );
-                m.in_flight = false;
+                logic::requeue_after_crash(&mut m, Timestamp(now));
                 batch.remove_pair(shop, Kind::Outbox, due as u64, id);
                 due = now;
-                m.due_at = Some(Timestamp(now));
                 batch.put_pair(shop, Kind::Outbox, now as u64, id);
                 persist::stage_message(&mut batch, shop, &m)?;
             }
@@ -163,7 +163,7 @@ pub fn pump(
     myself: &ActorRef<ConversationsMsg>,
     state: &mut ConversationsState,
 ) -> Result<(), ActorProcessingErr> {
-    if state.health.state == HealthState::Red && state.health.token == "invalid" {
+    if health::holds_sends(&state.health) {
         // A dead token: hold the queue instead of failing every message against it.
         return Ok(());
     }
@@ -187,6 +187,14 @@ struct Ready {
     body: serde_json::Value,
 }
 
+/// What taking one due message did.
+enum Taken {
+    /// Handled (sent on, dropped, failed or rescheduled): take the next one.
+    Next,
+    /// The number's rate is spent: stop (a wake-up for the refill is armed).
+    RateLimited,
+}
+
 /// Takes every due message the budgets allow, marks each in flight (stored, not yet
 /// flushed) and collects it in `ready`. True when it stopped on the number's rate (a
 /// wake-up for the refill is armed then).
@@ -205,91 +213,104 @@ fn take_due(
             break;
         }
         state.outbox.queue.remove(&(due, id));
-        let Some(mut m) = persist::message(&state.store, &state.shop, id)? else {
+        let Some(m) = persist::message(&state.store, &state.shop, id)? else {
             continue;
         };
-        if m.status != MessageStatus::Queued {
-            let mut b = Batch::new();
-            b.remove_pair(&state.shop, Kind::Outbox, due as u64, id);
-            state.store.commit(b)?;
-            continue;
-        }
-        let Some(thread) = state.inbox.thread(m.thread_id).cloned() else {
-            fail(
-                state,
-                &mut m,
-                due,
-                0,
-                "the message's thread no longer exists".into(),
-            )?;
-            continue;
-        };
-        let pnid = thread.phone_number_id.clone();
-        if m.purpose == Purpose::Marketing {
-            if let Some(until) = state.outbox.marketing_paused_until.get(&pnid).copied() {
-                if until > now {
-                    reschedule(state, &mut m, due, until)?;
-                    continue;
-                }
-            }
-        }
-        // The number's rate: taken here, not in the send task, so a message is marked in
-        // flight only when it really goes out now. That keeps the crash-duplicate window to
-        // the sends actually under way.
-        let rate = state.outbox.rate(&pnid);
-        if let Err(not_until) = rate.check() {
-            // The limiter's own clock: building a `DefaultClock` costs ~20 µs (calibration).
-            let wait = not_until.wait_time_from(rate.clock().now());
-            state.outbox.queue.insert((due, id));
-            wake_in(myself, state, wait);
+        if let Taken::RateLimited = take_one(myself, state, m, due, now, token_cache, ready)? {
             return Ok(true);
         }
-        let key = (text_id(&pnid), thread.customer.digits());
-        if let Err(not_until) = state.outbox.pair.check_key(&key) {
-            let wait = not_until.wait_time_from(state.outbox.pair.clock().now());
-            reschedule(
-                state,
-                &mut m,
-                due,
-                Timestamp(now.millis() + wait.as_millis() as i64 + 1),
-            )?;
-            continue;
-        }
-        let token = match token_cache.get_or_insert_with(|| token(state)) {
-            Ok(t) => t.clone(),
-            Err(e) => {
-                let e = e.clone();
-                fail(state, &mut m, due, 0, e)?;
-                continue;
-            }
-        };
-        let body: serde_json::Value = match m.payload.as_deref().map(serde_json::from_str) {
-            Some(Ok(v)) => v,
-            _ => {
-                fail(
-                    state,
-                    &mut m,
-                    due,
-                    0,
-                    "the stored message body is not JSON".into(),
-                )?;
-                continue;
-            }
-        };
-        m.attempts += 1;
-        m.in_flight = true;
-        let mut b = Batch::new();
-        persist::stage_message(&mut b, &state.shop, &m)?;
-        state.store.commit(b)?;
-        state.outbox.in_flight.insert(id);
-        ready.push(Ready {
-            id,
-            pnid,
-            token,
-            body,
-        });
     }
     Ok(false)
+}
+
+/// One due message: the pre-send rules, then the number's rate and the recipient's pair
+/// budget; then [`mark_ready`].
+fn take_one(
+    myself: &ActorRef<ConversationsMsg>,
+    state: &mut ConversationsState,
+    mut m: ChatMessage,
+    due: i64,
+    now: Timestamp,
+    token_cache: &mut Option<Result<String, String>>,
+    ready: &mut Vec<Ready>,
+) -> Result<Taken, ActorProcessingErr> {
+    let thread = state.inbox.thread(m.thread_id);
+    let (pnid, customer) =
+        match logic::before_send(&m, thread, &state.outbox.marketing_paused_until, now) {
+            BeforeSend::Drop => {
+                let mut b = Batch::new();
+                b.remove_pair(&state.shop, Kind::Outbox, due as u64, m.id);
+                state.store.commit(b)?;
+                return Ok(Taken::Next);
+            }
+            BeforeSend::Fail(reason) => {
+                fail(state, &mut m, due, 0, reason.into())?;
+                return Ok(Taken::Next);
+            }
+            BeforeSend::Reschedule(until) => {
+                reschedule(state, &mut m, due, until)?;
+                return Ok(Taken::Next);
+            }
+            BeforeSend::Send(t) => (t.phone_number_id.clone(), t.customer),
+        };
+    // The number's rate: taken here, not in the send task, so a message is marked in
+    // flight only when it really goes out now. That keeps the crash-duplicate window to
+    // the sends actually under way.
+    let rate = state.outbox.rate(&pnid);
+    if let Err(not_until) = rate.check() {
+        // The limiter's own clock: building a `DefaultClock` costs ~20 µs (calibration).
+        let wait = not_until.wait_time_from(rate.clock().now());
+        state.outbox.queue.insert((due, m.id));
+        wake_in(myself, state, wait);
+        return Ok(Taken::RateLimited);
+    }
+    let key = (text_id(&pnid), customer.digits());
+    if let Err(not_until) = state.outbox.pair.check_key(&key) {
+        let wait = not_until.wait_time_from(state.outbox.pair.clock().now());
+        reschedule(state, &mut m, due, logic::after_pair_limit(now, wait))?;
+        return Ok(Taken::Next);
+    }
+    mark_ready(state, m, due, pnid, token_cache, ready)?;
+    Ok(Taken::Next)
+}
+
+/// The last checks before a send (the token opens, the stored body is JSON), then the
+/// durable in-flight mark; fails the message when a check does not pass.
+fn mark_ready(
+    state: &mut ConversationsState,
+    mut m: ChatMessage,
+    due: i64,
+    pnid: String,
+    token_cache: &mut Option<Result<String, String>>,
+    ready: &mut Vec<Ready>,
+) -> Result<(), ActorProcessingErr> {
+    let token = match token_cache.get_or_insert_with(|| token(state)) {
+        Ok(t) => t.clone(),
+        Err(e) => {
+            let e = e.clone();
+            fail(state, &mut m, due, 0, e)?;
+            return Ok(());
+        }
+    };
+    let body: serde_json::Value = match m.payload.as_deref().map(serde_json::from_str) {
+        Some(Ok(v)) => v,
+        _ => {
+            fail(state, &mut m, due, 0, logic::BODY_NOT_JSON.into())?;
+            return Ok(());
+        }
+    };
+    logic::start_attempt(&mut m);
+    let mut b = Batch::new();
+    persist::stage_message(&mut b, &state.shop, &m)?;
+    state.store.commit(b)?;
+    state.outbox.in_flight.insert(m.id);
+    ready.push(Ready {
+        id: m.id,
+        pnid,
+        token,
+        body,
+    });
+    Ok(())
 }
 
 /// Flushes once (the in-flight marks must be on disk before Meta can see a message), then
@@ -358,14 +379,14 @@ fn arm_timer(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState
     myself.send_after(Duration::from_millis(wait), || ConversationsMsg::Pump);
 }
 
-fn reschedule(
+/// Moves a queued message to `due` (store, index and schedule).
+pub(super) fn reschedule(
     state: &mut ConversationsState,
     m: &mut ChatMessage,
     old_due: i64,
     due: Timestamp,
 ) -> Result<(), StoreError> {
-    m.due_at = Some(due);
-    m.in_flight = false;
+    logic::reschedule(m, due);
     let mut b = Batch::new();
     b.remove_pair(&state.shop, Kind::Outbox, old_due.max(0) as u64, m.id);
     b.put_pair(&state.shop, Kind::Outbox, due.millis().max(0) as u64, m.id);
@@ -375,7 +396,8 @@ fn reschedule(
     Ok(())
 }
 
-fn fail(
+/// Fails a message for good (store and index), counted and logged.
+pub(super) fn fail(
     state: &mut ConversationsState,
     m: &mut ChatMessage,
     due: i64,
@@ -384,104 +406,9 @@ fn fail(
 ) -> Result<(), StoreError> {
     metrics::counter!("galantis_messages_failed_total", "code" => code.to_string()).increment(1);
     tracing::warn!(message = "Message failed.", tenant = %state.shop, message_id = m.id, code, reason = %message);
-    m.status = MessageStatus::Failed;
-    m.status_at = Timestamp::now();
-    m.error = Some(MessageError { code, message });
-    m.in_flight = false;
-    m.due_at = None;
+    logic::fail(m, code, message, Timestamp::now());
     let mut b = Batch::new();
     b.remove_pair(&state.shop, Kind::Outbox, due.max(0) as u64, m.id);
     persist::stage_message(&mut b, &state.shop, m)?;
     state.store.commit(b)
-}
-
-/// Applies the result of a send.
-pub fn on_completed(
-    myself: &ActorRef<ConversationsMsg>,
-    state: &mut ConversationsState,
-    id: u64,
-    result: Result<String, MetaError>,
-) -> Result<(), ActorProcessingErr> {
-    state.outbox.in_flight.remove(&id);
-    let Some(mut m) = persist::message(&state.store, &state.shop, id)? else {
-        return pump(myself, state);
-    };
-    let due = m.due_at.unwrap_or(m.at).millis();
-    let now = Timestamp::now();
-    match result {
-        Ok(wamid) => {
-            metrics::counter!("galantis_messages_sent_total").increment(1);
-            m.wamid = Some(wamid);
-            m.in_flight = false;
-            m.due_at = None;
-            if m.status.rank() < MessageStatus::Accepted.rank() {
-                m.status = MessageStatus::Accepted;
-                m.status_at = now;
-            }
-            let mut b = Batch::new();
-            b.remove_pair(&state.shop, Kind::Outbox, due.max(0) as u64, id);
-            persist::stage_message(&mut b, &state.shop, &m)?;
-            state.store.commit(b)?;
-            if state.health.state != HealthState::Green {
-                super::apply::health_ok(state)?;
-            }
-        }
-        Err(e) => on_error(state, &mut m, due, e, now)?,
-    }
-    pump(myself, state)
-}
-
-fn on_error(
-    state: &mut ConversationsState,
-    m: &mut ChatMessage,
-    due: i64,
-    e: MetaError,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    let code = e.code().unwrap_or(0);
-    let action = classify(&e);
-    let services = state.services.clone();
-    let s = &services.settings;
-    let retry_index = m.attempts.saturating_sub(1);
-    tracing::info!(message = "Send failed.", tenant = %state.shop, message_id = m.id, code, action = ?action, error = %e);
-    match action {
-        Action::RetryBackoff if m.attempts < s.max_attempts => {
-            metrics::counter!("galantis_messages_retried_total").increment(1);
-            let wait = backoff(retry_index, s.backoff_base_ms, s.backoff_max_ms);
-            reschedule(state, m, due, Timestamp(now.millis() + wait.as_millis() as i64))
-        }
-        Action::WaitRecipient if m.attempts < s.max_attempts => {
-            metrics::counter!("galantis_messages_retried_total").increment(1);
-            let wait = pair_wait(retry_index);
-            reschedule(state, m, due, Timestamp(now.millis() + wait.as_millis() as i64))
-        }
-        Action::PauseNumber if m.attempts < s.max_attempts => {
-            let pnid = state
-                .inbox
-                .thread(m.thread_id)
-                .map(|t| t.phone_number_id.clone())
-                .unwrap_or_default();
-            let until = Timestamp(now.millis() + MARKETING_PAUSE_MS);
-            state.outbox.marketing_paused_until.insert(pnid, until);
-            super::apply::health_warn(state, format!("bulk sending paused for an hour: {e}"))?;
-            let next = if m.purpose == Purpose::Marketing {
-                until
-            } else {
-                Timestamp(now.millis() + backoff(retry_index, s.backoff_base_ms, s.backoff_max_ms).as_millis() as i64)
-            };
-            reschedule(state, m, due, next)
-        }
-        Action::NeedsTemplate => fail(
-            state,
-            m,
-            due,
-            code,
-            format!("the 24-hour customer service window is closed; send an approved template instead ({e})"),
-        ),
-        Action::TokenDead => {
-            super::apply::health_token_dead(state, format!("{e}"))?;
-            fail(state, m, due, code, format!("the WhatsApp access token was rejected: {e}"))
-        }
-        _ => fail(state, m, due, code, e.to_string()),
-    }
 }

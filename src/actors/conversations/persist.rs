@@ -19,7 +19,14 @@ pub fn load_threads(store: &Store, shop: &str) -> Result<Vec<Thread>, StoreError
 pub fn load_health(store: &Store, shop: &str) -> Result<IntegrationHealth, StoreError> {
     Ok(store
         .get(shop, Kind::Health, META_HEALTH)?
-        .unwrap_or_else(|| IntegrationHealth::unknown("unknown")))
+        .unwrap_or_else(crate::logic::whatsapp::health::fresh))
+}
+
+/// Writes the Meta integration health.
+pub fn save_health(store: &Store, shop: &str, h: &IntegrationHealth) -> Result<(), StoreError> {
+    let mut b = Batch::new();
+    b.put(shop, Kind::Health, META_HEALTH, h)?;
+    store.commit(b)
 }
 
 pub fn stage_thread(batch: &mut Batch, shop: &str, t: &Thread) -> Result<(), StoreError> {

@@ -1,14 +1,16 @@
 //! Tenant endpoints of the WhatsApp integration: phone numbers, the Meta token and
-//! integration health (templates are in `templates`).
+//! integration health (templates are in `templates`). Health transitions are
+//! `logic::whatsapp::health`; these handlers make the calls and pass the results.
 
 use crate::actors::conversations::ConversationsMsg;
 use crate::actors::tenant::TenantMsg;
-use crate::domain::whatsapp::{HealthState, IntegrationHealth};
+use crate::domain::whatsapp::IntegrationHealth;
 use crate::domain::Timestamp;
 use crate::http::auth::TenantScope;
 use crate::http::error::{json_rejection, ApiError, ErrorBody};
 use crate::http::AppState;
 use crate::integrations::meta::error::{classify, Action, MetaError};
+use crate::logic::whatsapp::health::{self as whatsapp_health, NumberCheck, TokenCheck};
 use crate::store::{Batch, TenantRecord};
 use crate::tenants::seal_context;
 use axum::extract::rejection::JsonRejection;
@@ -57,13 +59,9 @@ pub(crate) async fn health(state: &AppState, shop: &str) -> Result<IntegrationHe
 /// it to a 502 carrying Meta's code and text.
 pub(crate) async fn upstream(state: &AppState, shop: &str, e: MetaError) -> ApiError {
     let action = classify(&e);
-    if let Ok(mut h) = health(state, shop).await {
-        h.last_error = Some(e.to_string());
-        h.last_error_at = Some(Timestamp::now());
-        if action == Action::TokenDead {
-            h.state = HealthState::Red;
-            h.token = "invalid".into();
-        }
+    if let Ok(h) = health(state, shop).await {
+        let token_dead = action == Action::TokenDead;
+        let h = whatsapp_health::on_failed_call(&h, e.to_string(), token_dead, Timestamp::now());
         let _ = state.engine.cast(
             shop,
             TenantMsg::Conversations(ConversationsMsg::SetHealth { health: h }),
@@ -195,7 +193,7 @@ pub async fn set_meta(
     store.commit(b)?;
     store.durable().await?;
     if c.access_token.is_some() {
-        let health = IntegrationHealth::unknown("unknown");
+        let health = whatsapp_health::fresh();
         let _ = state.engine.cast(
             &scope.shop,
             TenantMsg::Conversations(ConversationsMsg::SetHealth { health }),
@@ -220,21 +218,9 @@ pub async fn get_health(
     scope: TenantScope,
 ) -> Result<Json<HealthView>, ApiError> {
     let t = tenant(&state, &scope.shop)?;
-    let mut shopify = IntegrationHealth::unknown(if t.shopify_token.is_empty() {
-        "missing"
-    } else {
-        "stored"
-    });
-    if t.shopify_token.is_empty() {
-        shopify.state = HealthState::Red;
-    }
-    let mut meta = health(&state, &scope.shop).await?;
-    if t.meta_token.is_none() {
-        meta.token = "missing".into();
-        meta.state = HealthState::Red;
-        meta.last_error
-            .get_or_insert_with(|| "no WhatsApp access token configured".into());
-    }
+    let shopify = whatsapp_health::shopify_view(!t.shopify_token.is_empty());
+    let meta =
+        whatsapp_health::meta_view(&health(&state, &scope.shop).await?, t.meta_token.is_some());
     Ok(Json(HealthView { shopify, meta }))
 }
 
@@ -247,67 +233,34 @@ pub async fn check_health(
 ) -> Result<Json<HealthView>, ApiError> {
     let t = tenant(&state, &scope.shop)?;
     let tok = token(&state, &t)?;
-    let mut h = health(&state, &scope.shop).await?;
-    h.checked_at = Some(Timestamp::now());
-    h.details.clear();
+    let h = health(&state, &scope.shop).await?;
+    let now = Timestamp::now();
     let app_token = state
         .meta_app_id
         .as_ref()
         .map(|id| format!("{id}|{}", state.meta_app_secret))
         .unwrap_or_else(|| tok.clone());
-    let mut state_now = HealthState::Green;
-    match state.meta.debug_token(&app_token, &tok).await {
-        Ok(info) if info.is_valid => h.token = "valid".into(),
-        Ok(info) => {
-            h.token = "invalid".into();
-            state_now = HealthState::Red;
-            h.last_error = Some(format!(
-                "access token is not valid: {}",
-                info.error
-                    .as_ref()
-                    .map(|e| e.message.clone())
-                    .unwrap_or_else(|| "no reason given".into())
-            ));
-            h.last_error_at = Some(Timestamp::now());
-        }
-        Err(e) => {
-            state_now = if classify(&e) == Action::TokenDead {
-                HealthState::Red
-            } else {
-                HealthState::Yellow
-            };
-            if state_now == HealthState::Red {
-                h.token = "invalid".into();
-            }
-            h.last_error = Some(e.to_string());
-            h.last_error_at = Some(Timestamp::now());
-        }
-    }
+    let token_check = match state.meta.debug_token(&app_token, &tok).await {
+        Ok(info) if info.is_valid => TokenCheck::Valid,
+        Ok(info) => TokenCheck::Invalid {
+            reason: info.error.as_ref().map(|e| e.message.clone()),
+        },
+        Err(e) => TokenCheck::Failed {
+            error: e.to_string(),
+            token_dead: classify(&e) == Action::TokenDead,
+        },
+    };
+    let mut numbers = Vec::with_capacity(t.meta_phone_number_ids.len());
     for pnid in &t.meta_phone_number_ids {
-        match state.meta.health_status(&tok, pnid).await {
-            Ok(s) => {
-                use crate::integrations::meta::client::SendAvailability as A;
-                h.details.push(format!(
-                    "number {pnid}: can_send_message {:?}",
-                    s.can_send_message
-                ));
-                match s.can_send_message {
-                    A::Blocked => state_now = HealthState::Red,
-                    A::Limited | A::Other(_) if state_now == HealthState::Green => {
-                        state_now = HealthState::Yellow
-                    }
-                    _ => {}
-                }
-            }
-            Err(e) => {
-                h.details.push(format!("number {pnid}: {e}"));
-                if state_now == HealthState::Green {
-                    state_now = HealthState::Yellow;
-                }
-            }
-        }
+        let result = state.meta.health_status(&tok, pnid).await;
+        numbers.push(NumberCheck {
+            phone_number_id: pnid.clone(),
+            result: result
+                .map(|s| s.can_send_message)
+                .map_err(|e| e.to_string()),
+        });
     }
-    h.state = state_now;
+    let h = whatsapp_health::after_check(&h, &token_check, &numbers, now);
     state.engine.cast(
         &scope.shop,
         TenantMsg::Conversations(ConversationsMsg::SetHealth { health: h }),

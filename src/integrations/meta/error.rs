@@ -254,8 +254,12 @@ fn retryable_status(status: u16) -> bool {
 /// Exponential backoff with full jitter: a uniform delay in
 /// `[0, min(max_ms, base_ms × 2^attempt)]` (attempt 0 is the first retry).
 pub fn backoff(attempt: u32, base_ms: u64, max_ms: u64) -> Duration {
-    let cap = backoff_cap_ms(attempt, base_ms, max_ms);
-    Duration::from_millis(rand::thread_rng().gen_range(0..=cap))
+    Duration::from_millis(jitter_ms(backoff_cap_ms(attempt, base_ms, max_ms)))
+}
+
+/// The full jitter of [`backoff`]: a uniform pick in `[0, cap_ms]`.
+pub fn jitter_ms(cap_ms: u64) -> u64 {
+    rand::thread_rng().gen_range(0..=cap_ms)
 }
 
 /// The upper bound [`backoff`] draws from, without the jitter.
