@@ -110,7 +110,7 @@ fn file_writer(path: std::path::PathBuf) -> std::sync::mpsc::Sender<(Vec<u8>, Wa
 fn entry(k: u64, i: u64, body: &[u8]) -> JournalEntry {
     JournalEntry {
         shop: SHOP.to_string(),
-        topic: "customers/update".into(),
+        source: galantis::logic::Source::parse("customers/update"),
         webhook_id: format!(
             "{:08x}-{:04x}-4000-8000-{:012x}",
             k,

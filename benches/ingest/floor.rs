@@ -103,7 +103,7 @@ pub(super) fn floor_server() {
                 };
                 let entry = galantis::store::JournalEntry {
                     shop: h("x-shopify-shop-domain"),
-                    topic: h("x-shopify-topic"),
+                    source: galantis::logic::Source::parse(&h("x-shopify-topic")),
                     webhook_id: h("x-shopify-webhook-id"),
                     api_version: h("x-shopify-api-version"),
                     triggered_at: None,

@@ -27,7 +27,7 @@ pub(super) async fn store_alone(gen: Arc<Gen>, cfg: Config, secs: u64) -> (f64, 
                 let (topic, body) = gen.body(2, k, n);
                 let entry = galantis::store::JournalEntry {
                     shop: SHOP.to_string(),
-                    topic: topic.to_string(),
+                    source: galantis::logic::Source::parse(topic),
                     webhook_id: format!("{k}-{n}"),
                     api_version: "2026-04".into(),
                     triggered_at: Some(Timestamp::now()),

@@ -6,7 +6,6 @@ use super::Delivered;
 use crate::domain::catalog::{Collection, Product};
 use crate::domain::{ShopifyId, Timestamp};
 use crate::logic::catalog::{CatalogBook, Change, Write};
-use crate::logic::{Delivery, Topic};
 use crate::store::{Batch, Kind, Store, StoreError};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -110,18 +109,13 @@ impl Catalog {
         let span = tracing::info_span!(
             "apply",
             tenant = %state.shop,
-            topic = %d.entry.topic,
+            topic = %d.entry.source,
             webhook_id = %d.entry.webhook_id,
             seq = d.seq
         );
         let _entered = span.enter();
         state.in_flight.store(d.seq, Ordering::SeqCst);
-        let delivery = Delivery {
-            topic: Topic::parse(&d.entry.topic),
-            body: &d.entry.body,
-            triggered_at: d.entry.triggered_at,
-            received_at: d.entry.received_at,
-        };
+        let delivery = super::shopify_delivery(&d.entry);
         match state.book.apply(&delivery) {
             Ok(change) => {
                 let events =

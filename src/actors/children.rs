@@ -7,7 +7,7 @@ use super::catalog::{Catalog, CatalogArgs, CatalogMsg};
 use super::conversations::{Conversations, ConversationsArgs, ConversationsMsg, Services};
 use super::customers::{Customers, CustomersArgs, CustomersMsg};
 use super::Delivered;
-use crate::logic::{Route, Topic};
+use crate::logic::Route;
 use crate::store::Store;
 use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef};
 use std::sync::atomic::AtomicU64;
@@ -34,8 +34,8 @@ impl ChildRoutes {
     }
 }
 
-/// Casts a journaled webhook to the child actor that applies it: Meta events to the
-/// conversation actor, Shopify topics by their [`Route`]. `Ok(false)` when no child
+/// Casts a journaled webhook to the child actor that applies it, by its source's
+/// [`Route`] (the one routing rule, `logic::Source::route`). `Ok(false)` when no child
 /// applies it (a tenant-level or ignored topic); `Err` when that child's mailbox is closed.
 /// The one routing rule, used by the supervisor and by the engine's direct deliveries.
 pub(super) fn cast_to_child(
@@ -44,13 +44,10 @@ pub(super) fn cast_to_child(
     conversations: &ActorRef<ConversationsMsg>,
     d: Delivered,
 ) -> Result<bool, ActorProcessingErr> {
-    if d.entry.topic.starts_with(super::tenant::META_TOPIC_PREFIX) {
-        conversations.cast(ConversationsMsg::Deliver(d))?;
-        return Ok(true);
-    }
-    match Topic::parse(&d.entry.topic).route() {
+    match d.entry.source.route() {
         Route::Customers => customers.cast(CustomersMsg::Deliver(d))?,
         Route::Catalog => catalog.cast(CatalogMsg::Deliver(d))?,
+        Route::Conversations => conversations.cast(ConversationsMsg::Deliver(d))?,
         Route::Tenant | Route::Ignore => return Ok(false),
     }
     Ok(true)

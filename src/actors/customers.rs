@@ -9,7 +9,6 @@ use crate::domain::phone::PhoneE164;
 use crate::domain::{ShopifyId, Timestamp};
 use crate::logic::customers::{Change, CustomerBook, Lookup, Write};
 use crate::logic::LookupError;
-use crate::logic::{Delivery, Topic};
 use crate::store::{Batch, Kind, Store, StoreError};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde::Serialize;
@@ -246,19 +245,13 @@ impl Customers {
         let span = tracing::info_span!(
             "apply",
             tenant = %state.shop,
-            topic = %d.entry.topic,
+            topic = %d.entry.source,
             webhook_id = %d.entry.webhook_id,
             seq = d.seq
         );
         let _entered = span.enter();
         state.in_flight.store(d.seq, Ordering::SeqCst);
-        let topic = Topic::parse(&d.entry.topic);
-        let delivery = Delivery {
-            topic,
-            body: &d.entry.body,
-            triggered_at: d.entry.triggered_at,
-            received_at: d.entry.received_at,
-        };
+        let delivery = super::shopify_delivery(&d.entry);
         let lookup = StoreLookup {
             store: &state.store,
             shop: &state.shop,

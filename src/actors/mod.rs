@@ -34,12 +34,12 @@ pub struct Delivered {
 /// Moves a journal entry to the dead letters with `reason` (used by actors when a payload
 /// cannot be applied, and by supervisors when applying one panicked).
 pub(crate) fn dead_letter(store: &Store, seq: u64, entry: &JournalEntry, reason: String) {
-    metrics::counter!("galantis_webhooks_dead_lettered_total", "topic" => entry.topic.clone())
+    metrics::counter!("galantis_webhooks_dead_lettered_total", "topic" => entry.source.as_str())
         .increment(1);
     tracing::warn!(
         message = "Webhook dead-lettered.",
         tenant = %entry.shop,
-        topic = %entry.topic,
+        topic = %entry.source,
         webhook_id = %entry.webhook_id,
         seq,
         %reason
@@ -56,5 +56,18 @@ pub(crate) fn dead_letter(store: &Store, seq: u64, entry: &JournalEntry, reason:
         .and_then(|()| store.commit(batch));
     if let Err(error) = r {
         tracing::error!(message = "Could not dead-letter a webhook.", %error, seq);
+    }
+}
+
+/// A journaled Shopify webhook as the pure logic reads it (its topic parsed at the edge).
+pub(crate) fn shopify_delivery(entry: &JournalEntry) -> crate::logic::Delivery<'_> {
+    crate::logic::Delivery {
+        topic: entry
+            .source
+            .topic()
+            .unwrap_or(crate::logic::Topic::Unhandled),
+        body: &entry.body,
+        triggered_at: entry.triggered_at,
+        received_at: entry.received_at,
     }
 }

@@ -33,12 +33,12 @@ impl Retries {
         let n = self.attempts.entry(d.seq).or_insert(0);
         *n = n.saturating_add(1);
         let wait = backoff(*n);
-        metrics::counter!("galantis_apply_retries_total", "topic" => d.entry.topic.clone())
+        metrics::counter!("galantis_apply_retries_total", "topic" => d.entry.source.as_str())
             .increment(1);
         tracing::warn!(
             message = "Applying a webhook failed for a transient reason; retrying.",
             tenant = %d.entry.shop,
-            topic = %d.entry.topic,
+            topic = %d.entry.source,
             webhook_id = %d.entry.webhook_id,
             seq = d.seq,
             attempt = *n,

@@ -23,15 +23,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Journal topics of Meta webhook events start with this (`meta/inbound_message` …); they
-/// go to the conversation actor.
-pub const META_TOPIC_PREFIX: &str = "meta/";
-
-/// Journal topic of a whole authentic Meta delivery that did not parse: kept raw for its
-/// tenant, dead-lettered by the conversation actor with the parser's reason, and parsed and
-/// applied event by event when it is replayed after a fix.
-pub const META_DELIVERY_TOPIC: &str = "meta/delivery";
-
 /// Messages of a tenant supervisor.
 pub enum TenantMsg {
     /// A journaled webhook to route.
@@ -106,15 +97,15 @@ pub(crate) fn events_of(kinds: &[EventKind], seq: u64, at: Timestamp) -> Vec<Dom
 
 /// Logs and counts an applied delivery.
 pub(crate) fn note_applied(shop: &str, d: &Delivered, ignored: Option<&str>) {
-    let topic = d.entry.topic.clone();
+    let topic = d.entry.source.as_str();
     match ignored {
         Some(reason) => {
             metrics::counter!("galantis_webhooks_ignored_total", "topic" => topic).increment(1);
-            tracing::info!(message = "Webhook ignored.", tenant = shop, topic = %d.entry.topic, webhook_id = %d.entry.webhook_id, reason);
+            tracing::info!(message = "Webhook ignored.", tenant = shop, topic = %d.entry.source, webhook_id = %d.entry.webhook_id, reason);
         }
         None => {
             metrics::counter!("galantis_webhooks_applied_total", "topic" => topic).increment(1);
-            tracing::debug!(message = "Webhook applied.", tenant = shop, topic = %d.entry.topic, webhook_id = %d.entry.webhook_id);
+            tracing::debug!(message = "Webhook applied.", tenant = shop, topic = %d.entry.source, webhook_id = %d.entry.webhook_id);
         }
     }
 }
@@ -158,13 +149,13 @@ impl TenantSupervisor {
         if !state.store.is_pending(d.seq) {
             return Ok(());
         }
-        let topic = Topic::parse(&d.entry.topic);
+        let topic = d.entry.source.topic();
         let Some(mut rec) = state.store.tenant(&state.shop)? else {
             return Ok(());
         };
         let now = Timestamp::now();
         match topic {
-            Topic::AppUninstalled => {
+            Some(Topic::AppUninstalled) => {
                 let _ = state.automations.cast(AutomationsMsg::SetPaused(true));
                 if rec.status == TenantStatus::Active {
                     rec.status = TenantStatus::Uninstalled;
@@ -172,7 +163,7 @@ impl TenantSupervisor {
                 }
                 tracing::info!(message = "Tenant uninstalled; timers stopped, data kept.", tenant = %state.shop);
             }
-            Topic::ShopRedact => {
+            Some(Topic::ShopRedact) => {
                 // Let every child finish what it holds, then erase, then reset them.
                 let t = Some(Duration::from_secs(30));
                 let _ = state
@@ -290,18 +281,13 @@ impl TenantSupervisor {
         }
         state.publish_routes();
         let wanted = match child {
-            Child::Customers => Some(Route::Customers),
-            Child::Catalog => Some(Route::Catalog),
-            Child::Conversations => None,
+            Child::Customers => Route::Customers,
+            Child::Catalog => Route::Catalog,
+            Child::Conversations => Route::Conversations,
             Child::Automations => return Ok(()),
         };
         for (seq, entry) in state.store.pending_of(&state.shop) {
-            let route = if entry.topic.starts_with(META_TOPIC_PREFIX) {
-                None
-            } else {
-                Some(Topic::parse(&entry.topic).route())
-            };
-            if route == wanted {
+            if entry.source.route() == wanted {
                 Self::route(state, Delivered { seq, entry })?;
             }
         }
@@ -376,9 +362,7 @@ impl Actor for TenantSupervisor {
     ) -> Result<(), ActorProcessingErr> {
         let r = match msg {
             TenantMsg::Deliver(d) => {
-                if !d.entry.topic.starts_with(META_TOPIC_PREFIX)
-                    && Topic::parse(&d.entry.topic).route() == Route::Tenant
-                {
+                if d.entry.source.route() == Route::Tenant {
                     self.on_tenant_topic(state, d).await
                 } else {
                     Self::route(state, d)

@@ -44,7 +44,7 @@ pub(super) fn deliver(
 ) {
     let entry = JournalEntry {
         shop: shop.into(),
-        topic: topic.into(),
+        source: crate::logic::Source::parse(topic),
         webhook_id: id.into(),
         api_version: "2026-04".into(),
         triggered_at: None,
@@ -152,7 +152,7 @@ async fn a_webhook_that_crashes_its_actor_is_dead_lettered_not_retried_forever()
     // A journaled entry whose application panics.
     let entry = JournalEntry {
         shop: "p.myshopify.com".into(),
-        topic: "customers/create".into(),
+        source: crate::logic::Source::parse("customers/create"),
         webhook_id: "poison".into(),
         api_version: "2026-04".into(),
         triggered_at: None,

@@ -4,7 +4,7 @@
 
 use super::conversations::ConversationsMsg;
 use super::customers::CustomersMsg;
-use super::tenant::{TenantMsg, META_TOPIC_PREFIX};
+use super::tenant::TenantMsg;
 use super::tests::{deliver, deliver_customer, two_tenants, wait_count};
 use super::Engine;
 use crate::domain::Timestamp;
@@ -45,8 +45,8 @@ fn deliver_inbound(engine: &Engine, store: &crate::store::Store) {
     let events = webhook::parse(body.as_bytes()).expect("parses");
     let e = &events[0];
     let json = serde_json::to_string(e).expect("encodes");
-    let topic = format!("{META_TOPIC_PREFIX}{}", e.kind());
-    deliver(engine, store, SHOP, &topic, "wamid.T1:text", json);
+    let topic = crate::logic::Source::Meta(e.source_kind());
+    deliver(engine, store, SHOP, topic.as_str(), "wamid.T1:text", json);
 }
 
 async fn wait_thread(engine: &Engine) -> u64 {
@@ -200,7 +200,7 @@ async fn a_whole_meta_delivery_replayed_after_a_fix_is_applied_event_by_event() 
         &engine,
         &store,
         SHOP,
-        super::tenant::META_DELIVERY_TOPIC,
+        "meta/delivery",
         "delivery:abc",
         inbound_delivery(),
     );

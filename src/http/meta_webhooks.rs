@@ -13,10 +13,10 @@
 //! file it under; Meta redelivers it for 7 days).
 
 use super::{error::ApiError, AppState};
-use crate::actors::tenant::{META_DELIVERY_TOPIC, META_TOPIC_PREFIX};
 use crate::actors::Delivered;
 use crate::domain::Timestamp;
 use crate::integrations::meta::webhook::{self, MetaEvent};
+use crate::logic::{MetaKind, Source};
 use crate::store::tenants::TenantStatus;
 use crate::store::{Accepted, JournalEntry};
 use axum::body::Bytes;
@@ -173,7 +173,7 @@ pub async fn receive(
         };
         let entry = JournalEntry {
             shop: shop.clone(),
-            topic: format!("{META_TOPIC_PREFIX}{}", e.kind()),
+            source: Source::Meta(e.source_kind()),
             webhook_id,
             api_version: state.graph_version.to_string(),
             triggered_at: None,
@@ -236,7 +236,7 @@ async fn keep_unparsed(
     let digest = sha2::Sha256::digest(&body);
     let entry = JournalEntry {
         shop: shop.clone(),
-        topic: META_DELIVERY_TOPIC.to_string(),
+        source: Source::Meta(MetaKind::Delivery),
         webhook_id: format!("delivery:{}", hex::encode(&digest[..16])),
         api_version: state.graph_version.to_string(),
         triggered_at: None,

@@ -174,7 +174,7 @@ async fn handle(
     }
     let entry = JournalEntry {
         shop: shop.to_string(),
-        topic: topic.as_str().to_string(),
+        source: topic.into(),
         webhook_id: webhook_id.to_string(),
         api_version: api_version.to_string(),
         triggered_at,

@@ -5,9 +5,11 @@
 pub mod catalog;
 pub mod customers;
 pub mod inbox;
+pub mod source;
 pub mod topic;
 pub mod whatsapp;
 
+pub use source::{MetaKind, Source};
 pub use topic::{Route, Topic};
 
 use crate::domain::Timestamp;

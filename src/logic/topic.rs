@@ -47,6 +47,8 @@ pub enum Route {
     Customers,
     /// Products, variants, collections.
     Catalog,
+    /// WhatsApp: inbox, statuses, templates, integration health (every Meta event).
+    Conversations,
     /// The tenant supervisor itself (uninstall, shop redact).
     Tenant,
     /// Logged as not handled; nothing stored.

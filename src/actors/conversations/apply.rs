@@ -16,6 +16,7 @@ use crate::integrations::meta::webhook::{
 };
 use crate::logic::inbox::{self, OptWord};
 use crate::logic::whatsapp::{events, health};
+use crate::logic::{MetaKind, Source};
 use crate::store::{Batch, Kind, StoreError};
 use ractor::{ActorProcessingErr, ActorRef, RpcReplyPort};
 use std::time::Duration;
@@ -74,7 +75,7 @@ async fn apply_event(
     };
     let mut batch = Batch::new();
     let mut queued: Vec<ChatMessage> = Vec::new();
-    let whole = d.entry.topic == crate::actors::tenant::META_DELIVERY_TOPIC;
+    let whole = d.entry.source == Source::Meta(MetaKind::Delivery);
     for event in events {
         if let Some(p) = event.phone_number_id().filter(|_| whole) {
             if state.store.shop_for_phone_number(p)?.as_deref() != Some(state.shop.as_str()) {
@@ -97,7 +98,7 @@ async fn apply_event(
 /// whole raw delivery (`meta/delivery`: one that did not parse when it came in, replayed)
 /// that belongs to this tenant. `Err` is the dead-letter reason.
 fn events_of(d: &Delivered) -> Result<Vec<MetaEvent>, String> {
-    if d.entry.topic != crate::actors::tenant::META_DELIVERY_TOPIC {
+    if d.entry.source != Source::Meta(MetaKind::Delivery) {
         return serde_json::from_slice(&d.entry.body)
             .map(|e| vec![e])
             .map_err(|e| format!("stored Meta event does not parse: {e}"));

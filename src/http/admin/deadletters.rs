@@ -40,7 +40,7 @@ pub async fn list(
                 id: l.id,
                 reason: l.reason,
                 failed_at: l.failed_at.to_rfc3339(),
-                topic: l.entry.topic,
+                topic: l.entry.source.to_string(),
                 webhook_id: l.entry.webhook_id,
                 body: String::from_utf8_lossy(&l.entry.body).into_owned(),
             })

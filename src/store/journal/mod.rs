@@ -34,8 +34,9 @@ mod recover;
 pub struct JournalEntry {
     /// The tenant's shop domain.
     pub shop: String,
-    /// `X-Shopify-Topic`.
-    pub topic: String,
+    /// Where it came from (the `X-Shopify-Topic`, or the Meta event kind), parsed at the
+    /// edge; stored as its name.
+    pub source: crate::logic::Source,
     /// `X-Shopify-Webhook-Id`.
     pub webhook_id: String,
     /// `X-Shopify-API-Version`.

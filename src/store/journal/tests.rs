@@ -6,7 +6,7 @@ use crate::store::{codec, keys, Batch, Store};
 fn entry(id: &str) -> JournalEntry {
     JournalEntry {
         shop: "s.myshopify.com".into(),
-        topic: "customers/create".into(),
+        source: crate::logic::Source::parse("customers/create"),
         webhook_id: id.into(),
         api_version: "2026-04".into(),
         triggered_at: None,

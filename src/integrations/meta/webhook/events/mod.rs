@@ -140,6 +140,19 @@ impl MetaEvent {
         }
     }
 
+    /// The journal source kind of this event (`logic::MetaKind`).
+    pub fn source_kind(&self) -> crate::logic::MetaKind {
+        use crate::logic::MetaKind as K;
+        match self {
+            Self::InboundMessage(_) => K::InboundMessage,
+            Self::Status(_) => K::Status,
+            Self::TemplateStatus(_) => K::TemplateStatus,
+            Self::PhoneNumberQuality(_) => K::PhoneNumberQuality,
+            Self::AccountUpdate(_) => K::AccountUpdate,
+            Self::Unhandled(_) => K::Unhandled,
+        }
+    }
+
     /// A short name of the variant, for logs and metric labels.
     pub fn kind(&self) -> &'static str {
         match self {
