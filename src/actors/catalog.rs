@@ -2,7 +2,8 @@
 //! collections), applies catalog webhooks through `logic::catalog` (restock detection
 //! included) and persists each change atomically with its events and journal removal.
 
-use super::Delivered;
+use super::automations::AutomationsMsg;
+use super::{Delivered, Sibling};
 use crate::domain::catalog::{Collection, Product};
 use crate::domain::{ShopifyId, Timestamp};
 use crate::logic::catalog::{CatalogBook, Change, Write};
@@ -52,6 +53,8 @@ pub struct CatalogArgs {
     pub store: Store,
     /// Journal seq being applied (0 when idle); see `CustomersArgs::in_flight`.
     pub in_flight: Arc<AtomicU64>,
+    /// Where recorded events go.
+    pub automations: Sibling<AutomationsMsg>,
 }
 
 /// State of the catalog actor.
@@ -60,6 +63,7 @@ pub struct CatalogState {
     store: Store,
     in_flight: Arc<AtomicU64>,
     book: CatalogBook,
+    automations: Sibling<AutomationsMsg>,
 }
 
 /// The catalog actor.
@@ -99,7 +103,6 @@ fn stage(shop: &str, change: &Change, batch: &mut Batch) -> Result<(), StoreErro
 impl Catalog {
     async fn on_deliver(
         &self,
-        myself: &ActorRef<CatalogMsg>,
         state: &mut CatalogState,
         d: Delivered,
     ) -> Result<(), ActorProcessingErr> {
@@ -118,8 +121,7 @@ impl Catalog {
         let delivery = super::shopify_delivery(&d.entry);
         match state.book.apply(&delivery) {
             Ok(change) => {
-                let events =
-                    super::tenant::events_of(&change.events, d.seq, delivery.fallback_time());
+                let events = super::events_of(&change.events, d.seq, delivery.fallback_time());
                 let mut batch = Batch::new();
                 stage(&state.shop, &change, &mut batch)?;
                 for e in &events {
@@ -127,8 +129,8 @@ impl Catalog {
                 }
                 batch.applied(d.seq, &d.entry)?;
                 state.store.commit(batch)?;
-                super::tenant::note_applied(&state.shop, &d, change.ignored.as_deref());
-                super::tenant::publish(myself, events);
+                super::note_applied(&state.shop, &d, change.ignored.as_deref());
+                super::publish(&state.automations, events);
             }
             Err(e) => super::dead_letter(&state.store, d.seq, &d.entry, e.to_string()),
         }
@@ -153,17 +155,18 @@ impl Actor for Catalog {
             store: args.store,
             in_flight: args.in_flight,
             book,
+            automations: args.automations,
         })
     }
 
     async fn handle(
         &self,
-        myself: ActorRef<Self::Msg>,
+        _myself: ActorRef<Self::Msg>,
         msg: Self::Msg,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            CatalogMsg::Deliver(d) => self.on_deliver(&myself, state, d).await?,
+            CatalogMsg::Deliver(d) => self.on_deliver(state, d).await?,
             CatalogMsg::Products {
                 after,
                 limit,

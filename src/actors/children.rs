@@ -6,7 +6,7 @@ use super::automations::{Automations, AutomationsArgs, AutomationsMsg};
 use super::catalog::{Catalog, CatalogArgs, CatalogMsg};
 use super::conversations::{Conversations, ConversationsArgs, ConversationsMsg, Services};
 use super::customers::{Customers, CustomersArgs, CustomersMsg};
-use super::Delivered;
+use super::{Delivered, Sibling};
 use crate::logic::Route;
 use crate::store::Store;
 use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef};
@@ -60,21 +60,35 @@ fn spawn_err(e: ractor::SpawnErr) -> ActorProcessingErr {
     ActorProcessingErr::from(format!("child failed to start: {e}"))
 }
 
+/// The routes between a tenant's children (see [`Sibling`]), and what each child's
+/// apply-in-progress flag is, shared with the supervisor.
+#[derive(Clone, Default)]
+pub(super) struct Wiring {
+    /// The customer actor, for the conversation actor.
+    pub customers: Sibling<CustomersMsg>,
+    /// The automation actor, for every child that records events.
+    pub automations: Sibling<AutomationsMsg>,
+}
+
 pub(super) async fn spawn_customers(
     sup: ActorCell,
     shop: &str,
     store: &Store,
     in_flight: Arc<AtomicU64>,
+    wiring: &Wiring,
 ) -> Result<ActorRef<CustomersMsg>, ActorProcessingErr> {
     let args = CustomersArgs {
         shop: shop.to_string(),
         store: store.clone(),
         in_flight,
+        automations: wiring.automations.clone(),
     };
-    Ok(Actor::spawn_linked(None, Customers, args, sup)
+    let actor = Actor::spawn_linked(None, Customers, args, sup)
         .await
         .map_err(spawn_err)?
-        .0)
+        .0;
+    wiring.customers.set(actor.clone());
+    Ok(actor)
 }
 
 pub(super) async fn spawn_catalog(
@@ -82,11 +96,13 @@ pub(super) async fn spawn_catalog(
     shop: &str,
     store: &Store,
     in_flight: Arc<AtomicU64>,
+    wiring: &Wiring,
 ) -> Result<ActorRef<CatalogMsg>, ActorProcessingErr> {
     let args = CatalogArgs {
         shop: shop.to_string(),
         store: store.clone(),
         in_flight,
+        automations: wiring.automations.clone(),
     };
     Ok(Actor::spawn_linked(None, Catalog, args, sup)
         .await
@@ -100,12 +116,14 @@ pub(super) async fn spawn_conversations(
     store: &Store,
     services: &Arc<Services>,
     in_flight: Arc<AtomicU64>,
+    wiring: &Wiring,
 ) -> Result<ActorRef<ConversationsMsg>, ActorProcessingErr> {
     let args = ConversationsArgs {
         shop: shop.to_string(),
         store: store.clone(),
         services: services.clone(),
         in_flight,
+        customers: wiring.customers.clone(),
     };
     Ok(Actor::spawn_linked(None, Conversations, args, sup)
         .await
@@ -117,13 +135,16 @@ pub(super) async fn spawn_automations(
     sup: ActorCell,
     shop: &str,
     store: &Store,
+    wiring: &Wiring,
 ) -> Result<ActorRef<AutomationsMsg>, ActorProcessingErr> {
     let args = AutomationsArgs {
         shop: shop.to_string(),
         store: store.clone(),
     };
-    Ok(Actor::spawn_linked(None, Automations, args, sup)
+    let actor = Actor::spawn_linked(None, Automations, args, sup)
         .await
         .map_err(spawn_err)?
-        .0)
+        .0;
+    wiring.automations.set(actor.clone());
+    Ok(actor)
 }

@@ -3,7 +3,8 @@
 //! webhooks through `logic::customers`, and persists each change atomically with its
 //! events and the removal of the journal entry that caused it.
 
-use super::Delivered;
+use super::automations::AutomationsMsg;
+use super::{Delivered, Sibling};
 use crate::domain::contact::{Checkout, Contact, MarketingSource, MarketingState, Order};
 use crate::domain::phone::PhoneE164;
 use crate::domain::{ShopifyId, Timestamp};
@@ -95,6 +96,8 @@ pub struct CustomersArgs {
     /// Journal seq being applied right now (0 when idle): the supervisor dead-letters it
     /// if applying it panicked, so a poison webhook cannot crash-loop the actor.
     pub in_flight: Arc<AtomicU64>,
+    /// Where recorded events go.
+    pub automations: Sibling<AutomationsMsg>,
 }
 
 /// State of the customer actor.
@@ -104,6 +107,7 @@ pub struct CustomersState {
     in_flight: Arc<AtomicU64>,
     book: CustomerBook,
     retries: super::retry::Retries,
+    automations: Sibling<AutomationsMsg>,
 }
 
 /// The customer actor.
@@ -261,8 +265,8 @@ impl Customers {
         match applied {
             Ok(change) => {
                 let at = delivery.fallback_time();
-                Self::persist(myself, state, &change, d.seq, at, Some(&d))?;
-                super::tenant::note_applied(&state.shop, &d, change.ignored.as_deref());
+                Self::persist(state, &change, d.seq, at, Some(&d))?;
+                super::note_applied(&state.shop, &d, change.ignored.as_deref());
                 state.retries.done(d.seq);
             }
             Err(e) if e.is_transient() => {
@@ -307,26 +311,24 @@ impl Customers {
     /// Persists a change that no webhook caused (WhatsApp contact, opt-out): its events
     /// take a fresh stream position.
     fn commit_change(
-        myself: &ActorRef<CustomersMsg>,
         state: &CustomersState,
         change: &Change,
         at: Timestamp,
     ) -> Result<(), StoreError> {
         let seq = state.store.next_id()?;
-        Self::persist(myself, state, change, seq, at, None)
+        Self::persist(state, change, seq, at, None)
     }
 
     /// Writes a change, its events and (for a webhook) the removal of its journal entry in
     /// one atomic batch, then hands the events to the automation actor.
     fn persist(
-        myself: &ActorRef<CustomersMsg>,
         state: &CustomersState,
         change: &Change,
         seq: u64,
         at: Timestamp,
         journal: Option<&Delivered>,
     ) -> Result<(), StoreError> {
-        let events = super::tenant::events_of(&change.events, seq, at);
+        let events = super::events_of(&change.events, seq, at);
         let mut batch = Batch::new();
         stage(&state.store, &state.shop, change, &mut batch)?;
         for e in &events {
@@ -336,7 +338,7 @@ impl Customers {
             batch.applied(d.seq, &d.entry)?;
         }
         state.store.commit(batch)?;
-        super::tenant::publish(myself, events);
+        super::publish(&state.automations, events);
         Ok(())
     }
 
@@ -373,6 +375,7 @@ impl Actor for Customers {
             in_flight: args.in_flight,
             book,
             retries: Default::default(),
+            automations: args.automations,
         })
     }
 
@@ -432,7 +435,7 @@ impl Actor for Customers {
                         .book
                         .ensure_phone_contact(phone, profile_name.as_deref(), at);
                 let saved = match change {
-                    Some(c) => Self::commit_change(&myself, state, &c, at),
+                    Some(c) => Self::commit_change(state, &c, at),
                     None => Ok(()),
                 };
                 let _ = reply_to.send(saved.ok().map(|()| id));
@@ -447,9 +450,7 @@ impl Actor for Customers {
                 let mut n = 0;
                 for id in state.book.find_by_phone(phone) {
                     if let Some(c) = state.book.set_marketing(id, consent, source, at) {
-                        if c.ignored.is_none()
-                            && Self::commit_change(&myself, state, &c, at).is_ok()
-                        {
+                        if c.ignored.is_none() && Self::commit_change(state, &c, at).is_ok() {
                             n += 1;
                         }
                     }

@@ -10,6 +10,7 @@ pub mod customers;
 mod engine;
 mod retry;
 pub mod root;
+mod sibling;
 pub mod tenant;
 #[cfg(test)]
 mod tests;
@@ -18,8 +19,10 @@ mod tests_errors;
 
 pub use engine::{Engine, EngineError, RecoveryProgress, RecoveryReport};
 
-use crate::domain::Timestamp;
+use crate::domain::{DomainEvent, EventKind, Timestamp};
 use crate::store::{DeadLetter, JournalEntry, Store};
+use automations::AutomationsMsg;
+pub use sibling::Sibling;
 use std::sync::Arc;
 
 /// A journaled webhook on its way to the actor that applies it.
@@ -69,5 +72,52 @@ pub(crate) fn shopify_delivery(entry: &JournalEntry) -> crate::logic::Delivery<'
         body: &entry.body,
         triggered_at: entry.triggered_at,
         received_at: entry.received_at,
+    }
+}
+
+/// Stamps the events one change caused with their stream position and time.
+/// Position = `seq` × 256 + index, where `seq` is the journal sequence of the webhook (stable
+/// across replays, so recording is idempotent) or a fresh id for changes no webhook caused.
+pub(crate) fn events_of(kinds: &[EventKind], seq: u64, at: Timestamp) -> Vec<DomainEvent> {
+    kinds
+        .iter()
+        .enumerate()
+        .map(|(i, k)| DomainEvent {
+            seq: seq.saturating_mul(256).saturating_add(i.min(255) as u64),
+            occurred_at: at,
+            kind: k.clone(),
+        })
+        .collect()
+}
+
+/// Logs and counts an applied delivery.
+pub(crate) fn note_applied(shop: &str, d: &Delivered, ignored: Option<&str>) {
+    let topic = d.entry.source.as_str();
+    match ignored {
+        Some(reason) => {
+            metrics::counter!("galantis_webhooks_ignored_total", "topic" => topic).increment(1);
+            tracing::info!(message = "Webhook ignored.", tenant = shop, topic = %d.entry.source, webhook_id = %d.entry.webhook_id, reason);
+        }
+        None => {
+            metrics::counter!("galantis_webhooks_applied_total", "topic" => topic).increment(1);
+            tracing::debug!(message = "Webhook applied.", tenant = shop, topic = %d.entry.source, webhook_id = %d.entry.webhook_id);
+        }
+    }
+}
+
+/// Hands recorded events to the tenant's automation actor. If it is restarting, they are
+/// not lost: it catches up from the stored event stream at its start.
+pub(crate) fn publish(automations: &Sibling<AutomationsMsg>, events: Vec<DomainEvent>) {
+    if events.is_empty() {
+        return;
+    }
+    let sent = automations
+        .get()
+        .map(|a| a.cast(AutomationsMsg::Recorded(events)));
+    if !matches!(sent, Some(Ok(()))) {
+        tracing::debug!(
+            message =
+                "Automation actor not running; it catches up from the stored events at its start."
+        );
     }
 }

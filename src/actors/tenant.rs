@@ -8,13 +8,13 @@
 use super::automations::AutomationsMsg;
 use super::catalog::CatalogMsg;
 use super::children::{
-    cast_to_child, spawn_automations, spawn_catalog, spawn_conversations, spawn_customers,
+    cast_to_child, spawn_automations, spawn_catalog, spawn_conversations, spawn_customers, Wiring,
 };
 pub use super::children::{ChildRoutes, Routes};
 use super::conversations::{ConversationsMsg, Services};
 use super::customers::CustomersMsg;
 use super::Delivered;
-use crate::domain::{DomainEvent, EventKind, Timestamp};
+use crate::domain::Timestamp;
 use crate::logic::{Route, Topic};
 use crate::store::tenants::TenantStatus;
 use crate::store::{Batch, Store};
@@ -35,8 +35,6 @@ pub enum TenantMsg {
     Automations(AutomationsMsg),
     /// A query or command for the conversation actor.
     Conversations(ConversationsMsg),
-    /// Domain events just recorded by a child, for the automation actor.
-    Recorded(Vec<DomainEvent>),
     /// Test hook: the supervisor itself fails (its error goes to the root).
     #[cfg(test)]
     Fail,
@@ -67,6 +65,7 @@ pub struct TenantState {
     conversations: ActorRef<ConversationsMsg>,
     automations: ActorRef<AutomationsMsg>,
     routes: Routes,
+    wiring: Wiring,
 }
 
 /// The tenant supervisor.
@@ -78,48 +77,6 @@ enum Child {
     Catalog,
     Conversations,
     Automations,
-}
-
-/// Stamps the events one change caused with their stream position and time.
-/// Position = `seq` × 256 + index, where `seq` is the journal sequence of the webhook (stable
-/// across replays, so recording is idempotent) or a fresh id for changes no webhook caused.
-pub(crate) fn events_of(kinds: &[EventKind], seq: u64, at: Timestamp) -> Vec<DomainEvent> {
-    kinds
-        .iter()
-        .enumerate()
-        .map(|(i, k)| DomainEvent {
-            seq: seq.saturating_mul(256).saturating_add(i.min(255) as u64),
-            occurred_at: at,
-            kind: k.clone(),
-        })
-        .collect()
-}
-
-/// Logs and counts an applied delivery.
-pub(crate) fn note_applied(shop: &str, d: &Delivered, ignored: Option<&str>) {
-    let topic = d.entry.source.as_str();
-    match ignored {
-        Some(reason) => {
-            metrics::counter!("galantis_webhooks_ignored_total", "topic" => topic).increment(1);
-            tracing::info!(message = "Webhook ignored.", tenant = shop, topic = %d.entry.source, webhook_id = %d.entry.webhook_id, reason);
-        }
-        None => {
-            metrics::counter!("galantis_webhooks_applied_total", "topic" => topic).increment(1);
-            tracing::debug!(message = "Webhook applied.", tenant = shop, topic = %d.entry.source, webhook_id = %d.entry.webhook_id);
-        }
-    }
-}
-
-/// Sends recorded events to the tenant supervisor (for the automation actor).
-pub(crate) fn publish<M: ractor::Message>(child: &ActorRef<M>, events: Vec<DomainEvent>) {
-    if events.is_empty() {
-        return;
-    }
-    if let Some(sup) = child.try_get_supervisor() {
-        if let Err(error) = sup.send_message(TenantMsg::Recorded(events)) {
-            tracing::warn!(message = "Could not hand events to the supervisor; the automation actor catches up at its next start.", %error);
-        }
-    }
 }
 
 impl TenantState {
@@ -196,7 +153,7 @@ impl TenantSupervisor {
         batch.put_tenant(&rec)?;
         batch.applied(d.seq, &d.entry)?;
         state.store.commit(batch)?;
-        note_applied(&state.shop, &d, None);
+        super::note_applied(&state.shop, &d, None);
         Ok(())
     }
 
@@ -253,6 +210,7 @@ impl TenantSupervisor {
                     &state.shop,
                     &state.store,
                     state.customers_in_flight.clone(),
+                    &state.wiring,
                 )
                 .await?
             }
@@ -262,6 +220,7 @@ impl TenantSupervisor {
                     &state.shop,
                     &state.store,
                     state.catalog_in_flight.clone(),
+                    &state.wiring,
                 )
                 .await?
             }
@@ -272,11 +231,13 @@ impl TenantSupervisor {
                     &state.store,
                     &state.services,
                     state.conversations_in_flight.clone(),
+                    &state.wiring,
                 )
                 .await?
             }
             Child::Automations => {
-                state.automations = spawn_automations(sup, &state.shop, &state.store).await?
+                state.automations =
+                    spawn_automations(sup, &state.shop, &state.store, &state.wiring).await?
             }
         }
         state.publish_routes();
@@ -306,6 +267,7 @@ impl Actor for TenantSupervisor {
         args: TenantArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
         let sup = myself.get_cell();
+        let wiring = Wiring::default();
         let customers_in_flight = Arc::new(AtomicU64::new(0));
         let catalog_in_flight = Arc::new(AtomicU64::new(0));
         let conversations_in_flight = Arc::new(AtomicU64::new(0));
@@ -314,6 +276,7 @@ impl Actor for TenantSupervisor {
             &args.shop,
             &args.store,
             customers_in_flight.clone(),
+            &wiring,
         )
         .await?;
         let catalog = spawn_catalog(
@@ -321,6 +284,7 @@ impl Actor for TenantSupervisor {
             &args.shop,
             &args.store,
             catalog_in_flight.clone(),
+            &wiring,
         )
         .await?;
         let conversations = spawn_conversations(
@@ -329,9 +293,10 @@ impl Actor for TenantSupervisor {
             &args.store,
             &args.services,
             conversations_in_flight.clone(),
+            &wiring,
         )
         .await?;
-        let automations = spawn_automations(sup, &args.shop, &args.store).await?;
+        let automations = spawn_automations(sup, &args.shop, &args.store, &wiring).await?;
         if let Some(rec) = args.store.tenant(&args.shop)? {
             if rec.status != TenantStatus::Active {
                 let _ = automations.cast(AutomationsMsg::SetPaused(true));
@@ -349,6 +314,7 @@ impl Actor for TenantSupervisor {
             conversations,
             automations,
             routes: args.routes,
+            wiring,
         };
         state.publish_routes();
         Ok(state)
@@ -372,10 +338,6 @@ impl Actor for TenantSupervisor {
             TenantMsg::Catalog(m) => state.catalog.cast(m).map_err(Into::into),
             TenantMsg::Automations(m) => state.automations.cast(m).map_err(Into::into),
             TenantMsg::Conversations(m) => state.conversations.cast(m).map_err(Into::into),
-            TenantMsg::Recorded(events) => state
-                .automations
-                .cast(AutomationsMsg::Recorded(events))
-                .map_err(Into::into),
             #[cfg(test)]
             TenantMsg::Fail => return Err("injected failure of the tenant supervisor".into()),
         };

@@ -21,19 +21,15 @@ use crate::store::{Batch, Kind, StoreError};
 use ractor::{ActorProcessingErr, ActorRef, RpcReplyPort};
 use std::time::Duration;
 
-/// Asks the tenant's customer actor (its sibling, found among the supervisor's children,
-/// so a busy supervisor cannot stall the question) and waits for the answer. `None` when
-/// the customer actor is restarting or does not answer in 5 s: the inbound message is
+/// Asks the tenant's customer actor (straight, through its [`crate::actors::Sibling`]
+/// route, so a busy supervisor cannot stall the question) and waits for the answer. `None`
+/// when the customer actor is restarting or does not answer in 5 s: the inbound message is
 /// still recorded, without a contact link.
 async fn ask_customers<T: Send + 'static>(
-    myself: &ActorRef<ConversationsMsg>,
+    state: &ConversationsState,
     make: impl FnOnce(RpcReplyPort<T>) -> CustomersMsg,
 ) -> Option<T> {
-    let sup = myself.try_get_supervisor()?;
-    let sibling = sup
-        .get_children()
-        .into_iter()
-        .find(|c| c.is_message_type_of::<CustomersMsg>() == Some(true))?;
+    let sibling = state.customers.get()?;
     let (tx, rx) = ractor::concurrency::oneshot();
     sibling.send_message(make(tx.into())).ok()?;
     tokio::time::timeout(Duration::from_secs(5), rx)
@@ -66,7 +62,7 @@ async fn apply_event(
     state: &mut ConversationsState,
     d: &Delivered,
 ) -> Result<(), ActorProcessingErr> {
-    let events = match events_of(d) {
+    let events = match meta_events_of(d) {
         Ok(events) => events,
         Err(reason) => {
             crate::actors::dead_letter(&state.store, d.seq, &d.entry, reason);
@@ -83,11 +79,11 @@ async fn apply_event(
                 continue;
             }
         }
-        apply_one(myself, state, event, &mut batch, &mut queued).await?;
+        apply_one(state, event, &mut batch, &mut queued).await?;
     }
     batch.applied(d.seq, &d.entry)?;
     state.store.commit(batch)?;
-    crate::actors::tenant::note_applied(&state.shop, d, None);
+    crate::actors::note_applied(&state.shop, d, None);
     for m in queued {
         state.outbox.schedule(m.due_at.unwrap_or(m.at), m.id);
     }
@@ -97,7 +93,7 @@ async fn apply_event(
 /// The events of a journal entry: one parsed event (the usual case), or every event of a
 /// whole raw delivery (`meta/delivery`: one that did not parse when it came in, replayed)
 /// that belongs to this tenant. `Err` is the dead-letter reason.
-fn events_of(d: &Delivered) -> Result<Vec<MetaEvent>, String> {
+fn meta_events_of(d: &Delivered) -> Result<Vec<MetaEvent>, String> {
     if d.entry.source != Source::Meta(MetaKind::Delivery) {
         return serde_json::from_slice(&d.entry.body)
             .map(|e| vec![e])
@@ -108,14 +104,13 @@ fn events_of(d: &Delivered) -> Result<Vec<MetaEvent>, String> {
 }
 
 async fn apply_one(
-    myself: &ActorRef<ConversationsMsg>,
     state: &mut ConversationsState,
     event: MetaEvent,
     batch: &mut Batch,
     queued: &mut Vec<ChatMessage>,
 ) -> Result<(), ActorProcessingErr> {
     match event {
-        MetaEvent::InboundMessage(m) => on_inbound(myself, state, m, batch, queued).await?,
+        MetaEvent::InboundMessage(m) => on_inbound(state, m, batch, queued).await?,
         MetaEvent::Status(s) => on_status(state, &s, batch)?,
         MetaEvent::TemplateStatus(t) => on_template(state, &t, batch)?,
         MetaEvent::PhoneNumberQuality(q) => {
@@ -132,7 +127,6 @@ async fn apply_one(
 }
 
 async fn on_inbound(
-    myself: &ActorRef<ConversationsMsg>,
     state: &mut ConversationsState,
     m: InboundMessage,
     batch: &mut Batch,
@@ -143,7 +137,7 @@ async fn on_inbound(
         return Ok(());
     };
     let name = m.profile_name.clone();
-    let contact = ask_customers(myself, |reply_to| CustomersMsg::ContactForPhone {
+    let contact = ask_customers(state, |reply_to| CustomersMsg::ContactForPhone {
         phone,
         profile_name: name,
         at: m.timestamp,
@@ -167,7 +161,7 @@ async fn on_inbound(
         let s = &state.services.settings;
         if let Some(word) = inbox::detect(body, &s.stop_words, &s.start_words) {
             let at = m.timestamp;
-            if let Some(c) = on_opt_word(myself, state, word, phone, at, thread.id).await? {
+            if let Some(c) = on_opt_word(state, word, phone, at, thread.id).await? {
                 outbox::stage_queued(batch, &state.shop, &c)?;
                 queued.push(c);
             }
@@ -179,14 +173,13 @@ async fn on_inbound(
 /// STOP or START from the customer: the contacts of the number change their marketing
 /// consent. Returns the STOP confirmation to queue, when the tenant configured a text.
 async fn on_opt_word(
-    myself: &ActorRef<ConversationsMsg>,
     state: &mut ConversationsState,
     word: OptWord,
     phone: PhoneE164,
     at: Timestamp,
     thread_id: u64,
 ) -> Result<Option<ChatMessage>, ActorProcessingErr> {
-    let changed = ask_customers(myself, |reply_to| CustomersMsg::SetMarketingByPhone {
+    let changed = ask_customers(state, |reply_to| CustomersMsg::SetMarketingByPhone {
         phone,
         state: events::opt_state(word),
         source: MarketingSource::Whatsapp,

@@ -141,6 +141,8 @@ pub struct ConversationsArgs {
     pub services: Arc<Services>,
     /// Journal seq being applied (0 when idle); see `CustomersArgs::in_flight`.
     pub in_flight: Arc<std::sync::atomic::AtomicU64>,
+    /// The tenant's customer actor (contacts of WhatsApp numbers, opt-out words).
+    pub customers: super::Sibling<super::customers::CustomersMsg>,
 }
 
 /// State.
@@ -152,6 +154,7 @@ pub struct ConversationsState {
     inbox: Inbox,
     health: IntegrationHealth,
     outbox: outbox::Outbox,
+    customers: super::Sibling<super::customers::CustomersMsg>,
 }
 
 impl ConversationsState {
@@ -187,6 +190,7 @@ impl Actor for Conversations {
             store: args.store,
             services: args.services,
             in_flight: args.in_flight,
+            customers: args.customers,
         };
         let _ = myself.cast(ConversationsMsg::Pump);
         Ok(state)
