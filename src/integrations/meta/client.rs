@@ -1,6 +1,6 @@
 //! `MetaClient`: the typed Graph API (WhatsApp Cloud API) client — send messages, read
 //! receipts, media upload, `debug_token` and `health_status` (template management is in
-//! `templates.rs`). Docs: <https://developers.facebook.com/docs/whatsapp/cloud-api>,
+//! `client/templates.rs`). Docs: <https://developers.facebook.com/docs/whatsapp/cloud-api>,
 //! `reference/meta-api.md` §1, §7, §10.
 //!
 //! One `reqwest::Client` is built per `MetaClient` with connect and request timeouts.
@@ -17,14 +17,15 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::time::Duration;
 
-pub(crate) use model::{expect_success, string_or_number, Success};
+pub(crate) use model::{expect_success, Success};
 use model::{DebugTokenResponse, HealthResponse, MediaId, SendResponse};
 pub use model::{
     GranularScope, HealthEntity, HealthIssue, HealthStatus, SendAccepted, SendAvailability,
     TokenError, TokenInfo,
 };
 
-mod model;
+pub(crate) mod model;
+mod templates;
 #[cfg(test)]
 pub(crate) mod test_support;
 #[cfg(test)]

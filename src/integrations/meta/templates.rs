@@ -1,6 +1,8 @@
 //! Message templates: the definition builder for `POST /{waba-id}/message_templates`
-//! (validated before Meta sees it), template statuses, and the client methods to create,
-//! list (following cursors) and delete templates. `reference/meta-api.md` §6;
+//! (validated before Meta sees it), template statuses and the name and language rules.
+//! The client methods that create, list (following cursors) and delete templates are in
+//! `client/templates.rs`: this module must not import the client, so `messages` can use
+//! its vocabulary without a circle. `reference/meta-api.md` §6;
 //! <https://developers.facebook.com/docs/whatsapp/business-management-api/message-templates>.
 //!
 //! Only MARKETING and UTILITY templates are built for now; AUTHENTICATION templates have
@@ -13,16 +15,10 @@ pub use definition::{
     Examples, HeaderFormat, TemplateButtonDef, TemplateDefinition, TemplateError,
 };
 
-use super::client::{expect_success, string_or_number, MetaClient, Success};
-use super::error::MetaError;
-use reqwest::{Method, Url};
+use super::client::model::string_or_number;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use std::fmt;
-
-/// Most pages `list_templates` follows (100 templates a page): a guard against a
-/// cursor loop, far above Meta's 6,000-template limit.
-const MAX_PAGES: usize = 100;
 
 /// What a template is for; decides its price and where it may be sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -180,28 +176,6 @@ pub struct RemoteTemplate {
     pub rejected_reason: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct TemplatePage {
-    #[serde(default)]
-    data: Vec<RemoteTemplate>,
-    #[serde(default)]
-    paging: Option<Paging>,
-}
-
-#[derive(Deserialize)]
-struct Paging {
-    #[serde(default)]
-    cursors: Option<Cursors>,
-    #[serde(default)]
-    next: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Cursors {
-    #[serde(default)]
-    after: Option<String>,
-}
-
 /// Checks a template name: 1–512 characters of lower-case letters, digits and `_`.
 pub(crate) fn check_template_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 512 {
@@ -227,102 +201,6 @@ pub(crate) fn check_language(code: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err("must be a language code such as en or en_US".into())
-    }
-}
-
-impl MetaClient {
-    /// `POST /{waba-id}/message_templates`: submits a template for review.
-    ///
-    /// # Errors
-    /// [`MetaError::InvalidArgument`] when the definition breaks a rule (naming the
-    /// field); any call error (2388019 = template limit reached, 80007 = rate limit).
-    pub async fn create_template(
-        &self,
-        token: &str,
-        waba_id: &str,
-        def: &TemplateDefinition,
-    ) -> Result<TemplateCreated, MetaError> {
-        let body = def.to_json().map_err(|e| MetaError::InvalidArgument {
-            field: e.field().to_owned(),
-            reason: e.to_string(),
-        })?;
-        let url = self.url(&[("waba_id", waba_id), ("", "message_templates")])?;
-        let req = self.request(Method::POST, url, token).json(&body);
-        self.call("create_template", req).await
-    }
-
-    /// `GET /{waba-id}/message_templates`, following `paging.next` until the last page.
-    ///
-    /// # Errors
-    /// Any call error; [`MetaError::Decode`] when a `next` link leaves the base URL or
-    /// the pages do not end.
-    pub async fn list_templates(
-        &self,
-        token: &str,
-        waba_id: &str,
-    ) -> Result<Vec<RemoteTemplate>, MetaError> {
-        let mut first = self.url(&[("waba_id", waba_id), ("", "message_templates")])?;
-        first
-            .query_pairs_mut()
-            .append_pair(
-                "fields",
-                "id,name,language,status,category,components,rejected_reason",
-            )
-            .append_pair("limit", "100");
-        let mut url = first.clone();
-        let mut all = Vec::new();
-        for _ in 0..MAX_PAGES {
-            let req = self.request(Method::GET, url.clone(), token);
-            let page: TemplatePage = self.call("list_templates", req).await?;
-            all.extend(page.data);
-            match page.paging.and_then(|p| self.next_page(&first, p)) {
-                None => return Ok(all),
-                Some(next) => url = next?,
-            }
-        }
-        Err(MetaError::Decode(format!(
-            "list_templates: more than {MAX_PAGES} pages"
-        )))
-    }
-
-    /// The next page: our own URL with `after=<cursor>` when Meta gives a cursor, else
-    /// its `next` link if it stays under the base URL. `None` on the last page.
-    fn next_page(&self, first: &Url, paging: Paging) -> Option<Result<Url, MetaError>> {
-        let next = paging.next?;
-        if let Some(after) = paging.cursors.and_then(|c| c.after) {
-            let mut url = first.clone();
-            url.query_pairs_mut().append_pair("after", &after);
-            return Some(Ok(url));
-        }
-        Some(match Url::parse(&next) {
-            Ok(url) if self.is_own_url(&url) => Ok(url),
-            _ => Err(MetaError::Decode(
-                "list_templates: paging.next leaves the Graph base URL".into(),
-            )),
-        })
-    }
-
-    /// `DELETE /{waba-id}/message_templates?name=…`: deletes every language of a template
-    /// (the name is reusable after 30 days).
-    ///
-    /// # Errors
-    /// [`MetaError::InvalidArgument`] for a bad name; any call error; `Decode` when Meta
-    /// does not answer `success: true`.
-    pub async fn delete_template(
-        &self,
-        token: &str,
-        waba_id: &str,
-        name: &str,
-    ) -> Result<(), MetaError> {
-        check_template_name(name).map_err(|reason| MetaError::InvalidArgument {
-            field: "name".into(),
-            reason,
-        })?;
-        let mut url = self.url(&[("waba_id", waba_id), ("", "message_templates")])?;
-        url.query_pairs_mut().append_pair("name", name);
-        let req = self.request(Method::DELETE, url, token);
-        let ok: Success = self.call("delete_template", req).await?;
-        expect_success(ok, "delete_template")
     }
 }
 

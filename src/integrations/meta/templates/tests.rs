@@ -4,6 +4,7 @@
 use super::*;
 use crate::domain::phone::PhoneE164;
 use crate::integrations::meta::client::test_support::FakeMeta;
+use crate::integrations::meta::error::MetaError;
 use serde_json::json;
 
 const TOKEN: &str = "EAAtenant";
