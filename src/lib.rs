@@ -6,6 +6,8 @@
 //! - [`logic`]: pure state machines (apply a webhook → records + events).
 //! - [`actors`]: root supervisor → tenant supervisors → customer, catalog, conversation and
 //!   automation actors; the [`actors::Engine`] handle.
+//! - [`services`]: operations shared by HTTP, the CLI and timers (tenants, templates,
+//!   health checks, sending); handlers parse → call a service → format.
 //! - [`store`]: the only code that knows sled (journal, records, group commit).
 //! - [`http`]: the axum router: webhooks, admin API, ops endpoints.
 //! - [`integrations`]: Shopify (and later Meta) protocol code.
@@ -25,6 +27,8 @@ pub mod integrations;
 pub mod logic;
 pub mod sandbox;
 pub mod secrets;
+pub mod services;
 pub mod store;
 pub mod telemetry;
-pub mod tenants;
+
+pub use services::tenants;

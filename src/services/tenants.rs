@@ -94,10 +94,7 @@ impl From<&TenantRecord> for TenantView {
     }
 }
 
-/// Context string binding a sealed token to its tenant and use.
-pub fn seal_context(shop: &str, what: &str) -> String {
-    format!("{shop}|{what}")
-}
+pub use crate::secrets::seal_context;
 
 /// Creates a tenant; returns its view and the API key (shown once, stored hashed).
 ///
