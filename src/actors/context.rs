@@ -1,6 +1,7 @@
 //! What the actors need from outside ([`ActorContext`]: the Meta client, its settings, the
-//! master key) and the one way to open a tenant's sealed Meta token, used by the outbox and
-//! by the services above. Owns no state; must not import `services` or `http`.
+//! master key) and the one place that knows how a tenant's Meta token is sealed and opened,
+//! used by the outbox and by the services above. Owns no state; must not import `services`
+//! or `http`.
 
 use crate::secrets::{seal_context, MasterKey, SecretsError};
 use crate::store::TenantRecord;
@@ -41,6 +42,14 @@ pub enum MetaTokenError {
     NotText(#[source] std::string::FromUtf8Error),
 }
 
+/// Seals a tenant's Meta token for storage in its record (only `open_meta_token` opens it).
+///
+/// # Errors
+/// [`SecretsError::Seal`] (never in practice).
+pub fn seal_meta_token(key: &MasterKey, shop: &str, token: &str) -> Result<Vec<u8>, SecretsError> {
+    key.seal(&seal_context(shop, "meta_token"), token.as_bytes())
+}
+
 /// Opens the tenant's sealed Meta token (sealed for `{shop}|meta_token`).
 ///
 /// # Errors
@@ -78,18 +87,14 @@ mod tests {
 
     #[test]
     fn a_token_sealed_for_the_shop_opens() {
-        let sealed = key()
-            .seal(&seal_context("a.myshopify.com", "meta_token"), b"EAAtoken")
-            .expect("seal");
+        let sealed = seal_meta_token(&key(), "a.myshopify.com", "EAAtoken").expect("seal");
         let t = record("a.myshopify.com", Some(sealed));
         assert_eq!(open_meta_token(&key(), &t).expect("opens"), "EAAtoken");
     }
 
     #[test]
     fn a_token_sealed_for_another_shop_does_not_open() {
-        let sealed = key()
-            .seal(&seal_context("b.myshopify.com", "meta_token"), b"EAAtoken")
-            .expect("seal");
+        let sealed = seal_meta_token(&key(), "b.myshopify.com", "EAAtoken").expect("seal");
         let t = record("a.myshopify.com", Some(sealed));
         assert!(matches!(
             open_meta_token(&key(), &t),

@@ -168,3 +168,48 @@ async fn send_read_receipt(ctx: &Context, shop: &str, thread_id: u64) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::whatsapp::{MessageStatus, Purpose};
+    use crate::domain::Timestamp;
+
+    fn message(id: u64, direction: Direction, wamid: Option<&str>) -> ChatMessage {
+        ChatMessage {
+            id,
+            thread_id: 1,
+            direction,
+            wamid: wamid.map(Into::into),
+            author: None,
+            kind: "text".into(),
+            text: Some("hi".into()),
+            payload: None,
+            purpose: Purpose::Service,
+            status: MessageStatus::Delivered,
+            error: None,
+            at: Timestamp(id as i64),
+            status_at: Timestamp(id as i64),
+            attempts: 0,
+            due_at: None,
+            in_flight: false,
+        }
+    }
+
+    #[test]
+    fn the_receipt_is_for_the_customer_s_last_message_not_ours_or_a_note() {
+        let messages = [
+            message(1, Direction::Inbound, Some("wamid.first")),
+            message(2, Direction::Inbound, Some("wamid.last")),
+            message(3, Direction::Outbound, Some("wamid.ours")),
+            message(4, Direction::Note, None),
+        ];
+        assert_eq!(last_inbound_wamid(&messages).as_deref(), Some("wamid.last"));
+    }
+
+    #[test]
+    fn a_thread_without_customer_messages_gets_no_receipt() {
+        let messages = [message(1, Direction::Outbound, Some("wamid.ours"))];
+        assert_eq!(last_inbound_wamid(&messages), None);
+    }
+}

@@ -2,11 +2,11 @@
 //! integration health (templates are in `templates`). Health transitions are
 //! `logic::whatsapp::health`; these handlers make the calls and pass the results.
 
+use crate::actors::context::seal_meta_token;
 use crate::http::auth::TenantScope;
 use crate::http::error::{json_rejection, ApiError, ErrorBody};
 use crate::http::AppState;
 use crate::logic::whatsapp::health as whatsapp_health;
-use crate::secrets::seal_context;
 use crate::services::credentials::CredentialsError;
 use crate::services::health::{self, FailedCall, HealthError};
 use crate::store::{Batch, TenantRecord};
@@ -148,12 +148,8 @@ pub async fn set_meta(
                 "`access_token` must not be empty",
             ));
         }
-        t.meta_token = Some(
-            state
-                .master_key
-                .seal(&seal_context(&scope.shop, "meta_token"), tok.as_bytes())
-                .map_err(ApiError::internal)?,
-        );
+        t.meta_token =
+            Some(seal_meta_token(&state.master_key, &scope.shop, tok).map_err(ApiError::internal)?);
     }
     if let Some(w) = c.waba_id.as_deref().map(str::trim) {
         if w.is_empty() || !w.bytes().all(|b| b.is_ascii_digit()) {

@@ -83,7 +83,7 @@ fn new_template(category: &str, buttons: Vec<ButtonBody>) -> NewTemplate {
         category: category.into(),
         header_text: None,
         header_example: None,
-        body: "Hello {{1}}".into(),
+        body: "Hello {{1}}, your order is on its way.".into(),
         body_examples: vec!["Ana".into()],
         footer: None,
         buttons,
