@@ -3,7 +3,7 @@
 //! when it is done). `run_until_stopped` serves until the shutdown signal, then stops the
 //! actors and flushes the store.
 
-use crate::actors::conversations::Services;
+use crate::actors::context::ActorContext;
 use crate::actors::Engine;
 use crate::config::Settings;
 use crate::domain::Timestamp;
@@ -48,7 +48,7 @@ impl Application {
             graph_version: settings.meta.graph_version.clone(),
             timeout_ms: settings.meta.request_timeout_ms,
         })?;
-        let services = Arc::new(Services {
+        let services = Arc::new(ActorContext {
             meta: meta.clone(),
             settings: settings.meta.clone(),
             master_key: master_key.clone(),
@@ -76,7 +76,7 @@ impl Application {
         }
         let state = AppState {
             engine: engine.clone(),
-            master_key,
+            master_key: master_key.clone(),
             shopify_secrets: Arc::new(secrets),
             operator_token: Arc::new(settings.security.operator_token.expose().trim().to_string()),
             max_body_bytes: settings.server.max_body_bytes,
@@ -84,8 +84,13 @@ impl Application {
             meta_app_secret: Arc::new(settings.meta.app_secret.expose().to_string()),
             meta_verify_token: Arc::new(settings.meta.verify_token.expose().to_string()),
             graph_version: Arc::new(settings.meta.graph_version.clone()),
-            meta,
-            meta_app_id: settings.meta.app_id.clone().map(Arc::new),
+            services: crate::services::Context {
+                engine: engine.clone(),
+                meta,
+                master_key: master_key.clone(),
+                meta_app_id: settings.meta.app_id.clone().map(Arc::new),
+                meta_app_secret: Arc::new(settings.meta.app_secret.expose().to_string()),
+            },
         };
         let recovering = engine.clone();
         tokio::spawn(async move {
@@ -100,7 +105,11 @@ impl Application {
             settings.store.dedupe_retention_hours,
             stopped.clone(),
         );
-        spawn_template_sync(state.clone(), settings.meta.template_sync_minutes, stopped);
+        spawn_template_sync(
+            state.services.clone(),
+            settings.meta.template_sync_minutes,
+            stopped,
+        );
         tracing::info!(message = "Listening.", %addr);
         Ok(Self {
             listener,
@@ -191,7 +200,7 @@ fn spawn_seen_sweeper(
 /// Reconciles every WhatsApp-connected tenant's templates with Meta periodically, so a
 /// missed status webhook cannot leave a template in the wrong state for long.
 fn spawn_template_sync(
-    state: AppState,
+    services: crate::services::Context,
     minutes: u64,
     mut stopped: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -206,14 +215,14 @@ fn spawn_template_sync(
                 _ = tick.tick() => {}
                 _ = stopped.changed() => return,
             }
-            let Ok(tenants) = state.engine.store().tenants() else {
+            let Ok(tenants) = services.engine.store().tenants() else {
                 continue;
             };
             for t in tenants {
                 if t.meta_token.is_none() || t.meta_waba_id.is_none() {
                     continue;
                 }
-                if let Err(error) = crate::http::admin::templates::reconcile(&state, &t.shop).await
+                if let Err(error) = crate::services::templates::reconcile(&services, &t.shop).await
                 {
                     tracing::warn!(message = "Template reconciliation failed.", tenant = %t.shop, %error);
                 }

@@ -5,9 +5,11 @@
 //! - [`domain`]: plain values and parse-don't-validate newtypes.
 //! - [`logic`]: pure state machines (apply a webhook → records + events).
 //! - [`actors`]: root supervisor → tenant supervisors → customer, catalog, conversation and
-//!   automation actors; the [`actors::Engine`] handle.
+//!   automation actors; the [`actors::Engine`] handle and its typed requests.
+//! - [`services`]: operations shared by HTTP, the CLI and timers (tenants, templates,
+//!   health checks, sending); handlers parse → call a service → format.
 //! - [`store`]: the only code that knows sled (journal, records, group commit).
-//! - [`http`]: the axum router: webhooks, admin API, ops endpoints.
+//! - [`http`]: the axum router: webhooks, admin API, ops endpoints (parse → service → format).
 //! - [`integrations`]: Shopify (and later Meta) protocol code.
 //! - [`secrets`]: master key, sealing tokens at rest, tenant API keys.
 //! - [`app`]: `Application::build` → a running engine (port 0 allowed, for tests).
@@ -25,6 +27,9 @@ pub mod integrations;
 pub mod logic;
 pub mod sandbox;
 pub mod secrets;
+pub mod services;
 pub mod store;
 pub mod telemetry;
-pub mod tenants;
+
+/// Tenant administration, at its old path (`services::tenants`).
+pub use services::tenants;

@@ -21,6 +21,12 @@ pub enum SecretsError {
     Seal,
 }
 
+/// Context string binding a sealed token to its tenant and use (`{shop}|{what}`): a token
+/// sealed for one shop or one use does not open for another.
+pub fn seal_context(shop: &str, what: &str) -> String {
+    format!("{shop}|{what}")
+}
+
 /// The master key. `Debug` never shows it.
 #[derive(Clone)]
 pub struct MasterKey {

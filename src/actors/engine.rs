@@ -1,4 +1,8 @@
-//! `Engine`: the handle to the running actor tree and the store, shared by HTTP handlers.
+//! `Engine`: the handle to the running actor tree and the store, shared by HTTP handlers,
+//! services and the CLI. Typed requests to a tenant's actors are in `engine/api.rs`;
+//! callers above the actors use those, never hand-built `TenantMsg` values.
+
+mod api;
 
 use super::root::{Root, RootMsg};
 use super::tenant::TenantMsg;
@@ -22,6 +26,9 @@ pub enum EngineError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The actor answered with a failure of its own (a lookup, a write).
+    #[error("the tenant's actor failed")]
+    Actor(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
     /// Spawning an actor failed.
     #[error("could not start actor: {0}")]
     Spawn(String),
@@ -73,7 +80,7 @@ impl Engine {
     /// When the root actor cannot start.
     pub async fn start(
         store: Store,
-        services: Arc<super::conversations::Services>,
+        services: Arc<super::context::ActorContext>,
         call_timeout: Duration,
     ) -> Result<Self, EngineError> {
         let tenants = Arc::new(DashMap::new());

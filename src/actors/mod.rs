@@ -5,6 +5,7 @@
 pub mod automations;
 pub mod catalog;
 mod children;
+pub mod context;
 pub mod conversations;
 pub mod customers;
 mod engine;

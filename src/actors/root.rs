@@ -2,7 +2,7 @@
 //! supervisor fails is restarted from its durable state after a short, growing delay;
 //! other tenants never notice.
 
-use super::conversations::Services;
+use super::context::ActorContext;
 use super::tenant::{TenantArgs, TenantMsg, TenantSupervisor};
 use crate::store::Store;
 use dashmap::DashMap;
@@ -34,7 +34,7 @@ pub struct RootArgs {
     /// The shared map of running tenants, read by `Engine`.
     pub tenants: Arc<DashMap<String, ActorRef<TenantMsg>>>,
     /// Outside services handed to every tenant.
-    pub services: Arc<Services>,
+    pub services: Arc<ActorContext>,
     /// Children of running tenants, published by their supervisors.
     pub routes: super::tenant::Routes,
 }
@@ -43,7 +43,7 @@ pub struct RootArgs {
 pub struct RootState {
     store: Store,
     tenants: Arc<DashMap<String, ActorRef<TenantMsg>>>,
-    services: Arc<Services>,
+    services: Arc<ActorContext>,
     routes: super::tenant::Routes,
     /// Restarts per shop, for the backoff.
     restarts: HashMap<String, u32>,

@@ -9,8 +9,8 @@ use crate::store::{Accepted, JournalEntry, Store, TenantRecord};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub(super) fn services() -> Arc<super::conversations::Services> {
-    Arc::new(super::conversations::Services {
+pub(super) fn services() -> Arc<super::context::ActorContext> {
+    Arc::new(super::context::ActorContext {
         meta: crate::integrations::meta::client::MetaClient::new(
             &crate::integrations::meta::client::MetaClientSettings::default(),
         )

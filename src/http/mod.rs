@@ -1,6 +1,7 @@
 //! The axum router: Shopify webhooks, the admin API, ops endpoints (health, readiness,
-//! metrics) and the OpenAPI document. Handlers are thin: parse, authenticate, call the
-//! store or an actor, map errors through [`error::ApiError`].
+//! metrics) and the OpenAPI document. Handlers are thin: parse, authenticate, call a
+//! service (`crate::services`) or a typed `Engine` method, map errors through
+//! [`error::ApiError`]. Nothing here builds actor messages.
 
 pub mod admin;
 pub mod auth;
@@ -39,10 +40,8 @@ pub struct AppState {
     pub meta_verify_token: Arc<String>,
     /// Graph API version (recorded on journaled Meta events).
     pub graph_version: Arc<String>,
-    /// The Graph API client (templates, health checks).
-    pub meta: crate::integrations::meta::client::MetaClient,
-    /// Meta app id, for `debug_token` app tokens.
-    pub meta_app_id: Option<Arc<String>>,
+    /// What the services need (engine, Meta client, master key, app credentials).
+    pub services: crate::services::Context,
 }
 
 /// Builds the router.

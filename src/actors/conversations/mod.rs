@@ -25,15 +25,20 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// What the conversation actor needs from outside: the Meta client and its settings, and
-/// the master key that opens the tenant's token.
-pub struct Services {
-    /// The Graph API client.
-    pub meta: crate::integrations::meta::client::MetaClient,
-    /// Rates, retries, opt-out words.
-    pub settings: crate::config::MetaSettings,
-    /// Opens sealed tokens.
-    pub master_key: crate::secrets::MasterKey,
+/// The old name of [`ActorContext`](crate::actors::context::ActorContext), kept for the
+/// files that still spell it so (the tenant supervisor, its children, the benches).
+pub use super::context::ActorContext as Services;
+
+/// Why a conversation command did not succeed: the tenant's actor could not be reached, or
+/// it refused the command (nothing was stored or sent).
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The actor could not be reached.
+    #[error(transparent)]
+    Engine(#[from] super::EngineError),
+    /// The actor refused the command.
+    #[error(transparent)]
+    Refused(#[from] SendError),
 }
 
 /// A thread and its messages, oldest first.

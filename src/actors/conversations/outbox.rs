@@ -144,18 +144,7 @@ fn token(state: &ConversationsState) -> Result<String, String> {
     if rec.status != crate::store::tenants::TenantStatus::Active {
         return Err(format!("the shop is {:?}: nothing is sent for it", rec.status).to_lowercase());
     }
-    let sealed = rec
-        .meta_token
-        .ok_or_else(|| "no WhatsApp access token is configured for this shop".to_string())?;
-    let plain = state
-        .services
-        .master_key
-        .open(
-            &crate::tenants::seal_context(&state.shop, "meta_token"),
-            &sealed,
-        )
-        .map_err(|e| e.to_string())?;
-    String::from_utf8(plain).map_err(|_| "the stored WhatsApp token is not text".to_string())
+    state.services.meta_token(&rec).map_err(|e| e.to_string())
 }
 
 /// Sends what is due, within the in-flight cap; re-arms the wake-up timer.

@@ -1,8 +1,7 @@
 //! Tenant endpoints for contacts: search, profile, and the `exclude_from_galantis` flag.
 
 use super::{Page, Paged};
-use crate::actors::customers::{ContactProfile, CustomersMsg};
-use crate::actors::tenant::TenantMsg;
+use crate::actors::customers::ContactProfile;
 use crate::domain::contact::{Checkout, Contact};
 use crate::http::auth::TenantScope;
 use crate::http::error::{json_rejection, ApiError, ErrorBody};
@@ -58,14 +57,7 @@ pub async fn search(
     let after = q.after;
     let items = state
         .engine
-        .call(&scope.shop, |reply_to| {
-            TenantMsg::Customers(CustomersMsg::Search {
-                q: text,
-                after,
-                limit,
-                reply_to,
-            })
-        })
+        .search_contacts(&scope.shop, text, after, limit)
         .await?;
     Ok(Json(Paged::new(items, limit, |c: &Contact| c.id)))
 }
@@ -81,13 +73,8 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<ProfileView>, ApiError> {
     let id = parse_id(&id)?;
-    let r = state
-        .engine
-        .call(&scope.shop, |reply_to| {
-            TenantMsg::Customers(CustomersMsg::Profile { id, reply_to })
-        })
-        .await?;
-    let profile = r.map_err(ApiError::internal)?.ok_or_else(|| {
+    let profile = state.engine.contact_profile(&scope.shop, id).await?;
+    let profile = profile.ok_or_else(|| {
         ApiError::not_found("contact_not_found", format!("no contact {id} in this shop"))
     })?;
     let threads = threads_of(&state, &scope.shop, &profile).await?;
@@ -110,7 +97,6 @@ async fn threads_of(
     shop: &str,
     profile: &ContactProfile,
 ) -> Result<Vec<crate::http::admin::inbox::ThreadView>, ApiError> {
-    use crate::actors::conversations::ConversationsMsg;
     use crate::logic::inbox::ThreadFilter;
     let mut found = Vec::new();
     let mut filters = vec![ThreadFilter {
@@ -125,12 +111,7 @@ async fn threads_of(
     }
     let mut ids = Vec::new();
     for filter in filters {
-        let ts = state
-            .engine
-            .call(shop, |reply_to| {
-                TenantMsg::Conversations(ConversationsMsg::Threads { filter, reply_to })
-            })
-            .await?;
+        let ts = state.engine.threads(shop, filter).await?;
         for t in ts {
             if !ids.contains(&t.id) {
                 ids.push(t.id);
@@ -138,13 +119,7 @@ async fn threads_of(
         }
     }
     for id in ids {
-        if let Some((thread, messages)) = state
-            .engine
-            .call(shop, |reply_to| {
-                TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to })
-            })
-            .await??
-        {
+        if let Some((thread, messages)) = state.engine.thread(shop, id).await? {
             found.push(crate::http::admin::inbox::ThreadView { thread, messages });
         }
     }
@@ -164,17 +139,11 @@ pub async fn patch(
 ) -> Result<Json<Contact>, ApiError> {
     let id = parse_id(&id)?;
     let Json(p) = body.map_err(json_rejection)?;
-    let r = state
+    let contact = state
         .engine
-        .call(&scope.shop, |reply_to| {
-            TenantMsg::Customers(CustomersMsg::SetExcluded {
-                id,
-                excluded: p.exclude_from_galantis,
-                reply_to,
-            })
-        })
+        .set_contact_excluded(&scope.shop, id, p.exclude_from_galantis)
         .await?;
-    let contact = r.map_err(ApiError::internal)?.ok_or_else(|| {
+    let contact = contact.ok_or_else(|| {
         ApiError::not_found("contact_not_found", format!("no contact {id} in this shop"))
     })?;
     state.engine.store().durable().await?;
@@ -192,19 +161,6 @@ pub async fn checkouts(
 ) -> Result<Json<Paged<Checkout>>, ApiError> {
     let limit = page.limit();
     let after = page.after;
-    let r = state
-        .engine
-        .call(&scope.shop, |reply_to| {
-            TenantMsg::Customers(CustomersMsg::Checkouts {
-                after,
-                limit,
-                reply_to,
-            })
-        })
-        .await?;
-    Ok(Json(Paged::new(
-        r.map_err(ApiError::internal)?,
-        limit,
-        |c: &Checkout| c.id,
-    )))
+    let items = state.engine.checkouts(&scope.shop, after, limit).await?;
+    Ok(Json(Paged::new(items, limit, |c: &Checkout| c.id)))
 }

@@ -3,20 +3,47 @@
 //! status are in [`super::messages`].
 
 use super::outbound::{build, MessageBody};
-use crate::actors::conversations::{ConversationsMsg, SendError, SendRequest, Target};
-use crate::actors::tenant::TenantMsg;
+use crate::actors::conversations::{CommandError, SendError, Target};
 use crate::domain::whatsapp::{ChatMessage, Thread, ThreadStatus};
 use crate::http::auth::TenantScope;
 use crate::http::error::{json_rejection, ApiError, ErrorBody};
 use crate::http::AppState;
 use crate::logic::inbox::{InboxError, ThreadFilter};
+use crate::services::sending::{self, SendingError};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-pub(super) fn map_send(e: SendError) -> ApiError {
+/// The one mapping of sending errors to HTTP answers (shared with [`super::messages`]).
+pub(super) fn map_sending(e: SendingError) -> ApiError {
+    match e {
+        e @ SendingError::ThreadNotFound(_) => {
+            ApiError::not_found("thread_not_found", e.to_string())
+        }
+        e @ SendingError::ContactNotFound(_) => {
+            ApiError::not_found("contact_not_found", e.to_string())
+        }
+        e @ SendingError::ContactHasNoPhone(_) => {
+            ApiError::bad_request("contact_has_no_phone", e.to_string())
+        }
+        e @ SendingError::UnknownShop => ApiError::not_found("unknown_shop", e.to_string()),
+        e @ SendingError::NoPhoneNumber => ApiError::bad_request("no_phone_number", e.to_string()),
+        SendingError::Command(e) => map_command(e),
+        SendingError::Engine(e) => e.into(),
+        SendingError::Store(e) => e.into(),
+    }
+}
+
+fn map_command(e: CommandError) -> ApiError {
+    match e {
+        CommandError::Engine(e) => e.into(),
+        CommandError::Refused(e) => map_send(e),
+    }
+}
+
+fn map_send(e: SendError) -> ApiError {
     match e {
         SendError::Inbox(InboxError::NoThread(id)) => {
             ApiError::not_found("thread_not_found", format!("no thread {id}"))
@@ -81,14 +108,7 @@ pub async fn threads(
         contact_id: q.contact_id,
         customer: None,
     };
-    Ok(Json(
-        state
-            .engine
-            .call(&scope.shop, |reply_to| {
-                TenantMsg::Conversations(ConversationsMsg::Threads { filter, reply_to })
-            })
-            .await?,
-    ))
+    Ok(Json(state.engine.threads(&scope.shop, filter).await?))
 }
 
 /// A thread with its messages.
@@ -109,12 +129,7 @@ pub async fn thread(
     Path(id): Path<String>,
 ) -> Result<Json<ThreadView>, ApiError> {
     let id = thread_id(&id)?;
-    let r = state
-        .engine
-        .call(&scope.shop, |reply_to| {
-            TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to })
-        })
-        .await??;
+    let r = state.engine.thread(&scope.shop, id).await?;
     let (thread, messages) =
         r.ok_or_else(|| ApiError::not_found("thread_not_found", format!("no thread {id}")))?;
     Ok(Json(ThreadView { thread, messages }))
@@ -142,32 +157,14 @@ pub async fn reply(
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
     let id = thread_id(&id)?;
     let Json(r) = body.map_err(json_rejection)?;
-    let (thread, _) = state
-        .engine
-        .call(&scope.shop, |reply_to| {
-            TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to })
-        })
-        .await??
-        .ok_or_else(|| ApiError::not_found("thread_not_found", format!("no thread {id}")))?;
-    let built = build(thread.customer, r.message)?;
+    let customer = sending::thread_customer(&state.engine, &scope.shop, id)
+        .await
+        .map_err(map_sending)?;
+    let built = build(customer, r.message)?;
     let req = built.into_request(Target::Thread(id), r.author, None);
-    queue(&state, &scope.shop, req).await
-}
-
-/// Hands a send to the tenant's conversation actor and answers 202 once it is stored.
-pub(super) async fn queue(
-    state: &AppState,
-    shop: &str,
-    req: SendRequest,
-) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
-    let m = state
-        .engine
-        .call(shop, |reply_to| {
-            TenantMsg::Conversations(ConversationsMsg::Send { req, reply_to })
-        })
-        .await?
-        .map_err(map_send)?;
-    state.engine.store().durable().await?;
+    let m = sending::queue(&state.engine, &scope.shop, req)
+        .await
+        .map_err(map_sending)?;
     Ok((StatusCode::ACCEPTED, Json(m)))
 }
 
@@ -192,15 +189,9 @@ pub async fn assign(
     let Json(a) = body.map_err(json_rejection)?;
     let t = state
         .engine
-        .call(&scope.shop, |reply_to| {
-            TenantMsg::Conversations(ConversationsMsg::Assign {
-                thread_id,
-                agent: a.agent,
-                reply_to,
-            })
-        })
-        .await?
-        .map_err(map_send)?;
+        .assign_thread(&scope.shop, thread_id, a.agent)
+        .await
+        .map_err(map_command)?;
     state.engine.store().durable().await?;
     Ok(Json(t))
 }
@@ -252,15 +243,9 @@ async fn status_to(
     let thread_id = thread_id(id)?;
     let t = state
         .engine
-        .call(shop, |reply_to| {
-            TenantMsg::Conversations(ConversationsMsg::SetStatus {
-                thread_id,
-                status,
-                reply_to,
-            })
-        })
-        .await?
-        .map_err(map_send)?;
+        .set_thread_status(shop, thread_id, status)
+        .await
+        .map_err(map_command)?;
     state.engine.store().durable().await?;
     Ok(Json(t))
 }
@@ -276,56 +261,10 @@ pub async fn read(
     Path(id): Path<String>,
 ) -> Result<Json<Thread>, ApiError> {
     let thread_id = thread_id(&id)?;
-    let t = state
-        .engine
-        .call(&scope.shop, |reply_to| {
-            TenantMsg::Conversations(ConversationsMsg::MarkRead {
-                thread_id,
-                reply_to,
-            })
-        })
-        .await?
-        .map_err(map_send)?;
-    send_read_receipt(&state, &scope.shop, thread_id).await;
-    Ok(Json(t))
-}
-
-async fn send_read_receipt(state: &AppState, shop: &str, thread_id: u64) {
-    let Ok(Ok(Some((thread, messages)))) = state
-        .engine
-        .call(shop, |reply_to| {
-            TenantMsg::Conversations(ConversationsMsg::Thread {
-                id: thread_id,
-                reply_to,
-            })
-        })
+    let t = sending::mark_read(&state.services, &scope.shop, thread_id)
         .await
-    else {
-        return;
-    };
-    let Some(wamid) = messages
-        .iter()
-        .rev()
-        .find(|m| m.direction == crate::domain::whatsapp::Direction::Inbound)
-        .and_then(|m| m.wamid.clone())
-    else {
-        return;
-    };
-    let Ok(t) = super::whatsapp::tenant(state, shop) else {
-        return;
-    };
-    let Ok(token) = super::whatsapp::token(state, &t) else {
-        return;
-    };
-    let (meta, shop) = (state.meta.clone(), shop.to_string());
-    tokio::spawn(async move {
-        if let Err(error) = meta
-            .mark_read(&token, &thread.phone_number_id, &wamid, false)
-            .await
-        {
-            tracing::warn!(message = "Read receipt failed.", tenant = %shop, %error);
-        }
-    });
+        .map_err(map_sending)?;
+    Ok(Json(t))
 }
 
 /// An internal note.
@@ -357,16 +296,9 @@ pub async fn note(
     }
     let m = state
         .engine
-        .call(&scope.shop, |reply_to| {
-            TenantMsg::Conversations(ConversationsMsg::Note {
-                thread_id,
-                author: n.author,
-                text: n.text,
-                reply_to,
-            })
-        })
-        .await?
-        .map_err(map_send)?;
+        .add_note(&scope.shop, thread_id, n.author, n.text)
+        .await
+        .map_err(map_command)?;
     state.engine.store().durable().await?;
     Ok((StatusCode::CREATED, Json(m)))
 }

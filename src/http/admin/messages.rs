@@ -1,16 +1,14 @@
 //! Tenant endpoints for single messages: send a message to a contact or a number (a
 //! template, or anything inside an open 24-hour window), and a message's delivery status.
 
-use super::inbox::queue;
+use super::inbox::map_sending;
 use super::outbound::{build, MessageBody};
-use crate::actors::conversations::{ConversationsMsg, Target};
-use crate::actors::customers::CustomersMsg;
-use crate::actors::tenant::TenantMsg;
 use crate::domain::phone::PhoneE164;
 use crate::domain::whatsapp::{ChatMessage, Purpose};
 use crate::http::auth::TenantScope;
 use crate::http::error::{json_rejection, ApiError, ErrorBody};
 use crate::http::AppState;
+use crate::services::sending::{self, Recipient};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -44,38 +42,14 @@ pub async fn send(
     body: Result<Json<NewMessage>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
     let Json(m) = body.map_err(json_rejection)?;
-    let (phone, contact_id) = match (m.contact_id, m.to.as_deref()) {
-        (Some(id), None) => {
-            let profile = state
-                .engine
-                .call(&scope.shop, |reply_to| {
-                    TenantMsg::Customers(CustomersMsg::Profile { id, reply_to })
-                })
-                .await?
-                .map_err(ApiError::internal)?
-                .ok_or_else(|| {
-                    ApiError::not_found(
-                        "contact_not_found",
-                        format!("no contact {id} in this shop"),
-                    )
-                })?;
-            let phone = profile.contact.phone.ok_or_else(|| {
-                ApiError::bad_request(
-                    "contact_has_no_phone",
-                    format!("contact {id} has no usable WhatsApp number"),
-                )
-            })?;
-            (phone, Some(id))
-        }
-        (None, Some(to)) => (
-            PhoneE164::parse(to).map_err(|e| {
-                ApiError::bad_request(
-                    "invalid_phone",
-                    format!("`to` must be E.164 with its calling code (+…): {e}"),
-                )
-            })?,
-            None,
-        ),
+    let recipient = match (m.contact_id, m.to.as_deref()) {
+        (Some(id), None) => Recipient::Contact(id),
+        (None, Some(to)) => Recipient::Number(PhoneE164::parse(to).map_err(|e| {
+            ApiError::bad_request(
+                "invalid_phone",
+                format!("`to` must be E.164 with its calling code (+…): {e}"),
+            )
+        })?),
         _ => {
             return Err(ApiError::bad_request(
                 "invalid_recipient",
@@ -83,32 +57,16 @@ pub async fn send(
             ))
         }
     };
-    let tenant = state
-        .engine
-        .store()
-        .tenant(&scope.shop)?
-        .ok_or_else(|| ApiError::not_found("unknown_shop", "no such shop"))?;
-    let phone_number_id = match m.phone_number_id {
-        Some(p) => p,
-        None => tenant
-            .meta_phone_number_ids
-            .first()
-            .cloned()
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "no_phone_number",
-                    "this shop has no WhatsApp phone number yet",
-                )
-            })?,
-    };
+    let (phone, target) =
+        sending::customer_target(&state.engine, &scope.shop, recipient, m.phone_number_id)
+            .await
+            .map_err(map_sending)?;
     let built = build(phone, m.message)?;
-    let target = Target::Customer {
-        phone,
-        phone_number_id,
-        contact_id,
-    };
     let req = built.into_request(target, None, m.purpose);
-    queue(&state, &scope.shop, req).await
+    let m = sending::queue(&state.engine, &scope.shop, req)
+        .await
+        .map_err(map_sending)?;
+    Ok((StatusCode::ACCEPTED, Json(m)))
 }
 
 /// One message and its delivery status.
@@ -124,10 +82,8 @@ pub async fn message(
         .map_err(|_| ApiError::bad_request("invalid_id", format!("`{id}` is not a message id")))?;
     state
         .engine
-        .call(&scope.shop, |reply_to| {
-            TenantMsg::Conversations(ConversationsMsg::Message { id, reply_to })
-        })
-        .await??
+        .message(&scope.shop, id)
+        .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found("message_not_found", format!("no message {id}")))
 }

@@ -1,8 +1,6 @@
 //! Tenant endpoints for the catalog: products with their variants.
 
 use super::{Page, Paged};
-use crate::actors::catalog::CatalogMsg;
-use crate::actors::tenant::TenantMsg;
 use crate::domain::catalog::{Collection, Product};
 use crate::http::auth::TenantScope;
 use crate::http::error::{ApiError, ErrorBody};
@@ -21,16 +19,7 @@ pub async fn list(
 ) -> Result<Json<Paged<Product>>, ApiError> {
     let limit = page.limit();
     let after = page.after;
-    let items = state
-        .engine
-        .call(&scope.shop, |reply_to| {
-            TenantMsg::Catalog(CatalogMsg::Products {
-                after,
-                limit,
-                reply_to,
-            })
-        })
-        .await?;
+    let items = state.engine.products(&scope.shop, after, limit).await?;
     Ok(Json(Paged::new(items, limit, |p: &Product| p.id)))
 }
 
@@ -49,9 +38,7 @@ pub async fn get(
     })?;
     state
         .engine
-        .call(&scope.shop, |reply_to| {
-            TenantMsg::Catalog(CatalogMsg::Product { id, reply_to })
-        })
+        .product(&scope.shop, id)
         .await?
         .map(Json)
         .ok_or_else(|| {
@@ -70,15 +57,6 @@ pub async fn collections(
 ) -> Result<Json<Paged<Collection>>, ApiError> {
     let limit = page.limit();
     let after = page.after;
-    let items = state
-        .engine
-        .call(&scope.shop, |reply_to| {
-            TenantMsg::Catalog(CatalogMsg::Collections {
-                after,
-                limit,
-                reply_to,
-            })
-        })
-        .await?;
+    let items = state.engine.collections(&scope.shop, after, limit).await?;
     Ok(Json(Paged::new(items, limit, |c: &Collection| c.id)))
 }

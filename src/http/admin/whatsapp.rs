@@ -2,22 +2,21 @@
 //! integration health (templates are in `templates`). Health transitions are
 //! `logic::whatsapp::health`; these handlers make the calls and pass the results.
 
-use crate::actors::conversations::ConversationsMsg;
-use crate::actors::tenant::TenantMsg;
-use crate::domain::whatsapp::IntegrationHealth;
-use crate::domain::Timestamp;
+use crate::actors::context::seal_meta_token;
 use crate::http::auth::TenantScope;
 use crate::http::error::{json_rejection, ApiError, ErrorBody};
 use crate::http::AppState;
-use crate::integrations::meta::error::{classify, Action, MetaError};
-use crate::logic::whatsapp::health::{self as whatsapp_health, NumberCheck, TokenCheck};
+use crate::logic::whatsapp::health as whatsapp_health;
+use crate::services::credentials::CredentialsError;
+use crate::services::health::{self, FailedCall, HealthError};
 use crate::store::{Batch, TenantRecord};
-use crate::tenants::seal_context;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+
+pub use crate::services::health::HealthView;
 
 pub(crate) fn tenant(state: &AppState, shop: &str) -> Result<TenantRecord, ApiError> {
     state.engine.store().tenant(shop)?.ok_or_else(|| {
@@ -25,55 +24,35 @@ pub(crate) fn tenant(state: &AppState, shop: &str) -> Result<TenantRecord, ApiEr
     })
 }
 
-/// The tenant's Meta token, opened.
-pub(crate) fn token(state: &AppState, t: &TenantRecord) -> Result<String, ApiError> {
-    let sealed = t.meta_token.as_ref().ok_or_else(|| {
-        ApiError::bad_request(
-            "no_meta_token",
-            "this shop has no WhatsApp access token; set it with PUT /api/v1/integrations/meta",
-        )
-    })?;
-    let plain = state
-        .master_key
-        .open(&seal_context(&t.shop, "meta_token"), sealed)
-        .map_err(ApiError::internal)?;
-    String::from_utf8(plain).map_err(ApiError::internal)
-}
-
-pub(crate) fn waba(t: &TenantRecord) -> Result<String, ApiError> {
-    t.meta_waba_id.clone().ok_or_else(|| {
-        ApiError::bad_request("no_waba", "this shop has no WhatsApp Business Account id; set it with PUT /api/v1/integrations/meta")
-    })
-}
-
-pub(crate) async fn health(state: &AppState, shop: &str) -> Result<IntegrationHealth, ApiError> {
-    Ok(state
-        .engine
-        .call(shop, |reply_to| {
-            TenantMsg::Conversations(ConversationsMsg::Health { reply_to })
-        })
-        .await?)
-}
-
-/// Records a failed Meta call in the tenant's health (a dead token turns it red) and maps
-/// it to a 502 carrying Meta's code and text.
-pub(crate) async fn upstream(state: &AppState, shop: &str, e: MetaError) -> ApiError {
-    let action = classify(&e);
-    if let Ok(h) = health(state, shop).await {
-        let token_dead = action == Action::TokenDead;
-        let h = whatsapp_health::on_failed_call(&h, e.to_string(), token_dead, Timestamp::now());
-        let _ = state.engine.cast(
-            shop,
-            TenantMsg::Conversations(ConversationsMsg::SetHealth { health: h }),
-        );
+/// The answer to a tenant whose Meta credentials are missing or unusable.
+pub(crate) fn credentials_error(e: CredentialsError) -> ApiError {
+    match e {
+        CredentialsError::UnknownShop(ref shop) => {
+            ApiError::not_found("unknown_shop", format!("shop `{shop}` is not a tenant"))
+        }
+        CredentialsError::NoToken => ApiError::bad_request("no_meta_token", e.to_string()),
+        CredentialsError::NoWaba => ApiError::bad_request("no_waba", e.to_string()),
+        e @ (CredentialsError::Token(_) | CredentialsError::Store(_)) => ApiError::internal(e),
     }
+}
+
+/// A Meta call that failed (already recorded in health): a 502 carrying Meta's code and
+/// text.
+pub(crate) fn upstream(e: FailedCall) -> ApiError {
     ApiError::Upstream {
-        code: if action == Action::TokenDead {
+        code: if e.token_dead {
             "meta_token_invalid"
         } else {
             "meta_error"
         },
-        message: format!("Meta refused the call: {e}"),
+        message: e.to_string(),
+    }
+}
+
+fn health_error(e: HealthError) -> ApiError {
+    match e {
+        HealthError::Credentials(e) => credentials_error(e),
+        HealthError::Engine(e) => e.into(),
     }
 }
 
@@ -169,12 +148,8 @@ pub async fn set_meta(
                 "`access_token` must not be empty",
             ));
         }
-        t.meta_token = Some(
-            state
-                .master_key
-                .seal(&seal_context(&scope.shop, "meta_token"), tok.as_bytes())
-                .map_err(ApiError::internal)?,
-        );
+        t.meta_token =
+            Some(seal_meta_token(&state.master_key, &scope.shop, tok).map_err(ApiError::internal)?);
     }
     if let Some(w) = c.waba_id.as_deref().map(str::trim) {
         if w.is_empty() || !w.bytes().all(|b| b.is_ascii_digit()) {
@@ -194,21 +169,9 @@ pub async fn set_meta(
     store.durable().await?;
     if c.access_token.is_some() {
         let health = whatsapp_health::fresh();
-        let _ = state.engine.cast(
-            &scope.shop,
-            TenantMsg::Conversations(ConversationsMsg::SetHealth { health }),
-        );
+        let _ = state.engine.set_conversation_health(&scope.shop, health);
     }
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Health of a tenant's integrations.
-#[derive(Debug, Serialize)]
-pub struct HealthView {
-    /// Shopify: whether a token is stored (the engine makes no Shopify calls yet).
-    pub shopify: IntegrationHealth,
-    /// Meta: token, numbers, last error.
-    pub meta: IntegrationHealth,
 }
 
 /// The shop's integration health.
@@ -217,11 +180,11 @@ pub async fn get_health(
     State(state): State<AppState>,
     scope: TenantScope,
 ) -> Result<Json<HealthView>, ApiError> {
-    let t = tenant(&state, &scope.shop)?;
-    let shopify = whatsapp_health::shopify_view(!t.shopify_token.is_empty());
-    let meta =
-        whatsapp_health::meta_view(&health(&state, &scope.shop).await?, t.meta_token.is_some());
-    Ok(Json(HealthView { shopify, meta }))
+    Ok(Json(
+        health::view(&state.services, &scope.shop)
+            .await
+            .map_err(health_error)?,
+    ))
 }
 
 /// Checks the Meta side now: `debug_token` and every number's `health_status`.
@@ -231,39 +194,9 @@ pub async fn check_health(
     State(state): State<AppState>,
     scope: TenantScope,
 ) -> Result<Json<HealthView>, ApiError> {
-    let t = tenant(&state, &scope.shop)?;
-    let tok = token(&state, &t)?;
-    let h = health(&state, &scope.shop).await?;
-    let now = Timestamp::now();
-    let app_token = state
-        .meta_app_id
-        .as_ref()
-        .map(|id| format!("{id}|{}", state.meta_app_secret))
-        .unwrap_or_else(|| tok.clone());
-    let token_check = match state.meta.debug_token(&app_token, &tok).await {
-        Ok(info) if info.is_valid => TokenCheck::Valid,
-        Ok(info) => TokenCheck::Invalid {
-            reason: info.error.as_ref().map(|e| e.message.clone()),
-        },
-        Err(e) => TokenCheck::Failed {
-            error: e.to_string(),
-            token_dead: classify(&e) == Action::TokenDead,
-        },
-    };
-    let mut numbers = Vec::with_capacity(t.meta_phone_number_ids.len());
-    for pnid in &t.meta_phone_number_ids {
-        let result = state.meta.health_status(&tok, pnid).await;
-        numbers.push(NumberCheck {
-            phone_number_id: pnid.clone(),
-            result: result
-                .map(|s| s.can_send_message)
-                .map_err(|e| e.to_string()),
-        });
-    }
-    let h = whatsapp_health::after_check(&h, &token_check, &numbers, now);
-    state.engine.cast(
-        &scope.shop,
-        TenantMsg::Conversations(ConversationsMsg::SetHealth { health: h }),
-    )?;
-    get_health(State(state), scope).await
+    Ok(Json(
+        health::check(&state.services, &scope.shop)
+            .await
+            .map_err(health_error)?,
+    ))
 }

@@ -1,6 +1,7 @@
 //! Tenant administration shared by the operator API and the CLI: create (with a tenant API
 //! key shown once and tokens sealed at rest), list, delete. Views never carry tokens.
 
+use crate::actors::context::seal_meta_token;
 use crate::domain::shop::InvalidShopDomain;
 use crate::domain::{ShopDomain, Timestamp};
 use crate::secrets::{new_api_key, MasterKey, SecretsError};
@@ -94,10 +95,7 @@ impl From<&TenantRecord> for TenantView {
     }
 }
 
-/// Context string binding a sealed token to its tenant and use.
-pub fn seal_context(shop: &str, what: &str) -> String {
-    format!("{shop}|{what}")
-}
+pub use crate::secrets::seal_context;
 
 /// Creates a tenant; returns its view and the API key (shown once, stored hashed).
 ///
@@ -136,7 +134,7 @@ pub fn create(
     }
     let meta_token = match new.meta_access_token.as_deref().map(str::trim) {
         Some("") | None => None,
-        Some(t) => Some(key.seal(&seal_context(shop.as_str(), "meta_token"), t.as_bytes())?),
+        Some(t) => Some(seal_meta_token(key, shop.as_str(), t)?),
     };
     let (api_key, api_key_hash) = new_api_key();
     let now = Timestamp::now();

@@ -1,0 +1,35 @@
+//! Operations used by more than one front end (HTTP, the CLI, timers, next the automation
+//! engine): tenant administration, templates, integration health checks, sending. HTTP
+//! handlers parse → call a service → format. Services reach the actors only through the
+//! typed [`Engine`] methods and must not import `http`.
+//!
+//! Files: `tenants` (create, list), `credentials` (a tenant's Meta token and WABA id),
+//! `health` (the Meta check, recording failed calls), `templates` (create and submit,
+//! delete, reconcile), `sending` (queue a message, recipients, read receipts).
+
+pub mod credentials;
+pub mod health;
+pub mod sending;
+pub mod templates;
+pub mod tenants;
+
+use crate::actors::Engine;
+use crate::integrations::meta::client::MetaClient;
+use crate::secrets::MasterKey;
+use std::sync::Arc;
+
+/// What the services need: the engine, the Graph API client, the master key and the Meta
+/// app credentials. Cheap to clone.
+#[derive(Clone)]
+pub struct Context {
+    /// The actor tree and the store.
+    pub engine: Engine,
+    /// The Graph API client (templates, health checks, read receipts).
+    pub meta: MetaClient,
+    /// Opens the tenants' sealed tokens.
+    pub master_key: MasterKey,
+    /// Meta app id: with the app secret it makes the app token of `debug_token`.
+    pub meta_app_id: Option<Arc<String>>,
+    /// Meta app secret.
+    pub meta_app_secret: Arc<String>,
+}
