@@ -189,7 +189,7 @@ async fn recover(dir: &Path) -> (Vec<(&'static str, Duration)>, usize, u64) {
     let store = Store::open(dir, CACHE_BYTES).expect("open store");
     times.push(("Store::open", t.elapsed()));
     let t = Instant::now();
-    let services = std::sync::Arc::new(galantis::actors::conversations::Services {
+    let services = std::sync::Arc::new(galantis::actors::context::ActorContext {
         meta: galantis::integrations::meta::client::MetaClient::new(
             &galantis::integrations::meta::client::MetaClientSettings::default(),
         )

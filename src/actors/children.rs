@@ -4,7 +4,8 @@
 
 use super::automations::{Automations, AutomationsArgs, AutomationsMsg};
 use super::catalog::{Catalog, CatalogArgs, CatalogMsg};
-use super::conversations::{Conversations, ConversationsArgs, ConversationsMsg, Services};
+use super::context::ActorContext;
+use super::conversations::{Conversations, ConversationsArgs, ConversationsMsg};
 use super::customers::{Customers, CustomersArgs, CustomersMsg};
 use super::{Delivered, Sibling};
 use crate::logic::Route;
@@ -114,7 +115,7 @@ pub(super) async fn spawn_conversations(
     sup: ActorCell,
     shop: &str,
     store: &Store,
-    services: &Arc<Services>,
+    services: &Arc<ActorContext>,
     in_flight: Arc<AtomicU64>,
     wiring: &Wiring,
 ) -> Result<ActorRef<ConversationsMsg>, ActorProcessingErr> {

@@ -11,7 +11,8 @@ use super::children::{
     cast_to_child, spawn_automations, spawn_catalog, spawn_conversations, spawn_customers, Wiring,
 };
 pub use super::children::{ChildRoutes, Routes};
-use super::conversations::{ConversationsMsg, Services};
+use super::context::ActorContext;
+use super::conversations::ConversationsMsg;
 use super::customers::CustomersMsg;
 use super::Delivered;
 use crate::domain::Timestamp;
@@ -47,7 +48,7 @@ pub struct TenantArgs {
     /// Store.
     pub store: Store,
     /// Outside services (Meta client …).
-    pub services: Arc<Services>,
+    pub services: Arc<ActorContext>,
     /// Where this supervisor publishes its children.
     pub routes: Routes,
 }
@@ -56,7 +57,7 @@ pub struct TenantArgs {
 pub struct TenantState {
     shop: String,
     store: Store,
-    services: Arc<Services>,
+    services: Arc<ActorContext>,
     customers: ActorRef<CustomersMsg>,
     customers_in_flight: Arc<AtomicU64>,
     catalog: ActorRef<CatalogMsg>,

@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 /// The old name of [`ActorContext`](crate::actors::context::ActorContext), kept for the
 /// files that still spell it so (the tenant supervisor, its children, the benches).
-pub use super::context::ActorContext as Services;
+use super::context::ActorContext;
 
 /// Why a conversation command did not succeed: the tenant's actor could not be reached, or
 /// it refused the command (nothing was stored or sent).
@@ -143,7 +143,7 @@ pub struct ConversationsArgs {
     /// Store.
     pub store: Store,
     /// Meta client and settings.
-    pub services: Arc<Services>,
+    pub services: Arc<ActorContext>,
     /// Journal seq being applied (0 when idle); see `CustomersArgs::in_flight`.
     pub in_flight: Arc<std::sync::atomic::AtomicU64>,
     /// The tenant's customer actor (contacts of WhatsApp numbers, opt-out words).
@@ -154,7 +154,7 @@ pub struct ConversationsArgs {
 pub struct ConversationsState {
     shop: String,
     store: Store,
-    services: Arc<Services>,
+    services: Arc<ActorContext>,
     in_flight: Arc<std::sync::atomic::AtomicU64>,
     inbox: Inbox,
     health: IntegrationHealth,
