@@ -2,16 +2,17 @@
 //! shop/redact.
 
 use crate::helpers::{order_body, spawn_app, OPERATOR};
+use galantis::sandbox::payloads::{to_bytes, Customer};
 use serde_json::json;
 
 const SHOP: &str = "privacy.myshopify.com";
 
 fn customer(id: u64) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "id": id, "updated_at": "2026-01-01T00:00:00Z", "first_name": "Pat", "last_name": "Private",
-        "email": "pat@example.com", "phone": "+447700900123", "state": "enabled", "default_address": null
-    }))
-    .expect("json")
+    let mut c = Customer::new(id);
+    (c.first_name, c.last_name) = ("Pat".into(), "Private".into());
+    c.email = Some("pat@example.com".into());
+    c.phone = Some("+447700900123".into());
+    to_bytes(&c.body())
 }
 
 #[tokio::test]

@@ -130,7 +130,11 @@ async fn a_reply_reaches_meta_and_its_statuses_come_back() {
     assert_fresh(&app, &status_webhook(&wamid2, "delivered")).await;
     // The late status was applied once a customer message journaled after it is in the
     // thread: both go to the tenant's conversations actor, in journal order.
-    assert_fresh(&app, &inbound_webhook("wamid.after-the-late-status", "ping")).await;
+    assert_fresh(
+        &app,
+        &inbound_webhook("wamid.after-the-late-status", "ping"),
+    )
+    .await;
     app.eventually("the message after the late status", || async {
         let (_, t) = app.get(&format!("/api/v1/threads/{thread}"), &key).await;
         t["messages"].to_string().contains("ping").then_some(())

@@ -4,10 +4,11 @@
 //! into `VariantRestocked`).
 
 use super::sample::ProductSeed;
-use super::{delivery, gid, ids, money, shop_time, stream, Ctx, Delivery};
+use super::{delivery, ids, shop_time, stream, Ctx, Delivery};
+use crate::sandbox::payloads;
 use rand::seq::SliceRandom;
 use rand::Rng;
-use serde_json::{json, Value};
+use serde_json::Value;
 use time::OffsetDateTime;
 
 /// At most this many variants per product.
@@ -226,83 +227,66 @@ impl Catalog {
         self.restocks
             .iter()
             .map(|r| {
-                let mut body = variant_body(&r.variant, r.created_at, r.at);
-                body["old_inventory_quantity"] = json!(0);
-                delivery("variants/in_stock", r.variant.id, r.at, body)
+                let mut v = variant(&r.variant, r.created_at, r.at);
+                v.old_inventory_quantity = 0;
+                delivery("variants/in_stock", r.variant.id, r.at, v.body())
             })
             .collect()
     }
 }
 
 fn product_body(ctx: &Ctx<'_>, p: &Product) -> Value {
-    let options: Vec<Value> = p
-        .options
-        .iter()
-        .enumerate()
-        .map(|(k, (name, values))| {
-            json!({
-                "id": ids::OPTION + (p.id - ids::PRODUCT) * 10 + k as u64,
-                "product_id": p.id,
-                "name": name,
-                "position": k + 1,
-                "values": values,
+    payloads::Product {
+        id: p.id,
+        title: p.title.clone(),
+        handle: p.handle.clone(),
+        vendor: p.vendor.clone(),
+        product_type: p.product_type.clone(),
+        tags: p.tags.clone(),
+        body_html: format!(
+            "<p>{} by {}, from the {} sandbox.</p>",
+            p.title, p.vendor, ctx.data.shop.name
+        ),
+        options: p
+            .options
+            .iter()
+            .enumerate()
+            .map(|(k, (name, values))| payloads::ProductOption {
+                id: ids::OPTION + (p.id - ids::PRODUCT) * 10 + k as u64,
+                name: name.clone(),
+                values: values.clone(),
             })
-        })
-        .collect();
-    let variant_gids: Vec<Value> = p
-        .variants
-        .iter()
-        .rev()
-        .map(|v| json!({"admin_graphql_api_id": gid("ProductVariant", v.id), "updated_at": super::utc_millis(p.updated_at)}))
-        .collect();
-    json!({
-        "admin_graphql_api_id": gid("Product", p.id),
-        "body_html": format!("<p>{} by {}, from the {} sandbox.</p>", p.title, p.vendor, ctx.data.shop.name),
-        "created_at": shop_time(p.created_at),
-        "handle": p.handle,
-        "id": p.id,
-        "product_type": p.product_type,
-        "published_at": shop_time(p.created_at),
-        "template_suffix": null,
-        "title": p.title,
-        "updated_at": shop_time(p.updated_at),
-        "vendor": p.vendor,
-        "status": "active",
-        "published_scope": "global",
-        "tags": p.tags.join(", "),
-        "variants": p.variants.iter().map(|v| variant_body(v, p.created_at, p.updated_at)).collect::<Vec<_>>(),
-        "options": options,
-        "images": [],
-        "image": null,
-        "media": [],
-        "variant_gids": variant_gids,
-        "has_variants_that_requires_components": false,
-        "category": null,
-    })
+            .collect(),
+        variants: p
+            .variants
+            .iter()
+            .map(|v| variant(v, p.created_at, p.updated_at))
+            .collect(),
+        created_at: shop_time(p.created_at),
+        updated_at: shop_time(p.updated_at),
+        variant_gids_updated_at: super::utc_millis(p.updated_at),
+    }
+    .body()
 }
 
-fn variant_body(v: &Variant, created_at: OffsetDateTime, updated_at: OffsetDateTime) -> Value {
-    let opt = |k: usize| v.options.get(k).cloned();
-    json!({
-        "admin_graphql_api_id": gid("ProductVariant", v.id),
-        "barcode": null,
-        "compare_at_price": v.compare_at_cents.map(money),
-        "created_at": shop_time(created_at),
-        "id": v.id,
-        "inventory_policy": "deny",
-        "position": v.position,
-        "price": money(v.price_cents),
-        "product_id": v.product_id,
-        "sku": v.sku,
-        "taxable": true,
-        "title": v.title,
-        "updated_at": shop_time(updated_at),
-        "option1": opt(0),
-        "option2": opt(1),
-        "option3": opt(2),
-        "image_id": null,
-        "inventory_item_id": ids::INVENTORY_ITEM + (v.id - ids::VARIANT),
-        "inventory_quantity": v.inventory,
-        "old_inventory_quantity": v.inventory,
-    })
+fn variant(
+    v: &Variant,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+) -> payloads::Variant {
+    payloads::Variant {
+        id: v.id,
+        product_id: v.product_id,
+        title: v.title.clone(),
+        options: v.options.clone(),
+        position: v.position,
+        price_cents: v.price_cents,
+        compare_at_cents: v.compare_at_cents,
+        sku: v.sku.clone(),
+        inventory_item_id: ids::INVENTORY_ITEM + (v.id - ids::VARIANT),
+        inventory_quantity: v.inventory,
+        old_inventory_quantity: v.inventory,
+        created_at: shop_time(created_at),
+        updated_at: shop_time(updated_at),
+    }
 }
