@@ -233,10 +233,14 @@ async fn a_revoked_token_turns_health_red_fails_the_message_and_stops_retrying()
     // The conversations actor answers this read only after the dispatch round that
     // followed the queueing: a round that sent would have marked the message in flight
     // (stored, attempts counted) before the send.
-    let m2 = message_until(&app, &key, id2, |m| m["status"] == "queued").await;
+    let (_, m2) = app.get(&format!("/api/v1/messages/{id2}"), &key).await;
     assert_eq!(
-        (m2["attempts"].as_u64(), m2["in_flight"].as_bool()),
-        (Some(0), Some(false)),
+        (
+            m2["status"].as_str(),
+            m2["attempts"].as_u64(),
+            m2["in_flight"].as_bool()
+        ),
+        (Some("queued"), Some(0), Some(false)),
         "held, never tried: {m2}"
     );
     assert_eq!(
