@@ -276,6 +276,16 @@ impl TestApp {
         serde_json::from_str(&text).expect("json ack")
     }
 
+    /// Posts a webhook and asserts it was accepted as new: only then does it reach the
+    /// engine's rules (a duplicate is dropped at the door). A read through the tenant's
+    /// actors that follows is answered after the webhook is applied: the delivery was cast
+    /// to the same actor before the 200. Use it before asserting that a rule left state
+    /// unchanged.
+    pub async fn webhook_accepted(&self, shop: &str, topic: &str, id: &str, body: &[u8]) {
+        let ack = self.webhook_ok(shop, topic, id, body).await;
+        assert_eq!(ack["status"], "accepted", "{topic} {id}: {ack}");
+    }
+
     pub async fn get(&self, path: &str, key: &str) -> (u16, Value) {
         let r = self
             .client

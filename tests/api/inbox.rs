@@ -143,7 +143,7 @@ async fn stop_then_an_older_shopify_consent_event_stays_unsubscribed() {
         "SHOPIFY",
         "2026-01-02T00:00:00Z",
     );
-    app.webhook_ok(
+    app.webhook_accepted(
         SHOP,
         "customers_marketing_consent/update",
         "consent-old",

@@ -197,7 +197,7 @@ async fn an_older_update_after_a_newer_one_is_ignored() {
         &customer(31, "2026-03-01T00:00:00Z", "Newer"),
     )
     .await;
-    app.webhook_ok(
+    app.webhook_accepted(
         SHOP,
         "customers/update",
         "s-2",
@@ -234,7 +234,7 @@ async fn an_update_after_a_delete_does_not_resurrect_the_contact() {
     app.webhook_ok(SHOP, "customers/delete", "d-2", br#"{"id": 41}"#)
         .await;
     assert_eq!(app.get("/api/v1/contacts/41", &key).await.0, 404);
-    app.webhook_ok(
+    app.webhook_accepted(
         SHOP,
         "customers/update",
         "d-3",
@@ -244,7 +244,7 @@ async fn an_update_after_a_delete_does_not_resurrect_the_contact() {
     assert_eq!(app.get("/api/v1/contacts/41", &key).await.0, 404);
     // Also across a restart (tombstones are durable).
     let app = app.restart().await;
-    app.webhook_ok(
+    app.webhook_accepted(
         SHOP,
         "customers/update",
         "d-4",
