@@ -27,11 +27,12 @@ pub(super) fn print_target(ratios: &[f64]) -> String {
         ratios.iter().copied().fold(0.0, f64::max),
     );
     let met = m >= FLOOR_TARGET;
+    let rounds = match ratios.len() {
+        1 => "one round".to_string(),
+        n => format!("median of {n}, {:.0}–{:.0} %", lo * 100.0, hi * 100.0),
+    };
     println!(
-        "| closed loop: engine / log floor (DESIGN §8 target; median of {}, {:.0}–{:.0} %) | | | {:.0} % | ≥ {:.0} % | {} |",
-        ratios.len(),
-        lo * 100.0,
-        hi * 100.0,
+        "| closed loop: engine / log floor (DESIGN §8 target; {rounds}) | | | {:.0} % | ≥ {:.0} % | {} |",
         m * 100.0,
         FLOOR_TARGET * 100.0,
         if met { "yes" } else { "NO" }

@@ -4,8 +4,9 @@
 //! all build their bodies here, so a change of shape is made once.
 //!
 //! - [`Customer`], [`Order`], [`Checkout`], [`Product`] and [`Variant`] are plain structs
-//!   whose `body()` gives the JSON value Shopify sends; `new(id)` fills the rest with a
-//!   small, valid example that tests adjust field by field.
+//!   whose `body()` gives the JSON value Shopify sends (the generator fills every field
+//!   from its records); all but `Checkout` have a `new(id, …)` that fills the rest with a
+//!   small, valid example, which tests adjust field by field.
 //! - [`rendered::Bodies`] renders ~2 KB `customers/*` and `orders/create` bodies from text
 //!   templates: byte-stable, and cheap enough to render one per request in a load
 //!   generator (the benches' bodies and their sizes depend on it).
