@@ -47,13 +47,8 @@ pub fn shop_time(t: OffsetDateTime) -> String {
     let (h, m, _) = t.offset().as_hms();
     let sign = if h < 0 || m < 0 { '-' } else { '+' };
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
+        "{}{sign}{:02}:{:02}",
+        date_time(t),
         h.unsigned_abs(),
         m.unsigned_abs()
     )
@@ -62,15 +57,19 @@ pub fn shop_time(t: OffsetDateTime) -> String {
 /// `2005-05-05T06:00:00.000Z`: GraphQL-style UTC time (`occurredAt`, triggered-at).
 pub fn utc_millis(t: OffsetDateTime) -> String {
     let t = t.to_offset(UtcOffset::UTC);
+    format!("{}.{:03}Z", date_time(t), t.millisecond())
+}
+
+/// `2005-05-05T06:00:00` in `t`'s own offset.
+fn date_time(t: OffsetDateTime) -> String {
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
         t.year(),
         u8::from(t.month()),
         t.day(),
         t.hour(),
         t.minute(),
-        t.second(),
-        t.millisecond()
+        t.second()
     )
 }
 

@@ -80,3 +80,11 @@ fn money_and_gids_look_like_shopifys() {
     assert_eq!(order["total_price"], "10.00");
     assert_eq!(order["customer"]["id"], 22);
 }
+
+#[test]
+fn times_are_written_the_way_shopify_writes_them() {
+    use time::macros::datetime;
+    let t = datetime!(2021-12-31 19:00:00.25 -5);
+    assert_eq!(shop_time(t), "2021-12-31T19:00:00-05:00");
+    assert_eq!(utc_millis(t), "2022-01-01T00:00:00.250Z");
+}
