@@ -18,19 +18,12 @@ const MIN_SOLD_OUT: usize = 3;
 /// This many sold-out variants come back in stock.
 const RESTOCKS: usize = 3;
 
-/// One variant.
+/// One variant: what its payloads carry (times of its product; `old_inventory_quantity`
+/// is set when a body is built), plus the weight its order lines carry.
 #[derive(Clone, Debug)]
 pub(crate) struct Variant {
-    pub id: u64,
-    pub product_id: u64,
-    pub title: String,
-    pub options: Vec<String>,
-    pub position: usize,
-    pub price_cents: u64,
-    pub compare_at_cents: Option<u64>,
-    pub sku: String,
+    pub wire: payloads::Variant,
     pub grams: u64,
-    pub inventory: i64,
 }
 
 /// One product.
@@ -78,13 +71,13 @@ pub(crate) fn build(ctx: &Ctx<'_>) -> Catalog {
     ensure_sold_out(&mut products);
     let mut restocks = Vec::new();
     for p in &products {
-        for v in p.variants.iter().filter(|v| v.inventory == 0) {
+        for v in p.variants.iter().filter(|v| v.wire.inventory_quantity == 0) {
             if restocks.len() == RESTOCKS {
                 break;
             }
-            let mut rng = ctx.rng(stream::PRODUCT, 10_000 + v.id - ids::VARIANT);
+            let mut rng = ctx.rng(stream::PRODUCT, 10_000 + v.wire.id - ids::VARIANT);
             let mut back = v.clone();
-            back.inventory = rng.gen_range(5..=40);
+            back.wire.inventory_quantity = rng.gen_range(5..=40);
             restocks.push(Restock {
                 product_id: p.id,
                 variant: back,
@@ -101,13 +94,13 @@ fn ensure_sold_out(products: &mut [Product]) {
     let sold_out = |ps: &[Product]| {
         ps.iter()
             .flat_map(|p| &p.variants)
-            .filter(|v| v.inventory == 0)
+            .filter(|v| v.wire.inventory_quantity == 0)
             .count()
     };
     let mut i = 1;
     while sold_out(products) < MIN_SOLD_OUT && i < products.len() {
         if let Some(v) = products[i].variants.last_mut() {
-            v.inventory = 0;
+            v.wire.inventory_quantity = 0;
         }
         i += 3;
     }
@@ -129,8 +122,9 @@ fn product(ctx: &Ctx<'_>, index: u64, seed: &ProductSeed) -> Product {
                 rng.gen_range(1..=80)
             };
             let price_cents = seed.price_cents + seed.price_step_cents * *first_index as u64;
-            Variant {
-                id: ids::VARIANT + 1_000 + index * 10 + pos as u64,
+            let vid = ids::VARIANT + 1_000 + index * 10 + pos as u64;
+            let wire = payloads::Variant {
+                id: vid,
                 product_id: id,
                 title: values.join(" / "),
                 options: values.clone(),
@@ -138,8 +132,15 @@ fn product(ctx: &Ctx<'_>, index: u64, seed: &ProductSeed) -> Product {
                 price_cents,
                 compare_at_cents: seed.compare_at_cents.map(|c| c.max(price_cents)),
                 sku: format!("DS-{:02}{:02}", index + 1, pos + 1),
+                inventory_item_id: ids::INVENTORY_ITEM + (vid - ids::VARIANT),
+                inventory_quantity: inventory,
+                old_inventory_quantity: inventory,
+                created_at: shop_time(created_at),
+                updated_at: shop_time(updated_at),
+            };
+            Variant {
+                wire,
                 grams: rng.gen_range(100..=1_200),
-                inventory,
             }
         })
         .collect::<Vec<_>>();
@@ -152,8 +153,8 @@ fn product(ctx: &Ctx<'_>, index: u64, seed: &ProductSeed) -> Product {
             .map(|(k, o)| {
                 let mut used: Vec<String> = Vec::new();
                 for v in &variants {
-                    if !used.contains(&v.options[k]) {
-                        used.push(v.options[k].clone());
+                    if !used.contains(&v.wire.options[k]) {
+                        used.push(v.wire.options[k].clone());
                     }
                 }
                 (o.name.clone(), used)
@@ -227,9 +228,13 @@ impl Catalog {
         self.restocks
             .iter()
             .map(|r| {
-                let mut v = variant(&r.variant, r.created_at, r.at);
-                v.old_inventory_quantity = 0;
-                delivery("variants/in_stock", r.variant.id, r.at, v.body())
+                let v = payloads::Variant {
+                    created_at: shop_time(r.created_at),
+                    updated_at: shop_time(r.at),
+                    old_inventory_quantity: 0,
+                    ..r.variant.wire.clone()
+                };
+                delivery("variants/in_stock", v.id, r.at, v.body())
             })
             .collect()
     }
@@ -260,33 +265,14 @@ fn product_body(ctx: &Ctx<'_>, p: &Product) -> Value {
         variants: p
             .variants
             .iter()
-            .map(|v| variant(v, p.created_at, p.updated_at))
+            .map(|v| payloads::Variant {
+                old_inventory_quantity: v.wire.inventory_quantity,
+                ..v.wire.clone()
+            })
             .collect(),
         created_at: shop_time(p.created_at),
         updated_at: shop_time(p.updated_at),
         variant_gids_updated_at: super::utc_millis(p.updated_at),
     }
     .body()
-}
-
-fn variant(
-    v: &Variant,
-    created_at: OffsetDateTime,
-    updated_at: OffsetDateTime,
-) -> payloads::Variant {
-    payloads::Variant {
-        id: v.id,
-        product_id: v.product_id,
-        title: v.title.clone(),
-        options: v.options.clone(),
-        position: v.position,
-        price_cents: v.price_cents,
-        compare_at_cents: v.compare_at_cents,
-        sku: v.sku.clone(),
-        inventory_item_id: ids::INVENTORY_ITEM + (v.id - ids::VARIANT),
-        inventory_quantity: v.inventory,
-        old_inventory_quantity: v.inventory,
-        created_at: shop_time(created_at),
-        updated_at: shop_time(updated_at),
-    }
 }

@@ -10,12 +10,12 @@ fn line_item(l: &Line<'_>) -> payloads::LineItem {
         product_id: l.product.id,
         product_title: l.product.title.clone(),
         vendor: l.product.vendor.clone(),
-        variant_id: l.variant.id,
-        variant_title: l.variant.title.clone(),
-        sku: l.variant.sku.clone(),
+        variant_id: l.variant.wire.id,
+        variant_title: l.variant.wire.title.clone(),
+        sku: l.variant.wire.sku.clone(),
         grams: l.variant.grams,
-        price_cents: l.variant.price_cents,
-        compare_at_cents: l.variant.compare_at_cents,
+        price_cents: l.variant.wire.price_cents,
+        compare_at_cents: l.variant.wire.compare_at_cents,
         quantity: l.quantity,
     }
 }

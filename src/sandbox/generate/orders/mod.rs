@@ -47,7 +47,7 @@ struct Line<'a> {
 
 impl Line<'_> {
     fn total(&self) -> u64 {
-        self.variant.price_cents * self.quantity
+        self.variant.wire.price_cents * self.quantity
     }
 }
 
