@@ -17,11 +17,9 @@
 //!    is then stopped (SIGTERM) and restarted on the same data at 1,000/s, so the
 //!    dispatcher starts from a full queue and is the only bottleneck.
 //! 4. Pre-queued, 80/s, `GALANTIS_BENCH_SLOW_MESSAGES` (800).
-//! 5. Diagnostic, in this process, no engine: a loop shaped like the dispatcher's (take
-//!    every permit, then sleep until the next, at least 1 ms) over `governor` quotas:
-//!    `per_second(n)` alone (a burst of one second of quota, the engine before cbee761),
-//!    bursts of 1 and 2, and `max(2, n / 100)` (the engine since cbee761); and the cost of
-//!    building a `DefaultClock` per read against reading the limiter's own clock.
+//!
+//! (A fifth part, `governor` quotas in a dispatcher-shaped loop, was a finished
+//! investigation: its findings are in BENCHMARKS.md and its code at `09c10f3`.)
 //!
 //! Rates come from the emulator's receive timestamps: over the middle 90 % of the
 //! messages (the definition), and from 1 s after the first send to the 95 % mark
@@ -37,15 +35,12 @@
 mod common;
 #[path = "dispatch/latency.rs"]
 mod latency;
-#[path = "dispatch/quota.rs"]
-mod quota;
 #[path = "dispatch/rate.rs"]
 mod rate;
 #[path = "dispatch/timeline.rs"]
 mod timeline;
 
 use latency::*;
-use quota::*;
 use rate::*;
 use timeline::*;
 
@@ -54,11 +49,8 @@ use common::{clock_ticks, cpu_time, env_u64, mib, status_bytes, thousands};
 use galantis::sandbox::meta::{
     AccountRegistration, EmulatorConfig, MetaEmulator, SentMessage, StatusDelays,
 };
-use governor::clock::{Clock, DefaultClock};
-use governor::{Quota, RateLimiter};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -368,7 +360,7 @@ async fn start_emulator(mps: u32) -> Arc<MetaEmulator> {
     Arc::new(MetaEmulator::start(cfg).await.expect("emulator"))
 }
 
-fn print_summary(runs: &[RateResult], lat: &Latency, cfg: &Cfg, quota_rows: &[String]) {
+fn print_summary(runs: &[RateResult], lat: &Latency, cfg: &Cfg) {
     let yes = |b: bool| if b { "yes" } else { "NO" };
     println!("\n| run | configured | middle 90 % | after the 1st second | most in 1 s | engine CPU/msg (mid / after 1st s) | flushes/msg | sent once | target ±1 % (middle 90 %) |");
     println!("|---|---:|---:|---:|---:|---:|---:|:---:|:---:|");
@@ -402,11 +394,6 @@ fn print_summary(runs: &[RateResult], lat: &Latency, cfg: &Cfg, quota_rows: &[St
         yes(p50 < 1.0),
         yes(p99 < 1.0)
     );
-    println!("\n| governor quota, dispatcher-shaped loop, 3 s | rate from 1 s on | most in 1 s |");
-    println!("|---|---:|---:|");
-    for row in quota_rows {
-        println!("{row}");
-    }
     println!("load average at end: {}", common::loadavg());
 }
 
@@ -485,7 +472,5 @@ async fn run(cfg: Cfg, threads: usize) {
         calls - accepted
     );
 
-    println!("\n[5. diagnostic: governor quotas in a dispatcher-shaped loop, in this process]");
-    let rows = quota_variants([cfg.fast_rate, cfg.slow_rate]).await;
-    print_summary(&[live, fast, slow], &lat, &cfg, &rows);
+    print_summary(&[live, fast, slow], &lat, &cfg);
 }

@@ -390,12 +390,11 @@ async fn run(cfg: Config, threads: usize) {
     println!("\n| measure | bare axum | engine | engine / bare | target | met |");
     println!("|---|---:|---:|---:|---:|:---:|");
     println!(
-        "| closed loop, {} conns: requests/s | {:.0} | {:.0} | {:.0} % | ≥ 50 % | {} |",
+        "| closed loop, {} conns: requests/s | {:.0} | {:.0} | {:.0} % | context | |",
         cfg.conns,
         bare_closed.out.rate(),
         eng_closed.out.rate(),
         ratio * 100.0,
-        yes(ratio >= 0.5)
     );
     println!(
         "| closed loop: p50 / p99 latency | {:.2} / {:.2} ms | {:.2} / {:.2} ms | | | |",
@@ -422,6 +421,11 @@ async fn run(cfg: Config, threads: usize) {
     println!(
         "| every acknowledged message applied; one thread per sender | | {} | | | |",
         yes(applied_ok)
+    );
+    // DESIGN §8's ingest target compares against a durable floor, which only `ingest`
+    // measures; this bench has no floor, so it gives no verdict on it.
+    println!(
+        "\nverdict (DESIGN §8 ingest, engine ≥ 80 % of the durable floor): not measured here (no floor in this bench; see `cargo bench --bench ingest`)"
     );
     println!("load average at end: {}", common::loadavg());
     if bare_closed.out.errors() + eng_closed.out.errors() > 0 {

@@ -1,10 +1,9 @@
-//! Shared by the benchmarks: realistic Shopify bodies rendered from templates, contacts
-//! built through the real customer logic, `/proc` readers and small report helpers.
+//! Shared by the benchmarks: realistic Shopify bodies (rendered by
+//! `galantis::sandbox::payloads::rendered`), contacts built through the real customer logic, `/proc` readers and small report helpers.
 //! Each bench binary includes this file with `mod common;` and uses only part of it.
 //! `load` holds the HTTP load pieces (child servers, lean client, load loops, metrics).
 #![allow(dead_code)]
 
-mod bodies;
 mod factory;
 pub mod load;
 pub mod report;
@@ -12,9 +11,9 @@ mod sys;
 
 // Each bench uses only some of these.
 #[allow(unused_imports)]
-pub use bodies::*;
-#[allow(unused_imports)]
 pub use factory::*;
+#[allow(unused_imports)]
+pub use galantis::sandbox::payloads::rendered::*;
 #[allow(unused_imports)]
 pub use sys::*;
 

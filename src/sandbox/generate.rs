@@ -27,6 +27,8 @@ use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use time::{OffsetDateTime, UtcOffset};
 
+pub(crate) use super::payloads::{shop_time, utc_millis};
+
 pub use sample::SampleData;
 
 /// Topics the generator emits (all of them handled by the engine).
@@ -250,54 +252,6 @@ pub(crate) fn delivery(topic: &'static str, key: u64, at: OffsetDateTime, body: 
         triggered_at: utc_millis(at),
         body,
     }
-}
-
-/// `2021-12-31T19:00:00-05:00`: Shopify's REST timestamps (shop-local, with offset).
-pub(crate) fn shop_time(t: OffsetDateTime) -> String {
-    let (h, m, _) = t.offset().as_hms();
-    let sign = if h < 0 || m < 0 { '-' } else { '+' };
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        h.unsigned_abs(),
-        m.unsigned_abs()
-    )
-}
-
-/// `2005-05-05T06:00:00.000Z`: GraphQL-style UTC time (`occurredAt`, triggered-at).
-pub(crate) fn utc_millis(t: OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
-}
-
-/// `gid://shopify/{kind}/{id}`.
-pub(crate) fn gid(kind: &str, id: u64) -> String {
-    format!("gid://shopify/{kind}/{id}")
-}
-
-/// Cents as Shopify's money string (`"19.99"`).
-pub(crate) fn money(cents: u64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
-}
-
-/// A `MoneyBag`-like `*_set` object in the shop currency.
-pub(crate) fn money_set(cents: u64, currency: &str) -> Value {
-    let m = serde_json::json!({ "amount": money(cents), "currency_code": currency });
-    serde_json::json!({ "shop_money": m, "presentment_money": m })
 }
 
 /// `n` random lower-case hex characters (tokens, keys).

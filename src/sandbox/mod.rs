@@ -3,6 +3,8 @@
 //!
 //! - [`settings`]: `<data dir>/sandbox.toml`, the secrets and seed reused by every run.
 //! - [`generate`]: the sample store as a pure, seeded list of Shopify webhook deliveries.
+//! - [`payloads`]: the Shopify webhook body builders the generator, the API tests and the
+//!   benches share.
 //! - [`feed`]: signs and sends them to `POST /webhooks/shopify`, with progress lines.
 //! - [`summary`]: what to print at the end (URLs, keys, curl lines).
 //! - [`meta`]: the Meta (WhatsApp Cloud API) emulator; [`whatsapp`] wires it to the demo
@@ -14,6 +16,7 @@
 pub mod feed;
 pub mod generate;
 pub mod meta;
+pub mod payloads;
 pub mod settings;
 pub mod summary;
 pub mod whatsapp;

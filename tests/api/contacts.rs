@@ -1,18 +1,19 @@
 //! Contacts API: search, pagination, profile, the exclusion flag, bad input.
 
 use crate::helpers::{order_body, spawn_app};
+use galantis::sandbox::payloads::{to_bytes, Address, Customer};
 use reqwest::Method;
 use serde_json::json;
 
 const SHOP: &str = "contacts.myshopify.com";
 
 fn customer(id: u64, first: &str, email: &str, phone: &str, country: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "id": id, "updated_at": "2026-01-01T00:00:00Z", "first_name": first, "last_name": "Smith",
-        "email": email, "phone": phone, "state": "enabled",
-        "default_address": {"country_code": country, "phone": null}
-    }))
-    .expect("json")
+    let mut c = Customer::new(id);
+    (c.first_name, c.last_name) = (first.into(), "Smith".into());
+    c.email = Some(email.into());
+    c.phone = Some(phone.into());
+    c.address = Some(Address::in_country(id + 100, country));
+    to_bytes(&c.body())
 }
 
 #[tokio::test]

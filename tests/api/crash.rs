@@ -4,6 +4,7 @@
 
 use crate::helpers::{of_type, OPERATOR, SECRET};
 use galantis::integrations::shopify::webhook::sign;
+use galantis::sandbox::payloads::{to_bytes, Customer, Order};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -85,30 +86,19 @@ pub async fn wait_ready(client: &reqwest::Client, base: &str) {
 }
 
 fn customer(id: u64) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "id": id,
-        "created_at": "2026-01-01T10:00:00-05:00",
-        "updated_at": "2026-01-01T10:00:00-05:00",
-        "first_name": "Crash", "last_name": format!("Test{id}"),
-        "state": "enabled", "email": format!("c{id}@example.com"), "phone": null,
-        "currency": "USD", "tax_exemptions": [],
-        "admin_graphql_api_id": format!("gid://shopify/Customer/{id}"),
-        "default_address": null
-    }))
-    .expect("json")
+    let mut c = Customer::new(id);
+    c.created_at = "2026-01-01T10:00:00-05:00".into();
+    c.updated_at = c.created_at.clone();
+    (c.first_name, c.last_name) = ("Crash".into(), format!("Test{id}"));
+    c.email = Some(format!("c{id}@example.com"));
+    to_bytes(&c.body())
 }
 
 fn order(id: u64, customer: u64) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "id": id, "admin_graphql_api_id": format!("gid://shopify/Order/{id}"),
-        "name": format!("#{id}"), "number": 1, "currency": "USD",
-        "created_at": "2026-01-02T10:00:00-05:00", "updated_at": "2026-01-02T10:00:00-05:00",
-        "cancelled_at": null, "financial_status": "paid", "fulfillment_status": null,
-        "total_price": "10.00", "checkout_token": null,
-        "customer": {"id": customer, "admin_graphql_api_id": format!("gid://shopify/Customer/{customer}")},
-        "line_items": [{"id": id + 1, "product_id": 1, "variant_id": 2, "title": "Thing", "quantity": 1, "price": "10.00", "sku": "T"}]
-    }))
-    .expect("json")
+    let mut o = Order::new(id, customer);
+    o.created_at = "2026-01-02T10:00:00-05:00".into();
+    o.updated_at = o.created_at.clone();
+    to_bytes(&o.body())
 }
 
 async fn post(

@@ -4,6 +4,7 @@
 use galantis::app::Application;
 use galantis::config::{LogFormat, Secret, Settings};
 use galantis::integrations::shopify::webhook::sign;
+use galantis::sandbox::payloads;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,20 +16,20 @@ pub const OPERATOR: &str = "test-operator-token-0123456789";
 pub const META_SECRET: &str = "test-meta-app-secret";
 pub const VERIFY_TOKEN: &str = "test-verify-token";
 
-/// An HTTP client for tests. Installs the process's TLS provider first: the crate builds
-/// reqwest with `rustls-no-provider`, and building a client without one panics.
-/// A small `orders/create` / `orders/updated` body: order `id` of `customer`, EUR 25.00,
-/// paid, created 2026-01-02, last updated at `updated_at` (RFC 3339).
+/// A small `orders/create` / `orders/updated` body: order `id` (#1001) of `customer`, one
+/// line of EUR 25.00, paid, from checkout `ck-1`, created 2026-01-02, last updated at
+/// `updated_at` (RFC 3339).
 pub fn order_body(id: u64, customer: u64, updated_at: &str) -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!({
-        "id": id, "name": "#1001", "currency": "EUR", "total_price": "25.00", "financial_status": "paid",
-        "fulfillment_status": null, "cancelled_at": null, "checkout_token": "ck-1",
-        "created_at": "2026-01-02T00:00:00Z", "updated_at": updated_at,
-        "customer": {"id": customer}, "line_items": []
-    }))
-    .expect("json")
+    let mut o = payloads::Order::new(id, customer);
+    o.currency = "EUR".into();
+    o.lines = vec![payloads::LineItem::new(id + 1, 2_500)];
+    o.checkout = Some((id + 2, "ck-1".into()));
+    o.updated_at = updated_at.into();
+    payloads::to_bytes(&o.body())
 }
 
+/// An HTTP client for tests. Installs the process's TLS provider first: the crate builds
+/// reqwest with `rustls-no-provider`, and building a client without one panics.
 pub fn http() -> reqwest::Client {
     galantis::integrations::install_tls_provider();
     reqwest::Client::new()
@@ -286,6 +287,16 @@ impl TestApp {
         let text = r.text().await.unwrap_or_default();
         assert_eq!(status, 200, "{topic} {id}: {text}");
         serde_json::from_str(&text).expect("json ack")
+    }
+
+    /// Posts a webhook and asserts it was accepted as new: only then does it reach the
+    /// engine's rules (a duplicate is dropped at the door). A read through the tenant's
+    /// actors that follows is answered after the webhook is applied: the delivery was cast
+    /// to the same actor before the 200. Use it before asserting that a rule left state
+    /// unchanged.
+    pub async fn webhook_accepted(&self, shop: &str, topic: &str, id: &str, body: &[u8]) {
+        let ack = self.webhook_ok(shop, topic, id, body).await;
+        assert_eq!(ack["status"], "accepted", "{topic} {id}: {ack}");
     }
 
     pub async fn get(&self, path: &str, key: &str) -> (u16, Value) {

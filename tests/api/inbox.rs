@@ -2,6 +2,7 @@
 //! consent, notes, assignment, status.
 
 use crate::helpers::{spawn_app, TestApp};
+use galantis::sandbox::payloads::{sms_consent, to_bytes, Customer};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -113,13 +114,15 @@ async fn stop_then_an_older_shopify_consent_event_stays_unsubscribed() {
     let key = app
         .create_whatsapp_tenant(SHOP, WABA, &[NUMBER], "EAAG-test")
         .await;
-    let customer = json!({"id": 777, "updated_at": "2026-01-01T00:00:00Z", "first_name": "Sheena",
-                          "phone": "+16505551234", "email": "s@example.com", "default_address": null});
+    let mut customer = Customer::new(777);
+    customer.first_name = "Sheena".into();
+    customer.phone = Some("+16505551234".into());
+    customer.email = Some("s@example.com".into());
     app.webhook_ok(
         SHOP,
         "customers/create",
         "c-777",
-        &serde_json::to_vec(&customer).expect("json"),
+        &to_bytes(&customer.body()),
     )
     .await;
     let stop_at = now_secs() - 60;
@@ -133,10 +136,14 @@ async fn stop_then_an_older_shopify_consent_event_stays_unsubscribed() {
         .await;
     assert_eq!(c["marketing_source"], "whatsapp");
     // Shopify's SMS consent from before the STOP arrives late: ignored.
-    let older = json!({"id": 777, "phone": "+16505551234", "sms_marketing_consent": {
-        "state": "subscribed", "opt_in_level": "single_opt_in",
-        "consent_updated_at": "2026-01-02T00:00:00Z", "consent_collected_from": "SHOPIFY"}});
-    app.webhook_ok(
+    let older = sms_consent(
+        777,
+        "+16505551234",
+        "subscribed",
+        "SHOPIFY",
+        "2026-01-02T00:00:00Z",
+    );
+    app.webhook_accepted(
         SHOP,
         "customers_marketing_consent/update",
         "consent-old",

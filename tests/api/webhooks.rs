@@ -3,18 +3,18 @@
 
 use crate::helpers::{of_type, spawn_app, TestApp, PREVIOUS_SECRET};
 use galantis::integrations::shopify::webhook::sign;
-use serde_json::{json, Value};
+use galantis::sandbox::payloads::{to_bytes, Customer, Product, Variant};
+use serde_json::Value;
 
 const SHOP: &str = "hooks.myshopify.com";
 
 fn customer(id: u64, updated_at: &str, first_name: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "id": id, "created_at": "2026-01-01T00:00:00Z", "updated_at": updated_at,
-        "first_name": first_name, "last_name": "Doe", "state": "enabled",
-        "email": format!("{first_name}@example.com").to_lowercase(), "phone": "+14155550100",
-        "admin_graphql_api_id": format!("gid://shopify/Customer/{id}"), "default_address": null
-    }))
-    .expect("json")
+    let mut c = Customer::new(id);
+    c.updated_at = updated_at.into();
+    c.first_name = first_name.into();
+    c.email = Some(format!("{first_name}@example.com").to_lowercase());
+    c.phone = Some("+14155550100".into());
+    to_bytes(&c.body())
 }
 
 async fn setup() -> (TestApp, String) {
@@ -197,7 +197,7 @@ async fn an_older_update_after_a_newer_one_is_ignored() {
         &customer(31, "2026-03-01T00:00:00Z", "Newer"),
     )
     .await;
-    app.webhook_ok(
+    app.webhook_accepted(
         SHOP,
         "customers/update",
         "s-2",
@@ -234,7 +234,7 @@ async fn an_update_after_a_delete_does_not_resurrect_the_contact() {
     app.webhook_ok(SHOP, "customers/delete", "d-2", br#"{"id": 41}"#)
         .await;
     assert_eq!(app.get("/api/v1/contacts/41", &key).await.0, 404);
-    app.webhook_ok(
+    app.webhook_accepted(
         SHOP,
         "customers/update",
         "d-3",
@@ -244,7 +244,7 @@ async fn an_update_after_a_delete_does_not_resurrect_the_contact() {
     assert_eq!(app.get("/api/v1/contacts/41", &key).await.0, 404);
     // Also across a restart (tombstones are durable).
     let app = app.restart().await;
-    app.webhook_ok(
+    app.webhook_accepted(
         SHOP,
         "customers/update",
         "d-4",
@@ -319,28 +319,24 @@ async fn broken_json_with_a_valid_signature_is_dead_lettered_listed_and_replayab
     assert_eq!(app.get("/api/v1/contacts/51", &key).await.0, 404);
 }
 
+const PRODUCT: u64 = 788_032_119_674_292_922;
+const VARIANT: u64 = 642_667_041_472_713_922;
+
 fn product(qty_small: i64, updated_at: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "id": 788032119674292922u64, "title": "Tee", "handle": "tee", "vendor": "Acme", "product_type": "Shirts",
-        "status": "active", "tags": "a, b", "updated_at": updated_at, "created_at": "2026-01-01T00:00:00Z",
-        "options": [{"name": "Size", "position": 1, "values": ["Small"]}], "images": [], "image": null,
-        "variants": [{"id": 642667041472713922u64, "product_id": 788032119674292922u64, "title": "Small",
-                      "price": "19.99", "compare_at_price": null, "sku": "T-S", "position": 1,
-                      "option1": "Small", "option2": null, "option3": null, "image_id": null,
-                      "inventory_quantity": qty_small, "updated_at": updated_at}],
-        "variant_gids": [{"admin_graphql_api_id": "gid://shopify/ProductVariant/642667041472713922", "updated_at": updated_at}]
-    }))
-    .expect("json")
+    let mut p = Product::new(PRODUCT);
+    p.updated_at = updated_at.into();
+    p.variant_gids_updated_at = updated_at.into();
+    let mut v = Variant::new(VARIANT, PRODUCT, qty_small);
+    v.updated_at = updated_at.into();
+    p.variants = vec![v];
+    to_bytes(&p.body())
 }
 
 fn variant(qty: i64, updated_at: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "id": 642667041472713922u64, "product_id": 788032119674292922u64, "title": "Small", "price": "19.99",
-        "compare_at_price": null, "sku": "T-S", "position": 1, "option1": "Small", "option2": null, "option3": null,
-        "image_id": null, "inventory_quantity": qty, "old_inventory_quantity": 0, "updated_at": updated_at,
-        "admin_graphql_api_id": "gid://shopify/ProductVariant/642667041472713922"
-    }))
-    .expect("json")
+    let mut v = Variant::new(VARIANT, PRODUCT, qty);
+    v.old_inventory_quantity = 0;
+    v.updated_at = updated_at.into();
+    to_bytes(&v.body())
 }
 
 #[tokio::test]

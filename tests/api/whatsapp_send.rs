@@ -116,19 +116,62 @@ async fn a_reply_reaches_meta_and_its_statuses_come_back() {
     let (_, t) = app.get(&format!("/api/v1/threads/{thread}"), &key).await;
     assert_eq!(t["thread"]["assignee"], "ana");
     assert_eq!(t["thread"]["unread"], 0);
-    // A late, older status does not move it back.
-    let late = json!({"object": "whatsapp_business_account", "entry": [{"id": WABA, "changes": [{"field": "messages", "value": {
+    // A late, older status does not move a message back. Meta already sent every status
+    // of the first reply, and a repeat of one is deduped before the rule runs, so a second
+    // reply gets its statuses from the test alone.
+    emu.clear_webhook_url();
+    let id2 = reply(&app, &key, thread, "And a second one.").await["id"]
+        .as_u64()
+        .expect("id");
+    let m2 = message_until(&app, &key, id2, |m| m["wamid"].is_string()).await;
+    let wamid2 = m2["wamid"].as_str().expect("wamid").to_string();
+    assert_fresh(&app, &status_webhook(&wamid2, "read")).await;
+    message_until(&app, &key, id2, |m| m["status"] == "read").await;
+    assert_fresh(&app, &status_webhook(&wamid2, "delivered")).await;
+    // The late status was applied once a customer message journaled after it is in the
+    // thread: both go to the tenant's conversations actor, in journal order.
+    assert_fresh(
+        &app,
+        &inbound_webhook("wamid.after-the-late-status", "ping"),
+    )
+    .await;
+    app.eventually("the message after the late status", || async {
+        let (_, t) = app.get(&format!("/api/v1/threads/{thread}"), &key).await;
+        t["messages"].to_string().contains("ping").then_some(())
+    })
+    .await;
+    let (_, m2) = app.get(&format!("/api/v1/messages/{id2}"), &key).await;
+    assert_eq!(m2["status"], "read", "{m2}");
+}
+
+/// A Meta delivery with one `statuses[]` entry for `wamid`.
+fn status_webhook(wamid: &str, status: &str) -> Value {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": WABA, "changes": [{"field": "messages", "value": {
         "messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550783881", "phone_number_id": NUMBER},
-        "statuses": [{"id": sent[0].wamid, "status": "delivered", "timestamp": "1700000000", "recipient_id": CUSTOMER}]}}]}]});
+        "statuses": [{"id": wamid, "status": status, "timestamp": "1700000000", "recipient_id": CUSTOMER}]}}]}]})
+}
+
+/// A Meta delivery with one inbound text from the customer.
+fn inbound_webhook(wamid: &str, text: &str) -> Value {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": WABA, "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550783881", "phone_number_id": NUMBER},
+        "contacts": [{"profile": {"name": "Customer"}, "wa_id": CUSTOMER}],
+        "messages": [{"from": CUSTOMER, "id": wamid, "timestamp": "1700000001", "type": "text", "text": {"body": text}}]}}]}]})
+}
+
+/// Posts a Meta delivery and asserts that its one event was journaled (not a duplicate):
+/// only then does it reach the rule under test.
+async fn assert_fresh(app: &TestApp, delivery: &Value) {
+    let r = app
+        .meta_webhook(&serde_json::to_vec(delivery).expect("json"))
+        .await;
+    assert_eq!(r.status(), 200);
+    let ack: Value = r.json().await.expect("ack");
     assert_eq!(
-        app.meta_webhook(&serde_json::to_vec(&late).expect("json"))
-            .await
-            .status(),
-        200
+        (ack["accepted"].as_u64(), ack["duplicates"].as_u64()),
+        (Some(1), Some(0)),
+        "{ack}"
     );
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let (_, m) = app.get(&format!("/api/v1/messages/{id}"), &key).await;
-    assert_eq!(m["status"], "read");
 }
 
 #[tokio::test]
@@ -187,13 +230,23 @@ async fn a_revoked_token_turns_health_red_fails_the_message_and_stops_retrying()
     let id2 = reply(&app, &key, thread, "held").await["id"]
         .as_u64()
         .expect("id");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The conversations actor answers this read only after the dispatch round that
+    // followed the queueing: a round that sent would have marked the message in flight
+    // (stored, attempts counted) before the send.
+    let (_, m2) = app.get(&format!("/api/v1/messages/{id2}"), &key).await;
+    assert_eq!(
+        (
+            m2["status"].as_str(),
+            m2["attempts"].as_u64(),
+            m2["in_flight"].as_bool()
+        ),
+        (Some("queued"), Some(0), Some(false)),
+        "held, never tried: {m2}"
+    );
     assert_eq!(
         emu.calls().get("send_message").copied().unwrap_or(0),
         calls_before
     );
-    let (_, m2) = app.get(&format!("/api/v1/messages/{id2}"), &key).await;
-    assert_eq!(m2["status"], "queued");
     // A new token lets the held message go.
     emu.register_account("EAAG-new-token", WABA, &[NUMBER]);
     let (s, _) = app

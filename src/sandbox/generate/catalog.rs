@@ -4,10 +4,11 @@
 //! into `VariantRestocked`).
 
 use super::sample::ProductSeed;
-use super::{delivery, gid, ids, money, shop_time, stream, Ctx, Delivery};
+use super::{delivery, ids, shop_time, stream, Ctx, Delivery};
+use crate::sandbox::payloads;
 use rand::seq::SliceRandom;
 use rand::Rng;
-use serde_json::{json, Value};
+use serde_json::Value;
 use time::OffsetDateTime;
 
 /// At most this many variants per product.
@@ -17,19 +18,12 @@ const MIN_SOLD_OUT: usize = 3;
 /// This many sold-out variants come back in stock.
 const RESTOCKS: usize = 3;
 
-/// One variant.
+/// One variant: what its payloads carry (times of its product; `old_inventory_quantity`
+/// is set when a body is built), plus the weight its order lines carry.
 #[derive(Clone, Debug)]
 pub(crate) struct Variant {
-    pub id: u64,
-    pub product_id: u64,
-    pub title: String,
-    pub options: Vec<String>,
-    pub position: usize,
-    pub price_cents: u64,
-    pub compare_at_cents: Option<u64>,
-    pub sku: String,
+    pub wire: payloads::Variant,
     pub grams: u64,
-    pub inventory: i64,
 }
 
 /// One product.
@@ -77,13 +71,13 @@ pub(crate) fn build(ctx: &Ctx<'_>) -> Catalog {
     ensure_sold_out(&mut products);
     let mut restocks = Vec::new();
     for p in &products {
-        for v in p.variants.iter().filter(|v| v.inventory == 0) {
+        for v in p.variants.iter().filter(|v| v.wire.inventory_quantity == 0) {
             if restocks.len() == RESTOCKS {
                 break;
             }
-            let mut rng = ctx.rng(stream::PRODUCT, 10_000 + v.id - ids::VARIANT);
+            let mut rng = ctx.rng(stream::PRODUCT, 10_000 + v.wire.id - ids::VARIANT);
             let mut back = v.clone();
-            back.inventory = rng.gen_range(5..=40);
+            back.wire.inventory_quantity = rng.gen_range(5..=40);
             restocks.push(Restock {
                 product_id: p.id,
                 variant: back,
@@ -100,13 +94,13 @@ fn ensure_sold_out(products: &mut [Product]) {
     let sold_out = |ps: &[Product]| {
         ps.iter()
             .flat_map(|p| &p.variants)
-            .filter(|v| v.inventory == 0)
+            .filter(|v| v.wire.inventory_quantity == 0)
             .count()
     };
     let mut i = 1;
     while sold_out(products) < MIN_SOLD_OUT && i < products.len() {
         if let Some(v) = products[i].variants.last_mut() {
-            v.inventory = 0;
+            v.wire.inventory_quantity = 0;
         }
         i += 3;
     }
@@ -128,8 +122,9 @@ fn product(ctx: &Ctx<'_>, index: u64, seed: &ProductSeed) -> Product {
                 rng.gen_range(1..=80)
             };
             let price_cents = seed.price_cents + seed.price_step_cents * *first_index as u64;
-            Variant {
-                id: ids::VARIANT + 1_000 + index * 10 + pos as u64,
+            let vid = ids::VARIANT + 1_000 + index * 10 + pos as u64;
+            let wire = payloads::Variant {
+                id: vid,
                 product_id: id,
                 title: values.join(" / "),
                 options: values.clone(),
@@ -137,8 +132,15 @@ fn product(ctx: &Ctx<'_>, index: u64, seed: &ProductSeed) -> Product {
                 price_cents,
                 compare_at_cents: seed.compare_at_cents.map(|c| c.max(price_cents)),
                 sku: format!("DS-{:02}{:02}", index + 1, pos + 1),
+                inventory_item_id: ids::INVENTORY_ITEM + (vid - ids::VARIANT),
+                inventory_quantity: inventory,
+                old_inventory_quantity: inventory,
+                created_at: shop_time(created_at),
+                updated_at: shop_time(updated_at),
+            };
+            Variant {
+                wire,
                 grams: rng.gen_range(100..=1_200),
-                inventory,
             }
         })
         .collect::<Vec<_>>();
@@ -151,8 +153,8 @@ fn product(ctx: &Ctx<'_>, index: u64, seed: &ProductSeed) -> Product {
             .map(|(k, o)| {
                 let mut used: Vec<String> = Vec::new();
                 for v in &variants {
-                    if !used.contains(&v.options[k]) {
-                        used.push(v.options[k].clone());
+                    if !used.contains(&v.wire.options[k]) {
+                        used.push(v.wire.options[k].clone());
                     }
                 }
                 (o.name.clone(), used)
@@ -226,83 +228,51 @@ impl Catalog {
         self.restocks
             .iter()
             .map(|r| {
-                let mut body = variant_body(&r.variant, r.created_at, r.at);
-                body["old_inventory_quantity"] = json!(0);
-                delivery("variants/in_stock", r.variant.id, r.at, body)
+                let v = payloads::Variant {
+                    created_at: shop_time(r.created_at),
+                    updated_at: shop_time(r.at),
+                    old_inventory_quantity: 0,
+                    ..r.variant.wire.clone()
+                };
+                delivery("variants/in_stock", v.id, r.at, v.body())
             })
             .collect()
     }
 }
 
 fn product_body(ctx: &Ctx<'_>, p: &Product) -> Value {
-    let options: Vec<Value> = p
-        .options
-        .iter()
-        .enumerate()
-        .map(|(k, (name, values))| {
-            json!({
-                "id": ids::OPTION + (p.id - ids::PRODUCT) * 10 + k as u64,
-                "product_id": p.id,
-                "name": name,
-                "position": k + 1,
-                "values": values,
+    payloads::Product {
+        id: p.id,
+        title: p.title.clone(),
+        handle: p.handle.clone(),
+        vendor: p.vendor.clone(),
+        product_type: p.product_type.clone(),
+        tags: p.tags.clone(),
+        body_html: format!(
+            "<p>{} by {}, from the {} sandbox.</p>",
+            p.title, p.vendor, ctx.data.shop.name
+        ),
+        options: p
+            .options
+            .iter()
+            .enumerate()
+            .map(|(k, (name, values))| payloads::ProductOption {
+                id: ids::OPTION + (p.id - ids::PRODUCT) * 10 + k as u64,
+                name: name.clone(),
+                values: values.clone(),
             })
-        })
-        .collect();
-    let variant_gids: Vec<Value> = p
-        .variants
-        .iter()
-        .rev()
-        .map(|v| json!({"admin_graphql_api_id": gid("ProductVariant", v.id), "updated_at": super::utc_millis(p.updated_at)}))
-        .collect();
-    json!({
-        "admin_graphql_api_id": gid("Product", p.id),
-        "body_html": format!("<p>{} by {}, from the {} sandbox.</p>", p.title, p.vendor, ctx.data.shop.name),
-        "created_at": shop_time(p.created_at),
-        "handle": p.handle,
-        "id": p.id,
-        "product_type": p.product_type,
-        "published_at": shop_time(p.created_at),
-        "template_suffix": null,
-        "title": p.title,
-        "updated_at": shop_time(p.updated_at),
-        "vendor": p.vendor,
-        "status": "active",
-        "published_scope": "global",
-        "tags": p.tags.join(", "),
-        "variants": p.variants.iter().map(|v| variant_body(v, p.created_at, p.updated_at)).collect::<Vec<_>>(),
-        "options": options,
-        "images": [],
-        "image": null,
-        "media": [],
-        "variant_gids": variant_gids,
-        "has_variants_that_requires_components": false,
-        "category": null,
-    })
-}
-
-fn variant_body(v: &Variant, created_at: OffsetDateTime, updated_at: OffsetDateTime) -> Value {
-    let opt = |k: usize| v.options.get(k).cloned();
-    json!({
-        "admin_graphql_api_id": gid("ProductVariant", v.id),
-        "barcode": null,
-        "compare_at_price": v.compare_at_cents.map(money),
-        "created_at": shop_time(created_at),
-        "id": v.id,
-        "inventory_policy": "deny",
-        "position": v.position,
-        "price": money(v.price_cents),
-        "product_id": v.product_id,
-        "sku": v.sku,
-        "taxable": true,
-        "title": v.title,
-        "updated_at": shop_time(updated_at),
-        "option1": opt(0),
-        "option2": opt(1),
-        "option3": opt(2),
-        "image_id": null,
-        "inventory_item_id": ids::INVENTORY_ITEM + (v.id - ids::VARIANT),
-        "inventory_quantity": v.inventory,
-        "old_inventory_quantity": v.inventory,
-    })
+            .collect(),
+        variants: p
+            .variants
+            .iter()
+            .map(|v| payloads::Variant {
+                old_inventory_quantity: v.wire.inventory_quantity,
+                ..v.wire.clone()
+            })
+            .collect(),
+        created_at: shop_time(p.created_at),
+        updated_at: shop_time(p.updated_at),
+        variant_gids_updated_at: super::utc_millis(p.updated_at),
+    }
+    .body()
 }

@@ -4,9 +4,9 @@
 //! and `customer.tags_added` (VIP for frequent buyers, a few others at random).
 
 use super::sample::{fill_digits, pick, Country};
-use super::{delivery, gid, ids, shop_time, stream, utc_millis, Ctx, Delivery};
+use super::{delivery, ids, shop_time, stream, utc_millis, Ctx, Delivery};
+use crate::sandbox::payloads;
 use rand::Rng;
-use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 /// Customers with at least this many orders are tagged `VIP`.
@@ -25,19 +25,6 @@ pub(crate) enum PhoneStyle {
     NoCountry,
 }
 
-/// A default address.
-#[derive(Clone, Debug)]
-pub(crate) struct Address {
-    pub id: u64,
-    pub address1: String,
-    pub city: String,
-    pub province: String,
-    pub province_code: String,
-    pub country: String,
-    pub country_code: String,
-    pub zip: String,
-}
-
 /// One customer.
 #[derive(Clone, Debug)]
 pub(crate) struct Customer {
@@ -51,7 +38,8 @@ pub(crate) struct Customer {
     pub phone_style: PhoneStyle,
     /// The phone in E.164 (what Shopify's consent payloads carry), when it has a country.
     pub phone_e164: Option<String>,
-    pub address: Option<Address>,
+    /// The default address (its phone is the customer's).
+    pub address: Option<payloads::Address>,
     pub locale: String,
     pub created_at: OffsetDateTime,
     pub enabled: bool,
@@ -107,7 +95,10 @@ fn customer(ctx: &Ctx<'_>, index: u64) -> Customer {
             pick(&mut rng, &ctx.data.email_domains)
         )
     });
-    let address = (phone_style != PhoneStyle::NoCountry).then(|| address(&mut rng, country, index));
+    let address = (phone_style != PhoneStyle::NoCountry).then(|| payloads::Address {
+        phone: phone.clone(),
+        ..address(&mut rng, country, index)
+    });
     Customer {
         index,
         id,
@@ -124,7 +115,8 @@ fn customer(ctx: &Ctx<'_>, index: u64) -> Customer {
     }
 }
 
-fn address<R: Rng>(rng: &mut R, country: &Country, index: u64) -> Address {
+/// An address in `country`, without a phone.
+fn address<R: Rng>(rng: &mut R, country: &Country, index: u64) -> payloads::Address {
     let city = pick(rng, &country.cities);
     let street = pick(rng, &country.streets);
     let number = rng.gen_range(1..=240);
@@ -133,7 +125,7 @@ fn address<R: Rng>(rng: &mut R, country: &Country, index: u64) -> Address {
         "DE" | "BR" | "FR" | "ES" | "MX" => format!("{street} {number}"),
         _ => format!("{number} {street}"),
     };
-    Address {
+    payloads::Address {
         id: ids::ADDRESS + index,
         address1,
         city: city.city.clone(),
@@ -142,6 +134,7 @@ fn address<R: Rng>(rng: &mut R, country: &Country, index: u64) -> Address {
         country: country.name.clone(),
         country_code: country.code.clone(),
         zip: fill_digits(rng, &city.zip),
+        phone: None,
     }
 }
 
@@ -186,85 +179,21 @@ fn ascii_fold(s: &str) -> String {
 }
 
 impl Customer {
-    /// The `default_address` object.
-    pub fn default_address(&self) -> Value {
-        match &self.address {
-            None => Value::Null,
-            Some(a) => json!({
-                "id": a.id,
-                "customer_id": self.id,
-                "first_name": self.first_name,
-                "last_name": self.last_name,
-                "company": null,
-                "address1": a.address1,
-                "address2": null,
-                "city": a.city,
-                "province": a.province,
-                "country": a.country,
-                "zip": a.zip,
-                "phone": self.phone,
-                "name": format!("{} {}", self.first_name, self.last_name),
-                "province_code": a.province_code,
-                "country_code": a.country_code,
-                "country_name": a.country,
-                "default": true,
-            }),
+    /// The payload view of this customer (see [`payloads::Customer`]).
+    pub fn payload(&self, currency: &str) -> payloads::Customer {
+        let created = shop_time(self.created_at);
+        payloads::Customer {
+            id: self.id,
+            updated_at: created.clone(),
+            created_at: created,
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            enabled: self.enabled,
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            currency: currency.to_string(),
+            address: self.address.clone(),
         }
-    }
-
-    /// A mailing address (`billing_address` / `shipping_address` of orders and checkouts).
-    pub fn mailing_address(&self) -> Value {
-        match &self.address {
-            None => Value::Null,
-            Some(a) => json!({
-                "first_name": self.first_name,
-                "address1": a.address1,
-                "phone": self.phone,
-                "city": a.city,
-                "zip": a.zip,
-                "province": a.province,
-                "country": a.country,
-                "last_name": self.last_name,
-                "address2": null,
-                "company": null,
-                "latitude": null,
-                "longitude": null,
-                "name": format!("{} {}", self.first_name, self.last_name),
-                "country_code": a.country_code,
-                "province_code": a.province_code,
-            }),
-        }
-    }
-
-    /// The customer object as `customers/*` sends it (2025-01+: no tags, no consent, no
-    /// order totals), and as orders and checkouts embed it (without `addresses`).
-    pub fn object(&self, currency: &str, with_addresses: bool) -> Value {
-        let mut v = json!({
-            "id": self.id,
-            "created_at": shop_time(self.created_at),
-            "updated_at": shop_time(self.created_at),
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "state": if self.enabled { "enabled" } else { "disabled" },
-            "note": null,
-            "verified_email": self.email.is_some(),
-            "multipass_identifier": null,
-            "tax_exempt": false,
-            "email": self.email,
-            "phone": self.phone,
-            "currency": currency,
-            "tax_exemptions": [],
-            "admin_graphql_api_id": gid("Customer", self.id),
-            "default_address": self.default_address(),
-        });
-        if with_addresses {
-            let addresses = match self.address {
-                Some(_) => vec![self.default_address()],
-                None => Vec::new(),
-            };
-            v["addresses"] = json!(addresses);
-        }
-        v
     }
 }
 
@@ -278,7 +207,7 @@ impl People {
                     "customers/create",
                     c.id,
                     c.created_at,
-                    c.object(ctx.currency(), true),
+                    c.payload(ctx.currency()).body(),
                 )
             })
             .collect()
@@ -297,16 +226,7 @@ impl People {
                 };
                 if let Some((state, from)) = state {
                     let at = between(&mut rng, c.created_at, ctx.now);
-                    let body = json!({
-                        "id": c.id,
-                        "phone": phone,
-                        "sms_marketing_consent": {
-                            "state": state,
-                            "opt_in_level": "single_opt_in",
-                            "consent_updated_at": shop_time(at),
-                            "consent_collected_from": from,
-                        },
-                    });
+                    let body = payloads::sms_consent(c.id, phone, state, from, &shop_time(at));
                     out.push(delivery(
                         "customers_marketing_consent/update",
                         c.id,
@@ -318,15 +238,7 @@ impl People {
             if let Some(email) = &c.email {
                 if rng.gen_bool(0.35) {
                     let at = between(&mut rng, c.created_at, ctx.now);
-                    let body = json!({
-                        "customer_id": c.id,
-                        "email_address": email,
-                        "email_marketing_consent": {
-                            "state": "subscribed",
-                            "opt_in_level": "single_opt_in",
-                            "consent_updated_at": shop_time(at),
-                        },
-                    });
+                    let body = payloads::email_consent(c.id, email, &shop_time(at));
                     out.push(delivery(
                         "customers_email_marketing_consent/update",
                         c.id,
@@ -360,11 +272,7 @@ impl People {
                 continue;
             }
             let at = between(&mut rng, c.created_at, ctx.now);
-            let body = json!({
-                "customerId": gid("Customer", c.id),
-                "tags": tags,
-                "occurredAt": utc_millis(at),
-            });
+            let body = payloads::tags_added(c.id, &tags, &utc_millis(at));
             out.push(delivery("customer.tags_added", c.id, at, body));
         }
         out

@@ -10,9 +10,9 @@
 use super::catalog::{Catalog, Product, Variant};
 use super::people::{between, Customer, People};
 use super::sample::pick;
-use super::{delivery, gid, hex_token, ids, money, money_set, shop_time, stream, Ctx, Delivery};
+use super::{delivery, hex_token, ids, shop_time, stream, Ctx, Delivery};
 use rand::Rng;
-use serde_json::{json, Value};
+use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
 mod bodies;
@@ -47,7 +47,7 @@ struct Line<'a> {
 
 impl Line<'_> {
     fn total(&self) -> u64 {
-        self.variant.price_cents * self.quantity
+        self.variant.wire.price_cents * self.quantity
     }
 }
 

@@ -1,70 +1,11 @@
-//! Realistic Shopify webhook bodies (customers, orders, tags, purchasing summaries)
-//! rendered from templates, for deterministic people.
+//! Realistic ~2 KB Shopify bodies (`customers/create|update`, `orders/create`,
+//! `customer.tags_added`, `customers/purchasing_summary`) rendered from templates for
+//! deterministic people: the benches' request bodies. Their bytes, and so their sizes
+//! (1,783 B customers, 2,126 B orders), are what the figures in BENCHMARKS.md were measured
+//! with; change them only together with a note there.
 
-use super::*;
-
-/// A text with `@NAME@` holes, split once so rendering is only concatenation.
-pub struct Template {
-    pieces: Vec<Piece>,
-    names: Vec<&'static str>,
-    approx_len: usize,
-}
-
-enum Piece {
-    Lit(String),
-    Hole(usize),
-}
-
-impl Template {
-    /// Splits `text` at the holes `@name@` for each of `names` (in that order of values).
-    pub fn new(text: &str, names: &[&'static str]) -> Self {
-        let mut pieces = Vec::new();
-        let mut rest = text;
-        let mut lit = String::new();
-        while let Some(at) = rest.find('@') {
-            let after = &rest[at + 1..];
-            let hole = names
-                .iter()
-                .position(|n| after.starts_with(n) && after[n.len()..].starts_with('@'));
-            match hole {
-                Some(i) => {
-                    lit.push_str(&rest[..at]);
-                    if !lit.is_empty() {
-                        pieces.push(Piece::Lit(std::mem::take(&mut lit)));
-                    }
-                    pieces.push(Piece::Hole(i));
-                    rest = &after[names[i].len() + 1..];
-                }
-                None => {
-                    lit.push_str(&rest[..=at]);
-                    rest = after;
-                }
-            }
-        }
-        lit.push_str(rest);
-        if !lit.is_empty() {
-            pieces.push(Piece::Lit(lit));
-        }
-        Self {
-            pieces,
-            names: names.to_vec(),
-            approx_len: text.len() + 64,
-        }
-    }
-
-    /// The text with each hole replaced by `values[i]` (same order as `names`).
-    pub fn render(&self, values: &[&str]) -> String {
-        assert_eq!(values.len(), self.names.len(), "template values");
-        let mut out = String::with_capacity(self.approx_len);
-        for p in &self.pieces {
-            match p {
-                Piece::Lit(s) => out.push_str(s),
-                Piece::Hole(i) => out.push_str(values[*i]),
-            }
-        }
-        out
-    }
-}
+use super::template::Template;
+use crate::domain::Timestamp;
 
 /// A Shopify address object (compact JSON, as Shopify sends it).
 const ADDRESS: &str = r#"{"id":@AID@,"customer_id":@CID@,"first_name":"@FIRST@","last_name":"@LAST@","company":null,"address1":"@STREET@","address2":"Apt 4","city":"@CITY@","province":"@PROV@","country":"@COUNTRYNAME@","zip":"@ZIP@","phone":"@PHONE@","name":"@FIRST@ @LAST@","province_code":"@PROV@","country_code":"@COUNTRY@","country_name":"@COUNTRYNAME@","default":true}"#;
@@ -212,13 +153,21 @@ pub struct Bodies {
 
 /// One generated person (the values the templates need).
 pub struct Person {
+    /// Shopify customer id.
     pub cid: u64,
+    /// First name.
     pub first: &'static str,
+    /// Last name.
     pub last: &'static str,
+    /// Email.
     pub email: String,
+    /// Phone, typed the way people type it.
     pub phone: String,
+    /// (city, province code, zip prefix, area code).
     pub city: (&'static str, &'static str, &'static str, &'static str),
+    /// Street line.
     pub street: String,
+    /// Postal code.
     pub zip: String,
 }
 
@@ -274,7 +223,14 @@ pub fn rfc3339(millis: i64) -> String {
 /// 2025-06-01T00:00:00Z, the base of generated times.
 pub const T0: i64 = 1_748_736_000_000;
 
+impl Default for Bodies {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Bodies {
+    /// Splits the templates once.
     pub fn new() -> Self {
         Self {
             address: Template::new(
