@@ -180,23 +180,9 @@ impl MetaError {
     }
 }
 
-/// What the sender should do after a failed call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Action {
-    /// Temporary: retry the same message after [`backoff`].
-    RetryBackoff,
-    /// Pair rate limit (131056): retry this recipient only, after [`pair_wait`]; others
-    /// on the number are unaffected.
-    WaitRecipient,
-    /// Spam rate limit (131048): stop sending from this number and surface it.
-    PauseNumber,
-    /// Outside the 24 h window (131047): only a template can reach this recipient.
-    NeedsTemplate,
-    /// The access token is expired or invalid (190, 0): mark the integration unhealthy.
-    TokenDead,
-    /// Retrying cannot help: record the failure.
-    Final,
-}
+pub use crate::logic::whatsapp::retry::{
+    backoff_cap_ms, pair_wait, Action, PAIR_WAIT_MAX_EXPONENT,
+};
 
 /// Codes worth retrying with backoff: throughput and API rate limits, unknown/temporary
 /// server errors, maintenance (131057), and the catalog/management rate limits.
@@ -260,21 +246,6 @@ pub fn backoff(attempt: u32, base_ms: u64, max_ms: u64) -> Duration {
 /// The full jitter of [`backoff`]: a uniform pick in `[0, cap_ms]`.
 pub fn jitter_ms(cap_ms: u64) -> u64 {
     rand::thread_rng().gen_range(0..=cap_ms)
-}
-
-/// The upper bound [`backoff`] draws from, without the jitter.
-pub fn backoff_cap_ms(attempt: u32, base_ms: u64, max_ms: u64) -> u64 {
-    let factor = 1u64.checked_shl(attempt.min(63)).unwrap_or(u64::MAX);
-    base_ms.saturating_mul(factor).min(max_ms)
-}
-
-/// Largest exponent of [`pair_wait`]: 4^6 s is about 68 minutes.
-pub const PAIR_WAIT_MAX_EXPONENT: u32 = 6;
-
-/// Wait before retrying a recipient after a pair rate limit (131056): Meta suggests
-/// 4^attempt seconds (1, 4, 16, 64 …), capped at 4^[`PAIR_WAIT_MAX_EXPONENT`] s.
-pub fn pair_wait(attempt: u32) -> Duration {
-    Duration::from_secs(4u64.pow(attempt.min(PAIR_WAIT_MAX_EXPONENT)))
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 //! (yellow never downgrades red, only the last [`MAX_DETAILS`] details are kept, a dead
 //! token holds the outbox); it must not persist or send anything.
 
+use crate::domain::whatsapp::SendAvailability;
 use crate::domain::whatsapp::{HealthState, IntegrationHealth, TokenState};
 use crate::domain::Timestamp;
-use crate::integrations::meta::client::SendAvailability;
 
 /// How many details a transition keeps (the oldest go first).
 pub const MAX_DETAILS: usize = 10;

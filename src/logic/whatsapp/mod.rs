@@ -6,6 +6,7 @@
 pub mod events;
 pub mod health;
 pub mod outbox;
+pub mod retry;
 
 #[cfg(test)]
 mod tests_events;

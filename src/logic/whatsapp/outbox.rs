@@ -4,9 +4,9 @@
 //! outcome changes the stored message. It owns no rate limiter, clock, store or call: the
 //! actor asks the limiters, draws the jitter and executes the decision.
 
+use super::retry::{backoff_cap_ms, pair_wait, Action};
 use crate::domain::whatsapp::{ChatMessage, MessageError, MessageStatus, Purpose, Thread};
 use crate::domain::Timestamp;
-use crate::integrations::meta::error::{backoff_cap_ms, pair_wait, Action};
 use std::collections::HashMap;
 use std::time::Duration;
 

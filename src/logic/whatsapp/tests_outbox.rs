@@ -8,7 +8,7 @@ use crate::domain::whatsapp::{
     ChatMessage, MessageContent, MessageError, MessageStatus, Purpose, Thread, ThreadStatus,
 };
 use crate::domain::Timestamp;
-use crate::integrations::meta::error::Action;
+use crate::logic::whatsapp::retry::Action;
 use std::cell::Cell;
 use std::collections::HashMap;
 

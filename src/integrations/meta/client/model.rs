@@ -85,48 +85,7 @@ pub struct TokenError {
     pub subcode: Option<i64>,
 }
 
-/// Whether a node can send messages (`can_send_message`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SendAvailability {
-    /// Can send.
-    Available,
-    /// Can send with limits (e.g. display name not approved).
-    Limited,
-    /// Cannot send.
-    Blocked,
-    /// A value Meta added later, kept as sent.
-    Other(String),
-}
-
-impl SendAvailability {
-    /// Meta's spelling (`AVAILABLE`, `LIMITED`, `BLOCKED`, or the unknown value).
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Available => "AVAILABLE",
-            Self::Limited => "LIMITED",
-            Self::Blocked => "BLOCKED",
-            Self::Other(s) => s,
-        }
-    }
-}
-
-impl std::fmt::Display for SendAvailability {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for SendAvailability {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(match s.as_str() {
-            "AVAILABLE" => Self::Available,
-            "LIMITED" => Self::Limited,
-            "BLOCKED" => Self::Blocked,
-            _ => Self::Other(s),
-        })
-    }
-}
+pub use crate::domain::whatsapp::SendAvailability;
 
 /// `health_status` of a phone number, WABA or template: the overall state is the worst
 /// of the entities on the path (number → WABA → business → app).
