@@ -5,7 +5,7 @@
 
 use crate::actors::conversations::Services;
 use crate::actors::Engine;
-use crate::config::Settings;
+use crate::config::{ServerSettings, Settings};
 use crate::domain::Timestamp;
 use crate::http::{self, AppState};
 use crate::integrations::meta::client::{MetaClient, MetaClientSettings};
@@ -24,6 +24,10 @@ pub struct Application {
     addr: SocketAddr,
     engine: Engine,
     state: AppState,
+    /// Timeouts and limits of the HTTP server.
+    server: ServerSettings,
+    /// Most connections served at once (see [`http::serve::connection_cap`]).
+    max_connections: usize,
     /// Tells background tasks (the dedupe sweeper) to stop, so the store closes.
     stop: tokio::sync::watch::Sender<bool>,
 }
@@ -59,6 +63,9 @@ impl Application {
             Duration::from_millis(settings.server.actor_call_timeout_ms),
         )
         .await?;
+        let max_connections =
+            http::serve::connection_cap(&settings.server, http::serve::open_file_limit())
+                .map_err(|e| anyhow::anyhow!(e))?;
         let listener = TcpListener::bind(settings.server.listen)
             .await
             .with_context(|| format!("binding {}", settings.server.listen))?;
@@ -101,12 +108,14 @@ impl Application {
             stopped.clone(),
         );
         spawn_template_sync(state.clone(), settings.meta.template_sync_minutes, stopped);
-        tracing::info!(message = "Listening.", %addr);
+        tracing::info!(message = "Listening.", %addr, max_connections);
         Ok(Self {
             listener,
             addr,
             engine,
             state,
+            server: settings.server.clone(),
+            max_connections,
             stop,
         })
     }
@@ -134,10 +143,15 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let router = http::router(self.state);
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let router = http::app(self.state, &self.server);
+        http::serve::serve(
+            self.listener,
+            router,
+            &self.server,
+            self.max_connections,
+            shutdown,
+        )
+        .await;
         let _ = self.stop.send(true);
         self.engine.shutdown().await;
         tracing::info!(message = "Stopped.");

@@ -440,6 +440,9 @@ mod tests {
         let mut s = ok;
         s.max_body_bytes_in_flight = s.max_body_bytes - 1;
         let err = s.validate().expect_err("budget below one body");
-        assert!(err.to_string().contains("max_body_bytes_in_flight"), "{err}");
+        assert!(
+            err.to_string().contains("max_body_bytes_in_flight"),
+            "{err}"
+        );
     }
 }

@@ -5,9 +5,11 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod limits;
 pub mod meta_webhooks;
 pub mod openapi;
 pub mod ops;
+pub mod serve;
 pub mod shopify_webhooks;
 
 use crate::actors::Engine;
@@ -43,6 +45,20 @@ pub struct AppState {
     pub meta: crate::integrations::meta::client::MetaClient,
     /// Meta app id, for `debug_token` app tokens.
     pub meta_app_id: Option<Arc<String>>,
+}
+
+/// The router with the body rules of `server` (declared-length check, bytes in flight,
+/// body deadline: [`limits`]) in front of every route.
+pub fn app(state: AppState, server: &crate::config::ServerSettings) -> Router {
+    let limits = limits::BodyLimits::new(
+        server.max_body_bytes,
+        server.max_body_bytes_in_flight,
+        server.body_read_timeout(),
+    );
+    router(state).layer(axum::middleware::from_fn_with_state(
+        limits,
+        limits::guard_body,
+    ))
 }
 
 /// Builds the router.

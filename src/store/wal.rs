@@ -469,12 +469,18 @@ mod tests {
             wal.append(b"c").expect("append after a refused open");
             wal.durable().await.expect("durable after a refused open");
             // Descriptors are back: the next rotation closes everything so far.
-            let closed = wal.rotate().await.expect("rotate once descriptors are back");
+            let closed = wal
+                .rotate()
+                .await
+                .expect("rotate once descriptors are back");
             wal.append(b"d").expect("append");
             wal.durable().await.expect("durable");
             assert_eq!(closed, Some(1), "a, b and c stayed in the first segment");
         }
         let (_, old) = Wal::open(dir.path()).expect("reopen");
-        assert_eq!(old, vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec(), b"d".to_vec()]);
+        assert_eq!(
+            old,
+            vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec(), b"d".to_vec()]
+        );
     }
 }
