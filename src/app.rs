@@ -36,9 +36,13 @@ impl Application {
     /// Builds everything and binds the listener; recovery runs in the background.
     ///
     /// # Errors
-    /// Invalid settings, an unusable data directory, or an address that cannot be bound.
+    /// Invalid settings, an open-file limit too low for any connection, an unusable data
+    /// directory, or an address that cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.validate_for_serve()?;
+        let max_connections =
+            http::serve::connection_cap(&settings.server, http::serve::open_file_limit())
+                .map_err(|e| anyhow::anyhow!(e))?;
         let master_key = MasterKey::parse(settings.security.master_key.expose())?;
         std::fs::create_dir_all(&settings.store.data_dir)
             .with_context(|| format!("creating data dir {}", settings.store.data_dir.display()))?;
@@ -63,9 +67,6 @@ impl Application {
             Duration::from_millis(settings.server.actor_call_timeout_ms),
         )
         .await?;
-        let max_connections =
-            http::serve::connection_cap(&settings.server, http::serve::open_file_limit())
-                .map_err(|e| anyhow::anyhow!(e))?;
         let listener = TcpListener::bind(settings.server.listen)
             .await
             .with_context(|| format!("binding {}", settings.server.listen))?;
