@@ -5,7 +5,7 @@
 
 use crate::actors::context::ActorContext;
 use crate::actors::Engine;
-use crate::config::Settings;
+use crate::config::{ServerSettings, Settings};
 use crate::domain::Timestamp;
 use crate::http::{self, AppState};
 use crate::integrations::meta::client::{MetaClient, MetaClientSettings};
@@ -24,6 +24,10 @@ pub struct Application {
     addr: SocketAddr,
     engine: Engine,
     state: AppState,
+    /// Timeouts and limits of the HTTP server.
+    server: ServerSettings,
+    /// Most connections served at once (see [`http::serve::connection_cap`]).
+    max_connections: usize,
     /// Tells background tasks (the dedupe sweeper) to stop, so the store closes.
     stop: tokio::sync::watch::Sender<bool>,
 }
@@ -32,9 +36,13 @@ impl Application {
     /// Builds everything and binds the listener; recovery runs in the background.
     ///
     /// # Errors
-    /// Invalid settings, an unusable data directory, or an address that cannot be bound.
+    /// Invalid settings, an open-file limit too low for any connection, an unusable data
+    /// directory, or an address that cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.validate_for_serve()?;
+        let max_connections =
+            http::serve::connection_cap(&settings.server, http::serve::open_file_limit())
+                .map_err(|e| anyhow::anyhow!(e))?;
         let master_key = MasterKey::parse(settings.security.master_key.expose())?;
         std::fs::create_dir_all(&settings.store.data_dir)
             .with_context(|| format!("creating data dir {}", settings.store.data_dir.display()))?;
@@ -110,12 +118,14 @@ impl Application {
             settings.meta.template_sync_minutes,
             stopped,
         );
-        tracing::info!(message = "Listening.", %addr);
+        tracing::info!(message = "Listening.", %addr, max_connections);
         Ok(Self {
             listener,
             addr,
             engine,
             state,
+            server: settings.server.clone(),
+            max_connections,
             stop,
         })
     }
@@ -143,10 +153,15 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let router = http::router(self.state);
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let router = http::app(self.state, &self.server);
+        http::serve::serve(
+            self.listener,
+            router,
+            &self.server,
+            self.max_connections,
+            shutdown,
+        )
+        .await;
         let _ = self.stop.send(true);
         self.engine.shutdown().await;
         tracing::info!(message = "Stopped.");

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A secret string: never shown by `Debug` or `Display`.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +138,31 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Timeout for a call from an HTTP handler into an actor, in milliseconds (503 after).
     pub actor_call_timeout_ms: u64,
+    /// Time a client has to send a request's headers, in milliseconds (hyper's
+    /// `header_read_timeout`; nginx `client_header_timeout`). The connection is closed after
+    /// it. hyper starts this timer whenever it waits for a request head, so it also bounds
+    /// how long a keep-alive connection may sit idle between requests.
+    pub header_read_timeout_ms: u64,
+    /// Deadline for reading a whole request body, from the end of the headers, in
+    /// milliseconds (nginx `client_body_timeout`, but for the whole body, not per read: a
+    /// body trickled a byte at a time does not renew it). 408 and the connection closed after.
+    pub body_read_timeout_ms: u64,
+    /// A connection on which nothing is read or written for this long is closed, in
+    /// milliseconds (nginx `keepalive_timeout`; also a client that stops reading our
+    /// response). A request still being handled is finished first.
+    pub idle_timeout_ms: u64,
+    /// Most connections served at once. The effective cap is the lower of this and the
+    /// process's open-file limit (`RLIMIT_NOFILE`, soft) minus `reserved_file_descriptors`,
+    /// logged at start. Above the cap, new connections wait in the kernel's accept backlog
+    /// (no descriptor of ours) until one closes.
+    pub max_connections: usize,
+    /// Descriptors kept for the engine's own files and sockets (sled, write-ahead log
+    /// segments, calls to Meta), never used for client connections.
+    pub reserved_file_descriptors: usize,
+    /// Most bytes of request bodies held at once, across all connections. A request whose
+    /// body (its `Content-Length`, or `max_body_bytes` when it has none) does not fit gets 503
+    /// with `Retry-After` instead of growing memory.
+    pub max_body_bytes_in_flight: usize,
 }
 
 impl Default for ServerSettings {
@@ -145,6 +171,12 @@ impl Default for ServerSettings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_body_bytes: 2 * 1024 * 1024,
             actor_call_timeout_ms: 5_000,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 30_000,
+            idle_timeout_ms: 60_000,
+            max_connections: 10_000,
+            reserved_file_descriptors: 64,
+            max_body_bytes_in_flight: 64 * 1024 * 1024,
         }
     }
 }
@@ -318,10 +350,48 @@ impl Settings {
                     .into(),
             ));
         }
-        if self.server.max_body_bytes < 1024 {
-            return Err(ConfigError::Invalid(
-                "server.max_body_bytes must be at least 1024".into(),
-            ));
+        self.server.validate()
+    }
+}
+
+impl ServerSettings {
+    /// [`ServerSettings::header_read_timeout_ms`] as a duration.
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms)
+    }
+
+    /// [`ServerSettings::body_read_timeout_ms`] as a duration.
+    pub fn body_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_read_timeout_ms)
+    }
+
+    /// [`ServerSettings::idle_timeout_ms`] as a duration.
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_millis(self.idle_timeout_ms)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: &str| Err(ConfigError::Invalid(format!("server.{m}")));
+        if self.max_body_bytes < 1024 {
+            return invalid("max_body_bytes must be at least 1024");
+        }
+        for (name, ms) in [
+            ("header_read_timeout_ms", self.header_read_timeout_ms),
+            ("body_read_timeout_ms", self.body_read_timeout_ms),
+            ("idle_timeout_ms", self.idle_timeout_ms),
+        ] {
+            if ms == 0 {
+                return invalid(&format!("{name} must be more than 0"));
+            }
+        }
+        if self.max_connections == 0 {
+            return invalid("max_connections must be at least 1");
+        }
+        if self.max_body_bytes_in_flight < self.max_body_bytes {
+            return invalid("max_body_bytes_in_flight must be at least max_body_bytes");
+        }
+        if u32::try_from(self.max_body_bytes_in_flight).is_err() {
+            return invalid("max_body_bytes_in_flight must be below 4 GiB");
         }
         Ok(())
     }
@@ -355,5 +425,24 @@ mod tests {
         let s = Settings::default();
         let err = s.validate_for_serve().expect_err("no key");
         assert!(err.to_string().contains("GALANTIS_MASTER_KEY"));
+    }
+
+    #[test]
+    fn server_limits_are_validated() {
+        let ok = ServerSettings::default();
+        assert!(ok.validate().is_ok());
+        let mut s = ok.clone();
+        s.header_read_timeout_ms = 0;
+        assert!(s.validate().is_err());
+        let mut s = ok.clone();
+        s.max_connections = 0;
+        assert!(s.validate().is_err());
+        let mut s = ok;
+        s.max_body_bytes_in_flight = s.max_body_bytes - 1;
+        let err = s.validate().expect_err("budget below one body");
+        assert!(
+            err.to_string().contains("max_body_bytes_in_flight"),
+            "{err}"
+        );
     }
 }

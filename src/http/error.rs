@@ -45,6 +45,9 @@ pub enum ApiError {
     /// 413.
     #[error("request body is larger than the limit of {0} bytes")]
     TooLarge(usize),
+    /// 408: the request body did not arrive within the body deadline.
+    #[error("{0}")]
+    BodyTimeout(String),
     /// 503: not ready yet, or an actor did not answer.
     #[error("{0}")]
     Unavailable(String),
@@ -129,6 +132,7 @@ impl IntoResponse for ApiError {
                 "body_too_large",
                 self.to_string(),
             ),
+            ApiError::BodyTimeout(m) => (StatusCode::REQUEST_TIMEOUT, "body_timeout", m.clone()),
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m.clone()),
             ApiError::Internal(cause) => {
                 let error = crate::telemetry::chain(cause.as_ref());

@@ -6,9 +6,11 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod limits;
 pub mod meta_webhooks;
 pub mod openapi;
 pub mod ops;
+pub mod serve;
 pub mod shopify_webhooks;
 
 use crate::actors::Engine;
@@ -42,6 +44,20 @@ pub struct AppState {
     pub graph_version: Arc<String>,
     /// What the services need (engine, Meta client, master key, app credentials).
     pub services: crate::services::Context,
+}
+
+/// The router with the body rules of `server` (declared-length check, bytes in flight,
+/// body deadline: [`limits`]) in front of every route.
+pub fn app(state: AppState, server: &crate::config::ServerSettings) -> Router {
+    let limits = limits::BodyLimits::new(
+        server.max_body_bytes,
+        server.max_body_bytes_in_flight,
+        server.body_read_timeout(),
+    );
+    router(state).layer(axum::middleware::from_fn_with_state(
+        limits,
+        limits::guard_body,
+    ))
 }
 
 /// Builds the router.

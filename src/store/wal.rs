@@ -26,7 +26,7 @@ type Reply<T> = oneshot::Sender<Result<T, String>>;
 
 enum Cmd {
     Sync(Reply<()>),
-    Rotate(Reply<u64>),
+    Rotate(Reply<Option<u64>>),
 }
 
 /// The open log. Cheap to clone.
@@ -45,6 +45,9 @@ struct Inner {
     file: Mutex<OpenSegment>,
     /// To the sync thread.
     tx: std::sync::mpsc::Sender<Cmd>,
+    /// Tests: how many segment opens fail with `EMFILE` (descriptor pressure).
+    #[cfg(test)]
+    failing_opens: std::sync::atomic::AtomicU32,
 }
 
 #[derive(Debug)]
@@ -91,6 +94,11 @@ fn segments(dir: &Path) -> Result<Vec<u64>, StoreError> {
     Ok(ids)
 }
 
+/// The process (`EMFILE`) or the system (`ENFILE`) is out of file descriptors.
+fn is_descriptor_exhaustion(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+}
+
 fn io(e: std::io::Error) -> StoreError {
     StoreError::Flush(format!("write-ahead log: {e}"))
 }
@@ -130,8 +138,36 @@ impl Inner {
     /// Writes the buffer to the open segment and syncs it; with `rotate`, then starts the
     /// next segment and returns the id of the last closed one (every record appended before
     /// the call is in a segment up to it). Runs on the sync thread.
-    fn write_out(&self, rotate: bool) -> Result<u64, String> {
+    ///
+    /// The next segment is opened *before* anything is switched to it: when that fails (out
+    /// of descriptors, `EMFILE`/`ENFILE`, or any other refusal) nothing has been written
+    /// anywhere else, so the rotation is simply deferred (`Ok(None)`), the buffer goes to
+    /// the current segment as for a sync, and the log stays healthy. Only a failed write or
+    /// sync poisons it.
+    fn write_out(&self, rotate: bool) -> Result<Option<u64>, String> {
         let mut seg = lock(&self.file);
+        // An empty segment is not rotated: there is nothing in it to close. Records
+        // appended before the call are in the buffer by now, so a buffer seen empty here
+        // means none of them is in the current segment.
+        let wants_rotation = rotate && (seg.written > 0 || !lock(&self.buf).bytes.is_empty());
+        let mut deferred = false;
+        let next = if wants_rotation {
+            match self.open_segment(seg.id + 1) {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    deferred = true;
+                    metrics::counter!("galantis_wal_rotations_deferred_total").increment(1);
+                    tracing::warn!(
+                        message = "Write-ahead log rotation deferred: the next segment cannot be opened; the current one is kept and the checkpoint retries.",
+                        error = %e,
+                        emfile = is_descriptor_exhaustion(&e),
+                    );
+                    None
+                }
+            }
+        } else {
+            None
+        };
         // The buffers are swapped, not taken: appends keep reusing the capacity of the
         // one written last (no growing a new buffer, and no fresh pages, every group).
         let mut bytes = std::mem::take(&mut seg.spare);
@@ -142,8 +178,7 @@ impl Inner {
             }
             let id = b.segment;
             std::mem::swap(&mut b.bytes, &mut bytes);
-            // An empty segment is not rotated: there is nothing in it to close.
-            if rotate && (seg.written > 0 || !bytes.is_empty()) {
+            if next.is_some() {
                 b.segment += 1;
             }
             id
@@ -159,13 +194,34 @@ impl Inner {
             lock(&self.buf).failed = Some(msg.clone());
             return Err(msg);
         }
-        if rotate && seg.written > 0 {
+        if let Some(f) = next {
             seg.id = id + 1;
-            seg.file = None;
+            seg.file = Some(f);
             seg.written = 0;
-            return Ok(id);
+            return Ok(Some(id));
         }
-        Ok(id.saturating_sub(1))
+        if deferred {
+            return Ok(None);
+        }
+        Ok(Some(id.saturating_sub(1)))
+    }
+
+    /// Creates (or reopens) segment `id` for appending.
+    fn open_segment(&self, id: u64) -> std::io::Result<File> {
+        #[cfg(test)]
+        {
+            use std::sync::atomic::Ordering;
+            let armed = self
+                .failing_opens
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+            if armed.is_ok() {
+                return Err(std::io::Error::from_raw_os_error(libc::EMFILE));
+            }
+        }
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(segment_path(&self.dir, id))
     }
 
     fn write_synced(&self, seg: &mut OpenSegment, id: u64, bytes: &[u8]) -> std::io::Result<()> {
@@ -177,12 +233,7 @@ impl Inner {
             "records land in the segment they were appended to"
         );
         if seg.file.is_none() {
-            seg.file = Some(
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(segment_path(&self.dir, seg.id))?,
-            );
+            seg.file = Some(self.open_segment(seg.id)?);
         }
         if let Some(f) = seg.file.as_mut() {
             f.write_all(bytes)?;
@@ -248,6 +299,8 @@ impl Wal {
                 spare: Vec::new(),
             }),
             tx,
+            #[cfg(test)]
+            failing_opens: std::sync::atomic::AtomicU32::new(0),
         });
         let syncing = Arc::downgrade(&inner);
         std::thread::Builder::new()
@@ -288,11 +341,13 @@ impl Wal {
 
     /// Makes everything appended so far durable and starts a new segment; returns the id of
     /// the last closed segment (every record appended before the call is in a segment up to
-    /// it, on disk).
+    /// it, on disk), or `None` when the next segment could not be opened (out of file
+    /// descriptors): everything is durable in the current segment, which stays open, and
+    /// the caller tries again later.
     ///
     /// # Errors
     /// When the write or sync fails, or the log is closing.
-    pub async fn rotate(&self) -> Result<u64, StoreError> {
+    pub async fn rotate(&self) -> Result<Option<u64>, StoreError> {
         self.command(Cmd::Rotate).await
     }
 
@@ -364,10 +419,11 @@ mod tests {
         assert_eq!(old, vec![vec![0u8; 100], vec![1u8; 100], vec![2u8; 100]]);
         let closed = wal.rotate().await.expect("rotate");
         assert_eq!(
-            closed, last,
+            closed,
+            Some(last),
             "nothing new was written: the old segment is the last"
         );
-        assert_eq!(wal.delete_upto(closed).expect("delete"), 1);
+        assert_eq!(wal.delete_upto(last).expect("delete"), 1);
         drop(wal);
         let (_, old) = Wal::open(dir.path()).expect("reopen");
         assert!(old.is_empty(), "deleted segments are gone");
@@ -379,7 +435,7 @@ mod tests {
         let (wal, _) = Wal::open(dir.path()).expect("open");
         let first = wal.append(b"a").expect("append");
         let closed = wal.rotate().await.expect("rotate");
-        assert_eq!(closed, first);
+        assert_eq!(closed, Some(first));
         let second = wal.append(b"b").expect("append");
         assert_eq!(
             second,
@@ -389,9 +445,42 @@ mod tests {
         wal.durable().await.expect("durable");
         assert_eq!(wal.segment_count(), 2);
         // An empty segment is not rotated again and again.
-        assert_eq!(wal.rotate().await.expect("rotate"), second);
-        assert_eq!(wal.rotate().await.expect("rotate"), second);
+        assert_eq!(wal.rotate().await.expect("rotate"), Some(second));
+        assert_eq!(wal.rotate().await.expect("rotate"), Some(second));
         assert_eq!(wal.delete_upto(second).expect("delete"), 2);
-        assert_eq!(wal.segment_count(), 0);
+        // The next segment was opened (empty) by the first of those rotations.
+        assert_eq!(wal.segment_count(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_rotation_under_descriptor_pressure_is_deferred_and_loses_nothing() {
+        use std::sync::atomic::Ordering;
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let (wal, _) = Wal::open(dir.path()).expect("open");
+            wal.append(b"a").expect("append");
+            wal.durable().await.expect("durable");
+            wal.append(b"b").expect("append");
+            // The process is out of descriptors when the checkpoint rotates.
+            wal.inner.failing_opens.store(1, Ordering::SeqCst);
+            let deferred = wal.rotate().await.expect("a refused open is not an error");
+            assert_eq!(deferred, None, "the rotation is deferred");
+            // The log still takes and keeps records: it was not poisoned.
+            wal.append(b"c").expect("append after a refused open");
+            wal.durable().await.expect("durable after a refused open");
+            // Descriptors are back: the next rotation closes everything so far.
+            let closed = wal
+                .rotate()
+                .await
+                .expect("rotate once descriptors are back");
+            wal.append(b"d").expect("append");
+            wal.durable().await.expect("durable");
+            assert_eq!(closed, Some(1), "a, b and c stayed in the first segment");
+        }
+        let (_, old) = Wal::open(dir.path()).expect("reopen");
+        assert_eq!(
+            old,
+            vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec(), b"d".to_vec()]
+        );
     }
 }

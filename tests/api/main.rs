@@ -8,6 +8,7 @@ mod fixtures;
 mod helpers;
 mod inbox;
 mod outbox_crash;
+mod slow_clients;
 mod tenants;
 mod webhooks;
 mod whatsapp_send;

@@ -324,10 +324,16 @@ impl Store {
     /// applied, so the flush below writes their markers before the segments go. The
     /// records are encoded outside the pending index's lock, which the ack path takes too.
     ///
+    /// When the log cannot open its next segment (the process is out of file descriptors),
+    /// nothing is closed, copied or deleted: everything stays durable in the current
+    /// segment and the next checkpoint tries again (`Ok(0)`).
+    ///
     /// # Errors
     /// When the log or sled cannot be written.
     pub async fn checkpoint(&self) -> Result<usize, StoreError> {
-        let closed = self.wal.rotate().await?;
+        let Some(closed) = self.wal.rotate().await? else {
+            return Ok(0);
+        };
         let waiting: Vec<(u64, Arc<JournalEntry>)> = self
             .pending_index()
             .by_seq
