@@ -217,3 +217,37 @@ async fn a_whole_meta_delivery_replayed_after_a_fix_is_applied_event_by_event() 
     assert_eq!(messages[0].wamid.as_deref(), Some("wamid.T1"));
     assert!(store.dead_letters(SHOP).expect("reads").is_empty());
 }
+
+#[tokio::test]
+async fn a_transient_read_error_while_applying_a_meta_event_retries_and_it_lands() {
+    let (_dir, store, engine) = two_tenants([SHOP, "b.myshopify.com"], 1).await;
+    let before = children(&engine);
+    // Reading the template record (to merge the review into it) fails once.
+    store.fail_reads(&keys::kind_prefix(SHOP, Kind::Template), 1);
+    let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"900","time":1751247548,"changes":[
+        {"field":"message_template_status_update","value":{"event":"APPROVED","message_template_id":1689556908129832,
+        "message_template_name":"order_confirmation","message_template_language":"en_US","reason":"NONE",
+        "message_template_category":"UTILITY"}}]}]}"#;
+    let events = webhook::parse(body).expect("parses");
+    let json = serde_json::to_string(&events[0]).expect("encodes");
+    let source = crate::logic::Source::Meta(events[0].source_kind());
+    deliver(&engine, &store, SHOP, source.as_str(), "tpl-1", json);
+    let mut found = Vec::new();
+    for _ in 0..300 {
+        found = engine
+            .call(SHOP, |reply_to| {
+                TenantMsg::Conversations(ConversationsMsg::Templates { reply_to })
+            })
+            .await
+            .expect("answers")
+            .unwrap_or_default();
+        if !found.is_empty() && store.pending_count() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(found.len(), 1, "the review landed after a retry");
+    assert_eq!(found[0].name, "order_confirmation");
+    assert!(store.dead_letters(SHOP).expect("reads").is_empty());
+    assert_eq!(children(&engine), before, "no actor was restarted");
+}

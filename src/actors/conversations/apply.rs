@@ -54,7 +54,26 @@ pub async fn on_deliver(
     state
         .in_flight
         .store(0, std::sync::atomic::Ordering::SeqCst);
-    r
+    match r {
+        Err(e)
+            if e.downcast_ref::<StoreError>()
+                .is_some_and(StoreError::is_transient) =>
+        {
+            // Not the payload's fault: forget what the failed apply changed in memory (a
+            // thread it opened) and try again later; the entry stays pending meanwhile.
+            let threads = persist::load_threads(&state.store, &state.shop)?;
+            state.inbox = crate::logic::inbox::Inbox::restore(threads);
+            let reason = crate::telemetry::chain(e.as_ref());
+            state
+                .retries
+                .schedule(myself, d, ConversationsMsg::Deliver, &reason);
+            Ok(())
+        }
+        r => {
+            state.retries.done(d.seq);
+            r
+        }
+    }
 }
 
 async fn apply_event(

@@ -160,6 +160,7 @@ pub struct ConversationsState {
     health: IntegrationHealth,
     outbox: outbox::Outbox,
     customers: super::Sibling<super::customers::CustomersMsg>,
+    retries: super::retry::Retries,
 }
 
 impl ConversationsState {
@@ -196,6 +197,7 @@ impl Actor for Conversations {
             services: args.services,
             in_flight: args.in_flight,
             customers: args.customers,
+            retries: Default::default(),
         };
         let _ = myself.cast(ConversationsMsg::Pump);
         Ok(state)
