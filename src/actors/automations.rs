@@ -5,6 +5,7 @@
 //! the automation issue and will consume events exactly here.
 
 use crate::domain::DomainEvent;
+use crate::domain::ShopDomain;
 use crate::store::{Batch, Kind, Store, StoreError};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde::{Deserialize, Serialize};
@@ -38,14 +39,14 @@ pub struct AutomationStatus {
 /// Arguments.
 pub struct AutomationsArgs {
     /// Shop domain.
-    pub shop: String,
+    pub shop: ShopDomain,
     /// Store.
     pub store: Store,
 }
 
 /// State.
 pub struct AutomationsState {
-    shop: String,
+    shop: ShopDomain,
     store: Store,
     status: AutomationStatus,
 }

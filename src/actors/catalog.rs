@@ -5,6 +5,7 @@
 use super::automations::AutomationsMsg;
 use super::{Delivered, Sibling};
 use crate::domain::catalog::{Collection, Product};
+use crate::domain::ShopDomain;
 use crate::domain::{ShopifyId, Timestamp};
 use crate::logic::catalog::{CatalogBook, Change, Write};
 use crate::store::{Batch, Kind, Store, StoreError};
@@ -48,7 +49,7 @@ pub enum CatalogMsg {
 /// Arguments of the catalog actor.
 pub struct CatalogArgs {
     /// The tenant's shop domain.
-    pub shop: String,
+    pub shop: ShopDomain,
     /// The store.
     pub store: Store,
     /// Journal seq being applied (0 when idle); see `CustomersArgs::in_flight`.
@@ -59,7 +60,7 @@ pub struct CatalogArgs {
 
 /// State of the catalog actor.
 pub struct CatalogState {
-    shop: String,
+    shop: ShopDomain,
     store: Store,
     in_flight: Arc<AtomicU64>,
     book: CatalogBook,

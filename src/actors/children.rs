@@ -8,6 +8,7 @@ use super::context::ActorContext;
 use super::conversations::{Conversations, ConversationsArgs, ConversationsMsg};
 use super::customers::{Customers, CustomersArgs, CustomersMsg};
 use super::{Delivered, Sibling};
+use crate::domain::ShopDomain;
 use crate::logic::Route;
 use crate::store::Store;
 use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef};
@@ -55,7 +56,7 @@ pub(super) fn cast_to_child(
 }
 
 /// Routes of every running tenant, by shop.
-pub type Routes = Arc<dashmap::DashMap<String, ChildRoutes>>;
+pub type Routes = Arc<dashmap::DashMap<ShopDomain, ChildRoutes>>;
 
 fn spawn_err(e: ractor::SpawnErr) -> ActorProcessingErr {
     ActorProcessingErr::from(format!("child failed to start: {e}"))
@@ -73,13 +74,13 @@ pub(super) struct Wiring {
 
 pub(super) async fn spawn_customers(
     sup: ActorCell,
-    shop: &str,
+    shop: &ShopDomain,
     store: &Store,
     in_flight: Arc<AtomicU64>,
     wiring: &Wiring,
 ) -> Result<ActorRef<CustomersMsg>, ActorProcessingErr> {
     let args = CustomersArgs {
-        shop: shop.to_string(),
+        shop: shop.clone(),
         store: store.clone(),
         in_flight,
         automations: wiring.automations.clone(),
@@ -94,13 +95,13 @@ pub(super) async fn spawn_customers(
 
 pub(super) async fn spawn_catalog(
     sup: ActorCell,
-    shop: &str,
+    shop: &ShopDomain,
     store: &Store,
     in_flight: Arc<AtomicU64>,
     wiring: &Wiring,
 ) -> Result<ActorRef<CatalogMsg>, ActorProcessingErr> {
     let args = CatalogArgs {
-        shop: shop.to_string(),
+        shop: shop.clone(),
         store: store.clone(),
         in_flight,
         automations: wiring.automations.clone(),
@@ -113,14 +114,14 @@ pub(super) async fn spawn_catalog(
 
 pub(super) async fn spawn_conversations(
     sup: ActorCell,
-    shop: &str,
+    shop: &ShopDomain,
     store: &Store,
     services: &Arc<ActorContext>,
     in_flight: Arc<AtomicU64>,
     wiring: &Wiring,
 ) -> Result<ActorRef<ConversationsMsg>, ActorProcessingErr> {
     let args = ConversationsArgs {
-        shop: shop.to_string(),
+        shop: shop.clone(),
         store: store.clone(),
         services: services.clone(),
         in_flight,
@@ -134,12 +135,12 @@ pub(super) async fn spawn_conversations(
 
 pub(super) async fn spawn_automations(
     sup: ActorCell,
-    shop: &str,
+    shop: &ShopDomain,
     store: &Store,
     wiring: &Wiring,
 ) -> Result<ActorRef<AutomationsMsg>, ActorProcessingErr> {
     let args = AutomationsArgs {
-        shop: shop.to_string(),
+        shop: shop.clone(),
         store: store.clone(),
     };
     let actor = Actor::spawn_linked(None, Automations, args, sup)

@@ -7,6 +7,7 @@ use super::automations::AutomationsMsg;
 use super::{Delivered, Sibling};
 use crate::domain::contact::{Checkout, Contact, MarketingSource, MarketingState, Order};
 use crate::domain::phone::PhoneE164;
+use crate::domain::ShopDomain;
 use crate::domain::{ShopifyId, Timestamp};
 use crate::logic::customers::{Change, CustomerBook, Lookup, Write};
 use crate::logic::LookupError;
@@ -90,7 +91,7 @@ pub enum CustomersMsg {
 /// Arguments of the customer actor.
 pub struct CustomersArgs {
     /// The tenant's shop domain.
-    pub shop: String,
+    pub shop: ShopDomain,
     /// The store.
     pub store: Store,
     /// Journal seq being applied right now (0 when idle): the supervisor dead-letters it
@@ -102,7 +103,7 @@ pub struct CustomersArgs {
 
 /// State of the customer actor.
 pub struct CustomersState {
-    shop: String,
+    shop: ShopDomain,
     store: Store,
     in_flight: Arc<AtomicU64>,
     book: CustomerBook,

@@ -7,6 +7,7 @@ mod api;
 use super::root::{Root, RootMsg};
 use super::tenant::TenantMsg;
 use super::Delivered;
+use crate::domain::ShopDomain;
 use crate::store::{Store, StoreError};
 use dashmap::DashMap;
 use ractor::{Actor, ActorRef, RpcReplyPort};
@@ -32,11 +33,14 @@ pub enum EngineError {
     /// Spawning an actor failed.
     #[error("could not start actor: {0}")]
     Spawn(String),
+    /// The shop is not a valid shop domain (tenants are keyed by `ShopDomain`).
+    #[error(transparent)]
+    InvalidShop(#[from] crate::domain::shop::InvalidShopDomain),
 }
 
 struct Inner {
     store: Store,
-    tenants: Arc<DashMap<String, ActorRef<TenantMsg>>>,
+    tenants: Arc<DashMap<ShopDomain, ActorRef<TenantMsg>>>,
     routes: super::tenant::Routes,
     root: ActorRef<RootMsg>,
     ready: AtomicBool,
@@ -178,7 +182,7 @@ impl Engine {
     /// # Errors
     /// When the supervisor cannot start.
     pub async fn start_tenant(&self, shop: &str) -> Result<(), EngineError> {
-        let shop = shop.to_string();
+        let shop = ShopDomain::parse(shop)?;
         self.root_call(|reply_to| RootMsg::StartTenant { shop, reply_to })
             .await?
     }
@@ -188,7 +192,7 @@ impl Engine {
     /// # Errors
     /// When the root actor does not answer.
     pub async fn stop_tenant(&self, shop: &str) -> Result<(), EngineError> {
-        let shop = shop.to_string();
+        let shop = ShopDomain::parse(shop)?;
         self.root_call(|reply_to| RootMsg::StopTenant { shop, reply_to })
             .await
     }

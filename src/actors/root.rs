@@ -4,6 +4,7 @@
 
 use super::context::ActorContext;
 use super::tenant::{TenantArgs, TenantMsg, TenantSupervisor};
+use crate::domain::ShopDomain;
 use crate::store::Store;
 use dashmap::DashMap;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
@@ -15,16 +16,16 @@ use std::time::Duration;
 pub enum RootMsg {
     /// Start the supervisor of a shop if it is not running.
     StartTenant {
-        shop: String,
+        shop: ShopDomain,
         reply_to: RpcReplyPort<Result<(), super::EngineError>>,
     },
     /// Stop the supervisor of a shop (tenant deleted).
     StopTenant {
-        shop: String,
+        shop: ShopDomain,
         reply_to: RpcReplyPort<()>,
     },
     /// Restart a failed tenant (sent to self after a delay).
-    RestartTenant { shop: String },
+    RestartTenant { shop: ShopDomain },
 }
 
 /// Arguments of the root.
@@ -32,7 +33,7 @@ pub struct RootArgs {
     /// The store.
     pub store: Store,
     /// The shared map of running tenants, read by `Engine`.
-    pub tenants: Arc<DashMap<String, ActorRef<TenantMsg>>>,
+    pub tenants: Arc<DashMap<ShopDomain, ActorRef<TenantMsg>>>,
     /// Outside services handed to every tenant.
     pub services: Arc<ActorContext>,
     /// Children of running tenants, published by their supervisors.
@@ -42,11 +43,11 @@ pub struct RootArgs {
 /// State of the root.
 pub struct RootState {
     store: Store,
-    tenants: Arc<DashMap<String, ActorRef<TenantMsg>>>,
+    tenants: Arc<DashMap<ShopDomain, ActorRef<TenantMsg>>>,
     services: Arc<ActorContext>,
     routes: super::tenant::Routes,
     /// Restarts per shop, for the backoff.
-    restarts: HashMap<String, u32>,
+    restarts: HashMap<ShopDomain, u32>,
 }
 
 /// The root supervisor.
@@ -56,7 +57,7 @@ impl Root {
     async fn spawn_tenant(
         myself: &ActorRef<RootMsg>,
         state: &mut RootState,
-        shop: &str,
+        shop: &ShopDomain,
     ) -> Result<(), super::EngineError> {
         if state.tenants.contains_key(shop) {
             return Ok(());
@@ -65,7 +66,7 @@ impl Root {
             None,
             TenantSupervisor,
             TenantArgs {
-                shop: shop.to_string(),
+                shop: shop.clone(),
                 store: state.store.clone(),
                 services: state.services.clone(),
                 routes: state.routes.clone(),
@@ -74,11 +75,11 @@ impl Root {
         )
         .await
         .map_err(|e| super::EngineError::Spawn(e.to_string()))?;
-        state.tenants.insert(shop.to_string(), r);
+        state.tenants.insert(shop.clone(), r);
         Ok(())
     }
 
-    fn shop_of(state: &RootState, cell: &ractor::ActorCell) -> Option<String> {
+    fn shop_of(state: &RootState, cell: &ractor::ActorCell) -> Option<ShopDomain> {
         state
             .tenants
             .iter()

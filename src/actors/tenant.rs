@@ -15,6 +15,7 @@ use super::context::ActorContext;
 use super::conversations::ConversationsMsg;
 use super::customers::CustomersMsg;
 use super::Delivered;
+use crate::domain::ShopDomain;
 use crate::domain::Timestamp;
 use crate::logic::{Route, Topic};
 use crate::store::tenants::TenantStatus;
@@ -44,7 +45,7 @@ pub enum TenantMsg {
 /// Arguments of a tenant supervisor.
 pub struct TenantArgs {
     /// Shop domain.
-    pub shop: String,
+    pub shop: ShopDomain,
     /// Store.
     pub store: Store,
     /// Outside services (Meta client …).
@@ -55,7 +56,7 @@ pub struct TenantArgs {
 
 /// State of a tenant supervisor.
 pub struct TenantState {
-    shop: String,
+    shop: ShopDomain,
     store: Store,
     services: Arc<ActorContext>,
     customers: ActorRef<CustomersMsg>,

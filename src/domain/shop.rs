@@ -59,6 +59,23 @@ impl From<ShopDomain> for String {
     }
 }
 
+/// A read-only view of the domain as text, so a `&ShopDomain` goes wherever a `&str` key
+/// is taken (the store, logs) without giving up the type where the shop travels.
+impl std::ops::Deref for ShopDomain {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Lets maps keyed by `ShopDomain` be looked up with a `&str` (hash and equality are the
+/// inner string's).
+impl std::borrow::Borrow<str> for ShopDomain {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for ShopDomain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

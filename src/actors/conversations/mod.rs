@@ -19,6 +19,7 @@ pub use commands::{SendError, SendRequest, Target};
 
 use super::Delivered;
 use crate::domain::whatsapp::{ChatMessage, IntegrationHealth, Template, Thread, ThreadStatus};
+use crate::domain::ShopDomain;
 use crate::logic::inbox::{Inbox, ThreadFilter};
 use crate::store::{Store, StoreError};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
@@ -139,7 +140,7 @@ pub struct InboxStatus {
 /// Arguments.
 pub struct ConversationsArgs {
     /// Shop domain.
-    pub shop: String,
+    pub shop: ShopDomain,
     /// Store.
     pub store: Store,
     /// Meta client and settings.
@@ -152,7 +153,7 @@ pub struct ConversationsArgs {
 
 /// State.
 pub struct ConversationsState {
-    shop: String,
+    shop: ShopDomain,
     store: Store,
     services: Arc<ActorContext>,
     in_flight: Arc<std::sync::atomic::AtomicU64>,
