@@ -3,6 +3,7 @@
 //! tenant's timers are paused (uninstalled). It catches up from the stored event stream at
 //! start, so no event recorded before a crash is missed. Flows, runs and delays come with
 //! the automation issue and will consume events exactly here.
+//! Must not touch other actors' records or the journal: it only reads the event stream.
 
 use crate::domain::DomainEvent;
 use crate::domain::ShopDomain;

@@ -1,6 +1,7 @@
 //! The catalog actor of one tenant: owns the in-memory `CatalogBook` (products, variants,
 //! collections), applies catalog webhooks through `logic::catalog` (restock detection
 //! included) and persists each change atomically with its events and journal removal.
+//! The rules are `logic::catalog`'s; it must not touch customer or WhatsApp records.
 
 use super::automations::AutomationsMsg;
 use super::{Delivered, Sibling};

@@ -1,6 +1,9 @@
 //! A tenant's children: starting the customer, catalog, conversation and automation actors
 //! under their supervisor, and the routes that let deliveries reach them without passing
 //! through it.
+//!
+//! Owns spawning and the delivery routing rule (`cast_to_child`, by `logic::Source::route`);
+//! must not hold state of its own or apply anything.
 
 use super::automations::{Automations, AutomationsArgs, AutomationsMsg};
 use super::catalog::{Catalog, CatalogArgs, CatalogMsg};

@@ -2,6 +2,8 @@
 //! consent, tags and order aggregates), applies customer, order, checkout and compliance
 //! webhooks through `logic::customers`, and persists each change atomically with its
 //! events and the removal of the journal entry that caused it.
+//! The rules are `logic::customers`'s; it must not touch catalog or WhatsApp records
+//! (the conversation actor asks it through typed messages).
 
 use super::automations::AutomationsMsg;
 use super::{Delivered, Sibling};

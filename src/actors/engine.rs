@@ -1,6 +1,8 @@
 //! `Engine`: the handle to the running actor tree and the store, shared by HTTP handlers,
 //! services and the CLI. Typed requests to a tenant's actors are in `engine/api.rs`;
 //! callers above the actors use those, never hand-built `TenantMsg` values.
+//! Owns recovery (and its progress for `/readyz`) and delivery to tenants; must not
+//! apply anything itself.
 
 mod api;
 

@@ -1,6 +1,9 @@
 //! The actor tree: a root supervisor, one supervisor per tenant, and under each tenant the
 //! customer, catalog, conversation and automation actors. [`Engine`] is the handle the
 //! HTTP layer and the CLI use to reach them.
+//!
+//! Also the helpers every child uses: `dead_letter`, `note_applied`, `events_of`,
+//! `publish`. Actors must not import `services`, `http` or `app`: they are above.
 
 pub mod automations;
 pub mod catalog;

@@ -1,6 +1,7 @@
 //! The root supervisor: starts, stops and restarts tenant supervisors. A tenant whose
 //! supervisor fails is restarted from its durable state after a short, growing delay;
 //! other tenants never notice.
+//! Owns the map of running tenants; must not touch a tenant's children or records.
 
 use super::context::ActorContext;
 use super::tenant::{TenantArgs, TenantMsg, TenantSupervisor};

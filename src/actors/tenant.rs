@@ -4,6 +4,7 @@
 //! reloads its durable state, the webhook it was applying when it panicked is
 //! dead-lettered (so a poison payload cannot crash-loop it), and what it had not applied is
 //! re-delivered from the journal. Other tenants never notice.
+//! Must not apply a child's topics itself: deliveries go through `children::cast_to_child`.
 
 use super::automations::AutomationsMsg;
 use super::catalog::CatalogMsg;

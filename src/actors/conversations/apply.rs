@@ -3,6 +3,7 @@
 //! template reviews, number quality and account updates (integration health). The rules
 //! are `logic::whatsapp::events` and `logic::whatsapp::health`; this file reads the
 //! current records, calls them and stages the writes.
+//! Must not send anything itself: messages it queues go through `outbox`.
 
 use super::{outbox, persist, ConversationsMsg, ConversationsState};
 use crate::actors::customers::CustomersMsg;

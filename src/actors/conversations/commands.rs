@@ -1,6 +1,7 @@
 //! Commands and queries of the conversation actor: queue a message (window and template
 //! checks before anything is stored or sent), notes, assignment, status, reads, templates,
 //! health.
+//! Must not call Meta: sends are queued for `outbox`, which owns every call.
 
 use super::{outbox, persist, ConversationsMsg, ConversationsState, InboxStatus};
 use crate::domain::phone::PhoneE164;

@@ -1,5 +1,6 @@
 //! Store helpers of the conversation actor: threads, messages (with their thread and
 //! wamid indexes), templates, health.
+//! Owns the key layout of those records; must not decide anything.
 
 use crate::domain::whatsapp::{ChatMessage, IntegrationHealth, Template, Thread};
 use crate::store::whatsapp::text_id;

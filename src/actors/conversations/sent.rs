@@ -1,6 +1,7 @@
 //! Applying the result of a send: the `wamid` (and a green health), or what Meta's error
 //! class decides (`logic::whatsapp::outbox::decide`): retry, pause marketing on the
 //! number, token dead, fail. Then the dispatcher pumps again.
+//! Must not call Meta or take rate budget: that is `outbox`'s.
 
 use super::outbox::{fail, pump, reschedule};
 use super::{persist, ConversationsMsg, ConversationsState};
