@@ -54,13 +54,13 @@ pub enum CustomersMsg {
     SetExcluded {
         id: ShopifyId,
         excluded: bool,
-        reply_to: RpcReplyPort<Result<Option<Contact>, String>>,
+        reply_to: RpcReplyPort<Result<Option<Contact>, StoreError>>,
     },
     /// List checkouts.
     Checkouts {
         after: Option<ShopifyId>,
         limit: usize,
-        reply_to: RpcReplyPort<Result<Vec<Checkout>, String>>,
+        reply_to: RpcReplyPort<Result<Vec<Checkout>, StoreError>>,
     },
     /// The contact of a WhatsApp number; created when `create` and nobody has it.
     ContactForPhone {
@@ -412,8 +412,7 @@ impl Actor for Customers {
                 excluded,
                 reply_to,
             } => {
-                let _ = reply_to
-                    .send(Self::set_excluded(state, id, excluded).map_err(|e| e.to_string()));
+                let _ = reply_to.send(Self::set_excluded(state, id, excluded));
             }
             CustomersMsg::Checkouts {
                 after,
@@ -423,8 +422,7 @@ impl Actor for Customers {
                 let r = state
                     .store
                     .scan_from::<Checkout>(&state.shop, Kind::Checkout, after, limit)
-                    .map(|v| v.into_iter().map(|(_, c)| c).collect())
-                    .map_err(|e| e.to_string());
+                    .map(|v| v.into_iter().map(|(_, c)| c).collect());
                 let _ = reply_to.send(r);
             }
             CustomersMsg::ContactForPhone {
