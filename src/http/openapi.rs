@@ -17,6 +17,80 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Documents, on every operation, the error statuses the server's shared layers can answer
+/// (whatever the handler itself documents): 400 for a malformed query, path or body;
+/// 401 without a valid key on secured operations, and 403 for a tenant key on operator
+/// operations; 404 for an unknown record, or an unknown shop named by the operator; for a body:
+/// 408 (body read deadline), 413 (over the size limit); 503 (recovering, an actor that did
+/// not answer, or the bodies-in-flight budget). Each with the JSON [`ErrorBody`].
+///
+/// [`ErrorBody`]: super::error::ErrorBody
+struct StandardErrors;
+
+impl Modify for StandardErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |text: &str| {
+            ResponseBuilder::new()
+                .description(text)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with("/api/") {
+                continue;
+            }
+            let operator = path.starts_with("/api/v1/tenants");
+            let has_path_param = path.contains('{');
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut codes: Vec<(&str, &str)> = vec![
+                    ("400", "malformed query, path or body (the field is named)"),
+                    (
+                        "503",
+                        "recovering, or the tenant's actor did not answer; retry",
+                    ),
+                ];
+                if op.security.is_some() {
+                    codes.push(("401", "missing or invalid key"));
+                }
+                if operator {
+                    codes.push(("403", "a tenant key on an operator operation"));
+                }
+                if has_path_param || (op.security.is_some() && !operator) {
+                    codes.push((
+                        "404",
+                        "no such record for this shop, or the shop named in `X-Galantis-Shop` is not a tenant",
+                    ));
+                }
+                if op.request_body.is_some() {
+                    codes.push(("408", "the body did not arrive within the read deadline"));
+                    codes.push(("413", "the body is over the size limit"));
+                }
+                for (code, text) in codes {
+                    op.responses
+                        .responses
+                        .entry(code.to_string())
+                        .or_insert_with(|| error(text).into());
+                }
+            }
+        }
+    }
+}
+
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
@@ -45,7 +119,7 @@ impl Modify for BearerAuth {
         admin::outbound::CurrencyParam, admin::outbound::SectionBody, admin::whatsapp::PhoneNumber,
         admin::whatsapp::MetaCredentials, admin::templates::NewTemplate, admin::templates::ButtonBody,
         admin::templates::Synced)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &StandardErrors)
 )]
 pub struct ApiDoc;
 

@@ -34,7 +34,7 @@ fn map(e: TemplatesError) -> ApiError {
 
 /// Creates a template and submits it to Meta for review (or keeps it as a draft).
 #[utoipa::path(post, path = "/api/v1/templates", tag = "whatsapp", request_body = NewTemplate,
-    responses((status = 201, description = "the template"), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201, description = "the template"), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody, description = "Meta refused: the token (`meta_token_invalid`) or the request (`meta_refused`)"), (status = 502, body = ErrorBody, description = "Meta failed or is unreachable")), security(("bearer" = [])))]
 pub async fn create_template(
     State(state): State<AppState>,
     scope: TenantScope,
@@ -62,7 +62,7 @@ pub async fn templates(
 
 /// Deletes a template (every language) at Meta and here.
 #[utoipa::path(delete, path = "/api/v1/templates/{name}", tag = "whatsapp", params(("name" = String, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody, description = "Meta refused: the token (`meta_token_invalid`) or the request (`meta_refused`)"), (status = 502, body = ErrorBody, description = "Meta failed or is unreachable")), security(("bearer" = [])))]
 pub async fn delete_template(
     State(state): State<AppState>,
     scope: TenantScope,
@@ -83,7 +83,7 @@ pub struct Synced {
 
 /// Reconciles templates with Meta now.
 #[utoipa::path(post, path = "/api/v1/templates/sync", tag = "whatsapp",
-    responses((status = 200, body = Synced), (status = 400, body = ErrorBody), (status = 502, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Synced), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody, description = "Meta refused: the token (`meta_token_invalid`) or the request (`meta_refused`)"), (status = 502, body = ErrorBody, description = "Meta failed or is unreachable")), security(("bearer" = [])))]
 pub async fn sync_templates(
     State(state): State<AppState>,
     scope: TenantScope,

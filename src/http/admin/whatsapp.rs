@@ -6,6 +6,7 @@ use crate::actors::context::seal_meta_token;
 use crate::http::auth::TenantScope;
 use crate::http::error::{json_rejection, ApiError, ErrorBody};
 use crate::http::AppState;
+use crate::integrations::meta::error::MetaError;
 use crate::logic::whatsapp::health as whatsapp_health;
 use crate::services::credentials::CredentialsError;
 use crate::services::health::{self, FailedCall, HealthError};
@@ -36,16 +37,27 @@ pub(crate) fn credentials_error(e: CredentialsError) -> ApiError {
     }
 }
 
-/// A Meta call that failed (already recorded in health): a 502 carrying Meta's code and
-/// text.
+/// A Meta call that failed (already recorded in health), carrying Meta's code and text.
+/// What the caller can fix is a 4xx: a token Meta rejects is 422 `meta_token_invalid` (set
+/// a new one), any other refusal Meta answered with a 4xx is 422 `meta_refused` (the
+/// request or the account's state). Only Meta failing or unreachable is 502 `meta_error`.
 pub(crate) fn upstream(e: FailedCall) -> ApiError {
-    ApiError::Upstream {
-        code: if e.token_dead {
-            "meta_token_invalid"
-        } else {
-            "meta_error"
-        },
-        message: e.to_string(),
+    let refused = matches!(&e.source, MetaError::Api { status, .. } if (400..500).contains(status));
+    if e.token_dead {
+        ApiError::Unprocessable {
+            code: "meta_token_invalid",
+            message: format!("{e}; set a new access token with PUT /api/v1/integrations/meta"),
+        }
+    } else if refused {
+        ApiError::Unprocessable {
+            code: "meta_refused",
+            message: e.to_string(),
+        }
+    } else {
+        ApiError::Upstream {
+            code: "meta_error",
+            message: e.to_string(),
+        }
     }
 }
 
