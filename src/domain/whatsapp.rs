@@ -269,13 +269,16 @@ impl ChatMessage {
     }
 }
 
-/// Our view of a template's review state.
+/// Our view of a template's review state, named as Meta names it (`PENDING`, not an
+/// internal word) in JSON and in every message. Stored by variant index, so the names can
+/// change without touching stored records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TemplateStatus {
     /// Saved, not submitted.
     Draft,
-    /// Submitted, Meta is reviewing it.
+    /// Submitted, Meta is reviewing it (Meta: `PENDING`).
+    #[serde(rename = "PENDING")]
     PendingApproval,
     /// Usable.
     Approved,
@@ -288,6 +291,18 @@ pub enum TemplateStatus {
 }
 
 impl TemplateStatus {
+    /// The word the API shows (Meta's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "DRAFT",
+            Self::PendingApproval => "PENDING",
+            Self::Approved => "APPROVED",
+            Self::Rejected => "REJECTED",
+            Self::Paused => "PAUSED",
+            Self::Disabled => "DISABLED",
+        }
+    }
+
     /// Maps Meta's status words (`APPROVED`, `PENDING`, `IN_APPEAL` …).
     pub fn from_meta(s: &str) -> Self {
         match s.trim().to_ascii_uppercase().as_str() {
@@ -299,6 +314,12 @@ impl TemplateStatus {
             }
             _ => Self::PendingApproval,
         }
+    }
+}
+
+impl std::fmt::Display for TemplateStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

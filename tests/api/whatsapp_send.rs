@@ -276,7 +276,7 @@ async fn templates_are_reviewed_before_they_can_be_sent() {
         )
         .await;
     assert_eq!(s, 201, "{t}");
-    assert_eq!(t["status"], "PENDING_APPROVAL");
+    assert_eq!(t["status"], "PENDING", "Meta's word");
     let send = json!({"to": format!("+{CUSTOMER}"), "purpose": "marketing", "message": {
         "type": "template", "name": "back_in_stock", "language": "en_US",
         "body": [{"text": "Ana"}, {"text": "the blue tee"}], "quick_replies": ["SHOW"]}});
@@ -287,6 +287,11 @@ async fn templates_are_reviewed_before_they_can_be_sent() {
         (s, v["code"].as_str()),
         (422, Some("template_not_sendable")),
         "{v}"
+    );
+    let text = v["message"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("status PENDING") && !text.contains("PendingApproval"),
+        "states are named as Meta names them: {text}"
     );
     assert!(emu.sent().is_empty());
     emu.approve_template("back_in_stock", "en_US")

@@ -60,7 +60,7 @@ pub enum SendError {
     #[error("template `{name}` ({language}) does not exist for this shop")]
     UnknownTemplate { name: String, language: String },
     /// The template is not approved.
-    #[error("template `{name}` ({language}) is not approved (status {status:?}); only approved templates can be sent")]
+    #[error("template `{name}` ({language}) is not approved (status {status}); only APPROVED templates can be sent")]
     TemplateNotApproved {
         name: String,
         language: String,
