@@ -184,6 +184,32 @@ pub fn parse(body: &[u8]) -> Result<Vec<MetaEvent>, ParseError> {
     wire::parse_body(body)
 }
 
+/// One change of a delivery (or one entry, when the entry itself is malformed), parsed on
+/// its own: Meta batches changes of several numbers and accounts in one delivery, and one
+/// bad change must not keep the good ones from being applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Part {
+    /// Where it sits in the delivery: `entry[i].changes[j]`, or `entry[i]`.
+    pub location: String,
+    /// The part alone, as a delivery [`parse`] reads (its entry with only this change);
+    /// Meta's own bytes when the delivery has just this one change. This is what a bad
+    /// part is kept as, so a replay after a fix parses exactly it.
+    pub body: Vec<u8>,
+    /// Its events, in payload order, or why it does not parse (naming the location).
+    pub events: Result<Vec<MetaEvent>, ParseError>,
+}
+
+/// Parses a delivery part by part: the events of every good change plus the error of
+/// every bad one (see [`Part`]). Times must lie in 1970..2100; one outside is the error
+/// of its change.
+///
+/// # Errors
+/// [`ParseError`] only when the body as a whole is unusable: not JSON, not a WhatsApp
+/// webhook, no `entry` array.
+pub fn parse_parts(body: &[u8]) -> Result<Vec<Part>, ParseError> {
+    wire::parse_parts(body)
+}
+
 /// Where a delivery came from, read leniently from raw JSON that [`parse`] refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RouteHint {
