@@ -165,7 +165,9 @@ impl Store {
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
-    /// Deletes a tenant: record, key, records, dead letters, pending journal entries.
+    /// Deletes a tenant: record, key, records, dead letters, pending journal entries, and
+    /// the routes of its numbers and account, but only those that point to it (a route
+    /// another tenant owns stays, whatever the record claims).
     ///
     /// # Errors
     /// When sled fails.
@@ -173,11 +175,16 @@ impl Store {
         let tree = self.direct()?;
         if let Some(t) = self.tenant(shop)? {
             tree.remove(keys::api_key(&t.api_key_hash))?;
+            let mine = |k: Vec<u8>| -> Result<(), StoreError> {
+                // Removed only while it still names this shop (a compare-and-swap).
+                let _ = tree.compare_and_swap(k, Some(shop.as_bytes()), None as Option<&[u8]>)?;
+                Ok(())
+            };
             for id in &t.meta_phone_number_ids {
-                tree.remove(keys::phone_number(id))?;
+                mine(keys::phone_number(id))?;
             }
             if let Some(w) = &t.meta_waba_id {
-                tree.remove(keys::waba(w))?;
+                mine(keys::waba(w))?;
             }
         }
         self.erase_tenant_records(shop)?;

@@ -9,6 +9,7 @@ use crate::http::AppState;
 use crate::logic::whatsapp::health as whatsapp_health;
 use crate::services::credentials::CredentialsError;
 use crate::services::health::{self, FailedCall, HealthError};
+use crate::services::meta_routes;
 use crate::store::{Batch, TenantRecord};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
@@ -129,9 +130,10 @@ pub struct MetaCredentials {
 }
 
 /// Sets the shop's Meta access token and/or WABA id. A new token clears a "token dead"
-/// health state, which lets the held outbox drain.
+/// health state, which lets the held outbox drain. A WABA id another tenant owns is
+/// refused with 409 and nothing changes.
 #[utoipa::path(put, path = "/api/v1/integrations/meta", tag = "whatsapp", request_body = MetaCredentials,
-    responses((status = 204), (status = 400, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn set_meta(
     State(state): State<AppState>,
     scope: TenantScope,
@@ -158,8 +160,14 @@ pub async fn set_meta(
                 "`waba_id` must be Meta's numeric id",
             ));
         }
-        if let Some(old) = &t.meta_waba_id {
-            b.remove_waba(old);
+        if let Err(claimed) = meta_routes::check_claims(store, &scope.shop, &[], Some(w))? {
+            return Err(ApiError::Conflict(claimed.to_string()));
+        }
+        if let Some(old) = t.meta_waba_id.as_deref().filter(|old| *old != w) {
+            // Release the old account only if it is still this shop's route.
+            if store.shop_for_waba(old)?.as_deref() == Some(scope.shop.as_str()) {
+                b.remove_waba(old);
+            }
         }
         b.put_waba(w, &scope.shop);
         t.meta_waba_id = Some(w.to_string());
