@@ -129,7 +129,7 @@ pub async fn receive(
             }
             Err(error) => {
                 let reason = format!("Meta delivery does not parse: {error}");
-                keep_part(&state, part.body.into(), reason, &mut ack, &mut fresh)?;
+                keep_part(&state, part.body.into(), reason, &mut ack)?;
             }
         }
     }
@@ -186,21 +186,22 @@ fn journal_event(
     Ok(())
 }
 
-/// Keeps a part that did not parse (or a whole body): journaled raw for the tenant it
-/// names, whose conversation actor dead-letters it with the parser's reason, or straight
-/// into the operator's dead letters with `reason` when it names none.
+/// Keeps a part that did not parse (or a whole body) as a dead letter with `reason`
+/// (which names the part's place in the delivery Meta sent): the tenant's, when it names
+/// one of its numbers or its account, else the operator's. Journaled first, so Meta's
+/// redelivery of the same bytes is a duplicate; a crash before the letter is written
+/// replays the entry through the conversation actor, which dead-letters it too.
 fn keep_part(
     state: &AppState,
     body: Bytes,
     reason: String,
     ack: &mut MetaAck,
-    fresh: &mut Vec<Delivered>,
 ) -> Result<(), ApiError> {
     let store = state.engine.store();
     let shop = meta_routes::tenant_of_body(store, &body)?;
     tracing::warn!(message = "Authentic Meta delivery (or part) does not parse; kept as a dead letter.", tenant = ?shop, %reason);
     let entry = JournalEntry {
-        shop: shop.clone().unwrap_or_else(|| OPERATOR_SCOPE.to_string()),
+        shop: shop.unwrap_or_else(|| OPERATOR_SCOPE.to_string()),
         source: Source::Meta(MetaKind::Delivery),
         webhook_id: meta_routes::delivery_id(&body),
         api_version: state.graph_version.to_string(),
@@ -211,11 +212,7 @@ fn keep_part(
     match store.accept_webhook(entry)? {
         Accepted::New { seq, entry } => {
             ack.unparsed += 1;
-            if shop.is_some() {
-                fresh.push(Delivered { seq, entry });
-            } else {
-                crate::actors::dead_letter(store, seq, &entry, reason);
-            }
+            crate::actors::dead_letter(store, seq, &entry, reason);
         }
         Accepted::Duplicate => ack.duplicates += 1,
     }
@@ -237,14 +234,9 @@ async fn keep_unparsed(
         ));
     }
     let mut ack = MetaAck::default();
-    let mut fresh = Vec::new();
     let reason = format!("Meta delivery does not parse: {error}");
-    keep_part(state, body, reason, &mut ack, &mut fresh)?;
+    keep_part(state, body, reason, &mut ack)?;
     state.engine.store().ack_durable().await?;
-    for d in fresh {
-        let shop = d.entry.shop.clone();
-        state.engine.deliver(&shop, d);
-    }
     metrics::counter!("galantis_meta_webhooks_total", "outcome" => "unparsed").increment(1);
     Ok((StatusCode::OK, Json(ack)))
 }

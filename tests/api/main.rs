@@ -7,6 +7,7 @@ mod crash;
 mod fixtures;
 mod helpers;
 mod inbox;
+mod meta_edges;
 mod outbox_crash;
 mod tenants;
 mod webhooks;
