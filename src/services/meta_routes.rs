@@ -73,10 +73,9 @@ fn live(store: &Store, shop: Option<String>) -> Result<Option<String>, StoreErro
 
 /// What an event is routed by, for logs and dead-letter reasons.
 pub fn route_key(e: &MetaEvent) -> String {
-    match (e.phone_number_id(), e) {
-        (Some(p), _) => format!("phone number id {p}"),
-        (None, MetaEvent::AccountUpdate(a)) => format!("WABA {}", a.routing_waba_id()),
-        (None, _) => format!("WABA {}", e.waba_id()),
+    match e.phone_number_id() {
+        Some(p) => format!("phone number id {p}"),
+        None => format!("WABA {}", e.routing_waba_id()),
     }
 }
 
@@ -86,10 +85,9 @@ pub fn route_key(e: &MetaEvent) -> String {
 /// # Errors
 /// When sled fails.
 pub fn tenant_of_event(store: &Store, e: &MetaEvent) -> Result<Option<String>, StoreError> {
-    let shop = match (e.phone_number_id(), e) {
-        (Some(p), _) => store.shop_for_phone_number(p)?,
-        (None, MetaEvent::AccountUpdate(a)) => store.shop_for_waba(a.routing_waba_id())?,
-        (None, _) => store.shop_for_waba(e.waba_id())?,
+    let shop = match e.phone_number_id() {
+        Some(p) => store.shop_for_phone_number(p)?,
+        None => store.shop_for_waba(e.routing_waba_id())?,
     };
     live(store, shop)
 }

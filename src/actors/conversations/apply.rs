@@ -73,11 +73,9 @@ async fn apply_event(
     let mut queued: Vec<ChatMessage> = Vec::new();
     let whole = d.entry.source == Source::Meta(MetaKind::Delivery);
     for event in events {
-        if let Some(p) = event.phone_number_id().filter(|_| whole) {
-            if state.store.shop_for_phone_number(p)?.as_deref() != Some(state.shop.as_str()) {
-                tracing::warn!(message = "Event of a replayed delivery is for a number this shop does not own; skipped.", tenant = %state.shop, phone_number_id = p);
-                continue;
-            }
+        if whole && !owns(state, &event)? {
+            tracing::warn!(message = "Event of a replayed delivery is for a number or account this shop does not own; skipped.", tenant = %state.shop, phone_number_id = ?event.phone_number_id(), waba_id = event.routing_waba_id());
+            continue;
         }
         apply_one(state, event, d.entry.received_at, &mut batch, &mut queued).await?;
     }
@@ -88,6 +86,19 @@ async fn apply_event(
         state.outbox.schedule(m.due_at.unwrap_or(m.at), m.id);
     }
     outbox::pump(myself, state)
+}
+
+/// True when the event's number (or, for management events, its account) routes to this
+/// shop: a replayed raw delivery applies only what is the shop's own.
+fn owns(state: &ConversationsState, e: &MetaEvent) -> Result<bool, StoreError> {
+    if matches!(e, MetaEvent::Unhandled(_)) {
+        return Ok(true);
+    }
+    let owner = match e.phone_number_id() {
+        Some(p) => state.store.shop_for_phone_number(p)?,
+        None => state.store.shop_for_waba(e.routing_waba_id())?,
+    };
+    Ok(owner.as_deref() == Some(state.shop.as_str()))
 }
 
 /// The events of a journal entry: one parsed event (the usual case), or every event of a
