@@ -7,6 +7,17 @@ use crate::integrations::meta::webhook::{self, MetaEvent, RouteHint};
 use crate::logic::{MetaKind, Source};
 use crate::store::tenants::TenantStatus;
 use crate::store::{JournalEntry, Store, StoreError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// See [`claims_guard`].
+static CLAIMS: Mutex<()> = Mutex::new(());
+
+/// Serialises claims of numbers and accounts in this process: hold it from
+/// [`check_claims`] until the routes are committed, so two tenants claiming the same
+/// number or WABA at once cannot both pass the check. Never held across an `await`.
+pub fn claims_guard() -> MutexGuard<'static, ()> {
+    CLAIMS.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// A number or account that already belongs to another tenant.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -30,7 +41,7 @@ pub enum Claimed {
 }
 
 /// Checks that `shop` may route `numbers` and `waba` to itself: none is owned by another
-/// tenant. Claiming what `shop` already owns is fine.
+/// tenant. Claiming what `shop` already owns is fine. Call it under [`claims_guard`].
 ///
 /// # Errors
 /// `Ok(Err(Claimed))` naming the first one owned elsewhere; `Err` when sled fails.

@@ -154,9 +154,13 @@ pub fn create(
         )?,
         meta_token,
         meta_phone_number_ids: new.meta_phone_number_ids,
-        meta_waba_id: new.meta_waba_id.filter(|w| !w.trim().is_empty()),
+        meta_waba_id: new
+            .meta_waba_id
+            .map(|w| w.trim().to_string())
+            .filter(|w| !w.is_empty()),
         api_key_hash,
     };
+    let _claims = meta_routes::claims_guard();
     meta_routes::check_claims(
         store,
         &rec.shop,
