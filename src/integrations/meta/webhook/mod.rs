@@ -4,10 +4,11 @@
 //! dedupe keys. No I/O: the HTTP handler feeds bytes in and acts on what comes out.
 //!
 //! Order of use for `POST /webhooks/meta`: [`verify_signature`] on the raw bytes (401 if
-//! false, nothing stored) → [`parse`] (an authentic body that fails goes to the dead-letter
-//! tree with the [`ParseError`]) → per event: dedupe on [`MetaEvent::dedupe_key`], route by
-//! [`MetaEvent::phone_number_id`] or [`MetaEvent::waba_id`], and never regress a message
-//! status ([`MessageStatus::rank`]).
+//! false, nothing stored) → [`parse_parts`] (each change on its own: a change that fails
+//! goes to the dead-letter tree with its [`ParseError`], the others are applied) → per
+//! event: dedupe on [`MetaEvent::dedupe_key`], route by [`MetaEvent::phone_number_id`] or
+//! [`MetaEvent::routing_waba_id`], and never regress a message status
+//! ([`MessageStatus::rank`]). [`parse`] is the strict whole-delivery form (replays).
 
 mod events;
 mod wire;
