@@ -193,6 +193,9 @@ async fn an_event_no_tenant_owns_is_kept_for_the_operator_and_replayed_once_conn
     assert!(reason.contains(NUMBER), "{reason}");
     let id = ops[0]["id"].as_u64().expect("id");
     let replay = format!("/api/v1/deadletters/{id}/replay");
+    // A tenant cannot reach the operator's letters.
+    let (s, v) = app.send(Method::POST, &replay, &key, None).await;
+    assert_eq!(s, 404, "{v}");
     // Not connected yet: the replay is refused and the letter stays.
     let (s, v) = app.send(Method::POST, &replay, OPERATOR, None).await;
     assert_eq!(s, 409, "{v}");
