@@ -123,20 +123,22 @@ pub enum TenantCommand {
 /// `deadletter` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum DeadletterCommand {
-    /// List a shop's dead letters.
+    /// List a shop's dead letters; without `--shop`, the operator's (Meta events that named
+    /// no tenant's number or account).
     List {
-        /// `{name}.myshopify.com`.
+        /// `{name}.myshopify.com`; omit it for the operator's letters.
         #[arg(long)]
-        shop: String,
+        shop: Option<String>,
         /// Connection.
         #[command(flatten)]
         remote: Remote,
     },
-    /// Replay one dead letter (or all of a shop's with `--all`).
+    /// Replay one dead letter (or all of a shop's with `--all`); without `--shop`, the
+    /// operator's, each to the tenant that owns its number or account by then.
     Replay {
-        /// `{name}.myshopify.com`.
+        /// `{name}.myshopify.com`; omit it for the operator's letters.
         #[arg(long)]
-        shop: String,
+        shop: Option<String>,
         /// The dead letter id.
         id: Option<u64>,
         /// Replay every dead letter of the shop.
@@ -268,7 +270,7 @@ async fn deadletter(cmd: DeadletterCommand) -> anyhow::Result<()> {
                 &remote,
                 Method::GET,
                 "/api/v1/deadletters",
-                Some(&shop),
+                shop.as_deref(),
                 None,
             )
             .await?,
@@ -285,7 +287,7 @@ async fn deadletter(cmd: DeadletterCommand) -> anyhow::Result<()> {
                     &remote,
                     Method::GET,
                     "/api/v1/deadletters",
-                    Some(&shop),
+                    shop.as_deref(),
                     None,
                 )
                 .await?
@@ -295,15 +297,21 @@ async fn deadletter(cmd: DeadletterCommand) -> anyhow::Result<()> {
                 _ => bail!("give either a dead letter id or --all"),
             };
             for id in ids {
-                let v = request(
+                let r = request(
                     &remote,
                     Method::POST,
                     &format!("/api/v1/deadletters/{id}/replay"),
-                    Some(&shop),
+                    shop.as_deref(),
                     None,
                 )
-                .await?;
-                print(&v);
+                .await;
+                match r {
+                    Ok(v) => print(&v),
+                    // With --all, one letter that cannot go anywhere yet (an operator
+                    // letter no tenant owns: 409) does not stop the others.
+                    Err(e) if all => eprintln!("dead letter {id}: {e:#}"),
+                    Err(e) => return Err(e),
+                }
             }
         }
     }

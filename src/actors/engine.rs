@@ -221,8 +221,16 @@ impl Engine {
     }
 
     /// Hands a journaled webhook to its tenant. If the tenant is not running, the entry
-    /// stays in the journal and is applied at the next start.
+    /// stays in the journal and is applied at the next start. An entry of the operator's
+    /// scope (a Meta event no tenant owned, journaled but not yet dead-lettered when the
+    /// process stopped) becomes the operator's dead letter.
     pub fn deliver(&self, shop: &str, d: Delivered) {
+        if shop == crate::store::OPERATOR_SCOPE {
+            let reason = "no tenant owned its number or account when it came in \
+                          (connect it, then replay this letter)";
+            super::dead_letter(&self.inner.store, d.seq, &d.entry, reason.into());
+            return;
+        }
         let d = match self.deliver_to_child(shop, d) {
             Ok(()) => return,
             Err(d) => d,

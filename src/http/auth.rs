@@ -84,6 +84,41 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
+/// The shop named in `X-Galantis-Shop`, normalised.
+fn named_shop(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get("x-galantis-shop")
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().to_ascii_lowercase())
+}
+
+/// Whose dead letters a request is about: a tenant's (as [`TenantScope`]), or, for the
+/// operator naming no shop, the operator's own: authentic Meta events that no tenant
+/// owned when they came in (see [`crate::store::OPERATOR_SCOPE`]).
+pub enum LetterScope {
+    /// A tenant's letters.
+    Tenant(String),
+    /// The operator's letters.
+    Operator,
+}
+
+impl FromRequestParts<AppState> for LetterScope {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let p = Principal::from_request_parts(parts, state).await?;
+        if p == Principal::Operator && named_shop(parts).is_none() {
+            return Ok(LetterScope::Operator);
+        }
+        let scope = TenantScope::from_request_parts(parts, state).await?;
+        Ok(LetterScope::Tenant(scope.shop))
+    }
+}
+
 impl FromRequestParts<AppState> for TenantScope {
     type Rejection = ApiError;
 
@@ -92,11 +127,7 @@ impl FromRequestParts<AppState> for TenantScope {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let p = Principal::from_request_parts(parts, state).await?;
-        let named = parts
-            .headers
-            .get("x-galantis-shop")
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.trim().to_ascii_lowercase());
+        let named = named_shop(parts);
         let shop = p.shop(named.as_deref())?;
         if state.engine.store().tenant(&shop)?.is_none() {
             return Err(ApiError::not_found(

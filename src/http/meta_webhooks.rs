@@ -1,31 +1,34 @@
 //! `GET /webhooks/meta` answers Meta's verify challenge; `POST /webhooks/meta` checks
-//! `X-Hub-Signature-256` over the raw bytes (401, nothing stored), parses the delivery into
-//! events, routes each by `phone_number_id` (or WABA id) to its tenant, dedupes it on its
-//! event key (a message id, a (message id, status) pair …), journals it, and answers 200
-//! only once everything is on disk. Events for numbers no tenant owns are counted and
-//! skipped: Meta would retry them for a week otherwise.
+//! `X-Hub-Signature-256` over the raw bytes (401, nothing stored), parses the delivery
+//! change by change, routes each event by `phone_number_id` (or WABA id) to its tenant,
+//! dedupes it on its event key (a message id, a (message id, status) pair …), journals it,
+//! and answers 200 only once everything is on disk.
 //!
-//! A body with a valid signature that does not parse is never dropped: when it names a
-//! number or account of a tenant (read leniently from the raw JSON), it is journaled whole
-//! for that tenant (topic `meta/delivery`, deduplicated on its SHA-256), acknowledged, and
-//! becomes that tenant's dead letter with the parser's reason, listed and replayable like a
-//! Shopify one. Only a body that names no tenant gets a 400 naming the problem (nothing to
-//! file it under; Meta redelivers it for 7 days).
+//! Nothing authentic is acknowledged and dropped:
+//! - an event for a number or account no tenant owns becomes a dead letter of the operator
+//!   ([`OPERATOR_SCOPE`], listed by `GET /api/v1/deadletters` with the operator token and
+//!   no `X-Galantis-Shop`), replayable to whichever tenant owns it once connected;
+//! - a change that does not parse (say one bad change in a batch of good ones, or a time
+//!   outside 1970..2100) is kept alone (topic `meta/delivery`, deduplicated on its
+//!   SHA-256) as a dead letter of the tenant it names, or of the operator, with the
+//!   parser's reason naming `entry[i].changes[j]`; the good changes are applied;
+//! - a body that does not parse as a whole is kept whole the same way when it names a
+//!   tenant's number or account. Only one that names none gets a 400 naming the problem
+//!   (there is no part to file it under; Meta redelivers it for 7 days).
 
 use super::{error::ApiError, AppState};
 use crate::actors::Delivered;
 use crate::domain::Timestamp;
 use crate::integrations::meta::webhook::{self, MetaEvent};
 use crate::logic::{MetaKind, Source};
-use crate::store::tenants::TenantStatus;
-use crate::store::{Accepted, JournalEntry};
+use crate::services::meta_routes;
+use crate::store::{Accepted, JournalEntry, OPERATOR_SCOPE};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// The query of Meta's verification request.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -58,40 +61,17 @@ pub async fn verify(
 }
 
 /// The answer to a Meta delivery.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct MetaAck {
-    /// New events journaled.
+    /// New events journaled for their tenant.
     pub accepted: usize,
-    /// Events seen before.
+    /// Events (or kept parts) seen before.
     pub duplicates: usize,
-    /// Events for numbers or accounts no tenant owns.
+    /// Events for numbers or accounts no tenant owns: kept as the operator's dead letters.
     pub unrouted: usize,
-    /// Deliveries that did not parse, kept whole as their tenant's dead letter.
+    /// Parts (a change, an entry, or the whole body) that did not parse, kept as dead
+    /// letters of their tenant (or of the operator when they name none).
     pub unparsed: usize,
-}
-
-fn route(
-    state: &AppState,
-    e: &MetaEvent,
-    cache: &mut HashMap<String, Option<String>>,
-) -> Result<Option<String>, ApiError> {
-    let store = state.engine.store();
-    let key = match (e.phone_number_id(), e) {
-        (Some(p), _) => format!("p:{p}"),
-        (None, MetaEvent::AccountUpdate(a)) => format!("w:{}", a.routing_waba_id()),
-        (None, _) => format!("w:{}", e.waba_id()),
-    };
-    if let Some(hit) = cache.get(&key) {
-        return Ok(hit.clone());
-    }
-    let shop = match (e.phone_number_id(), e) {
-        (Some(p), _) => store.shop_for_phone_number(p)?,
-        // Some account updates come under the partner's entry id; route by the WABA.
-        (None, MetaEvent::AccountUpdate(a)) => store.shop_for_waba(a.routing_waba_id())?,
-        (None, _) => store.shop_for_waba(e.waba_id())?,
-    };
-    cache.insert(key, shop.clone());
-    Ok(shop)
 }
 
 /// Receives a Meta webhook.
@@ -134,60 +114,26 @@ pub async fn receive(
             "recovering after a restart; retry shortly".into(),
         ));
     }
-    let events = match webhook::parse(&body) {
-        Ok(events) => events,
+    let parts = match webhook::parse_parts(&body) {
+        Ok(parts) => parts,
         Err(e) => return keep_unparsed(&state, body, e).await,
     };
-    let store = state.engine.store();
-    let now = Timestamp::now();
-    let mut cache = HashMap::new();
-    let mut ack = MetaAck {
-        accepted: 0,
-        duplicates: 0,
-        unrouted: 0,
-        unparsed: 0,
-    };
+    let mut ack = MetaAck::default();
     let mut fresh = Vec::new();
-    for e in events {
-        if matches!(e, MetaEvent::Unhandled(_)) {
-            continue;
-        }
-        let Some(shop) = route(&state, &e, &mut cache)? else {
-            ack.unrouted += 1;
-            tracing::warn!(message = "Meta event for a number or account no tenant owns; skipped.", kind = e.kind(), waba_id = e.waba_id(), phone_number_id = ?e.phone_number_id());
-            continue;
-        };
-        if store
-            .tenant_status(&shop)?
-            .is_none_or(|s| s == TenantStatus::Redacted)
-        {
-            ack.unrouted += 1;
-            continue;
-        }
-        // Inbound messages dedupe on wamid *and* type: a redelivery repeats both, while
-        // Meta's own documentation examples reuse one wamid across text, image, reaction
-        // and contacts messages, which must not swallow each other.
-        let webhook_id = match &e {
-            MetaEvent::InboundMessage(m) => format!("{}:{}", e.dedupe_key(), m.content.type_name()),
-            _ => e.dedupe_key(),
-        };
-        let entry = JournalEntry {
-            shop: shop.clone(),
-            source: Source::Meta(e.source_kind()),
-            webhook_id,
-            api_version: state.graph_version.to_string(),
-            triggered_at: None,
-            received_at: now,
-            body: serde_json::to_vec(&e).map_err(ApiError::internal)?.into(),
-        };
-        match store.accept_webhook(entry)? {
-            Accepted::New { seq, entry } => {
-                ack.accepted += 1;
-                fresh.push(Delivered { seq, entry });
+    for part in parts {
+        match part.events {
+            Ok(events) => {
+                for e in events {
+                    journal_event(&state, e, &mut ack, &mut fresh)?;
+                }
             }
-            Accepted::Duplicate => ack.duplicates += 1,
+            Err(error) => {
+                let reason = format!("Meta delivery does not parse: {error}");
+                keep_part(&state, part.body.into(), reason, &mut ack)?;
+            }
         }
     }
+    let store = state.engine.store();
     store.ack_durable().await?;
     for d in fresh {
         let shop = d.entry.shop.clone();
@@ -197,70 +143,100 @@ pub async fn receive(
     Ok((StatusCode::OK, Json(ack)))
 }
 
-/// The tenant an unparseable delivery names, if any (active or uninstalled, not redacted).
-fn shop_of_hints(state: &AppState, body: &[u8]) -> Result<Option<String>, ApiError> {
-    let store = state.engine.store();
-    for hint in webhook::routing_hints(body) {
-        let shop = match &hint {
-            webhook::RouteHint::PhoneNumber(p) => store.shop_for_phone_number(p)?,
-            webhook::RouteHint::Waba(w) => store.shop_for_waba(w)?,
-        };
-        if let Some(shop) = shop {
-            if store
-                .tenant_status(&shop)?
-                .is_some_and(|s| s != TenantStatus::Redacted)
-            {
-                return Ok(Some(shop));
-            }
-        }
+/// Journals one parsed event for its tenant (to apply), or as the operator's dead letter
+/// when no live tenant owns its number or account.
+fn journal_event(
+    state: &AppState,
+    e: MetaEvent,
+    ack: &mut MetaAck,
+    fresh: &mut Vec<Delivered>,
+) -> Result<(), ApiError> {
+    if matches!(e, MetaEvent::Unhandled(_)) {
+        return Ok(());
     }
-    Ok(None)
+    let store = state.engine.store();
+    let shop = meta_routes::tenant_of_event(store, &e)?;
+    let entry = JournalEntry {
+        shop: shop.clone().unwrap_or_else(|| OPERATOR_SCOPE.to_string()),
+        source: Source::Meta(e.source_kind()),
+        webhook_id: meta_routes::journal_id(&e),
+        api_version: state.graph_version.to_string(),
+        triggered_at: None,
+        received_at: Timestamp::now(),
+        body: serde_json::to_vec(&e).map_err(ApiError::internal)?.into(),
+    };
+    let (seq, entry) = match store.accept_webhook(entry)? {
+        Accepted::New { seq, entry } => (seq, entry),
+        Accepted::Duplicate => {
+            ack.duplicates += 1;
+            return Ok(());
+        }
+    };
+    if shop.is_some() {
+        ack.accepted += 1;
+        fresh.push(Delivered { seq, entry });
+        return Ok(());
+    }
+    ack.unrouted += 1;
+    let reason = format!(
+        "no tenant owns {} (connect it, then replay this letter)",
+        meta_routes::route_key(&e)
+    );
+    crate::actors::dead_letter(store, seq, &entry, reason);
+    Ok(())
 }
 
-/// Journals an authentic delivery that did not parse, whole, for the tenant it names; the
-/// conversation actor dead-letters it with `error` (see the module doc).
-async fn keep_unparsed(
+/// Keeps a part that did not parse (or a whole body) as a dead letter with `reason`
+/// (which names the part's place in the delivery Meta sent): the tenant's, when it names
+/// one of its numbers or its account, else the operator's. Journaled first, so Meta's
+/// redelivery of the same bytes is a duplicate; a crash before the letter is written
+/// replays the entry through the conversation actor, which dead-letters it too.
+fn keep_part(
     state: &AppState,
     body: Bytes,
-    error: webhook::ParseError,
-) -> Result<(StatusCode, Json<MetaAck>), ApiError> {
-    let Some(shop) = shop_of_hints(state, &body)? else {
-        metrics::counter!("galantis_meta_webhooks_total", "outcome" => "invalid").increment(1);
-        return Err(ApiError::bad_request(
-            "invalid_payload",
-            format!("{error} (and it names no number or account of a tenant to keep it for)"),
-        ));
-    };
-    tracing::warn!(message = "Authentic Meta delivery does not parse; kept as a dead letter.", tenant = %shop, %error);
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(&body);
+    reason: String,
+    ack: &mut MetaAck,
+) -> Result<(), ApiError> {
+    let store = state.engine.store();
+    let shop = meta_routes::tenant_of_body(store, &body)?;
+    tracing::warn!(message = "Authentic Meta delivery (or part) does not parse; kept as a dead letter.", tenant = ?shop, %reason);
     let entry = JournalEntry {
-        shop: shop.clone(),
+        shop: shop.unwrap_or_else(|| OPERATOR_SCOPE.to_string()),
         source: Source::Meta(MetaKind::Delivery),
-        webhook_id: format!("delivery:{}", hex::encode(&digest[..16])),
+        webhook_id: meta_routes::delivery_id(&body),
         api_version: state.graph_version.to_string(),
         triggered_at: None,
         received_at: Timestamp::now(),
         body,
     };
-    let store = state.engine.store();
-    let mut ack = MetaAck {
-        accepted: 0,
-        duplicates: 0,
-        unrouted: 0,
-        unparsed: 0,
-    };
     match store.accept_webhook(entry)? {
         Accepted::New { seq, entry } => {
-            store.ack_durable().await?;
-            ack.unparsed = 1;
-            state.engine.deliver(&shop, Delivered { seq, entry });
+            ack.unparsed += 1;
+            crate::actors::dead_letter(store, seq, &entry, reason);
         }
-        Accepted::Duplicate => {
-            store.ack_durable().await?;
-            ack.duplicates = 1;
-        }
+        Accepted::Duplicate => ack.duplicates += 1,
     }
+    Ok(())
+}
+
+/// A body that does not parse as a whole: kept whole for the tenant it names (see the
+/// module doc), else refused with 400.
+async fn keep_unparsed(
+    state: &AppState,
+    body: Bytes,
+    error: webhook::ParseError,
+) -> Result<(StatusCode, Json<MetaAck>), ApiError> {
+    if meta_routes::tenant_of_body(state.engine.store(), &body)?.is_none() {
+        metrics::counter!("galantis_meta_webhooks_total", "outcome" => "invalid").increment(1);
+        return Err(ApiError::bad_request(
+            "invalid_payload",
+            format!("{error} (and it names no number or account of a tenant to keep it for)"),
+        ));
+    }
+    let mut ack = MetaAck::default();
+    let reason = format!("Meta delivery does not parse: {error}");
+    keep_part(state, body, reason, &mut ack)?;
+    state.engine.store().ack_durable().await?;
     metrics::counter!("galantis_meta_webhooks_total", "outcome" => "unparsed").increment(1);
     Ok((StatusCode::OK, Json(ack)))
 }

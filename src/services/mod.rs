@@ -5,10 +5,12 @@
 //!
 //! Files: `tenants` (create, list), `credentials` (a tenant's Meta token and WABA id),
 //! `health` (the Meta check, recording failed calls), `templates` (create and submit,
-//! delete, reconcile), `sending` (queue a message, recipients, read receipts).
+//! delete, reconcile), `sending` (queue a message, recipients, read receipts),
+//! `meta_routes` (which tenant a Meta webhook belongs to; one owner per number and WABA).
 
 pub mod credentials;
 pub mod health;
+pub mod meta_routes;
 pub mod sending;
 pub mod templates;
 pub mod tenants;

@@ -5,6 +5,7 @@ use crate::actors::context::seal_meta_token;
 use crate::domain::shop::InvalidShopDomain;
 use crate::domain::{ShopDomain, Timestamp};
 use crate::secrets::{new_api_key, MasterKey, SecretsError};
+use crate::services::meta_routes::{self, Claimed};
 use crate::store::tenants::TenantStatus;
 use crate::store::{Store, StoreError, TenantRecord};
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,9 @@ pub enum TenantError {
     /// The shop is already a tenant.
     #[error("shop `{0}` is already a tenant")]
     Exists(String),
+    /// A phone number id or the WABA id already belongs to another tenant.
+    #[error(transparent)]
+    Claimed(#[from] Claimed),
     /// No such tenant.
     #[error("shop `{0}` is not a tenant")]
     NotFound(String),
@@ -100,7 +104,8 @@ pub use crate::secrets::seal_context;
 /// Creates a tenant; returns its view and the API key (shown once, stored hashed).
 ///
 /// # Errors
-/// [`TenantError`] naming the bad field, or `Exists`.
+/// [`TenantError`] naming the bad field, `Exists`, or `Claimed` when a phone number id or
+/// the WABA id belongs to another tenant (nothing is then written).
 pub fn create(
     store: &Store,
     key: &MasterKey,
@@ -149,17 +154,19 @@ pub fn create(
         )?,
         meta_token,
         meta_phone_number_ids: new.meta_phone_number_ids,
-        meta_waba_id: new.meta_waba_id.filter(|w| !w.trim().is_empty()),
+        meta_waba_id: new
+            .meta_waba_id
+            .map(|w| w.trim().to_string())
+            .filter(|w| !w.is_empty()),
         api_key_hash,
     };
-    for id in &rec.meta_phone_number_ids {
-        if let Some(owner) = store.shop_for_phone_number(id)? {
-            return Err(TenantError::Invalid {
-                field: "meta_phone_number_ids",
-                reason: format!("phone number id {id} already belongs to {owner}"),
-            });
-        }
-    }
+    let _claims = meta_routes::claims_guard();
+    meta_routes::check_claims(
+        store,
+        &rec.shop,
+        &rec.meta_phone_number_ids,
+        rec.meta_waba_id.as_deref(),
+    )??;
     if !store.create_tenant(&rec)? {
         return Err(TenantError::Exists(shop.to_string()));
     }

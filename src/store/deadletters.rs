@@ -6,6 +6,12 @@ use crate::domain::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+/// The dead-letter scope of the operator: authentic Meta events (or parts of deliveries)
+/// that named no tenant's number or account when they came in. Not a shop domain (no
+/// `.myshopify.com`), so no tenant's letters can be listed under it. A replay moves such a
+/// letter to the tenant that owns its number or account by then.
+pub const OPERATOR_SCOPE: &str = "operator";
+
 /// A webhook we accepted but could not apply.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadLetter {
@@ -49,6 +55,17 @@ impl Store {
         Ok(out)
     }
 
+    /// One dead letter of `shop` (or of [`OPERATOR_SCOPE`]).
+    ///
+    /// # Errors
+    /// When sled fails or the value does not decode.
+    pub fn dead_letter(&self, shop: &str, id: u64) -> Result<Option<DeadLetter>, StoreError> {
+        match self.read(&keys::dead_letter(shop, id))? {
+            Some(v) => Ok(Some(codec::decode(&v)?)),
+            None => Ok(None),
+        }
+    }
+
     /// Moves a dead letter back into the journal under a new sequence number. Returns the
     /// new sequence and the entry, or `None` when there is no such letter. Durable after
     /// [`Store::ack_durable`]; if a crash loses the letter's removal but not the journal
@@ -62,6 +79,20 @@ impl Store {
         shop: &str,
         id: u64,
     ) -> Result<Option<(u64, Arc<JournalEntry>)>, StoreError> {
+        self.requeue_dead_letter_to(shop, id, shop)
+    }
+
+    /// Like [`Store::requeue_dead_letter`], but the entry is journaled for `to`: a letter
+    /// of [`OPERATOR_SCOPE`] goes to the tenant that owns its number or account now.
+    ///
+    /// # Errors
+    /// As [`Store::requeue_dead_letter`].
+    pub fn requeue_dead_letter_to(
+        &self,
+        shop: &str,
+        id: u64,
+        to: &str,
+    ) -> Result<Option<(u64, Arc<JournalEntry>)>, StoreError> {
         let key = keys::dead_letter(shop, id);
         let Some(v) = self.read(&key)? else {
             return Ok(None);
@@ -74,7 +105,8 @@ impl Store {
         {
             return Ok(None);
         }
-        let letter: DeadLetter = codec::decode(&v)?;
+        let mut letter: DeadLetter = codec::decode(&v)?;
+        letter.entry.shop = to.to_string();
         match self.requeue(letter.entry) {
             Ok(r) => Ok(Some(r)),
             Err(e) => {

@@ -25,7 +25,7 @@ pub mod wal;
 pub mod whatsapp;
 
 pub use commit::GroupCommit;
-pub use deadletters::DeadLetter;
+pub use deadletters::{DeadLetter, OPERATOR_SCOPE};
 pub use journal::{Accepted, JournalEntry};
 pub use keys::Kind;
 pub use records::Batch;

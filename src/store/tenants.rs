@@ -165,7 +165,9 @@ impl Store {
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
-    /// Deletes a tenant: record, key, records, dead letters, pending journal entries.
+    /// Deletes a tenant: record, key, records, dead letters, pending journal entries, and
+    /// the routes of its numbers and account, but only those that point to it (a route
+    /// another tenant owns stays, whatever the record claims).
     ///
     /// # Errors
     /// When sled fails.
@@ -173,11 +175,22 @@ impl Store {
         let tree = self.direct()?;
         if let Some(t) = self.tenant(shop)? {
             tree.remove(keys::api_key(&t.api_key_hash))?;
+            let mine = |k: Vec<u8>| -> Result<(), StoreError> {
+                // Removed only while it still names this shop (a compare-and-swap).
+                // `direct` writes staged commits out first, so a claim committed just
+                // before is what the swap compares with.
+                let _ = self.direct()?.compare_and_swap(
+                    k,
+                    Some(shop.as_bytes()),
+                    None as Option<&[u8]>,
+                )?;
+                Ok(())
+            };
             for id in &t.meta_phone_number_ids {
-                tree.remove(keys::phone_number(id))?;
+                mine(keys::phone_number(id))?;
             }
             if let Some(w) = &t.meta_waba_id {
-                tree.remove(keys::waba(w))?;
+                mine(keys::waba(w))?;
             }
         }
         self.erase_tenant_records(shop)?;
@@ -186,5 +199,55 @@ impl Store {
         self.direct()?.remove(keys::tenant(shop))?;
         self.statuses.invalidate();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(shop: &str, numbers: &[&str], waba: &str, key: u8) -> TenantRecord {
+        TenantRecord {
+            shop: shop.into(),
+            status: TenantStatus::Active,
+            created_at: Timestamp(0),
+            status_at: Timestamp(0),
+            shopify_token: vec![1],
+            meta_token: None,
+            meta_phone_number_ids: numbers.iter().map(|n| n.to_string()).collect(),
+            meta_waba_id: Some(waba.into()),
+            api_key_hash: [key; 32],
+        }
+    }
+
+    #[tokio::test]
+    async fn deleting_a_tenant_releases_only_the_routes_that_point_to_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path(), 1 << 20).expect("store");
+        // Data from before claims were checked: both records name number 1 and WABA 9,
+        // whose routes are a's; b owns number 2 alone.
+        let a = record("a.myshopify.com", &["1"], "9", 1);
+        let b = record("b.myshopify.com", &["1", "2"], "9", 2);
+        let mut batch = Batch::new();
+        for t in [&a, &b] {
+            assert!(store.create_tenant(t).expect("create"));
+        }
+        batch.put_phone_number("1", &a.shop);
+        batch.put_waba("9", &a.shop);
+        batch.put_phone_number("2", &b.shop);
+        store.commit(batch).expect("commit");
+        store.delete_tenant(&b.shop).expect("delete");
+        assert_eq!(
+            store.shop_for_phone_number("1").expect("read"),
+            Some(a.shop.clone())
+        );
+        assert_eq!(
+            store.shop_for_waba("9").expect("read"),
+            Some(a.shop.clone())
+        );
+        assert_eq!(store.shop_for_phone_number("2").expect("read"), None);
+        store.delete_tenant(&a.shop).expect("delete");
+        assert_eq!(store.shop_for_phone_number("1").expect("read"), None);
+        assert_eq!(store.shop_for_waba("9").expect("read"), None);
     }
 }

@@ -7,6 +7,7 @@ mod crash;
 mod fixtures;
 mod helpers;
 mod inbox;
+mod meta_edges;
 mod outbox_crash;
 mod slow_clients;
 mod tenants;

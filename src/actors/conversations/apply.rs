@@ -93,13 +93,11 @@ async fn apply_event(
     let mut queued: Vec<ChatMessage> = Vec::new();
     let whole = d.entry.source == Source::Meta(MetaKind::Delivery);
     for event in events {
-        if let Some(p) = event.phone_number_id().filter(|_| whole) {
-            if state.store.shop_for_phone_number(p)?.as_deref() != Some(state.shop.as_str()) {
-                tracing::warn!(message = "Event of a replayed delivery is for a number this shop does not own; skipped.", tenant = %state.shop, phone_number_id = p);
-                continue;
-            }
+        if whole && !owns(state, &event)? {
+            tracing::warn!(message = "Event of a replayed delivery is for a number or account this shop does not own; skipped.", tenant = %state.shop, phone_number_id = ?event.phone_number_id(), waba_id = event.routing_waba_id());
+            continue;
         }
-        apply_one(state, event, &mut batch, &mut queued).await?;
+        apply_one(state, event, d.entry.received_at, &mut batch, &mut queued).await?;
     }
     batch.applied(d.seq, &d.entry)?;
     state.store.commit(batch)?;
@@ -108,6 +106,19 @@ async fn apply_event(
         state.outbox.schedule(m.due_at.unwrap_or(m.at), m.id);
     }
     outbox::pump(myself, state)
+}
+
+/// True when the event's number (or, for management events, its account) routes to this
+/// shop: a replayed raw delivery applies only what is the shop's own.
+fn owns(state: &ConversationsState, e: &MetaEvent) -> Result<bool, StoreError> {
+    if matches!(e, MetaEvent::Unhandled(_)) {
+        return Ok(true);
+    }
+    let owner = match e.phone_number_id() {
+        Some(p) => state.store.shop_for_phone_number(p)?,
+        None => state.store.shop_for_waba(e.routing_waba_id())?,
+    };
+    Ok(owner.as_deref() == Some(state.shop.as_str()))
 }
 
 /// The events of a journal entry: one parsed event (the usual case), or every event of a
@@ -126,11 +137,12 @@ fn meta_events_of(d: &Delivered) -> Result<Vec<MetaEvent>, String> {
 async fn apply_one(
     state: &mut ConversationsState,
     event: MetaEvent,
+    received_at: Timestamp,
     batch: &mut Batch,
     queued: &mut Vec<ChatMessage>,
 ) -> Result<(), ActorProcessingErr> {
     match event {
-        MetaEvent::InboundMessage(m) => on_inbound(state, m, batch, queued).await?,
+        MetaEvent::InboundMessage(m) => on_inbound(state, m, received_at, batch, queued).await?,
         MetaEvent::Status(s) => on_status(state, &s, batch)?,
         MetaEvent::TemplateStatus(t) => on_template(state, &t, batch)?,
         MetaEvent::PhoneNumberQuality(q) => {
@@ -146,9 +158,12 @@ async fn apply_one(
     Ok(())
 }
 
+/// An inbound message. Its own time is the sender's claim: the thread's times and the
+/// window use it only up to `received_at` ([`inbox::trusted_time`]).
 async fn on_inbound(
     state: &mut ConversationsState,
     m: InboundMessage,
+    received_at: Timestamp,
     batch: &mut Batch,
     queued: &mut Vec<ChatMessage>,
 ) -> Result<(), ActorProcessingErr> {
@@ -157,22 +172,25 @@ async fn on_inbound(
         return Ok(());
     };
     let name = m.profile_name.clone();
+    let at = inbox::trusted_time(m.timestamp, received_at);
     let contact = ask_customers(state, |reply_to| CustomersMsg::ContactForPhone {
         phone,
         profile_name: name,
-        at: m.timestamp,
+        at,
         reply_to,
     })
     .await
     .flatten();
     let thread_id = state.store.next_id()?;
-    let (thread, _) =
-        state
-            .inbox
-            .open_thread(thread_id, &m.phone_number_id, phone, contact, m.timestamp);
-    let thread = state
+    let (thread, _) = state
         .inbox
-        .on_inbound(thread.id, m.timestamp, m.profile_name.as_deref())?;
+        .open_thread(thread_id, &m.phone_number_id, phone, contact, at);
+    let thread = state.inbox.on_inbound(
+        thread.id,
+        m.timestamp,
+        received_at,
+        m.profile_name.as_deref(),
+    )?;
     let msg = events::inbound_message(state.store.next_id()?, thread.id, &m);
     persist::stage_thread(batch, &state.shop, &thread)?;
     persist::stage_message(batch, &state.shop, &msg)?;
@@ -180,7 +198,6 @@ async fn on_inbound(
     if let InboundContent::Text { body } = &m.content {
         let s = &state.services.settings;
         if let Some(word) = inbox::detect(body, &s.stop_words, &s.start_words) {
-            let at = m.timestamp;
             if let Some(c) = on_opt_word(state, word, phone, at, thread.id).await? {
                 outbox::stage_queued(batch, &state.shop, &c)?;
                 queued.push(c);

@@ -1,9 +1,14 @@
-//! Tenant endpoints for dead letters: list them, replay one after a fix.
+//! Dead letters: list them, replay one after a fix. A tenant key (or the operator naming
+//! a shop) sees the tenant's; the operator naming no shop sees its own: authentic Meta
+//! events no tenant owned when they came in, whose replay goes to the tenant that owns
+//! their number or account by then (409 while none does).
 
 use crate::actors::Delivered;
-use crate::http::auth::TenantScope;
+use crate::http::auth::LetterScope;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::AppState;
+use crate::services::meta_routes;
+use crate::store::OPERATOR_SCOPE;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
@@ -25,14 +30,24 @@ pub struct DeadLetterView {
     pub body: String,
 }
 
-/// Lists dead letters.
+impl LetterScope {
+    /// The store scope of the letters.
+    fn key(&self) -> &str {
+        match self {
+            LetterScope::Tenant(shop) => shop,
+            LetterScope::Operator => OPERATOR_SCOPE,
+        }
+    }
+}
+
+/// Lists dead letters (the operator's own when the operator names no shop).
 #[utoipa::path(get, path = "/api/v1/deadletters", tag = "deadletters",
     responses((status = 200, body = Vec<DeadLetterView>)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    scope: TenantScope,
+    scope: LetterScope,
 ) -> Result<Json<Vec<DeadLetterView>>, ApiError> {
-    let letters = state.engine.store().dead_letters(&scope.shop)?;
+    let letters = state.engine.store().dead_letters(scope.key())?;
     Ok(Json(
         letters
             .into_iter()
@@ -55,31 +70,52 @@ pub struct Replayed {
     pub id: u64,
     /// Its new journal sequence. If it fails again it reappears under this id.
     pub requeued_as: u64,
+    /// The tenant it went to: for an operator letter, the owner of its number or account.
+    pub shop: String,
 }
 
-/// Replays a dead letter: it goes back into the journal and through its actor again.
+/// Replays a dead letter: it goes back into the journal and through its actor again. An
+/// operator letter goes to the tenant that now owns its number or account.
 #[utoipa::path(post, path = "/api/v1/deadletters/{id}/replay", tag = "deadletters",
     params(("id" = u64, Path, description = "dead letter id")),
-    responses((status = 202, body = Replayed), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 202, body = Replayed), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "an operator letter no tenant owns yet")),
+    security(("bearer" = [])))]
 pub async fn replay(
     State(state): State<AppState>,
-    scope: TenantScope,
+    scope: LetterScope,
     Path(id): Path<String>,
 ) -> Result<(axum::http::StatusCode, Json<Replayed>), ApiError> {
     let id: u64 = id.parse().map_err(|_| {
         ApiError::bad_request("invalid_id", format!("`{id}` is not a dead letter id"))
     })?;
     let store = state.engine.store();
-    let (seq, entry) = store.requeue_dead_letter(&scope.shop, id)?.ok_or_else(|| {
-        ApiError::not_found("dead_letter_not_found", format!("no dead letter {id}"))
-    })?;
+    let not_found = || ApiError::not_found("dead_letter_not_found", format!("no dead letter {id}"));
+    let to = match &scope {
+        LetterScope::Tenant(shop) => shop.clone(),
+        LetterScope::Operator => {
+            let letter = store
+                .dead_letter(OPERATOR_SCOPE, id)?
+                .ok_or_else(not_found)?;
+            meta_routes::tenant_of_entry(store, &letter.entry)?.ok_or_else(|| {
+                ApiError::Conflict(format!(
+                    "dead letter {id} still names no tenant's number or account; \
+                     connect it to a tenant, then replay"
+                ))
+            })?
+        }
+    };
+    let (seq, entry) = store
+        .requeue_dead_letter_to(scope.key(), id, &to)?
+        .ok_or_else(not_found)?;
     store.ack_durable().await?;
-    state.engine.deliver(&scope.shop, Delivered { seq, entry });
+    state.engine.deliver(&to, Delivered { seq, entry });
     Ok((
         axum::http::StatusCode::ACCEPTED,
         Json(Replayed {
             id,
             requeued_as: seq,
+            shop: to,
         }),
     ))
 }

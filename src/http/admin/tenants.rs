@@ -25,7 +25,7 @@ fn map(e: TenantError) -> ApiError {
         TenantError::Missing(_) | TenantError::Invalid { .. } => {
             ApiError::bad_request("invalid_field", e.to_string())
         }
-        TenantError::Exists(_) => ApiError::Conflict(e.to_string()),
+        TenantError::Exists(_) | TenantError::Claimed(_) => ApiError::Conflict(e.to_string()),
         TenantError::NotFound(_) => ApiError::not_found("unknown_shop", e.to_string()),
         other => ApiError::internal(other),
     }

@@ -10,6 +10,7 @@ use crate::integrations::meta::error::MetaError;
 use crate::logic::whatsapp::health as whatsapp_health;
 use crate::services::credentials::CredentialsError;
 use crate::services::health::{self, FailedCall, HealthError};
+use crate::services::meta_routes;
 use crate::store::{Batch, TenantRecord};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
@@ -108,19 +109,22 @@ pub async fn add_phone_number(
         ));
     }
     let store = state.engine.store();
-    if let Some(owner) = store.shop_for_phone_number(&id)? {
-        return Err(ApiError::Conflict(if owner == scope.shop {
-            format!("phone number id {id} is already this shop's")
-        } else {
-            format!("phone number id {id} belongs to another shop")
-        }));
+    {
+        let _claims = meta_routes::claims_guard();
+        if let Some(owner) = store.shop_for_phone_number(&id)? {
+            return Err(ApiError::Conflict(if owner == scope.shop {
+                format!("phone number id {id} is already this shop's")
+            } else {
+                format!("phone number id {id} belongs to another shop")
+            }));
+        }
+        let mut t = tenant(&state, &scope.shop)?;
+        t.meta_phone_number_ids.push(id.clone());
+        let mut b = Batch::new();
+        b.put_tenant(&t)?;
+        b.put_phone_number(&id, &scope.shop);
+        store.commit(b)?;
     }
-    let mut t = tenant(&state, &scope.shop)?;
-    t.meta_phone_number_ids.push(id.clone());
-    let mut b = Batch::new();
-    b.put_tenant(&t)?;
-    b.put_phone_number(&id, &scope.shop);
-    store.commit(b)?;
     store.durable().await?;
     Ok((
         StatusCode::CREATED,
@@ -141,9 +145,10 @@ pub struct MetaCredentials {
 }
 
 /// Sets the shop's Meta access token and/or WABA id. A new token clears a "token dead"
-/// health state, which lets the held outbox drain.
+/// health state, which lets the held outbox drain. A WABA id another tenant owns is
+/// refused with 409 and nothing changes.
 #[utoipa::path(put, path = "/api/v1/integrations/meta", tag = "whatsapp", request_body = MetaCredentials,
-    responses((status = 204), (status = 400, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn set_meta(
     State(state): State<AppState>,
     scope: TenantScope,
@@ -151,7 +156,22 @@ pub async fn set_meta(
 ) -> Result<StatusCode, ApiError> {
     let Json(c) = body.map_err(json_rejection)?;
     let store = state.engine.store();
-    let mut t = tenant(&state, &scope.shop)?;
+    {
+        let _claims = meta_routes::claims_guard();
+        update_meta(&state, &scope.shop, &c)?;
+    }
+    store.durable().await?;
+    if c.access_token.is_some() {
+        let health = whatsapp_health::fresh();
+        let _ = state.engine.set_conversation_health(&scope.shop, health);
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Checks and writes [`MetaCredentials`] for `shop` (under the claims guard).
+fn update_meta(state: &AppState, shop: &str, c: &MetaCredentials) -> Result<(), ApiError> {
+    let store = state.engine.store();
+    let mut t = tenant(state, shop)?;
     let mut b = Batch::new();
     if let Some(tok) = c.access_token.as_deref().map(str::trim) {
         if tok.is_empty() {
@@ -161,7 +181,7 @@ pub async fn set_meta(
             ));
         }
         t.meta_token =
-            Some(seal_meta_token(&state.master_key, &scope.shop, tok).map_err(ApiError::internal)?);
+            Some(seal_meta_token(&state.master_key, shop, tok).map_err(ApiError::internal)?);
     }
     if let Some(w) = c.waba_id.as_deref().map(str::trim) {
         if w.is_empty() || !w.bytes().all(|b| b.is_ascii_digit()) {
@@ -170,20 +190,21 @@ pub async fn set_meta(
                 "`waba_id` must be Meta's numeric id",
             ));
         }
-        if let Some(old) = &t.meta_waba_id {
-            b.remove_waba(old);
+        if let Err(claimed) = meta_routes::check_claims(store, shop, &[], Some(w))? {
+            return Err(ApiError::Conflict(claimed.to_string()));
         }
-        b.put_waba(w, &scope.shop);
+        if let Some(old) = t.meta_waba_id.as_deref().filter(|old| *old != w) {
+            // Release the old account only if it is still this shop's route.
+            if store.shop_for_waba(old)?.as_deref() == Some(shop) {
+                b.remove_waba(old);
+            }
+        }
+        b.put_waba(w, shop);
         t.meta_waba_id = Some(w.to_string());
     }
     b.put_tenant(&t)?;
     store.commit(b)?;
-    store.durable().await?;
-    if c.access_token.is_some() {
-        let health = whatsapp_health::fresh();
-        let _ = state.engine.set_conversation_health(&scope.shop, health);
-    }
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// The shop's integration health.

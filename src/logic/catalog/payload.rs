@@ -5,6 +5,7 @@
 //! the logic decides what a missing field means. Ids are read as `u64` (or a digit string,
 //! or a `gid://shopify/...` string), never through a float.
 
+use crate::domain::ids::{checked_id, gid_number};
 use crate::domain::{parse_gid, Money, ShopifyId, Timestamp};
 use crate::logic::{ApplyError, Delivery};
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
@@ -145,7 +146,7 @@ fn de_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ShopifyId>, D::Error>
             f.write_str("a Shopify id (unsigned integer, digit string or gid)")
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v))
+            checked_id(v).map(Some).map_err(E::custom)
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
             u64::try_from(v)
@@ -157,11 +158,9 @@ fn de_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ShopifyId>, D::Error>
             if v.is_empty() {
                 return Ok(None);
             }
-            v.parse::<u64>()
-                .ok()
-                .or_else(|| parse_gid(v, None))
-                .map(Some)
-                .ok_or_else(|| E::custom(format!("not an id: {v:?}")))
+            let n = v.parse::<u64>().ok().or_else(|| gid_number(v, None));
+            let n = n.ok_or_else(|| E::custom(format!("not an id: {v:?}")))?;
+            self.visit_u64(n)
         }
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
@@ -273,9 +272,9 @@ mod tests {
     #[test]
     fn ids_parse_exactly_from_numbers_strings_and_gids() {
         let v: VariantDto =
-            serde_json::from_str(r#"{"id": 18446744073709551615, "product_id": "gid://shopify/Product/9007199254740993"}"#)
+            serde_json::from_str(r#"{"id": 9223372036854775807, "product_id": "gid://shopify/Product/9007199254740993"}"#)
                 .expect("parses");
-        assert_eq!(v.id, Some(u64::MAX));
+        assert_eq!(v.id, Some((1 << 63) - 1));
         assert_eq!(v.product_id, Some(9_007_199_254_740_993));
         let v: VariantDto =
             serde_json::from_str(r#"{"id": "42", "image_id": null}"#).expect("parses");
@@ -283,6 +282,15 @@ mod tests {
         assert_eq!(v.image_id, None);
         assert!(serde_json::from_str::<VariantDto>(r#"{"id": 1.5}"#).is_err());
         assert!(serde_json::from_str::<VariantDto>(r#"{"id": -1}"#).is_err());
+        // Shopify ids are below 2^63 (see `SHOPIFY_ID_LIMIT`); above is not a Shopify id.
+        for bad in [
+            r#"{"id": 18446744073709551615}"#,
+            r#"{"id": "9223372036854775808"}"#,
+            r#"{"product_id": "gid://shopify/Product/9223372036854775808"}"#,
+        ] {
+            let e = serde_json::from_str::<VariantDto>(bad).expect_err(bad);
+            assert!(e.to_string().contains("2^63"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -44,8 +44,9 @@ use crate::domain::{EventKind, ShopifyId, Timestamp};
 use std::collections::{BTreeMap, HashMap};
 
 /// Contacts created from WhatsApp (someone wrote to the shop who is not a Shopify
-/// customer) have ids with the top bit set; Shopify ids never reach 2^63.
-pub const WHATSAPP_CONTACT_BASE: ShopifyId = 1 << 63;
+/// customer) have ids with the top bit set; Shopify ids never reach 2^63, and payloads
+/// claiming one are refused at parsing ([`crate::domain::ids::checked_id`]).
+pub const WHATSAPP_CONTACT_BASE: ShopifyId = crate::domain::ids::SHOPIFY_ID_LIMIT;
 
 /// Read access to the records the book does not keep in memory (orders, checkouts).
 /// The actor implements it over the store; tests over a `HashMap`.

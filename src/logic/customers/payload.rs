@@ -2,6 +2,7 @@
 //! unknown fields are ignored). Ids are `u64` end to end: [`WireId`] accepts a JSON
 //! integer, a decimal string or a `gid://shopify/…/{id}`, and never goes through a float.
 
+use crate::domain::ids::{checked_id, gid_number};
 use crate::domain::{parse_gid, Money, ShopifyId, Timestamp};
 use crate::logic::{ApplyError, Topic};
 use serde::de::{self, Deserializer, Visitor};
@@ -26,7 +27,7 @@ impl<'de> Deserialize<'de> for WireId {
                 f.write_str("an id: integer, decimal string or gid://shopify/… string")
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<WireId, E> {
-                Ok(WireId(v))
+                checked_id(v).map(WireId).map_err(E::custom)
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<WireId, E> {
                 u64::try_from(v)
@@ -35,11 +36,9 @@ impl<'de> Deserialize<'de> for WireId {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<WireId, E> {
                 let v = v.trim();
-                v.parse::<u64>()
-                    .ok()
-                    .or_else(|| parse_gid(v, None))
-                    .map(WireId)
-                    .ok_or_else(|| E::custom(format!("`{v}` is not an id")))
+                let n = v.parse::<u64>().ok().or_else(|| gid_number(v, None));
+                let n = n.ok_or_else(|| E::custom(format!("`{v}` is not an id")))?;
+                self.visit_u64(n)
             }
         }
         d.deserialize_any(V)

@@ -325,3 +325,38 @@ fn set_excluded_writes_the_contact() {
     assert!(h.book.contact(BOB).expect("c").exclude_from_galantis);
     assert!(h.book.set_excluded(7, true).is_none());
 }
+
+#[test]
+fn a_shopify_id_at_or_above_2_pow_63_is_refused_and_the_whatsapp_contact_is_untouched() {
+    use crate::domain::phone::PhoneE164;
+    let mut h = Harness::default();
+    let phone = PhoneE164::parse("+447700900123").expect("phone");
+    let (wa_id, created) =
+        h.book
+            .ensure_phone_contact(phone, Some("Pat"), ts("2026-01-01T00:00:00Z"));
+    assert!(created.is_some() && wa_id >= super::WHATSAPP_CONTACT_BASE);
+    let before = h.book.contact(wa_id).cloned();
+    for (topic, id) in [
+        ("customers/update", json!(wa_id)),
+        ("customers/update", json!(wa_id.to_string())),
+        (
+            "customers/create",
+            json!(format!("gid://shopify/Customer/{wa_id}")),
+        ),
+        ("customers/update", json!(u64::MAX)),
+    ] {
+        let body = fixture_with(topic, |v| {
+            v["id"] = id.clone();
+            v["updated_at"] = json!("2030-01-01T00:00:00Z");
+            v["first_name"] = json!("Mallory");
+        });
+        let e = h.send(topic, &body).expect_err("refused");
+        assert!(matches!(e, ApplyError::Malformed { .. }), "{e}");
+        assert!(e.to_string().contains("2^63"), "{id}: {e}");
+    }
+    let order = fixture_with("orders/create", |v| {
+        v["customer"]["id"] = json!(wa_id);
+    });
+    assert!(h.send("orders/create", &order).is_err());
+    assert_eq!(h.book.contact(wa_id).cloned(), before, "untouched");
+}

@@ -158,21 +158,28 @@ impl Inbox {
     /// An inbound message: (re)opens the thread, opens or resets the 24-hour window from
     /// the message's time, counts it unread, remembers the profile name.
     ///
+    /// The message's time is the sender's claim; `received_at` (when the engine got the
+    /// webhook) is what it can trust. The message counts as sent no later than received
+    /// ([`trusted_time`]), so the window never ends after `received_at` + 24 h, however
+    /// far in the future the payload is dated.
+    ///
     /// # Errors
     /// [`InboxError::NoThread`].
     pub fn on_inbound(
         &mut self,
         thread_id: u64,
         at: Timestamp,
+        received_at: Timestamp,
         profile_name: Option<&str>,
     ) -> Result<Thread, InboxError> {
         let t = self
             .threads
             .get_mut(&thread_id)
             .ok_or(InboxError::NoThread(thread_id))?;
+        let at = trusted_time(at, received_at);
         t.status = ThreadStatus::Open;
         t.unread = t.unread.saturating_add(1);
-        let expires = Timestamp(at.millis() + WINDOW_MS);
+        let expires = Timestamp(at.millis().saturating_add(WINDOW_MS));
         if t.window_expires_at.is_none_or(|e| e < expires) {
             t.window_expires_at = Some(expires);
         }
@@ -297,6 +304,12 @@ impl Inbox {
         }
         changed
     }
+}
+
+/// When an inbound message counts as sent: its own time, but never later than when the
+/// engine received it (a payload dated in the future cannot hold the window open).
+pub fn trusted_time(sent: Timestamp, received_at: Timestamp) -> Timestamp {
+    sent.min(received_at)
 }
 
 /// Applies a delivery status to an outbound message, never downgrading (see

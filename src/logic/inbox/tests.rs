@@ -21,7 +21,9 @@ fn inbound_opens_the_window_and_reopens_the_thread() {
         "never opened"
     );
     inbox.set_status(7, ThreadStatus::Resolved).expect("status");
-    let th = inbox.on_inbound(7, t(1_000), Some("Pat")).expect("inbound");
+    let th = inbox
+        .on_inbound(7, t(1_000), t(1_000), Some("Pat"))
+        .expect("inbound");
     assert_eq!(th.status, ThreadStatus::Open);
     assert_eq!(th.unread, 1);
     assert_eq!(th.profile_name.as_deref(), Some("Pat"));
@@ -35,8 +37,12 @@ fn inbound_opens_the_window_and_reopens_the_thread() {
         "templates always"
     );
     // Each inbound resets the window; an older late inbound does not shorten it.
-    inbox.on_inbound(7, t(50_000), None).expect("inbound");
-    inbox.on_inbound(7, t(2_000), None).expect("late inbound");
+    inbox
+        .on_inbound(7, t(50_000), t(50_000), None)
+        .expect("inbound");
+    inbox
+        .on_inbound(7, t(2_000), t(60_000), None)
+        .expect("late inbound");
     assert_eq!(
         inbox.thread(7).and_then(|t| t.window_expires_at),
         Some(t(50_000 + WINDOW_MS))
@@ -50,8 +56,8 @@ fn inbound_opens_the_window_and_reopens_the_thread() {
 fn the_first_agent_to_reply_takes_an_unassigned_thread() {
     let mut inbox = Inbox::default();
     inbox.open_thread(1, "111", phone("+15551234567"), None, t(0));
-    inbox.on_inbound(1, t(10), None).expect("inbound");
-    inbox.on_inbound(1, t(20), None).expect("inbound");
+    inbox.on_inbound(1, t(10), t(10), None).expect("inbound");
+    inbox.on_inbound(1, t(20), t(20), None).expect("inbound");
     let th = inbox.on_outbound(1, Some("ana"), t(30)).expect("reply");
     assert_eq!((th.assignee.as_deref(), th.unread), (Some("ana"), 0));
     let th = inbox.on_outbound(1, Some("ben"), t(40)).expect("reply");
@@ -129,4 +135,28 @@ fn opt_words_ignore_case_spaces_and_trailing_punctuation() {
     assert_eq!(detect("start", &stop, &start), Some(OptWord::Start));
     assert_eq!(detect("stop sending me the blue one", &stop, &start), None);
     assert_eq!(detect("", &stop, &start), None);
+}
+
+#[test]
+fn a_message_dated_in_the_future_opens_the_window_only_until_receipt_plus_24_hours() {
+    let mut inbox = Inbox::default();
+    inbox.open_thread(3, "111", phone("+15551234567"), None, t(0));
+    let received = t(1_000_000);
+    // Dated 2099: the sender's clock (or a forged payload) cannot keep the window open.
+    let dated_2099 = t(4_070_908_800_000);
+    let th = inbox
+        .on_inbound(3, dated_2099, received, None)
+        .expect("inbound");
+    assert_eq!(th.window_expires_at, Some(t(1_000_000 + WINDOW_MS)));
+    assert_eq!(th.last_inbound_at, Some(received));
+    assert!(inbox
+        .check_send(3, false, t(1_000_000 + WINDOW_MS))
+        .is_err());
+    // A message dated before its receipt keeps its own (earlier) time.
+    let th = inbox
+        .on_inbound(3, t(2_000_000), t(2_500_000), None)
+        .expect("inbound");
+    assert_eq!(th.window_expires_at, Some(t(2_000_000 + WINDOW_MS)));
+    assert_eq!(trusted_time(t(5), t(9)), t(5));
+    assert_eq!(trusted_time(t(9), t(5)), t(5));
 }

@@ -4,10 +4,11 @@
 //! dedupe keys. No I/O: the HTTP handler feeds bytes in and acts on what comes out.
 //!
 //! Order of use for `POST /webhooks/meta`: [`verify_signature`] on the raw bytes (401 if
-//! false, nothing stored) → [`parse`] (an authentic body that fails goes to the dead-letter
-//! tree with the [`ParseError`]) → per event: dedupe on [`MetaEvent::dedupe_key`], route by
-//! [`MetaEvent::phone_number_id`] or [`MetaEvent::waba_id`], and never regress a message
-//! status ([`MessageStatus::rank`]).
+//! false, nothing stored) → [`parse_parts`] (each change on its own: a change that fails
+//! goes to the dead-letter tree with its [`ParseError`], the others are applied) → per
+//! event: dedupe on [`MetaEvent::dedupe_key`], route by [`MetaEvent::phone_number_id`] or
+//! [`MetaEvent::routing_waba_id`], and never regress a message status
+//! ([`MessageStatus::rank`]). [`parse`] is the strict whole-delivery form (replays).
 
 mod events;
 mod wire;
@@ -182,6 +183,32 @@ pub enum ParseError {
 /// The whole delivery is then refused, so it can be dead-lettered and replayed intact.
 pub fn parse(body: &[u8]) -> Result<Vec<MetaEvent>, ParseError> {
     wire::parse_body(body)
+}
+
+/// One change of a delivery (or one entry, when the entry itself is malformed), parsed on
+/// its own: Meta batches changes of several numbers and accounts in one delivery, and one
+/// bad change must not keep the good ones from being applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Part {
+    /// Where it sits in the delivery: `entry[i].changes[j]`, or `entry[i]`.
+    pub location: String,
+    /// The part alone, as a delivery [`parse`] reads (its entry with only this change);
+    /// Meta's own bytes when the delivery has just this one change. This is what a bad
+    /// part is kept as, so a replay after a fix parses exactly it.
+    pub body: Vec<u8>,
+    /// Its events, in payload order, or why it does not parse (naming the location).
+    pub events: Result<Vec<MetaEvent>, ParseError>,
+}
+
+/// Parses a delivery part by part: the events of every good change plus the error of
+/// every bad one (see [`Part`]). Times must lie in 1970..2100; one outside is the error
+/// of its change.
+///
+/// # Errors
+/// [`ParseError`] only when the body as a whole is unusable: not JSON, not a WhatsApp
+/// webhook, no `entry` array.
+pub fn parse_parts(body: &[u8]) -> Result<Vec<Part>, ParseError> {
+    wire::parse_parts(body)
 }
 
 /// Where a delivery came from, read leniently from raw JSON that [`parse`] refused.

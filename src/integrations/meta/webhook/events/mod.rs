@@ -130,6 +130,16 @@ impl MetaEvent {
         }
     }
 
+    /// The WABA an event without a phone number routes by: [`Self::waba_id`], except for
+    /// account updates that came under a partner's entry id
+    /// ([`AccountUpdate::routing_waba_id`]).
+    pub fn routing_waba_id(&self) -> &str {
+        match self {
+            Self::AccountUpdate(a) => a.routing_waba_id(),
+            _ => self.waba_id(),
+        }
+    }
+
     /// The business phone number id (`value.metadata.phone_number_id`), the routing key to
     /// a tenant, for events of the `messages` field; `None` for management events.
     pub fn phone_number_id(&self) -> Option<&str> {

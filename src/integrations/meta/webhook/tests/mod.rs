@@ -13,6 +13,7 @@ use std::path::PathBuf;
 mod checks;
 mod fixtures;
 mod fuzz;
+mod parts;
 
 /// `$GALANTIS_FIXTURES/meta/webhooks` or `../shared/fixtures/meta/webhooks`. Missing =
 /// failure, never a skip.

@@ -4,7 +4,7 @@
 //! unknown `field`s, message types and interactive types are kept, never rejected.
 
 use super::events::*;
-use super::{ParseError, FIELD_ACCOUNT_UPDATE, FIELD_MESSAGES, FIELD_PHONE_QUALITY};
+use super::{ParseError, Part, FIELD_ACCOUNT_UPDATE, FIELD_MESSAGES, FIELD_PHONE_QUALITY};
 use super::{FIELD_TEMPLATE_STATUS, OBJECT};
 use crate::domain::money::Money;
 use crate::domain::timestamp::Timestamp;
@@ -38,8 +38,17 @@ impl Ctx<'_> {
     }
 }
 
-/// Parses a whole delivery; see [`super::parse`].
+/// Parses a whole delivery; see [`super::parse`]: the first bad part fails it all.
 pub(super) fn parse_body(body: &[u8]) -> Result<Vec<MetaEvent>, ParseError> {
+    let mut out = Vec::new();
+    for part in parse_parts(body)? {
+        out.extend(part.events?);
+    }
+    Ok(out)
+}
+
+/// Parses a delivery change by change; see [`super::parse_parts`].
+pub(super) fn parse_parts(body: &[u8]) -> Result<Vec<Part>, ParseError> {
     let root: Value = serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
     let Value::Object(root) = &root else {
         return Err(ParseError::Envelope("the body is not a JSON object".into()));
@@ -55,49 +64,94 @@ pub(super) fn parse_body(body: &[u8]) -> Result<Vec<MetaEvent>, ParseError> {
         Some(_) => return Err(ParseError::Envelope("`entry` is not an array".into())),
         None => return Err(ParseError::Envelope("`entry` is missing".into())),
     };
+    let single = entries.len() == 1
+        && entries[0]
+            .get("changes")
+            .and_then(Value::as_array)
+            .is_some_and(|c| c.len() == 1);
     let mut out = Vec::new();
     for (ei, entry) in entries.iter().enumerate() {
-        let envelope = |what: &str| ParseError::Envelope(format!("entry[{ei}]: {what}"));
-        let Value::Object(entry) = entry else {
-            return Err(envelope("not an object"));
-        };
-        let waba_id = entry
-            .get("id")
-            .and_then(id_text)
-            .ok_or_else(|| envelope("`id` is missing or not an id"))?;
-        let entry_time = match entry.get("time") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(unix_time(v).ok_or_else(|| envelope("`time` is not unix seconds"))?),
-        };
-        let changes = match entry.get("changes") {
-            Some(Value::Array(a)) => a,
-            Some(_) => return Err(envelope("`changes` is not an array")),
-            None => return Err(envelope("`changes` is missing")),
-        };
-        for (ci, change) in changes.iter().enumerate() {
-            let envelope =
-                |what: &str| ParseError::Envelope(format!("entry[{ei}].changes[{ci}]: {what}"));
-            let Value::Object(change) = change else {
-                return Err(envelope("not an object"));
-            };
-            let field = match change.get("field") {
-                Some(Value::String(s)) => s.as_str(),
-                _ => return Err(envelope("`field` is missing or not a string")),
-            };
-            let ctx = Ctx {
-                waba_id: &waba_id,
-                entry_time,
-                field,
-                value: change.get("value").unwrap_or(&Value::Null),
-            };
-            change_events(&ctx, &mut out).map_err(|problem| ParseError::Change {
-                entry: ei,
-                change: ci,
-                field: field.to_owned(),
-                problem,
-            })?;
+        entry_parts(ei, entry, &mut out);
+    }
+    if single {
+        // The delivery is its one part: keep Meta's bytes as they came.
+        if let Some(p) = out.first_mut() {
+            p.body = body.to_vec();
         }
     }
+    Ok(out)
+}
+
+/// Appends the parts of entry `ei`: one per change, or one for the whole entry when the
+/// entry itself is malformed (no id, a bad time, no `changes` array).
+fn entry_parts(ei: usize, entry: &Value, out: &mut Vec<Part>) {
+    let whole = |what: &str| Part {
+        location: format!("entry[{ei}]"),
+        body: delivery_of(entry),
+        events: Err(ParseError::Envelope(format!("entry[{ei}]: {what}"))),
+    };
+    let Value::Object(fields) = entry else {
+        return out.push(whole("not an object"));
+    };
+    let Some(waba_id) = fields.get("id").and_then(id_text) else {
+        return out.push(whole("`id` is missing or not an id"));
+    };
+    let entry_time = match fields.get("time") {
+        None | Some(Value::Null) => None,
+        Some(v) => match unix_time(v) {
+            Some(t) => Some(t),
+            None => return out.push(whole(TIME_RANGE)),
+        },
+    };
+    let Some(changes) = fields.get("changes").and_then(Value::as_array) else {
+        return out.push(whole("`changes` is missing or not an array"));
+    };
+    for (ci, change) in changes.iter().enumerate() {
+        let mut one = fields.clone();
+        one.insert("changes".into(), Value::Array(vec![change.clone()]));
+        out.push(Part {
+            location: format!("entry[{ei}].changes[{ci}]"),
+            body: delivery_of(&Value::Object(one)),
+            events: change_part(ei, ci, &waba_id, entry_time, change),
+        });
+    }
+}
+
+/// A delivery holding only `entry`: what a part is kept as.
+fn delivery_of(entry: &Value) -> Vec<u8> {
+    let v = serde_json::json!({ "object": OBJECT, "entry": [entry] });
+    serde_json::to_vec(&v).unwrap_or_default()
+}
+
+/// The events of change `ci` of entry `ei`, or its [`ParseError`].
+fn change_part(
+    ei: usize,
+    ci: usize,
+    waba_id: &str,
+    entry_time: Option<Timestamp>,
+    change: &Value,
+) -> Result<Vec<MetaEvent>, ParseError> {
+    let envelope = |what: &str| ParseError::Envelope(format!("entry[{ei}].changes[{ci}]: {what}"));
+    let Value::Object(change) = change else {
+        return Err(envelope("not an object"));
+    };
+    let field = match change.get("field") {
+        Some(Value::String(s)) => s.as_str(),
+        _ => return Err(envelope("`field` is missing or not a string")),
+    };
+    let ctx = Ctx {
+        waba_id,
+        entry_time,
+        field,
+        value: change.get("value").unwrap_or(&Value::Null),
+    };
+    let mut out = Vec::new();
+    change_events(&ctx, &mut out).map_err(|problem| ParseError::Change {
+        entry: ei,
+        change: ci,
+        field: field.to_owned(),
+        problem,
+    })?;
     Ok(out)
 }
 
@@ -148,13 +202,26 @@ fn id_text(v: &Value) -> Option<String> {
     }
 }
 
-/// Unix seconds, as a JSON integer or a string of digits, into a [`Timestamp`].
+/// The earliest time a Meta payload may carry: the Unix epoch (Meta's times are unsigned).
+const MIN_UNIX_SECS: i64 = 0;
+/// The first second a Meta payload may not carry: 2100-01-01T00:00:00Z. Later times are
+/// not plausible for a message or a status, and past year 9999 they cannot even be
+/// written back as RFC 3339 (the stored event would never parse again).
+const MAX_UNIX_SECS: i64 = 4_102_444_800;
+/// What a time must be, for error texts.
+const TIME_RANGE: &str = "`time` is not unix seconds between 1970-01-01 and 2100-01-01 (exclusive)";
+
+/// Unix seconds, as a JSON integer or a string of digits, into a [`Timestamp`]; `None`
+/// when it is not a number or outside [`MIN_UNIX_SECS`]..[`MAX_UNIX_SECS`].
 fn unix_time(v: &Value) -> Option<Timestamp> {
     let secs = match v {
         Value::String(s) => s.trim().parse::<i64>().ok()?,
         Value::Number(n) => n.as_i64()?,
         _ => return None,
     };
+    if !(MIN_UNIX_SECS..MAX_UNIX_SECS).contains(&secs) {
+        return None;
+    }
     secs.checked_mul(1000).map(Timestamp)
 }
 
@@ -174,7 +241,12 @@ fn de_opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error
 
 fn de_time<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
     let v = Value::deserialize(d)?;
-    unix_time(&v).ok_or_else(|| serde::de::Error::custom(format!("expected unix seconds, got {v}")))
+    unix_time(&v).ok_or_else(|| serde::de::Error::custom(time_error(&v)))
+}
+
+/// The error text of a time that is not plausible unix seconds.
+fn time_error(v: &Value) -> String {
+    format!("expected unix seconds between 1970-01-01 and 2100-01-01 (exclusive), got {v}")
 }
 
 fn de_opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
@@ -182,7 +254,7 @@ fn de_opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::
         Value::Null => Ok(None),
         v => unix_time(&v)
             .map(Some)
-            .ok_or_else(|| serde::de::Error::custom(format!("expected unix seconds, got {v}"))),
+            .ok_or_else(|| serde::de::Error::custom(time_error(&v))),
     }
 }
 
