@@ -45,7 +45,7 @@ fn deliver_inbound(engine: &Engine, store: &crate::store::Store) {
     let events = webhook::parse(body.as_bytes()).expect("parses");
     let e = &events[0];
     let json = serde_json::to_string(e).expect("encodes");
-    let topic = crate::logic::Source::Meta(e.source_kind());
+    let topic = crate::logic::Source::Meta(crate::logic::MetaKind::of(e));
     deliver(engine, store, SHOP, topic.as_str(), "wamid.T1:text", json);
 }
 
@@ -230,7 +230,7 @@ async fn a_transient_read_error_while_applying_a_meta_event_retries_and_it_lands
         "message_template_category":"UTILITY"}}]}]}"#;
     let events = webhook::parse(body).expect("parses");
     let json = serde_json::to_string(&events[0]).expect("encodes");
-    let source = crate::logic::Source::Meta(events[0].source_kind());
+    let source = crate::logic::Source::Meta(crate::logic::MetaKind::of(&events[0]));
     deliver(&engine, &store, SHOP, source.as_str(), "tpl-1", json);
     let mut found = Vec::new();
     for _ in 0..300 {

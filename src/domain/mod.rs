@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod contact;
 pub mod events;
 pub mod ids;
+pub mod meta_events;
 pub mod money;
 pub mod phone;
 pub mod shop;

@@ -158,7 +158,7 @@ fn journal_event(
     let shop = meta_routes::tenant_of_event(store, &e)?;
     let entry = JournalEntry {
         shop: shop.clone().unwrap_or_else(|| OPERATOR_SCOPE.to_string()),
-        source: Source::Meta(e.source_kind()),
+        source: Source::Meta(MetaKind::of(&e)),
         webhook_id: meta_routes::journal_id(&e),
         api_version: state.graph_version.to_string(),
         triggered_at: None,

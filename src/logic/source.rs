@@ -3,6 +3,7 @@
 //! one routing rule that sends it to the part of a tenant that applies it. Owns no I/O.
 
 use super::topic::{Route, Topic};
+use crate::domain::meta_events::MetaEvent;
 use std::fmt;
 
 /// Journal names of Meta sources start with this (`meta/inbound_message` …).
@@ -39,6 +40,18 @@ const META_KINDS: &[(&str, MetaKind)] = &[
 ];
 
 impl MetaKind {
+    /// The journal kind of a parsed Meta event.
+    pub fn of(e: &MetaEvent) -> MetaKind {
+        match e {
+            MetaEvent::InboundMessage(_) => MetaKind::InboundMessage,
+            MetaEvent::Status(_) => MetaKind::Status,
+            MetaEvent::TemplateStatus(_) => MetaKind::TemplateStatus,
+            MetaEvent::PhoneNumberQuality(_) => MetaKind::PhoneNumberQuality,
+            MetaEvent::AccountUpdate(_) => MetaKind::AccountUpdate,
+            MetaEvent::Unhandled(_) => MetaKind::Unhandled,
+        }
+    }
+
     /// Parses the name after `meta/`; an unknown name is [`MetaKind::Unhandled`].
     pub fn parse(s: &str) -> MetaKind {
         META_KINDS

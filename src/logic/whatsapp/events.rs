@@ -6,16 +6,16 @@
 
 use super::health::HealthEvent;
 use crate::domain::contact::MarketingState;
+use crate::domain::meta_events::MessageStatus as WireStatus;
+use crate::domain::meta_events::{
+    AccountEvent, AccountUpdate, InboundContent, InboundMessage, PhoneNumberQualityUpdate,
+    QualityEvent, StatusUpdate, TemplateStatusUpdate,
+};
 use crate::domain::phone::PhoneE164;
 use crate::domain::whatsapp::{
     ChatMessage, MessageContent, MessageError, MessageStatus, Purpose, Template, TemplateStatus,
 };
 use crate::domain::Timestamp;
-use crate::integrations::meta::webhook::MessageStatus as WireStatus;
-use crate::integrations::meta::webhook::{
-    AccountEvent, AccountUpdate, InboundContent, InboundMessage, PhoneNumberQualityUpdate,
-    QualityEvent, StatusUpdate, TemplateStatusUpdate,
-};
 use crate::logic::inbox::{self, OptWord};
 
 /// Our status for Meta's; `None` for statuses we do not track (`played`, `deleted` …).

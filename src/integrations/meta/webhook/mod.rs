@@ -10,7 +10,9 @@
 //! [`MetaEvent::routing_waba_id`], and never regress a message status
 //! ([`MessageStatus::rank`]). [`parse`] is the strict whole-delivery form (replays).
 
-mod events;
+/// The parsed event model is plain data in `domain::meta_events` (the logic applies it);
+/// this module parses Meta's wire format into it.
+use crate::domain::meta_events as events;
 mod wire;
 
 #[cfg(test)]
@@ -34,14 +36,9 @@ type HmacSha256 = Hmac<Sha256>;
 pub const SIGNATURE_HEADER: &str = "X-Hub-Signature-256";
 /// The only `object` a WhatsApp webhook has.
 pub const OBJECT: &str = "whatsapp_business_account";
-/// Change field of inbound messages and statuses.
-pub const FIELD_MESSAGES: &str = "messages";
-/// Change field of template review/quality status changes.
-pub const FIELD_TEMPLATE_STATUS: &str = "message_template_status_update";
-/// Change field of phone number quality and limit changes.
-pub const FIELD_PHONE_QUALITY: &str = "phone_number_quality_update";
-/// Change field of WABA-level updates.
-pub const FIELD_ACCOUNT_UPDATE: &str = "account_update";
+pub use crate::domain::meta_events::{
+    FIELD_ACCOUNT_UPDATE, FIELD_MESSAGES, FIELD_PHONE_QUALITY, FIELD_TEMPLATE_STATUS,
+};
 
 /// Longest `hub.challenge` echoed back (Meta sends a short random number).
 const MAX_CHALLENGE_LEN: usize = 512;

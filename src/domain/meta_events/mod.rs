@@ -5,6 +5,15 @@
 //! internally tagged enums or `skip_serializing_if`, and holds no `serde_json::Value`,
 //! so the events round-trip through bincode 2 (non-self-describing) as well as JSON.
 
+/// Change field of inbound messages and statuses.
+pub const FIELD_MESSAGES: &str = "messages";
+/// Change field of template review/quality status changes.
+pub const FIELD_TEMPLATE_STATUS: &str = "message_template_status_update";
+/// Change field of phone number quality and limit changes.
+pub const FIELD_PHONE_QUALITY: &str = "phone_number_quality_update";
+/// Change field of WABA-level updates.
+pub const FIELD_ACCOUNT_UPDATE: &str = "account_update";
+
 use crate::domain::money::Money;
 use crate::domain::phone::PhoneE164;
 use crate::domain::timestamp::Timestamp;
@@ -110,9 +119,9 @@ impl MetaEvent {
                 None => format!("t:{}:{}:h{}", t.message_template_id, t.event, t.fingerprint),
             },
             Self::PhoneNumberQuality(q) => {
-                format!("{}:{}", super::FIELD_PHONE_QUALITY, q.fingerprint)
+                format!("{}:{}", FIELD_PHONE_QUALITY, q.fingerprint)
             }
-            Self::AccountUpdate(a) => format!("{}:{}", super::FIELD_ACCOUNT_UPDATE, a.fingerprint),
+            Self::AccountUpdate(a) => format!("{}:{}", FIELD_ACCOUNT_UPDATE, a.fingerprint),
             Self::Unhandled(u) => format!("{}:{}", u.field, u.fingerprint),
         }
     }
@@ -147,19 +156,6 @@ impl MetaEvent {
             Self::InboundMessage(m) => Some(&m.phone_number_id),
             Self::Status(s) => Some(&s.phone_number_id),
             _ => None,
-        }
-    }
-
-    /// The journal source kind of this event (`logic::MetaKind`).
-    pub fn source_kind(&self) -> crate::logic::MetaKind {
-        use crate::logic::MetaKind as K;
-        match self {
-            Self::InboundMessage(_) => K::InboundMessage,
-            Self::Status(_) => K::Status,
-            Self::TemplateStatus(_) => K::TemplateStatus,
-            Self::PhoneNumberQuality(_) => K::PhoneNumberQuality,
-            Self::AccountUpdate(_) => K::AccountUpdate,
-            Self::Unhandled(_) => K::Unhandled,
         }
     }
 
