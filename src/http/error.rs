@@ -45,6 +45,12 @@ pub enum ApiError {
     /// 413.
     #[error("request body is larger than the limit of {0} bytes")]
     TooLarge(usize),
+    /// 415: a body that is not declared JSON.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 405: the route exists, the method does not.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// 503: not ready yet, or an actor did not answer.
     #[error("{0}")]
     Unavailable(String),
@@ -129,6 +135,16 @@ impl IntoResponse for ApiError {
                 "body_too_large",
                 self.to_string(),
             ),
+            ApiError::UnsupportedMediaType(m) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                m.clone(),
+            ),
+            ApiError::MethodNotAllowed(m) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                m.clone(),
+            ),
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m.clone()),
             ApiError::Internal(cause) => {
                 let error = crate::telemetry::chain(cause.as_ref());
@@ -147,12 +163,4 @@ impl IntoResponse for ApiError {
         }
         resp
     }
-}
-
-/// Maps axum's JSON body rejections to named 400s (or 413).
-pub fn json_rejection(r: axum::extract::rejection::JsonRejection) -> ApiError {
-    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::TooLarge(0);
-    }
-    ApiError::bad_request("invalid_body", r.body_text())
 }

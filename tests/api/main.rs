@@ -4,6 +4,7 @@ mod cli;
 mod compliance;
 mod contacts;
 mod crash;
+mod errors;
 mod fixtures;
 mod helpers;
 mod inbox;

@@ -5,9 +5,10 @@ use crate::domain::contact::DataExport;
 use crate::domain::DomainEvent;
 use crate::http::auth::TenantScope;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::ApiQuery;
 use crate::http::AppState;
 use crate::store::Kind;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
 
@@ -47,7 +48,7 @@ impl From<DomainEvent> for EventView {
 pub async fn list(
     State(state): State<AppState>,
     scope: TenantScope,
-    Query(page): Query<Page>,
+    ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<Paged<EventView>>, ApiError> {
     let limit = page.limit();
     let events: Vec<(u64, DomainEvent)> =

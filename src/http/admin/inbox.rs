@@ -6,12 +6,12 @@ use super::outbound::{build, MessageBody};
 use crate::actors::conversations::{CommandError, SendError, Target};
 use crate::domain::whatsapp::{ChatMessage, Thread, ThreadStatus};
 use crate::http::auth::TenantScope;
-use crate::http::error::{json_rejection, ApiError, ErrorBody};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::AppState;
 use crate::logic::inbox::{InboxError, ThreadFilter};
 use crate::services::sending::{self, SendingError};
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -90,7 +90,7 @@ pub struct ThreadQuery {
 pub async fn threads(
     State(state): State<AppState>,
     scope: TenantScope,
-    Query(q): Query<ThreadQuery>,
+    ApiQuery(q): ApiQuery<ThreadQuery>,
 ) -> Result<Json<Vec<Thread>>, ApiError> {
     let status = match q.status.as_deref() {
         None => None,
@@ -141,6 +141,7 @@ pub struct Reply {
     /// The agent writing (takes the thread if unassigned).
     pub author: Option<String>,
     /// The message.
+    #[serde(deserialize_with = "crate::http::extract::strict::object")]
     pub message: MessageBody,
 }
 
@@ -153,10 +154,9 @@ pub async fn reply(
     State(state): State<AppState>,
     scope: TenantScope,
     Path(id): Path<String>,
-    body: Result<Json<Reply>, JsonRejection>,
+    ApiJson(r): ApiJson<Reply>,
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
     let id = thread_id(&id)?;
-    let Json(r) = body.map_err(json_rejection)?;
     let customer = sending::thread_customer(&state.engine, &scope.shop, id)
         .await
         .map_err(map_sending)?;
@@ -183,10 +183,9 @@ pub async fn assign(
     State(state): State<AppState>,
     scope: TenantScope,
     Path(id): Path<String>,
-    body: Result<Json<Assign>, JsonRejection>,
+    ApiJson(a): ApiJson<Assign>,
 ) -> Result<Json<Thread>, ApiError> {
     let thread_id = thread_id(&id)?;
-    let Json(a) = body.map_err(json_rejection)?;
     let t = state
         .engine
         .assign_thread(&scope.shop, thread_id, a.agent)
@@ -211,9 +210,8 @@ pub async fn set_status(
     State(state): State<AppState>,
     scope: TenantScope,
     Path(id): Path<String>,
-    body: Result<Json<SetStatus>, JsonRejection>,
+    ApiJson(s): ApiJson<SetStatus>,
 ) -> Result<Json<Thread>, ApiError> {
-    let Json(s) = body.map_err(json_rejection)?;
     let status = ThreadStatus::parse(&s.status).ok_or_else(|| {
         ApiError::bad_request(
             "invalid_status",
@@ -284,10 +282,9 @@ pub async fn note(
     State(state): State<AppState>,
     scope: TenantScope,
     Path(id): Path<String>,
-    body: Result<Json<NewNote>, JsonRejection>,
+    ApiJson(n): ApiJson<NewNote>,
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
     let thread_id = thread_id(&id)?;
-    let Json(n) = body.map_err(json_rejection)?;
     if n.text.trim().is_empty() || n.author.trim().is_empty() {
         return Err(ApiError::bad_request(
             "invalid_note",

@@ -6,10 +6,10 @@ use super::outbound::{build, MessageBody};
 use crate::domain::phone::PhoneE164;
 use crate::domain::whatsapp::{ChatMessage, Purpose};
 use crate::http::auth::TenantScope;
-use crate::http::error::{json_rejection, ApiError, ErrorBody};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::ApiJson;
 use crate::http::AppState;
 use crate::services::sending::{self, Recipient};
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -29,6 +29,7 @@ pub struct NewMessage {
     #[schema(value_type = Option<String>)]
     pub purpose: Option<Purpose>,
     /// The message.
+    #[serde(deserialize_with = "crate::http::extract::strict::object")]
     pub message: MessageBody,
 }
 
@@ -39,9 +40,8 @@ pub struct NewMessage {
 pub async fn send(
     State(state): State<AppState>,
     scope: TenantScope,
-    body: Result<Json<NewMessage>, JsonRejection>,
+    ApiJson(m): ApiJson<NewMessage>,
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
-    let Json(m) = body.map_err(json_rejection)?;
     let recipient = match (m.contact_id, m.to.as_deref()) {
         (Some(id), None) => Recipient::Contact(id),
         (None, Some(to)) => Recipient::Number(PhoneE164::parse(to).map_err(|e| {

@@ -4,8 +4,9 @@ use super::{Page, Paged};
 use crate::domain::catalog::{Collection, Product};
 use crate::http::auth::TenantScope;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::ApiQuery;
 use crate::http::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 
 /// Lists products by id.
@@ -15,7 +16,7 @@ use axum::Json;
 pub async fn list(
     State(state): State<AppState>,
     scope: TenantScope,
-    Query(page): Query<Page>,
+    ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<Paged<Product>>, ApiError> {
     let limit = page.limit();
     let after = page.after;
@@ -53,7 +54,7 @@ pub async fn get(
 pub async fn collections(
     State(state): State<AppState>,
     scope: TenantScope,
-    Query(page): Query<Page>,
+    ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<Paged<Collection>>, ApiError> {
     let limit = page.limit();
     let after = page.after;

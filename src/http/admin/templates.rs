@@ -5,10 +5,10 @@
 use super::whatsapp::{credentials_error, upstream};
 use crate::domain::whatsapp::Template;
 use crate::http::auth::TenantScope;
-use crate::http::error::{json_rejection, ApiError, ErrorBody};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::ApiJson;
 use crate::http::AppState;
 use crate::services::templates::{self as service, TemplatesError};
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -38,9 +38,8 @@ fn map(e: TemplatesError) -> ApiError {
 pub async fn create_template(
     State(state): State<AppState>,
     scope: TenantScope,
-    body: Result<Json<NewTemplate>, JsonRejection>,
+    ApiJson(n): ApiJson<NewTemplate>,
 ) -> Result<(StatusCode, Json<Template>), ApiError> {
-    let Json(n) = body.map_err(json_rejection)?;
     let tpl = service::create(&state.services, &scope.shop, n)
         .await
         .map_err(map)?;

@@ -1,10 +1,10 @@
 //! Operator endpoints: create, list and delete tenants.
 
 use crate::http::auth::{require_operator, Principal};
-use crate::http::error::{json_rejection, ApiError, ErrorBody};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::ApiJson;
 use crate::http::AppState;
 use crate::tenants::{self, NewTenant, TenantError, TenantView};
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -39,10 +39,9 @@ fn map(e: TenantError) -> ApiError {
 pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
-    body: Result<Json<NewTenant>, JsonRejection>,
+    ApiJson(new): ApiJson<NewTenant>,
 ) -> Result<(StatusCode, Json<CreatedTenant>), ApiError> {
     require_operator(&principal)?;
-    let Json(new) = body.map_err(json_rejection)?;
     let (tenant, api_key) =
         tenants::create(state.engine.store(), &state.master_key, new).map_err(map)?;
     state.engine.store().durable().await?;

@@ -4,13 +4,13 @@
 
 use crate::actors::context::seal_meta_token;
 use crate::http::auth::TenantScope;
-use crate::http::error::{json_rejection, ApiError, ErrorBody};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::ApiJson;
 use crate::http::AppState;
 use crate::logic::whatsapp::health as whatsapp_health;
 use crate::services::credentials::CredentialsError;
 use crate::services::health::{self, FailedCall, HealthError};
 use crate::store::{Batch, TenantRecord};
-use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -85,9 +85,8 @@ pub async fn phone_numbers(
 pub async fn add_phone_number(
     State(state): State<AppState>,
     scope: TenantScope,
-    body: Result<Json<PhoneNumber>, JsonRejection>,
+    ApiJson(p): ApiJson<PhoneNumber>,
 ) -> Result<(StatusCode, Json<PhoneNumber>), ApiError> {
-    let Json(p) = body.map_err(json_rejection)?;
     let id = p.phone_number_id.trim().to_string();
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::bad_request(
@@ -135,9 +134,8 @@ pub struct MetaCredentials {
 pub async fn set_meta(
     State(state): State<AppState>,
     scope: TenantScope,
-    body: Result<Json<MetaCredentials>, JsonRejection>,
+    ApiJson(c): ApiJson<MetaCredentials>,
 ) -> Result<StatusCode, ApiError> {
-    let Json(c) = body.map_err(json_rejection)?;
     let store = state.engine.store();
     let mut t = tenant(&state, &scope.shop)?;
     let mut b = Batch::new();
