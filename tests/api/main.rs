@@ -1,5 +1,6 @@
 //! API tests: the engine started on port 0 with its own temp store, driven over HTTP.
 
+mod access;
 mod cli;
 mod compliance;
 mod contacts;

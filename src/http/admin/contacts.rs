@@ -31,12 +31,7 @@ pub struct ContactPatch {
 }
 
 fn parse_id(raw: &str) -> Result<u64, ApiError> {
-    raw.parse::<u64>().map_err(|_| {
-        ApiError::bad_request(
-            "invalid_id",
-            format!("`{raw}` is not a Shopify customer id (an unsigned integer)"),
-        )
-    })
+    crate::http::extract::path_id(raw, "Shopify customer id")
 }
 
 /// Searches contacts.

@@ -66,9 +66,7 @@ pub async fn replay(
     scope: TenantScope,
     Path(id): Path<String>,
 ) -> Result<(axum::http::StatusCode, Json<Replayed>), ApiError> {
-    let id: u64 = id.parse().map_err(|_| {
-        ApiError::bad_request("invalid_id", format!("`{id}` is not a dead letter id"))
-    })?;
+    let id = crate::http::extract::path_id(&id, "dead letter id")?;
     let store = state.engine.store();
     let (seq, entry) = store.requeue_dead_letter(&scope.shop, id)?.ok_or_else(|| {
         ApiError::not_found("dead_letter_not_found", format!("no dead letter {id}"))

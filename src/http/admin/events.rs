@@ -92,9 +92,7 @@ pub async fn export(
     scope: TenantScope,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let id: u64 = id.parse().map_err(|_| {
-        ApiError::bad_request("invalid_id", format!("`{id}` is not a data request id"))
-    })?;
+    let id = crate::http::extract::path_id(&id, "data request id")?;
     let x: DataExport = state
         .engine
         .store()

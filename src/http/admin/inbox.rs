@@ -66,8 +66,7 @@ fn map_send(e: SendError) -> ApiError {
 }
 
 fn thread_id(raw: &str) -> Result<u64, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::bad_request("invalid_id", format!("`{raw}` is not a thread id")))
+    crate::http::extract::path_id(raw, "thread id")
 }
 
 /// Thread filters.
@@ -157,6 +156,7 @@ pub async fn reply(
     ApiJson(r): ApiJson<Reply>,
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
     let id = thread_id(&id)?;
+    scope.require_active()?;
     let customer = sending::thread_customer(&state.engine, &scope.shop, id)
         .await
         .map_err(map_sending)?;

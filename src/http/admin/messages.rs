@@ -42,6 +42,7 @@ pub async fn send(
     scope: TenantScope,
     ApiJson(m): ApiJson<NewMessage>,
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
+    scope.require_active()?;
     let recipient = match (m.contact_id, m.to.as_deref()) {
         (Some(id), None) => Recipient::Contact(id),
         (None, Some(to)) => Recipient::Number(PhoneE164::parse(to).map_err(|e| {
@@ -77,9 +78,7 @@ pub async fn message(
     scope: TenantScope,
     Path(id): Path<String>,
 ) -> Result<Json<ChatMessage>, ApiError> {
-    let id: u64 = id
-        .parse()
-        .map_err(|_| ApiError::bad_request("invalid_id", format!("`{id}` is not a message id")))?;
+    let id = crate::http::extract::path_id(&id, "message id")?;
     state
         .engine
         .message(&scope.shop, id)

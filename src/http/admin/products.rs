@@ -34,9 +34,7 @@ pub async fn get(
     scope: TenantScope,
     Path(id): Path<String>,
 ) -> Result<Json<Product>, ApiError> {
-    let id: u64 = id.parse().map_err(|_| {
-        ApiError::bad_request("invalid_id", format!("`{id}` is not a Shopify product id"))
-    })?;
+    let id = crate::http::extract::path_id(&id, "Shopify product id")?;
     state
         .engine
         .product(&scope.shop, id)

@@ -40,6 +40,7 @@ pub async fn create_template(
     scope: TenantScope,
     ApiJson(n): ApiJson<NewTemplate>,
 ) -> Result<(StatusCode, Json<Template>), ApiError> {
+    scope.require_active()?;
     let tpl = service::create(&state.services, &scope.shop, n)
         .await
         .map_err(map)?;
@@ -67,6 +68,7 @@ pub async fn delete_template(
     scope: TenantScope,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    scope.require_active()?;
     service::delete(&state.services, &scope.shop, name)
         .await
         .map_err(map)?;
@@ -87,6 +89,7 @@ pub async fn sync_templates(
     State(state): State<AppState>,
     scope: TenantScope,
 ) -> Result<Json<Synced>, ApiError> {
+    scope.require_active()?;
     Ok(Json(Synced {
         changed: service::reconcile(&state.services, &scope.shop)
             .await

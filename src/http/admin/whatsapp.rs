@@ -87,6 +87,7 @@ pub async fn add_phone_number(
     scope: TenantScope,
     ApiJson(p): ApiJson<PhoneNumber>,
 ) -> Result<(StatusCode, Json<PhoneNumber>), ApiError> {
+    scope.require_active()?;
     let id = p.phone_number_id.trim().to_string();
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::bad_request(
@@ -136,6 +137,7 @@ pub async fn set_meta(
     scope: TenantScope,
     ApiJson(c): ApiJson<MetaCredentials>,
 ) -> Result<StatusCode, ApiError> {
+    scope.require_active()?;
     let store = state.engine.store();
     let mut t = tenant(&state, &scope.shop)?;
     let mut b = Batch::new();
