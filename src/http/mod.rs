@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod limits;
 pub mod meta_webhooks;
 pub mod openapi;
 pub mod ops;
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/exports", get(admin::events::exports))
         .route("/api/v1/exports/{request_id}", get(admin::events::export))
         .route("/api/v1/deadletters", get(admin::deadletters::list))
+        .route("/api/v1/deadletters/{id}", get(admin::deadletters::get))
         .route(
             "/api/v1/deadletters/{id}/replay",
             post(admin::deadletters::replay),

@@ -53,7 +53,7 @@ async fn customers_redact_erases_the_person_and_data_request_exports_them() {
         "{text}"
     );
     assert_eq!(
-        app.get("/api/v1/exports", &key).await.1[0]["request_id"],
+        app.get("/api/v1/exports", &key).await.1["items"][0]["request_id"],
         9999
     );
 

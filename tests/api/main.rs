@@ -9,6 +9,7 @@ mod errors;
 mod fixtures;
 mod helpers;
 mod inbox;
+mod limits;
 mod outbox_crash;
 mod tenants;
 mod webhooks;

@@ -47,8 +47,9 @@ pub async fn search(
         after: q.after,
         limit: q.limit,
     }
-    .limit();
+    .limit()?;
     let text = q.q.unwrap_or_default();
+    crate::http::limits::max_chars("q", &text, crate::http::limits::SEARCH_CHARS)?;
     let after = q.after;
     let items = state
         .engine
@@ -153,7 +154,7 @@ pub async fn checkouts(
     scope: TenantScope,
     ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<Paged<Checkout>>, ApiError> {
-    let limit = page.limit();
+    let limit = page.limit()?;
     let after = page.after;
     let items = state.engine.checkouts(&scope.shop, after, limit).await?;
     Ok(Json(Paged::new(items, limit, |c: &Checkout| c.id)))

@@ -1,17 +1,22 @@
-//! Tenant endpoints for dead letters: list them, replay one after a fix.
+//! Tenant endpoints for dead letters: list them a page at a time (without their bodies),
+//! read one with its body, replay one after a fix.
 
+use super::{ArrayPage, Page, Paged};
 use crate::actors::Delivered;
 use crate::http::auth::TenantScope;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{path_id, ApiQuery};
 use crate::http::AppState;
+use crate::store::DeadLetter;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
 
-/// A dead letter as the API shows it (the body as text when it is UTF-8).
+/// A dead letter as the list shows it: what failed and why, not the body (a page of
+/// 500 bodies of up to the body limit each would be hundreds of megabytes).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct DeadLetterView {
-    /// Id (use it to replay).
+pub struct DeadLetterSummary {
+    /// Id (use it to read or replay).
     pub id: u64,
     /// Why it could not be applied.
     pub reason: String,
@@ -21,33 +26,78 @@ pub struct DeadLetterView {
     pub topic: String,
     /// The webhook id.
     pub webhook_id: String,
+    /// Size of the raw body (read it with `GET /api/v1/deadletters/{id}`).
+    pub body_bytes: usize,
+}
+
+impl From<&DeadLetter> for DeadLetterSummary {
+    fn from(l: &DeadLetter) -> Self {
+        Self {
+            id: l.id,
+            reason: l.reason.clone(),
+            failed_at: l.failed_at.to_rfc3339(),
+            topic: l.entry.source.to_string(),
+            webhook_id: l.entry.webhook_id.clone(),
+            body_bytes: l.entry.body.len(),
+        }
+    }
+}
+
+/// One dead letter with its body (as text when it is UTF-8).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeadLetterView {
+    /// What the list shows.
+    #[serde(flatten)]
+    pub summary: DeadLetterSummary,
     /// The raw body.
     pub body: String,
 }
 
-/// Lists dead letters.
-#[utoipa::path(get, path = "/api/v1/deadletters", tag = "deadletters",
-    responses((status = 200, body = Vec<DeadLetterView>)), security(("bearer" = [])))]
+/// Lists dead letters by id, without bodies: a JSON array, the next page's `after` in the
+/// `X-Next-After` header.
+#[utoipa::path(get, path = "/api/v1/deadletters", tag = "deadletters", params(Page),
+    responses((status = 200, description = "`[DeadLetterSummary]`; header `X-Next-After` when there is a next page"), (status = 400, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     scope: TenantScope,
-) -> Result<Json<Vec<DeadLetterView>>, ApiError> {
-    let letters = state.engine.store().dead_letters(&scope.shop)?;
-    Ok(Json(
-        letters
-            .into_iter()
-            .map(|l| DeadLetterView {
-                id: l.id,
-                reason: l.reason,
-                failed_at: l.failed_at.to_rfc3339(),
-                topic: l.entry.source.to_string(),
-                webhook_id: l.entry.webhook_id,
-                body: String::from_utf8_lossy(&l.entry.body).into_owned(),
-            })
-            .collect(),
-    ))
+    ApiQuery(page): ApiQuery<Page>,
+) -> Result<ArrayPage<DeadLetterSummary>, ApiError> {
+    let limit = page.limit()?;
+    let letters = state
+        .engine
+        .store()
+        .dead_letters_page(&scope.shop, page.after, limit)?;
+    let items = letters.iter().map(DeadLetterSummary::from).collect();
+    Ok(ArrayPage(Paged::new(
+        items,
+        limit,
+        |l: &DeadLetterSummary| l.id,
+    )))
 }
 
+/// One dead letter with its body.
+#[utoipa::path(get, path = "/api/v1/deadletters/{id}", tag = "deadletters",
+    params(("id" = u64, Path, description = "dead letter id")),
+    responses((status = 200, body = DeadLetterView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+) -> Result<Json<DeadLetterView>, ApiError> {
+    let id = path_id(&id, "dead letter id")?;
+    let l = state
+        .engine
+        .store()
+        .dead_letter(&scope.shop, id)?
+        .ok_or_else(|| {
+            ApiError::not_found("dead_letter_not_found", format!("no dead letter {id}"))
+        })?;
+    Ok(Json(DeadLetterView {
+        summary: DeadLetterSummary::from(&l),
+        body: String::from_utf8_lossy(&l.entry.body).into_owned(),
+    }))
+}
 /// The answer to a replay.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Replayed {

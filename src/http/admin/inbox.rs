@@ -3,12 +3,13 @@
 //! status are in [`super::messages`].
 
 use super::outbound::{build, MessageBody};
+use super::{ArrayPage, Page};
 use crate::actors::conversations::{CommandError, SendError, Target};
 use crate::domain::whatsapp::{ChatMessage, Thread, ThreadStatus};
 use crate::http::auth::TenantScope;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery};
-use crate::http::AppState;
+use crate::http::{limits, AppState};
 use crate::logic::inbox::{InboxError, ThreadFilter};
 use crate::services::sending::{self, SendingError};
 use axum::extract::{Path, State};
@@ -81,16 +82,31 @@ pub struct ThreadQuery {
     pub unread: bool,
     /// Only threads of this contact.
     pub contact_id: Option<u64>,
+    /// Cursor: threads with id greater than this.
+    pub after: Option<u64>,
+    /// Page size, 1..=500 (default 50).
+    pub limit: Option<usize>,
 }
 
-/// Lists threads, most recent first.
+/// Lists threads by id (creation order), a page at a time: a JSON array, the next page's
+/// `after` in the `X-Next-After` header; `last_message_at` and `unread` tell an inbox view
+/// what moved.
 #[utoipa::path(get, path = "/api/v1/threads", tag = "inbox", params(ThreadQuery),
-    responses((status = 200, description = "threads")), security(("bearer" = [])))]
+    responses((status = 200, description = "`[Thread]`; header `X-Next-After` when there is a next page"), (status = 400, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn threads(
     State(state): State<AppState>,
     scope: TenantScope,
     ApiQuery(q): ApiQuery<ThreadQuery>,
-) -> Result<Json<Vec<Thread>>, ApiError> {
+) -> Result<ArrayPage<Thread>, ApiError> {
+    let page = Page {
+        after: q.after,
+        limit: q.limit,
+    };
+    page.limit()?;
+    if let Some(a) = &q.assignee {
+        limits::max_chars("assignee", a, limits::AGENT_CHARS)?;
+    }
     let status = match q.status.as_deref() {
         None => None,
         Some(s) => Some(ThreadStatus::parse(s).ok_or_else(|| {
@@ -107,7 +123,8 @@ pub async fn threads(
         contact_id: q.contact_id,
         customer: None,
     };
-    Ok(Json(state.engine.threads(&scope.shop, filter).await?))
+    let threads = state.engine.threads(&scope.shop, filter).await?;
+    Ok(ArrayPage(page.of(threads, |t: &Thread| t.id)?))
 }
 
 /// A thread with its messages.
@@ -157,6 +174,9 @@ pub async fn reply(
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
     let id = thread_id(&id)?;
     scope.require_active()?;
+    if let Some(a) = &r.author {
+        limits::max_chars("author", a, limits::AGENT_CHARS)?;
+    }
     let customer = sending::thread_customer(&state.engine, &scope.shop, id)
         .await
         .map_err(map_sending)?;
@@ -186,6 +206,9 @@ pub async fn assign(
     ApiJson(a): ApiJson<Assign>,
 ) -> Result<Json<Thread>, ApiError> {
     let thread_id = thread_id(&id)?;
+    if let Some(agent) = &a.agent {
+        limits::max_chars("agent", agent, limits::AGENT_CHARS)?;
+    }
     let t = state
         .engine
         .assign_thread(&scope.shop, thread_id, a.agent)
@@ -285,6 +308,8 @@ pub async fn note(
     ApiJson(n): ApiJson<NewNote>,
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
     let thread_id = thread_id(&id)?;
+    limits::max_chars("author", &n.author, limits::AGENT_CHARS)?;
+    limits::max_chars("text", &n.text, limits::NOTE_CHARS)?;
     if n.text.trim().is_empty() || n.author.trim().is_empty() {
         return Err(ApiError::bad_request(
             "invalid_note",

@@ -43,6 +43,9 @@ pub async fn send(
     ApiJson(m): ApiJson<NewMessage>,
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
     scope.require_active()?;
+    if let Some(id) = &m.phone_number_id {
+        crate::http::limits::meta_id("phone_number_id", id)?;
+    }
     let recipient = match (m.contact_id, m.to.as_deref()) {
         (Some(id), None) => Recipient::Contact(id),
         (None, Some(to)) => Recipient::Number(PhoneE164::parse(to).map_err(|e| {

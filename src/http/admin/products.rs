@@ -18,7 +18,7 @@ pub async fn list(
     scope: TenantScope,
     ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<Paged<Product>>, ApiError> {
-    let limit = page.limit();
+    let limit = page.limit()?;
     let after = page.after;
     let items = state.engine.products(&scope.shop, after, limit).await?;
     Ok(Json(Paged::new(items, limit, |p: &Product| p.id)))
@@ -54,7 +54,7 @@ pub async fn collections(
     scope: TenantScope,
     ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<Paged<Collection>>, ApiError> {
-    let limit = page.limit();
+    let limit = page.limit()?;
     let after = page.after;
     let items = state.engine.collections(&scope.shop, after, limit).await?;
     Ok(Json(Paged::new(items, limit, |c: &Collection| c.id)))

@@ -3,10 +3,11 @@
 //! (the periodic reconciliation calls it too); these handlers parse and format.
 
 use super::whatsapp::{credentials_error, upstream};
+use super::{NamePage, Paged};
 use crate::domain::whatsapp::Template;
 use crate::http::auth::TenantScope;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::AppState;
 use crate::services::templates::{self as service, TemplatesError};
 use axum::extract::{Path, State};
@@ -47,17 +48,21 @@ pub async fn create_template(
     Ok((StatusCode::CREATED, Json(tpl)))
 }
 
-/// Lists the shop's templates with their review status.
-#[utoipa::path(get, path = "/api/v1/templates", tag = "whatsapp", responses((status = 200, description = "templates")), security(("bearer" = [])))]
+/// Lists the shop's templates with their review status, by `name:language` (the cursor).
+#[utoipa::path(get, path = "/api/v1/templates", tag = "whatsapp", params(NamePage),
+    responses((status = 200, description = "`{items: [Template], next_after}`"), (status = 400, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn templates(
     State(state): State<AppState>,
     scope: TenantScope,
-) -> Result<Json<Vec<Template>>, ApiError> {
-    Ok(Json(
-        service::list(&state.services, &scope.shop)
-            .await
-            .map_err(map)?,
-    ))
+    ApiQuery(page): ApiQuery<NamePage>,
+) -> Result<Json<Paged<Template, String>>, ApiError> {
+    let all = service::list(&state.services, &scope.shop)
+        .await
+        .map_err(map)?;
+    Ok(Json(page.of(all, |t: &Template| {
+        format!("{}:{}", t.name, t.language)
+    })?))
 }
 
 /// Deletes a template (every language) at Meta and here.

@@ -28,6 +28,16 @@ impl CustomerBook {
                 )));
             }
         }
+        if let Some(tags) = dto.tags.as_deref() {
+            // Shopify's limits, checked before anything changes (see `tags`).
+            super::tags::check_tag_lengths(d.topic, tags.split(','))?;
+            let distinct: std::collections::BTreeSet<&str> = tags
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .collect();
+            super::tags::check_tag_count(d.topic, id, distinct.len())?;
+        }
         let mut change = Change::default();
         let c = self.upsert_stub(id, d, &mut change);
         apply_customer(c, &dto);
