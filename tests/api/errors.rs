@@ -137,3 +137,16 @@ async fn a_message_given_as_an_array_is_refused() {
     assert_eq!(status, 400, "{v}");
     assert_eq!(v["code"], "invalid_body", "{v}");
 }
+
+#[tokio::test]
+async fn a_template_button_given_as_an_array_is_refused() {
+    let app = spawn_app().await;
+    let key = app.create_tenant("buttons.myshopify.com").await;
+    let t = json!({"name": "t_a", "language": "en_US", "category": "UTILITY", "body": "Hello",
+        "buttons": [["quick_reply", "Yes"]], "submit": false});
+    let (status, v) = app
+        .send(Method::POST, "/api/v1/templates", &key, Some(t))
+        .await;
+    assert_eq!(status, 400, "{v}");
+    assert_eq!(v["code"], "invalid_body", "{v}");
+}

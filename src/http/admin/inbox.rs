@@ -157,7 +157,6 @@ pub struct Reply {
     /// The agent writing (takes the thread if unassigned).
     pub author: Option<String>,
     /// The message.
-    #[serde(deserialize_with = "crate::http::extract::strict::object")]
     pub message: MessageBody,
 }
 

@@ -29,7 +29,6 @@ pub struct NewMessage {
     #[schema(value_type = Option<String>)]
     pub purpose: Option<Purpose>,
     /// The message.
-    #[serde(deserialize_with = "crate::http::extract::strict::object")]
     pub message: MessageBody,
 }
 

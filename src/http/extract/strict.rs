@@ -4,9 +4,11 @@
 //! `{access_token, waba_id}`), which no API caller means; reading through [`Strict`]
 //! makes every struct, at every depth, require an object.
 //!
-//! One gap is serde's, not ours: an internally tagged enum (`#[serde(tag = "type")]`)
-//! buffers its content before choosing the variant, and what it reads from that buffer
-//! is no longer strict.
+//! Internally tagged enums (`#[serde(tag = "type")]`) ask for "any" value and would take
+//! `["text", "hi"]`; [`Strict`] recognises them by what their visitor expects and refuses
+//! an array there too. They buffer their content before choosing the variant, and what
+//! they read from that buffer is no longer strict: a struct field inside one (template
+//! parameters, product sections) says `deserialize_with = "strict::nested"`.
 
 use serde::de::value::{MapDeserializer, SeqDeserializer};
 use serde::de::{self, IntoDeserializer, Visitor};
@@ -36,26 +38,6 @@ where
     from_value(&v).map_err(de::Error::custom)
 }
 
-/// Like [`nested`], for an internally tagged enum itself: it must be an object (serde
-/// would take `["text", "hi"]` for `{"type": "text", "text": "hi"}`).
-///
-/// # Errors
-/// When the value is not an object, or serde's message for the first mismatch.
-pub fn object<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: de::Deserializer<'de>,
-    T: de::DeserializeOwned,
-{
-    let v = <Value as de::Deserialize>::deserialize(d)?;
-    if !v.is_object() {
-        return Err(de::Error::custom(format!(
-            "expected a JSON object, found {}",
-            kind(&v)
-        )));
-    }
-    from_value(&v).map_err(de::Error::custom)
-}
-
 /// A borrowed JSON value read strictly.
 #[derive(Clone, Copy)]
 pub struct Strict<'de>(pub &'de Value);
@@ -77,6 +59,10 @@ impl<'de> de::Deserializer<'de> for Strict<'de> {
             Value::Bool(b) => visitor.visit_bool(*b),
             Value::Number(n) => de::Deserializer::deserialize_any(n, visitor),
             Value::String(s) => visitor.visit_borrowed_str(s),
+            Value::Array(_) if expects_tagged_enum(&visitor) => Err(de::Error::custom(format!(
+                "expected a JSON object for {}, found an array",
+                Expecting(&visitor)
+            ))),
             Value::Array(items) => {
                 let mut seq = SeqDeserializer::new(items.iter().map(Strict));
                 let v = visitor.visit_seq(&mut seq)?;
@@ -139,6 +125,23 @@ impl<'de> de::Deserializer<'de> for Strict<'de> {
     }
 }
 
+/// A visitor's `expecting` text, as `Display`.
+struct Expecting<'v, V>(&'v V);
+
+impl<'de, V: Visitor<'de>> std::fmt::Display for Expecting<'_, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.expecting(f)
+    }
+}
+
+/// True for the visitor serde's derive uses for an internally tagged enum (it says
+/// "internally tagged enum Name"; the unit test below pins that wording).
+fn expects_tagged_enum<'de, V: Visitor<'de>>(visitor: &V) -> bool {
+    Expecting(visitor)
+        .to_string()
+        .starts_with("internally tagged enum")
+}
+
 /// What a JSON value is, for messages.
 fn kind(v: &Value) -> &'static str {
     match v {
@@ -197,6 +200,23 @@ mod tests {
         assert!(read::<Outer>(r#"{"inner":null,"list":[[2]],"tags":[]}"#).is_err());
         let e = read::<Inner>("[1]").expect_err("array");
         assert!(e.to_string().contains("expected a JSON object"), "{e}");
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    enum Tagged {
+        Text { text: String },
+    }
+
+    #[test]
+    fn internally_tagged_enums_refuse_arrays() {
+        let ok: Vec<Tagged> = read(r#"[{"type":"text","text":"hi"}]"#).expect("reads");
+        assert_eq!(ok, vec![Tagged::Text { text: "hi".into() }]);
+        let e = read::<Vec<Tagged>>(r#"[["text","hi"]]"#).expect_err("array");
+        assert!(
+            e.to_string().contains("internally tagged enum Tagged"),
+            "{e}"
+        );
     }
 
     #[test]
