@@ -71,7 +71,7 @@ async fn dead_letter_with(app: &TestApp, key: &str, needle: &str) -> Value {
 }
 
 #[tokio::test]
-async fn tags_over_shopifys_limits_are_dead_lettered_with_the_reason() {
+async fn tags_and_names_over_shopifys_limits_are_dead_lettered_with_the_reason() {
     let app = spawn_app().await;
     let key = app.create_tenant(SHOP).await;
     app.webhook_accepted(
@@ -94,6 +94,17 @@ async fn tags_over_shopifys_limits_are_dead_lettered_with_the_reason() {
     app.webhook_accepted(SHOP, "customers/create", "t-3", &to_bytes(&c))
         .await;
     dead_letter_with(&app, &key, "customer 8 would have 251 tags").await;
+    let mut c = Customer::new(9).body();
+    c["first_name"] = json!("n".repeat(256));
+    app.webhook_accepted(SHOP, "customers/create", "t-5", &to_bytes(&c))
+        .await;
+    dead_letter_with(
+        &app,
+        &key,
+        "`first_name` has 256 characters; Shopify allows at most 255",
+    )
+    .await;
+    assert_eq!(app.get("/api/v1/contacts/9", &key).await.0, 404);
     // Nothing of the refused payloads was applied; 250 tags are fine.
     let (_, v) = app.get("/api/v1/contacts/7", &key).await;
     assert_eq!(v["tags"].as_array().map(Vec::len), Some(0), "{v}");
