@@ -262,6 +262,27 @@ async fn tenant(cmd: TenantCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Every dead letter id of `shop`, following the list's pages (500 at a time).
+async fn all_dead_letter_ids(remote: &Remote, shop: Option<&str>) -> anyhow::Result<Vec<u64>> {
+    let mut ids: Vec<u64> = Vec::new();
+    loop {
+        let path = match ids.last() {
+            Some(a) => format!("/api/v1/deadletters?limit=500&after={a}"),
+            None => "/api/v1/deadletters?limit=500".to_string(),
+        };
+        let page = request(remote, reqwest::Method::GET, &path, shop, None).await?;
+        let got: Vec<u64> = page
+            .as_array()
+            .map(|a| a.iter().filter_map(|l| l["id"].as_u64()).collect())
+            .unwrap_or_default();
+        let full = got.len() == 500;
+        ids.extend(got);
+        if !full {
+            return Ok(ids);
+        }
+    }
+}
+
 async fn deadletter(cmd: DeadletterCommand) -> anyhow::Result<()> {
     use reqwest::Method;
     match cmd {
@@ -283,17 +304,7 @@ async fn deadletter(cmd: DeadletterCommand) -> anyhow::Result<()> {
         } => {
             let ids: Vec<u64> = match (id, all) {
                 (Some(id), false) => vec![id],
-                (None, true) => request(
-                    &remote,
-                    Method::GET,
-                    "/api/v1/deadletters",
-                    shop.as_deref(),
-                    None,
-                )
-                .await?
-                .as_array()
-                .map(|a| a.iter().filter_map(|l| l["id"].as_u64()).collect())
-                .unwrap_or_default(),
+                (None, true) => all_dead_letter_ids(&remote, shop.as_deref()).await?,
                 _ => bail!("give either a dead letter id or --all"),
             };
             for id in ids {

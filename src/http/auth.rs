@@ -1,8 +1,19 @@
 //! Bearer authentication of the admin API: the operator token (all tenants) or a tenant
 //! API key (its own tenant only, looked up by SHA-256).
+//!
+//! What a tenant's state allows:
+//! - `active`: everything its key is for.
+//! - `uninstalled`: the key keeps **read** access (the merchant may still look at, or
+//!   export, what is held until `shop/redact` erases it), but nothing that adds
+//!   credentials or sends: those handlers call [`TenantScope::require_active`] (410
+//!   `shop_uninstalled`).
+//! - `redacted` or removed: the key stops working (401 `tenant_redacted`; a removed
+//!   tenant's key hash is deleted with it, so it is an unknown key, 401
+//!   `invalid_credentials`).
 
 use super::{error::ApiError, AppState};
 use crate::secrets::hash_api_key;
+use crate::store::tenants::TenantStatus;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use subtle::ConstantTimeEq;
@@ -39,6 +50,29 @@ impl Principal {
 pub struct TenantScope {
     /// The shop.
     pub shop: String,
+    /// Its state when the request came in.
+    pub status: TenantStatus,
+}
+
+impl TenantScope {
+    /// Refuses what only an installed shop may do: add credentials or phone numbers,
+    /// send, submit templates. An uninstalled shop keeps read access.
+    ///
+    /// # Errors
+    /// 410 `shop_uninstalled` (or redacted, for the operator naming such a shop).
+    pub fn require_active(&self) -> Result<(), ApiError> {
+        match self.status {
+            TenantStatus::Active => Ok(()),
+            TenantStatus::Uninstalled => Err(ApiError::Gone(format!(
+                "shop `{}` has uninstalled the app: it can read what is kept, not add \
+                 credentials or send",
+                self.shop
+            ))),
+            TenantStatus::Redacted => {
+                Err(ApiError::Gone(format!("shop `{}` was redacted", self.shop)))
+            }
+        }
+    }
 }
 
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
@@ -74,11 +108,22 @@ impl FromRequestParts<AppState> for Principal {
         if !op.is_empty() && bool::from(token.as_bytes().ct_eq(op)) {
             return Ok(Principal::Operator);
         }
-        match state.engine.store().shop_for_key(&hash_api_key(token))? {
-            Some(shop) => Ok(Principal::Tenant(shop)),
-            None => Err(ApiError::unauthorized(
+        let store = state.engine.store();
+        let Some(shop) = store.shop_for_key(&hash_api_key(token))? else {
+            return Err(ApiError::unauthorized(
                 "invalid_credentials",
                 "unknown API key",
+            ));
+        };
+        match store.tenant_status(&shop)? {
+            Some(TenantStatus::Active | TenantStatus::Uninstalled) => Ok(Principal::Tenant(shop)),
+            Some(TenantStatus::Redacted) => Err(ApiError::unauthorized(
+                "tenant_redacted",
+                "this key's shop was redacted (shop/redact); its key no longer works",
+            )),
+            None => Err(ApiError::unauthorized(
+                "tenant_removed",
+                "this key's shop is no longer a tenant",
             )),
         }
     }
@@ -129,23 +174,23 @@ impl FromRequestParts<AppState> for TenantScope {
         let p = Principal::from_request_parts(parts, state).await?;
         let named = named_shop(parts);
         let shop = p.shop(named.as_deref())?;
-        if state.engine.store().tenant(&shop)?.is_none() {
+        let Some(status) = state.engine.store().tenant_status(&shop)? else {
             return Err(ApiError::not_found(
                 "unknown_shop",
                 format!("shop `{shop}` is not a tenant"),
             ));
-        }
-        Ok(TenantScope { shop })
+        };
+        Ok(TenantScope { shop, status })
     }
 }
 
-/// Rejects anyone but the operator.
+/// Rejects anyone but the operator: a valid tenant key is authenticated but not allowed
+/// (403, not 401).
 pub fn require_operator(p: &Principal) -> Result<(), ApiError> {
     match p {
         Principal::Operator => Ok(()),
-        Principal::Tenant(_) => Err(ApiError::unauthorized(
-            "operator_only",
-            "this endpoint needs the operator token",
+        Principal::Tenant(_) => Err(ApiError::Forbidden(
+            "this endpoint needs the operator token; a tenant key cannot use it".into(),
         )),
     }
 }

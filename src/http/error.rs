@@ -48,6 +48,12 @@ pub enum ApiError {
     /// 408: the request body did not arrive within the body deadline.
     #[error("{0}")]
     BodyTimeout(String),
+    /// 415: a body that is not declared JSON.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 405: the route exists, the method does not.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// 503: not ready yet, or an actor did not answer.
     #[error("{0}")]
     Unavailable(String),
@@ -133,6 +139,16 @@ impl IntoResponse for ApiError {
                 self.to_string(),
             ),
             ApiError::BodyTimeout(m) => (StatusCode::REQUEST_TIMEOUT, "body_timeout", m.clone()),
+            ApiError::UnsupportedMediaType(m) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                m.clone(),
+            ),
+            ApiError::MethodNotAllowed(m) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                m.clone(),
+            ),
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m.clone()),
             ApiError::Internal(cause) => {
                 let error = crate::telemetry::chain(cause.as_ref());
@@ -151,12 +167,4 @@ impl IntoResponse for ApiError {
         }
         resp
     }
-}
-
-/// Maps axum's JSON body rejections to named 400s (or 413).
-pub fn json_rejection(r: axum::extract::rejection::JsonRejection) -> ApiError {
-    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::TooLarge(0);
-    }
-    ApiError::bad_request("invalid_body", r.body_text())
 }

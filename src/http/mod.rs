@@ -6,6 +6,8 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod extract;
+pub mod input_limits;
 pub mod limits;
 pub mod meta_webhooks;
 pub mod openapi;
@@ -90,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/exports", get(admin::events::exports))
         .route("/api/v1/exports/{request_id}", get(admin::events::export))
         .route("/api/v1/deadletters", get(admin::deadletters::list))
+        .route("/api/v1/deadletters/{id}", get(admin::deadletters::get))
         .route(
             "/api/v1/deadletters/{id}/replay",
             post(admin::deadletters::replay),
@@ -140,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }

@@ -70,6 +70,11 @@ pub async fn not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::not_found("no_such_route", format!("no route for `{}`", uri.path()))
 }
 
+/// JSON 405 for a known route asked with a method it does not have.
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("`{method}` is not allowed on `{}`", uri.path()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,10 @@ pub struct WebhookAck {
     pub status: &'static str,
 }
 
+/// Longest accepted `X-Shopify-Webhook-Id`. Shopify's are UUIDs (36 characters); the id
+/// is stored as the dedupe key, so an unbounded one would be stored unbounded.
+pub const MAX_WEBHOOK_ID_CHARS: usize = 255;
+
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name)
         .and_then(|v| v.to_str().ok())
@@ -120,6 +124,14 @@ async fn handle(
     let topic_name = required(headers, "X-Shopify-Topic")?;
     let shop_raw = required(headers, "X-Shopify-Shop-Domain")?;
     let webhook_id = required(headers, "X-Shopify-Webhook-Id")?;
+    if webhook_id.chars().count() > MAX_WEBHOOK_ID_CHARS {
+        return Err(ApiError::bad_request(
+            "invalid_header",
+            format!(
+                "header `X-Shopify-Webhook-Id` is longer than {MAX_WEBHOOK_ID_CHARS} characters"
+            ),
+        ));
+    }
     let api_version = required(headers, "X-Shopify-API-Version")?;
     let triggered_at = match header(headers, "x-shopify-triggered-at") {
         Some(t) => Some(Timestamp::parse(t).ok_or_else(|| {

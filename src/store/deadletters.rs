@@ -55,6 +55,32 @@ impl Store {
         Ok(out)
     }
 
+    /// At most `limit` dead letters of a shop with id greater than `after`, oldest first.
+    ///
+    /// # Errors
+    /// When sled fails or a value does not decode.
+    pub fn dead_letters_page(
+        &self,
+        shop: &str,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<DeadLetter>, StoreError> {
+        let prefix = keys::dead_letter_prefix(shop);
+        let start = match after {
+            Some(a) => match a.checked_add(1) {
+                Some(n) => keys::dead_letter(shop, n),
+                None => return Ok(Vec::new()),
+            },
+            None => prefix.clone(),
+        };
+        let mut out = Vec::new();
+        for kv in self.read_range(&start, &prefix).take(limit) {
+            let (_, v) = kv?;
+            out.push(codec::decode(&v)?);
+        }
+        Ok(out)
+    }
+
     /// One dead letter of `shop` (or of [`OPERATOR_SCOPE`]).
     ///
     /// # Errors

@@ -53,7 +53,7 @@ async fn customers_redact_erases_the_person_and_data_request_exports_them() {
         "{text}"
     );
     assert_eq!(
-        app.get("/api/v1/exports", &key).await.1[0]["request_id"],
+        app.get("/api/v1/exports", &key).await.1["items"][0]["request_id"],
         9999
     );
 
@@ -116,11 +116,34 @@ async fn uninstall_keeps_data_and_shop_redact_erases_it() {
         (v[0]["status"] == "redacted").then_some(())
     })
     .await;
-    assert_eq!(app.get("/api/v1/contacts/7", &key).await.0, 404);
+    // The shop's key stops working; the operator finds nothing left.
+    assert_eq!(app.get("/api/v1/contacts/7", &key).await.0, 401);
+    assert_eq!(shop_get(&app, "/api/v1/contacts/7").await, 404);
     let (_, v) = app.get("/api/v1/tenants", OPERATOR).await;
     assert_eq!(v[0]["has_shopify_token"], false, "tokens are wiped");
     // After a restart the data stays erased.
     let app = app.restart().await;
-    assert_eq!(app.get("/api/v1/contacts/7", &key).await.0, 404);
-    assert!(app.events(&key).await.is_empty());
+    assert_eq!(shop_get(&app, "/api/v1/contacts/7").await, 404);
+    let (status, v) = shop_get_json(&app, "/api/v1/events").await;
+    assert_eq!(status, 200);
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(0), "{v}");
+}
+
+/// A GET as the operator acting on `SHOP`: its status.
+async fn shop_get(app: &crate::helpers::TestApp, path: &str) -> u16 {
+    shop_get_json(app, path).await.0
+}
+
+/// A GET as the operator acting on `SHOP`.
+async fn shop_get_json(app: &crate::helpers::TestApp, path: &str) -> (u16, serde_json::Value) {
+    let r = app
+        .client
+        .get(format!("{}{}", app.base, path))
+        .bearer_auth(OPERATOR)
+        .header("X-Galantis-Shop", SHOP)
+        .send()
+        .await
+        .expect("request");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or_default())
 }

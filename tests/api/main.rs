@@ -1,12 +1,15 @@
 //! API tests: the engine started on port 0 with its own temp store, driven over HTTP.
 
+mod access;
 mod cli;
 mod compliance;
 mod contacts;
 mod crash;
+mod errors;
 mod fixtures;
 mod helpers;
 mod inbox;
+mod limits;
 mod meta_edges;
 mod outbox_crash;
 mod slow_clients;

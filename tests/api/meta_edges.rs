@@ -153,7 +153,7 @@ async fn a_waba_owned_by_another_tenant_is_refused_and_its_routes_survive_that_t
     let tpls = app
         .eventually("the template", || async {
             let (_, v) = app.get("/api/v1/templates", &key).await;
-            v.as_array().filter(|a| !a.is_empty()).cloned()
+            v["items"].as_array().filter(|a| !a.is_empty()).cloned()
         })
         .await;
     assert_eq!(tpls[0]["status"], "APPROVED", "{tpls:?}");

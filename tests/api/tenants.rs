@@ -65,8 +65,9 @@ async fn tenant_lifecycle_through_the_operator_api() {
         .unwrap_or_default()
         .contains("shopify_access_token"));
 
-    // Only the operator manages tenants.
-    assert_eq!(app.get("/api/v1/tenants", &key).await.0, 401);
+    // Only the operator manages tenants: a tenant key is forbidden (403), no key or an
+    // unknown one is unauthenticated (401).
+    assert_eq!(app.get("/api/v1/tenants", &key).await.0, 403);
     assert_eq!(app.get("/api/v1/tenants", "nope").await.0, 401);
     let r = app
         .client

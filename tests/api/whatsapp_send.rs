@@ -299,7 +299,7 @@ async fn templates_are_reviewed_before_they_can_be_sent() {
         .expect("approve");
     app.eventually("approval", || async {
         let (_, v) = app.get("/api/v1/templates", &key).await;
-        (v[0]["status"] == "APPROVED").then_some(())
+        (v["items"][0]["status"] == "APPROVED").then_some(())
     })
     .await;
     let (s, v) = app
@@ -323,9 +323,7 @@ async fn templates_are_reviewed_before_they_can_be_sent() {
         204
     );
     assert_eq!(
-        app.get("/api/v1/templates", &key)
-            .await
-            .1
+        app.get("/api/v1/templates", &key).await.1["items"]
             .as_array()
             .map(Vec::len),
         Some(0)

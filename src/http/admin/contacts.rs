@@ -4,10 +4,10 @@ use super::{Page, Paged};
 use crate::actors::customers::ContactProfile;
 use crate::domain::contact::{Checkout, Contact};
 use crate::http::auth::TenantScope;
-use crate::http::error::{json_rejection, ApiError, ErrorBody};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::AppState;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 
@@ -31,12 +31,7 @@ pub struct ContactPatch {
 }
 
 fn parse_id(raw: &str) -> Result<u64, ApiError> {
-    raw.parse::<u64>().map_err(|_| {
-        ApiError::bad_request(
-            "invalid_id",
-            format!("`{raw}` is not a Shopify customer id (an unsigned integer)"),
-        )
-    })
+    crate::http::extract::path_id(raw, "Shopify customer id")
 }
 
 /// Searches contacts.
@@ -46,14 +41,15 @@ fn parse_id(raw: &str) -> Result<u64, ApiError> {
 pub async fn search(
     State(state): State<AppState>,
     scope: TenantScope,
-    Query(q): Query<ContactQuery>,
+    ApiQuery(q): ApiQuery<ContactQuery>,
 ) -> Result<Json<Paged<Contact>>, ApiError> {
     let limit = Page {
         after: q.after,
         limit: q.limit,
     }
-    .limit();
+    .limit()?;
     let text = q.q.unwrap_or_default();
+    crate::http::input_limits::max_chars("q", &text, crate::http::input_limits::SEARCH_CHARS)?;
     let after = q.after;
     let items = state
         .engine
@@ -135,10 +131,9 @@ pub async fn patch(
     State(state): State<AppState>,
     scope: TenantScope,
     Path(id): Path<String>,
-    body: Result<Json<ContactPatch>, JsonRejection>,
+    ApiJson(p): ApiJson<ContactPatch>,
 ) -> Result<Json<Contact>, ApiError> {
     let id = parse_id(&id)?;
-    let Json(p) = body.map_err(json_rejection)?;
     let contact = state
         .engine
         .set_contact_excluded(&scope.shop, id, p.exclude_from_galantis)
@@ -157,9 +152,9 @@ pub async fn patch(
 pub async fn checkouts(
     State(state): State<AppState>,
     scope: TenantScope,
-    Query(page): Query<Page>,
+    ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<Paged<Checkout>>, ApiError> {
-    let limit = page.limit();
+    let limit = page.limit()?;
     let after = page.after;
     let items = state.engine.checkouts(&scope.shop, after, limit).await?;
     Ok(Json(Paged::new(items, limit, |c: &Checkout| c.id)))

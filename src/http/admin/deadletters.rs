@@ -1,22 +1,26 @@
-//! Dead letters: list them, replay one after a fix. A tenant key (or the operator naming
-//! a shop) sees the tenant's; the operator naming no shop sees its own: authentic Meta
-//! events no tenant owned when they came in, whose replay goes to the tenant that owns
-//! their number or account by then (409 while none does).
+//! Dead letters: list them a page at a time (without their bodies), read one with its
+//! body, replay one after a fix. A tenant key (or the operator naming a shop) sees the
+//! tenant's; the operator naming no shop sees its own: authentic Meta events no tenant
+//! owned when they came in, whose replay goes to the tenant that owns their number or
+//! account by then (409 while none does).
 
+use super::{ArrayPage, Page, Paged};
 use crate::actors::Delivered;
 use crate::http::auth::LetterScope;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{path_id, ApiQuery};
 use crate::http::AppState;
 use crate::services::meta_routes;
-use crate::store::OPERATOR_SCOPE;
+use crate::store::{DeadLetter, OPERATOR_SCOPE};
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
 
-/// A dead letter as the API shows it (the body as text when it is UTF-8).
+/// A dead letter as the list shows it: what failed and why, not the body (a page of
+/// 500 bodies of up to the body limit each would be hundreds of megabytes).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct DeadLetterView {
-    /// Id (use it to replay).
+pub struct DeadLetterSummary {
+    /// Id (use it to read or replay).
     pub id: u64,
     /// Why it could not be applied.
     pub reason: String,
@@ -26,6 +30,29 @@ pub struct DeadLetterView {
     pub topic: String,
     /// The webhook id.
     pub webhook_id: String,
+    /// Size of the raw body (read it with `GET /api/v1/deadletters/{id}`).
+    pub body_bytes: usize,
+}
+
+impl From<&DeadLetter> for DeadLetterSummary {
+    fn from(l: &DeadLetter) -> Self {
+        Self {
+            id: l.id,
+            reason: l.reason.clone(),
+            failed_at: l.failed_at.to_rfc3339(),
+            topic: l.entry.source.to_string(),
+            webhook_id: l.entry.webhook_id.clone(),
+            body_bytes: l.entry.body.len(),
+        }
+    }
+}
+
+/// One dead letter with its body (as text when it is UTF-8).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeadLetterView {
+    /// What the list shows.
+    #[serde(flatten)]
+    pub summary: DeadLetterSummary,
     /// The raw body.
     pub body: String,
 }
@@ -40,27 +67,51 @@ impl LetterScope {
     }
 }
 
-/// Lists dead letters (the operator's own when the operator names no shop).
-#[utoipa::path(get, path = "/api/v1/deadletters", tag = "deadletters",
-    responses((status = 200, body = Vec<DeadLetterView>)), security(("bearer" = [])))]
+/// Lists dead letters by id, without bodies (the operator's own when the operator names
+/// no shop): a JSON array, the next page's `after` in the
+/// `X-Next-After` header.
+#[utoipa::path(get, path = "/api/v1/deadletters", tag = "deadletters", params(Page),
+    responses((status = 200, description = "`[DeadLetterSummary]`; header `X-Next-After` when there is a next page"), (status = 400, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     scope: LetterScope,
-) -> Result<Json<Vec<DeadLetterView>>, ApiError> {
-    let letters = state.engine.store().dead_letters(scope.key())?;
-    Ok(Json(
-        letters
-            .into_iter()
-            .map(|l| DeadLetterView {
-                id: l.id,
-                reason: l.reason,
-                failed_at: l.failed_at.to_rfc3339(),
-                topic: l.entry.source.to_string(),
-                webhook_id: l.entry.webhook_id,
-                body: String::from_utf8_lossy(&l.entry.body).into_owned(),
-            })
-            .collect(),
-    ))
+    ApiQuery(page): ApiQuery<Page>,
+) -> Result<ArrayPage<DeadLetterSummary>, ApiError> {
+    let limit = page.limit()?;
+    let letters = state
+        .engine
+        .store()
+        .dead_letters_page(scope.key(), page.after, limit)?;
+    let items = letters.iter().map(DeadLetterSummary::from).collect();
+    Ok(ArrayPage(Paged::new(
+        items,
+        limit,
+        |l: &DeadLetterSummary| l.id,
+    )))
+}
+
+/// One dead letter with its body.
+#[utoipa::path(get, path = "/api/v1/deadletters/{id}", tag = "deadletters",
+    params(("id" = u64, Path, description = "dead letter id")),
+    responses((status = 200, body = DeadLetterView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    scope: LetterScope,
+    Path(id): Path<String>,
+) -> Result<Json<DeadLetterView>, ApiError> {
+    let id = path_id(&id, "dead letter id")?;
+    let l = state
+        .engine
+        .store()
+        .dead_letter(scope.key(), id)?
+        .ok_or_else(|| {
+            ApiError::not_found("dead_letter_not_found", format!("no dead letter {id}"))
+        })?;
+    Ok(Json(DeadLetterView {
+        summary: DeadLetterSummary::from(&l),
+        body: String::from_utf8_lossy(&l.entry.body).into_owned(),
+    }))
 }
 
 /// The answer to a replay.
@@ -86,9 +137,7 @@ pub async fn replay(
     scope: LetterScope,
     Path(id): Path<String>,
 ) -> Result<(axum::http::StatusCode, Json<Replayed>), ApiError> {
-    let id: u64 = id.parse().map_err(|_| {
-        ApiError::bad_request("invalid_id", format!("`{id}` is not a dead letter id"))
-    })?;
+    let id = crate::http::extract::path_id(&id, "dead letter id")?;
     let store = state.engine.store();
     let not_found = || ApiError::not_found("dead_letter_not_found", format!("no dead letter {id}"));
     let to = match &scope {

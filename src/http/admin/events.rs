@@ -5,9 +5,10 @@ use crate::domain::contact::DataExport;
 use crate::domain::DomainEvent;
 use crate::http::auth::TenantScope;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::ApiQuery;
 use crate::http::AppState;
 use crate::store::Kind;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
 
@@ -47,9 +48,9 @@ impl From<DomainEvent> for EventView {
 pub async fn list(
     State(state): State<AppState>,
     scope: TenantScope,
-    Query(page): Query<Page>,
+    ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<Paged<EventView>>, ApiError> {
-    let limit = page.limit();
+    let limit = page.limit()?;
     let events: Vec<(u64, DomainEvent)> =
         state
             .engine
@@ -59,26 +60,40 @@ pub async fn list(
     Ok(Json(Paged::new(items, limit, |e: &EventView| e.seq)))
 }
 
-/// Lists prepared data-request exports.
-#[utoipa::path(get, path = "/api/v1/exports", tag = "compliance",
-    responses((status = 200, description = "the exports, without their payload")),
+/// Lists prepared data-request exports by request id, without their payload.
+#[utoipa::path(get, path = "/api/v1/exports", tag = "compliance", params(Page),
+    responses((status = 200, description = "`{items: [{request_id, customer_id, prepared_at}], next_after}`"),
+              (status = 400, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn exports(
     State(state): State<AppState>,
     scope: TenantScope,
-) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
-    let xs: Vec<(u64, DataExport)> = state.engine.store().scan(&scope.shop, Kind::Export)?;
-    Ok(Json(
-        xs.into_iter()
-            .map(|(_, x)| {
+    ApiQuery(page): ApiQuery<Page>,
+) -> Result<Json<Paged<serde_json::Value>>, ApiError> {
+    let limit = page.limit()?;
+    let xs: Vec<(u64, DataExport)> =
+        state
+            .engine
+            .store()
+            .scan_from(&scope.shop, Kind::Export, page.after, limit)?;
+    let items = xs
+        .into_iter()
+        .map(|(id, x)| {
+            (
+                id,
                 serde_json::json!({
                     "request_id": x.request_id,
                     "customer_id": x.customer_id,
                     "prepared_at": x.prepared_at,
-                })
-            })
-            .collect(),
-    ))
+                }),
+            )
+        })
+        .collect();
+    let page = Paged::new(items, limit, |(id, _): &(u64, serde_json::Value)| *id);
+    Ok(Json(Paged {
+        items: page.items.into_iter().map(|(_, v)| v).collect(),
+        next_after: page.next_after,
+    }))
 }
 
 /// One data-request export: everything held about the customer.
@@ -91,9 +106,7 @@ pub async fn export(
     scope: TenantScope,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let id: u64 = id.parse().map_err(|_| {
-        ApiError::bad_request("invalid_id", format!("`{id}` is not a data request id"))
-    })?;
+    let id = crate::http::extract::path_id(&id, "data request id")?;
     let x: DataExport = state
         .engine
         .store()

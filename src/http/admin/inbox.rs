@@ -3,15 +3,16 @@
 //! status are in [`super::messages`].
 
 use super::outbound::{build, MessageBody};
+use super::{ArrayPage, Page};
 use crate::actors::conversations::{CommandError, SendError, Target};
 use crate::domain::whatsapp::{ChatMessage, Thread, ThreadStatus};
 use crate::http::auth::TenantScope;
-use crate::http::error::{json_rejection, ApiError, ErrorBody};
-use crate::http::AppState;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::{input_limits as limits, AppState};
 use crate::logic::inbox::{InboxError, ThreadFilter};
 use crate::services::sending::{self, SendingError};
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -66,8 +67,7 @@ fn map_send(e: SendError) -> ApiError {
 }
 
 fn thread_id(raw: &str) -> Result<u64, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::bad_request("invalid_id", format!("`{raw}` is not a thread id")))
+    crate::http::extract::path_id(raw, "thread id")
 }
 
 /// Thread filters.
@@ -82,16 +82,31 @@ pub struct ThreadQuery {
     pub unread: bool,
     /// Only threads of this contact.
     pub contact_id: Option<u64>,
+    /// Cursor: threads with id greater than this.
+    pub after: Option<u64>,
+    /// Page size, 1..=500 (default 50).
+    pub limit: Option<usize>,
 }
 
-/// Lists threads, most recent first.
+/// Lists threads by id (creation order), a page at a time: a JSON array, the next page's
+/// `after` in the `X-Next-After` header; `last_message_at` and `unread` tell an inbox view
+/// what moved.
 #[utoipa::path(get, path = "/api/v1/threads", tag = "inbox", params(ThreadQuery),
-    responses((status = 200, description = "threads")), security(("bearer" = [])))]
+    responses((status = 200, description = "`[Thread]`; header `X-Next-After` when there is a next page"), (status = 400, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn threads(
     State(state): State<AppState>,
     scope: TenantScope,
-    Query(q): Query<ThreadQuery>,
-) -> Result<Json<Vec<Thread>>, ApiError> {
+    ApiQuery(q): ApiQuery<ThreadQuery>,
+) -> Result<ArrayPage<Thread>, ApiError> {
+    let page = Page {
+        after: q.after,
+        limit: q.limit,
+    };
+    page.limit()?;
+    if let Some(a) = &q.assignee {
+        limits::max_chars("assignee", a, limits::AGENT_CHARS)?;
+    }
     let status = match q.status.as_deref() {
         None => None,
         Some(s) => Some(ThreadStatus::parse(s).ok_or_else(|| {
@@ -108,7 +123,8 @@ pub async fn threads(
         contact_id: q.contact_id,
         customer: None,
     };
-    Ok(Json(state.engine.threads(&scope.shop, filter).await?))
+    let threads = state.engine.threads(&scope.shop, filter).await?;
+    Ok(ArrayPage(page.of(threads, |t: &Thread| t.id)?))
 }
 
 /// A thread with its messages.
@@ -153,10 +169,13 @@ pub async fn reply(
     State(state): State<AppState>,
     scope: TenantScope,
     Path(id): Path<String>,
-    body: Result<Json<Reply>, JsonRejection>,
+    ApiJson(r): ApiJson<Reply>,
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
     let id = thread_id(&id)?;
-    let Json(r) = body.map_err(json_rejection)?;
+    scope.require_active()?;
+    if let Some(a) = &r.author {
+        limits::max_chars("author", a, limits::AGENT_CHARS)?;
+    }
     let customer = sending::thread_customer(&state.engine, &scope.shop, id)
         .await
         .map_err(map_sending)?;
@@ -183,10 +202,12 @@ pub async fn assign(
     State(state): State<AppState>,
     scope: TenantScope,
     Path(id): Path<String>,
-    body: Result<Json<Assign>, JsonRejection>,
+    ApiJson(a): ApiJson<Assign>,
 ) -> Result<Json<Thread>, ApiError> {
     let thread_id = thread_id(&id)?;
-    let Json(a) = body.map_err(json_rejection)?;
+    if let Some(agent) = &a.agent {
+        limits::max_chars("agent", agent, limits::AGENT_CHARS)?;
+    }
     let t = state
         .engine
         .assign_thread(&scope.shop, thread_id, a.agent)
@@ -211,9 +232,8 @@ pub async fn set_status(
     State(state): State<AppState>,
     scope: TenantScope,
     Path(id): Path<String>,
-    body: Result<Json<SetStatus>, JsonRejection>,
+    ApiJson(s): ApiJson<SetStatus>,
 ) -> Result<Json<Thread>, ApiError> {
-    let Json(s) = body.map_err(json_rejection)?;
     let status = ThreadStatus::parse(&s.status).ok_or_else(|| {
         ApiError::bad_request(
             "invalid_status",
@@ -284,10 +304,11 @@ pub async fn note(
     State(state): State<AppState>,
     scope: TenantScope,
     Path(id): Path<String>,
-    body: Result<Json<NewNote>, JsonRejection>,
+    ApiJson(n): ApiJson<NewNote>,
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
     let thread_id = thread_id(&id)?;
-    let Json(n) = body.map_err(json_rejection)?;
+    limits::max_chars("author", &n.author, limits::AGENT_CHARS)?;
+    limits::max_chars("text", &n.text, limits::NOTE_CHARS)?;
     if n.text.trim().is_empty() || n.author.trim().is_empty() {
         return Err(ApiError::bad_request(
             "invalid_note",

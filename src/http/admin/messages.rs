@@ -6,10 +6,10 @@ use super::outbound::{build, MessageBody};
 use crate::domain::phone::PhoneE164;
 use crate::domain::whatsapp::{ChatMessage, Purpose};
 use crate::http::auth::TenantScope;
-use crate::http::error::{json_rejection, ApiError, ErrorBody};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::ApiJson;
 use crate::http::AppState;
 use crate::services::sending::{self, Recipient};
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -39,9 +39,12 @@ pub struct NewMessage {
 pub async fn send(
     State(state): State<AppState>,
     scope: TenantScope,
-    body: Result<Json<NewMessage>, JsonRejection>,
+    ApiJson(m): ApiJson<NewMessage>,
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
-    let Json(m) = body.map_err(json_rejection)?;
+    scope.require_active()?;
+    if let Some(id) = &m.phone_number_id {
+        crate::http::input_limits::meta_id("phone_number_id", id)?;
+    }
     let recipient = match (m.contact_id, m.to.as_deref()) {
         (Some(id), None) => Recipient::Contact(id),
         (None, Some(to)) => Recipient::Number(PhoneE164::parse(to).map_err(|e| {
@@ -77,9 +80,7 @@ pub async fn message(
     scope: TenantScope,
     Path(id): Path<String>,
 ) -> Result<Json<ChatMessage>, ApiError> {
-    let id: u64 = id
-        .parse()
-        .map_err(|_| ApiError::bad_request("invalid_id", format!("`{id}` is not a message id")))?;
+    let id = crate::http::extract::path_id(&id, "message id")?;
     state
         .engine
         .message(&scope.shop, id)

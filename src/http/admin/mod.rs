@@ -12,10 +12,14 @@ pub mod templates;
 pub mod tenants;
 pub mod whatsapp;
 
+use crate::http::error::ApiError;
 use serde::Deserialize;
 
+/// The largest page any list answers.
+pub const MAX_PAGE: usize = 500;
+
 /// Cursor pagination shared by list endpoints: items with id > `after`, at most `limit`
-/// (default 50, max 500).
+/// (default 50, max 500; outside 1..=500 is a 400 naming `limit`).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct Page {
     /// Return items after this id (the `next_after` of the previous page).
@@ -26,23 +30,109 @@ pub struct Page {
 
 impl Page {
     /// The effective limit.
-    pub fn limit(&self) -> usize {
-        self.limit.unwrap_or(50).clamp(1, 500)
+    ///
+    /// # Errors
+    /// 400 `invalid_limit` when `limit` is 0 or over [`MAX_PAGE`].
+    pub fn limit(&self) -> Result<usize, ApiError> {
+        page_limit(self.limit)
+    }
+
+    /// One page of `items` (in any order): those with id > `after`, by id, at most
+    /// `limit`. For lists that are read whole anyway (held in an actor's state).
+    ///
+    /// # Errors
+    /// As [`Page::limit`].
+    pub fn of<T>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+        id: impl Fn(&T) -> u64,
+    ) -> Result<Paged<T>, ApiError> {
+        let limit = self.limit()?;
+        let mut v: Vec<T> = items
+            .into_iter()
+            .filter(|t| self.after.is_none_or(|a| id(t) > a))
+            .collect();
+        v.sort_by_key(|t| id(t));
+        v.truncate(limit);
+        Ok(Paged::new(v, limit, id))
+    }
+}
+
+/// `limit` checked: default 50, 1..=[`MAX_PAGE`].
+///
+/// # Errors
+/// 400 `invalid_limit` naming the bounds.
+pub fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
+    match limit.unwrap_or(50) {
+        n @ 1..=MAX_PAGE => Ok(n),
+        n => Err(ApiError::bad_request(
+            "invalid_limit",
+            format!("`limit` is {n}; it must be between 1 and {MAX_PAGE}"),
+        )),
+    }
+}
+
+/// A page answered as a bare JSON array, the next cursor in the `X-Next-After` header
+/// (absent on the last page). Only for the lists whose array shape predates pagination
+/// and is read by code this crate cannot change in step (threads, dead letters: the
+/// sandbox reads them); new lists answer [`Paged`].
+#[derive(Debug)]
+pub struct ArrayPage<T>(pub Paged<T>);
+
+impl<T: serde::Serialize> axum::response::IntoResponse for ArrayPage<T> {
+    fn into_response(self) -> axum::response::Response {
+        let mut r = axum::Json(self.0.items).into_response();
+        if let Some(next) = self.0.next_after {
+            r.headers_mut()
+                .insert("x-next-after", axum::http::HeaderValue::from(next));
+        }
+        r
+    }
+}
+
+/// Cursor pagination of lists keyed by a name (templates, phone number ids): items whose
+/// key sorts after `after`, at most `limit` (default 50, max 500).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct NamePage {
+    /// Return items after this key (the `next_after` of the previous page).
+    pub after: Option<String>,
+    /// Page size, 1..=500 (default 50).
+    pub limit: Option<usize>,
+}
+
+impl NamePage {
+    /// One page of `items` (in any order): key > `after`, by key, at most `limit`.
+    ///
+    /// # Errors
+    /// As [`Page::limit`].
+    pub fn of<T>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+        key: impl Fn(&T) -> String,
+    ) -> Result<Paged<T, String>, ApiError> {
+        let limit = page_limit(self.limit)?;
+        let mut v: Vec<T> = items
+            .into_iter()
+            .filter(|t| self.after.as_deref().is_none_or(|a| key(t).as_str() > a))
+            .collect();
+        v.sort_by_key(|t| key(t));
+        v.truncate(limit);
+        Ok(Paged::new(v, limit, key))
     }
 }
 
 /// A page of items and the cursor of the next page (absent at the end).
 #[derive(Debug, serde::Serialize)]
-pub struct Paged<T> {
+pub struct Paged<T, C = u64> {
     /// The items.
     pub items: Vec<T>,
     /// Pass as `after` to get the next page; `null` when this is the last one.
-    pub next_after: Option<u64>,
+    pub next_after: Option<C>,
 }
 
-impl<T> Paged<T> {
+impl<T, C> Paged<T, C> {
     /// Builds a page; `id` extracts the cursor of an item.
-    pub fn new(items: Vec<T>, limit: usize, id: impl Fn(&T) -> u64) -> Self {
+    pub fn new(items: Vec<T>, limit: usize, id: impl Fn(&T) -> C) -> Self {
         let next_after = if items.len() == limit {
             items.last().map(id)
         } else {

@@ -7,6 +7,7 @@ use crate::domain::phone::PhoneE164;
 use crate::domain::whatsapp::Purpose;
 use crate::domain::Money;
 use crate::http::error::ApiError;
+use crate::http::extract::strict;
 use crate::integrations::meta::messages::{
     BodyParam, BuildError, CatalogMessage, HeaderParam, MediaKind, MediaMessage, MediaSource,
     OutboundMessage, ProductListMessage, ProductMessage, ProductSection, TemplateButton,
@@ -64,7 +65,7 @@ pub enum MessageBody {
     Template {
         name: String,
         language: String,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "strict::nested")]
         body: Vec<TemplateParam>,
         /// Image header by link.
         header_image: Option<String>,
@@ -106,6 +107,7 @@ pub enum MessageBody {
         header: String,
         body: String,
         footer: Option<String>,
+        #[serde(deserialize_with = "strict::nested")]
         sections: Vec<SectionBody>,
     },
     /// The whole catalog.

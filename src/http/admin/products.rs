@@ -4,8 +4,9 @@ use super::{Page, Paged};
 use crate::domain::catalog::{Collection, Product};
 use crate::http::auth::TenantScope;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::ApiQuery;
 use crate::http::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 
 /// Lists products by id.
@@ -15,9 +16,9 @@ use axum::Json;
 pub async fn list(
     State(state): State<AppState>,
     scope: TenantScope,
-    Query(page): Query<Page>,
+    ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<Paged<Product>>, ApiError> {
-    let limit = page.limit();
+    let limit = page.limit()?;
     let after = page.after;
     let items = state.engine.products(&scope.shop, after, limit).await?;
     Ok(Json(Paged::new(items, limit, |p: &Product| p.id)))
@@ -33,9 +34,7 @@ pub async fn get(
     scope: TenantScope,
     Path(id): Path<String>,
 ) -> Result<Json<Product>, ApiError> {
-    let id: u64 = id.parse().map_err(|_| {
-        ApiError::bad_request("invalid_id", format!("`{id}` is not a Shopify product id"))
-    })?;
+    let id = crate::http::extract::path_id(&id, "Shopify product id")?;
     state
         .engine
         .product(&scope.shop, id)
@@ -53,9 +52,9 @@ pub async fn get(
 pub async fn collections(
     State(state): State<AppState>,
     scope: TenantScope,
-    Query(page): Query<Page>,
+    ApiQuery(page): ApiQuery<Page>,
 ) -> Result<Json<Paged<Collection>>, ApiError> {
-    let limit = page.limit();
+    let limit = page.limit()?;
     let after = page.after;
     let items = state.engine.collections(&scope.shop, after, limit).await?;
     Ok(Json(Paged::new(items, limit, |c: &Collection| c.id)))

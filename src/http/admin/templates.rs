@@ -3,12 +3,13 @@
 //! (the periodic reconciliation calls it too); these handlers parse and format.
 
 use super::whatsapp::{credentials_error, upstream};
+use super::{NamePage, Paged};
 use crate::domain::whatsapp::Template;
 use crate::http::auth::TenantScope;
-use crate::http::error::{json_rejection, ApiError, ErrorBody};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::AppState;
 use crate::services::templates::{self as service, TemplatesError};
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -38,26 +39,30 @@ fn map(e: TemplatesError) -> ApiError {
 pub async fn create_template(
     State(state): State<AppState>,
     scope: TenantScope,
-    body: Result<Json<NewTemplate>, JsonRejection>,
+    ApiJson(n): ApiJson<NewTemplate>,
 ) -> Result<(StatusCode, Json<Template>), ApiError> {
-    let Json(n) = body.map_err(json_rejection)?;
+    scope.require_active()?;
     let tpl = service::create(&state.services, &scope.shop, n)
         .await
         .map_err(map)?;
     Ok((StatusCode::CREATED, Json(tpl)))
 }
 
-/// Lists the shop's templates with their review status.
-#[utoipa::path(get, path = "/api/v1/templates", tag = "whatsapp", responses((status = 200, description = "templates")), security(("bearer" = [])))]
+/// Lists the shop's templates with their review status, by `name:language` (the cursor).
+#[utoipa::path(get, path = "/api/v1/templates", tag = "whatsapp", params(NamePage),
+    responses((status = 200, description = "`{items: [Template], next_after}`"), (status = 400, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn templates(
     State(state): State<AppState>,
     scope: TenantScope,
-) -> Result<Json<Vec<Template>>, ApiError> {
-    Ok(Json(
-        service::list(&state.services, &scope.shop)
-            .await
-            .map_err(map)?,
-    ))
+    ApiQuery(page): ApiQuery<NamePage>,
+) -> Result<Json<Paged<Template, String>>, ApiError> {
+    let all = service::list(&state.services, &scope.shop)
+        .await
+        .map_err(map)?;
+    Ok(Json(page.of(all, |t: &Template| {
+        format!("{}:{}", t.name, t.language)
+    })?))
 }
 
 /// Deletes a template (every language) at Meta and here.
@@ -68,6 +73,7 @@ pub async fn delete_template(
     scope: TenantScope,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    scope.require_active()?;
     service::delete(&state.services, &scope.shop, name)
         .await
         .map_err(map)?;
@@ -88,6 +94,7 @@ pub async fn sync_templates(
     State(state): State<AppState>,
     scope: TenantScope,
 ) -> Result<Json<Synced>, ApiError> {
+    scope.require_active()?;
     Ok(Json(Synced {
         changed: service::reconcile(&state.services, &scope.shop)
             .await

@@ -1,10 +1,10 @@
 //! Operator endpoints: create, list and delete tenants.
 
 use crate::http::auth::{require_operator, Principal};
-use crate::http::error::{json_rejection, ApiError, ErrorBody};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::ApiJson;
 use crate::http::AppState;
 use crate::tenants::{self, NewTenant, TenantError, TenantView};
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -31,6 +31,32 @@ fn map(e: TenantError) -> ApiError {
     }
 }
 
+/// The size limits of a new tenant (its rules are `tenants::create`'s).
+fn check_limits(new: &NewTenant) -> Result<(), ApiError> {
+    use crate::http::input_limits as limits;
+    limits::max_chars("shop", &new.shop, 255)?;
+    limits::max_chars(
+        "shopify_access_token",
+        &new.shopify_access_token,
+        limits::TOKEN_CHARS,
+    )?;
+    if let Some(t) = &new.meta_access_token {
+        limits::max_chars("meta_access_token", t, limits::TOKEN_CHARS)?;
+    }
+    if let Some(w) = &new.meta_waba_id {
+        limits::max_chars("meta_waba_id", w, limits::META_ID_DIGITS)?;
+    }
+    limits::max_items(
+        "meta_phone_number_ids",
+        new.meta_phone_number_ids.len(),
+        limits::PHONE_NUMBERS,
+    )?;
+    for id in &new.meta_phone_number_ids {
+        limits::max_chars("meta_phone_number_ids[]", id, limits::META_ID_DIGITS)?;
+    }
+    Ok(())
+}
+
 /// Creates a tenant.
 #[utoipa::path(post, path = "/api/v1/tenants", tag = "tenants", request_body = NewTenant,
     responses((status = 201, body = CreatedTenant), (status = 400, body = ErrorBody),
@@ -39,10 +65,10 @@ fn map(e: TenantError) -> ApiError {
 pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
-    body: Result<Json<NewTenant>, JsonRejection>,
+    ApiJson(new): ApiJson<NewTenant>,
 ) -> Result<(StatusCode, Json<CreatedTenant>), ApiError> {
     require_operator(&principal)?;
-    let Json(new) = body.map_err(json_rejection)?;
+    check_limits(&new)?;
     let (tenant, api_key) =
         tenants::create(state.engine.store(), &state.master_key, new).map_err(map)?;
     state.engine.store().durable().await?;

@@ -2,17 +2,18 @@
 //! integration health (templates are in `templates`). Health transitions are
 //! `logic::whatsapp::health`; these handlers make the calls and pass the results.
 
+use super::{NamePage, Paged};
 use crate::actors::context::seal_meta_token;
 use crate::http::auth::TenantScope;
-use crate::http::error::{json_rejection, ApiError, ErrorBody};
-use crate::http::AppState;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::{input_limits as limits, AppState};
 use crate::integrations::meta::error::MetaError;
 use crate::logic::whatsapp::health as whatsapp_health;
 use crate::services::credentials::CredentialsError;
 use crate::services::health::{self, FailedCall, HealthError};
 use crate::services::meta_routes;
 use crate::store::{Batch, TenantRecord};
-use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -77,19 +78,23 @@ pub struct PhoneNumber {
     pub phone_number_id: String,
 }
 
-/// Lists the shop's WhatsApp phone number ids.
-#[utoipa::path(get, path = "/api/v1/phone-numbers", tag = "whatsapp", responses((status = 200, body = Vec<PhoneNumber>)), security(("bearer" = [])))]
+/// Lists the shop's WhatsApp phone number ids, by id.
+#[utoipa::path(get, path = "/api/v1/phone-numbers", tag = "whatsapp", params(NamePage),
+    responses((status = 200, description = "`{items: [PhoneNumber], next_after}`"), (status = 400, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn phone_numbers(
     State(state): State<AppState>,
     scope: TenantScope,
-) -> Result<Json<Vec<PhoneNumber>>, ApiError> {
+    ApiQuery(page): ApiQuery<NamePage>,
+) -> Result<Json<Paged<PhoneNumber, String>>, ApiError> {
     let t = tenant(&state, &scope.shop)?;
-    Ok(Json(
-        t.meta_phone_number_ids
-            .into_iter()
-            .map(|phone_number_id| PhoneNumber { phone_number_id })
-            .collect(),
-    ))
+    let numbers = t
+        .meta_phone_number_ids
+        .into_iter()
+        .map(|phone_number_id| PhoneNumber { phone_number_id });
+    Ok(Json(page.of(numbers, |p: &PhoneNumber| {
+        p.phone_number_id.clone()
+    })?))
 }
 
 /// Adds a WhatsApp phone number id (routes its webhooks to this shop).
@@ -98,10 +103,11 @@ pub async fn phone_numbers(
 pub async fn add_phone_number(
     State(state): State<AppState>,
     scope: TenantScope,
-    body: Result<Json<PhoneNumber>, JsonRejection>,
+    ApiJson(p): ApiJson<PhoneNumber>,
 ) -> Result<(StatusCode, Json<PhoneNumber>), ApiError> {
-    let Json(p) = body.map_err(json_rejection)?;
+    scope.require_active()?;
     let id = p.phone_number_id.trim().to_string();
+    limits::max_chars("phone_number_id", &id, limits::META_ID_DIGITS)?;
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::bad_request(
             "invalid_phone_number_id",
@@ -119,6 +125,11 @@ pub async fn add_phone_number(
             }));
         }
         let mut t = tenant(&state, &scope.shop)?;
+        limits::max_items(
+            "meta_phone_number_ids",
+            t.meta_phone_number_ids.len() + 1,
+            limits::PHONE_NUMBERS,
+        )?;
         t.meta_phone_number_ids.push(id.clone());
         let mut b = Batch::new();
         b.put_tenant(&t)?;
@@ -152,9 +163,9 @@ pub struct MetaCredentials {
 pub async fn set_meta(
     State(state): State<AppState>,
     scope: TenantScope,
-    body: Result<Json<MetaCredentials>, JsonRejection>,
+    ApiJson(c): ApiJson<MetaCredentials>,
 ) -> Result<StatusCode, ApiError> {
-    let Json(c) = body.map_err(json_rejection)?;
+    scope.require_active()?;
     let store = state.engine.store();
     {
         let _claims = meta_routes::claims_guard();
@@ -174,6 +185,7 @@ fn update_meta(state: &AppState, shop: &str, c: &MetaCredentials) -> Result<(), 
     let mut t = tenant(state, shop)?;
     let mut b = Batch::new();
     if let Some(tok) = c.access_token.as_deref().map(str::trim) {
+        limits::max_chars("access_token", tok, limits::TOKEN_CHARS)?;
         if tok.is_empty() {
             return Err(ApiError::bad_request(
                 "invalid_field",
@@ -184,12 +196,7 @@ fn update_meta(state: &AppState, shop: &str, c: &MetaCredentials) -> Result<(), 
             Some(seal_meta_token(&state.master_key, shop, tok).map_err(ApiError::internal)?);
     }
     if let Some(w) = c.waba_id.as_deref().map(str::trim) {
-        if w.is_empty() || !w.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ApiError::bad_request(
-                "invalid_field",
-                "`waba_id` must be Meta's numeric id",
-            ));
-        }
+        limits::meta_id("waba_id", w)?;
         if let Err(claimed) = meta_routes::check_claims(store, shop, &[], Some(w))? {
             return Err(ApiError::Conflict(claimed.to_string()));
         }

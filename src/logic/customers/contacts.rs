@@ -28,6 +28,17 @@ impl CustomerBook {
                 )));
             }
         }
+        check_names(d.topic, &dto)?;
+        if let Some(tags) = dto.tags.as_deref() {
+            // Shopify's limits, checked before anything changes (see `tags`).
+            super::tags::check_tag_lengths(d.topic, tags.split(','))?;
+            let distinct: std::collections::BTreeSet<&str> = tags
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .collect();
+            super::tags::check_tag_count(d.topic, id, distinct.len())?;
+        }
         let mut change = Change::default();
         let c = self.upsert_stub(id, d, &mut change);
         apply_customer(c, &dto);
@@ -216,4 +227,25 @@ pub(super) fn set_phone(c: &mut Contact, raw: Option<&str>, country: Option<&str
         }
     }
     c.error_codes = codes.into_boxed_slice();
+}
+
+/// Shopify's limit of characters in a customer's first or last name.
+pub const MAX_NAME_CHARS: usize = 255;
+
+/// Refuses a name over [`MAX_NAME_CHARS`]: like over-limit tags (see `tags`), such a
+/// payload is not one Shopify sends, so it is dead-lettered with the reason, not cut.
+fn check_names(topic: crate::logic::Topic, dto: &CustomerDto) -> Result<(), ApplyError> {
+    for (field, value) in [
+        ("first_name", &dto.first_name),
+        ("last_name", &dto.last_name),
+    ] {
+        let n = value.as_deref().map_or(0, |v| v.chars().count());
+        if n > MAX_NAME_CHARS {
+            return Err(ApplyError::invalid(
+                topic,
+                format!("`{field}` has {n} characters; Shopify allows at most {MAX_NAME_CHARS}"),
+            ));
+        }
+    }
+    Ok(())
 }
