@@ -17,7 +17,8 @@
 //! `template_store` and `state` hold the data; `guard` (token and version checks) and
 //! `webhooks` (signed delivery) serve the handlers; `review` applies template review
 //! decisions; `media`, `send`, `templates` and `control` are the handlers; `server` routes
-//! them; `mod` (this file) is the facade.
+//! them; `mod` (this file) is the facade. `tests/layers.rs` checks this list against the
+//! code.
 //!
 //! ```text
 //! 0  config          -> -
