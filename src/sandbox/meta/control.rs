@@ -8,11 +8,16 @@
 //! - `POST /_emulator/faults` `{fault, times?, code?}`; `DELETE /_emulator/faults`
 //! - `POST /_emulator/webhook-url` `{url}`, `/revoke` `{token}`,
 //!   `/health` `{node_id, state: AVAILABLE|LIMITED|BLOCKED, info?}`
-//! - `GET /_emulator/media/{id}`: media downloads (bearer token, like Meta's URLs)
+//!
+//! (`GET /_emulator/media/{id}`, the media download behind Meta-style URLs, is routed by
+//! `server.rs` to `media.rs`.) A handler module: imports `faults`, `model`, `state`,
+//! `webhooks` and `review`; never another handler module (`media`, `send`, `templates`)
+//! nor the router.
 
 use super::faults::Fault;
-use super::state::{Health, Shared};
-use super::{media, templates, webhooks};
+use super::model::{Change, Health};
+use super::state::Shared;
+use super::{review, webhooks};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -43,7 +48,6 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/webhook-url", post(webhook_url))
         .route("/revoke", post(revoke))
         .route("/health", post(health))
-        .route("/media/{id}", get(media::download))
 }
 
 fn bad(msg: impl std::fmt::Display) -> Response {
@@ -126,14 +130,12 @@ async fn template_action(
         }
     };
     let change = match action.as_str() {
-        "approve" => templates::Change::Approve,
-        "reject" => {
-            templates::Change::Reject(reason.reason.unwrap_or_else(|| "INVALID_FORMAT".into()))
-        }
-        "pause" => templates::Change::Pause,
+        "approve" => Change::Approve,
+        "reject" => Change::Reject(reason.reason.unwrap_or_else(|| "INVALID_FORMAT".into())),
+        "pause" => Change::Pause,
         _ => return bad("the action must be approve, reject or pause"),
     };
-    match templates::transition(&sh, &name, &language, change).await {
+    match review::transition(&sh, &name, &language, change).await {
         Ok(()) => Json(json!({ "success": true })).into_response(),
         Err(e) => (
             StatusCode::NOT_FOUND,

@@ -5,6 +5,7 @@
 //! "fbtrace_id"}}`, with the HTTP status of `reference/meta-api.md` §1.9 (401 for 0/190,
 //! 403 for permissions, 429 for rate limits, 500 for 131000, 503 for 2, else 400).
 //! Token and object-access errors are Graph-level: no `(#code)` prefix, no `error_data`.
+//! A leaf: must not import any other module of `sandbox::meta`.
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -2,11 +2,13 @@
 //! (multipart: `messaging_product`, `type`, `file`; Meta's MIME types and size limits,
 //! else 131053) → `{"id"}`; the `GET /{version}/{media-id}` answer (`url`, `mime_type`,
 //! `sha256`, `file_size`, `id`); and the download behind that URL, which like Meta's
-//! needs the bearer token and expires after 5 minutes.
+//! needs the bearer token and expires after 5 minutes. A handler module: imports
+//! `faults`, `guard`, `model` and `state`; never another handler module nor the router.
 
 use super::faults::ApiError;
-use super::server::{authorize, bearer, check_version, Auth};
-use super::state::{now_unix, Shared};
+use super::guard::{authorize, bearer, check_version, Auth};
+use super::model::{now_unix, MediaRecord};
+use super::state::Shared;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -23,16 +25,6 @@ pub(crate) const MAX_UPLOAD: usize = 101 * 1024 * 1024;
 const ID_BASE: u64 = 1_013_000_000_000_000;
 /// How long a download URL works.
 const URL_TTL_SECS: i64 = 300;
-
-/// An uploaded file.
-#[derive(Clone, Debug)]
-pub(crate) struct MediaRecord {
-    pub id: String,
-    pub phone_number_id: String,
-    pub mime: String,
-    pub sha256: String,
-    pub bytes: Bytes,
-}
 
 /// Meta's accepted types and their size limits.
 fn limit(mime: &str) -> Option<usize> {

@@ -11,19 +11,50 @@
 //! per-number throughput (130429) and the per-recipient pair rate (131056, a token bucket
 //! that allows Meta's bursts) are enforced. Faults can be injected ([`Fault`]).
 //!
-//! Layout: `state.rs` (the data, behind one mutex never held across an await),
-//! `faults.rs` (Graph error answers), `send.rs` + `validate.rs` (`POST …/messages`),
-//! `media.rs`, `templates.rs`, `server.rs` (routes, auth, node reads, `debug_token`),
-//! `webhooks.rs` (signed delivery with retries), `control.rs` (`/_emulator/…`, a small
-//! HTTP API to chat as a customer and steer the emulator). It owns no engine internals.
+//! Layout, in layers: a module imports (`use super::…`) only from lower layers, so the
+//! imports form no circle. `config`, `faults` and `model` are leaves (settings, Graph
+//! errors, the shared records); `template_rules` and `validate` are pure rules over them;
+//! `template_store` and `state` hold the data; `guard` (token and version checks) and
+//! `webhooks` (signed delivery) serve the handlers; `review` applies template review
+//! decisions; `media`, `send`, `templates` and `control` are the handlers; `server` routes
+//! them; `mod` (this file) is the facade. `tests/layers.rs` checks this list against the
+//! code.
+//!
+//! ```text
+//! 0  config          -> -
+//! 0  faults          -> -
+//! 0  model           -> -
+//! 1  template_rules  -> faults, model
+//! 1  validate        -> faults, model
+//! 2  template_store  -> faults, model, template_rules
+//! 3  state           -> config, faults, model, template_store
+//! 4  guard           -> faults, state
+//! 4  webhooks        -> faults, model, state
+//! 5  media           -> faults, guard, model, state
+//! 5  review          -> model, state, webhooks
+//! 5  send            -> faults, guard, model, state, validate, webhooks
+//! 6  control         -> faults, model, review, state, webhooks
+//! 6  templates       -> faults, guard, model, review, state, template_rules
+//! 7  server          -> control, faults, guard, media, model, send, state, templates
+//! 8  mod             -> config, faults, model, review, server, state, templates, webhooks
+//! ```
+//!
+//! `server.rs` is the router and the only module that imports the handler modules
+//! (`control`, `media`, `send`, `templates`); this file (the facade) sits above all of
+//! them and re-exports the public types. The emulator owns no engine internals.
 
+mod config;
 mod control;
 mod faults;
+mod guard;
 mod media;
+mod model;
+mod review;
 mod send;
 mod server;
 mod state;
 mod template_rules;
+mod template_store;
 mod templates;
 mod validate;
 mod webhooks;
@@ -31,9 +62,9 @@ mod webhooks;
 #[cfg(test)]
 mod tests;
 
+pub use config::{AccountRegistration, EmulatorConfig, StatusDelays};
 pub use faults::Fault;
-pub use state::{Health, SentMessage, WebhookFailure};
-pub use templates::EmulatedTemplate;
+pub use model::{EmulatedTemplate, Health, SentMessage, WebhookFailure};
 
 use anyhow::Context;
 use serde_json::Value;
@@ -41,101 +72,8 @@ use state::Shared;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-
-/// When the status webhooks of an accepted message are sent, counted from the send.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StatusDelays {
-    /// `sent`.
-    pub sent: Duration,
-    /// `delivered` (or `failed` for [`Fault::FailedStatus`]).
-    pub delivered: Duration,
-    /// `read` (only with [`EmulatorConfig::auto_read`]).
-    pub read: Duration,
-}
-
-impl Default for StatusDelays {
-    fn default() -> Self {
-        Self {
-            sent: Duration::from_millis(50),
-            delivered: Duration::from_millis(100),
-            read: Duration::from_millis(200),
-        }
-    }
-}
-
-/// A token and the assets it may use.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccountRegistration {
-    /// The access token (opaque).
-    pub token: String,
-    /// The WhatsApp Business Account id.
-    pub waba_id: String,
-    /// The business phone number ids of that WABA.
-    pub phone_number_ids: Vec<String>,
-}
-
-/// How the emulator behaves.
-#[derive(Clone, Debug)]
-pub struct EmulatorConfig {
-    /// Where to listen (`127.0.0.1:0` picks a free port).
-    pub addr: SocketAddr,
-    /// The Graph version served (`v23.0`); other versions answer 400.
-    pub graph_version: String,
-    /// The app id (`debug_token`, `health_status`); the app token is `APP_ID|APP_SECRET`.
-    pub app_id: String,
-    /// The app secret: the HMAC key of `X-Hub-Signature-256` on every webhook.
-    pub app_secret: String,
-    /// The business portfolio id shown by `health_status`.
-    pub business_id: String,
-    /// The engine's `POST /webhooks/meta` URL (see [`MetaEmulator::set_webhook_url`]).
-    pub webhook_url: Option<String>,
-    /// Accounts known from the start (more with [`MetaEmulator::register_account`]).
-    pub accounts: Vec<AccountRegistration>,
-    /// Messages per second per number (Meta: 80 by default); over it → 130429.
-    pub messages_per_second: u32,
-    /// Messages one recipient may get in a burst (Meta allows up to 45 in 6 s).
-    pub pair_burst: u32,
-    /// One more message per recipient every this long (Meta: 6 s); over it → 131056.
-    pub pair_interval: Duration,
-    /// Status webhook delays.
-    pub status_delays: StatusDelays,
-    /// Send a `read` status after `delivered`.
-    pub auto_read: bool,
-    /// Approve new templates by themselves after this long.
-    pub auto_approve_after: Option<Duration>,
-    /// How long [`Fault::Timeout`] hangs before answering (longer than the client's timeout).
-    pub timeout_fault_delay: Duration,
-    /// Attempts per webhook (Meta retries failed deliveries).
-    pub webhook_attempts: u32,
-    /// Wait before the first webhook retry (doubles per attempt).
-    pub webhook_retry_base: Duration,
-}
-
-impl Default for EmulatorConfig {
-    fn default() -> Self {
-        Self {
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            graph_version: "v23.0".into(),
-            app_id: "634974688087057".into(),
-            app_secret: "sandbox-app-secret".into(),
-            business_id: "506914307656634".into(),
-            webhook_url: None,
-            accounts: Vec::new(),
-            messages_per_second: 80,
-            pair_burst: 45,
-            pair_interval: Duration::from_secs(6),
-            status_delays: StatusDelays::default(),
-            auto_read: true,
-            auto_approve_after: None,
-            timeout_fault_delay: Duration::from_secs(30),
-            webhook_attempts: 4,
-            webhook_retry_base: Duration::from_millis(100),
-        }
-    }
-}
 
 /// A running emulator. Dropping it stops the server.
 pub struct MetaEmulator {
@@ -288,7 +226,7 @@ impl MetaEmulator {
 
     /// Moves the customer's last message to `unix_secs` (e.g. 25 h ago, to close the window).
     pub fn set_last_inbound_at(&self, phone_number_id: &str, from: &str, unix_secs: i64) {
-        let key = (phone_number_id.to_owned(), state::digits(from));
+        let key = (phone_number_id.to_owned(), model::digits(from));
         self.shared.lock().last_inbound.insert(key, unix_secs);
     }
 
@@ -311,7 +249,7 @@ impl MetaEmulator {
     /// # Errors
     /// When no template has that name and language.
     pub async fn approve_template(&self, name: &str, language: &str) -> anyhow::Result<()> {
-        templates::transition(&self.shared, name, language, templates::Change::Approve).await
+        review::transition(&self.shared, name, language, model::Change::Approve).await
     }
 
     /// Rejects a template (`reason`: `INVALID_FORMAT`, `PROMOTIONAL` …) with the webhook.
@@ -324,8 +262,8 @@ impl MetaEmulator {
         language: &str,
         reason: &str,
     ) -> anyhow::Result<()> {
-        let change = templates::Change::Reject(reason.to_owned());
-        templates::transition(&self.shared, name, language, change).await
+        let change = model::Change::Reject(reason.to_owned());
+        review::transition(&self.shared, name, language, change).await
     }
 
     /// Pauses a template for low quality (`FIRST_PAUSE`) with the webhook.
@@ -333,7 +271,7 @@ impl MetaEmulator {
     /// # Errors
     /// When no template has that name and language.
     pub async fn pause_template(&self, name: &str, language: &str) -> anyhow::Result<()> {
-        templates::transition(&self.shared, name, language, templates::Change::Pause).await
+        review::transition(&self.shared, name, language, model::Change::Pause).await
     }
 
     /// Every template the emulator holds.

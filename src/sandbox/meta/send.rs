@@ -3,11 +3,14 @@
 //! receipts answer `{"success": true}` → an injected [`Fault`] → template lookup
 //! (132001/132015/132016/132000/132012) or the 24 h window for anything else (131047) →
 //! per-number throughput (130429) → the recipient's pair bucket (131056) → accepted: a
-//! new `wamid`, recorded, and the status webhooks scheduled.
+//! new `wamid`, recorded, and the status webhooks scheduled. A handler module: imports
+//! `faults`, `guard`, `model`, `state`, `validate` and `webhooks`; never another handler
+//! module nor the router.
 
 use super::faults::{ApiError, Fault};
-use super::server::{authorize, check_version, Auth};
-use super::state::{SentMessage, Shared};
+use super::guard::{authorize, check_version, Auth};
+use super::model::SentMessage;
+use super::state::Shared;
 use super::validate::{self, Request};
 use super::webhooks::{self, StatusPlan};
 use axum::body::Bytes;

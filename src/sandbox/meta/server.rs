@@ -1,15 +1,18 @@
-//! The emulator's routes and the Graph-side reads: access-token checks (190 for a
-//! missing, unknown, expired or revoked token; 100/33 for an object the token may not
-//! see), the version segment, `GET /{version}/{node-id}` (phone number, WABA, template or
-//! media, with `fields`, including `health_status` per `reference/meta-api.md` §10) and
-//! `GET /{version}/debug_token`. Sending is `send.rs`, media `media.rs`, templates
-//! `templates.rs`, the steering API `control.rs`.
+//! The router (every route of the emulator) and the Graph-side reads:
+//! `GET /{version}/{node-id}` (phone number, WABA, template or media, with `fields`,
+//! including `health_status` per `reference/meta-api.md` §10) and
+//! `GET /{version}/debug_token`. Token and version checks are `guard.rs`, sending
+//! `send.rs`, media `media.rs`, templates `templates.rs`, the steering API `control.rs`.
+//! The only module that imports the handler modules; nothing in `sandbox::meta` but the
+//! facade (`mod.rs`) imports it.
 
 use super::faults::{ApiError, REVOKED_MESSAGE};
-use super::state::{Health, Shared, State as Data, TokenRecord};
+use super::guard::{authorize, check_version, Auth};
+use super::model::Health;
+use super::state::{Shared, State as Data};
 use super::{control, media, send, templates};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{header, HeaderMap, Uri};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -35,6 +38,7 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
                 .post(templates::create)
                 .delete(templates::delete),
         )
+        .route("/_emulator/media/{id}", get(media::download))
         .nest("/_emulator", control::router())
         .fallback(unknown_path)
         .with_state(sh)
@@ -43,62 +47,6 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
 async fn unknown_path(uri: Uri) -> Response {
     let msg = format!("Unknown path components: {}", uri.path());
     ApiError::graph(400, &msg, "OAuthException", 2500, None).into_response()
-}
-
-/// Who is calling.
-pub(crate) enum Auth {
-    /// A registered, valid token.
-    Token(TokenRecord),
-    /// The app token (`APP_ID|APP_SECRET`).
-    App,
-}
-
-/// The bearer token (or `access_token` query parameter).
-pub(crate) fn bearer(headers: &HeaderMap, q: &HashMap<String, String>) -> Option<String> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("OAuth "))
-        })
-        .map(|t| t.trim().to_owned())
-        .or_else(|| q.get("access_token").cloned())
-        .filter(|t| !t.is_empty())
-}
-
-/// Checks the caller's token.
-pub(crate) fn authorize(
-    sh: &Shared,
-    headers: &HeaderMap,
-    q: &HashMap<String, String>,
-) -> Result<Auth, ApiError> {
-    let token = bearer(headers, q).ok_or_else(ApiError::bad_token)?;
-    if token == format!("{}|{}", sh.cfg.app_id, sh.cfg.app_secret) {
-        return Ok(Auth::App);
-    }
-    let st = sh.lock();
-    if st.revoked.contains(&token) {
-        return Err(ApiError::token_revoked());
-    }
-    st.tokens
-        .get(&token)
-        .cloned()
-        .map(Auth::Token)
-        .ok_or_else(ApiError::bad_token)
-}
-
-/// The version segment must be the one served.
-pub(crate) fn check_version(sh: &Shared, version: &str) -> Result<(), ApiError> {
-    if version == sh.cfg.graph_version {
-        Ok(())
-    } else {
-        let msg = format!(
-            "Unknown path components: /{version} (this emulator serves {})",
-            sh.cfg.graph_version
-        );
-        Err(ApiError::graph(400, &msg, "OAuthException", 2500, None))
-    }
 }
 
 fn fields(q: &HashMap<String, String>) -> Option<Vec<String>> {

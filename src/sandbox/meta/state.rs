@@ -2,88 +2,24 @@
 //! per-recipient pair buckets, customer service windows, what was sent, templates, media,
 //! faults, health overrides and counters. One `std::sync::Mutex` guards it; it is never
 //! held across an `.await`, and a poisoned lock is recovered (the data stays usable).
+//! Imports only `config`, `faults`, `model` and `template_store`; never `webhooks`, the
+//! handler modules or the router.
 
+use super::config::EmulatorConfig;
 use super::faults::Fault;
-use super::media::MediaRecord;
-use super::templates::Templates;
-use super::EmulatorConfig;
+use super::model::{digits, now_unix, Health, MediaRecord, SentMessage, WebhookFailure};
+use super::template_store::Templates;
 use anyhow::Context;
 use base64::Engine as _;
 use rand::Rng;
-use serde::{Serialize, Serializer};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// The customer service window (Meta: 24 h after the customer's last message).
 pub(crate) const WINDOW_SECS: i64 = 24 * 60 * 60;
-
-/// A message Meta accepted from the engine.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SentMessage {
-    /// The `wamid.…` returned.
-    pub wamid: String,
-    /// The sending business number.
-    pub phone_number_id: String,
-    /// The recipient's WhatsApp id (digits).
-    pub to: String,
-    /// The request body, verbatim.
-    pub body: serde_json::Value,
-    /// When it was accepted (serialised as unix milliseconds).
-    #[serde(serialize_with = "unix_ms")]
-    pub at: SystemTime,
-}
-
-/// A webhook the engine did not acknowledge after every attempt.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct WebhookFailure {
-    /// `status:sent`, `inbound`, `template_status` …
-    pub kind: String,
-    /// Where it was sent (`None` when no webhook URL was set).
-    pub url: Option<String>,
-    /// Attempts made.
-    pub attempts: u32,
-    /// The last error (status and body start, or the transport error).
-    pub error: String,
-}
-
-/// What `health_status` reports for a node.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Health {
-    /// `AVAILABLE`.
-    Available,
-    /// `LIMITED`, with `additional_info` lines.
-    Limited(Vec<String>),
-    /// `BLOCKED`, with one error.
-    Blocked {
-        /// Meta's code (141002 …).
-        error_code: i64,
-        /// What is wrong.
-        description: String,
-        /// What to do.
-        solution: String,
-    },
-}
-
-impl Health {
-    pub(crate) fn as_str(&self) -> &'static str {
-        match self {
-            Self::Available => "AVAILABLE",
-            Self::Limited(_) => "LIMITED",
-            Self::Blocked { .. } => "BLOCKED",
-        }
-    }
-
-    pub(crate) fn rank(&self) -> u8 {
-        match self {
-            Self::Available => 0,
-            Self::Limited(_) => 1,
-            Self::Blocked { .. } => 2,
-        }
-    }
-}
 
 /// A registered token.
 #[derive(Clone, Debug)]
@@ -300,11 +236,6 @@ impl Shared {
     }
 }
 
-/// The digits of a phone number as WhatsApp ids write it (`+1 (650) 555-1234` → `16505551234`).
-pub(crate) fn digits(s: &str) -> String {
-    s.chars().filter(char::is_ascii_digit).collect()
-}
-
 /// A stable `1555…` display number for a phone number id.
 fn display_for(phone_number_id: &str) -> String {
     let d = digits(phone_number_id);
@@ -317,20 +248,4 @@ fn display_for(phone_number_id: &str) -> String {
         .rev()
         .collect();
     format!("1555{tail:0>7}")
-}
-
-/// Unix seconds now.
-pub(crate) fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
-fn unix_ms<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-    let ms = t
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0);
-    s.serialize_u64(ms)
 }

@@ -3,10 +3,10 @@
 //! examples for its variables and none at its start or end, HEADER ≤60 with at most one
 //! variable or a media handle, FOOTER ≤60, ≤10 buttons with Meta's per-type limits), and
 //! what a template send must carry to match its template (132000 parameter count,
-//! 132012 parameter format).
+//! 132012 parameter format). A leaf over the records: imports only `faults` and `model`.
 
 use super::faults::ApiError;
-use super::templates::EmulatedTemplate;
+use super::model::EmulatedTemplate;
 use serde_json::Value;
 
 /// Languages Meta accepts for templates.

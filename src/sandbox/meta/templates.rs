@@ -1,22 +1,23 @@
-//! Message templates: the per-WABA store, `POST/GET/DELETE /{waba-id}/message_templates`
-//! (create as PENDING, cursor-paged list with `fields`/`name`/`status`/`category`/
-//! `language` filters, delete every language of a name), the send-time lookup (132001
-//! unknown or not approved, 132015 paused, 132016 disabled) and the review decisions
-//! (approve, reject, pause; auto-approval) with their signed
-//! `message_template_status_update` webhooks (`webhooks/template_status_*.json`).
+//! The message template handlers: `POST/GET/DELETE /{waba-id}/message_templates`
+//! (create as PENDING, with auto-approval when configured; cursor-paged list with
+//! `fields`/`name`/`status`/`category`/`language` filters; delete every language of a
+//! name), seeding (`MetaEmulator::add_template`) and the Graph rendering of a template.
+//! The store and send-time lookup are `template_store.rs`, the review decisions and their
+//! webhooks `review.rs`. A handler module: imports `faults`, `guard`, `model`, `review`,
+//! `state` and `template_rules`; never another handler module nor the router.
 
 use super::faults::ApiError;
-use super::server::{authorize, Auth};
-use super::state::{now_unix, Shared};
-use super::template_rules::{check_definition, check_send};
-use super::webhooks;
+use super::guard::{authorize, check_version, Auth};
+use super::model::{now_unix, Change, EmulatedTemplate};
+use super::review;
+use super::state::Shared;
+use super::template_rules::check_definition;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine as _;
-use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,82 +30,6 @@ const MAX_LIMIT: usize = 1000;
 /// Fields listed when the request names none.
 const DEFAULT_FIELDS: &[&str] = &["name", "components", "language", "status", "category", "id"];
 
-/// A template as the emulator holds it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct EmulatedTemplate {
-    /// Graph id (digits).
-    pub id: String,
-    /// Owning WABA.
-    pub waba_id: String,
-    /// Name (shared by its languages).
-    pub name: String,
-    /// Language code.
-    pub language: String,
-    /// `MARKETING`, `UTILITY` or `AUTHENTICATION`.
-    pub category: String,
-    /// `PENDING`, `APPROVED`, `REJECTED`, `PAUSED`, `DISABLED` …
-    pub status: String,
-    /// `positional` or `named`.
-    pub parameter_format: String,
-    /// Components as submitted.
-    pub components: Value,
-    /// `NONE` unless rejected.
-    pub rejected_reason: String,
-}
-
-/// Every WABA's templates, in creation order.
-#[derive(Default)]
-pub(crate) struct Templates {
-    list: Vec<EmulatedTemplate>,
-}
-
-impl Templates {
-    pub fn all(&self) -> Vec<EmulatedTemplate> {
-        self.list.clone()
-    }
-
-    pub fn by_id(&self, id: &str) -> Option<&EmulatedTemplate> {
-        self.list.iter().find(|t| t.id == id)
-    }
-
-    /// The template to send, or the error Meta gives.
-    pub fn for_send(
-        &self,
-        waba_id: &str,
-        name: &str,
-        language: &str,
-        sent: &[Value],
-    ) -> Result<String, ApiError> {
-        let t = self
-            .list
-            .iter()
-            .find(|t| t.waba_id == waba_id && t.name == name && t.language == language)
-            .ok_or_else(|| {
-                ApiError::with_details(
-                    132001,
-                    Some(&format!(
-                        "template name ({name}) does not exist in {language}"
-                    )),
-                )
-            })?;
-        match t.status.as_str() {
-            "APPROVED" => {}
-            "PAUSED" => return Err(ApiError::code(132015)),
-            "DISABLED" => return Err(ApiError::code(132016)),
-            other => {
-                return Err(ApiError::with_details(
-                    132001,
-                    Some(&format!(
-                        "template name ({name}) is {other} in {language}, not approved"
-                    )),
-                ))
-            }
-        }
-        check_send(t, sent)?;
-        Ok(t.category.to_ascii_lowercase())
-    }
-}
-
 /// Validates and stores a template.
 fn insert(
     sh: &Shared,
@@ -116,7 +41,6 @@ fn insert(
     let mut st = sh.lock();
     if st
         .templates
-        .list
         .iter()
         .any(|t| t.waba_id == waba_id && t.name == def.name && t.language == def.language)
     {
@@ -136,7 +60,7 @@ fn insert(
         components: def.components,
         rejected_reason: "NONE".into(),
     };
-    st.templates.list.push(t.clone());
+    st.templates.push(t.clone());
     Ok(t)
 }
 
@@ -182,7 +106,7 @@ pub(crate) async fn create(
 ) -> Response {
     sh.lock().count("create_template");
     let result = (|| {
-        super::server::check_version(&sh, &version)?;
+        check_version(&sh, &version)?;
         waba_auth(&sh, &headers, &q, &waba, "post")?;
         let body: Value = serde_json::from_slice(&body)
             .map_err(|_| ApiError::invalid("The request body must be JSON."))?;
@@ -195,7 +119,7 @@ pub(crate) async fn create(
                 tokio::spawn(async move {
                     if sh2.sleep(after).await {
                         let pending = |t: &EmulatedTemplate| t.id == id && t.status == "PENDING";
-                        apply(&sh2, pending, &Change::Approve).await;
+                        review::apply(&sh2, pending, &Change::Approve).await;
                     }
                 });
             }
@@ -214,7 +138,7 @@ pub(crate) async fn list(
 ) -> Response {
     sh.lock().count("list_templates");
     let result = (|| {
-        super::server::check_version(&sh, &version)?;
+        check_version(&sh, &version)?;
         waba_auth(&sh, &headers, &q, &waba, "get")?;
         page(&sh, &version, &waba, &q)
     })();
@@ -258,7 +182,6 @@ fn page(
     let all: Vec<EmulatedTemplate> = sh
         .lock()
         .templates
-        .list
         .iter()
         .filter(|t| t.waba_id == waba)
         .filter(|t| q.get("name").is_none_or(|n| t.name.contains(n.as_str())))
@@ -345,7 +268,7 @@ pub(crate) async fn delete(
 ) -> Response {
     sh.lock().count("delete_template");
     let result = (|| {
-        super::server::check_version(&sh, &version)?;
+        check_version(&sh, &version)?;
         waba_auth(&sh, &headers, &q, &waba, "delete")?;
         let name = q
             .get("name")
@@ -353,11 +276,10 @@ pub(crate) async fn delete(
             .ok_or_else(|| ApiError::invalid("The parameter name is required."))?;
         let id = q.get("hsm_id");
         let mut st = sh.lock();
-        let before = st.templates.list.len();
-        st.templates
-            .list
+        let removed = st
+            .templates
             .retain(|t| !(t.waba_id == waba && &t.name == name && id.is_none_or(|id| &t.id == id)));
-        if st.templates.list.len() == before {
+        if removed == 0 {
             return Err(ApiError::invalid(&format!(
                 "Message template \"{name}\" could not be found."
             )));
@@ -368,50 +290,4 @@ pub(crate) async fn delete(
         Ok(()) => Json(json!({"success": true})).into_response(),
         Err(e) => e.into_response(),
     }
-}
-
-/// A review decision.
-pub(crate) enum Change {
-    Approve,
-    Reject(String),
-    Pause,
-}
-
-/// Applies `change` to the templates with that name and language and sends the webhooks.
-pub(crate) async fn transition(
-    sh: &Shared,
-    name: &str,
-    language: &str,
-    change: Change,
-) -> anyhow::Result<()> {
-    let n = apply(sh, |t| t.name == name && t.language == language, &change).await;
-    if n == 0 {
-        anyhow::bail!("no template {name} in {language}");
-    }
-    Ok(())
-}
-
-async fn apply(sh: &Shared, matches: impl Fn(&EmulatedTemplate) -> bool, change: &Change) -> usize {
-    let bodies: Vec<Value> = {
-        let mut st = sh.lock();
-        st.templates
-            .list
-            .iter_mut()
-            .filter(|t| matches(t))
-            .map(|t| {
-                let (status, reason) = match change {
-                    Change::Approve => ("APPROVED", "NONE".to_owned()),
-                    Change::Reject(r) => ("REJECTED", r.to_ascii_uppercase()),
-                    Change::Pause => ("PAUSED", "NONE".to_owned()),
-                };
-                t.status = status.into();
-                t.rejected_reason = reason;
-                webhooks::template_status(t, change)
-            })
-            .collect()
-    };
-    for body in &bodies {
-        webhooks::deliver(sh, "template_status", body).await;
-    }
-    bodies.len()
 }

@@ -2,10 +2,11 @@
 //! (`reference/meta-api.md` §1, the OpenAPI `Message` schema): `messaging_product`
 //! `whatsapp`, a plausible `to`, a known `type` with its object and nothing unexpected
 //! beside it, and each type's required fields and length limits. Violations are Graph
-//! error 100 naming the parameter. Pure: no state, no I/O.
+//! error 100 naming the parameter. Pure: no state, no I/O; imports only `faults` and
+//! `model`.
 
 use super::faults::ApiError;
-use super::state::digits;
+use super::model::digits;
 use serde_json::Value;
 
 /// What a valid body asks for.

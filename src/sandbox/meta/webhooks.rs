@@ -4,11 +4,12 @@
 //! (non-ASCII as `\uXXXX`, `/` as `\/`), signed with the app secret
 //! (`X-Hub-Signature-256: sha256=<hex>`) and retried with doubling waits when the engine
 //! does not answer 2xx; what still fails is recorded. Also the customer side: inbound
-//! messages that open the 24 h window.
+//! messages that open the 24 h window. Imports `faults`, `model` and `state`; never the
+//! template handlers, `review`, any other handler module or the router.
 
 use super::faults::ApiError;
-use super::state::{digits, now_unix, Shared, WebhookFailure};
-use super::templates::{Change, EmulatedTemplate};
+use super::model::{digits, now_unix, Change, EmulatedTemplate, WebhookFailure};
+use super::state::Shared;
 use crate::integrations::meta::webhook::{sign, SIGNATURE_HEADER};
 use anyhow::{bail, Context};
 use serde_json::{json, Value};

@@ -99,7 +99,7 @@ async fn free_form_without_an_open_window_is_131047() {
     emu.set_last_inbound_at(
         PNID,
         CUSTOMER,
-        crate::sandbox::meta::state::now_unix() - 25 * 3600,
+        crate::sandbox::meta::model::now_unix() - 25 * 3600,
     );
     let err = client
         .send_message(TOKEN, PNID, &text_to(CUSTOMER, "hello?"))

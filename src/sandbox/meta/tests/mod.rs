@@ -5,6 +5,7 @@
 mod engine;
 mod faults;
 mod graph;
+mod layers;
 mod messaging;
 mod templates;
 
