@@ -3,7 +3,10 @@
 # `galantis sandbox` (the engine with its demo tenant, fed data, and the Meta emulator
 # behind it) on a free port and a temporary data dir; every operation, first with the
 # tenant key, then with the operator token; no 5xx and no response that violates the
-# document. Bounded in time (SCHEMATHESIS_SECONDS per run). Needs the `galantis` binary
+# document. Bounded in time (SCHEMATHESIS_SECONDS per run). Webhooks are signed (their
+# tests are in tests/api), and deleting a tenant is left out: it would delete the demo
+# tenant the rest of the run works on (and a request racing the deletion is a transient
+# 503 by design). Needs the `galantis` binary
 # (`cargo build`) and Schemathesis (pinned in .ci/requirements.txt, installed by .ci/setup).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +28,7 @@ for auth in "$key" "$op"; do
   "$ST" run "$base/api/v1/openapi.json" --url "$base" -H "Authorization: Bearer $auth" \
     -H "X-Galantis-Shop: demo-store.myshopify.com" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-    --max-time "$SECS" --workers 2 --exclude-path-regex '^/webhooks/' --suppress-health-check all \
+    --max-time "$SECS" --workers 2 --exclude-path-regex '^/webhooks/|^/api/v1/tenants/\{shop\}$' --suppress-health-check all \
     --request-timeout 10 --max-failures 50 || status=1
 done
 if grep -q "panicked" "$dir/engine.log"; then echo "the engine panicked:"; grep -m5 panicked "$dir/engine.log"; status=1; fi

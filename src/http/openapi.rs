@@ -21,7 +21,7 @@ impl Modify for BearerAuth {
 /// (whatever the handler itself documents): 400 for a malformed query, path or body;
 /// 401 without a valid key on secured operations, and 403 for a tenant key on operator
 /// operations; 404 for an unknown record, or an unknown shop named by the operator; for a body:
-/// 408 (body read deadline), 413 (over the size limit); 503 (recovering, an actor that did
+/// 408 (body read deadline), 413 (over the size limit), 415 (not JSON); 503 (recovering, an actor that did
 /// not answer, or the bodies-in-flight budget). Each with the JSON [`ErrorBody`].
 ///
 /// [`ErrorBody`]: super::error::ErrorBody
@@ -79,6 +79,7 @@ impl Modify for StandardErrors {
                 if op.request_body.is_some() {
                     codes.push(("408", "the body did not arrive within the read deadline"));
                     codes.push(("413", "the body is over the size limit"));
+                    codes.push(("415", "the body is not declared `application/json`"));
                 }
                 for (code, text) in codes {
                     op.responses
