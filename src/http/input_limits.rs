@@ -15,7 +15,7 @@ pub const SEARCH_CHARS: usize = 255;
 /// A Meta id (phone number id, WABA id): digits; Meta's are 15–17 long today.
 pub const META_ID_DIGITS: usize = 32;
 /// WhatsApp phone numbers of one shop (Meta lets a business grow to 20 by default).
-pub const PHONE_NUMBERS: usize = 20;
+pub const PHONE_NUMBERS: usize = crate::services::whatsapp_account::MAX_PHONE_NUMBERS;
 /// An access token (Shopify's are 38 characters, Meta's a few hundred).
 pub const TOKEN_CHARS: usize = 4096;
 

@@ -14,6 +14,7 @@ pub mod meta_routes;
 pub mod sending;
 pub mod templates;
 pub mod tenants;
+pub mod whatsapp_account;
 
 use crate::actors::Engine;
 use crate::integrations::meta::client::MetaClient;

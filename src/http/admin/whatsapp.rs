@@ -3,17 +3,15 @@
 //! `logic::whatsapp::health`; these handlers make the calls and pass the results.
 
 use super::{NamePage, Paged};
-use crate::actors::context::seal_meta_token;
 use crate::http::auth::TenantScope;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::{input_limits as limits, AppState};
 use crate::integrations::meta::error::MetaError;
-use crate::logic::whatsapp::health as whatsapp_health;
 use crate::services::credentials::CredentialsError;
 use crate::services::health::{self, FailedCall, HealthError};
-use crate::services::meta_routes;
-use crate::store::{Batch, TenantRecord};
+use crate::services::whatsapp_account::{self, AccountError};
+use crate::store::TenantRecord;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -114,29 +112,9 @@ pub async fn add_phone_number(
             format!("`{id}` is not a numeric phone number id"),
         ));
     }
-    let store = state.engine.store();
-    {
-        let _claims = meta_routes::claims_guard();
-        if let Some(owner) = store.shop_for_phone_number(&id)? {
-            return Err(ApiError::Conflict(if owner == scope.shop {
-                format!("phone number id {id} is already this shop's")
-            } else {
-                format!("phone number id {id} belongs to another shop")
-            }));
-        }
-        let mut t = tenant(&state, &scope.shop)?;
-        limits::max_items(
-            "meta_phone_number_ids",
-            t.meta_phone_number_ids.len() + 1,
-            limits::PHONE_NUMBERS,
-        )?;
-        t.meta_phone_number_ids.push(id.clone());
-        let mut b = Batch::new();
-        b.put_tenant(&t)?;
-        b.put_phone_number(&id, &scope.shop);
-        store.commit(b)?;
-    }
-    store.durable().await?;
+    whatsapp_account::add_phone_number(&state.services, &scope.shop, &id)
+        .await
+        .map_err(account_error)?;
     Ok((
         StatusCode::CREATED,
         Json(PhoneNumber {
@@ -166,25 +144,8 @@ pub async fn set_meta(
     ApiJson(c): ApiJson<MetaCredentials>,
 ) -> Result<StatusCode, ApiError> {
     scope.require_active()?;
-    let store = state.engine.store();
-    {
-        let _claims = meta_routes::claims_guard();
-        update_meta(&state, &scope.shop, &c)?;
-    }
-    store.durable().await?;
-    if c.access_token.is_some() {
-        let health = whatsapp_health::fresh();
-        let _ = state.engine.set_conversation_health(&scope.shop, health);
-    }
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Checks and writes [`MetaCredentials`] for `shop` (under the claims guard).
-fn update_meta(state: &AppState, shop: &str, c: &MetaCredentials) -> Result<(), ApiError> {
-    let store = state.engine.store();
-    let mut t = tenant(state, shop)?;
-    let mut b = Batch::new();
-    if let Some(tok) = c.access_token.as_deref().map(str::trim) {
+    let token = c.access_token.as_deref().map(str::trim);
+    if let Some(tok) = token {
         limits::max_chars("access_token", tok, limits::TOKEN_CHARS)?;
         if tok.is_empty() {
             return Err(ApiError::bad_request(
@@ -192,26 +153,29 @@ fn update_meta(state: &AppState, shop: &str, c: &MetaCredentials) -> Result<(), 
                 "`access_token` must not be empty",
             ));
         }
-        t.meta_token =
-            Some(seal_meta_token(&state.master_key, shop, tok).map_err(ApiError::internal)?);
     }
-    if let Some(w) = c.waba_id.as_deref().map(str::trim) {
+    let waba = c.waba_id.as_deref().map(str::trim);
+    if let Some(w) = waba {
         limits::meta_id("waba_id", w)?;
-        if let Err(claimed) = meta_routes::check_claims(store, shop, &[], Some(w))? {
-            return Err(ApiError::Conflict(claimed.to_string()));
-        }
-        if let Some(old) = t.meta_waba_id.as_deref().filter(|old| *old != w) {
-            // Release the old account only if it is still this shop's route.
-            if store.shop_for_waba(old)?.as_deref() == Some(shop) {
-                b.remove_waba(old);
-            }
-        }
-        b.put_waba(w, shop);
-        t.meta_waba_id = Some(w.to_string());
     }
-    b.put_tenant(&t)?;
-    store.commit(b)?;
-    Ok(())
+    whatsapp_account::set_credentials(&state.services, &scope.shop, token, waba)
+        .await
+        .map_err(account_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The answer to a refused account change.
+fn account_error(e: AccountError) -> ApiError {
+    match e {
+        AccountError::UnknownShop(ref shop) => {
+            ApiError::not_found("unknown_shop", format!("shop `{shop}` is not a tenant"))
+        }
+        e @ (AccountError::AlreadyOurs(_) | AccountError::Claimed(_)) => {
+            ApiError::Conflict(e.to_string())
+        }
+        e @ AccountError::TooManyNumbers { .. } => ApiError::bad_request("too_many", e.to_string()),
+        e @ (AccountError::Seal(_) | AccountError::Store(_)) => ApiError::internal(e),
+    }
 }
 
 /// The shop's integration health.
