@@ -345,6 +345,81 @@ impl Customers {
         Ok(())
     }
 
+    /// The contact of a WhatsApp number, created (and stored) when nobody has it; `None`
+    /// when storing the new contact failed.
+    fn contact_for_phone(
+        state: &mut CustomersState,
+        phone: PhoneE164,
+        profile_name: Option<String>,
+        at: Timestamp,
+    ) -> Option<ShopifyId> {
+        let (id, change) = state
+            .book
+            .ensure_phone_contact(phone, profile_name.as_deref(), at);
+        let saved = match change {
+            Some(c) => Self::commit_change(state, &c, at),
+            None => Ok(()),
+        };
+        saved.ok().map(|()| id)
+    }
+
+    /// STOP / START on WhatsApp for every contact with this number; how many changed.
+    fn marketing_by_phone(
+        state: &mut CustomersState,
+        phone: PhoneE164,
+        consent: MarketingState,
+        source: MarketingSource,
+        at: Timestamp,
+    ) -> usize {
+        let mut n = 0;
+        for id in state.book.find_by_phone(phone) {
+            if let Some(c) = state.book.set_marketing(id, consent, source, at) {
+                if c.ignored.is_none() && Self::commit_change(state, &c, at).is_ok() {
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
+    /// The read-only queries: a store error is the caller's answer, never the actor's death.
+    fn answer(state: &CustomersState, msg: CustomersMsg) {
+        match msg {
+            CustomersMsg::Search {
+                q,
+                after,
+                limit,
+                reply_to,
+            } => {
+                let found = state
+                    .book
+                    .search(&q, after, limit)
+                    .into_iter()
+                    .cloned()
+                    .collect();
+                let _ = reply_to.send(found);
+            }
+            CustomersMsg::Profile { id, reply_to } => {
+                let _ = reply_to.send(Self::profile(state, id));
+            }
+            CustomersMsg::Checkouts {
+                after,
+                limit,
+                reply_to,
+            } => {
+                let r =
+                    state
+                        .store
+                        .scan_from::<Checkout>(&state.shop, Kind::Checkout, after, limit);
+                let _ = reply_to.send(r.map(|v| v.into_iter().map(|(_, c)| c).collect()));
+            }
+            CustomersMsg::Count { reply_to } => {
+                let _ = reply_to.send(state.book.len());
+            }
+            _ => {}
+        }
+    }
+
     fn set_excluded(
         state: &mut CustomersState,
         id: ShopifyId,
@@ -390,23 +465,10 @@ impl Actor for Customers {
     ) -> Result<(), ActorProcessingErr> {
         match msg {
             CustomersMsg::Deliver(d) => self.on_deliver(&myself, state, d).await?,
-            CustomersMsg::Search {
-                q,
-                after,
-                limit,
-                reply_to,
-            } => {
-                let found = state
-                    .book
-                    .search(&q, after, limit)
-                    .into_iter()
-                    .cloned()
-                    .collect();
-                let _ = reply_to.send(found);
-            }
-            CustomersMsg::Profile { id, reply_to } => {
-                let _ = reply_to.send(Self::profile(state, id));
-            }
+            m @ (CustomersMsg::Search { .. }
+            | CustomersMsg::Profile { .. }
+            | CustomersMsg::Checkouts { .. }
+            | CustomersMsg::Count { .. }) => Self::answer(state, m),
             CustomersMsg::SetExcluded {
                 id,
                 excluded,
@@ -414,32 +476,13 @@ impl Actor for Customers {
             } => {
                 let _ = reply_to.send(Self::set_excluded(state, id, excluded));
             }
-            CustomersMsg::Checkouts {
-                after,
-                limit,
-                reply_to,
-            } => {
-                let r = state
-                    .store
-                    .scan_from::<Checkout>(&state.shop, Kind::Checkout, after, limit)
-                    .map(|v| v.into_iter().map(|(_, c)| c).collect());
-                let _ = reply_to.send(r);
-            }
             CustomersMsg::ContactForPhone {
                 phone,
                 profile_name,
                 at,
                 reply_to,
             } => {
-                let (id, change) =
-                    state
-                        .book
-                        .ensure_phone_contact(phone, profile_name.as_deref(), at);
-                let saved = match change {
-                    Some(c) => Self::commit_change(state, &c, at),
-                    None => Ok(()),
-                };
-                let _ = reply_to.send(saved.ok().map(|()| id));
+                let _ = reply_to.send(Self::contact_for_phone(state, phone, profile_name, at));
             }
             CustomersMsg::SetMarketingByPhone {
                 phone,
@@ -448,18 +491,7 @@ impl Actor for Customers {
                 at,
                 reply_to,
             } => {
-                let mut n = 0;
-                for id in state.book.find_by_phone(phone) {
-                    if let Some(c) = state.book.set_marketing(id, consent, source, at) {
-                        if c.ignored.is_none() && Self::commit_change(state, &c, at).is_ok() {
-                            n += 1;
-                        }
-                    }
-                }
-                let _ = reply_to.send(n);
-            }
-            CustomersMsg::Count { reply_to } => {
-                let _ = reply_to.send(state.book.len());
+                let _ = reply_to.send(Self::marketing_by_phone(state, phone, consent, source, at));
             }
             CustomersMsg::Reset { reply_to } => {
                 state.book = CustomerBook::new();

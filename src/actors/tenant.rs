@@ -175,18 +175,9 @@ impl TenantSupervisor {
         }
     }
 
-    /// Dead-letters the poison entry (if any), respawns the child, re-delivers its journal.
-    async fn restart(
-        &self,
-        myself: &ActorRef<TenantMsg>,
-        state: &mut TenantState,
-        child: Child,
-        error: &str,
-    ) -> Result<(), ActorProcessingErr> {
-        metrics::counter!("galantis_actor_restarts_total", "actor" => format!("{child:?}"))
-            .increment(1);
-        tracing::error!(message = "Tenant actor failed; restarting from durable state.", tenant = %state.shop, child = ?child, %error);
-        let sup = myself.get_cell();
+    /// Dead-letters the journal entry `child` was applying when it failed (a poison
+    /// payload must not crash-loop it).
+    fn dead_letter_poison(state: &TenantState, child: Child, error: &str) {
         let in_flight = match child {
             Child::Customers => Some(state.customers_in_flight.clone()),
             Child::Catalog => Some(state.catalog_in_flight.clone()),
@@ -206,6 +197,15 @@ impl TenantSupervisor {
                 }
             }
         }
+    }
+
+    /// Starts a fresh `child` from its durable state and points its routes at it.
+    async fn respawn(
+        myself: &ActorRef<TenantMsg>,
+        state: &mut TenantState,
+        child: Child,
+    ) -> Result<(), ActorProcessingErr> {
+        let sup = myself.get_cell();
         match child {
             Child::Customers => {
                 state.customers = spawn_customers(
@@ -243,6 +243,22 @@ impl TenantSupervisor {
                     spawn_automations(sup, &state.shop, &state.store, &state.wiring).await?
             }
         }
+        Ok(())
+    }
+
+    /// Dead-letters the poison entry (if any), respawns the child, re-delivers its journal.
+    async fn restart(
+        &self,
+        myself: &ActorRef<TenantMsg>,
+        state: &mut TenantState,
+        child: Child,
+        error: &str,
+    ) -> Result<(), ActorProcessingErr> {
+        metrics::counter!("galantis_actor_restarts_total", "actor" => format!("{child:?}"))
+            .increment(1);
+        tracing::error!(message = "Tenant actor failed; restarting from durable state.", tenant = %state.shop, child = ?child, %error);
+        Self::dead_letter_poison(state, child, error);
+        Self::respawn(myself, state, child).await?;
         state.publish_routes();
         let wanted = match child {
             Child::Customers => Route::Customers,
