@@ -16,6 +16,7 @@
 //!   tenant's number or account. Only one that names none gets a 400 naming the problem
 //!   (there is no part to file it under; Meta redelivers it for 7 days).
 
+use super::extract::ApiQuery;
 use super::{error::ApiError, AppState};
 use crate::actors::Delivered;
 use crate::domain::Timestamp;
@@ -25,7 +26,7 @@ use crate::services::meta_routes;
 use crate::store::{Accepted, JournalEntry, OPERATOR_SCOPE};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -49,7 +50,7 @@ pub struct Challenge {
     responses((status = 200, description = "the challenge, as text"), (status = 403, body = super::error::ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
-    Query(q): Query<Challenge>,
+    ApiQuery(q): ApiQuery<Challenge>,
 ) -> Result<String, ApiError> {
     webhook::verify_challenge(
         q.mode.as_deref(),
