@@ -81,6 +81,10 @@ pub struct NewTemplate {
     /// `en_US` …
     pub language: String,
     /// `MARKETING` or `UTILITY`.
+    #[schema(
+        pattern = "^([Mm][Aa][Rr][Kk][Ee][Tt][Ii][Nn][Gg]|[Uu][Tt][Ii][Ll][Ii][Tt][Yy])$",
+        example = "UTILITY"
+    )]
     pub category: String,
     /// Header text (optional; `{{1}}` with one example).
     pub header_text: Option<String>,

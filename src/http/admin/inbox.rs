@@ -155,6 +155,7 @@ pub async fn thread(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Reply {
     /// The agent writing (takes the thread if unassigned).
+    #[schema(max_length = 100)]
     pub author: Option<String>,
     /// The message.
     pub message: MessageBody,
@@ -192,6 +193,7 @@ pub async fn reply(
 #[serde(deny_unknown_fields)]
 pub struct Assign {
     /// The agent; `null` to unassign.
+    #[schema(max_length = 100)]
     pub agent: Option<String>,
 }
 
@@ -221,7 +223,11 @@ pub async fn assign(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetStatus {
-    /// `OPEN`, `PENDING` or `RESOLVED`.
+    /// `OPEN`, `PENDING` or `RESOLVED` (any case is accepted).
+    #[schema(
+        pattern = "^([Oo][Pp][Ee][Nn]|[Pp][Ee][Nn][Dd][Ii][Nn][Gg]|[Rr][Ee][Ss][Oo][Ll][Vv][Ee][Dd])$",
+        example = "RESOLVED"
+    )]
     pub status: String,
 }
 
@@ -292,8 +298,10 @@ pub async fn read(
 #[serde(deny_unknown_fields)]
 pub struct NewNote {
     /// The agent.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub author: String,
-    /// The note.
+    /// The note (never sent).
+    #[schema(min_length = 1, max_length = 4096, pattern = "\\S")]
     pub text: String,
 }
 

@@ -19,14 +19,15 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMessage {
-    /// The contact (its phone is used).
+    /// The contact (its phone is used). Exactly one of `contact_id` and `to` (400 otherwise).
     pub contact_id: Option<u64>,
-    /// Or a number in E.164.
+    /// Or a number in E.164 (`+` and the calling code). Exactly one of `contact_id` and `to`.
+    #[schema(pattern = "^\\+?[0-9 ()-]{6,32}$")]
     pub to: Option<String>,
     /// Our number to send from (defaults to the shop's first).
     pub phone_number_id: Option<String>,
     /// `marketing` or `utility` (templates) / `service`.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^(marketing|utility|service)$")]
     pub purpose: Option<Purpose>,
     /// The message.
     pub message: MessageBody,
