@@ -223,3 +223,16 @@ mod tests {
         }
     }
 }
+
+/// In the API's JSON: an E.164 number (`+` and digits).
+impl utoipa::PartialSchema for PhoneE164 {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .format(None)
+            .pattern(Some("^\\+[1-9][0-9]{1,14}$"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PhoneE164 {}

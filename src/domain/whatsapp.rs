@@ -7,7 +7,7 @@ use super::{ShopifyId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Where a thread stands for the agents.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ThreadStatus {
     /// Needs attention (every inbound message reopens the thread).
@@ -31,7 +31,7 @@ impl ThreadStatus {
 }
 
 /// One conversation: a customer's number with one of the tenant's WhatsApp numbers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Thread {
     /// Stable id.
     pub id: u64,
@@ -67,7 +67,7 @@ impl Thread {
 }
 
 /// Direction of a message in a thread.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// From the customer.
@@ -80,7 +80,9 @@ pub enum Direction {
 
 /// Delivery status of a message. Outbound: queued → accepted (Meta took it, `wamid`
 /// known) → sent → delivered → read, or failed. Never moves backwards.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageStatus {
     /// In the outbox, not yet handed to Meta.
@@ -119,7 +121,7 @@ impl MessageStatus {
 }
 
 /// Why a message failed: Meta's code and text, or ours.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MessageError {
     /// Meta's error code (0 for errors raised by the engine before any call).
     pub code: i64,
@@ -128,7 +130,7 @@ pub struct MessageError {
 }
 
 /// What kind of traffic a message is, for rate and consent policy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Purpose {
     /// An agent's reply or a confirmation inside the service window.
@@ -140,7 +142,7 @@ pub enum Purpose {
 }
 
 /// One message of a thread.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChatMessage {
     /// Stable id, allocated before any call to Meta (the outbox key).
     pub id: u64,
@@ -272,7 +274,7 @@ impl ChatMessage {
 /// Our view of a template's review state, named as Meta names it (`PENDING`, not an
 /// internal word) in JSON and in every message. Stored by variant index, so the names can
 /// change without touching stored records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TemplateStatus {
     /// Saved, not submitted.
@@ -324,7 +326,7 @@ impl std::fmt::Display for TemplateStatus {
 }
 
 /// A message template of the tenant.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Template {
     /// Template name (lower case and `_`).
     pub name: String,
@@ -345,7 +347,7 @@ pub struct Template {
 }
 
 /// Traffic-light state of one integration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum HealthState {
     /// Working.
@@ -420,11 +422,12 @@ impl From<TokenState> for String {
 }
 
 /// Health of one integration of a tenant.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IntegrationHealth {
     /// Overall state.
     pub state: HealthState,
     /// Token state.
+    #[schema(value_type = String, pattern = "^(valid|invalid|unknown|missing|stored)$")]
     pub token: TokenState,
     /// The last error seen, with its cause.
     pub last_error: Option<String>,

@@ -24,7 +24,7 @@ pub enum HealthError {
 }
 
 /// Health of a tenant's integrations.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HealthView {
     /// Shopify: whether a token is stored (the engine makes no Shopify calls yet).
     pub shopify: IntegrationHealth,

@@ -92,7 +92,7 @@ pub struct ThreadQuery {
 /// `after` in the `X-Next-After` header; `last_message_at` and `unread` tell an inbox view
 /// what moved.
 #[utoipa::path(get, path = "/api/v1/threads", tag = "inbox", params(ThreadQuery),
-    responses((status = 200, description = "`[Thread]`; header `X-Next-After` when there is a next page"), (status = 400, body = ErrorBody)),
+    responses((status = 200, body = Vec<Thread>, description = "a page of threads; header `X-Next-After` when there is a next page"), (status = 400, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn threads(
     State(state): State<AppState>,
@@ -128,7 +128,7 @@ pub async fn threads(
 }
 
 /// A thread with its messages.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ThreadView {
     /// The thread.
     pub thread: Thread,
@@ -138,7 +138,7 @@ pub struct ThreadView {
 
 /// One thread with its messages.
 #[utoipa::path(get, path = "/api/v1/threads/{id}", tag = "inbox", params(("id" = u64, Path)),
-    responses((status = 200, description = "thread and messages"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = ThreadView, description = "thread and messages"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn thread(
     State(state): State<AppState>,
     scope: TenantScope,
@@ -164,7 +164,7 @@ pub struct Reply {
 /// Replies on a thread. Free-form messages outside the 24-hour window are refused (422
 /// `template_required`) before anything is stored or sent.
 #[utoipa::path(post, path = "/api/v1/threads/{id}/reply", tag = "inbox", params(("id" = u64, Path)), request_body = Reply,
-    responses((status = 202, description = "queued message"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 202, body = ChatMessage, description = "queued message"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn reply(
     State(state): State<AppState>,
@@ -199,7 +199,7 @@ pub struct Assign {
 
 /// Assigns a thread.
 #[utoipa::path(post, path = "/api/v1/threads/{id}/assign", tag = "inbox", params(("id" = u64, Path)), request_body = Assign,
-    responses((status = 200, description = "the thread"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Thread, description = "the thread"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn assign(
     State(state): State<AppState>,
     scope: TenantScope,
@@ -233,7 +233,7 @@ pub struct SetStatus {
 
 /// Sets a thread's status (`POST …/resolve` is the same with `RESOLVED`).
 #[utoipa::path(post, path = "/api/v1/threads/{id}/status", tag = "inbox", params(("id" = u64, Path)), request_body = SetStatus,
-    responses((status = 200, description = "the thread"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Thread, description = "the thread"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn set_status(
     State(state): State<AppState>,
     scope: TenantScope,
@@ -251,7 +251,7 @@ pub async fn set_status(
 
 /// Resolves a thread.
 #[utoipa::path(post, path = "/api/v1/threads/{id}/resolve", tag = "inbox", params(("id" = u64, Path)),
-    responses((status = 200, description = "the thread"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Thread, description = "the thread"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn resolve(
     State(state): State<AppState>,
     scope: TenantScope,
@@ -280,7 +280,7 @@ async fn status_to(
 /// (best effort: the customer sees blue ticks; a failure is logged and recorded in health,
 /// never an error for the agent).
 #[utoipa::path(post, path = "/api/v1/threads/{id}/read", tag = "inbox", params(("id" = u64, Path)),
-    responses((status = 200, description = "the thread"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Thread, description = "the thread"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn read(
     State(state): State<AppState>,
     scope: TenantScope,
@@ -307,7 +307,7 @@ pub struct NewNote {
 
 /// Adds an internal note (never sent to the customer).
 #[utoipa::path(post, path = "/api/v1/threads/{id}/notes", tag = "inbox", params(("id" = u64, Path)), request_body = NewNote,
-    responses((status = 201, description = "the note"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201, body = ChatMessage, description = "the note"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn note(
     State(state): State<AppState>,
     scope: TenantScope,

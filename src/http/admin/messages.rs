@@ -35,7 +35,7 @@ pub struct NewMessage {
 
 /// Sends a message to a contact (a template, or anything inside an open window).
 #[utoipa::path(post, path = "/api/v1/messages", tag = "inbox", request_body = NewMessage,
-    responses((status = 202, description = "queued message"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 202, body = ChatMessage, description = "queued message"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn send(
     State(state): State<AppState>,
@@ -75,7 +75,7 @@ pub async fn send(
 
 /// One message and its delivery status.
 #[utoipa::path(get, path = "/api/v1/messages/{id}", tag = "inbox", params(("id" = u64, Path)),
-    responses((status = 200, description = "the message"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = ChatMessage, description = "the message"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn message(
     State(state): State<AppState>,
     scope: TenantScope,

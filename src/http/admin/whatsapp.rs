@@ -179,7 +179,7 @@ fn account_error(e: AccountError) -> ApiError {
 }
 
 /// The shop's integration health.
-#[utoipa::path(get, path = "/api/v1/integrations/health", tag = "whatsapp", responses((status = 200, description = "health")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/integrations/health", tag = "whatsapp", responses((status = 200, body = HealthView, description = "health")), security(("bearer" = [])))]
 pub async fn get_health(
     State(state): State<AppState>,
     scope: TenantScope,
@@ -193,7 +193,7 @@ pub async fn get_health(
 
 /// Checks the Meta side now: `debug_token` and every number's `health_status`.
 #[utoipa::path(post, path = "/api/v1/integrations/health/check", tag = "whatsapp",
-    responses((status = 200, description = "health"), (status = 400, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = HealthView, description = "health"), (status = 400, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn check_health(
     State(state): State<AppState>,
     scope: TenantScope,
