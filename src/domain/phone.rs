@@ -147,6 +147,19 @@ impl<'de> Deserialize<'de> for PhoneE164 {
     }
 }
 
+/// In the API's JSON: an E.164 number (`+` and digits).
+impl utoipa::PartialSchema for PhoneE164 {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .format(None)
+            .pattern(Some("^\\+[1-9][0-9]{1,14}$"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PhoneE164 {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,16 +236,3 @@ mod tests {
         }
     }
 }
-
-/// In the API's JSON: an E.164 number (`+` and digits).
-impl utoipa::PartialSchema for PhoneE164 {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .format(None)
-            .pattern(Some("^\\+[1-9][0-9]{1,14}$"))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for PhoneE164 {}
