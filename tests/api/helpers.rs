@@ -357,6 +357,28 @@ impl TestApp {
         }
     }
 
+    /// Replays dead letter `id` (202), waits until it is back under its new id (the payload
+    /// is still broken) and returns the letters listed then.
+    pub async fn replay_still_broken(&self, key: &str, id: u64) -> Vec<Value> {
+        let (s, v) = self
+            .send(
+                reqwest::Method::POST,
+                &format!("/api/v1/deadletters/{id}/replay"),
+                key,
+                None,
+            )
+            .await;
+        assert_eq!(s, 202, "{v}");
+        let new_id = v["requeued_as"].as_u64().expect("new id");
+        self.eventually("the replayed letter", || async {
+            let (_, v) = self.get("/api/v1/deadletters", key).await;
+            v.as_array()
+                .filter(|a| a.iter().any(|l| l["id"] == new_id))
+                .cloned()
+        })
+        .await
+    }
+
     /// Polls `f` until it returns `Some`, for effects applied after the 200 (events).
     pub async fn eventually<T, F, Fut>(&self, what: &str, mut f: F) -> T
     where

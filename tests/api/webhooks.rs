@@ -285,24 +285,7 @@ async fn broken_json_with_a_valid_signature_is_dead_lettered_listed_and_replayab
     );
     let id = l["id"].as_u64().expect("id");
     // Replay: it goes through the actor again (still broken, so it comes back under a new id).
-    let (s, v) = app
-        .send(
-            reqwest::Method::POST,
-            &format!("/api/v1/deadletters/{id}/replay"),
-            &key,
-            None,
-        )
-        .await;
-    assert_eq!(s, 202, "{v}");
-    let new_id = v["requeued_as"].as_u64().expect("new id");
-    let letters = app
-        .eventually("the replayed letter", || async {
-            let (_, v) = app.get("/api/v1/deadletters", &key).await;
-            v.as_array()
-                .filter(|a| a.iter().any(|l| l["id"] == new_id))
-                .cloned()
-        })
-        .await;
+    let letters = app.replay_still_broken(&key, id).await;
     assert_eq!(letters.len(), 1, "the old letter is gone: {letters:?}");
     assert_eq!(
         app.send(
