@@ -59,6 +59,18 @@ async fn wait_thread(engine: &Engine) -> u64 {
     panic!("no thread was opened");
 }
 
+/// Thread `id` with its messages; the read must succeed.
+async fn read_thread(engine: &Engine, id: u64) -> super::conversations::ThreadWithMessages {
+    engine
+        .call(SHOP, |reply_to| {
+            TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to })
+        })
+        .await
+        .expect("answers")
+        .expect("reads")
+        .expect("thread")
+}
+
 async fn thread_ids(engine: &Engine) -> Vec<u64> {
     engine
         .call(SHOP, |reply_to| {
@@ -93,14 +105,7 @@ async fn a_store_read_error_on_a_thread_query_leaves_the_actor_alive() {
     );
 
     // Same actor, still serving: the thread and its message are there.
-    let (thread, messages) = engine
-        .call(SHOP, |reply_to| {
-            TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to })
-        })
-        .await
-        .expect("answers")
-        .expect("reads")
-        .expect("thread");
+    let (thread, messages) = read_thread(&engine, id).await;
     assert_eq!(thread.id, id);
     assert_eq!(messages.len(), 1);
     assert_eq!(children(&engine), before, "no actor was restarted");
@@ -205,14 +210,7 @@ async fn a_whole_meta_delivery_replayed_after_a_fix_is_applied_event_by_event() 
         inbound_delivery(),
     );
     let id = wait_thread(&engine).await;
-    let (_, messages) = engine
-        .call(SHOP, |reply_to| {
-            TenantMsg::Conversations(ConversationsMsg::Thread { id, reply_to })
-        })
-        .await
-        .expect("answers")
-        .expect("reads")
-        .expect("thread");
+    let (_, messages) = read_thread(&engine, id).await;
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].wamid.as_deref(), Some("wamid.T1"));
     assert!(store.dead_letters(SHOP).expect("reads").is_empty());
