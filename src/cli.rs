@@ -271,13 +271,12 @@ async fn all_dead_letter_ids(remote: &Remote, shop: Option<&str>) -> anyhow::Res
             None => "/api/v1/deadletters?limit=500".to_string(),
         };
         let page = request(remote, reqwest::Method::GET, &path, shop, None).await?;
-        let got: Vec<u64> = page
+        let got: Vec<u64> = page["items"]
             .as_array()
             .map(|a| a.iter().filter_map(|l| l["id"].as_u64()).collect())
             .unwrap_or_default();
-        let full = got.len() == 500;
         ids.extend(got);
-        if !full {
+        if page["next_after"].is_null() {
             return Ok(ids);
         }
     }

@@ -9,9 +9,11 @@ use super::{Money, ShopifyId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// A product with its variants.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Product {
     /// Shopify product id.
+    #[serde(with = "crate::domain::ids::as_string")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$")]
     pub id: ShopifyId,
     /// Title; empty while the product is a placeholder (see [`Product::placeholder`]).
     pub title: Box<str>,
@@ -37,6 +39,8 @@ pub struct Product {
     /// Ids of the collections the product belongs to. Product webhooks do not carry
     /// membership, so this is filled by catalog sync (`CatalogBook::set_product_collections`)
     /// and kept across product updates; a deleted collection is removed from it.
+    #[serde(with = "crate::domain::ids::as_string::vec", default)]
+    #[schema(value_type = Vec<String>)]
     pub collections: Vec<ShopifyId>,
     /// Shopify's `updated_at`; `None` for a placeholder.
     pub updated_at: Option<Timestamp>,
@@ -81,7 +85,7 @@ impl Product {
 }
 
 /// A product's publication status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ProductStatus {
     /// Sellable.
@@ -107,9 +111,11 @@ impl ProductStatus {
 }
 
 /// A product image.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProductImage {
     /// Shopify image id.
+    #[serde(with = "crate::domain::ids::as_string")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$")]
     pub id: ShopifyId,
     /// Image URL.
     pub src: Box<str>,
@@ -120,11 +126,15 @@ pub struct ProductImage {
 }
 
 /// One purchasable variant of a product.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Variant {
     /// Shopify variant id.
+    #[serde(with = "crate::domain::ids::as_string")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$")]
     pub id: ShopifyId,
     /// The product it belongs to.
+    #[serde(with = "crate::domain::ids::as_string")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$")]
     pub product_id: ShopifyId,
     /// Variant title (`Small`, `Red / M`).
     pub title: Box<str>,
@@ -159,7 +169,7 @@ pub struct Variant {
 pub const STOCK_HISTORY: usize = 8;
 
 /// One observed stock level of a variant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StockPoint {
     /// The snapshot's version.
     pub version: VariantVersion,
@@ -170,16 +180,18 @@ pub struct StockPoint {
 }
 
 /// A variant image: the image id, and its URL when the product's images list it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VariantImage {
     /// Shopify image id (`image_id`).
+    #[serde(with = "crate::domain::ids::as_string")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$")]
     pub id: ShopifyId,
     /// URL from the product's images; `None` while unknown.
     pub src: Option<Box<str>>,
 }
 
 /// One option of a variant: `{ name: "Size", value: "M" }`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SelectedOption {
     /// Option name from the product's `options` by position, else `Option1`, `Option2` …
     pub name: Box<str>,
@@ -190,7 +202,19 @@ pub struct SelectedOption {
 /// Ordering of variant snapshots: Shopify's variant `updated_at` first (a missing one
 /// sorts first), then the delivery's `X-Shopify-Triggered-At` (else the time we received
 /// it) to order snapshots that share an `updated_at` (stock changes need not bump it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub struct VariantVersion {
     /// The variant's `updated_at` (else its `variant_gids` entry); `None` sorts first.
     pub updated_at: Option<Timestamp>,
@@ -199,9 +223,11 @@ pub struct VariantVersion {
 }
 
 /// A collection.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Collection {
     /// Shopify collection id.
+    #[serde(with = "crate::domain::ids::as_string")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$")]
     pub id: ShopifyId,
     /// URL handle.
     pub handle: Box<str>,

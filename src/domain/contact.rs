@@ -15,7 +15,9 @@ mod tags;
 pub use tags::{TagEntry, Tags};
 
 /// Consent to marketing on one channel, in Shopify's vocabulary (upper-case in JSON).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MarketingState {
     /// Opted in: marketing may be sent.
@@ -57,7 +59,7 @@ impl MarketingState {
 }
 
 /// Who set a contact's WhatsApp `marketing_state` (snake_case in JSON).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MarketingSource {
     /// Shopify's `customers_whats_app_marketing_consent/update`.
@@ -74,7 +76,7 @@ pub enum MarketingSource {
 }
 
 /// Shopify's `collected_from` for a consent (`CustomerConsentCollectedFrom`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CollectedFrom {
     /// Collected by Shopify (checkout, customer account …).
@@ -96,7 +98,7 @@ impl CollectedFrom {
 }
 
 /// Shopify's `opt_in_level` (`CustomerMarketingOptInLevel`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OptInLevel {
     SingleOptIn,
@@ -116,7 +118,7 @@ impl OptInLevel {
 }
 
 /// The customer account state Shopify sends (`state`, lower-case in JSON).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountState {
     Enabled,
@@ -139,7 +141,7 @@ impl AccountState {
 }
 
 /// A data problem on a contact that the merchant should fix in Shopify.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ContactErrorCode {
     /// The phone has no `+` calling code and the customer has no default-address country
@@ -190,9 +192,21 @@ impl<'de> Deserialize<'de> for CountryCode {
     }
 }
 
+/// In the API's JSON: two upper-case letters.
+impl utoipa::PartialSchema for CountryCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[A-Z]{2}$"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CountryCode {}
+
 /// The last `customers/purchasing_summary` Shopify sent: its totals are authoritative as
 /// of `at` and orders created later are added on top (see `logic::customers`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PurchasingSummary {
     /// `numberOfOrders`.
     pub orders_count: u32,
@@ -203,10 +217,12 @@ pub struct PurchasingSummary {
 }
 
 /// A contact: one Shopify customer as Galantis knows them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Contact {
     /// Shopify customer id.
     #[serde(rename = "shopify_customer_id")]
+    #[serde(with = "crate::domain::ids::as_string")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$")]
     pub id: ShopifyId,
     pub first_name: Option<Box<str>>,
     pub last_name: Option<Box<str>>,
@@ -216,6 +232,7 @@ pub struct Contact {
     /// The phone as Shopify sent it, kept only when it could not be normalised.
     pub phone_raw: Option<Box<str>>,
     /// Data problems to show the merchant (`CUSTOMER_IS_MISSING_CALLING_CODE` …).
+    #[schema(value_type = Vec<ContactErrorCode>)]
     pub error_codes: Box<[ContactErrorCode]>,
     /// Tags (a list of strings in JSON; per-tag times for last-writer-wins in bincode).
     pub tags: Tags,
@@ -315,11 +332,15 @@ impl Contact {
 }
 
 /// One line of an order or a checkout.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LineItem {
     /// `None` for custom items and deleted products.
+    #[serde(with = "crate::domain::ids::as_string::option", default)]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,20}$")]
     pub product_id: Option<ShopifyId>,
     /// `None` for custom items (Shopify sends `null`).
+    #[serde(with = "crate::domain::ids::as_string::option", default)]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,20}$")]
     pub variant_id: Option<ShopifyId>,
     pub title: String,
     pub quantity: u32,
@@ -329,11 +350,15 @@ pub struct LineItem {
 }
 
 /// An order, kept per contact.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Order {
     /// Shopify order id.
+    #[serde(with = "crate::domain::ids::as_string")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$")]
     pub id: ShopifyId,
     /// The customer, when the order has one.
+    #[serde(with = "crate::domain::ids::as_string::option", default)]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,20}$")]
     pub customer_id: Option<ShopifyId>,
     /// `"#1001"`.
     pub name: Option<String>,
@@ -372,11 +397,15 @@ impl Order {
 }
 
 /// A checkout, kept for the abandoned-checkout automation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Checkout {
     /// Shopify checkout id.
+    #[serde(with = "crate::domain::ids::as_string")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$")]
     pub id: ShopifyId,
     /// The customer, when known.
+    #[serde(with = "crate::domain::ids::as_string::option", default)]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,20}$")]
     pub customer_id: Option<ShopifyId>,
     pub token: Option<String>,
     pub cart_token: Option<String>,
@@ -397,11 +426,15 @@ pub struct Checkout {
 }
 
 /// The answer to a `customers/data_request`: everything we hold about one customer.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DataExport {
     /// Shopify's data request id.
+    #[serde(with = "crate::domain::ids::as_string")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$")]
     pub request_id: u64,
     /// The customer it is about.
+    #[serde(with = "crate::domain::ids::as_string")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$")]
     pub customer_id: ShopifyId,
     /// When it was prepared.
     pub prepared_at: Timestamp,

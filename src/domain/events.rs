@@ -7,44 +7,60 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventKind {
     /// A contact appeared for the first time (create, or an upsert of an unknown id).
-    CustomerCreated { customer_id: ShopifyId },
+    CustomerCreated {
+        #[serde(with = "crate::domain::ids::as_string")]
+        customer_id: ShopifyId,
+    },
     /// Tags were added to a contact (only tags that were not already present).
     CustomerTagged {
+        #[serde(with = "crate::domain::ids::as_string")]
         customer_id: ShopifyId,
         tags: Vec<String>,
     },
     /// A new order was seen for the first time.
     OrderPlaced {
+        #[serde(with = "crate::domain::ids::as_string")]
         order_id: ShopifyId,
+        #[serde(with = "crate::domain::ids::as_string::option", default)]
         customer_id: Option<ShopifyId>,
         total: Money,
         currency: String,
     },
     /// An order went from not cancelled to cancelled.
     OrderCancelled {
+        #[serde(with = "crate::domain::ids::as_string")]
         order_id: ShopifyId,
+        #[serde(with = "crate::domain::ids::as_string::option", default)]
         customer_id: Option<ShopifyId>,
     },
     /// An order became (fully) fulfilled.
     OrderShipped {
+        #[serde(with = "crate::domain::ids::as_string")]
         order_id: ShopifyId,
+        #[serde(with = "crate::domain::ids::as_string::option", default)]
         customer_id: Option<ShopifyId>,
     },
     /// A variant went from 0 or less to a positive inventory quantity.
     VariantRestocked {
+        #[serde(with = "crate::domain::ids::as_string")]
         product_id: ShopifyId,
+        #[serde(with = "crate::domain::ids::as_string")]
         variant_id: ShopifyId,
         previous_quantity: i64,
         quantity: i64,
     },
     /// A checkout was created or changed while still open.
     CheckoutUpdated {
+        #[serde(with = "crate::domain::ids::as_string")]
         checkout_id: ShopifyId,
+        #[serde(with = "crate::domain::ids::as_string::option", default)]
         customer_id: Option<ShopifyId>,
     },
     /// A checkout was completed (became an order).
     CheckoutCompleted {
+        #[serde(with = "crate::domain::ids::as_string")]
         checkout_id: ShopifyId,
+        #[serde(with = "crate::domain::ids::as_string::option", default)]
         customer_id: Option<ShopifyId>,
     },
 }

@@ -50,6 +50,118 @@ pub fn gid_number(gid: &str, kind: Option<&str>) -> Option<u64> {
     id.parse().ok()
 }
 
+/// Serde for ids in JSON as decimal strings (`"7064055069303700840"`), as Shopify's own
+/// GraphQL API serves them: numbers above 2^53 lose precision in JavaScript clients. On
+/// input both forms are accepted (a string of digits or a JSON integer). Formats that are
+/// not human-readable (bincode, the store) keep the plain `u64`, so stored records are
+/// unchanged. Use with `#[serde(with = "crate::domain::ids::as_string")]`.
+pub mod as_string {
+    use serde::{de, Deserializer, Serializer};
+    use std::fmt;
+
+    /// Writes `id` as a string in JSON, as a `u64` elsewhere.
+    pub fn serialize<S: Serializer>(id: &u64, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.collect_str(id)
+        } else {
+            s.serialize_u64(*id)
+        }
+    }
+
+    /// Reads a string of digits or an integer (JSON), a `u64` elsewhere.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        if d.is_human_readable() {
+            d.deserialize_any(IdVisitor)
+        } else {
+            d.deserialize_u64(IdVisitor)
+        }
+    }
+
+    struct IdVisitor;
+
+    impl de::Visitor<'_> for IdVisitor {
+        type Value = u64;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an id: a string of digits or a non-negative integer")
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| E::custom(format!("id {v} is negative")))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+            if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(E::custom(format!("id {v:?} is not a string of digits")));
+            }
+            v.parse()
+                .map_err(|_| E::custom(format!("id {v} is larger than 2^64 - 1")))
+        }
+    }
+
+    /// The same for `Option<u64>` (`null` stays `null`).
+    pub mod option {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        #[derive(serde::Deserialize)]
+        struct Id(#[serde(with = "super")] u64);
+
+        /// Writes `Some(id)` as [`super::serialize`] does, `None` as null.
+        pub fn serialize<S: Serializer>(id: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+            match id {
+                Some(id) => s.serialize_some(&Wrap(*id)),
+                None => s.serialize_none(),
+            }
+        }
+
+        /// Reads null or an id.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+            Ok(Option::<Id>::deserialize(d)?.map(|Id(id)| id))
+        }
+
+        struct Wrap(u64);
+
+        impl serde::Serialize for Wrap {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                super::serialize(&self.0, s)
+            }
+        }
+    }
+
+    /// The same for a list of ids.
+    pub mod vec {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        #[derive(serde::Deserialize)]
+        struct Id(#[serde(with = "super")] u64);
+
+        struct Wrap(u64);
+
+        impl serde::Serialize for Wrap {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                super::serialize(&self.0, s)
+            }
+        }
+
+        /// Writes each id as [`super::serialize`] does.
+        pub fn serialize<S: Serializer>(ids: &[u64], s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(ids.iter().map(|id| Wrap(*id)))
+        }
+
+        /// Reads a list of ids.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
+            Ok(Vec::<Id>::deserialize(d)?
+                .into_iter()
+                .map(|Id(id)| id)
+                .collect())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +178,64 @@ mod tests {
         assert_eq!(parse_gid("gid://shopify/Order/1", Some("Customer")), None);
         assert_eq!(parse_gid("gid://shopify/Order/x", None), None);
         assert_eq!(parse_gid("Order/1", None), None);
+    }
+
+    #[test]
+    fn ids_are_strings_in_json_and_u64_in_the_store() {
+        #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        struct R {
+            #[serde(with = "as_string")]
+            id: u64,
+            #[serde(with = "as_string::option", default)]
+            other: Option<u64>,
+            #[serde(with = "as_string::vec", default)]
+            list: Vec<u64>,
+        }
+        let r = R {
+            id: u64::MAX,
+            other: Some(1 << 53 | 1),
+            list: vec![7],
+        };
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            json,
+            r#"{"id":"18446744073709551615","other":"9007199254740993","list":["7"]}"#
+        );
+        assert_eq!(serde_json::from_str::<R>(&json).unwrap(), r);
+        let numbers: R =
+            serde_json::from_str(r#"{"id":18446744073709551615,"other":null,"list":[7]}"#).unwrap();
+        assert_eq!(numbers.id, u64::MAX);
+        assert_eq!(numbers.other, None);
+        let missing: R = serde_json::from_str(r#"{"id":"1"}"#).unwrap();
+        assert_eq!(missing.other, None);
+        for bad in [
+            r#"{"id":"-1"}"#,
+            r#"{"id":-1}"#,
+            r#"{"id":"1e3"}"#,
+            r#"{"id":""}"#,
+            r#"{"id":1.5}"#,
+        ] {
+            assert!(serde_json::from_str::<R>(bad).is_err(), "{bad}");
+        }
+        let stored = bincode::serde::encode_to_vec(&r, bincode::config::standard()).unwrap();
+        #[derive(serde::Serialize)]
+        struct Plain {
+            id: u64,
+            other: Option<u64>,
+            list: Vec<u64>,
+        }
+        let plain = Plain {
+            id: r.id,
+            other: r.other,
+            list: r.list.clone(),
+        };
+        assert_eq!(
+            stored,
+            bincode::serde::encode_to_vec(&plain, bincode::config::standard()).unwrap()
+        );
+        let (back, _): (R, usize) =
+            bincode::serde::decode_from_slice(&stored, bincode::config::standard()).unwrap();
+        assert_eq!(back, r);
     }
 
     #[test]

@@ -31,6 +31,18 @@ impl<'de> Deserialize<'de> for Money {
     }
 }
 
+/// In the API's JSON: a decimal string ("404.95").
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^-?[0-9]+(\\.[0-9]{1,3})?$"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Money {}
+
 impl Money {
     /// Zero.
     pub const ZERO: Money = Money(0);

@@ -40,6 +40,8 @@ pub struct Thread {
     /// The customer's number.
     pub customer: PhoneE164,
     /// The contact this number belongs to, when known.
+    #[serde(with = "crate::domain::ids::as_string::option", default)]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,20}$")]
     pub contact_id: Option<ShopifyId>,
     /// The customer's WhatsApp profile name, when they wrote to us.
     pub profile_name: Option<String>,

@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 
 /// The query of Meta's verification request.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Challenge {
     /// `subscribe`.
     #[serde(rename = "hub.mode")]

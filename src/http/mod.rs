@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod ops;
 pub mod serve;
 pub mod shopify_webhooks;
+pub mod wire_errors;
 
 use crate::actors::Engine;
 use crate::secrets::MasterKey;

@@ -100,10 +100,44 @@ impl Activity {
     }
 }
 
-/// A socket that records its last successful read or write.
+/// A socket that records its last successful read or write, and gives hyper's automatic
+/// error answers a JSON body ([`super::wire_errors`]).
 struct Watched {
     inner: TcpStream,
     activity: Activity,
+    /// A rewritten answer still to be sent, and how much of it has been.
+    pending: Vec<u8>,
+    pending_at: usize,
+}
+
+impl Watched {
+    fn new(inner: TcpStream, activity: Activity) -> Self {
+        Self {
+            inner,
+            activity,
+            pending: Vec::new(),
+            pending_at: 0,
+        }
+    }
+
+    /// Writes what is left of a rewritten answer.
+    fn poll_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.pending_at < self.pending.len() {
+            let rest = &self.pending[self.pending_at..];
+            match Pin::new(&mut self.inner).poll_write(cx, rest) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => {
+                    self.pending_at += n;
+                    self.activity.touch();
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        self.pending.clear();
+        self.pending_at = 0;
+        Poll::Ready(Ok(()))
+    }
 }
 
 impl AsyncRead for Watched {
@@ -126,18 +160,32 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let r = Pin::new(&mut self.inner).poll_write(cx, buf);
+        let this = &mut *self;
+        if let Err(e) = std::task::ready!(this.poll_pending(cx)) {
+            return Poll::Ready(Err(e));
+        }
+        if let Some(answer) = super::wire_errors::rewrite(buf) {
+            this.pending = answer;
+            // Sent now or on the flush hyper does next; the caller's bytes are taken.
+            if let Poll::Ready(Err(e)) = this.poll_pending(cx) {
+                return Poll::Ready(Err(e));
+            }
+            return Poll::Ready(Ok(buf.len()));
+        }
+        let r = Pin::new(&mut this.inner).poll_write(cx, buf);
         if matches!(r, Poll::Ready(Ok(_))) {
-            self.activity.touch();
+            this.activity.touch();
         }
         r
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        std::task::ready!(self.poll_pending(cx))?;
         Pin::new(&mut self.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        std::task::ready!(self.poll_pending(cx))?;
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
@@ -188,10 +236,7 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let activity = Activity::new();
-        let io = TokioIo::new(Watched {
-            inner: stream,
-            activity: activity.clone(),
-        });
+        let io = TokioIo::new(Watched::new(stream, activity.clone()));
         let conn = builder.serve_connection(io, TowerToHyperService::new(router.clone()));
         let stopped = stopped.clone();
         tokio::spawn(async move {

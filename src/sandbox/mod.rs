@@ -288,5 +288,5 @@ async fn count_dead_letters(
         return None;
     }
     let v: Value = resp.json().await.ok()?;
-    v.as_array().map(Vec::len)
+    v["items"].as_array().map(Vec::len)
 }

@@ -77,8 +77,10 @@ pub enum ButtonBody {
 #[serde(deny_unknown_fields)]
 pub struct NewTemplate {
     /// Lower case letters, digits and `_`.
+    #[schema(pattern = "^[a-z0-9_]{1,512}$")]
     pub name: String,
     /// `en_US` …
+    #[schema(pattern = "^[a-z]{2,3}(_[A-Za-z0-9]{2,4})?$")]
     pub language: String,
     /// `MARKETING` or `UTILITY`.
     #[schema(
@@ -87,15 +89,18 @@ pub struct NewTemplate {
     )]
     pub category: String,
     /// Header text (optional; `{{1}}` with one example).
+    #[schema(max_length = 60)]
     pub header_text: Option<String>,
     /// Example for the header's parameter.
     pub header_example: Option<String>,
     /// Body text with `{{1}}`… placeholders.
+    #[schema(max_length = 1024)]
     pub body: String,
     /// One example per body placeholder.
     #[serde(default)]
     pub body_examples: Vec<String>,
     /// Footer.
+    #[schema(max_length = 60)]
     pub footer: Option<String>,
     /// Buttons.
     #[serde(default)]

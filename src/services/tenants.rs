@@ -44,17 +44,25 @@ pub enum TenantError {
 #[serde(deny_unknown_fields)]
 pub struct NewTenant {
     /// `{name}.myshopify.com`.
+    #[schema(
+        max_length = 255,
+        pattern = "^\\s*[A-Za-z0-9]([A-Za-z0-9-]{0,58}[A-Za-z0-9])?\\.[Mm][Yy][Ss][Hh][Oo][Pp][Ii][Ff][Yy]\\.[Cc][Oo][Mm]\\s*$"
+    )]
     pub shop: String,
     /// Shopify Admin API access token of the installation.
+    #[schema(max_length = 4096, pattern = "\\S")]
     pub shopify_access_token: String,
     /// WhatsApp Cloud API access token (optional until WhatsApp is connected).
     #[serde(default)]
+    #[schema(max_length = 4096)]
     pub meta_access_token: Option<String>,
-    /// WhatsApp phone number ids.
+    /// WhatsApp phone number ids (digits, at most 20).
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub meta_phone_number_ids: Vec<String>,
-    /// WhatsApp Business Account id.
+    /// WhatsApp Business Account id (digits; empty means none).
     #[serde(default)]
+    #[schema(pattern = "^[0-9]{0,32}$")]
     pub meta_waba_id: Option<String>,
 }
 

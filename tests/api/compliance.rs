@@ -1,7 +1,7 @@
 //! Compliance and lifecycle: customers/redact, customers/data_request, app/uninstalled,
 //! shop/redact.
 
-use crate::helpers::{order_body, spawn_app, OPERATOR};
+use crate::helpers::{order_body, spawn_app, IdExt, OPERATOR};
 use galantis::sandbox::payloads::{to_bytes, Customer};
 use serde_json::json;
 
@@ -54,7 +54,7 @@ async fn customers_redact_erases_the_person_and_data_request_exports_them() {
     );
     assert_eq!(
         app.get("/api/v1/exports", &key).await.1["items"][0]["request_id"],
-        9999
+        "9999"
     );
 
     let redact = json!({"shop_id": 954889, "shop_domain": SHOP, "customer": {"id": 191167, "email": "pat@example.com", "phone": "+447700900123"},
@@ -72,7 +72,7 @@ async fn customers_redact_erases_the_person_and_data_request_exports_them() {
         .as_array()
         .expect("items")
         .iter()
-        .filter_map(|c| c["shopify_customer_id"].as_u64())
+        .filter_map(|c| c["shopify_customer_id"].id())
         .collect();
     assert_eq!(ids, vec![5], "only the other contact remains");
     // A late update cannot bring the person back.

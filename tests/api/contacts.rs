@@ -1,6 +1,6 @@
 //! Contacts API: search, pagination, profile, the exclusion flag, bad input.
 
-use crate::helpers::{order_body, spawn_app};
+use crate::helpers::{order_body, spawn_app, IdExt};
 use galantis::sandbox::payloads::{to_bytes, Address, Customer};
 use reqwest::Method;
 use serde_json::json;
@@ -59,7 +59,7 @@ async fn contacts_are_searchable_paged_and_excludable() {
             .as_array()
             .expect("items")
             .iter()
-            .filter_map(|c| c["shopify_customer_id"].as_u64())
+            .filter_map(|c| c["shopify_customer_id"].id())
             .collect()
     };
     assert_eq!(
@@ -80,7 +80,7 @@ async fn contacts_are_searchable_paged_and_excludable() {
     );
     let (_, page) = app.get("/api/v1/contacts?limit=2", &key).await;
     assert_eq!(ids(&page), vec![1, 2]);
-    assert_eq!(page["next_after"], 2);
+    assert_eq!(page["next_after"], "2");
     let (_, page) = app.get("/api/v1/contacts?limit=2&after=2", &key).await;
     assert_eq!(ids(&page), vec![3]);
     assert_eq!(page["next_after"], serde_json::Value::Null);
@@ -149,7 +149,7 @@ async fn an_order_that_changes_customer_moves_between_profiles() {
             (r.1["orders_count"] == 1).then_some(r)
         })
         .await;
-    assert_eq!(a["orders"][0]["id"], 8001, "{a}");
+    assert_eq!(a["orders"][0]["id"], "8001", "{a}");
 
     let moved = order_body(8001, 7002, "2026-01-03T00:00:00Z");
     app.webhook_ok(SHOP, "orders/updated", "m-4", &moved).await;
@@ -164,5 +164,51 @@ async fn an_order_that_changes_customer_moves_between_profiles() {
     assert_eq!(a["orders_count"], 0, "{a}");
     assert_eq!(a["orders"].as_array().map(Vec::len), Some(0), "{a}");
     assert_eq!(b["orders_count"], 1, "{b}");
-    assert_eq!(b["orders"][0]["id"], 8001, "{b}");
+    assert_eq!(b["orders"][0]["id"], "8001", "{b}");
+}
+
+/// Ids above 2^53 are served as strings (a JavaScript client keeps every digit) and are
+/// taken in both forms on input (issue #9, point 7).
+#[tokio::test]
+async fn big_ids_are_strings_in_json_and_accepted_in_both_forms() {
+    let app = spawn_app().await;
+    let key = app.create_tenant(SHOP).await;
+    let big: u64 = 706_405_506_930_370_085; // above 2^53: a float would change it
+    app.webhook_ok(
+        SHOP,
+        "customers/create",
+        "big-1",
+        &customer(big, "Dora", "dora@x.com", "+44 7700 900555", "GB"),
+    )
+    .await;
+    let (s, c) = app.get(&format!("/api/v1/contacts/{big}"), &key).await;
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(c["shopify_customer_id"], big.to_string(), "{c}");
+    let (_, page) = app.get("/api/v1/contacts?limit=1", &key).await;
+    assert_eq!(page["items"][0]["shopify_customer_id"].id(), Some(big));
+    assert_eq!(page["next_after"], big.to_string(), "{page}");
+
+    // The same answer whichever form names the contact; a malformed id names the field.
+    let send = |contact: serde_json::Value| {
+        let body = json!({"contact_id": contact, "message": {"type": "text", "text": "hi"}});
+        let app = &app;
+        let key = &key;
+        async move {
+            app.send(Method::POST, "/api/v1/messages", key, Some(body))
+                .await
+        }
+    };
+    let (as_string, a) = send(json!(big.to_string())).await;
+    let (as_number, b) = send(json!(big)).await;
+    assert_eq!((as_string, &a["code"]), (as_number, &b["code"]), "{a} {b}");
+    assert_ne!(a["code"], "invalid_json", "{a}");
+    let (s, v) = send(json!("70640550693037008x")).await;
+    assert_eq!(s, 400, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("contact_id"),
+        "{v}"
+    );
 }

@@ -220,7 +220,7 @@ async fn verify(client: &reqwest::Client, base: &str, key: &str, acked: &[(Strin
         events = all_events(client, base, key).await;
         let placed: std::collections::HashSet<u64> = of_type(&events, "OrderPlaced")
             .iter()
-            .filter_map(|e| e["data"]["order_id"].as_u64())
+            .filter_map(|e| e["data"]["order_id"].as_str()?.parse::<u64>().ok())
             .collect();
         if acked_orders.is_subset(&placed) {
             break;
@@ -230,7 +230,12 @@ async fn verify(client: &reqwest::Client, base: &str, key: &str, acked: &[(Strin
     let mut per_order = std::collections::HashMap::<u64, usize>::new();
     for e in of_type(&events, "OrderPlaced") {
         *per_order
-            .entry(e["data"]["order_id"].as_u64().expect("order id"))
+            .entry(
+                e["data"]["order_id"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .expect("order id"),
+            )
             .or_default() += 1;
     }
     for id in &acked_orders {
@@ -247,7 +252,12 @@ async fn verify(client: &reqwest::Client, base: &str, key: &str, acked: &[(Strin
     let mut per_customer = std::collections::HashMap::<u64, usize>::new();
     for e in of_type(&events, "CustomerCreated") {
         *per_customer
-            .entry(e["data"]["customer_id"].as_u64().expect("customer id"))
+            .entry(
+                e["data"]["customer_id"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .expect("customer id"),
+            )
             .or_default() += 1;
     }
     assert!(
@@ -331,7 +341,7 @@ async fn all_events(client: &reqwest::Client, base: &str, key: &str) -> Vec<Valu
             .await
             .expect("json");
         out.extend(v["items"].as_array().cloned().unwrap_or_default());
-        match v["next_after"].as_u64() {
+        match v["next_after"].as_str().and_then(|a| a.parse::<u64>().ok()) {
             Some(a) => after = Some(a),
             None => return out,
         }

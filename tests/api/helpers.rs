@@ -350,8 +350,8 @@ impl TestApp {
             let (s, v) = self.get(&path, key).await;
             assert_eq!(s, 200, "{v}");
             out.extend(v["items"].as_array().cloned().unwrap_or_default());
-            match v["next_after"].as_u64() {
-                Some(a) => after = Some(a),
+            match v["next_after"].as_str() {
+                Some(a) => after = Some(a.parse().expect("a numeric cursor")),
                 None => return out,
             }
         }
@@ -372,7 +372,8 @@ impl TestApp {
         let new_id = v["requeued_as"].as_u64().expect("new id");
         self.eventually("the replayed letter", || async {
             let (_, v) = self.get("/api/v1/deadletters", key).await;
-            v.as_array()
+            v["items"]
+                .as_array()
                 .filter(|a| a.iter().any(|l| l["id"] == new_id))
                 .cloned()
         })
@@ -398,4 +399,16 @@ impl TestApp {
 /// Events of one type.
 pub fn of_type<'a>(events: &'a [Value], t: &str) -> Vec<&'a Value> {
     events.iter().filter(|e| e["type"] == t).collect()
+}
+
+/// Reading ids the API serves as strings.
+pub trait IdExt {
+    /// The id, when this is a string of digits.
+    fn id(&self) -> Option<u64>;
+}
+
+impl IdExt for Value {
+    fn id(&self) -> Option<u64> {
+        self.as_str().and_then(|s| s.parse().ok())
+    }
 }

@@ -34,7 +34,7 @@ fn now_secs() -> i64 {
 async fn thread_of(app: &TestApp, key: &str) -> Value {
     app.eventually("a thread", || async {
         let (_, v) = app.get("/api/v1/threads", key).await;
-        v.as_array().and_then(|a| a.first().cloned())
+        v["items"].as_array().and_then(|a| a.first().cloned())
     })
     .await
 }
@@ -182,7 +182,7 @@ async fn unknown_numbers_become_contacts_and_agents_work_the_thread() {
     let t = thread_of(&app, &key).await;
     let id = t["id"].as_u64().expect("id");
     assert_eq!(t["customer"], "+447700900123");
-    let contact = t["contact_id"].as_u64().expect("a contact was created");
+    let contact = t["contact_id"].as_str().expect("a contact was created");
     let (s, c) = app.get(&format!("/api/v1/contacts/{contact}"), &key).await;
     assert_eq!(s, 200);
     assert_eq!(
@@ -212,7 +212,7 @@ async fn unknown_numbers_become_contacts_and_agents_work_the_thread() {
     let (_, list) = app
         .get("/api/v1/threads?assignee=ben&unread=true", &key)
         .await;
-    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
     app.send(
         Method::POST,
         &format!("/api/v1/threads/{id}/read"),
@@ -221,7 +221,7 @@ async fn unknown_numbers_become_contacts_and_agents_work_the_thread() {
     )
     .await;
     let (_, list) = app.get("/api/v1/threads?unread=true", &key).await;
-    assert_eq!(list.as_array().map(Vec::len), Some(0));
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(0));
     let (s, t) = app
         .send(
             Method::POST,
@@ -232,7 +232,7 @@ async fn unknown_numbers_become_contacts_and_agents_work_the_thread() {
         .await;
     assert_eq!((s, t["status"].as_str()), (200, Some("RESOLVED")));
     let (_, list) = app.get("/api/v1/threads?status=OPEN", &key).await;
-    assert_eq!(list.as_array().map(Vec::len), Some(0));
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(0));
     // Inbound always reopens.
     app.meta_webhook(&inbound(
         "wamid.n2",
@@ -243,7 +243,7 @@ async fn unknown_numbers_become_contacts_and_agents_work_the_thread() {
     .await;
     app.eventually("reopened", || async {
         let (_, list) = app.get("/api/v1/threads?status=OPEN", &key).await;
-        (list.as_array().map(Vec::len) == Some(1)).then_some(())
+        (list["items"].as_array().map(Vec::len) == Some(1)).then_some(())
     })
     .await;
     let (s, v) = app.get("/api/v1/threads?status=LATER", &key).await;

@@ -10,22 +10,11 @@ const SHOP: &str = "limits.myshopify.com";
 const WABA: &str = "102290129340398";
 const NUMBERS: [&str; 3] = ["106540352242921", "106540352242922", "106540352242923"];
 
-/// A GET: status, the `X-Next-After` header, the JSON body.
+/// A GET of a list: status, the `next_after` cursor (a string) as a number, the body.
 async fn get_page(app: &TestApp, path: &str, key: &str) -> (u16, Option<u64>, Value) {
-    let r = app
-        .client
-        .get(format!("{}{}", app.base, path))
-        .bearer_auth(key)
-        .send()
-        .await
-        .expect("request");
-    let status = r.status().as_u16();
-    let next = r
-        .headers()
-        .get("x-next-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    (status, next, r.json().await.unwrap_or_default())
+    let (status, v) = app.get(path, key).await;
+    let next = v["next_after"].as_str().and_then(|a| a.parse().ok());
+    (status, next, v)
 }
 
 fn assert_refused(status: u16, v: &Value, code: &str, field: &str, limit: usize) {
@@ -62,7 +51,8 @@ fn tags_added(customer: u64, tags: &[String]) -> Vec<u8> {
 async fn dead_letter_with(app: &TestApp, key: &str, needle: &str) -> Value {
     app.eventually(needle, || async {
         let (_, v) = app.get("/api/v1/deadletters", key).await;
-        v.as_array()?
+        v["items"]
+            .as_array()?
             .iter()
             .find(|l| l["reason"].as_str().is_some_and(|r| r.contains(needle)))
             .cloned()
@@ -280,10 +270,10 @@ async fn templates_and_exports_are_listed_by_page() {
     })
     .await;
     let (_, v) = app.get("/api/v1/exports?limit=2", &key).await;
-    assert_eq!(v["items"][1]["request_id"], 12, "{v}");
-    assert_eq!(v["next_after"], 12);
+    assert_eq!(v["items"][1]["request_id"], "12", "{v}");
+    assert_eq!(v["next_after"], "12");
     let (_, v) = app.get("/api/v1/exports?limit=2&after=12", &key).await;
-    assert_eq!(v["items"][0]["request_id"], 13, "{v}");
+    assert_eq!(v["items"][0]["request_id"], "13", "{v}");
     assert!(v["next_after"].is_null());
 }
 
@@ -298,23 +288,23 @@ async fn dead_letters_are_listed_by_page_without_bodies_and_read_one_by_one() {
     }
     app.eventually("three dead letters", || async {
         let (_, v) = app.get("/api/v1/deadletters?limit=500", &key).await;
-        (v.as_array().map(Vec::len) == Some(3)).then_some(())
+        (v["items"].as_array().map(Vec::len) == Some(3)).then_some(())
     })
     .await;
     let (s, next, v) = get_page(&app, "/api/v1/deadletters?limit=2", &key).await;
     assert_eq!(s, 200, "{v}");
-    let page = v.as_array().expect("array");
+    let page = v["items"].as_array().expect("array");
     assert_eq!(page.len(), 2);
     assert!(page[0].get("body").is_none(), "no bodies in the list: {v}");
     assert_eq!(page[0]["body_bytes"].as_u64(), Some(bad.len() as u64));
-    let next = next.expect("X-Next-After");
+    let next = next.expect("next_after");
     let (_, after, v) = get_page(
         &app,
         &format!("/api/v1/deadletters?limit=2&after={next}"),
         &key,
     )
     .await;
-    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(1), "{v}");
     assert_eq!(after, None);
     let (s, one) = app
         .get(&format!("/api/v1/deadletters/{}", page[0]["id"]), &key)
@@ -353,23 +343,23 @@ async fn threads_are_listed_by_page() {
     }
     app.eventually("three threads", || async {
         let (_, v) = app.get("/api/v1/threads?limit=500", &key).await;
-        (v.as_array().map(Vec::len) == Some(3)).then_some(())
+        (v["items"].as_array().map(Vec::len) == Some(3)).then_some(())
     })
     .await;
     let (s, next, v) = get_page(&app, "/api/v1/threads?limit=2", &key).await;
     assert_eq!(s, 200, "{v}");
-    let first: Vec<u64> = v
+    let first: Vec<u64> = v["items"]
         .as_array()
         .expect("array")
         .iter()
         .filter_map(|t| t["id"].as_u64())
         .collect();
     assert_eq!(first.len(), 2);
-    let next = next.expect("X-Next-After");
+    let next = next.expect("next_after");
     assert_eq!(Some(next), first.last().copied());
     let (_, after, v) =
         get_page(&app, &format!("/api/v1/threads?limit=2&after={next}"), &key).await;
-    let rest: Vec<u64> = v
+    let rest: Vec<u64> = v["items"]
         .as_array()
         .expect("array")
         .iter()

@@ -58,7 +58,7 @@ async fn thread_messages(app: &TestApp, key: &str) -> Vec<Value> {
     let threads = app
         .eventually("a thread", || async {
             let (_, v) = app.get("/api/v1/threads", key).await;
-            v.as_array().filter(|a| !a.is_empty()).cloned()
+            v["items"].as_array().filter(|a| !a.is_empty()).cloned()
         })
         .await;
     assert_eq!(threads.len(), 1, "{threads:?}");
@@ -71,6 +71,7 @@ async fn thread_messages(app: &TestApp, key: &str) -> Vec<Value> {
 async fn letters(app: &TestApp, key: &str, at_least: usize) -> Vec<Value> {
     app.eventually("dead letters", || async {
         let (s, v) = app.get("/api/v1/deadletters", key).await;
+        let v = v["items"].clone();
         assert_eq!(s, 200, "{v}");
         v.as_array().filter(|a| a.len() >= at_least).cloned()
     })
@@ -186,7 +187,7 @@ async fn an_event_no_tenant_owns_is_kept_for_the_operator_and_replayed_once_conn
     assert_eq!(ack["duplicates"], 1, "{ack}");
     // The tenant does not see it; the operator (naming no shop) does, with the reason.
     let (_, mine) = app.get("/api/v1/deadletters", &key).await;
-    assert_eq!(mine.as_array().map(Vec::len), Some(0), "{mine}");
+    assert_eq!(mine["items"].as_array().map(Vec::len), Some(0), "{mine}");
     let ops = letters(&app, OPERATOR, 1).await;
     assert_eq!(ops.len(), 1, "{ops:?}");
     let reason = ops[0]["reason"].as_str().unwrap_or_default();
@@ -216,7 +217,7 @@ async fn an_event_no_tenant_owns_is_kept_for_the_operator_and_replayed_once_conn
     let msgs = thread_messages(&app, &key).await;
     assert_eq!(msgs.len(), 1, "{msgs:?}");
     let (_, ops) = app.get("/api/v1/deadletters", OPERATOR).await;
-    assert_eq!(ops.as_array().map(Vec::len), Some(0), "{ops}");
+    assert_eq!(ops["items"].as_array().map(Vec::len), Some(0), "{ops}");
     // Meta redelivering it now is a duplicate for the tenant.
     let ack = post_meta(&app, &body).await;
     assert_eq!(ack["duplicates"], 1, "{ack}");
@@ -320,7 +321,7 @@ async fn a_message_dated_in_the_future_opens_the_window_no_later_than_receipt_pl
     let threads = app
         .eventually("a thread", || async {
             let (_, v) = app.get("/api/v1/threads", &key).await;
-            v.as_array().filter(|a| !a.is_empty()).cloned()
+            v["items"].as_array().filter(|a| !a.is_empty()).cloned()
         })
         .await;
     let (_, t) = app
@@ -352,7 +353,10 @@ async fn a_shopify_id_at_or_above_2_pow_63_is_refused_and_the_whatsapp_contact_i
     let msgs = thread_messages(&app, &key).await;
     assert_eq!(msgs.len(), 1);
     let (_, threads) = app.get("/api/v1/threads", &key).await;
-    let contact_id = threads[0]["contact_id"].as_u64().expect("contact");
+    let contact_id: u64 = threads["items"][0]["contact_id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("contact");
     assert!(contact_id >= 1 << 63, "{contact_id}");
     let path = format!("/api/v1/contacts/{contact_id}");
     let (s, before) = app.get(&path, &key).await;

@@ -89,7 +89,7 @@ async fn queued_messages_are_all_sent_after_sigkill_with_counted_duplicates() {
             .json()
             .await
             .expect("json");
-        thread = v[0]["id"].as_u64();
+        thread = v["items"][0]["id"].as_u64();
         if thread.is_some() {
             break;
         }

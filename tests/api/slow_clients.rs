@@ -254,3 +254,43 @@ async fn connections_above_the_cap_wait_until_one_closes() {
         .expect("read");
     assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
 }
+
+/// What hyper answers by itself (a request it cannot parse, a target or head too large)
+/// carries the API's JSON error body like every other error (issue #9, point 5).
+#[tokio::test]
+async fn requests_the_http_layer_refuses_get_json_error_bodies() {
+    let app = spawn_app_with(|_| {}).await;
+    let long_target = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70_000));
+    let mut many_headers = String::from("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+    for i in 0..120 {
+        many_headers.push_str(&format!("X-H{i}: v\r\n"));
+    }
+    many_headers.push_str("\r\n");
+    let cases = [
+        (
+            "NOT HTTP AT ALL\r\n\r\n".to_string(),
+            "400",
+            "malformed_request",
+        ),
+        (long_target, "414", "uri_too_long"),
+        (many_headers, "431", "headers_too_large"),
+    ];
+    for (request, status, code) in cases {
+        let mut stream = connect(&app).await;
+        stream.write_all(request.as_bytes()).await.expect("write");
+        let answer = read_until_closed(&mut stream, bound()).await;
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{status}: {answer}"
+        );
+        assert!(
+            answer.contains("content-type: application/json"),
+            "{answer}"
+        );
+        let body = answer.split("\r\n\r\n").nth(1).expect("a body");
+        let body: serde_json::Value = serde_json::from_str(body).expect("JSON body");
+        assert_eq!(body["code"], code, "{answer}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    another_client_is_served(&app).await;
+}

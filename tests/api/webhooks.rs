@@ -146,9 +146,7 @@ async fn unhandled_topics_are_acknowledged_without_effect() {
     }
     assert!(app.events(&key).await.is_empty());
     assert_eq!(
-        app.get("/api/v1/deadletters", &key)
-            .await
-            .1
+        app.get("/api/v1/deadletters", &key).await.1["items"]
             .as_array()
             .map(Vec::len),
         Some(0)
@@ -269,7 +267,7 @@ async fn broken_json_with_a_valid_signature_is_dead_lettered_listed_and_replayab
     let letters = app
         .eventually("a dead letter", || async {
             let (_, v) = app.get("/api/v1/deadletters", &key).await;
-            v.as_array().filter(|a| !a.is_empty()).cloned()
+            v["items"].as_array().filter(|a| !a.is_empty()).cloned()
         })
         .await;
     assert_eq!(letters.len(), 1);
@@ -365,7 +363,7 @@ async fn one_variant_restocked_event_per_real_transition_under_duplicates_and_re
         })
         .await;
     assert_eq!(restocks.len(), 2, "{restocks:?}");
-    assert_eq!(restocks[0]["data"]["variant_id"], 642667041472713922u64);
+    assert_eq!(restocks[0]["data"]["variant_id"], "642667041472713922");
     assert_eq!(restocks[0]["data"]["quantity"], 5);
     assert_eq!(restocks[1]["data"]["quantity"], 7);
     // A real sell-out and restock later: a second event.

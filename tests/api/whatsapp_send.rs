@@ -54,7 +54,8 @@ pub async fn setup(cfg: EmulatorConfig) -> (MetaEmulator, TestApp, String, u64) 
     let thread = app
         .eventually("a thread", || async {
             let (_, v) = app.get("/api/v1/threads", &key).await;
-            v.as_array()
+            v["items"]
+                .as_array()
                 .and_then(|a| a.first())
                 .and_then(|t| t["id"].as_u64())
         })

@@ -56,7 +56,7 @@ async fn a_bad_signature_is_rejected_and_nothing_is_stored() {
         .expect("post");
     assert_eq!(r.status(), 401);
     let (_, threads) = app.get("/api/v1/threads", &key).await;
-    assert_eq!(threads.as_array().map(Vec::len), Some(0));
+    assert_eq!(threads["items"].as_array().map(Vec::len), Some(0));
     let r = app.meta_webhook(b"{not json").await;
     assert_eq!(r.status(), 400);
 }
@@ -89,7 +89,7 @@ async fn every_meta_webhook_fixture_is_accepted_and_applied_once() {
     let threads = app
         .eventually("threads", || async {
             let (_, v) = app.get("/api/v1/threads", &key).await;
-            v.as_array().filter(|a| !a.is_empty()).cloned()
+            v["items"].as_array().filter(|a| !a.is_empty()).cloned()
         })
         .await;
     let mut kinds = std::collections::BTreeSet::new();
@@ -124,7 +124,7 @@ async fn every_meta_webhook_fixture_is_accepted_and_applied_once() {
     }
     assert!(inbound >= 14, "{inbound}");
     // The sender became a contact, whose profile shows the thread.
-    let contact_id = threads[0]["contact_id"].as_u64().expect("contact linked");
+    let contact_id = threads[0]["contact_id"].as_str().expect("contact linked");
     let (s, c) = app
         .get(&format!("/api/v1/contacts/{contact_id}"), &key)
         .await;
@@ -155,9 +155,7 @@ async fn every_meta_webhook_fixture_is_accepted_and_applied_once() {
     );
     // Nothing dead-lettered.
     assert_eq!(
-        app.get("/api/v1/deadletters", &key)
-            .await
-            .1
+        app.get("/api/v1/deadletters", &key).await.1["items"]
             .as_array()
             .map(Vec::len),
         Some(0)
@@ -193,7 +191,7 @@ async fn an_unparseable_signed_delivery_is_dead_lettered_listed_and_replayable()
     let letters = app
         .eventually("a dead letter", || async {
             let (_, v) = app.get("/api/v1/deadletters", &key).await;
-            v.as_array().filter(|a| !a.is_empty()).cloned()
+            v["items"].as_array().filter(|a| !a.is_empty()).cloned()
         })
         .await;
     assert_eq!(letters.len(), 1, "{letters:?}");
@@ -221,5 +219,9 @@ async fn an_unparseable_signed_delivery_is_dead_lettered_listed_and_replayable()
     let letters = app.replay_still_broken(&key, id).await;
     assert_eq!(letters.len(), 1, "the old letter is gone: {letters:?}");
     let (_, threads) = app.get("/api/v1/threads", &key).await;
-    assert_eq!(threads.as_array().map(Vec::len), Some(0), "nothing applied");
+    assert_eq!(
+        threads["items"].as_array().map(Vec::len),
+        Some(0),
+        "nothing applied"
+    );
 }

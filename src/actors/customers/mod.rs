@@ -26,7 +26,7 @@ use store::{load_book, stage, StoreLookup};
 pub type CustomersRef = ActorRef<CustomersMsg>;
 
 /// A contact with everything stored about them (the profile the API shows).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ContactProfile {
     /// The contact.
     #[serde(flatten)]

@@ -42,6 +42,20 @@ impl TagEntry {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tags(Box<[TagEntry]>);
 
+/// In the API's JSON: the present tags, a list of strings.
+impl utoipa::PartialSchema for Tags {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Tags {}
+
 impl Tags {
     /// How long a removal tombstone is kept behind the newest tag event (7 days).
     pub const TOMBSTONE_HORIZON_MS: i64 = 7 * 24 * 3600 * 1000;

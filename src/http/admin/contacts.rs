@@ -13,12 +13,16 @@ use serde::Deserialize;
 
 /// Search parameters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ContactQuery {
     /// Name, email or phone (digits) to look for; empty lists everyone.
+    #[param(max_length = 255)]
     pub q: Option<String>,
     /// Cursor: contacts with `shopify_customer_id` greater than this.
+    #[param(value_type = Option<String>, pattern = "^[0-9]{1,19}$")]
     pub after: Option<u64>,
     /// Page size, 1..=500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
 }
 
@@ -36,7 +40,7 @@ fn parse_id(raw: &str) -> Result<u64, ApiError> {
 
 /// Searches contacts.
 #[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", params(ContactQuery),
-    responses((status = 200, description = "`{items: [Contact], next_after}`"), (status = 401, body = ErrorBody)),
+    responses((status = 200, body = Paged<Contact>, description = "a page of contacts"), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn search(
     State(state): State<AppState>,
@@ -60,8 +64,8 @@ pub async fn search(
 
 /// One contact with consent, tags, orders, aggregates, checkouts and error codes.
 #[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts",
-    params(("id" = u64, Path, description = "shopify_customer_id")),
-    responses((status = 200, description = "the contact profile"), (status = 404, body = ErrorBody)),
+    params(("id" = String, Path, pattern = "^[0-9]{1,19}$", description = "shopify_customer_id")),
+    responses((status = 200, body = ProfileView, description = "the contact profile"), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
@@ -78,7 +82,7 @@ pub async fn get(
 }
 
 /// A contact profile with its WhatsApp threads and their messages.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ProfileView {
     /// Contact, orders, checkouts.
     #[serde(flatten)]
@@ -124,8 +128,8 @@ async fn threads_of(
 
 /// Sets `exclude_from_galantis`.
 #[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", request_body = ContactPatch,
-    params(("id" = u64, Path, description = "shopify_customer_id")),
-    responses((status = 200, description = "the updated contact"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    params(("id" = String, Path, pattern = "^[0-9]{1,19}$", description = "shopify_customer_id")),
+    responses((status = 200, body = Contact, description = "the updated contact"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn patch(
     State(state): State<AppState>,
@@ -147,7 +151,7 @@ pub async fn patch(
 
 /// Lists checkouts (open and completed), by id.
 #[utoipa::path(get, path = "/api/v1/checkouts", tag = "checkouts", params(Page),
-    responses((status = 200, description = "`{items: [Checkout], next_after}`")),
+    responses((status = 200, body = Paged<Checkout>, description = "a page of checkouts")),
     security(("bearer" = [])))]
 pub async fn checkouts(
     State(state): State<AppState>,

@@ -4,7 +4,7 @@
 //! owned when they came in, whose replay goes to the tenant that owns their number or
 //! account by then (409 while none does).
 
-use super::{ArrayPage, Page, Paged};
+use super::{Page, Paged};
 use crate::actors::Delivered;
 use crate::http::auth::LetterScope;
 use crate::http::error::{ApiError, ErrorBody};
@@ -68,32 +68,27 @@ impl LetterScope {
 }
 
 /// Lists dead letters by id, without bodies (the operator's own when the operator names
-/// no shop): a JSON array, the next page's `after` in the
-/// `X-Next-After` header.
+/// no shop), a page at a time.
 #[utoipa::path(get, path = "/api/v1/deadletters", tag = "deadletters", params(Page),
-    responses((status = 200, description = "`[DeadLetterSummary]`; header `X-Next-After` when there is a next page"), (status = 400, body = ErrorBody)),
+    responses((status = 200, body = Paged<DeadLetterSummary>, description = "a page of dead letters"), (status = 400, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     scope: LetterScope,
     ApiQuery(page): ApiQuery<Page>,
-) -> Result<ArrayPage<DeadLetterSummary>, ApiError> {
+) -> Result<Json<Paged<DeadLetterSummary>>, ApiError> {
     let limit = page.limit()?;
     let letters = state
         .engine
         .store()
         .dead_letters_page(scope.key(), page.after, limit)?;
     let items = letters.iter().map(DeadLetterSummary::from).collect();
-    Ok(ArrayPage(Paged::new(
-        items,
-        limit,
-        |l: &DeadLetterSummary| l.id,
-    )))
+    Ok(Json(Paged::new(items, limit, |l: &DeadLetterSummary| l.id)))
 }
 
 /// One dead letter with its body.
 #[utoipa::path(get, path = "/api/v1/deadletters/{id}", tag = "deadletters",
-    params(("id" = u64, Path, description = "dead letter id")),
+    params(("id" = String, Path, pattern = "^[0-9]{1,19}$", description = "dead letter id")),
     responses((status = 200, body = DeadLetterView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
@@ -128,7 +123,7 @@ pub struct Replayed {
 /// Replays a dead letter: it goes back into the journal and through its actor again. An
 /// operator letter goes to the tenant that now owns its number or account.
 #[utoipa::path(post, path = "/api/v1/deadletters/{id}/replay", tag = "deadletters",
-    params(("id" = u64, Path, description = "dead letter id")),
+    params(("id" = String, Path, pattern = "^[0-9]{1,19}$", description = "dead letter id")),
     responses((status = 202, body = Replayed), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody, description = "an operator letter no tenant owns yet")),
     security(("bearer" = [])))]

@@ -13,17 +13,34 @@ use axum::Json;
 use serde::Serialize;
 
 /// A domain event as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EventView {
     /// Stream position (use as `after`).
     pub seq: u64,
     /// Event type (`OrderPlaced` …).
     #[serde(rename = "type")]
+    #[schema(value_type = String)]
     pub kind: &'static str,
     /// When it happened.
     pub occurred_at: crate::domain::Timestamp,
-    /// The event's fields.
+    /// The event's fields (ids as strings).
+    #[schema(value_type = Object)]
     pub data: serde_json::Value,
+}
+
+/// A prepared `customers/data_request` export as the list shows it (without the payload).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ExportSummary {
+    /// Shopify's data request id.
+    #[serde(with = "crate::domain::ids::as_string")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$")]
+    pub request_id: u64,
+    /// The customer it is about.
+    #[serde(with = "crate::domain::ids::as_string")]
+    #[schema(value_type = String, pattern = "^[0-9]{1,20}$")]
+    pub customer_id: u64,
+    /// When it was prepared.
+    pub prepared_at: crate::domain::Timestamp,
 }
 
 impl From<DomainEvent> for EventView {
@@ -43,7 +60,7 @@ impl From<DomainEvent> for EventView {
 
 /// Lists recorded domain events in stream order.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", params(Page),
-    responses((status = 200, description = "`{items: [{seq, type, occurred_at, data}], next_after}`")),
+    responses((status = 200, body = Paged<EventView>, description = "a page of events")),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -62,14 +79,14 @@ pub async fn list(
 
 /// Lists prepared data-request exports by request id, without their payload.
 #[utoipa::path(get, path = "/api/v1/exports", tag = "compliance", params(Page),
-    responses((status = 200, description = "`{items: [{request_id, customer_id, prepared_at}], next_after}`"),
+    responses((status = 200, body = Paged<ExportSummary>, description = "a page of exports"),
               (status = 400, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn exports(
     State(state): State<AppState>,
     scope: TenantScope,
     ApiQuery(page): ApiQuery<Page>,
-) -> Result<Json<Paged<serde_json::Value>>, ApiError> {
+) -> Result<Json<Paged<ExportSummary>>, ApiError> {
     let limit = page.limit()?;
     let xs: Vec<(u64, DataExport)> =
         state
@@ -78,28 +95,21 @@ pub async fn exports(
             .scan_from(&scope.shop, Kind::Export, page.after, limit)?;
     let items = xs
         .into_iter()
-        .map(|(id, x)| {
-            (
-                id,
-                serde_json::json!({
-                    "request_id": x.request_id,
-                    "customer_id": x.customer_id,
-                    "prepared_at": x.prepared_at,
-                }),
-            )
+        .map(|(_, x)| ExportSummary {
+            request_id: x.request_id,
+            customer_id: x.customer_id,
+            prepared_at: x.prepared_at,
         })
         .collect();
-    let page = Paged::new(items, limit, |(id, _): &(u64, serde_json::Value)| *id);
-    Ok(Json(Paged {
-        items: page.items.into_iter().map(|(_, v)| v).collect(),
-        next_after: page.next_after,
-    }))
+    Ok(Json(Paged::new(items, limit, |x: &ExportSummary| {
+        x.request_id
+    })))
 }
 
 /// One data-request export: everything held about the customer.
 #[utoipa::path(get, path = "/api/v1/exports/{request_id}", tag = "compliance",
-    params(("request_id" = u64, Path, description = "Shopify's data_request id")),
-    responses((status = 200, description = "the export"), (status = 404, body = ErrorBody)),
+    params(("request_id" = String, Path, pattern = "^[0-9]{1,19}$", description = "Shopify's data_request id")),
+    responses((status = 200, body = Object, description = "the export: everything held about the customer"), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn export(
     State(state): State<AppState>,

@@ -3,7 +3,7 @@
 //! status are in [`super::messages`].
 
 use super::outbound::{build, MessageBody};
-use super::{ArrayPage, Page};
+use super::{Page, Paged};
 use crate::actors::conversations::{CommandError, SendError, Target};
 use crate::domain::whatsapp::{ChatMessage, Thread, ThreadStatus};
 use crate::http::auth::TenantScope;
@@ -72,33 +72,38 @@ fn thread_id(raw: &str) -> Result<u64, ApiError> {
 
 /// Thread filters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ThreadQuery {
     /// `OPEN`, `PENDING` or `RESOLVED`.
+    #[param(pattern = "^(OPEN|PENDING|RESOLVED)$")]
     pub status: Option<String>,
     /// An agent id; empty for unassigned threads.
+    #[param(max_length = 100)]
     pub assignee: Option<String>,
     /// Only threads with unread messages.
     #[serde(default)]
     pub unread: bool,
     /// Only threads of this contact.
+    #[param(value_type = Option<String>, pattern = "^[0-9]{1,19}$")]
     pub contact_id: Option<u64>,
     /// Cursor: threads with id greater than this.
+    #[param(value_type = Option<String>, pattern = "^[0-9]{1,19}$")]
     pub after: Option<u64>,
     /// Page size, 1..=500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
 }
 
-/// Lists threads by id (creation order), a page at a time: a JSON array, the next page's
-/// `after` in the `X-Next-After` header; `last_message_at` and `unread` tell an inbox view
-/// what moved.
+/// Lists threads by id (creation order), a page at a time; `last_message_at` and `unread`
+/// tell an inbox view what moved.
 #[utoipa::path(get, path = "/api/v1/threads", tag = "inbox", params(ThreadQuery),
-    responses((status = 200, body = Vec<Thread>, description = "a page of threads; header `X-Next-After` when there is a next page"), (status = 400, body = ErrorBody)),
+    responses((status = 200, body = Paged<Thread>, description = "a page of threads"), (status = 400, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn threads(
     State(state): State<AppState>,
     scope: TenantScope,
     ApiQuery(q): ApiQuery<ThreadQuery>,
-) -> Result<ArrayPage<Thread>, ApiError> {
+) -> Result<Json<Paged<Thread>>, ApiError> {
     let page = Page {
         after: q.after,
         limit: q.limit,
@@ -124,7 +129,7 @@ pub async fn threads(
         customer: None,
     };
     let threads = state.engine.threads(&scope.shop, filter).await?;
-    Ok(ArrayPage(page.of(threads, |t: &Thread| t.id)?))
+    Ok(Json(page.of(threads, |t: &Thread| t.id)?))
 }
 
 /// A thread with its messages.
@@ -137,7 +142,7 @@ pub struct ThreadView {
 }
 
 /// One thread with its messages.
-#[utoipa::path(get, path = "/api/v1/threads/{id}", tag = "inbox", params(("id" = u64, Path)),
+#[utoipa::path(get, path = "/api/v1/threads/{id}", tag = "inbox", params(("id" = String, Path, pattern = "^[0-9]{1,19}$")),
     responses((status = 200, body = ThreadView, description = "thread and messages"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn thread(
     State(state): State<AppState>,
@@ -163,7 +168,7 @@ pub struct Reply {
 
 /// Replies on a thread. Free-form messages outside the 24-hour window are refused (422
 /// `template_required`) before anything is stored or sent.
-#[utoipa::path(post, path = "/api/v1/threads/{id}/reply", tag = "inbox", params(("id" = u64, Path)), request_body = Reply,
+#[utoipa::path(post, path = "/api/v1/threads/{id}/reply", tag = "inbox", params(("id" = String, Path, pattern = "^[0-9]{1,19}$")), request_body = Reply,
     responses((status = 202, body = ChatMessage, description = "queued message"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn reply(
@@ -198,7 +203,7 @@ pub struct Assign {
 }
 
 /// Assigns a thread.
-#[utoipa::path(post, path = "/api/v1/threads/{id}/assign", tag = "inbox", params(("id" = u64, Path)), request_body = Assign,
+#[utoipa::path(post, path = "/api/v1/threads/{id}/assign", tag = "inbox", params(("id" = String, Path, pattern = "^[0-9]{1,19}$")), request_body = Assign,
     responses((status = 200, body = Thread, description = "the thread"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn assign(
     State(state): State<AppState>,
@@ -232,7 +237,7 @@ pub struct SetStatus {
 }
 
 /// Sets a thread's status (`POST …/resolve` is the same with `RESOLVED`).
-#[utoipa::path(post, path = "/api/v1/threads/{id}/status", tag = "inbox", params(("id" = u64, Path)), request_body = SetStatus,
+#[utoipa::path(post, path = "/api/v1/threads/{id}/status", tag = "inbox", params(("id" = String, Path, pattern = "^[0-9]{1,19}$")), request_body = SetStatus,
     responses((status = 200, body = Thread, description = "the thread"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn set_status(
     State(state): State<AppState>,
@@ -250,7 +255,7 @@ pub async fn set_status(
 }
 
 /// Resolves a thread.
-#[utoipa::path(post, path = "/api/v1/threads/{id}/resolve", tag = "inbox", params(("id" = u64, Path)),
+#[utoipa::path(post, path = "/api/v1/threads/{id}/resolve", tag = "inbox", params(("id" = String, Path, pattern = "^[0-9]{1,19}$")),
     responses((status = 200, body = Thread, description = "the thread"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn resolve(
     State(state): State<AppState>,
@@ -279,7 +284,7 @@ async fn status_to(
 /// Marks a thread read, and sends Meta a read receipt for the customer's last message
 /// (best effort: the customer sees blue ticks; a failure is logged and recorded in health,
 /// never an error for the agent).
-#[utoipa::path(post, path = "/api/v1/threads/{id}/read", tag = "inbox", params(("id" = u64, Path)),
+#[utoipa::path(post, path = "/api/v1/threads/{id}/read", tag = "inbox", params(("id" = String, Path, pattern = "^[0-9]{1,19}$")),
     responses((status = 200, body = Thread, description = "the thread"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn read(
     State(state): State<AppState>,
@@ -306,7 +311,7 @@ pub struct NewNote {
 }
 
 /// Adds an internal note (never sent to the customer).
-#[utoipa::path(post, path = "/api/v1/threads/{id}/notes", tag = "inbox", params(("id" = u64, Path)), request_body = NewNote,
+#[utoipa::path(post, path = "/api/v1/threads/{id}/notes", tag = "inbox", params(("id" = String, Path, pattern = "^[0-9]{1,19}$")), request_body = NewNote,
     responses((status = 201, body = ChatMessage, description = "the note"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn note(
     State(state): State<AppState>,

@@ -20,6 +20,8 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct NewMessage {
     /// The contact (its phone is used). Exactly one of `contact_id` and `to` (400 otherwise).
+    #[serde(with = "crate::domain::ids::as_string::option", default)]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,20}$")]
     pub contact_id: Option<u64>,
     /// Or a number in E.164 (`+` and the calling code). Exactly one of `contact_id` and `to`.
     #[schema(pattern = "^\\+?[0-9 ()-]{6,32}$")]
@@ -74,7 +76,7 @@ pub async fn send(
 }
 
 /// One message and its delivery status.
-#[utoipa::path(get, path = "/api/v1/messages/{id}", tag = "inbox", params(("id" = u64, Path)),
+#[utoipa::path(get, path = "/api/v1/messages/{id}", tag = "inbox", params(("id" = String, Path, pattern = "^[0-9]{1,19}$")),
     responses((status = 200, body = ChatMessage, description = "the message"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn message(
     State(state): State<AppState>,

@@ -15,16 +15,23 @@ pub mod whatsapp;
 use crate::http::error::ApiError;
 use serde::Deserialize;
 
+/// The longest `after` a list keyed by name takes (template `name:language` keys are far
+/// shorter).
+pub const NAME_CURSOR_CHARS: usize = 512;
+
 /// The largest page any list answers.
 pub const MAX_PAGE: usize = 500;
 
 /// Cursor pagination shared by list endpoints: items with id > `after`, at most `limit`
 /// (default 50, max 500; outside 1..=500 is a 400 naming `limit`).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
     /// Return items after this id (the `next_after` of the previous page).
+    #[param(value_type = Option<String>, pattern = "^[0-9]{1,19}$")]
     pub after: Option<u64>,
     /// Page size, 1..=500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
 }
 
@@ -72,31 +79,16 @@ pub fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
     }
 }
 
-/// A page answered as a bare JSON array, the next cursor in the `X-Next-After` header
-/// (absent on the last page). Only for the lists whose array shape predates pagination
-/// and is read by code this crate cannot change in step (threads, dead letters: the
-/// sandbox reads them); new lists answer [`Paged`].
-#[derive(Debug)]
-pub struct ArrayPage<T>(pub Paged<T>);
-
-impl<T: serde::Serialize> axum::response::IntoResponse for ArrayPage<T> {
-    fn into_response(self) -> axum::response::Response {
-        let mut r = axum::Json(self.0.items).into_response();
-        if let Some(next) = self.0.next_after {
-            r.headers_mut()
-                .insert("x-next-after", axum::http::HeaderValue::from(next));
-        }
-        r
-    }
-}
-
 /// Cursor pagination of lists keyed by a name (templates, phone number ids): items whose
 /// key sorts after `after`, at most `limit` (default 50, max 500).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NamePage {
     /// Return items after this key (the `next_after` of the previous page).
+    #[param(max_length = 512)]
     pub after: Option<String>,
     /// Page size, 1..=500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
 }
 
@@ -111,6 +103,9 @@ impl NamePage {
         key: impl Fn(&T) -> String,
     ) -> Result<Paged<T, String>, ApiError> {
         let limit = page_limit(self.limit)?;
+        if let Some(after) = &self.after {
+            crate::http::input_limits::max_chars("after", after, NAME_CURSOR_CHARS)?;
+        }
         let mut v: Vec<T> = items
             .into_iter()
             .filter(|t| self.after.as_deref().is_none_or(|a| key(t).as_str() > a))
@@ -121,16 +116,31 @@ impl NamePage {
     }
 }
 
-/// A page of items and the cursor of the next page (absent at the end).
-#[derive(Debug, serde::Serialize)]
-pub struct Paged<T, C = u64> {
+/// A page of items and the cursor of the next page (`null` at the end). Every list of the
+/// API answers this shape. The cursor is an opaque string in JSON (an id, a sequence number
+/// or a name), so an id above 2^53 survives a JavaScript client.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(bound = "T: utoipa::ToSchema")]
+pub struct Paged<T, C: std::fmt::Display = u64> {
     /// The items.
     pub items: Vec<T>,
     /// Pass as `after` to get the next page; `null` when this is the last one.
+    #[serde(serialize_with = "cursor")]
+    #[schema(value_type = Option<String>)]
     pub next_after: Option<C>,
 }
 
-impl<T, C> Paged<T, C> {
+fn cursor<C: std::fmt::Display, S: serde::Serializer>(
+    c: &Option<C>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match c {
+        Some(c) => s.collect_str(c),
+        None => s.serialize_none(),
+    }
+}
+
+impl<T, C: std::fmt::Display> Paged<T, C> {
     /// Builds a page; `id` extracts the cursor of an item.
     pub fn new(items: Vec<T>, limit: usize, id: impl Fn(&T) -> C) -> Self {
         let next_after = if items.len() == limit {

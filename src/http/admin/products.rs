@@ -11,7 +11,7 @@ use axum::Json;
 
 /// Lists products by id.
 #[utoipa::path(get, path = "/api/v1/products", tag = "catalog", params(Page),
-    responses((status = 200, description = "`{items: [Product], next_after}`")),
+    responses((status = 200, body = Paged<Product>, description = "a page of products")),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -26,8 +26,8 @@ pub async fn list(
 
 /// One product with its variants.
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog",
-    params(("id" = u64, Path, description = "Shopify product id")),
-    responses((status = 200, description = "the product"), (status = 404, body = ErrorBody)),
+    params(("id" = String, Path, pattern = "^[0-9]{1,19}$", description = "Shopify product id")),
+    responses((status = 200, body = Product, description = "the product"), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
@@ -47,7 +47,7 @@ pub async fn get(
 
 /// Lists collections by id.
 #[utoipa::path(get, path = "/api/v1/collections", tag = "catalog", params(Page),
-    responses((status = 200, description = "`{items: [Collection], next_after}`")),
+    responses((status = 200, body = Paged<Collection>, description = "a page of collections")),
     security(("bearer" = [])))]
 pub async fn collections(
     State(state): State<AppState>,

@@ -35,7 +35,7 @@ fn map(e: TemplatesError) -> ApiError {
 
 /// Creates a template and submits it to Meta for review (or keeps it as a draft).
 #[utoipa::path(post, path = "/api/v1/templates", tag = "whatsapp", request_body = NewTemplate,
-    responses((status = 201, description = "the template"), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody, description = "Meta refused: the token (`meta_token_invalid`) or the request (`meta_refused`)"), (status = 502, body = ErrorBody, description = "Meta failed or is unreachable")), security(("bearer" = [])))]
+    responses((status = 201, body = Template, description = "the template"), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody, description = "Meta refused: the token (`meta_token_invalid`) or the request (`meta_refused`)"), (status = 502, body = ErrorBody, description = "Meta failed or is unreachable")), security(("bearer" = [])))]
 pub async fn create_template(
     State(state): State<AppState>,
     scope: TenantScope,
@@ -50,7 +50,7 @@ pub async fn create_template(
 
 /// Lists the shop's templates with their review status, by `name:language` (the cursor).
 #[utoipa::path(get, path = "/api/v1/templates", tag = "whatsapp", params(NamePage),
-    responses((status = 200, description = "`{items: [Template], next_after}`"), (status = 400, body = ErrorBody)),
+    responses((status = 200, body = Paged<Template, String>, description = "a page of templates"), (status = 400, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn templates(
     State(state): State<AppState>,

@@ -73,12 +73,13 @@ fn health_error(e: HealthError) -> ApiError {
 #[serde(deny_unknown_fields)]
 pub struct PhoneNumber {
     /// Meta's phone number id (digits).
+    #[schema(pattern = "^[0-9]{1,32}$")]
     pub phone_number_id: String,
 }
 
 /// Lists the shop's WhatsApp phone number ids, by id.
 #[utoipa::path(get, path = "/api/v1/phone-numbers", tag = "whatsapp", params(NamePage),
-    responses((status = 200, description = "`{items: [PhoneNumber], next_after}`"), (status = 400, body = ErrorBody)),
+    responses((status = 200, body = Paged<PhoneNumber, String>, description = "a page of phone numbers"), (status = 400, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn phone_numbers(
     State(state): State<AppState>,
@@ -128,8 +129,10 @@ pub async fn add_phone_number(
 #[serde(deny_unknown_fields)]
 pub struct MetaCredentials {
     /// A new access token (sealed at rest, never returned).
+    #[schema(max_length = 4096)]
     pub access_token: Option<String>,
     /// The WhatsApp Business Account id.
+    #[schema(pattern = "^[0-9]{1,32}$")]
     pub waba_id: Option<String>,
 }
 

@@ -70,8 +70,15 @@ pub fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "the body must be a JSON object",
         ));
     }
-    strict::from_value(&value)
-        .map_err(|e| ApiError::bad_request("invalid_body", format!("invalid body: {e}")))
+    serde_path_to_error::deserialize(strict::Strict(&value)).map_err(|e| {
+        let path = e.path().to_string();
+        let message = if path == "." {
+            format!("invalid body: {}", e.inner())
+        } else {
+            format!("invalid body at `{path}`: {}", e.inner())
+        };
+        ApiError::bad_request("invalid_body", message)
+    })
 }
 
 /// A query string read into `T`; a rejection is a JSON 400 `invalid_query` naming the

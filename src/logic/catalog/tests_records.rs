@@ -156,7 +156,7 @@ fn records_round_trip_through_bincode_and_json() {
     assert_eq!(back, c);
     let json = serde_json::to_string(&p).expect("json");
     assert!(json.contains(r#""price":"19.99""#) && json.contains(r#""compare_at_price":"24.99""#));
-    assert!(json.contains(r#""id":642667041472713922"#) && json.contains(r#""status":"active""#));
+    assert!(json.contains(r#""id":"642667041472713922""#) && json.contains(r#""status":"active""#));
     let back: Product = serde_json::from_str(&json).expect("json");
     assert_eq!(back, p);
     // A placeholder whose variant has no updated_at round-trips too.

@@ -81,7 +81,7 @@ fn customers_create_lands_as_the_payload_says() {
     assert_eq!(ch.writes, vec![Write::Contact(c.clone())]);
 
     let v = serde_json::to_value(c).expect("json");
-    assert_eq!(v["shopify_customer_id"], json!(BOB));
+    assert_eq!(v["shopify_customer_id"], json!(BOB.to_string()));
     assert_eq!(v["marketing_state"], json!("UNKNOWN"));
     assert_eq!(v["state"], json!("disabled"));
     assert_eq!(v["total_spent"], json!("0.00"));

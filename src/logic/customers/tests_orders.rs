@@ -326,8 +326,8 @@ fn a_data_request_exports_contact_orders_and_checkouts() {
     };
     assert_eq!((e.request_id, e.customer_id), (9999, 191_167));
     let v: serde_json::Value = serde_json::from_str(&e.json).expect("json");
-    assert_eq!(v["contact"]["shopify_customer_id"], json!(191_167));
-    assert_eq!(v["orders"][0]["id"], json!(ORDER));
-    assert_eq!(v["checkouts"][0]["id"], json!(CHECKOUT));
+    assert_eq!(v["contact"]["shopify_customer_id"], json!("191167"));
+    assert_eq!(v["orders"][0]["id"], json!(ORDER.to_string()));
+    assert_eq!(v["checkouts"][0]["id"], json!(CHECKOUT.to_string()));
     assert!(e.json.contains('\n'), "pretty");
 }

@@ -87,7 +87,7 @@ async fn the_engine_chats_through_the_emulator() {
             .json()
             .await
             .unwrap();
-        if let Some(t) = list.as_array().and_then(|l| l.first()) {
+        if let Some(t) = list["items"].as_array().and_then(|l| l.first()) {
             thread = t.clone();
             break;
         }
