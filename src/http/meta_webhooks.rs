@@ -48,7 +48,7 @@ pub struct Challenge {
 
 /// Answers the verify challenge.
 #[utoipa::path(get, path = "/webhooks/meta", tag = "webhooks", params(Challenge),
-    responses((status = 200, description = "the challenge, as text"), (status = 403, body = super::error::ErrorBody)))]
+    responses((status = 200, body = String, content_type = "text/plain", description = "the challenge, as text"), (status = 403, body = super::error::ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<Challenge>,

@@ -92,6 +92,45 @@ impl Modify for StandardErrors {
     }
 }
 
+/// Rules across fields that a derive cannot state. `POST /api/v1/messages` takes exactly one
+/// of `contact_id` and `to`: its schema becomes `allOf[the fields, oneOf[{required:
+/// [contact_id]}, {required: [to]}]]`, and the two fields are documented as not nullable
+/// (the server also reads an explicit `null` as absent).
+struct CrossFieldRules;
+
+impl Modify for CrossFieldRules {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+        use utoipa::openapi::RefOr;
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(fields))) = components.schemas.get_mut("NewMessage")
+        else {
+            return;
+        };
+        for name in ["contact_id", "to"] {
+            if let Some(RefOr::T(Schema::Object(p))) = fields.properties.get_mut(name) {
+                p.schema_type = Type::String.into();
+            }
+        }
+        let fields = fields.clone();
+        let exactly_one = OneOfBuilder::new()
+            .item(ObjectBuilder::new().required("contact_id"))
+            .item(ObjectBuilder::new().required("to"));
+        let rule = AllOfBuilder::new()
+            .item(fields)
+            .item(exactly_one)
+            .description(Some(
+                "A message to a contact or a number: exactly one of `contact_id` and `to`.",
+            ));
+        components.schemas.insert(
+            "NewMessage".to_string(),
+            RefOr::T(Schema::AllOf(rule.build())),
+        );
+    }
+}
+
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
@@ -120,7 +159,7 @@ impl Modify for StandardErrors {
         admin::outbound::CurrencyParam, admin::outbound::SectionBody, admin::whatsapp::PhoneNumber,
         admin::whatsapp::MetaCredentials, admin::templates::NewTemplate, admin::templates::ButtonBody,
         admin::templates::Synced)),
-    modifiers(&BearerAuth, &StandardErrors)
+    modifiers(&BearerAuth, &StandardErrors, &CrossFieldRules)
 )]
 pub struct ApiDoc;
 

@@ -10,7 +10,7 @@ use axum::Json;
 use serde_json::json;
 
 /// Alive.
-#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200)))]
+#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, body = Object, description = "`{\"status\": \"ok\"}`")))]
 pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
@@ -18,8 +18,8 @@ pub async fn healthz() -> Json<serde_json::Value> {
 /// Ready once recovery has finished; until then 503 with how far recovery has come
 /// (tenants started of all, journal entries re-delivered of all).
 #[utoipa::path(get, path = "/readyz", tag = "ops", responses(
-    (status = 200, description = "ready; `recovery` holds what the last recovery did"),
-    (status = 503, description = "recovering; `recovery` holds the progress so far")))]
+    (status = 200, body = Object, description = "ready: `{status, tenants, recovery}`; `recovery` holds what the last recovery did"),
+    (status = 503, body = Object, description = "recovering: `{status, tenants, recovery}`; `recovery` holds the progress so far")))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
     readiness(
         state.engine.is_ready(),
@@ -46,7 +46,7 @@ fn readiness(
 }
 
 /// Prometheus text format.
-#[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "text/plain")))]
+#[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, body = String, content_type = "text/plain", description = "Prometheus text format")))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let store = state.engine.store();
     metrics::gauge!("galantis_dead_letters").set(store.dead_letter_count() as f64);
