@@ -52,6 +52,22 @@ pub enum Kind {
     Template = b'g',
     /// Integration health (0 = Meta, 1 = Shopify).
     Health = b'h',
+    /// A send's once-key -> the id of the message it queued (`SendRequest::once_key`).
+    SendOnce = b's',
+    /// Automation flow, current version (id -> flow).
+    Flow = b'f',
+    /// Index: flow id (8) + version (8) -> empty; the version's flow is `FlowVersion`.
+    FlowVersion = b'F',
+    /// Automation run (id -> run).
+    Run = b'r',
+    /// Index: due time ms (8) + run id (8) -> empty: the runs waiting on a delay.
+    RunDue = b'd',
+    /// Index: contact id (8) + run id (8) -> empty: a contact's runs.
+    RunByContact = b'b',
+    /// A domain event the automation actor has consumed (seq -> empty marker).
+    EventDone = b'E',
+    /// Once-markers of triggers (a hash of flow and what triggered) -> run id.
+    TriggerOnce = b'z',
 }
 
 pub fn journal(seq: u64) -> Vec<u8> {

@@ -48,6 +48,11 @@ pub struct SendRequest {
     pub template: Option<(String, String)>,
     /// Policy class.
     pub purpose: Purpose,
+    /// A caller's key that makes the send happen at most once: a second request with the
+    /// same key answers the message the first one queued, and queues nothing. The
+    /// automation engine uses it (one key per run step), so a step re-sent after a crash
+    /// between its own commit and this one cannot queue a second message.
+    pub once_key: Option<u64>,
 }
 
 /// Why a command was refused. Nothing is stored or sent when a send is refused.
@@ -144,6 +149,14 @@ fn resolve_thread(
 
 fn queue(state: &mut ConversationsState, req: SendRequest) -> Result<ChatMessage, SendError> {
     let now = Timestamp::now();
+    if let Some(key) = req.once_key {
+        let queued: Option<u64> = state.store.get(&state.shop, Kind::SendOnce, key)?;
+        if let Some(m) =
+            queued.and_then(|id| persist::message(&state.store, &state.shop, id).transpose())
+        {
+            return Ok(m?);
+        }
+    }
     check_template(state, req.template.as_ref())?;
     let template = req.template.is_some();
     let thread_id = resolve_thread(state, &req.target, template, now)?;
@@ -168,6 +181,9 @@ fn queue(state: &mut ConversationsState, req: SendRequest) -> Result<ChatMessage
     let mut batch = Batch::new();
     persist::stage_thread(&mut batch, &state.shop, &thread)?;
     outbox::stage_queued(&mut batch, &state.shop, &m)?;
+    if let Some(key) = req.once_key {
+        batch.put(&state.shop, Kind::SendOnce, key, &m.id)?;
+    }
     state.store.commit(batch)?;
     state.outbox.schedule(now, m.id);
     metrics::counter!("galantis_messages_queued_total", "purpose" => format!("{:?}", m.purpose))

@@ -153,6 +153,7 @@ impl Built {
             text: self.text,
             template: self.template,
             purpose,
+            once_key: None,
         }
     }
 }

@@ -5,6 +5,8 @@
 //! the automation issue and will consume events exactly here.
 //! Must not touch other actors' records or the journal: it only reads the event stream.
 
+pub mod timers;
+
 use crate::domain::DomainEvent;
 use crate::domain::ShopDomain;
 use crate::store::{Batch, Kind, Store, StoreError};
