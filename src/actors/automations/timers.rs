@@ -137,10 +137,7 @@ mod tests {
         assert_eq!(q.in_memory(), 3);
         let mut fired = Vec::new();
         let mut b = Batch::new();
-        loop {
-            let Some(due) = q.next_due(&store, "s.myshopify.com").expect("next") else {
-                break;
-            };
+        while let Some(due) = q.next_due(&store, "s.myshopify.com").expect("next") {
             for (d, run) in q.take_due(due, 2) {
                 fired.push(run);
                 b.remove_pair("s.myshopify.com", Kind::RunDue, d as u64, run);
