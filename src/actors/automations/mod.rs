@@ -5,6 +5,7 @@
 //! the automation issue and will consume events exactly here.
 //! Must not touch other actors' records or the journal: it only reads the event stream.
 
+pub mod intake;
 pub mod timers;
 
 use crate::domain::DomainEvent;
