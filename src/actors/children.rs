@@ -73,6 +73,8 @@ pub(super) struct Wiring {
     pub customers: Sibling<CustomersMsg>,
     /// The automation actor, for every child that records events.
     pub automations: Sibling<AutomationsMsg>,
+    /// The conversation actor, for the automation actor's sends.
+    pub conversations: Sibling<ConversationsMsg>,
 }
 
 pub(super) async fn spawn_customers(
@@ -130,10 +132,12 @@ pub(super) async fn spawn_conversations(
         in_flight,
         customers: wiring.customers.clone(),
     };
-    Ok(Actor::spawn_linked(None, Conversations, args, sup)
+    let actor = Actor::spawn_linked(None, Conversations, args, sup)
         .await
         .map_err(spawn_err)?
-        .0)
+        .0;
+    wiring.conversations.set(actor.clone());
+    Ok(actor)
 }
 
 pub(super) async fn spawn_automations(
@@ -145,11 +149,16 @@ pub(super) async fn spawn_automations(
     let args = AutomationsArgs {
         shop: shop.clone(),
         store: store.clone(),
+        customers: wiring.customers.clone(),
+        conversations: wiring.conversations.clone(),
     };
     let actor = Actor::spawn_linked(None, Automations, args, sup)
         .await
         .map_err(spawn_err)?
         .0;
     wiring.automations.set(actor.clone());
+    // Events committed between the actor's start scan and this route being set were
+    // published to nobody: it reads the stream again now that it can be reached.
+    let _ = actor.cast(AutomationsMsg::CatchUp);
     Ok(actor)
 }
