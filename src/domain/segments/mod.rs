@@ -190,7 +190,10 @@ impl SegmentDraft {
         let mut errors = Vec::new();
         let name = Name::parse(&self.name).map_err(|e| errors.push(e)).ok();
         if self.groups.is_empty() {
-            errors.push(SegmentError::invalid("groups", "expected at least one group"));
+            errors.push(SegmentError::invalid(
+                "groups",
+                "expected at least one group",
+            ));
         }
         if self.groups.len() > MAX_GROUPS {
             errors.push(SegmentError::TooManyGroups {

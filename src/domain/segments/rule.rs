@@ -127,7 +127,10 @@ pub enum Rule {
     /// `PHONE IS "+34…"`: exactly this E.164 number.
     Phone(PhoneE164),
     /// `LIST IN [ids]`: in any of the static lists (`NOT_IN`: in none of them).
-    List { lists: Vec<ListId>, negate: bool },
+    List {
+        lists: Vec<ListId>,
+        negate: bool,
+    },
     /// The last WhatsApp message the contact received from the shop.
     LastMessageReceived(DateCond),
     /// The last time the contact engaged (an inbound reply or a click).
@@ -152,13 +155,25 @@ pub enum Rule {
         negate: bool,
     },
     /// WhatsApp marketing consent state.
-    Consent { state: MarketingState, negate: bool },
+    Consent {
+        state: MarketingState,
+        negate: bool,
+    },
     /// Has the tag (exact, trimmed, as Shopify stores it).
-    Tag { tag: Box<str>, negate: bool },
+    Tag {
+        tag: Box<str>,
+        negate: bool,
+    },
     /// Bought from any of these collections (`NOT_IN`: from none).
-    PurchasedCollection { ids: Vec<ShopifyId>, negate: bool },
+    PurchasedCollection {
+        ids: Vec<ShopifyId>,
+        negate: bool,
+    },
     /// Bought from any of these vendors (exact names; `NOT_IN`: from none).
-    PurchasedVendor { vendors: Vec<Box<str>>, negate: bool },
+    PurchasedVendor {
+        vendors: Vec<Box<str>>,
+        negate: bool,
+    },
 }
 
 impl Rule {
@@ -238,13 +253,17 @@ impl Rule {
             "AVERAGE_ORDER_VALUE" => Ok(Rule::AverageOrderValue(cmp(op, v, money)?)),
             "COUNTRY" => {
                 let (codes, negate) = is_or_in(op, v, |x| {
-                    x.as_str().and_then(CountryCode::parse).ok_or("a 2-letter country code")
+                    x.as_str()
+                        .and_then(CountryCode::parse)
+                        .ok_or("a 2-letter country code")
                 })?;
                 Ok(Rule::Country { codes, negate })
             }
             "LANGUAGE" => {
                 let (codes, negate) = is_or_in(op, v, |x| {
-                    x.as_str().and_then(LanguageCode::parse).ok_or("a language code (\"es\")")
+                    x.as_str()
+                        .and_then(LanguageCode::parse)
+                        .ok_or("a language code (\"es\")")
                 })?;
                 Ok(Rule::Language { codes, negate })
             }
@@ -280,7 +299,10 @@ impl Rule {
             }
             other => Err((
                 Part::Field,
-                format!("unknown field `{other}`; expected one of {}", FIELDS.join(", ")),
+                format!(
+                    "unknown field `{other}`; expected one of {}",
+                    FIELDS.join(", ")
+                ),
             )),
         }
     }

@@ -66,11 +66,19 @@ fn date_rules_take_days_and_rfc3339() {
         Ok(Rule::LastEngaged(DateCond::Before(1)))
     );
     assert_eq!(
-        rule("LAST_MESSAGE_RECEIVED", "AFTER", json!("1970-01-03T10:00:00Z")),
+        rule(
+            "LAST_MESSAGE_RECEIVED",
+            "AFTER",
+            json!("1970-01-03T10:00:00Z")
+        ),
         Ok(Rule::LastMessageReceived(DateCond::After(2)))
     );
     assert_eq!(
-        rule("LAST_ENGAGED", "BETWEEN", json!(["1970-01-01", "1970-01-05"])),
+        rule(
+            "LAST_ENGAGED",
+            "BETWEEN",
+            json!(["1970-01-01", "1970-01-05"])
+        ),
         Ok(Rule::LastEngaged(DateCond::Between(0, 4)))
     );
     assert_eq!(
@@ -117,7 +125,11 @@ fn set_rules_take_one_value_or_a_list() {
         })
     );
     assert_eq!(
-        rule("PURCHASED_COLLECTION", "IN", json!(["gid://shopify/Collection/9", 10])),
+        rule(
+            "PURCHASED_COLLECTION",
+            "IN",
+            json!(["gid://shopify/Collection/9", 10])
+        ),
         Ok(Rule::PurchasedCollection {
             ids: vec![9, 10],
             negate: false
@@ -173,7 +185,13 @@ fn limits_are_enforced() {
     let d = draft(json!({"name": "n", "groups": vec![many_rules; MAX_GROUPS + 1]}));
     let errs = d.parse(SegmentId(1)).expect_err("too big");
     assert_eq!(errs[0], SegmentError::TooManyGroups { count: 21 });
-    assert_eq!(errs[1], SegmentError::TooManyRules { group: 0, count: 21 });
+    assert_eq!(
+        errs[1],
+        SegmentError::TooManyRules {
+            group: 0,
+            count: 21
+        }
+    );
     assert!(Name::parse(&"x".repeat(256)).is_err());
     assert!(Name::parse(&"é".repeat(255)).is_ok());
     assert!(serde_json::from_value::<StaticList>(

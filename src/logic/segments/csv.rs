@@ -83,7 +83,11 @@ pub fn parse_list_csv(text: &str, default_country: Option<&str>) -> Result<CsvIm
     if header.trim().is_empty() {
         return Err(CsvError::Empty);
     }
-    let delim = if header.contains(';') && !header.contains(',') { ';' } else { ',' };
+    let delim = if header.contains(';') && !header.contains(',') {
+        ';'
+    } else {
+        ','
+    };
     let cols = columns(header, delim)?;
     let data: Vec<(usize, &str)> = lines.filter(|(_, l)| !l.trim().is_empty()).collect();
     if data.len() > MAX_ROWS {
@@ -98,7 +102,10 @@ pub fn parse_list_csv(text: &str, default_country: Option<&str>) -> Result<CsvIm
                 customer_id,
                 email,
             }),
-            Err(reason) => out.errors.push(LineError { line: i + 1, reason }),
+            Err(reason) => out.errors.push(LineError {
+                line: i + 1,
+                reason,
+            }),
         }
     }
     Ok(out)
@@ -126,7 +133,12 @@ fn columns(header: &str, delim: char) -> Result<Columns, CsvError> {
 
 type Keys = (Option<PhoneE164>, Option<ShopifyId>, Option<Box<str>>);
 
-fn row(line: &str, delim: char, c: &Columns, default_country: Option<&str>) -> Result<Keys, String> {
+fn row(
+    line: &str,
+    delim: char,
+    c: &Columns,
+    default_country: Option<&str>,
+) -> Result<Keys, String> {
     let f = split(line, delim)?;
     let cell = |i: Option<usize>| {
         i.and_then(|i| f.get(i))
@@ -207,7 +219,10 @@ mod tests {
         assert!(out.errors.is_empty(), "{:?}", out.errors);
         assert_eq!(out.rows.len(), 3);
         assert_eq!(out.rows[0].line, 2);
-        assert_eq!(out.rows[0].phone.map(|p| p.to_string()).as_deref(), Some("+34600111222"));
+        assert_eq!(
+            out.rows[0].phone.map(|p| p.to_string()).as_deref(),
+            Some("+34600111222")
+        );
         assert_eq!(out.rows[1].line, 4);
         assert_eq!(out.rows[1].customer_id, Some(123));
         assert_eq!(out.rows[2].email.as_deref(), Some("b@x.io"));
@@ -219,13 +234,19 @@ mod tests {
         let out = parse_list_csv(text, None).expect("parses");
         assert_eq!(out.rows.len(), 1);
         assert_eq!(out.rows[0].phone.map(|p| p.digits()), Some(34_612_345_678));
-        let errs: Vec<(usize, &str)> =
-            out.errors.iter().map(|e| (e.line, e.reason.as_str())).collect();
+        let errs: Vec<(usize, &str)> = out
+            .errors
+            .iter()
+            .map(|e| (e.line, e.reason.as_str()))
+            .collect();
         assert_eq!(
             errs,
             vec![
                 (3, "phone: not a valid phone number"),
-                (4, "phone: the phone number has no calling code and none can be inferred"),
+                (
+                    4,
+                    "phone: the phone number has no calling code and none can be inferred"
+                ),
                 (5, "unterminated quote"),
                 (6, "no phone, customer_id or email"),
             ]
@@ -241,20 +262,29 @@ mod tests {
     #[test]
     fn whole_file_errors_are_named() {
         assert_eq!(parse_list_csv("", None), Err(CsvError::Empty));
-        assert_eq!(parse_list_csv("name,city\nx,y\n", None), Err(CsvError::NoKeyColumn));
+        assert_eq!(
+            parse_list_csv("name,city\nx,y\n", None),
+            Err(CsvError::NoKeyColumn)
+        );
         let big = format!("customer_id\n{}", "1\n".repeat(MAX_ROWS + 1));
         assert_eq!(
             parse_list_csv(&big, None),
             Err(CsvError::TooManyRows { max: MAX_ROWS })
         );
         let ok = format!("customer_id\n{}", "1\n".repeat(MAX_ROWS));
-        assert_eq!(parse_list_csv(&ok, None).map(|o| o.rows.len()), Ok(MAX_ROWS));
+        assert_eq!(
+            parse_list_csv(&ok, None).map(|o| o.rows.len()),
+            Ok(MAX_ROWS)
+        );
     }
 
     #[test]
     fn bad_ids_and_emails_are_line_errors() {
         let out = parse_list_csv("id,email\nabc,\n,not-an-email\n", None).expect("parses");
-        assert_eq!(out.errors[0].reason, "customer_id: expected a Shopify customer id");
+        assert_eq!(
+            out.errors[0].reason,
+            "customer_id: expected a Shopify customer id"
+        );
         assert_eq!(out.errors[1].reason, "email: expected an email address");
     }
 }

@@ -36,9 +36,7 @@ pub fn holds(rule: &Rule, f: &ContactFacts, in_list: &dyn Fn(ListId) -> bool, to
         Rule::AverageOrderValue(c) => c.holds(f.average_order_value),
         Rule::DaysSinceLastOrder(c) => since(*c, f.last_order_day),
         Rule::DaysSinceFirstOrder(c) => since(*c, f.first_order_day),
-        Rule::Country { codes, negate } => {
-            f.country.is_some_and(|c| codes.contains(&c)) != *negate
-        }
+        Rule::Country { codes, negate } => f.country.is_some_and(|c| codes.contains(&c)) != *negate,
         Rule::Language { codes, negate } => {
             f.language.as_ref().is_some_and(|l| codes.contains(l)) != *negate
         }

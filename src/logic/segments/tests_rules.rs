@@ -24,7 +24,12 @@ fn phone_is_exact() {
     let f = with(|f| f.phone = Some(p));
     assert!(check("PHONE", "IS", json!("+34600111222"), &f));
     assert!(!check("PHONE", "IS", json!("+34600111223"), &f));
-    assert!(!check("PHONE", "IS", json!("+34600111222"), &ContactFacts::default()));
+    assert!(!check(
+        "PHONE",
+        "IS",
+        json!("+34600111222"),
+        &ContactFacts::default()
+    ));
 }
 
 #[test]
@@ -42,10 +47,30 @@ fn list_in_and_not_in() {
 fn date_field(field: &str, set: fn(&mut ContactFacts, Option<i32>)) {
     let on = |d: i32| with(|f| set(f, Some(d)));
     let never = ContactFacts::default();
-    assert!(check(field, "BEFORE", json!(date(TODAY - 10)), &on(TODAY - 11)));
-    assert!(!check(field, "BEFORE", json!(date(TODAY - 10)), &on(TODAY - 10)));
-    assert!(check(field, "AFTER", json!(date(TODAY - 10)), &on(TODAY - 9)));
-    assert!(!check(field, "AFTER", json!(date(TODAY - 10)), &on(TODAY - 10)));
+    assert!(check(
+        field,
+        "BEFORE",
+        json!(date(TODAY - 10)),
+        &on(TODAY - 11)
+    ));
+    assert!(!check(
+        field,
+        "BEFORE",
+        json!(date(TODAY - 10)),
+        &on(TODAY - 10)
+    ));
+    assert!(check(
+        field,
+        "AFTER",
+        json!(date(TODAY - 10)),
+        &on(TODAY - 9)
+    ));
+    assert!(!check(
+        field,
+        "AFTER",
+        json!(date(TODAY - 10)),
+        &on(TODAY - 10)
+    ));
     let between = json!([date(TODAY - 10), date(TODAY - 5)]);
     assert!(check(field, "BETWEEN", between.clone(), &on(TODAY - 10)));
     assert!(check(field, "BETWEEN", between.clone(), &on(TODAY - 5)));
@@ -64,7 +89,9 @@ fn date_field(field: &str, set: fn(&mut ContactFacts, Option<i32>)) {
 
 #[test]
 fn last_message_received_dates() {
-    date_field("LAST_MESSAGE_RECEIVED", |f, d| f.last_message_received_day = d);
+    date_field("LAST_MESSAGE_RECEIVED", |f, d| {
+        f.last_message_received_day = d
+    });
 }
 
 #[test]
@@ -80,17 +107,27 @@ fn numeric(field: &str, value: fn(i64) -> Value, set: fn(&mut ContactFacts, i64)
     assert!(c("GTE", value(3)) && !c("GTE", value(4)));
     assert!(c("LTE", value(3)) && !c("LTE", value(2)));
     assert!(c("EQ", value(3)) && !c("EQ", value(2)));
-    assert!(c("BETWEEN", json!([value(3), value(5)])) && !c("BETWEEN", json!([value(4), value(5)])));
+    assert!(
+        c("BETWEEN", json!([value(3), value(5)])) && !c("BETWEEN", json!([value(4), value(5)]))
+    );
 }
 
 #[test]
 fn orders_count_operators() {
-    numeric("ORDERS_COUNT", |n| json!(n), |f, n| f.orders_count = n as u32);
+    numeric(
+        "ORDERS_COUNT",
+        |n| json!(n),
+        |f, n| f.orders_count = n as u32,
+    );
 }
 
 #[test]
 fn total_spent_operators() {
-    numeric("TOTAL_SPENT", |n| json!(format!("{n}.00")), |f, n| f.total_spent = n * 1000);
+    numeric(
+        "TOTAL_SPENT",
+        |n| json!(format!("{n}.00")),
+        |f, n| f.total_spent = n * 1000,
+    );
     let f = with(|f| f.total_spent = 100_500);
     assert!(check("TOTAL_SPENT", "GT", json!(100.49), &f));
     assert!(!check("TOTAL_SPENT", "GT", json!("100.5"), &f));
@@ -98,23 +135,41 @@ fn total_spent_operators() {
 
 #[test]
 fn average_order_value_operators() {
-    numeric("AVERAGE_ORDER_VALUE", |n| json!(n), |f, n| f.average_order_value = n * 1000);
+    numeric(
+        "AVERAGE_ORDER_VALUE",
+        |n| json!(n),
+        |f, n| f.average_order_value = n * 1000,
+    );
 }
 
 #[test]
 fn days_since_last_order_operators() {
-    numeric("DAYS_SINCE_LAST_ORDER", |n| json!(n), |f, n| {
-        f.last_order_day = Some(TODAY - n as i32)
-    });
-    assert!(!check("DAYS_SINCE_LAST_ORDER", "GTE", json!(0), &ContactFacts::default()));
+    numeric(
+        "DAYS_SINCE_LAST_ORDER",
+        |n| json!(n),
+        |f, n| f.last_order_day = Some(TODAY - n as i32),
+    );
+    assert!(!check(
+        "DAYS_SINCE_LAST_ORDER",
+        "GTE",
+        json!(0),
+        &ContactFacts::default()
+    ));
 }
 
 #[test]
 fn days_since_first_order_operators() {
-    numeric("DAYS_SINCE_FIRST_ORDER", |n| json!(n), |f, n| {
-        f.first_order_day = Some(TODAY - n as i32)
-    });
-    assert!(!check("DAYS_SINCE_FIRST_ORDER", "LTE", json!(99_999), &ContactFacts::default()));
+    numeric(
+        "DAYS_SINCE_FIRST_ORDER",
+        |n| json!(n),
+        |f, n| f.first_order_day = Some(TODAY - n as i32),
+    );
+    assert!(!check(
+        "DAYS_SINCE_FIRST_ORDER",
+        "LTE",
+        json!(99_999),
+        &ContactFacts::default()
+    ));
 }
 
 #[test]
@@ -190,10 +245,34 @@ fn rules_in_a_group_and_groups_or() {
         f.country = CountryCode::parse("ES");
     });
     let r = |field: &str, op: &str, v: Value| json!({"field": field, "op": op, "value": v});
-    let both_hold = segment(1, json!([[r("ORDERS_COUNT", "GTE", json!(3)), r("COUNTRY", "IS", json!("ES"))]]));
-    let one_fails = segment(2, json!([[r("ORDERS_COUNT", "GTE", json!(3)), r("COUNTRY", "IS", json!("PT"))]]));
-    let either = segment(3, json!([[r("COUNTRY", "IS", json!("PT"))], [r("ORDERS_COUNT", "GT", json!(4))]]));
-    let neither = segment(4, json!([[r("COUNTRY", "IS", json!("PT"))], [r("ORDERS_COUNT", "GT", json!(5))]]));
+    let both_hold = segment(
+        1,
+        json!([[
+            r("ORDERS_COUNT", "GTE", json!(3)),
+            r("COUNTRY", "IS", json!("ES"))
+        ]]),
+    );
+    let one_fails = segment(
+        2,
+        json!([[
+            r("ORDERS_COUNT", "GTE", json!(3)),
+            r("COUNTRY", "IS", json!("PT"))
+        ]]),
+    );
+    let either = segment(
+        3,
+        json!([
+            [r("COUNTRY", "IS", json!("PT"))],
+            [r("ORDERS_COUNT", "GT", json!(4))]
+        ]),
+    );
+    let neither = segment(
+        4,
+        json!([
+            [r("COUNTRY", "IS", json!("PT"))],
+            [r("ORDERS_COUNT", "GT", json!(5))]
+        ]),
+    );
     assert!(both(&both_hold, &f, &[]));
     assert!(!both(&one_fails, &f, &[]));
     assert!(both(&either, &f, &[]));
@@ -224,9 +303,15 @@ fn facts_of_reads_the_contact_engagement_and_purchases() {
     };
     let f = facts_of(&c, &e, &p);
     assert_eq!(f.phone, c.phone);
-    assert_eq!((f.orders_count, f.total_spent, f.average_order_value), (2, 50_000, 25_000));
+    assert_eq!(
+        (f.orders_count, f.total_spent, f.average_order_value),
+        (2, 50_000, 25_000)
+    );
     assert_eq!((f.first_order_day, f.last_order_day), (Some(10), Some(20)));
-    assert_eq!((f.last_message_received_day, f.last_engaged_day), (Some(30), Some(-1)));
+    assert_eq!(
+        (f.last_message_received_day, f.last_engaged_day),
+        (Some(30), Some(-1))
+    );
     assert_eq!(f.language.as_ref().map(LanguageCode::as_str), Some("es"));
     assert_eq!(f.consent, MarketingState::Subscribed);
     assert_eq!(f.tags, vec![Box::from("a"), Box::from("b")]);

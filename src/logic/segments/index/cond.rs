@@ -2,7 +2,7 @@
 //! ranges on columns instead of operators. The same [`Cond`] answers for one row
 //! (incremental membership) and for all rows (counts), so the two cannot disagree.
 
-use super::table::{country_code, consent_code, BitKey, NumCol, Table, NO_DAY};
+use super::table::{consent_code, country_code, BitKey, NumCol, Table, NO_DAY};
 use crate::domain::segments::{days_since_bounds, ListId, Rule, Segment};
 use roaring::RoaringBitmap;
 
@@ -47,24 +47,42 @@ impl Table {
     /// Compiles `segment` for UTC day `today`.
     pub(super) fn compile(&self, segment: &Segment, today: i32) -> Compiled {
         (segment.groups.iter())
-            .map(|g| g.rules.iter().map(|r| self.compile_rule(r, today)).collect())
+            .map(|g| {
+                g.rules
+                    .iter()
+                    .map(|r| self.compile_rule(r, today))
+                    .collect()
+            })
             .collect()
     }
 
     fn compile_rule(&self, rule: &Rule, today: i32) -> Cond {
         let range = |col: NumCol, (lo, hi): (i64, i64)| {
-            let floor = if col.is_day() { i64::from(NO_DAY) + 1 } else { i64::MIN };
-            Cond::Range { col, lo: lo.max(floor), hi }
+            let floor = if col.is_day() {
+                i64::from(NO_DAY) + 1
+            } else {
+                i64::MIN
+            };
+            Cond::Range {
+                col,
+                lo: lo.max(floor),
+                hi,
+            }
         };
         match rule {
             Rule::Phone(p) => Cond::Phone(p.digits()),
-            Rule::List { lists, negate } => Cond::Lists { lists: lists.clone(), negate: *negate },
+            Rule::List { lists, negate } => Cond::Lists {
+                lists: lists.clone(),
+                negate: *negate,
+            },
             Rule::LastMessageReceived(d) => range(NumCol::LastMessageDay, d.bounds(today)),
             Rule::LastEngaged(d) => range(NumCol::LastEngagedDay, d.bounds(today)),
             Rule::OrdersCount(c) => range(NumCol::OrdersCount, c.bounds()),
             Rule::TotalSpent(c) => range(NumCol::TotalSpent, c.bounds()),
             Rule::AverageOrderValue(c) => range(NumCol::AverageOrderValue, c.bounds()),
-            Rule::DaysSinceLastOrder(c) => range(NumCol::LastOrderDay, days_since_bounds(*c, today)),
+            Rule::DaysSinceLastOrder(c) => {
+                range(NumCol::LastOrderDay, days_since_bounds(*c, today))
+            }
             Rule::DaysSinceFirstOrder(c) => {
                 range(NumCol::FirstOrderDay, days_since_bounds(*c, today))
             }
@@ -73,7 +91,10 @@ impl Table {
                 negate: *negate,
             },
             Rule::Language { codes, negate } => Cond::Language {
-                ids: codes.iter().filter_map(|c| self.languages.get(c).copied()).collect(),
+                ids: codes
+                    .iter()
+                    .filter_map(|c| self.languages.get(c).copied())
+                    .collect(),
                 negate: *negate,
             },
             Rule::Consent { state, negate } => Cond::Consent {
@@ -83,7 +104,9 @@ impl Table {
             Rule::Tag { negate, .. }
             | Rule::PurchasedCollection { negate, .. }
             | Rule::PurchasedVendor { negate, .. } => Cond::Bits {
-                keys: keys_of(rule).filter_map(|k| self.keys.get(&k).copied()).collect(),
+                keys: keys_of(rule)
+                    .filter_map(|k| self.keys.get(&k).copied())
+                    .collect(),
                 negate: *negate,
             },
         }
@@ -113,7 +136,9 @@ impl Table {
 
     /// True when `row` matches the compiled segment.
     pub(super) fn row_matches(&self, compiled: &Compiled, row: u32) -> bool {
-        compiled.iter().any(|g| g.iter().all(|c| self.holds(c, row)))
+        compiled
+            .iter()
+            .any(|g| g.iter().all(|c| self.holds(c, row)))
     }
 
     /// The rows matching the compiled segment: per group, bitmap rules intersect (or

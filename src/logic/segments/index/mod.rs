@@ -170,7 +170,11 @@ impl SegmentIndex {
     ) -> Result<MembershipChange, IndexError> {
         let row = *(self.table.ids.get(&contact)).ok_or(IndexError::UnknownContact(contact))?;
         let bits = self.table.lists.entry(list).or_default();
-        let changed = if present { bits.insert(row) } else { bits.remove(row) };
+        let changed = if present {
+            bits.insert(row)
+        } else {
+            bits.remove(row)
+        };
         Ok(if changed {
             self.reevaluate(row, day_of(now))
         } else {
@@ -230,7 +234,11 @@ impl SegmentIndex {
     ///
     /// # Errors
     /// The draft's problems, as [`SegmentDraft::parse`] reports them.
-    pub fn count_draft(&self, draft: &SegmentDraft, now: Timestamp) -> Result<u64, Vec<SegmentError>> {
+    pub fn count_draft(
+        &self,
+        draft: &SegmentDraft,
+        now: Timestamp,
+    ) -> Result<u64, Vec<SegmentError>> {
         Ok(self.count(&draft.parse(SegmentId(0))?, now))
     }
 
@@ -245,7 +253,10 @@ impl SegmentIndex {
         after: Option<u64>,
         limit: usize,
     ) -> Result<Vec<u64>, IndexError> {
-        let d = self.segments.get(&id).ok_or(IndexError::UnknownSegment(id))?;
+        let d = self
+            .segments
+            .get(&id)
+            .ok_or(IndexError::UnknownSegment(id))?;
         let start = match after {
             Some(a) => match a.checked_add(1) {
                 Some(s) => s,

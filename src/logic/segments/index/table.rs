@@ -118,7 +118,9 @@ impl Table {
         let row = match self.free.pop() {
             Some(r) => r,
             None => {
-                let r = u32::try_from(self.row_ids.len()).ok().filter(|r| *r < u32::MAX)?;
+                let r = u32::try_from(self.row_ids.len())
+                    .ok()
+                    .filter(|r| *r < u32::MAX)?;
                 self.grow();
                 r
             }
