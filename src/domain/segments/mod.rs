@@ -23,13 +23,14 @@
 //! - List membership is `LIST` with `IN` / `NOT_IN` (one id or several), like the other
 //!   set rules, rather than two fields.
 
+mod parse;
 mod rule;
 #[cfg(test)]
 mod tests;
 
+pub use parse::{Part, FIELDS};
 pub use rule::{
-    day_of, days_since_bounds, Cmp, DateCond, LanguageCode, Part, Rule, FIELDS, MAX_TEXT,
-    MAX_VALUES,
+    day_of, days_since_bounds, Cmp, DateCond, LanguageCode, Rule, MAX_TEXT, MAX_VALUES,
 };
 
 use super::Timestamp;

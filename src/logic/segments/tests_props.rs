@@ -3,11 +3,12 @@
 //! rebuild from the final state, with the reported entries and exits adding up to it.
 
 use super::testkit::{at, TODAY};
-use super::{matches, ContactFacts, SegmentIndex};
+use super::{matches, ContactFacts, MembershipChange, SegmentDelta, SegmentIndex};
 use crate::domain::contact::{CountryCode, MarketingState};
 use crate::domain::phone::PhoneE164;
 use crate::domain::segments::{LanguageCode, ListId, Segment, SegmentDraft, SegmentId};
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -220,76 +221,134 @@ proptest! {
         segs in (segment(1), segment(2)),
         steps in steps(),
     ) {
-        let mut day = TODAY;
+        let mut m = Model { day: TODAY, ..Model::default() };
         let mut ix = SegmentIndex::new();
-        ix.define_segment(segs.0.clone(), at(day));
-        ix.define_segment(segs.1.clone(), at(day));
-        let mut facts: BTreeMap<u64, ContactFacts> = BTreeMap::new();
-        let mut lists: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
-        let mut seen: BTreeMap<SegmentId, BTreeSet<u64>> = BTreeMap::new();
+        ix.define_segment(segs.0.clone(), at(m.day));
+        ix.define_segment(segs.1.clone(), at(m.day));
         for step in steps {
-            let mut apply = |id: u64, ch: super::MembershipChange| {
-                for s in ch.entered { prop_assert!(seen.entry(s).or_default().insert(id)); }
-                for s in ch.left { prop_assert!(seen.entry(s).or_default().remove(&id)); }
-                Ok(())
-            };
-            match step {
-                Step::Upsert(id, f) => {
-                    apply(id, ix.upsert(id, &f, at(day)).expect("upsert"))?;
-                    facts.insert(id, f);
-                }
-                Step::List(id, l, present) if facts.contains_key(&id) => {
-                    let ch = if present {
-                        lists.entry(id).or_default().insert(l);
-                        ix.add_to_list(ListId(l), id, at(day))
-                    } else {
-                        lists.entry(id).or_default().remove(&l);
-                        ix.remove_from_list(ListId(l), id, at(day))
-                    };
-                    apply(id, ch.expect("indexed"))?;
-                }
-                Step::List(..) => {}
-                Step::Remove(id) => {
-                    let left = ix.remove(id).unwrap_or_default();
-                    for s in left { prop_assert!(seen.entry(s).or_default().remove(&id)); }
-                    facts.remove(&id);
-                    lists.remove(&id);
-                }
-                Step::Tick(n) => {
-                    day += n;
-                    for d in ix.refresh(at(day)) {
-                        let set = seen.entry(d.segment).or_default();
-                        for id in d.entered { prop_assert!(set.insert(id)); }
-                        for id in d.left { prop_assert!(set.remove(&id)); }
-                    }
-                }
-            }
+            m.step(&mut ix, step)?;
         }
-        for d in ix.refresh(at(day)) {
-            let set = seen.entry(d.segment).or_default();
-            set.extend(d.entered);
-            for id in d.left { set.remove(&id); }
-        }
+        m.deltas(ix.refresh(at(m.day)))?;
         for seg in [&segs.0, &segs.1] {
-            let want: Vec<u64> = (facts.iter())
-                .filter(|(id, f)| {
-                    let ls = lists.get(id).cloned().unwrap_or_default();
-                    matches(seg, f, &|l| ls.contains(&l.0), at(day))
-                })
-                .map(|(id, _)| *id)
-                .collect();
+            let want = m.expected(seg);
             let got = ix.members(seg.id, None, usize::MAX).expect("defined");
             prop_assert_eq!(&got, &want);
-            let reported: Vec<u64> = seen.remove(&seg.id).unwrap_or_default().into_iter().collect();
+            let reported: Vec<u64> = m.seen.remove(&seg.id).unwrap_or_default().into_iter().collect();
             prop_assert_eq!(&reported, &want, "entries minus exits");
-            let mut rebuilt = SegmentIndex::new();
-            for (id, f) in &facts {
-                rebuilt.upsert(*id, f, at(day)).expect("upsert");
-                for l in lists.get(id).into_iter().flatten() {
-                    rebuilt.add_to_list(ListId(*l), *id, at(day)).expect("list");
-                }
-            }
-            prop_assert_eq!(rebuilt.define_segment(seg.clone(), at(day)), want.len() as u64);
+            prop_assert_eq!(m.rebuilt(seg), want.len() as u64);
         }
+    }
+}
+
+/// The state the steps built, and the entries and exits the index reported.
+#[derive(Default)]
+struct Model {
+    day: i32,
+    facts: BTreeMap<u64, ContactFacts>,
+    lists: BTreeMap<u64, BTreeSet<u64>>,
+    seen: BTreeMap<SegmentId, BTreeSet<u64>>,
+}
+
+impl Model {
+    fn step(&mut self, ix: &mut SegmentIndex, step: Step) -> Result<(), TestCaseError> {
+        let now = at(self.day);
+        match step {
+            Step::Upsert(id, f) => {
+                self.enter_leave(id, ix.upsert(id, &f, now).expect("upsert"))?;
+                self.facts.insert(id, f);
+            }
+            Step::List(id, l, present) if self.facts.contains_key(&id) => {
+                let ch = if present {
+                    self.lists.entry(id).or_default().insert(l);
+                    ix.add_to_list(ListId(l), id, now)
+                } else {
+                    self.lists.entry(id).or_default().remove(&l);
+                    ix.remove_from_list(ListId(l), id, now)
+                };
+                self.enter_leave(id, ch.expect("indexed"))?;
+            }
+            Step::List(..) => {}
+            Step::Remove(id) => {
+                let left = ix.remove(id).unwrap_or_default();
+                self.enter_leave(
+                    id,
+                    MembershipChange {
+                        entered: vec![],
+                        left,
+                    },
+                )?;
+                self.facts.remove(&id);
+                self.lists.remove(&id);
+            }
+            Step::Tick(n) => {
+                self.day += n;
+                self.deltas(ix.refresh(at(self.day)))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn enter_leave(&mut self, id: u64, ch: MembershipChange) -> Result<(), TestCaseError> {
+        for s in ch.entered {
+            prop_assert!(self.seen.entry(s).or_default().insert(id), "entered twice");
+        }
+        for s in ch.left {
+            prop_assert!(
+                self.seen.entry(s).or_default().remove(&id),
+                "left unentered"
+            );
+        }
+        Ok(())
+    }
+
+    fn deltas(&mut self, deltas: Vec<SegmentDelta>) -> Result<(), TestCaseError> {
+        for d in deltas {
+            for id in d.entered {
+                self.enter_leave(
+                    id,
+                    MembershipChange {
+                        entered: vec![d.segment],
+                        left: vec![],
+                    },
+                )?;
+            }
+            for id in d.left {
+                self.enter_leave(
+                    id,
+                    MembershipChange {
+                        entered: vec![],
+                        left: vec![d.segment],
+                    },
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn in_list(&self, id: u64) -> BTreeSet<u64> {
+        self.lists.get(&id).cloned().unwrap_or_default()
+    }
+
+    /// The members `matches` gives, in id order.
+    fn expected(&self, seg: &Segment) -> Vec<u64> {
+        (self.facts.iter())
+            .filter(|(id, f)| {
+                let ls = self.in_list(**id);
+                matches(seg, f, &|l| ls.contains(&l.0), at(self.day))
+            })
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// The member count of `seg` in an index built from the final state.
+    fn rebuilt(&self, seg: &Segment) -> u64 {
+        let mut ix = SegmentIndex::new();
+        for (id, f) in &self.facts {
+            ix.upsert(*id, f, at(self.day)).expect("upsert");
+            for l in self.in_list(*id) {
+                ix.add_to_list(ListId(l), *id, at(self.day)).expect("list");
+            }
+        }
+        ix.define_segment(seg.clone(), at(self.day))
     }
 }
