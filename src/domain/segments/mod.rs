@@ -70,13 +70,26 @@ impl fmt::Display for SegmentId {
 pub enum SegmentError {
     /// A part of the draft is invalid.
     #[error("{path}: {reason}")]
-    Invalid { path: String, reason: String },
+    Invalid {
+        /// Where (`name`, `groups[1].rules[0].value`).
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// More groups than [`MAX_GROUPS`].
     #[error("groups: {count} groups, at most {MAX_GROUPS} allowed")]
-    TooManyGroups { count: usize },
+    TooManyGroups {
+        /// How many the draft has.
+        count: usize,
+    },
     /// More rules in one group than [`MAX_RULES`].
     #[error("groups[{group}].rules: {count} rules, at most {MAX_RULES} allowed")]
-    TooManyRules { group: usize, count: usize },
+    TooManyRules {
+        /// The group's index.
+        group: usize,
+        /// How many rules it has.
+        count: usize,
+    },
 }
 
 impl SegmentError {
@@ -124,8 +137,11 @@ impl<'de> Deserialize<'de> for Name {
 /// A static list: contacts are added and removed explicitly (by hand or CSV import).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaticList {
+    /// The list's id.
     pub id: ListId,
+    /// Shown to the merchant.
     pub name: Name,
+    /// When the merchant created it.
     pub created_at: Timestamp,
 }
 
@@ -144,12 +160,14 @@ pub struct RuleDraft {
 /// A group of rules as an API takes it: all must hold.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct GroupDraft {
+    /// All must hold.
     pub rules: Vec<RuleDraft>,
 }
 
 /// A segment as an API takes it, before parsing.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SegmentDraft {
+    /// 1 to [`MAX_NAME`] characters once parsed.
     pub name: String,
     /// Any group may match.
     pub groups: Vec<GroupDraft>,
@@ -158,13 +176,16 @@ pub struct SegmentDraft {
 /// A group of typed rules: matches when every rule holds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RuleGroup {
+    /// At least one, at most [`MAX_RULES`].
     pub rules: Vec<Rule>,
 }
 
 /// A dynamic segment: matches a contact when any group matches.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Segment {
+    /// The segment's id.
     pub id: SegmentId,
+    /// Shown to the merchant.
     pub name: Name,
     /// At least one group, each with at least one rule.
     pub groups: Vec<RuleGroup>,

@@ -12,8 +12,11 @@ use serde_json::Value;
 /// Which part of a rule draft a problem is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
+    /// The `field` key.
     Field,
+    /// The `op` key.
     Op,
+    /// The `value` key.
     Value,
 }
 

@@ -26,10 +26,15 @@ pub fn day_of(t: Timestamp) -> i32 {
 /// Money values are in thousandths ([`Money`]'s unit), day counts in days.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cmp {
+    /// `GT`: above.
     Gt(i64),
+    /// `LT`: below.
     Lt(i64),
+    /// `GTE`: at or above.
     Gte(i64),
+    /// `LTE`: at or below.
     Lte(i64),
+    /// `EQ`: exactly.
     Eq(i64),
     /// Both bounds included; parsing guarantees `lo <= hi`.
     Between(i64, i64),
@@ -127,13 +132,16 @@ pub enum Rule {
     Phone(PhoneE164),
     /// `LIST IN [ids]`: in any of the static lists (`NOT_IN`: in none of them).
     List {
+        /// The lists, by id.
         lists: Vec<ListId>,
+        /// `NOT_IN`.
         negate: bool,
     },
     /// The last WhatsApp message the contact received from the shop.
     LastMessageReceived(DateCond),
     /// The last time the contact engaged (an inbound reply or a click).
     LastEngaged(DateCond),
+    /// Orders not deleted (cancelled ones included), as on the contact.
     OrdersCount(Cmp),
     /// In thousandths of the shop currency.
     TotalSpent(Cmp),
@@ -145,32 +153,44 @@ pub enum Rule {
     AverageOrderValue(Cmp),
     /// Default-address country; a contact without one is in no list (so `IS_NOT` matches).
     Country {
+        /// The countries.
         codes: Vec<CountryCode>,
+        /// `IS_NOT` / `NOT_IN`.
         negate: bool,
     },
     /// The language of the contact's locale; same rule for contacts without one.
     Language {
+        /// The languages.
         codes: Vec<LanguageCode>,
+        /// `IS_NOT` / `NOT_IN`.
         negate: bool,
     },
     /// WhatsApp marketing consent state.
     Consent {
+        /// The state.
         state: MarketingState,
+        /// `IS_NOT`.
         negate: bool,
     },
     /// Has the tag (exact, trimmed, as Shopify stores it).
     Tag {
+        /// The tag, trimmed.
         tag: Box<str>,
+        /// `HAS_NOT`.
         negate: bool,
     },
     /// Bought from any of these collections (`NOT_IN`: from none).
     PurchasedCollection {
+        /// Collection ids.
         ids: Vec<ShopifyId>,
+        /// `NOT_IN`.
         negate: bool,
     },
     /// Bought from any of these vendors (exact names; `NOT_IN`: from none).
     PurchasedVendor {
+        /// Vendor names, trimmed.
         vendors: Vec<Box<str>>,
+        /// `NOT_IN`.
         negate: bool,
     },
 }

@@ -33,7 +33,10 @@ pub enum CsvError {
     NoKeyColumn,
     /// More data rows than [`MAX_ROWS`].
     #[error("the file has more than {max} rows")]
-    TooManyRows { max: usize },
+    TooManyRows {
+        /// The limit ([`MAX_ROWS`]).
+        max: usize,
+    },
 }
 
 /// One imported row: at least one key is set.
@@ -41,7 +44,9 @@ pub enum CsvError {
 pub struct ImportRow {
     /// 1-based line number in the file (the header is line 1).
     pub line: usize,
+    /// From the `phone` cell, normalised to E.164.
     pub phone: Option<PhoneE164>,
+    /// From the `customer_id` cell (a number or a `gid://shopify/Customer/…`).
     pub customer_id: Option<ShopifyId>,
     /// Trimmed, lower-cased.
     pub email: Option<Box<str>>,
@@ -52,13 +57,16 @@ pub struct ImportRow {
 pub struct LineError {
     /// 1-based line number.
     pub line: usize,
+    /// What is wrong, starting with the column (`phone: …`).
     pub reason: String,
 }
 
 /// The outcome of parsing a file: good rows and bad lines, both in line order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CsvImport {
+    /// Rows to import.
     pub rows: Vec<ImportRow>,
+    /// Lines not imported.
     pub errors: Vec<LineError>,
 }
 

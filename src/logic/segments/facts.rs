@@ -30,7 +30,9 @@ pub struct Purchases {
 /// keeps only its columns, never this record.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ContactFacts {
+    /// The contact's E.164 phone.
     pub phone: Option<PhoneE164>,
+    /// Orders not deleted, as on the contact.
     pub orders_count: u32,
     /// Thousandths of the shop currency.
     pub total_spent: i64,
@@ -38,11 +40,17 @@ pub struct ContactFacts {
     pub average_order_value: i64,
     /// UTC day (see [`crate::domain::segments::day_of`]) of the first order.
     pub first_order_day: Option<i32>,
+    /// UTC day of the last order.
     pub last_order_day: Option<i32>,
+    /// UTC day of the last message received.
     pub last_message_received_day: Option<i32>,
+    /// UTC day of the last engagement.
     pub last_engaged_day: Option<i32>,
+    /// Default-address country.
     pub country: Option<CountryCode>,
+    /// The language of the contact's locale.
     pub language: Option<LanguageCode>,
+    /// WhatsApp marketing consent.
     pub consent: MarketingState,
     /// Present tags, sorted, without duplicates.
     pub tags: Vec<Box<str>>,
