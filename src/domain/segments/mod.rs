@@ -173,27 +173,51 @@ pub struct SegmentDraft {
     pub groups: Vec<GroupDraft>,
 }
 
-/// A group of typed rules: matches when every rule holds.
+/// A group of typed rules: matches when every rule holds. Built only by
+/// [`SegmentDraft::parse`], so it always has 1 to [`MAX_RULES`] rules.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RuleGroup {
-    /// At least one, at most [`MAX_RULES`].
-    pub rules: Vec<Rule>,
+    rules: Vec<Rule>,
 }
 
-/// A dynamic segment: matches a contact when any group matches.
+impl RuleGroup {
+    /// The rules, at least one, at most [`MAX_RULES`].
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+}
+
+/// A dynamic segment: matches a contact when any group matches. Built only by
+/// [`SegmentDraft::parse`] (fields private), so its limits always hold.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Segment {
-    /// The segment's id.
-    pub id: SegmentId,
-    /// Shown to the merchant.
-    pub name: Name,
-    /// At least one group, each with at least one rule.
-    pub groups: Vec<RuleGroup>,
-    /// The draft this was parsed from (what is stored and shown).
-    pub draft: SegmentDraft,
+    id: SegmentId,
+    name: Name,
+    groups: Vec<RuleGroup>,
+    draft: SegmentDraft,
 }
 
 impl Segment {
+    /// The segment's id.
+    pub fn id(&self) -> SegmentId {
+        self.id
+    }
+
+    /// Shown to the merchant.
+    pub fn name(&self) -> &Name {
+        &self.name
+    }
+
+    /// At least one group, at most [`MAX_GROUPS`], each with at least one rule.
+    pub fn groups(&self) -> &[RuleGroup] {
+        &self.groups
+    }
+
+    /// The draft this was parsed from: what is stored and shown.
+    pub fn draft(&self) -> &SegmentDraft {
+        &self.draft
+    }
+
     /// True when membership can change with the day alone (some rule reads "days since"
     /// or "in the last X days"): such segments need [`day_of`]-daily refreshes.
     pub fn is_time_relative(&self) -> bool {

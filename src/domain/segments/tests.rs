@@ -23,10 +23,10 @@ fn the_vip_spain_example_parses() {
         {"field": "TAG", "op": "HAS", "value": "VIP"},
         {"field": "DAYS_SINCE_LAST_ORDER", "op": "LTE", "value": 89}]}]}));
     let s = d.parse(SegmentId(7)).expect("parses");
-    assert_eq!(s.name.as_str(), "VIP in Spain");
-    assert_eq!(s.groups[0].rules.len(), 3);
+    assert_eq!(s.name().as_str(), "VIP in Spain");
+    assert_eq!(s.groups()[0].rules().len(), 3);
     assert!(s.is_time_relative());
-    assert_eq!(s.draft, d);
+    assert_eq!(s.draft(), &d);
 }
 
 #[test]

@@ -15,9 +15,9 @@ pub fn matches(
 ) -> bool {
     let today = day_of(now);
     segment
-        .groups
+        .groups()
         .iter()
-        .any(|g| g.rules.iter().all(|r| holds(r, facts, in_list, today)))
+        .any(|g| g.rules().iter().all(|r| holds(r, facts, in_list, today)))
 }
 
 /// True when one rule holds for the contact on UTC day `today`.

@@ -52,8 +52,8 @@ pub fn both(seg: &Segment, facts: &ContactFacts, lists: &[u64]) -> bool {
     }
     let other_matches = matches(seg, &other, &|_| false, now);
     let expected = u64::from(m) + u64::from(other_matches);
-    assert_eq!(ix.count(seg, now), expected, "count of {:?}", seg.draft);
+    assert_eq!(ix.count(seg, now), expected, "count of {:?}", seg.draft());
     assert_eq!(ix.define_segment(seg.clone(), now), expected);
-    assert_eq!(ix.is_member(seg.id, 7), m);
+    assert_eq!(ix.is_member(seg.id(), 7), m);
     m
 }

@@ -231,9 +231,9 @@ proptest! {
         m.deltas(ix.refresh(at(m.day)))?;
         for seg in [&segs.0, &segs.1] {
             let want = m.expected(seg);
-            let got = ix.members(seg.id, None, usize::MAX).expect("defined");
+            let got = ix.members(seg.id(), None, usize::MAX).expect("defined");
             prop_assert_eq!(&got, &want);
-            let reported: Vec<u64> = m.seen.remove(&seg.id).unwrap_or_default().into_iter().collect();
+            let reported: Vec<u64> = m.seen.remove(&seg.id()).unwrap_or_default().into_iter().collect();
             prop_assert_eq!(&reported, &want, "entries minus exits");
             prop_assert_eq!(m.rebuilt(seg), want.len() as u64);
         }

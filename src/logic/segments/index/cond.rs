@@ -32,7 +32,7 @@ impl Table {
     /// Interns every text and id `segment` names, so its compiled form stays valid while
     /// contacts come and go (a defined segment's tag gets its bitmap before anyone has it).
     pub(super) fn intern_segment(&mut self, segment: &Segment) {
-        for rule in segment.groups.iter().flat_map(|g| &g.rules) {
+        for rule in segment.groups().iter().flat_map(|g| g.rules()) {
             for key in keys_of(rule) {
                 self.intern(key);
             }
@@ -46,9 +46,9 @@ impl Table {
 
     /// Compiles `segment` for UTC day `today`.
     pub(super) fn compile(&self, segment: &Segment, today: i32) -> Compiled {
-        (segment.groups.iter())
+        (segment.groups().iter())
             .map(|g| {
-                g.rules
+                g.rules()
                     .iter()
                     .map(|r| self.compile_rule(r, today))
                     .collect()

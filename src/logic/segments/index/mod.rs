@@ -11,6 +11,11 @@
 //! or redefining a segment sets its members without reporting entries: it is a baseline,
 //! not a crowd of contacts who just started to match.
 //!
+//! Loading (recovery, first import): upsert every contact before defining the segments,
+//! so each segment costs one scan instead of one evaluation per contact per segment.
+//! The index is not persisted: it is rebuilt from the contacts, lists and segment drafts
+//! the store keeps.
+//!
 //! Cost: a count allocates per group and per bitmap rule, never per contact, and touches
 //! only the columns its rules read. The table's memory per contact is in `table.rs`.
 
@@ -196,7 +201,7 @@ impl SegmentIndex {
             day,
             members,
         };
-        self.segments.insert(defined.segment.id, defined);
+        self.segments.insert(defined.segment.id(), defined);
         count
     }
 
@@ -298,7 +303,7 @@ impl SegmentIndex {
                 v
             };
             let delta = SegmentDelta {
-                segment: d.segment.id,
+                segment: d.segment.id(),
                 entered: ids(&rows - &d.members),
                 left: ids(&d.members - &rows),
             };
