@@ -235,6 +235,19 @@ impl SegmentIndex {
         self.table.rows(&compiled).len()
     }
 
+    /// Every contact matching `segment` at `now`, in contact id order: an audience to
+    /// freeze (campaigns), by the same scan as [`Self::count`].
+    pub fn matching(&self, segment: &Segment, now: Timestamp) -> Vec<u64> {
+        let compiled = self.table.compile(segment, day_of(now));
+        let rows = self.table.rows(&compiled);
+        let mut ids: Vec<u64> = rows
+            .iter()
+            .map(|r| self.table.row_ids[r as usize])
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
     /// [`Self::count`] of a draft.
     ///
     /// # Errors
