@@ -59,6 +59,20 @@ fn list_changes_move_contacts_in_and_out_of_list_segments() {
         ix.add_to_list(ListId(9), 6, now),
         Err(IndexError::UnknownContact(6))
     );
+    ix.add_to_list(ListId(9), 5, now).expect("list");
+    let not_in = json!([[{"field": "LIST", "op": "NOT_IN", "value": 9}]]);
+    ix.define_segment(segment(2, not_in), now);
+    let deltas = ix.drop_list(ListId(9), now);
+    assert_eq!(deltas.len(), 2);
+    assert_eq!(
+        (deltas[0].segment, deltas[0].left.clone()),
+        (SegmentId(1), vec![5])
+    );
+    assert_eq!(
+        (deltas[1].segment, deltas[1].entered.clone()),
+        (SegmentId(2), vec![5])
+    );
+    assert!(ix.drop_list(ListId(9), now).is_empty());
 }
 
 #[test]

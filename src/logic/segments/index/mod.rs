@@ -22,7 +22,9 @@
 mod cond;
 mod table;
 
-use crate::domain::segments::{day_of, ListId, Segment, SegmentDraft, SegmentError, SegmentId};
+use crate::domain::segments::{
+    day_of, ListId, Rule, Segment, SegmentDraft, SegmentError, SegmentId,
+};
 use crate::domain::Timestamp;
 use crate::logic::segments::facts::ContactFacts;
 use cond::Compiled;
@@ -147,11 +149,18 @@ impl SegmentIndex {
         self.set_list(list, contact, false, now)
     }
 
-    /// Drops a whole list (deleted by the merchant). Segments that name it then see it as
-    /// empty; the owner refuses or re-evaluates them (a `refresh` does not, as a list is
-    /// not time-relative: redefine them).
-    pub fn drop_list(&mut self, list: ListId) {
-        self.table.lists.remove(&list);
+    /// Drops a whole list (deleted by the merchant): segments that name it see it as
+    /// empty from now on and are re-evaluated (one scan each); reports who entered and
+    /// left them.
+    pub fn drop_list(&mut self, list: ListId, now: Timestamp) -> Vec<SegmentDelta> {
+        if self.table.lists.remove(&list).is_none() {
+            return Vec::new();
+        }
+        let names = |s: &Segment| {
+            (s.groups().iter().flat_map(|g| g.rules()))
+                .any(|r| matches!(r, Rule::List { lists, .. } if lists.contains(&list)))
+        };
+        self.rescan(day_of(now), |d| names(&d.segment))
     }
 
     /// Number of contacts in a list.
@@ -301,10 +310,14 @@ impl SegmentIndex {
     /// Re-evaluates time-relative segments over every contact for the day of `now`, and
     /// reports who entered and left each. Call once after each UTC midnight.
     pub fn refresh(&mut self, now: Timestamp) -> Vec<SegmentDelta> {
-        let day = day_of(now);
+        self.rescan(day_of(now), |d| d.segment.is_time_relative())
+    }
+
+    /// Re-evaluates the segments `which` selects over every contact on `day`.
+    fn rescan(&mut self, day: i32, which: impl Fn(&Defined) -> bool) -> Vec<SegmentDelta> {
         let mut deltas = Vec::new();
         for d in self.segments.values_mut() {
-            if !d.segment.is_time_relative() {
+            if !which(d) {
                 continue;
             }
             d.compiled = self.table.compile(&d.segment, day);
