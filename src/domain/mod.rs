@@ -8,6 +8,7 @@ pub mod ids;
 pub mod meta_events;
 pub mod money;
 pub mod phone;
+pub mod segments;
 pub mod shop;
 pub mod timestamp;
 pub mod whatsapp;

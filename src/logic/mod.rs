@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod customers;
 pub mod inbox;
+pub mod segments;
 pub mod source;
 pub mod topic;
 pub mod whatsapp;
