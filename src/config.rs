@@ -58,6 +58,37 @@ pub struct Settings {
     pub meta: MetaSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Automation engine.
+    pub automations: AutomationSettings,
+}
+
+/// Automation engine settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AutomationSettings {
+    /// Time compression of flow delays: a delay of `d` waits `d / time_scale`. 1 in
+    /// production; the sandbox and tests use e.g. 60 (an hour's delay takes a minute) so
+    /// runs go through their delays by the same code, only sooner.
+    pub time_scale: u32,
+    /// Most due steps fired in one turn of the actor before it lets other messages in
+    /// (overdue steps after a restart fire in such throttled batches).
+    pub due_batch: usize,
+}
+
+impl Default for AutomationSettings {
+    fn default() -> Self {
+        Self {
+            time_scale: 1,
+            due_batch: 500,
+        }
+    }
+}
+
+impl AutomationSettings {
+    /// The real wait for a flow delay of `ms` milliseconds.
+    pub fn scaled_ms(&self, ms: i64) -> i64 {
+        ms / i64::from(self.time_scale.max(1))
+    }
 }
 
 /// Meta (WhatsApp Cloud API) settings. Every URL, timeout, rate and retry is here so
@@ -348,6 +379,11 @@ impl Settings {
             return Err(ConfigError::Invalid(
                 "meta.messages_per_second must be between 1 and 1000 (Meta's per-number limits)"
                     .into(),
+            ));
+        }
+        if self.automations.time_scale == 0 || self.automations.due_batch == 0 {
+            return Err(ConfigError::Invalid(
+                "automations.time_scale and automations.due_batch must be at least 1".into(),
             ));
         }
         self.server.validate()
