@@ -67,7 +67,7 @@ pub enum Kind {
     /// A domain event the automation actor has consumed (seq -> empty marker).
     EventDone = b'E',
     /// Once-markers of triggers (a hash of flow and what triggered) -> run id.
-    TriggerOnce = b'z',
+    TriggerOnce = b'u',
 }
 
 pub fn journal(seq: u64) -> Vec<u8> {
