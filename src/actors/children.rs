@@ -6,6 +6,7 @@
 //! must not hold state of its own or apply anything.
 
 use super::automations::{Automations, AutomationsArgs, AutomationsMsg};
+use super::back_in_stock::{BackInStock, BackInStockArgs, BackInStockMsg};
 use super::catalog::{Catalog, CatalogArgs, CatalogMsg};
 use super::context::ActorContext;
 use super::conversations::{Conversations, ConversationsArgs, ConversationsMsg};
@@ -73,6 +74,8 @@ pub(super) struct Wiring {
     pub customers: Sibling<CustomersMsg>,
     /// The automation actor, for every child that records events.
     pub automations: Sibling<AutomationsMsg>,
+    /// The back-in-stock actor, for the catalog (its restock events).
+    pub back_in_stock: Sibling<BackInStockMsg>,
 }
 
 pub(super) async fn spawn_customers(
@@ -108,6 +111,7 @@ pub(super) async fn spawn_catalog(
         store: store.clone(),
         in_flight,
         automations: wiring.automations.clone(),
+        back_in_stock: wiring.back_in_stock.clone(),
     };
     Ok(Actor::spawn_linked(None, Catalog, args, sup)
         .await
@@ -151,5 +155,24 @@ pub(super) async fn spawn_automations(
         .map_err(spawn_err)?
         .0;
     wiring.automations.set(actor.clone());
+    Ok(actor)
+}
+
+pub(super) async fn spawn_back_in_stock(
+    sup: ActorCell,
+    shop: &ShopDomain,
+    store: &Store,
+    wiring: &Wiring,
+) -> Result<ActorRef<BackInStockMsg>, ActorProcessingErr> {
+    let args = BackInStockArgs {
+        shop: shop.clone(),
+        store: store.clone(),
+        automations: wiring.automations.clone(),
+    };
+    let actor = Actor::spawn_linked(None, BackInStock, args, sup)
+        .await
+        .map_err(spawn_err)?
+        .0;
+    wiring.back_in_stock.set(actor.clone());
     Ok(actor)
 }

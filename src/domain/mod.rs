@@ -1,6 +1,7 @@
 //! Plain data and parse-don't-validate newtypes shared by every layer.
 //! No I/O, no actors, no sled: only values and the rules that make them valid.
 
+pub mod back_in_stock;
 pub mod catalog;
 pub mod contact;
 pub mod events;

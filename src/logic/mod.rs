@@ -2,6 +2,7 @@
 //! what changed (records to write, domain events to record). No I/O, no actors, no sled:
 //! every function here is tested without a runtime.
 
+pub mod back_in_stock;
 pub mod catalog;
 pub mod customers;
 pub mod inbox;
