@@ -58,6 +58,34 @@ pub struct Settings {
     pub meta: MetaSettings,
     /// Logging.
     pub log: LogSettings,
+    /// The public storefront endpoints (back-in-stock widget).
+    pub storefront: StorefrontSettings,
+}
+
+/// Settings of the public storefront endpoints (`/storefront/v1/…`): their rate limits and
+/// whom they trust for the client's address.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorefrontSettings {
+    /// Requests per minute from one client IP, to every storefront endpoint (burst of the
+    /// same size). Over it: 429 with `Retry-After`.
+    pub per_ip_per_minute: u32,
+    /// Subscribe requests per minute for one phone number, whichever IP sends them.
+    pub per_phone_per_minute: u32,
+    /// Take the client IP from the right-most `X-Forwarded-For` entry (the address our
+    /// own reverse proxy saw). Off by default: without a proxy that sets it, anyone could
+    /// forge it to escape the per-IP limit.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for StorefrontSettings {
+    fn default() -> Self {
+        Self {
+            per_ip_per_minute: 20,
+            per_phone_per_minute: 5,
+            trust_forwarded_for: false,
+        }
+    }
 }
 
 /// Meta (WhatsApp Cloud API) settings. Every URL, timeout, rate and retry is here so
@@ -348,6 +376,11 @@ impl Settings {
             return Err(ConfigError::Invalid(
                 "meta.messages_per_second must be between 1 and 1000 (Meta's per-number limits)"
                     .into(),
+            ));
+        }
+        if self.storefront.per_ip_per_minute == 0 || self.storefront.per_phone_per_minute == 0 {
+            return Err(ConfigError::Invalid(
+                "storefront.per_ip_per_minute and per_phone_per_minute must be at least 1".into(),
             ));
         }
         self.server.validate()
