@@ -313,3 +313,7 @@ impl Actor for BackInStock {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "back_in_stock_tests.rs"]
+mod tests;
