@@ -1,17 +1,17 @@
-//! Back-in-stock: the public storefront endpoint (subscribe, read, cancel; bad input,
-//! rate limits, CORS), the contact's widget consent, and restocks turning ACTIVE
-//! subscriptions into one `BackInStockNotified` event each.
+//! Back-in-stock: subscribing on the storefront endpoint (read, cancel), the contact's
+//! widget consent, and restocks turning ACTIVE subscriptions into one
+//! `BackInStockNotified` event each. The endpoint's guards are in `back_in_stock_guards.rs`.
 
 use crate::helpers::{of_type, spawn_app_with, TestApp};
 use galantis::sandbox::payloads::{to_bytes, Customer, Product, Variant};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-const SHOP: &str = "bis.myshopify.com";
-const PRODUCT: u64 = 788_032_119_674_292_900;
-const SOLD_OUT: u64 = 642_667_041_472_713_901;
-const OTHER: u64 = 642_667_041_472_713_902;
-const IN_STOCK: u64 = 642_667_041_472_713_903;
+pub(crate) const SHOP: &str = "bis.myshopify.com";
+pub(crate) const PRODUCT: u64 = 788_032_119_674_292_900;
+pub(crate) const SOLD_OUT: u64 = 642_667_041_472_713_901;
+pub(crate) const OTHER: u64 = 642_667_041_472_713_902;
+pub(crate) const IN_STOCK: u64 = 642_667_041_472_713_903;
 
 fn product(qty_sold_out: i64, qty_other: i64, updated_at: &str) -> Vec<u8> {
     let mut p = Product::new(PRODUCT);
@@ -36,7 +36,7 @@ fn variant(qty: i64, updated_at: &str) -> Vec<u8> {
 }
 
 /// An app whose storefront limits stay out of the way unless a test sets them.
-async fn setup(per_ip: u32, per_phone: u32) -> (TestApp, String) {
+pub(crate) async fn setup(per_ip: u32, per_phone: u32) -> (TestApp, String) {
     let app = spawn_app_with(|s| {
         s.storefront.per_ip_per_minute = per_ip;
         s.storefront.per_phone_per_minute = per_phone;
@@ -72,7 +72,7 @@ async fn storefront(
     )
 }
 
-async fn subscribe(app: &TestApp, body: Value) -> (u16, Value) {
+pub(crate) async fn subscribe(app: &TestApp, body: Value) -> (u16, Value) {
     storefront(
         app,
         Method::POST,
@@ -82,7 +82,7 @@ async fn subscribe(app: &TestApp, body: Value) -> (u16, Value) {
     .await
 }
 
-async fn subscribe_ok(app: &TestApp, variant: u64, phone: &str) -> Value {
+pub(crate) async fn subscribe_ok(app: &TestApp, variant: u64, phone: &str) -> Value {
     let (s, v) = subscribe(
         app,
         json!({"shop": SHOP, "variant_id": variant, "phone": phone}),
@@ -92,7 +92,7 @@ async fn subscribe_ok(app: &TestApp, variant: u64, phone: &str) -> Value {
     v
 }
 
-async fn listed(app: &TestApp, key: &str, query: &str) -> Vec<Value> {
+pub(crate) async fn listed(app: &TestApp, key: &str, query: &str) -> Vec<Value> {
     let (s, v) = app
         .get(&format!("/api/v1/back-in-stock?{query}"), key)
         .await;
@@ -162,137 +162,6 @@ async fn a_sold_out_variant_takes_one_subscription_per_phone_and_the_contact_con
     assert_eq!(c["marketing_source"], "back_in_stock_widget", "{c}");
 }
 
-#[tokio::test]
-async fn bad_requests_get_clear_errors_and_store_nothing() {
-    let (app, key) = setup(1000, 1000).await;
-    let cases = [
-        (
-            json!({"shop": SHOP, "variant_id": SOLD_OUT, "phone": "415 555 0123"}),
-            400,
-            "phone_missing_calling_code",
-        ),
-        (
-            json!({"shop": SHOP, "variant_id": SOLD_OUT, "phone": "12", "country": "US"}),
-            400,
-            "invalid_phone",
-        ),
-        (
-            json!({"shop": SHOP, "variant_id": SOLD_OUT, "phone": "+1".repeat(20)}),
-            400,
-            "too_long",
-        ),
-        (
-            json!({"shop": SHOP, "variant_id": SOLD_OUT, "phone": "+14155550123", "country": "USA"}),
-            400,
-            "invalid_field",
-        ),
-        (
-            json!({"shop": SHOP, "variant_id": "12ab", "phone": "+14155550123"}),
-            400,
-            "invalid_field",
-        ),
-        (
-            json!({"shop": "not a shop", "variant_id": SOLD_OUT, "phone": "+14155550123"}),
-            400,
-            "invalid_shop",
-        ),
-        (
-            json!({"shop": SHOP, "variant_id": IN_STOCK, "phone": "+14155550123"}),
-            409,
-            "variant_in_stock",
-        ),
-        (
-            json!({"shop": SHOP, "variant_id": 999, "phone": "+14155550123"}),
-            404,
-            "unknown_variant",
-        ),
-        (
-            json!({"shop": "nobody.myshopify.com", "variant_id": SOLD_OUT, "phone": "+14155550123"}),
-            404,
-            "unknown_shop",
-        ),
-        (
-            json!({"shop": SHOP, "phone": "+14155550123"}),
-            400,
-            "invalid_body",
-        ),
-        (json!([1, 2]), 400, "invalid_body"),
-    ];
-    for (body, status, code) in cases {
-        let (s, v) = subscribe(&app, body.clone()).await;
-        assert_eq!((s, v["code"].as_str()), (status, Some(code)), "{body}: {v}");
-        assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
-    }
-    let r = app
-        .client
-        .post(format!("{}/storefront/v1/back-in-stock", app.base))
-        .header("Content-Type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(r.status(), 400);
-    let big = json!({"shop": SHOP, "variant_id": SOLD_OUT, "phone": "1".repeat(300 * 1024)});
-    assert_eq!(subscribe(&app, big).await.0, 413);
-    // Nothing was stored: no subscription, no contact for the number, no consent event.
-    for v in [SOLD_OUT, IN_STOCK] {
-        assert!(listed(&app, &key, &format!("variant_id={v}"))
-            .await
-            .is_empty());
-    }
-    let (_, found) = app.get("/api/v1/contacts?q=4155550123", &key).await;
-    assert_eq!(found["items"], json!([]), "{found}");
-    // An uninstalled shop: 410.
-    let body = crate::helpers::shopify_fixture("app__uninstalled.json");
-    app.webhook_ok(SHOP, "app/uninstalled", "u-1", &body).await;
-    let (s, v) = app
-        .eventually("the uninstall", || async {
-            let r = subscribe(
-                &app,
-                json!({"shop": SHOP, "variant_id": SOLD_OUT, "phone": "+14155550123"}),
-            )
-            .await;
-            (r.0 == 410).then_some(r)
-        })
-        .await;
-    assert_eq!(
-        (s, v["code"].as_str()),
-        (410, Some("shop_uninstalled")),
-        "{v}"
-    );
-}
-
-#[tokio::test]
-async fn a_flood_from_one_address_or_for_one_phone_is_limited() {
-    let (app, key) = setup(5, 2).await;
-    for i in 0..2 {
-        let phone = format!("+1415555010{i}");
-        subscribe_ok(&app, SOLD_OUT, &phone).await;
-    }
-    // The same phone for a third variant: over the per-phone limit, nothing stored.
-    subscribe_ok(&app, OTHER, "+14155550177").await;
-    subscribe_ok(&app, SOLD_OUT, "+14155550177").await;
-    let r = app
-        .client
-        .post(format!("{}/storefront/v1/back-in-stock", app.base))
-        .json(&json!({"shop": SHOP, "variant_id": SOLD_OUT, "phone": "+14155550177"}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(r.status(), 429);
-    assert!(r.headers().get("retry-after").is_some());
-    // Five requests per minute from this address: the sixth is refused.
-    let (s, v) = subscribe(
-        &app,
-        json!({"shop": SHOP, "variant_id": SOLD_OUT, "phone": "+14155550188"}),
-    )
-    .await;
-    assert_eq!((s, v["code"].as_str()), (429, Some("rate_limited")), "{v}");
-    let ids: Vec<Value> = listed(&app, &key, &format!("variant_id={SOLD_OUT}")).await;
-    assert_eq!(ids.len(), 3, "{ids:?}");
-    assert!(ids.iter().all(|s| s["phone"] != "+14155550188"));
-}
-
 async fn notified(app: &TestApp, key: &str, at_least: usize) -> Vec<Value> {
     app.eventually("BackInStockNotified events", || async {
         let e = app.events(key).await;
@@ -311,49 +180,59 @@ async fn status_of(app: &TestApp, key: &str, id: &Value) -> Value {
     mine["status"].clone()
 }
 
+async fn webhooks(app: &TestApp, hooks: &[(&str, &str, Vec<u8>)]) {
+    for (topic, id, body) in hooks {
+        app.webhook_ok(SHOP, topic, id, body).await;
+    }
+}
+
+/// `a` and `b` wait for the sold-out variant, `c` did and cancelled, `d` waits for another.
+async fn four_subscribers(app: &TestApp) -> [Value; 4] {
+    let a = subscribe_ok(app, SOLD_OUT, "+14155550101").await;
+    let b = subscribe_ok(app, SOLD_OUT, "+14155550102").await;
+    let c = subscribe_ok(app, SOLD_OUT, "+14155550103").await;
+    let d = subscribe_ok(app, OTHER, "+14155550104").await;
+    let id = c["id"].as_str().expect("id");
+    let path = format!("/storefront/v1/back-in-stock/{id}/cancel?shop={SHOP}&phone=%2B14155550103");
+    let (s, c) = storefront(app, Method::POST, &path, None).await;
+    assert_eq!((s, &c["status"]), (200, &json!("CANCELLED")), "{c}");
+    [a, b, c, d]
+}
+
 #[tokio::test]
 async fn a_restock_notifies_each_active_subscriber_once_whatever_the_webhooks_do() {
     let (app, key) = setup(1000, 1000).await;
-    let a = subscribe_ok(&app, SOLD_OUT, "+14155550101").await;
-    let b = subscribe_ok(&app, SOLD_OUT, "+14155550102").await;
-    let gone = subscribe_ok(&app, SOLD_OUT, "+14155550103").await;
-    let other = subscribe_ok(&app, OTHER, "+14155550104").await;
-    let id = gone["id"].as_str().expect("id");
-    let path = format!("/storefront/v1/back-in-stock/{id}/cancel?shop={SHOP}&phone=%2B14155550103");
-    let (s, c) = storefront(&app, Method::POST, &path, None).await;
-    assert_eq!((s, &c["status"]), (200, &json!("CANCELLED")), "{c}");
-
+    let [a, b, gone, other] = four_subscribers(&app).await;
     // One real restock, reported several ways, twice, and a stale sell-out after it.
     let (t1, t2) = ("2026-05-01T10:00:00Z", "2026-05-01T11:00:00Z");
-    app.webhook_ok(SHOP, "variants/in_stock", "r-1", &variant(5, t2))
-        .await;
-    app.webhook_ok(SHOP, "products/update", "r-2", &product(5, 0, t2))
-        .await;
-    app.webhook_ok(SHOP, "variants/in_stock", "r-1", &variant(5, t2))
-        .await;
-    app.webhook_ok(SHOP, "variants/out_of_stock", "r-3", &variant(0, t1))
-        .await;
-    app.webhook_ok(SHOP, "variants/in_stock", "r-4", &variant(5, t2))
-        .await;
+    webhooks(
+        &app,
+        &[
+            ("variants/in_stock", "r-1", variant(5, t2)),
+            ("products/update", "r-2", product(5, 0, t2)),
+            ("variants/in_stock", "r-1", variant(5, t2)),
+            ("variants/out_of_stock", "r-3", variant(0, t1)),
+            ("variants/in_stock", "r-4", variant(5, t2)),
+        ],
+    )
+    .await;
     let events = notified(&app, &key, 2).await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let events_now = notified(&app, &key, 2).await;
-    assert_eq!(events_now.len(), 2, "{events_now:?}");
-    let mut subs: Vec<&Value> = events
+    assert_eq!(notified(&app, &key, 2).await.len(), 2, "{events:?}");
+    let mut subs: Vec<String> = events
         .iter()
-        .map(|e| &e["data"]["subscription_id"])
+        .map(|e| e["data"]["subscription_id"].to_string())
         .collect();
-    subs.sort_by_key(|v| v.to_string());
-    let mut want = vec![&a["id"], &b["id"]];
-    want.sort_by_key(|v| v.to_string());
+    subs.sort();
+    let mut want = vec![a["id"].to_string(), b["id"].to_string()];
+    want.sort();
     assert_eq!(subs, want);
-    assert_eq!(events[0]["data"]["variant_id"], SOLD_OUT.to_string());
-    assert_eq!(events[0]["data"]["product_id"], PRODUCT.to_string());
-    assert!(
-        events[0]["data"]["contact_id"].is_string(),
-        "{:?}",
-        events[0]
+    let data = &events[0]["data"];
+    assert_eq!(
+        (&data["variant_id"], &data["product_id"]),
+        (&json!(SOLD_OUT.to_string()), &json!(PRODUCT.to_string()))
     );
+    assert!(data["contact_id"].is_string(), "{data}");
     assert_eq!(status_of(&app, &key, &a["id"]).await, "NOTIFIED");
     assert_eq!(status_of(&app, &key, &gone["id"]).await, "CANCELLED");
     let others = listed(&app, &key, &format!("variant_id={OTHER}")).await;
@@ -363,30 +242,24 @@ async fn a_restock_notifies_each_active_subscriber_once_whatever_the_webhooks_do
     );
 
     // Sold out and restocked again: nobody is ACTIVE any more until `a` asks again.
-    app.webhook_ok(
-        SHOP,
+    let out = (
         "variants/out_of_stock",
         "r-5",
-        &variant(0, "2026-05-02T00:00:00Z"),
-    )
-    .await;
+        variant(0, "2026-05-02T00:00:00Z"),
+    );
+    webhooks(&app, &[out]).await;
     let again = subscribe_ok(&app, SOLD_OUT, "+14155550101").await;
     assert_eq!(
         (&again["id"], &again["status"]),
         (&a["id"], &json!("ACTIVE"))
     );
-    app.webhook_ok(
-        SHOP,
-        "variants/in_stock",
-        "r-6",
-        &variant(3, "2026-05-03T00:00:00Z"),
-    )
-    .await;
-    app.webhook_ok(
-        SHOP,
-        "variants/in_stock",
-        "r-7",
-        &variant(3, "2026-05-03T00:00:00Z"),
+    let back = variant(3, "2026-05-03T00:00:00Z");
+    webhooks(
+        &app,
+        &[
+            ("variants/in_stock", "r-6", back.clone()),
+            ("variants/in_stock", "r-7", back),
+        ],
     )
     .await;
     let events = notified(&app, &key, 3).await;
@@ -397,95 +270,4 @@ async fn a_restock_notifies_each_active_subscriber_once_whatever_the_webhooks_do
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(notified(&app, &key, 3).await.len(), 3);
     assert_eq!(status_of(&app, &key, &a["id"]).await, "NOTIFIED");
-}
-
-#[tokio::test]
-async fn cors_is_allowed_for_the_shops_storefront_only() {
-    let (app, _key) = setup(1000, 1000).await;
-    let preflight = |origin: &'static str| {
-        app.client
-            .request(
-                Method::OPTIONS,
-                format!("{}/storefront/v1/back-in-stock", app.base),
-            )
-            .header("Origin", origin)
-            .header("Access-Control-Request-Method", "POST")
-            .header("Access-Control-Request-Headers", "content-type")
-            .send()
-    };
-    let ok = preflight("https://bis.myshopify.com")
-        .await
-        .expect("request");
-    assert_eq!(ok.status(), 204);
-    assert_eq!(
-        ok.headers()["access-control-allow-origin"],
-        "https://bis.myshopify.com"
-    );
-    assert!(ok.headers()["access-control-allow-methods"]
-        .to_str()
-        .is_ok_and(|m| m.contains("POST")));
-    let no = preflight("https://evil.example").await.expect("request");
-    assert_eq!(no.status(), 403);
-    assert!(no.headers().get("access-control-allow-origin").is_none());
-    let other_shop = preflight("https://nobody.myshopify.com")
-        .await
-        .expect("request");
-    assert!(other_shop
-        .headers()
-        .get("access-control-allow-origin")
-        .is_none());
-    // The answers themselves (errors included) carry the header for the shop's origin only.
-    for (origin, allowed) in [
-        ("https://bis.myshopify.com", true),
-        ("https://evil.example", false),
-    ] {
-        let r = app
-            .client
-            .post(format!("{}/storefront/v1/back-in-stock", app.base))
-            .header("Origin", origin)
-            .json(&json!({"shop": SHOP, "variant_id": IN_STOCK, "phone": "+14155550123"}))
-            .send()
-            .await
-            .expect("request");
-        assert_eq!(r.status(), 409);
-        assert_eq!(
-            r.headers().get("access-control-allow-origin").is_some(),
-            allowed,
-            "{origin}"
-        );
-    }
-    // The OpenAPI document describes the storefront endpoints.
-    let (_, doc) = app.get("/api/v1/openapi.json", "").await;
-    for path in [
-        "/storefront/v1/back-in-stock",
-        "/storefront/v1/back-in-stock/{id}",
-        "/storefront/v1/back-in-stock/{id}/cancel",
-        "/api/v1/back-in-stock",
-    ] {
-        assert!(doc["paths"].get(path).is_some(), "openapi lacks {path}");
-    }
-    let mut refs = Vec::new();
-    collect_refs(&doc, &mut refs);
-    for r in refs {
-        let name = r.trim_start_matches("#/components/schemas/");
-        assert!(
-            doc["components"]["schemas"].get(name).is_some(),
-            "dangling {r}"
-        );
-    }
-}
-
-fn collect_refs(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                match (k.as_str(), x.as_str()) {
-                    ("$ref", Some(r)) => out.push(r.to_string()),
-                    _ => collect_refs(x, out),
-                }
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
-        _ => {}
-    }
 }

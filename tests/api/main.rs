@@ -2,6 +2,7 @@
 
 mod access;
 mod back_in_stock;
+mod back_in_stock_guards;
 mod cli;
 mod compliance;
 mod contacts;
