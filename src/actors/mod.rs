@@ -1,9 +1,9 @@
 //! The actor tree: a root supervisor, one supervisor per tenant, and under each tenant the
-//! customer, catalog, conversation and automation actors. [`Engine`] is the handle the
+//! customer, catalog, conversation, automation and back-in-stock actors. [`Engine`] is the handle the
 //! HTTP layer and the CLI use to reach them.
 //!
 //! Also the helpers every child uses: `dead_letter`, `note_applied`, `events_of`,
-//! `publish`. Actors must not import `services`, `http` or `app`: they are above.
+//! `publish`, `tell_back_in_stock`. Actors must not import `services`, `http` or `app`: they are above.
 
 pub mod automations;
 pub mod back_in_stock;

@@ -1,5 +1,6 @@
-//! The axum router: Shopify webhooks, the admin API, ops endpoints (health, readiness,
-//! metrics) and the OpenAPI document. Handlers are thin: parse, authenticate, call a
+//! The axum router: Shopify webhooks, the admin API, the public storefront endpoints
+//! (`storefront`, outside the bearer auth), ops endpoints (health, readiness, metrics) and
+//! the OpenAPI document. Handlers are thin: parse, authenticate, call a
 //! service (`crate::services`) or a typed `Engine` method, map errors through
 //! [`error::ApiError`]. Nothing here builds actor messages.
 

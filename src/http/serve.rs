@@ -1,7 +1,9 @@
 //! The HTTP server's accept loop: hyper's HTTP/1 connection driver with a timer (its
 //! `header_read_timeout` closes a connection whose request head is slow, including an idle
 //! keep-alive wait), an idle watchdog per connection, a cap on live connections sized from
-//! the open-file limit, and graceful shutdown. It owns sockets only: routes and body rules
+//! the open-file limit, and graceful shutdown. Each request carries its peer's address as
+//! axum's `ConnectInfo<SocketAddr>` (the storefront's per-IP limit reads it). It owns
+//! sockets only: routes and body rules
 //! are in [`super::router`] and [`super::limits`], and it never touches the store.
 
 use crate::config::ServerSettings;
