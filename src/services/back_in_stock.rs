@@ -7,7 +7,8 @@
 //! refused request stores nothing; then the contact is found or created, then its
 //! consent is recorded (source `back_in_stock_widget`), then the subscription is made.
 //! A restock that lands between the stock check and the subscription leaves the
-//! subscription ACTIVE for the variant's next restock.
+//! subscription ACTIVE for the variant's next restock. A 2xx answer is given once what it
+//! reports is on disk (group commit).
 
 use crate::actors::{Engine, EngineError};
 use crate::domain::back_in_stock::{NewSubscription, Subscription};
@@ -106,7 +107,10 @@ pub async fn subscribe(
         consent_source: source,
         at,
     };
-    Ok(engine.subscribe_back_in_stock(shop, new).await?)
+    let out = engine.subscribe_back_in_stock(shop, new).await?;
+    // The answer promises the subscription and the consent: both on disk first.
+    engine.store().durable().await?;
+    Ok(out)
 }
 
 /// One subscription, when `phone` owns it.
@@ -138,10 +142,12 @@ pub async fn cancel(
     phone: PhoneE164,
 ) -> Result<Subscription, BackInStockError> {
     installed(engine.store(), shop)?;
-    engine
+    let cancelled = engine
         .cancel_back_in_stock(shop, id, phone, Timestamp::now())
         .await?
-        .ok_or(BackInStockError::NotFound(id))
+        .ok_or(BackInStockError::NotFound(id))?;
+    engine.store().durable().await?;
+    Ok(cancelled)
 }
 
 /// Which index a listing reads.
