@@ -134,6 +134,8 @@ impl BackInStock {
         let written = Self::write_restock(state, r, &notified, now);
         match written {
             Ok(events) => {
+                metrics::counter!("galantis_back_in_stock_notified_total")
+                    .increment(notified.len() as u64);
                 tracing::info!(message = "Back-in-stock subscribers notified.", tenant = %state.shop, variant_id = r.variant_id, subscribers = notified.len());
                 super::publish(&state.automations, events);
                 Ok(())
@@ -233,6 +235,7 @@ impl BackInStock {
             state.book = load(&state.store, &state.shop)?.0;
             return Err(e.into());
         }
+        metrics::counter!("galantis_back_in_stock_subscribed_total").increment(1);
         Ok(out)
     }
 

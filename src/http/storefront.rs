@@ -122,7 +122,11 @@ pub enum VariantIdInput {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SubscribeBody {
     /// The shop's myshopify domain.
-    #[schema(max_length = 255, example = "demo-store.myshopify.com")]
+    #[schema(
+        max_length = 255,
+        pattern = "^[A-Za-z0-9]([A-Za-z0-9-]{0,58}[A-Za-z0-9])?\\.myshopify\\.com$",
+        example = "demo-store.myshopify.com"
+    )]
     pub shop: String,
     /// The sold-out variant.
     pub variant_id: VariantIdInput,
@@ -145,7 +149,10 @@ pub struct SubscribeBody {
 #[into_params(parameter_in = Query)]
 pub struct OwnerQuery {
     /// The shop's myshopify domain.
-    #[param(max_length = 255)]
+    #[param(
+        max_length = 255,
+        pattern = "^[A-Za-z0-9]([A-Za-z0-9-]{0,58}[A-Za-z0-9])?\\.myshopify\\.com$"
+    )]
     pub shop: String,
     /// The subscriber's number, as given when subscribing (or in E.164).
     #[param(max_length = 32)]

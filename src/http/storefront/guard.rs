@@ -104,7 +104,13 @@ impl Guard {
     }
 }
 
-fn limited(whom: &str, wait: Duration) -> StorefrontError {
+fn limited(whom: &'static str, wait: Duration) -> StorefrontError {
+    let per = if whom == "this address" {
+        "ip"
+    } else {
+        "phone"
+    };
+    metrics::counter!("galantis_storefront_rate_limited_total", "per" => per).increment(1);
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     StorefrontError::RateLimited {
         message: format!("too many requests from {whom}; retry in {} s", secs.max(1)),
