@@ -99,6 +99,7 @@ impl Application {
                 meta_app_id: settings.meta.app_id.clone().map(Arc::new),
                 meta_app_secret: Arc::new(settings.meta.app_secret.expose().to_string()),
             },
+            storefront: Arc::new(http::storefront::guard::Guard::new(&settings.storefront)),
         };
         let recovering = engine.clone();
         tokio::spawn(async move {

@@ -60,6 +60,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// Automation engine.
     pub automations: AutomationSettings,
+    /// The public storefront endpoints (back-in-stock widget).
+    pub storefront: StorefrontSettings,
 }
 
 /// Automation engine settings.
@@ -88,6 +90,32 @@ impl AutomationSettings {
     /// The real wait for a flow delay of `ms` milliseconds.
     pub fn scaled_ms(&self, ms: i64) -> i64 {
         ms / i64::from(self.time_scale.max(1))
+    }
+}
+
+/// Settings of the public storefront endpoints (`/storefront/v1/…`): their rate limits and
+/// whom they trust for the client's address.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorefrontSettings {
+    /// Requests per minute from one client IP, to every storefront endpoint (burst of the
+    /// same size). Over it: 429 with `Retry-After`.
+    pub per_ip_per_minute: u32,
+    /// Subscribe requests per minute for one phone number, whichever IP sends them.
+    pub per_phone_per_minute: u32,
+    /// Take the client IP from the right-most `X-Forwarded-For` entry (the address our
+    /// own reverse proxy saw). Off by default: without a proxy that sets it, anyone could
+    /// forge it to escape the per-IP limit.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for StorefrontSettings {
+    fn default() -> Self {
+        Self {
+            per_ip_per_minute: 20,
+            per_phone_per_minute: 5,
+            trust_forwarded_for: false,
+        }
     }
 }
 
@@ -384,6 +412,11 @@ impl Settings {
         if self.automations.time_scale == 0 || self.automations.due_batch == 0 {
             return Err(ConfigError::Invalid(
                 "automations.time_scale and automations.due_batch must be at least 1".into(),
+            ));
+        }
+        if self.storefront.per_ip_per_minute == 0 || self.storefront.per_phone_per_minute == 0 {
+            return Err(ConfigError::Invalid(
+                "storefront.per_ip_per_minute and per_phone_per_minute must be at least 1".into(),
             ));
         }
         self.server.validate()

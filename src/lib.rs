@@ -9,14 +9,16 @@
 //! - [`logic`]: pure rules: apply a webhook to state (customers, catalog), the inbox, the
 //!   WhatsApp outbox's retry table, integration health, Meta events as record changes,
 //!   the journal `Source` and its routing rule.
-//! - [`actors`]: root supervisor → tenant supervisors → customer, catalog, conversation and
-//!   automation actors; the [`actors::Engine`] handle and its typed requests.
+//! - [`actors`]: root supervisor → tenant supervisors → customer, catalog, conversation,
+//!   automation and back-in-stock actors; the [`actors::Engine`] handle and its typed
+//!   requests.
 //! - [`services`]: operations shared by HTTP, the CLI and timers (tenants, templates,
 //!   health checks, sending); handlers parse → call a service → format.
 //! - [`store`]: the only code that knows sled (write-ahead journal, records, staging,
 //!   group commit, dead letters).
 //! - [`http`]: the axum router and server (timeouts, body limits, connection cap):
-//!   webhooks, admin API, ops endpoints (parse → service → format).
+//!   webhooks, admin API, the public storefront endpoints (back-in-stock widget), ops
+//!   endpoints (parse → service → format).
 //! - [`integrations`]: the Shopify webhook check and the Meta Graph API client, webhook
 //!   parser and error classification.
 //! - [`secrets`]: master key, sealing tokens at rest, tenant API keys.

@@ -4,8 +4,9 @@
 //! The rules are `logic::catalog`'s; it must not touch customer or WhatsApp records.
 
 use super::automations::AutomationsMsg;
+use super::back_in_stock::BackInStockMsg;
 use super::{Delivered, Sibling};
-use crate::domain::catalog::{Collection, Product};
+use crate::domain::catalog::{Collection, Product, Variant};
 use crate::domain::ShopDomain;
 use crate::domain::{ShopifyId, Timestamp};
 use crate::logic::catalog::{CatalogBook, Change, Write};
@@ -32,6 +33,12 @@ pub enum CatalogMsg {
         id: ShopifyId,
         reply_to: RpcReplyPort<Option<Product>>,
     },
+    /// One variant by its id, wherever its product is (a scan over the products: the
+    /// storefront asks rarely, and the catalog keeps no variant index).
+    Variant {
+        id: ShopifyId,
+        reply_to: RpcReplyPort<Option<Variant>>,
+    },
     /// Collections by id, after a cursor.
     Collections {
         after: Option<ShopifyId>,
@@ -57,6 +64,8 @@ pub struct CatalogArgs {
     pub in_flight: Arc<AtomicU64>,
     /// Where recorded events go.
     pub automations: Sibling<AutomationsMsg>,
+    /// Where restock events also go (back-in-stock subscriptions).
+    pub back_in_stock: Sibling<BackInStockMsg>,
 }
 
 /// State of the catalog actor.
@@ -66,6 +75,7 @@ pub struct CatalogState {
     in_flight: Arc<AtomicU64>,
     book: CatalogBook,
     automations: Sibling<AutomationsMsg>,
+    back_in_stock: Sibling<BackInStockMsg>,
 }
 
 /// The catalog actor.
@@ -132,6 +142,7 @@ impl Catalog {
                 batch.applied(d.seq, &d.entry)?;
                 state.store.commit(batch)?;
                 super::note_applied(&state.shop, &d, change.ignored.as_deref());
+                super::tell_back_in_stock(&state.back_in_stock, &events);
                 super::publish(&state.automations, events);
             }
             Err(e) => super::dead_letter(&state.store, d.seq, &d.entry, e.to_string()),
@@ -158,6 +169,7 @@ impl Actor for Catalog {
             in_flight: args.in_flight,
             book,
             automations: args.automations,
+            back_in_stock: args.back_in_stock,
         })
     }
 
@@ -185,6 +197,14 @@ impl Actor for Catalog {
             }
             CatalogMsg::Product { id, reply_to } => {
                 let _ = reply_to.send(state.book.product(id).cloned());
+            }
+            CatalogMsg::Variant { id, reply_to } => {
+                let found = state
+                    .book
+                    .products(None, usize::MAX)
+                    .into_iter()
+                    .find_map(|p| p.variant(id).cloned());
+                let _ = reply_to.send(found);
             }
             CatalogMsg::Collections {
                 after,

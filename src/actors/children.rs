@@ -6,6 +6,7 @@
 //! must not hold state of its own or apply anything.
 
 use super::automations::{Automations, AutomationsArgs, AutomationsMsg};
+use super::back_in_stock::{BackInStock, BackInStockArgs, BackInStockMsg};
 use super::catalog::{Catalog, CatalogArgs, CatalogMsg};
 use super::context::ActorContext;
 use super::conversations::{Conversations, ConversationsArgs, ConversationsMsg};
@@ -75,6 +76,8 @@ pub(super) struct Wiring {
     pub automations: Sibling<AutomationsMsg>,
     /// The conversation actor, for the automation actor's sends.
     pub conversations: Sibling<ConversationsMsg>,
+    /// The back-in-stock actor, for the catalog (its restock events).
+    pub back_in_stock: Sibling<BackInStockMsg>,
 }
 
 pub(super) async fn spawn_customers(
@@ -110,6 +113,7 @@ pub(super) async fn spawn_catalog(
         store: store.clone(),
         in_flight,
         automations: wiring.automations.clone(),
+        back_in_stock: wiring.back_in_stock.clone(),
     };
     Ok(Actor::spawn_linked(None, Catalog, args, sup)
         .await
@@ -160,5 +164,24 @@ pub(super) async fn spawn_automations(
     // Events committed between the actor's start scan and this route being set were
     // published to nobody: it reads the stream again now that it can be reached.
     let _ = actor.cast(AutomationsMsg::CatchUp);
+    Ok(actor)
+}
+
+pub(super) async fn spawn_back_in_stock(
+    sup: ActorCell,
+    shop: &ShopDomain,
+    store: &Store,
+    wiring: &Wiring,
+) -> Result<ActorRef<BackInStockMsg>, ActorProcessingErr> {
+    let args = BackInStockArgs {
+        shop: shop.clone(),
+        store: store.clone(),
+        automations: wiring.automations.clone(),
+    };
+    let actor = Actor::spawn_linked(None, BackInStock, args, sup)
+        .await
+        .map_err(spawn_err)?
+        .0;
+    wiring.back_in_stock.set(actor.clone());
     Ok(actor)
 }

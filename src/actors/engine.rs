@@ -5,6 +5,7 @@
 //! apply anything itself.
 
 mod api;
+mod back_in_stock;
 
 use super::root::{Root, RootMsg};
 use super::tenant::TenantMsg;

@@ -1,11 +1,12 @@
 //! The actor tree: a root supervisor, one supervisor per tenant, and under each tenant the
-//! customer, catalog, conversation and automation actors. [`Engine`] is the handle the
+//! customer, catalog, conversation, automation and back-in-stock actors. [`Engine`] is the handle the
 //! HTTP layer and the CLI use to reach them.
 //!
 //! Also the helpers every child uses: `dead_letter`, `note_applied`, `events_of`,
-//! `publish`. Actors must not import `services`, `http` or `app`: they are above.
+//! `publish`, `tell_back_in_stock`. Actors must not import `services`, `http` or `app`: they are above.
 
 pub mod automations;
+pub mod back_in_stock;
 pub mod catalog;
 mod children;
 pub mod context;
@@ -123,5 +124,23 @@ pub(crate) fn publish(automations: &Sibling<AutomationsMsg>, events: Vec<DomainE
             message =
                 "Automation actor not running; it catches up from the stored events at its start."
         );
+    }
+}
+
+/// Hands the catalog's recorded events to the tenant's back-in-stock actor (only the
+/// catalog records `VariantRestocked`). If that actor is restarting they are not lost: it
+/// reads the stored event stream at its start.
+pub(crate) fn tell_back_in_stock(
+    back_in_stock: &Sibling<back_in_stock::BackInStockMsg>,
+    events: &[DomainEvent],
+) {
+    if events.is_empty() {
+        return;
+    }
+    let sent = back_in_stock
+        .get()
+        .map(|a| a.cast(back_in_stock::BackInStockMsg::Recorded(events.to_vec())));
+    if !matches!(sent, Some(Ok(()))) {
+        tracing::debug!(message = "Back-in-stock actor not running; it catches up at its start.");
     }
 }

@@ -7,9 +7,11 @@
 //! Must not apply a child's topics itself: deliveries go through `children::cast_to_child`.
 
 use super::automations::AutomationsMsg;
+use super::back_in_stock::BackInStockMsg;
 use super::catalog::CatalogMsg;
 use super::children::{
-    cast_to_child, spawn_automations, spawn_catalog, spawn_conversations, spawn_customers, Wiring,
+    cast_to_child, spawn_automations, spawn_back_in_stock, spawn_catalog, spawn_conversations,
+    spawn_customers, Wiring,
 };
 pub use super::children::{ChildRoutes, Routes};
 use super::context::ActorContext;
@@ -38,6 +40,8 @@ pub enum TenantMsg {
     Automations(AutomationsMsg),
     /// A query or command for the conversation actor.
     Conversations(ConversationsMsg),
+    /// A query or command for the back-in-stock actor.
+    BackInStock(BackInStockMsg),
     /// Test hook: the supervisor itself fails (its error goes to the root).
     #[cfg(test)]
     Fail,
@@ -67,6 +71,7 @@ pub struct TenantState {
     conversations_in_flight: Arc<AtomicU64>,
     conversations: ActorRef<ConversationsMsg>,
     automations: ActorRef<AutomationsMsg>,
+    back_in_stock: ActorRef<BackInStockMsg>,
     routes: Routes,
     wiring: Wiring,
 }
@@ -80,6 +85,7 @@ enum Child {
     Catalog,
     Conversations,
     Automations,
+    BackInStock,
 }
 
 impl TenantState {
@@ -138,6 +144,10 @@ impl TenantSupervisor {
                     .automations
                     .call(|r| AutomationsMsg::Reset { reply_to: r }, t)
                     .await;
+                let _ = state
+                    .back_in_stock
+                    .call(|r| BackInStockMsg::Reset { reply_to: r }, t)
+                    .await;
                 let erased = state.store.erase_tenant_records(&state.shop)?;
                 state.store.erase_dead_letters(&state.shop)?;
                 let _ = state
@@ -170,6 +180,8 @@ impl TenantSupervisor {
             Some(Child::Conversations)
         } else if id == state.automations.get_id() {
             Some(Child::Automations)
+        } else if id == state.back_in_stock.get_id() {
+            Some(Child::BackInStock)
         } else {
             None
         }
@@ -182,7 +194,7 @@ impl TenantSupervisor {
             Child::Customers => Some(state.customers_in_flight.clone()),
             Child::Catalog => Some(state.catalog_in_flight.clone()),
             Child::Conversations => Some(state.conversations_in_flight.clone()),
-            Child::Automations => None,
+            Child::Automations | Child::BackInStock => None,
         };
         if let Some(flag) = &in_flight {
             let poison = flag.swap(0, Ordering::SeqCst);
@@ -242,6 +254,10 @@ impl TenantSupervisor {
                 state.automations =
                     spawn_automations(sup, &state.shop, &state.store, &state.wiring).await?
             }
+            Child::BackInStock => {
+                state.back_in_stock =
+                    spawn_back_in_stock(sup, &state.shop, &state.store, &state.wiring).await?
+            }
         }
         Ok(())
     }
@@ -264,7 +280,7 @@ impl TenantSupervisor {
             Child::Customers => Route::Customers,
             Child::Catalog => Route::Catalog,
             Child::Conversations => Route::Conversations,
-            Child::Automations => return Ok(()),
+            Child::Automations | Child::BackInStock => return Ok(()),
         };
         for (seq, entry) in state.store.pending_of(&state.shop) {
             if entry.source.route() == wanted {
@@ -315,7 +331,8 @@ impl Actor for TenantSupervisor {
             &wiring,
         )
         .await?;
-        let automations = spawn_automations(sup, &args.shop, &args.store, &wiring).await?;
+        let automations = spawn_automations(sup.clone(), &args.shop, &args.store, &wiring).await?;
+        let back_in_stock = spawn_back_in_stock(sup, &args.shop, &args.store, &wiring).await?;
         if let Some(rec) = args.store.tenant(&args.shop)? {
             if rec.status != TenantStatus::Active {
                 let _ = automations.cast(AutomationsMsg::SetPaused(true));
@@ -332,6 +349,7 @@ impl Actor for TenantSupervisor {
             conversations_in_flight,
             conversations,
             automations,
+            back_in_stock,
             routes: args.routes,
             wiring,
         };
@@ -357,6 +375,7 @@ impl Actor for TenantSupervisor {
             TenantMsg::Catalog(m) => state.catalog.cast(m).map_err(Into::into),
             TenantMsg::Automations(m) => state.automations.cast(m).map_err(Into::into),
             TenantMsg::Conversations(m) => state.conversations.cast(m).map_err(Into::into),
+            TenantMsg::BackInStock(m) => state.back_in_stock.cast(m).map_err(Into::into),
             #[cfg(test)]
             TenantMsg::Fail => return Err("injected failure of the tenant supervisor".into()),
         };

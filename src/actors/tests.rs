@@ -199,8 +199,8 @@ async fn a_failed_supervisor_takes_every_child_with_it_and_comes_back_whole() {
     let children = old.get_cell().get_children();
     assert_eq!(
         children.len(),
-        4,
-        "customer, catalog, conversation and automation actors"
+        5,
+        "customer, catalog, conversation, automation and back-in-stock actors"
     );
 
     engine
@@ -241,7 +241,7 @@ async fn a_failed_supervisor_takes_every_child_with_it_and_comes_back_whole() {
     let new = new.expect("the supervisor was restarted");
     wait_count(&engine, "s.myshopify.com", 2).await;
     let fresh = new.get_cell().get_children();
-    assert_eq!(fresh.len(), 4);
+    assert_eq!(fresh.len(), children.len());
     assert!(fresh
         .iter()
         .all(|c| children.iter().all(|o| o.get_id() != c.get_id())));

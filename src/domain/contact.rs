@@ -73,6 +73,8 @@ pub enum MarketingSource {
     Admin,
     /// A bulk import.
     Import,
+    /// The storefront back-in-stock widget (`POST /storefront/v1/back-in-stock`).
+    BackInStockWidget,
 }
 
 /// Shopify's `collected_from` for a consent (`CustomerConsentCollectedFrom`).

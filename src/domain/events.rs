@@ -63,6 +63,19 @@ pub enum EventKind {
         #[serde(with = "crate::domain::ids::as_string::option", default)]
         customer_id: Option<ShopifyId>,
     },
+    /// A back-in-stock subscriber is to be told that their variant is in stock again
+    /// (the BACK_IN_STOCK trigger): recorded once per ACTIVE subscriber per restock, in the
+    /// batch that marks the subscription NOTIFIED. Added last so stored events still decode.
+    BackInStockNotified {
+        #[serde(with = "crate::domain::ids::as_string")]
+        subscription_id: u64,
+        #[serde(with = "crate::domain::ids::as_string")]
+        product_id: ShopifyId,
+        #[serde(with = "crate::domain::ids::as_string")]
+        variant_id: ShopifyId,
+        #[serde(with = "crate::domain::ids::as_string::option", default)]
+        contact_id: Option<ShopifyId>,
+    },
 }
 
 impl EventKind {
@@ -77,6 +90,7 @@ impl EventKind {
             EventKind::VariantRestocked { .. } => "VariantRestocked",
             EventKind::CheckoutUpdated { .. } => "CheckoutUpdated",
             EventKind::CheckoutCompleted { .. } => "CheckoutCompleted",
+            EventKind::BackInStockNotified { .. } => "BackInStockNotified",
         }
     }
 }

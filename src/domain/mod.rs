@@ -2,6 +2,7 @@
 //! No I/O, no actors, no sled: only values and the rules that make them valid.
 
 pub mod automations;
+pub mod back_in_stock;
 pub mod catalog;
 pub mod contact;
 pub mod events;

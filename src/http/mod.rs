@@ -1,5 +1,6 @@
-//! The axum router: Shopify webhooks, the admin API, ops endpoints (health, readiness,
-//! metrics) and the OpenAPI document. Handlers are thin: parse, authenticate, call a
+//! The axum router: Shopify webhooks, the admin API, the public storefront endpoints
+//! (`storefront`, outside the bearer auth), ops endpoints (health, readiness, metrics) and
+//! the OpenAPI document. Handlers are thin: parse, authenticate, call a
 //! service (`crate::services`) or a typed `Engine` method, map errors through
 //! [`error::ApiError`]. Nothing here builds actor messages.
 
@@ -14,6 +15,7 @@ pub mod openapi;
 pub mod ops;
 pub mod serve;
 pub mod shopify_webhooks;
+pub mod storefront;
 pub mod wire_errors;
 
 use crate::actors::Engine;
@@ -47,6 +49,8 @@ pub struct AppState {
     pub graph_version: Arc<String>,
     /// What the services need (engine, Meta client, master key, app credentials).
     pub services: crate::services::Context,
+    /// Rate limits and client-address policy of the storefront endpoints.
+    pub storefront: Arc<storefront::guard::Guard>,
 }
 
 /// The router with the body rules of `server` (declared-length check, bytes in flight,
@@ -139,6 +143,8 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/templates/{name}",
             axum::routing::delete(admin::templates::delete_template),
         )
+        .route("/api/v1/back-in-stock", get(admin::back_in_stock::list))
+        .merge(storefront::router(&state))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -150,6 +150,7 @@ impl Modify for CrossFieldRules {
         admin::whatsapp::phone_numbers, admin::whatsapp::add_phone_number, admin::whatsapp::set_meta,
         admin::templates::templates, admin::templates::create_template, admin::templates::delete_template,
         admin::templates::sync_templates, admin::whatsapp::get_health, admin::whatsapp::check_health,
+        admin::back_in_stock::list,
     ),
     components(schemas(super::error::ErrorBody, crate::tenants::NewTenant, crate::tenants::TenantView,
         admin::tenants::CreatedTenant, admin::contacts::ContactPatch, admin::deadletters::DeadLetterView, admin::deadletters::DeadLetterSummary,
@@ -163,7 +164,9 @@ impl Modify for CrossFieldRules {
 )]
 pub struct ApiDoc;
 
-/// `GET /api/v1/openapi.json`.
+/// `GET /api/v1/openapi.json`: the admin API and the storefront endpoints.
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(super::storefront::StorefrontDoc::openapi());
+    Json(doc)
 }

@@ -1,16 +1,20 @@
 //! The HTTP server's accept loop: hyper's HTTP/1 connection driver with a timer (its
 //! `header_read_timeout` closes a connection whose request head is slow, including an idle
 //! keep-alive wait), an idle watchdog per connection, a cap on live connections sized from
-//! the open-file limit, and graceful shutdown. It owns sockets only: routes and body rules
+//! the open-file limit, and graceful shutdown. Each request carries its peer's address as
+//! axum's `ConnectInfo<SocketAddr>` (the storefront's per-IP limit reads it). It owns
+//! sockets only: routes and body rules
 //! are in [`super::router`] and [`super::limits`], and it never touches the store.
 
 use crate::config::ServerSettings;
+use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -20,6 +24,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::time::Instant;
+use tower_layer::Layer;
 
 /// Most connections the cap ever allows (a semaphore's permits are bounded).
 const CAP_CEILING: usize = 1 << 20;
@@ -73,7 +78,11 @@ pub fn open_file_limit() -> Option<u64> {
 }
 
 /// One HTTP/1 connection as hyper drives it.
-type Conn = http1::Connection<TokioIo<Watched>, TowerToHyperService<Router>>;
+/// The app as served on one connection: the router with the peer's address in every
+/// request's extensions (axum's `ConnectInfo`, read by the storefront's per-IP limit).
+type PeerRouter = axum::middleware::AddExtension<Router, ConnectInfo<SocketAddr>>;
+
+type Conn = http1::Connection<TokioIo<Watched>, TowerToHyperService<PeerRouter>>;
 
 /// Last read or write on a connection, in milliseconds since the connection began.
 #[derive(Clone, Debug)]
@@ -221,9 +230,9 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of descriptors, or a connection reset before it was accepted:
                     // wait a little rather than spin.
@@ -237,7 +246,8 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let activity = Activity::new();
         let io = TokioIo::new(Watched::new(stream, activity.clone()));
-        let conn = builder.serve_connection(io, TowerToHyperService::new(router.clone()));
+        let app = axum::Extension(ConnectInfo(peer)).layer(router.clone());
+        let conn = builder.serve_connection(io, TowerToHyperService::new(app));
         let stopped = stopped.clone();
         tokio::spawn(async move {
             drive(conn, activity, idle, stopped).await;

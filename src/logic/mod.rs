@@ -3,6 +3,7 @@
 //! every function here is tested without a runtime.
 
 pub mod automations;
+pub mod back_in_stock;
 pub mod catalog;
 pub mod customers;
 pub mod inbox;

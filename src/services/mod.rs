@@ -8,6 +8,7 @@
 //! delete, reconcile), `sending` (queue a message, recipients, read receipts),
 //! `meta_routes` (which tenant a Meta webhook belongs to; one owner per number and WABA).
 
+pub mod back_in_stock;
 pub mod credentials;
 pub mod health;
 pub mod meta_routes;

@@ -68,6 +68,15 @@ pub enum Kind {
     EventDone = b'E',
     /// Once-markers of triggers (a hash of flow and what triggered) -> run id.
     TriggerOnce = b'u',
+    /// Back-in-stock subscription, by its id.
+    BackInStock = b'z',
+    /// Index: variant id (8) + subscription id (8) -> empty.
+    BackInStockByVariant = b'Z',
+    /// Index: contact id (8) + subscription id (8) -> empty.
+    BackInStockByContact = b'Y',
+    /// Back-in-stock actor: id 0 = its event cursor; other ids = `VariantRestocked`
+    /// event seqs already applied (+1, so seq 0 cannot collide with the cursor).
+    BackInStockRestock = b'y',
 }
 
 pub fn journal(seq: u64) -> Vec<u8> {

@@ -1,6 +1,8 @@
 //! API tests: the engine started on port 0 with its own temp store, driven over HTTP.
 
 mod access;
+mod back_in_stock;
+mod back_in_stock_guards;
 mod cli;
 mod compliance;
 mod contacts;

@@ -1,6 +1,7 @@
 //! The admin API under `/api/v1`: operator endpoints (tenants) and tenant-scoped
 //! endpoints (contacts, products, checkouts, events, dead letters, exports).
 
+pub mod back_in_stock;
 pub mod contacts;
 pub mod deadletters;
 pub mod events;
