@@ -196,6 +196,7 @@ async fn recover(dir: &Path) -> (Vec<(&'static str, Duration)>, usize, u64) {
         .expect("meta client"),
         settings: galantis::config::MetaSettings::default(),
         master_key: galantis::secrets::MasterKey::parse(&"11".repeat(32)).expect("key"),
+        automations: galantis::config::AutomationSettings::default(),
     });
     let engine = Engine::start(store.clone(), services, Duration::from_secs(120))
         .await

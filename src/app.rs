@@ -60,6 +60,7 @@ impl Application {
             meta: meta.clone(),
             settings: settings.meta.clone(),
             master_key: master_key.clone(),
+            automations: settings.automations.clone(),
         });
         let engine = Engine::start(
             store.clone(),

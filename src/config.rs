@@ -75,6 +75,12 @@ pub struct AutomationSettings {
     /// Most due steps fired in one turn of the actor before it lets other messages in
     /// (overdue steps after a restart fire in such throttled batches).
     pub due_batch: usize,
+    /// Beyond the product: at most this many marketing messages from automations to one
+    /// contact within `global_marketing_window_hours`, across all flows (0: no cap). A
+    /// message over the cap is skipped (logged with the reason), not delayed.
+    pub global_marketing_cap: usize,
+    /// The window of the global marketing cap, in hours (of flow time).
+    pub global_marketing_window_hours: u32,
 }
 
 impl Default for AutomationSettings {
@@ -82,6 +88,8 @@ impl Default for AutomationSettings {
         Self {
             time_scale: 1,
             due_batch: 500,
+            global_marketing_cap: 2,
+            global_marketing_window_hours: 24,
         }
     }
 }
@@ -90,6 +98,11 @@ impl AutomationSettings {
     /// The real wait for a flow delay of `ms` milliseconds.
     pub fn scaled_ms(&self, ms: i64) -> i64 {
         ms / i64::from(self.time_scale.max(1))
+    }
+
+    /// The global marketing cap's window, in real milliseconds.
+    pub fn global_marketing_window_ms(&self) -> i64 {
+        self.scaled_ms(i64::from(self.global_marketing_window_hours) * 3_600_000)
     }
 }
 

@@ -148,6 +148,7 @@ pub(super) async fn spawn_automations(
     sup: ActorCell,
     shop: &ShopDomain,
     store: &Store,
+    settings: &crate::config::AutomationSettings,
     wiring: &Wiring,
 ) -> Result<ActorRef<AutomationsMsg>, ActorProcessingErr> {
     let args = AutomationsArgs {
@@ -155,6 +156,7 @@ pub(super) async fn spawn_automations(
         store: store.clone(),
         customers: wiring.customers.clone(),
         conversations: wiring.conversations.clone(),
+        settings: settings.clone(),
     };
     let actor = Actor::spawn_linked(None, Automations, args, sup)
         .await

@@ -16,6 +16,8 @@ pub struct ActorContext {
     pub settings: crate::config::MetaSettings,
     /// Opens sealed tokens.
     pub master_key: MasterKey,
+    /// The automation engine's time compression, batches and caps.
+    pub automations: crate::config::AutomationSettings,
 }
 
 impl ActorContext {

@@ -251,8 +251,14 @@ impl TenantSupervisor {
                 .await?
             }
             Child::Automations => {
-                state.automations =
-                    spawn_automations(sup, &state.shop, &state.store, &state.wiring).await?
+                state.automations = spawn_automations(
+                    sup,
+                    &state.shop,
+                    &state.store,
+                    &state.services.automations,
+                    &state.wiring,
+                )
+                .await?
             }
             Child::BackInStock => {
                 state.back_in_stock =
@@ -331,7 +337,14 @@ impl Actor for TenantSupervisor {
             &wiring,
         )
         .await?;
-        let automations = spawn_automations(sup.clone(), &args.shop, &args.store, &wiring).await?;
+        let automations = spawn_automations(
+            sup.clone(),
+            &args.shop,
+            &args.store,
+            &args.services.automations,
+            &wiring,
+        )
+        .await?;
         let back_in_stock = spawn_back_in_stock(sup, &args.shop, &args.store, &wiring).await?;
         if let Some(rec) = args.store.tenant(&args.shop)? {
             if rec.status != TenantStatus::Active {

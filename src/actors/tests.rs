@@ -17,6 +17,7 @@ pub(super) fn services() -> Arc<super::context::ActorContext> {
         .expect("client"),
         settings: crate::config::MetaSettings::default(),
         master_key: crate::secrets::MasterKey::parse(&"11".repeat(32)).expect("key"),
+        automations: crate::config::AutomationSettings::default(),
     })
 }
 

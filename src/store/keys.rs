@@ -68,6 +68,13 @@ pub enum Kind {
     EventDone = b'E',
     /// Once-markers of triggers (a hash of flow and what triggered) -> run id.
     TriggerOnce = b'u',
+    /// Per-flow run counts (flow id -> `FlowCounts`).
+    FlowStats = b'A',
+    /// When a contact last entered a flow (a hash of flow and contact -> ms).
+    Entered = b'B',
+    /// A contact's recent marketing sends from automations (contact id -> ms list), for
+    /// the global marketing cap.
+    MarketingSends = b'D',
     /// Back-in-stock subscription, by its id.
     BackInStock = b'z',
     /// Index: variant id (8) + subscription id (8) -> empty.

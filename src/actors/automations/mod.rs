@@ -7,19 +7,32 @@
 //! Must not touch other actors' records or the journal: it reads the event stream, asks
 //! siblings for contacts and sends, and writes only its own kinds.
 
+pub mod commands;
+pub mod enrol;
+pub mod flows;
+pub mod gather;
 pub mod intake;
+pub mod runs;
+pub mod send;
 pub mod timers;
 
 use crate::actors::conversations::ConversationsMsg;
 use crate::actors::customers::CustomersMsg;
 use crate::actors::Sibling;
+use crate::config::AutomationSettings;
+use crate::domain::automations::run::Run;
+use crate::domain::contact::Contact;
 use crate::domain::DomainEvent;
 use crate::domain::ShopDomain;
+use crate::domain::Timestamp;
 use crate::store::{Batch, Kind, Store, StoreError};
+pub use commands::{FlowCommand, FlowError, FlowView};
+use flows::FlowBook;
 use intake::Intake;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::time::Duration;
 use timers::DueQueue;
 
 /// How many waiting runs' due entries are kept in memory (the rest stay on disk).
@@ -32,6 +45,10 @@ pub enum AutomationsMsg {
     /// Read the stored event stream for events not consumed yet (the supervisor sends it
     /// once the actor's route is set).
     CatchUp,
+    /// Fire the steps that are due.
+    Tick,
+    /// The flow API (boxed: a flow definition is large).
+    Flows(Box<FlowCommand>),
     /// Stop timers (app uninstalled) or resume them.
     SetPaused(bool),
     /// Current state.
@@ -63,6 +80,8 @@ pub struct AutomationsArgs {
     pub customers: Sibling<CustomersMsg>,
     /// The conversation actor (sends).
     pub conversations: Sibling<ConversationsMsg>,
+    /// Time compression, batches, caps.
+    pub settings: AutomationSettings,
 }
 
 /// State.
@@ -72,18 +91,24 @@ pub struct AutomationsState {
     status: AutomationStatus,
     intake: Intake,
     due: DueQueue,
-    #[allow(dead_code)]
+    flows: FlowBook,
+    settings: AutomationSettings,
+    myself: ActorRef<AutomationsMsg>,
+    /// The due time the armed wake-up is for.
+    armed: Option<i64>,
     customers: Sibling<CustomersMsg>,
-    #[allow(dead_code)]
     conversations: Sibling<ConversationsMsg>,
 }
 
 /// The automation actor.
 pub struct Automations;
 
-/// Consumes `events` not consumed yet, in stream order: what each causes and its marker
-/// in one batch per event.
-fn consume(state: &mut AutomationsState, mut events: Vec<DomainEvent>) -> Result<(), StoreError> {
+/// Consumes `events` not consumed yet, in stream order: the runs each starts and its
+/// marker in one batch per event; then the new runs take their first steps.
+async fn consume(
+    state: &mut AutomationsState,
+    mut events: Vec<DomainEvent>,
+) -> Result<(), StoreError> {
     events.sort_by_key(|e| e.seq);
     for e in events {
         if state.intake.is_done(e.seq) {
@@ -91,6 +116,11 @@ fn consume(state: &mut AutomationsState, mut events: Vec<DomainEvent>) -> Result
         }
         let mut batch = Batch::new();
         state.intake.stage(&mut batch, &state.shop, e.seq)?;
+        let started = if state.status.paused {
+            Vec::new()
+        } else {
+            start_runs(state, &e, &mut batch).await?
+        };
         *state
             .status
             .consumed
@@ -99,14 +129,150 @@ fn consume(state: &mut AutomationsState, mut events: Vec<DomainEvent>) -> Result
         batch.put(&state.shop, Kind::Automations, 0, &state.status)?;
         state.store.commit(batch)?;
         state.intake.mark(e.seq);
+        let now = Timestamp::now().millis();
+        for run in started {
+            state.due.schedule(now, run.id);
+        }
     }
+    arm(state)
+}
+
+/// The contact a run is for: the event's, or (a guest checkout) the one of its phone.
+async fn contact_for(
+    state: &AutomationsState,
+    want: &enrol::Wanted,
+) -> Result<Option<Contact>, StoreError> {
+    let id = match want.contact {
+        Some(id) => Some(id),
+        None => match want.context.checkout_id {
+            Some(k) => {
+                let checkout = state.store.get(&state.shop, Kind::Checkout, k)?;
+                match checkout.as_ref().and_then(enrol::checkout_phone) {
+                    Some(phone) => ask_contact_for_phone(state, phone).await,
+                    None => None,
+                }
+            }
+            None => None,
+        },
+    };
+    match id {
+        Some(id) => state.store.get(&state.shop, Kind::Contact, id),
+        None => Ok(None),
+    }
+}
+
+async fn ask_contact_for_phone(
+    state: &AutomationsState,
+    phone: crate::domain::phone::PhoneE164,
+) -> Option<u64> {
+    let actor = state.customers.get()?;
+    let at = Timestamp::now();
+    match actor
+        .call(
+            |r| CustomersMsg::ContactForPhone {
+                phone,
+                profile_name: None,
+                at,
+                reply_to: r,
+            },
+            Some(Duration::from_secs(10)),
+        )
+        .await
+    {
+        Ok(ractor::rpc::CallResult::Success(id)) => id,
+        _ => None,
+    }
+}
+
+/// Stages the runs `e` starts in the active flows.
+async fn start_runs(
+    state: &mut AutomationsState,
+    e: &DomainEvent,
+    batch: &mut Batch,
+) -> Result<Vec<Run>, StoreError> {
+    let now = Timestamp::now().millis();
+    let flows: Vec<flows::FlowEntry> = state.flows.active().cloned().collect();
+    let mut started = Vec::new();
+    for flow in flows {
+        let Some((_, trigger)) = enrol::trigger_of(&flow) else {
+            continue;
+        };
+        let Some(want) = enrol::wanted(flow.stored.id, trigger, e) else {
+            continue;
+        };
+        let Some(contact) = contact_for(state, &want).await? else {
+            tracing::info!(message = "Enrolment refused.", tenant = %state.shop, flow = flow.stored.id, reason = "no_contact");
+            continue;
+        };
+        let marketing = enrol::is_marketing(&state.store, &state.shop, &flow)?;
+        if let Some(run) = enrol::stage_run(
+            &state.store,
+            &state.shop,
+            batch,
+            &flow,
+            &contact,
+            &want,
+            marketing,
+            now,
+        )? {
+            state
+                .flows
+                .count(batch, &state.shop, flow.stored.id, |c| c.enrolled += 1)?;
+            started.push(run);
+        }
+    }
+    Ok(started)
+}
+
+/// Arms one wake-up for the earliest due step (none while paused).
+fn arm(state: &mut AutomationsState) -> Result<(), StoreError> {
+    if state.status.paused {
+        return Ok(());
+    }
+    let Some(next) = state.due.next_due(&state.store, &state.shop)? else {
+        return Ok(());
+    };
+    if state.armed.is_some_and(|a| a <= next) {
+        return Ok(());
+    }
+    let wait = (next - Timestamp::now().millis()).max(0) as u64;
+    state.armed = Some(next);
+    state
+        .myself
+        .send_after(Duration::from_millis(wait), || AutomationsMsg::Tick);
     Ok(())
 }
 
+/// Fires the due steps, a batch at a time.
+async fn tick(state: &mut AutomationsState) -> Result<(), StoreError> {
+    state.armed = None;
+    if state.status.paused {
+        return Ok(());
+    }
+    let now = Timestamp::now().millis();
+    let due = state.due.take_due(now, state.settings.due_batch);
+    let full = due.len() == state.settings.due_batch;
+    for (at, id) in due {
+        if let Err(e) = runs::fire(state, at, id).await {
+            tracing::error!(message = "A run step failed; it is retried.", tenant = %state.shop, run = id, error = %crate::telemetry::chain(&e));
+            state.due.schedule(now + 5_000, id);
+            let mut b = Batch::new();
+            b.remove_pair(&state.shop, Kind::RunDue, at.max(0) as u64, id);
+            b.put_pair(&state.shop, Kind::RunDue, (now + 5_000) as u64, id);
+            let _ = state.store.commit(b);
+        }
+    }
+    if full {
+        let _ = state.myself.cast(AutomationsMsg::Tick);
+        return Ok(());
+    }
+    arm(state)
+}
+
 /// Reads the stream for what was missed, consumes it, and raises the floor.
-fn catch_up(state: &mut AutomationsState) -> Result<(), StoreError> {
+async fn catch_up(state: &mut AutomationsState) -> Result<(), StoreError> {
     let (positions, missed) = state.intake.missed(&state.store, &state.shop)?;
-    consume(state, missed)?;
+    consume(state, missed).await?;
     let pending_min = state
         .store
         .pending_of(&state.shop)
@@ -133,7 +299,7 @@ impl Actor for Automations {
 
     async fn pre_start(
         &self,
-        _myself: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         args: AutomationsArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
         let status: AutomationStatus = args
@@ -143,16 +309,22 @@ impl Actor for Automations {
         let intake = Intake::load(&args.store, &args.shop, status.cursor)?;
         let mut due = DueQueue::new(DUE_WINDOW);
         due.load(&args.store, &args.shop)?;
-        let mut state = AutomationsState {
+        let flows = FlowBook::load(&args.store, &args.shop).map_err(|e| format!("flows: {e}"))?;
+        let state = AutomationsState {
             shop: args.shop,
             store: args.store,
             status,
             intake,
             due,
+            flows,
+            settings: args.settings,
+            myself,
+            armed: None,
             customers: args.customers,
             conversations: args.conversations,
         };
-        catch_up(&mut state)?;
+        // Catching up (events missed, steps overdue) waits for the supervisor's `CatchUp`:
+        // the siblings this needs (contacts, sends) are reachable by then.
         Ok(state)
     }
 
@@ -163,14 +335,20 @@ impl Actor for Automations {
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         let result = match msg {
-            AutomationsMsg::Recorded(events) => consume(state, events),
-            AutomationsMsg::CatchUp => catch_up(state),
+            AutomationsMsg::Recorded(events) => consume(state, events).await,
+            AutomationsMsg::CatchUp => catch_up(state).await.and_then(|()| arm(state)),
+            AutomationsMsg::Tick => tick(state).await,
+            AutomationsMsg::Flows(cmd) => {
+                commands::handle(state, *cmd);
+                Ok(())
+            }
             AutomationsMsg::SetPaused(p) => {
                 state.status.paused = p;
                 let mut batch = Batch::new();
                 batch
                     .put(&state.shop, Kind::Automations, 0, &state.status)
                     .and_then(|()| state.store.commit(batch))
+                    .and_then(|()| arm(state))
             }
             AutomationsMsg::Status { reply_to } => {
                 let _ = reply_to.send(state.status.clone());
@@ -183,6 +361,7 @@ impl Actor for Automations {
                 };
                 state.intake = Intake::default();
                 state.due = DueQueue::new(DUE_WINDOW);
+                state.flows = FlowBook::default();
                 let _ = reply_to.send(());
                 Ok(())
             }

@@ -12,7 +12,7 @@
 mod apply;
 mod commands;
 mod outbox;
-mod persist;
+pub(crate) mod persist;
 mod sent;
 
 pub use commands::{SendError, SendRequest, Target};

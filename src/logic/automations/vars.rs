@@ -55,6 +55,8 @@ pub struct TemplateShape {
     pub body_params: usize,
     /// A URL button with a `{{1}}` suffix.
     pub url_param: bool,
+    /// That button's position among the template's buttons.
+    pub url_button_index: u8,
     /// MARKETING (needs SUBSCRIBED consent) rather than UTILITY.
     pub marketing: bool,
 }

@@ -1,0 +1,170 @@
+//! An action node's message: the template checked (it exists and is still APPROVED, as
+//! Meta may pause it after activation), consent and exclusions checked again, the global
+//! marketing cap, the variables resolved from the records as they are now, and the
+//! request to the conversation actor's outbox with the step's once-key.
+
+use super::gather::Gathered;
+use crate::actors::conversations::{persist, SendRequest, Target};
+use crate::domain::automations::run::Run;
+use crate::domain::automations::{FlowDraft, NodeKind};
+use crate::domain::whatsapp::{Purpose, TemplateStatus};
+use crate::integrations::meta::messages::{
+    BodyParam, OutboundMessage, TemplateButton, TemplateSend,
+};
+use crate::logic::automations::enrol::{self, Refusal};
+use crate::logic::automations::vars::{resolve, TemplateShape, VarContext};
+use crate::store::{Store, StoreError};
+use sha2::{Digest, Sha256};
+
+/// What became of an action.
+#[derive(Debug)]
+pub enum Prepared {
+    /// Send this.
+    Send(Box<SendRequest>, bool),
+    /// Not sent to this contact (consent, exclusion, cap): the run goes on.
+    Skip(Refusal),
+    /// The action cannot be done (template gone or not approved, a value missing).
+    Fail(String),
+}
+
+/// The once-key of a run's step: a retried step (after a crash) queues nothing new.
+pub fn once_key(run: &Run) -> u64 {
+    let mut h = Sha256::new();
+    h.update(b"automation-step");
+    h.update(run.id.to_be_bytes());
+    h.update(run.steps.to_be_bytes());
+    let d = h.finalize();
+    let mut eight = [0u8; 8];
+    eight.copy_from_slice(&d[..8]);
+    u64::from_be_bytes(eight)
+}
+
+/// Where the message goes and what it says, or why not.
+///
+/// # Errors
+/// When the store fails.
+#[allow(clippy::too_many_arguments)]
+pub fn prepare(
+    store: &Store,
+    shop: &str,
+    flow: &FlowDraft,
+    node: &str,
+    run: &Run,
+    g: &Gathered,
+    recent_marketing: &[i64],
+    cap: (usize, i64),
+    now_ms: i64,
+) -> Result<Prepared, StoreError> {
+    let Some(NodeKind::Action {
+        template,
+        body,
+        url_suffix,
+    }) = flow.nodes.iter().find(|n| n.id == node).map(|n| &n.kind)
+    else {
+        return Ok(Prepared::Fail(format!("`{node}` is not an action")));
+    };
+    let Some(contact) = g.contact.as_ref() else {
+        return Ok(Prepared::Fail("the contact no longer exists".into()));
+    };
+    let Some(t) = persist::template(store, shop, &template.name, &template.language)? else {
+        return Ok(Prepared::Fail(format!(
+            "template `{}` ({}) no longer exists",
+            template.name, template.language
+        )));
+    };
+    if t.status != TemplateStatus::Approved {
+        return Ok(Prepared::Fail(format!(
+            "template `{}` is {}, not APPROVED",
+            t.name, t.status
+        )));
+    }
+    let shape = TemplateShape::of(&t);
+    let none = |_: u64| false;
+    if let Err(r) = enrol::at_send(contact, shape.marketing, &flow.settings, &none, &none) {
+        return Ok(Prepared::Skip(r));
+    }
+    if shape.marketing {
+        if let Err(r) = enrol::within_global_cap(recent_marketing, cap.0, cap.1, now_ms) {
+            return Ok(Prepared::Skip(r));
+        }
+    }
+    let Some(phone) = contact.phone else {
+        return Ok(Prepared::Skip(Refusal::NoPhone));
+    };
+    let Some(number) = store
+        .tenant(shop)?
+        .and_then(|t| t.meta_phone_number_ids.first().cloned())
+    else {
+        return Ok(Prepared::Fail(
+            "the shop has no WhatsApp number to send from".into(),
+        ));
+    };
+    let cx = VarContext {
+        contact,
+        order: g.order.as_ref(),
+        checkout: g.checkout.as_ref(),
+        product: g
+            .product
+            .as_ref()
+            .map(|p| (p, run.context.variant_id.and_then(|v| p.variant(v)))),
+        store_name: shop.trim_end_matches(".myshopify.com"),
+        shop_domain: shop,
+    };
+    let message = match build(&t.name, &t.language, body, url_suffix.as_ref(), shape, &cx) {
+        Ok(m) => m,
+        Err(reason) => return Ok(Prepared::Fail(reason)),
+    };
+    let (values, body) = message;
+    let req = SendRequest {
+        target: Target::Customer {
+            phone,
+            phone_number_id: number,
+            contact_id: Some(run.contact_id),
+        },
+        author: None,
+        body: OutboundMessage::template(phone, body).body(),
+        kind: "template".into(),
+        text: Some(
+            format!("{} {}", t.name, values.join(" | "))
+                .trim()
+                .to_string(),
+        ),
+        template: Some((t.name.clone(), t.language.clone())),
+        purpose: if shape.marketing {
+            Purpose::Marketing
+        } else {
+            Purpose::Utility
+        },
+        once_key: Some(once_key(run)),
+    };
+    Ok(Prepared::Send(Box::new(req), shape.marketing))
+}
+
+fn build(
+    name: &str,
+    language: &str,
+    body: &[crate::domain::automations::VarSource],
+    url_suffix: Option<&crate::domain::automations::VarSource>,
+    shape: TemplateShape,
+    cx: &VarContext<'_>,
+) -> Result<(Vec<String>, TemplateSend), String> {
+    let mut t = TemplateSend::new(name, language).map_err(|e| e.to_string())?;
+    let mut values = Vec::new();
+    for (i, v) in body.iter().enumerate() {
+        let value = resolve(v, cx).map_err(|e| format!("body {{{{{}}}}}: {e}", i + 1))?;
+        t = t
+            .body_param(BodyParam::text(value.clone()))
+            .map_err(|e| e.to_string())?;
+        values.push(value);
+    }
+    if let (true, Some(v)) = (shape.url_param, url_suffix) {
+        let text = resolve(v, cx).map_err(|e| format!("url suffix: {e}"))?;
+        t = t
+            .button(TemplateButton::Url {
+                index: shape.url_button_index,
+                text,
+            })
+            .map_err(|e| e.to_string())?;
+    }
+    Ok((values, t))
+}
