@@ -5,6 +5,8 @@
 //! apply anything itself.
 
 mod api;
+mod automations;
+pub use automations::FlowRequestError;
 mod back_in_stock;
 
 use super::root::{Root, RootMsg};

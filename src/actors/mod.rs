@@ -22,7 +22,7 @@ mod tests;
 #[cfg(test)]
 mod tests_errors;
 
-pub use engine::{Engine, EngineError, RecoveryProgress, RecoveryReport};
+pub use engine::{Engine, EngineError, FlowRequestError, RecoveryProgress, RecoveryReport};
 
 use crate::domain::{DomainEvent, EventKind, Timestamp};
 use crate::store::{DeadLetter, JournalEntry, Store};

@@ -144,6 +144,23 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(admin::templates::delete_template),
         )
         .route("/api/v1/back-in-stock", get(admin::back_in_stock::list))
+        .route(
+            "/api/v1/flows",
+            get(admin::flows::list).post(admin::flows::create),
+        )
+        .route("/api/v1/flows/validate", post(admin::flows::validate))
+        .route(
+            "/api/v1/flows/{id}",
+            get(admin::flows::get).put(admin::flows::update),
+        )
+        .route("/api/v1/flows/{id}/activate", post(admin::flows::activate))
+        .route("/api/v1/flows/{id}/pause", post(admin::flows::pause))
+        .route("/api/v1/flows/{id}/archive", post(admin::flows::archive))
+        .route("/api/v1/flows/{id}/runs", get(admin::flows::flow_runs))
+        .route(
+            "/api/v1/contacts/{id}/runs",
+            get(admin::flows::contact_runs),
+        )
         .merge(storefront::router(&state))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(ops::healthz))

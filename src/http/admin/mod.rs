@@ -5,6 +5,7 @@ pub mod back_in_stock;
 pub mod contacts;
 pub mod deadletters;
 pub mod events;
+pub mod flows;
 pub mod inbox;
 pub mod messages;
 pub mod outbound;

@@ -1,0 +1,273 @@
+//! Automations end to end: flows created, validated and activated through the API,
+//! Shopify webhooks in, delays (compressed by `automations.time_scale`, the same code
+//! path), the template with its variables filled at the Meta emulator, runs and counts.
+
+use crate::helpers::{order_body, spawn_app_with, TestApp};
+use crate::whatsapp_send::{emulator_config, NUMBER, TOKEN, WABA};
+use galantis::sandbox::meta::MetaEmulator;
+use galantis::sandbox::payloads::{to_bytes, Customer};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const SHOP: &str = "flows.myshopify.com";
+const PHONE: &str = "+447700900456";
+
+/// Emulator + engine, a WhatsApp tenant, and APPROVED templates.
+pub async fn setup(scale: u32) -> (MetaEmulator, TestApp, String) {
+    let emu = MetaEmulator::start(emulator_config())
+        .await
+        .expect("emulator");
+    let base = emu.base_url().to_string();
+    let app = spawn_app_with(move |s| {
+        s.meta.base_url = base.clone();
+        s.meta.pair_burst = 1_000;
+        s.automations.time_scale = scale;
+    })
+    .await;
+    emu.set_webhook_url(&format!("{}/webhooks/meta", app.base));
+    let key = app
+        .create_whatsapp_tenant(SHOP, WABA, &[NUMBER], TOKEN)
+        .await;
+    for (name, category, body, examples) in [
+        (
+            "order_thanks",
+            "UTILITY",
+            "Thanks {{1}}, order {{2}} is confirmed.",
+            json!(["Ana", "#1001"]),
+        ),
+        (
+            "cart_vip",
+            "MARKETING",
+            "Hi {{1}}, your cart of {{2}} is waiting: {{3}} (see you soon)",
+            json!(["Ana", "120 EUR", "https://x"]),
+        ),
+        (
+            "cart_std",
+            "MARKETING",
+            "Hi {{1}}, come back: {{2}} (see you soon)",
+            json!(["Ana", "https://x"]),
+        ),
+    ] {
+        let (s, v) = app
+            .send(Method::POST, "/api/v1/templates", &key, Some(json!({
+                "name": name, "language": "en", "category": category, "body": body, "body_examples": examples})))
+            .await;
+        assert_eq!(s, 201, "{v}");
+        emu.approve_template(name, "en").await.expect("approve");
+    }
+    app.eventually("templates approved", || async {
+        let (_, v) = app.get("/api/v1/templates", &key).await;
+        let items = v["items"].as_array().cloned().unwrap_or_default();
+        (items.len() == 3 && items.iter().all(|t| t["status"] == "APPROVED")).then_some(())
+    })
+    .await;
+    (emu, app, key)
+}
+
+/// A customer with a WhatsApp number (and marketing consent when `subscribed`).
+pub async fn customer(app: &TestApp, id: u64, first: &str, subscribed: bool) {
+    let mut c = Customer::new(id);
+    c.first_name = first.into();
+    c.phone = Some(PHONE.into());
+    app.webhook_ok(
+        SHOP,
+        "customers/create",
+        &format!("c-{id}"),
+        &to_bytes(&c.body()),
+    )
+    .await;
+    if subscribed {
+        let consent = json!({"customer_id": id, "phone_number": PHONE, "whats_app_marketing_consent": {
+            "state": "subscribed", "opt_in_level": "single_opt_in",
+            "updated_at": "2026-01-01T00:00:00Z", "collected_from": "SHOPIFY"}});
+        app.webhook_ok(
+            SHOP,
+            "customers_whats_app_marketing_consent/update",
+            &format!("consent-{id}"),
+            &serde_json::to_vec(&consent).expect("json"),
+        )
+        .await;
+    }
+}
+
+/// An ORDER_PLACED flow: a delay of `minutes`, then the utility template.
+pub fn order_flow(minutes: u32) -> Value {
+    json!({
+        "name": "Order confirmation",
+        "nodes": [
+            {"id": "t", "type": "TRIGGER", "trigger": {"type": "ORDER_PLACED"}},
+            {"id": "wait", "type": "DELAY", "delay": {"minutes": minutes}},
+            {"id": "thanks", "type": "ACTION", "template": {"name": "order_thanks", "language": "en"},
+             "body": [{"source": "customer.first_name", "fallback": "there"}, {"source": "order.order_number"}]}
+        ],
+        "edges": [{"from": "t", "to": "wait"}, {"from": "wait", "to": "thanks"}],
+        "settings": {"frequency_cap": "HOURS_24"}
+    })
+}
+
+/// Creates and activates a flow; its id.
+pub async fn active_flow(app: &TestApp, key: &str, flow: Value) -> u64 {
+    let (s, v) = app
+        .send(Method::POST, "/api/v1/flows", key, Some(flow))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["problems"], json!([]), "{v}");
+    let id = v["id"].as_u64().expect("id");
+    let (s, v) = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/flows/{id}/activate"),
+            key,
+            None,
+        )
+        .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("ACTIVE")), "{v}");
+    id
+}
+
+/// The template messages the emulator received, as (name, body texts).
+pub fn templates_sent(emu: &MetaEmulator) -> Vec<(String, Vec<String>)> {
+    emu.sent()
+        .iter()
+        .filter(|m| m.body["type"] == "template")
+        .map(|m| {
+            let t = &m.body["template"];
+            let texts = t["components"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|c| c["type"] == "body")
+                .flat_map(|c| c["parameters"].as_array().cloned().unwrap_or_default())
+                .filter_map(|p| p["text"].as_str().map(str::to_string))
+                .collect();
+            (t["name"].as_str().unwrap_or_default().to_string(), texts)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_order_placed_flow_waits_its_delay_then_sends_the_template_with_its_variables() {
+    // 60 minutes of flow time pass in one second.
+    let (emu, app, key) = setup(3_600).await;
+    customer(&app, 7001, "Mo", false).await;
+    let flow = active_flow(&app, &key, order_flow(60)).await;
+    app.webhook_ok(
+        SHOP,
+        "orders/create",
+        "o-1",
+        &order_body(8001, 7001, "2026-01-02T00:00:00Z"),
+    )
+    .await;
+    // Waiting first: counted, nothing sent yet.
+    let run = app
+        .eventually("a run", || async {
+            let (_, v) = app.get(&format!("/api/v1/flows/{flow}/runs"), &key).await;
+            v["items"].as_array().and_then(|a| a.first().cloned())
+        })
+        .await;
+    assert_eq!(run["contact_id"], "7001", "{run}");
+    let sent = app
+        .eventually("the template at Meta", || async {
+            let t = templates_sent(&emu);
+            (!t.is_empty()).then_some(t)
+        })
+        .await;
+    assert_eq!(
+        sent,
+        vec![(
+            "order_thanks".to_string(),
+            vec!["Mo".to_string(), "#1001".to_string()]
+        )]
+    );
+    let done = app
+        .eventually("the run completed", || async {
+            let (_, v) = app.get(&format!("/api/v1/flows/{flow}"), &key).await;
+            (v["counts"]["completed"] == 1).then_some(v)
+        })
+        .await;
+    assert_eq!(done["counts"]["enrolled"], 1, "{done}");
+    assert_eq!(done["counts"]["waiting"], 0, "{done}");
+    let (_, runs) = app.get("/api/v1/contacts/7001/runs", &key).await;
+    let activity = runs["items"][0]["activity"].to_string();
+    assert!(
+        activity.contains("SCHEDULED") && activity.contains("message"),
+        "{activity}"
+    );
+    // A second order within the 24 h cap: no second run.
+    app.webhook_ok(
+        SHOP,
+        "orders/create",
+        "o-2",
+        &order_body(8002, 7001, "2026-01-02T01:00:00Z"),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, v) = app.get(&format!("/api/v1/flows/{flow}"), &key).await;
+    assert_eq!(v["counts"]["enrolled"], 1, "the frequency cap holds: {v}");
+}
+
+#[tokio::test]
+async fn activation_refuses_each_broken_flow_naming_the_node() {
+    let (_emu, app, key) = setup(1).await;
+    let mut broken = order_flow(5);
+    broken["nodes"][2]["template"]["name"] = json!("no_such_template");
+    broken["nodes"][2]["body"] = json!([{"source": "checkout.url"}]);
+    let (s, v) = app
+        .send(
+            Method::POST,
+            "/api/v1/flows/validate",
+            &key,
+            Some(broken.clone()),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["problems"][0]["node"], "thanks", "{v}");
+    assert_eq!(v["problems"][0]["code"], "unknown_template", "{v}");
+    let (s, created) = app
+        .send(Method::POST, "/api/v1/flows", &key, Some(broken))
+        .await;
+    assert_eq!(s, 201, "a draft with problems can be saved: {created}");
+    let id = created["id"].as_u64().expect("id");
+    let (s, v) = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/flows/{id}/activate"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (422, Some("invalid_flow")), "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("node `thanks`"),
+        "{v}"
+    );
+    // Missing variable and a variable the trigger cannot fill.
+    let mut wrong = order_flow(5);
+    wrong["nodes"][2]["body"] = json!([{"source": "checkout.url"}]);
+    let (_, v) = app
+        .send(Method::POST, "/api/v1/flows/validate", &key, Some(wrong))
+        .await;
+    let codes: Vec<&str> = v["problems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["code"].as_str())
+        .collect();
+    assert!(
+        codes.contains(&"missing_variable") && codes.contains(&"variable_not_available"),
+        "{v}"
+    );
+    // Bad JSON shape: a 400 naming the field.
+    let (s, v) = app
+        .send(
+            Method::POST,
+            "/api/v1/flows",
+            &key,
+            Some(json!({"name": "x", "nodes": [{"id": "t", "type": "TELEPORT"}]})),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+}
