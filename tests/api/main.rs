@@ -2,6 +2,7 @@
 
 mod access;
 mod automations;
+mod automations_crash;
 mod back_in_stock;
 mod back_in_stock_guards;
 mod cli;

@@ -171,6 +171,7 @@ pub fn stage_run(
     want: &Wanted,
     marketing: bool,
     now_ms: i64,
+    scale: &dyn Fn(i64) -> i64,
 ) -> Result<Option<Run>, StoreError> {
     let flow_id = flow.stored.id;
     if let Some(once) = want.once {
@@ -191,6 +192,7 @@ pub fn stage_run(
         &flow.draft.settings,
         last,
         now_ms,
+        scale,
         &none,
         &none,
     ) {

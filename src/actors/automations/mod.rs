@@ -205,6 +205,8 @@ async fn start_runs(
             continue;
         };
         let marketing = enrol::is_marketing(&state.store, &state.shop, &flow)?;
+        let settings = state.settings.clone();
+        let scale = move |ms: i64| settings.scaled_ms(ms);
         if let Some(run) = enrol::stage_run(
             &state.store,
             &state.shop,
@@ -214,6 +216,7 @@ async fn start_runs(
             &want,
             marketing,
             now,
+            &scale,
         )? {
             state
                 .flows

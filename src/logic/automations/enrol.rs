@@ -86,7 +86,8 @@ fn exclusions(
 }
 
 /// The enrolment decision: exclusion and number → consent → frequency cap (given when the
-/// contact last entered this flow) → exclusions.
+/// contact last entered this flow; `scale` turns the cap's window of flow time into real
+/// time, as delays are) → exclusions.
 ///
 /// # Errors
 /// The first [`Refusal`] in that order.
@@ -96,6 +97,7 @@ pub fn decide(
     settings: &FlowSettings,
     last_entered_ms: Option<i64>,
     now_ms: i64,
+    scale: &dyn Fn(i64) -> i64,
     in_segment: &dyn Fn(u64) -> bool,
     in_list: &dyn Fn(u64) -> bool,
 ) -> Result<(), Refusal> {
@@ -111,7 +113,7 @@ pub fn decide(
     if let (Some(last), Some(cap)) = (last_entered_ms, settings.frequency_cap) {
         let inside = match cap.window_ms() {
             None => true,
-            Some(w) => now_ms - last < w,
+            Some(w) => now_ms - last < scale(w),
         };
         if inside {
             return Err(Refusal::FrequencyCap);

@@ -257,28 +257,40 @@ fn enrolment_refuses_in_the_products_order() {
     let settings = draft(abandoned()).settings;
     let none = |_: u64| false;
     let mut c = contact("0");
-    assert_eq!(decide(&c, true, &settings, None, 0, &none, &none), Ok(()));
     assert_eq!(
-        decide(&c, true, &settings, Some(0), 1000, &none, &none),
+        decide(&c, true, &settings, None, 0, &|w| w, &none, &none),
+        Ok(())
+    );
+    assert_eq!(
+        decide(&c, true, &settings, Some(0), 1000, &|w| w, &none, &none),
         Err(Refusal::FrequencyCap)
     );
     assert_eq!(
-        decide(&c, true, &settings, Some(0), 8 * 86_400_000, &none, &none),
+        decide(
+            &c,
+            true,
+            &settings,
+            Some(0),
+            8 * 86_400_000,
+            &|w| w,
+            &none,
+            &none
+        ),
         Ok(())
     );
     c.marketing_state = MarketingState::Unsubscribed;
     assert_eq!(
-        decide(&c, true, &settings, Some(0), 1000, &none, &none),
+        decide(&c, true, &settings, Some(0), 1000, &|w| w, &none, &none),
         Err(Refusal::NoConsent(MarketingState::Unsubscribed))
     );
     assert_eq!(
-        decide(&c, false, &settings, None, 1000, &none, &none),
+        decide(&c, false, &settings, None, 1000, &|w| w, &none, &none),
         Ok(()),
         "utility needs no marketing consent"
     );
     c.exclude_from_galantis = true;
     assert_eq!(
-        decide(&c, false, &settings, None, 1000, &none, &none),
+        decide(&c, false, &settings, None, 1000, &|w| w, &none, &none),
         Err(Refusal::Excluded)
     );
 }
