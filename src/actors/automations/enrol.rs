@@ -9,7 +9,7 @@ use crate::domain::automations::run::{Run, RunStatus, TriggerContext};
 use crate::domain::automations::{NodeKind, Trigger};
 use crate::domain::contact::{Checkout, Contact};
 use crate::domain::{DomainEvent, EventKind};
-use crate::logic::automations::enrol::decide;
+use crate::logic::automations::enrol::{decide, Around};
 use crate::logic::automations::vars::TemplateShape;
 use crate::store::{Batch, Kind, Store, StoreError};
 use sha2::{Digest, Sha256};
@@ -186,16 +186,13 @@ pub fn stage_run(
     ]);
     let last: Option<i64> = store.get(shop, Kind::Entered, entered_key)?;
     let none = |_: u64| false;
-    if let Err(refusal) = decide(
-        contact,
-        marketing,
-        &flow.draft.settings,
-        last,
+    let around = Around {
         now_ms,
         scale,
-        &none,
-        &none,
-    ) {
+        in_segment: &none,
+        in_list: &none,
+    };
+    if let Err(refusal) = decide(contact, marketing, &flow.draft.settings, last, &around) {
         metrics::counter!("galantis_automation_enrolments_refused_total", "reason" => refusal.code()).increment(1);
         tracing::info!(message = "Enrolment refused.", tenant = shop, flow = flow_id, contact = contact.id, reason = refusal.code(), detail = %refusal);
         return Ok(None);

@@ -85,9 +85,21 @@ fn exclusions(
     Ok(())
 }
 
+/// What an enrolment decision looks up: the time, flow-time scaling of the cap's window
+/// (as delays are scaled), and memberships.
+pub struct Around<'a> {
+    /// Now, ms.
+    pub now_ms: i64,
+    /// Flow time to real time.
+    pub scale: &'a dyn Fn(i64) -> i64,
+    /// Segment membership.
+    pub in_segment: &'a dyn Fn(u64) -> bool,
+    /// List membership.
+    pub in_list: &'a dyn Fn(u64) -> bool,
+}
+
 /// The enrolment decision: exclusion and number → consent → frequency cap (given when the
-/// contact last entered this flow; `scale` turns the cap's window of flow time into real
-/// time, as delays are) → exclusions.
+/// contact last entered this flow) → exclusions.
 ///
 /// # Errors
 /// The first [`Refusal`] in that order.
@@ -96,10 +108,7 @@ pub fn decide(
     marketing: bool,
     settings: &FlowSettings,
     last_entered_ms: Option<i64>,
-    now_ms: i64,
-    scale: &dyn Fn(i64) -> i64,
-    in_segment: &dyn Fn(u64) -> bool,
-    in_list: &dyn Fn(u64) -> bool,
+    around: &Around<'_>,
 ) -> Result<(), Refusal> {
     if contact.exclude_from_galantis {
         return Err(Refusal::Excluded);
@@ -113,13 +122,13 @@ pub fn decide(
     if let (Some(last), Some(cap)) = (last_entered_ms, settings.frequency_cap) {
         let inside = match cap.window_ms() {
             None => true,
-            Some(w) => now_ms - last < scale(w),
+            Some(w) => around.now_ms - last < (around.scale)(w),
         };
         if inside {
             return Err(Refusal::FrequencyCap);
         }
     }
-    exclusions(settings, in_segment, in_list)
+    exclusions(settings, around.in_segment, around.in_list)
 }
 
 /// Whether one more marketing message fits: fewer than `max` sent within `window_ms`

@@ -252,45 +252,41 @@ fn a_run_waits_branches_on_the_value_it_has_when_it_gets_there_and_sends() {
     );
 }
 
+fn around(now_ms: i64) -> super::enrol::Around<'static> {
+    super::enrol::Around {
+        now_ms,
+        scale: &|w| w,
+        in_segment: &|_| false,
+        in_list: &|_| false,
+    }
+}
+
 #[test]
 fn enrolment_refuses_in_the_products_order() {
     let settings = draft(abandoned()).settings;
-    let none = |_: u64| false;
     let mut c = contact("0");
+    assert_eq!(decide(&c, true, &settings, None, &around(0)), Ok(()));
     assert_eq!(
-        decide(&c, true, &settings, None, 0, &|w| w, &none, &none),
-        Ok(())
-    );
-    assert_eq!(
-        decide(&c, true, &settings, Some(0), 1000, &|w| w, &none, &none),
+        decide(&c, true, &settings, Some(0), &around(1000)),
         Err(Refusal::FrequencyCap)
     );
     assert_eq!(
-        decide(
-            &c,
-            true,
-            &settings,
-            Some(0),
-            8 * 86_400_000,
-            &|w| w,
-            &none,
-            &none
-        ),
+        decide(&c, true, &settings, Some(0), &around(8 * 86_400_000)),
         Ok(())
     );
     c.marketing_state = MarketingState::Unsubscribed;
     assert_eq!(
-        decide(&c, true, &settings, Some(0), 1000, &|w| w, &none, &none),
+        decide(&c, true, &settings, Some(0), &around(1000)),
         Err(Refusal::NoConsent(MarketingState::Unsubscribed))
     );
     assert_eq!(
-        decide(&c, false, &settings, None, 1000, &|w| w, &none, &none),
+        decide(&c, false, &settings, None, &around(1000)),
         Ok(()),
         "utility needs no marketing consent"
     );
     c.exclude_from_galantis = true;
     assert_eq!(
-        decide(&c, false, &settings, None, 1000, &|w| w, &none, &none),
+        decide(&c, false, &settings, None, &around(1000)),
         Err(Refusal::Excluded)
     );
 }
