@@ -5,7 +5,9 @@
 use crate::helpers::{order_body, spawn_app_with, TestApp};
 use crate::whatsapp_send::{emulator_config, NUMBER, TOKEN, WABA};
 use galantis::sandbox::meta::MetaEmulator;
-use galantis::sandbox::payloads::{to_bytes, Customer};
+use galantis::sandbox::payloads::{
+    to_bytes, Buyer, Checkout, Customer, LineItem, Order, Product, Variant,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -47,6 +49,12 @@ pub async fn setup(scale: u32) -> (MetaEmulator, TestApp, String) {
             "Hi {{1}}, come back: {{2}} (see you soon)",
             json!(["Ana", "https://x"]),
         ),
+        (
+            "bis_alert",
+            "MARKETING",
+            "Good news {{1}}: {{2}} is back at {{3}} (while stock lasts)",
+            json!(["Ana", "Tee", "https://x"]),
+        ),
     ] {
         let (s, v) = app
             .send(Method::POST, "/api/v1/templates", &key, Some(json!({
@@ -58,7 +66,7 @@ pub async fn setup(scale: u32) -> (MetaEmulator, TestApp, String) {
     app.eventually("templates approved", || async {
         let (_, v) = app.get("/api/v1/templates", &key).await;
         let items = v["items"].as_array().cloned().unwrap_or_default();
-        (items.len() == 3 && items.iter().all(|t| t["status"] == "APPROVED")).then_some(())
+        (items.len() == 4 && items.iter().all(|t| t["status"] == "APPROVED")).then_some(())
     })
     .await;
     (emu, app, key)
@@ -270,4 +278,192 @@ async fn activation_refuses_each_broken_flow_naming_the_node() {
         )
         .await;
     assert_eq!(s, 400, "{v}");
+}
+
+/// The abandoned-checkout recipe: 30 minutes, then VIP (over 100) or standard.
+fn cart_flow() -> Value {
+    json!({
+        "name": "Abandoned checkout",
+        "nodes": [
+            {"id": "t", "type": "TRIGGER", "trigger": {"type": "ABANDONED_CHECKOUT"}},
+            {"id": "wait", "type": "DELAY", "delay": {"minutes": 30}},
+            {"id": "vip", "type": "CONDITION", "rule": {"type": "ORDER_VALUE", "op": "GT", "value": "100"}},
+            {"id": "a_vip", "type": "ACTION", "template": {"name": "cart_vip", "language": "en"},
+             "body": [{"source": "customer.first_name", "fallback": "there"}, {"source": "checkout.total_price"}, {"source": "checkout.url"}]},
+            {"id": "a_std", "type": "ACTION", "template": {"name": "cart_std", "language": "en"},
+             "body": [{"source": "customer.first_name", "fallback": "there"}, {"source": "checkout.url"}]}
+        ],
+        "edges": [
+            {"from": "t", "to": "wait"}, {"from": "wait", "to": "vip"},
+            {"from": "vip", "to": "a_vip", "branch": "YES"}, {"from": "vip", "to": "a_std", "branch": "NO"}
+        ],
+        "settings": {"frequency_cap": "DAYS_7", "exit_on_order": true}
+    })
+}
+
+fn checkout(id: u64, customer_id: u64, cents: u64, updated_at: &str) -> Vec<u8> {
+    let mut c = Customer::new(customer_id);
+    c.phone = Some(PHONE.into());
+    let k = Checkout {
+        id,
+        token: format!("tok-{id}"),
+        cart_token: format!("cart-{id}"),
+        key: format!("key-{id}"),
+        shop: (SHOP.into(), 1),
+        created_at: "2026-01-01T10:00:00Z".into(),
+        updated_at: updated_at.into(),
+        completed_at: None,
+        currency: "EUR".into(),
+        buyer: Buyer::of(&c, None),
+        lines: vec![LineItem::new(id + 1, cents)],
+    };
+    to_bytes(&k.body())
+}
+
+#[tokio::test]
+async fn an_abandoned_checkout_is_reminded_once_and_a_purchase_ends_the_run() {
+    // 30 minutes of flow time pass in one second.
+    let (emu, app, key) = setup(1_800).await;
+    customer(&app, 7101, "Ana", true).await;
+    let flow = active_flow(&app, &key, cart_flow()).await;
+    // Created, then updated twice (and one update redelivered): one trigger.
+    let body = checkout(501, 7101, 15_000, "2026-01-01T10:00:00Z");
+    app.webhook_ok(SHOP, "checkouts/create", "k-1", &body).await;
+    let update = checkout(501, 7101, 15_000, "2026-01-01T10:05:00Z");
+    app.webhook_ok(SHOP, "checkouts/update", "k-2", &update)
+        .await;
+    app.webhook_ok(SHOP, "checkouts/update", "k-2", &update)
+        .await;
+    app.webhook_ok(
+        SHOP,
+        "checkouts/update",
+        "k-3",
+        &checkout(501, 7101, 15_000, "2026-01-01T10:06:00Z"),
+    )
+    .await;
+    let sent = app
+        .eventually("the reminder", || async {
+            let t = templates_sent(&emu);
+            (!t.is_empty()).then_some(t)
+        })
+        .await;
+    assert_eq!(
+        sent[0].0, "cart_vip",
+        "a cart over 100 takes the VIP branch: {sent:?}"
+    );
+    assert_eq!(sent[0].1[0], "Ana");
+    assert_eq!(sent[0].1[1], "150.00 EUR");
+    assert!(
+        sent[0].1[2].contains("/checkouts/ac/tok-501/recover"),
+        "{sent:?}"
+    );
+    let (_, v) = app.get(&format!("/api/v1/flows/{flow}"), &key).await;
+    assert_eq!(v["counts"]["enrolled"], 1, "one trigger per checkout: {v}");
+
+    // Another contact's checkout, bought before the delay ends: the run exits, no message.
+    let mut c = Customer::new(7102);
+    c.first_name = "Bo".into();
+    c.phone = Some("+447700900457".into());
+    app.webhook_ok(SHOP, "customers/create", "c-7102", &to_bytes(&c.body()))
+        .await;
+    let consent = json!({"customer_id": 7102, "phone_number": "+447700900457", "whats_app_marketing_consent": {
+        "state": "subscribed", "opt_in_level": "single_opt_in", "updated_at": "2026-01-01T00:00:00Z", "collected_from": "SHOPIFY"}});
+    app.webhook_ok(
+        SHOP,
+        "customers_whats_app_marketing_consent/update",
+        "consent-7102",
+        &serde_json::to_vec(&consent).expect("json"),
+    )
+    .await;
+    app.webhook_ok(
+        SHOP,
+        "checkouts/create",
+        "k-4",
+        &checkout(502, 7102, 5_000, "2026-01-01T11:00:00Z"),
+    )
+    .await;
+    let mut o = Order::new(9502, 7102);
+    o.checkout = Some((502, "tok-502".into()));
+    app.webhook_ok(SHOP, "orders/create", "o-9502", &to_bytes(&o.body()))
+        .await;
+    let v = app
+        .eventually("the run exited", || async {
+            let (_, v) = app.get(&format!("/api/v1/flows/{flow}"), &key).await;
+            (v["counts"]["exited"] == 1).then_some(v)
+        })
+        .await;
+    assert_eq!(v["counts"]["enrolled"], 2, "{v}");
+    assert_eq!(
+        templates_sent(&emu).len(),
+        1,
+        "no message after the purchase"
+    );
+}
+
+#[tokio::test]
+async fn a_restock_sends_the_back_in_stock_template_to_each_subscriber() {
+    let (emu, app, key) = setup(1).await;
+    const PRODUCT: u64 = 788_032_119_674_292_950;
+    const VARIANT: u64 = 642_667_041_472_713_950;
+    let product = |qty: i64, at: &str| {
+        let mut p = Product::new(PRODUCT);
+        p.title = "Linen Shirt".into();
+        p.updated_at = at.into();
+        p.variant_gids_updated_at = at.into();
+        let mut v = Variant::new(VARIANT, PRODUCT, qty);
+        v.updated_at = at.into();
+        p.variants = vec![v];
+        to_bytes(&p.body())
+    };
+    app.webhook_ok(
+        SHOP,
+        "products/create",
+        "p-1",
+        &product(0, "2026-05-01T10:00:00Z"),
+    )
+    .await;
+    let flow = active_flow(&app, &key, json!({
+        "name": "Back in stock",
+        "nodes": [
+            {"id": "t", "type": "TRIGGER", "trigger": {"type": "BACK_IN_STOCK"}},
+            {"id": "tell", "type": "ACTION", "template": {"name": "bis_alert", "language": "en"},
+             "body": [{"source": "customer.first_name", "fallback": "there"}, {"source": "product.title"}, {"source": "product.url"}]}
+        ],
+        "edges": [{"from": "t", "to": "tell"}],
+        "settings": {"frequency_cap": "HOURS_24"}
+    })).await;
+    let r = app
+        .client
+        .post(format!("{}/storefront/v1/back-in-stock", app.base))
+        .json(&json!({"shop": SHOP, "variant_id": VARIANT.to_string(), "phone": PHONE}))
+        .send()
+        .await
+        .expect("subscribe");
+    assert_eq!(r.status(), 201);
+    app.webhook_ok(
+        SHOP,
+        "products/update",
+        "p-2",
+        &product(5, "2026-05-02T10:00:00Z"),
+    )
+    .await;
+    let sent = app
+        .eventually("the alert", || async {
+            let t = templates_sent(&emu);
+            (!t.is_empty()).then_some(t)
+        })
+        .await;
+    assert_eq!(sent[0].0, "bis_alert");
+    assert_eq!(sent[0].1[1], "Linen Shirt");
+    assert!(
+        sent[0].1[2].starts_with(&format!("https://{SHOP}/products/")),
+        "{sent:?}"
+    );
+    let v = app
+        .eventually("completed", || async {
+            let (_, v) = app.get(&format!("/api/v1/flows/{flow}"), &key).await;
+            (v["counts"]["completed"] == 1).then_some(v)
+        })
+        .await;
+    assert_eq!(v["counts"]["enrolled"], 1, "{v}");
 }

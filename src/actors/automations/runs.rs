@@ -89,6 +89,12 @@ async fn walk(state: &mut AutomationsState, run: &mut Run) -> Result<End, StoreE
         };
         let orders = orders_of(&state.store, &state.shop, contact.id)?;
         let exit = exit_reason(&flow, run, &g, &orders);
+        if exit.is_none() {
+            if let Some(later) = abandoned_later(&flow, run, &g, now, &scale) {
+                run.due_ms = Some(later);
+                return Ok(End::Wait(later));
+            }
+        }
         let step = {
             let member = |_: u64| false;
             let facts = Facts {
@@ -172,6 +178,40 @@ async fn walk(state: &mut AutomationsState, run: &mut Run) -> Result<End, StoreE
         }
     }
     Ok(End::Later(now + 1_000))
+}
+
+/// A checkout is abandoned when it stays incomplete for the flow's first delay after its
+/// *last* update: when the run's first delay ends sooner than that (the checkout changed
+/// while it waited), the new end.
+fn abandoned_later(
+    flow: &crate::domain::automations::FlowDraft,
+    run: &Run,
+    g: &super::gather::Gathered,
+    now: i64,
+    scale: &crate::config::AutomationSettings,
+) -> Option<i64> {
+    use crate::domain::automations::{NodeKind, Trigger};
+    let graph = Graph::of(flow);
+    let trigger = graph.trigger()?;
+    if !matches!(
+        &trigger.kind,
+        NodeKind::Trigger {
+            trigger: Trigger::AbandonedCheckout,
+            ..
+        }
+    ) {
+        return None;
+    }
+    if graph.next(&trigger.id, None) != Some(run.node.as_str()) {
+        return None;
+    }
+    let NodeKind::Delay { delay } = &graph.node(&run.node)?.kind else {
+        return None;
+    };
+    let due = run.due_ms?;
+    let updated = g.checkout.as_ref()?.updated_at?.millis().min(now);
+    let end = updated + scale.scaled_ms(crate::logic::automations::step::delay_ms(delay, updated));
+    (end > due && end > now).then_some(end)
 }
 
 /// Queues the message; `None` when the conversation actor cannot be reached now.
