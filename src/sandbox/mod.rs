@@ -13,6 +13,7 @@
 //! The sandbox talks to the engine only over HTTP, like Shopify and an operator would:
 //! it owns no engine internals and must not reach into the store or the actors.
 
+pub mod automations;
 pub mod feed;
 pub mod generate;
 pub mod meta;
@@ -57,6 +58,10 @@ pub struct SandboxArgs {
     /// Start the engine and the demo tenant but feed nothing.
     #[arg(long)]
     pub no_feed: bool,
+    /// Flow time runs this many times faster than the clock (1440: a day per minute),
+    /// so the example flows' delays pass while you watch. 1 is real time.
+    #[arg(long, default_value_t = automations::TIME_SCALE)]
+    pub time_scale: u32,
 }
 
 /// Runs the sandbox until Ctrl-C.
@@ -137,6 +142,7 @@ fn engine_settings(args: &SandboxArgs, file: &SandboxFile) -> Settings {
     s.security.operator_token = Secret::new(file.operator_token.clone());
     s.shopify.client_secret = Secret::new(file.shopify_client_secret.clone());
     s.log.format = LogFormat::Pretty;
+    s.automations.time_scale = args.time_scale.max(1);
     s
 }
 
@@ -164,6 +170,15 @@ async fn prepare(
         .context("building the HTTP client")?;
     wait_ready(&client, base).await?;
     ensure_tenant(&client, base, file, path).await?;
+    let auth = summary::Auth::new(file);
+    // WhatsApp and the example flows first, so the feed's checkouts, orders and new
+    // customers go through the flows.
+    let connected = whatsapp::connect(&client, base, &auth, emulator).await;
+    if let Err(e) = &connected {
+        eprintln!("note: WhatsApp sandbox setup failed: {e:#}");
+    } else if let Err(e) = automations::install(&client, base, &auth, emulator).await {
+        eprintln!("note: the example flows could not be installed: {e:#}");
+    }
     let data = generate::SampleData::embedded()?;
     let now = time::OffsetDateTime::from_unix_timestamp(file.store_now)
         .context("sandbox.toml: store_now is not a valid Unix time")?;
@@ -190,7 +205,6 @@ async fn prepare(
     // The tenant applies what was acknowledged asynchronously; give it a moment before
     // counting dead letters.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let auth = summary::Auth::new(file);
     let dead_letters = count_dead_letters(&client, base, &auth).await;
     summary::print(&summary::Summary {
         base,
@@ -202,9 +216,13 @@ async fn prepare(
         report: &report,
         dead_letters,
     });
-    match whatsapp::connect(&client, base, &auth, emulator).await {
-        Ok(()) => whatsapp::print(base, emulator, &auth),
-        Err(e) => eprintln!("note: WhatsApp sandbox setup failed: {e:#}"),
+    if connected.is_ok() {
+        whatsapp::print(base, emulator, &auth);
+        // Let the first delays (30 minutes of flow time: about a second) go by.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        if let Err(e) = automations::print(&client, base, &auth, emulator).await {
+            eprintln!("note: could not read the flows: {e:#}");
+        }
     }
     Ok(())
 }

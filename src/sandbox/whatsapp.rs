@@ -44,7 +44,7 @@ pub async fn start_emulator(app_secret: &str) -> anyhow::Result<MetaEmulator> {
     .await
 }
 
-async fn call(
+pub(super) async fn call(
     client: &reqwest::Client,
     auth: &Auth,
     method: reqwest::Method,
