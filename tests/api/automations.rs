@@ -467,3 +467,200 @@ async fn a_restock_sends_the_back_in_stock_template_to_each_subscriber() {
         .await;
     assert_eq!(v["counts"]["enrolled"], 1, "{v}");
 }
+
+/// A one-action flow on `trigger` sending the utility template (no delay).
+fn instant(name: &str, trigger: Value) -> Value {
+    json!({
+        "name": name,
+        "nodes": [
+            {"id": "t", "type": "TRIGGER", "trigger": trigger},
+            {"id": "say", "type": "ACTION", "template": {"name": "order_thanks", "language": "en"},
+             "body": [{"text": name}, {"source": "customer.first_name", "fallback": "there"}]}
+        ],
+        "edges": [{"from": "t", "to": "say"}],
+        "settings": {"frequency_cap": "EVER"}
+    })
+}
+
+/// How many utility messages carried `marker` as their first variable.
+fn sent_with(emu: &MetaEmulator, marker: &str) -> usize {
+    templates_sent(emu)
+        .iter()
+        .filter(|(_, v)| v.first().map(String::as_str) == Some(marker))
+        .count()
+}
+
+#[tokio::test]
+async fn each_shopify_trigger_sends_through_its_own_flow() {
+    let (emu, app, key) = setup(1).await;
+    for (name, trigger) in [
+        ("created", json!({"type": "CUSTOMER_CREATED"})),
+        (
+            "tagged-vip",
+            json!({"type": "CUSTOMER_TAGGED", "tag": "VIP"}),
+        ),
+        ("cancelled", json!({"type": "ORDER_CANCELLED"})),
+        ("shipped", json!({"type": "ORDER_SHIPPED"})),
+    ] {
+        active_flow(&app, &key, instant(name, trigger)).await;
+    }
+    customer(&app, 7301, "Lu", false).await;
+    let tag = |t: &str, id: &str| {
+        let body =
+            galantis::sandbox::payloads::tags_added(7301, &[t.to_string()], "2026-01-03T00:00:00Z");
+        (id.to_string(), serde_json::to_vec(&body).expect("json"))
+    };
+    let (id, body) = tag("newsletter", "tag-1");
+    app.webhook_ok(SHOP, "customer.tags_added", &id, &body)
+        .await;
+    let (id, body) = tag("vip", "tag-2");
+    app.webhook_ok(SHOP, "customer.tags_added", &id, &body)
+        .await;
+    let mut o = Order::new(8301, 7301);
+    app.webhook_ok(SHOP, "orders/create", "o-8301", &to_bytes(&o.body()))
+        .await;
+    o.fulfilled_at = Some("2026-01-04T00:00:00Z".into());
+    o.updated_at = "2026-01-04T00:00:00Z".into();
+    app.webhook_ok(SHOP, "orders/fulfilled", "o-8301-f", &to_bytes(&o.body()))
+        .await;
+    o.cancelled_at = Some("2026-01-05T00:00:00Z".into());
+    o.updated_at = "2026-01-05T00:00:00Z".into();
+    app.webhook_ok(SHOP, "orders/cancelled", "o-8301-c", &to_bytes(&o.body()))
+        .await;
+    for marker in ["created", "tagged-vip", "shipped", "cancelled"] {
+        app.eventually(marker, || async {
+            (sent_with(&emu, marker) == 1).then_some(())
+        })
+        .await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        sent_with(&emu, "tagged-vip"),
+        1,
+        "the tag filter: only the VIP tag triggers"
+    );
+}
+
+async fn metric(app: &TestApp, name: &str, label: &str) -> f64 {
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    text.lines()
+        .filter(|l| l.starts_with(name) && l.contains(label))
+        .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
+        .sum()
+}
+
+#[tokio::test]
+async fn marketing_flows_need_consent_and_conditions_read_the_contact_when_reached() {
+    // 60 minutes of flow time pass in one second.
+    let (emu, app, key) = setup(3_600).await;
+    let flow = json!({
+        "name": "Welcome VIPs",
+        "nodes": [
+            {"id": "t", "type": "TRIGGER", "trigger": {"type": "CUSTOMER_CREATED"}},
+            {"id": "wait", "type": "DELAY", "delay": {"minutes": 30}},
+            {"id": "is_vip", "type": "CONDITION", "rule": {"all": [{"type": "CUSTOMER_TAG", "tag": "vip"}, {"type": "MARKETING_CONSENT"}]}},
+            {"id": "vip", "type": "ACTION", "template": {"name": "cart_std", "language": "en"},
+             "body": [{"text": "vip"}, {"source": "customer.first_name"}]},
+            {"id": "std", "type": "ACTION", "template": {"name": "cart_std", "language": "en"},
+             "body": [{"text": "std"}, {"source": "customer.first_name"}]}
+        ],
+        "edges": [{"from": "t", "to": "wait"}, {"from": "wait", "to": "is_vip"},
+            {"from": "is_vip", "to": "vip", "branch": "YES"}, {"from": "is_vip", "to": "std", "branch": "NO"}],
+        "settings": {"frequency_cap": "EVER"}
+    });
+    let id = active_flow(&app, &key, flow).await;
+    // Without marketing consent: not enrolled, and the reason is counted.
+    customer(&app, 7401, "Ivy", false).await;
+    app.eventually("the refusal", || async {
+        (metric(
+            &app,
+            "galantis_automation_enrolments_refused_total",
+            "no_marketing_consent",
+        )
+        .await
+            >= 1.0)
+            .then_some(())
+    })
+    .await;
+    // Consent first (the consent topic can arrive before the customer), then the
+    // customer: enrolled; tagged VIP during the delay, so the condition says YES.
+    let consent = json!({"customer_id": 7402, "phone_number": PHONE, "whats_app_marketing_consent": {
+        "state": "subscribed", "opt_in_level": "single_opt_in", "updated_at": "2026-01-01T00:00:00Z", "collected_from": "SHOPIFY"}});
+    app.webhook_ok(
+        SHOP,
+        "customers_whats_app_marketing_consent/update",
+        "consent-7402",
+        &serde_json::to_vec(&consent).expect("json"),
+    )
+    .await;
+    let mut c = Customer::new(7402);
+    c.first_name = "Oz".into();
+    c.phone = Some(PHONE.into());
+    app.webhook_ok(SHOP, "customers/create", "c-7402", &to_bytes(&c.body()))
+        .await;
+    let body =
+        galantis::sandbox::payloads::tags_added(7402, &["vip".to_string()], "2026-01-03T00:00:00Z");
+    app.webhook_ok(
+        SHOP,
+        "customer.tags_added",
+        "tag-7402",
+        &serde_json::to_vec(&body).expect("json"),
+    )
+    .await;
+    app.eventually("the VIP branch", || async {
+        (sent_with(&emu, "vip") == 1).then_some(())
+    })
+    .await;
+    assert_eq!(sent_with(&emu, "std"), 0);
+    let (_, v) = app.get(&format!("/api/v1/flows/{id}"), &key).await;
+    assert_eq!(
+        v["counts"]["enrolled"], 1,
+        "only the consenting contact: {v}"
+    );
+}
+
+#[tokio::test]
+async fn a_flow_edited_mid_run_finishes_old_runs_on_their_version() {
+    let (emu, app, key) = setup(3_600).await;
+    customer(&app, 7501, "Al", false).await;
+    let v1 = order_flow(60);
+    let id = active_flow(&app, &key, v1.clone()).await;
+    app.webhook_ok(
+        SHOP,
+        "orders/create",
+        "o-1",
+        &order_body(8501, 7501, "2026-01-02T00:00:00Z"),
+    )
+    .await;
+    app.eventually("waiting", || async {
+        let (_, v) = app.get(&format!("/api/v1/flows/{id}"), &key).await;
+        (v["counts"]["waiting"] == 1).then_some(())
+    })
+    .await;
+    // Version 2 sends a static first variable instead of the name.
+    let mut v2 = v1;
+    v2["nodes"][2]["body"][0] = json!({"text": "v2"});
+    let (s, v) = app
+        .send(Method::PUT, &format!("/api/v1/flows/{id}"), &key, Some(v2))
+        .await;
+    assert_eq!((s, v["version"].as_u64()), (200, Some(2)), "{v}");
+    app.eventually("the old run's message", || async {
+        (!templates_sent(&emu).is_empty()).then_some(())
+    })
+    .await;
+    assert_eq!(
+        templates_sent(&emu)[0].1[0],
+        "Al",
+        "the run finished on version 1"
+    );
+    let (_, runs) = app.get(&format!("/api/v1/flows/{id}/runs"), &key).await;
+    assert_eq!(runs["items"][0]["version"], 1, "{runs}");
+}
