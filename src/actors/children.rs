@@ -135,6 +135,7 @@ pub(super) async fn spawn_conversations(
         services: services.clone(),
         in_flight,
         customers: wiring.customers.clone(),
+        automations: wiring.automations.clone(),
     };
     let actor = Actor::spawn_linked(None, Conversations, args, sup)
         .await

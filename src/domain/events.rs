@@ -76,6 +76,13 @@ pub enum EventKind {
         #[serde(with = "crate::domain::ids::as_string::option", default)]
         contact_id: Option<ShopifyId>,
     },
+    /// A contact wrote on WhatsApp (the text, or a button's payload; at most 1,024
+    /// characters): the inbound keyword trigger.
+    MessageReceived {
+        #[serde(with = "crate::domain::ids::as_string")]
+        contact_id: ShopifyId,
+        text: String,
+    },
 }
 
 impl EventKind {
@@ -91,6 +98,7 @@ impl EventKind {
             EventKind::CheckoutUpdated { .. } => "CheckoutUpdated",
             EventKind::CheckoutCompleted { .. } => "CheckoutCompleted",
             EventKind::BackInStockNotified { .. } => "BackInStockNotified",
+            EventKind::MessageReceived { .. } => "MessageReceived",
         }
     }
 }

@@ -664,3 +664,29 @@ async fn a_flow_edited_mid_run_finishes_old_runs_on_their_version() {
     let (_, runs) = app.get(&format!("/api/v1/flows/{id}/runs"), &key).await;
     assert_eq!(runs["items"][0]["version"], 1, "{runs}");
 }
+
+#[tokio::test]
+async fn a_keyword_written_on_whatsapp_starts_the_keyword_flow() {
+    let (emu, app, key) = setup(1).await;
+    active_flow(
+        &app,
+        &key,
+        instant(
+            "sale",
+            json!({"type": "INBOUND_KEYWORD", "keywords": ["SALE"]}),
+        ),
+    )
+    .await;
+    emu.customer_says(NUMBER, "447700900999", "hello there")
+        .await
+        .expect("inbound");
+    emu.customer_says(NUMBER, "447700900999", "Is the sale on today?")
+        .await
+        .expect("inbound");
+    app.eventually("the keyword reply", || async {
+        (sent_with(&emu, "sale") == 1).then_some(())
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sent_with(&emu, "sale"), 1, "only the message with the word");
+}

@@ -123,6 +123,21 @@ pub fn wanted(flow_id: u64, trigger: &Trigger, e: &DomainEvent) -> Option<Wanted
                 ..TriggerContext::default()
             },
         )),
+        (Trigger::InboundKeyword { keywords }, EventKind::MessageReceived { contact_id, text }) => {
+            let said = |k: &String| {
+                text.split(|c: char| !c.is_alphanumeric())
+                    .any(|w| !w.is_empty() && w.eq_ignore_ascii_case(k.trim()))
+            };
+            keywords.iter().any(said).then(|| {
+                plain(
+                    Some(*contact_id),
+                    TriggerContext {
+                        text: Some(text.clone()),
+                        ..TriggerContext::default()
+                    },
+                )
+            })
+        }
         _ => None,
     }
 }

@@ -82,7 +82,12 @@ pub fn gather(store: &Store, shop: &str, run: &Run) -> Result<Gathered, StoreErr
             g.replies = persist::messages_of(store, shop, m.thread_id)?
                 .into_iter()
                 .filter(|r| r.direction == Direction::Inbound && r.at > m.at)
-                .map(|r| r.payload.or(r.text))
+                .map(|r| {
+                    let content = r.payload.as_deref().and_then(|p| {
+                        serde_json::from_str::<crate::domain::meta_events::InboundContent>(p).ok()
+                    });
+                    content.and_then(|c| c.said().map(str::to_string))
+                })
                 .collect();
         }
     }

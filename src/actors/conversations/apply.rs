@@ -91,6 +91,7 @@ async fn apply_event(
     };
     let mut batch = Batch::new();
     let mut queued: Vec<ChatMessage> = Vec::new();
+    state.recorded.clear();
     let whole = d.entry.source == Source::Meta(MetaKind::Delivery);
     for event in events {
         if whole && !owns(state, &event)? {
@@ -99,8 +100,17 @@ async fn apply_event(
         }
         apply_one(state, event, d.entry.received_at, &mut batch, &mut queued).await?;
     }
+    let recorded = crate::actors::events_of(
+        &std::mem::take(&mut state.recorded),
+        d.seq,
+        d.entry.received_at,
+    );
+    for e in &recorded {
+        batch.put_event(&state.shop, e)?;
+    }
     batch.applied(d.seq, &d.entry)?;
     state.store.commit(batch)?;
+    crate::actors::publish(&state.automations, recorded);
     crate::actors::note_applied(&state.shop, d, None);
     for m in queued {
         state.outbox.schedule(m.due_at.unwrap_or(m.at), m.id);
@@ -195,6 +205,12 @@ async fn on_inbound(
     persist::stage_thread(batch, &state.shop, &thread)?;
     persist::stage_message(batch, &state.shop, &msg)?;
     metrics::counter!("galantis_whatsapp_inbound_total", "type" => msg.kind.clone()).increment(1);
+    if let (Some(contact_id), Some(text)) = (contact, m.content.said()) {
+        let text: String = text.chars().take(1024).collect();
+        state
+            .recorded
+            .push(crate::domain::EventKind::MessageReceived { contact_id, text });
+    }
     if let InboundContent::Text { body } = &m.content {
         let s = &state.services.settings;
         if let Some(word) = inbox::detect(body, &s.stop_words, &s.start_words) {

@@ -149,6 +149,8 @@ pub struct ConversationsArgs {
     pub in_flight: Arc<std::sync::atomic::AtomicU64>,
     /// The tenant's customer actor (contacts of WhatsApp numbers, opt-out words).
     pub customers: super::Sibling<super::customers::CustomersMsg>,
+    /// The automation actor (inbound messages are domain events: the keyword trigger).
+    pub automations: super::Sibling<super::automations::AutomationsMsg>,
 }
 
 /// State.
@@ -161,6 +163,9 @@ pub struct ConversationsState {
     health: IntegrationHealth,
     outbox: outbox::Outbox,
     customers: super::Sibling<super::customers::CustomersMsg>,
+    automations: super::Sibling<super::automations::AutomationsMsg>,
+    /// Domain events of the delivery being applied (recorded with it).
+    recorded: Vec<crate::domain::EventKind>,
     retries: super::retry::Retries,
 }
 
@@ -198,6 +203,8 @@ impl Actor for Conversations {
             services: args.services,
             in_flight: args.in_flight,
             customers: args.customers,
+            automations: args.automations,
+            recorded: Vec::new(),
             retries: Default::default(),
         };
         let _ = myself.cast(ConversationsMsg::Pump);

@@ -158,6 +158,18 @@ pub enum InboundContent {
 }
 
 impl InboundContent {
+    /// What the customer said, for automations: the text, or the payload of a tapped
+    /// quick-reply button (else its text), or the id of an interactive reply.
+    pub fn said(&self) -> Option<&str> {
+        match self {
+            Self::Text { body } => Some(body),
+            Self::Button { text, payload } => Some(payload.as_deref().unwrap_or(text)),
+            Self::Interactive(InteractiveReply::ButtonReply { id, .. })
+            | Self::Interactive(InteractiveReply::ListReply { id, .. }) => Some(id),
+            _ => None,
+        }
+    }
+
     /// Meta's `type` for this content.
     pub fn type_name(&self) -> &str {
         match self {
