@@ -690,3 +690,51 @@ async fn a_keyword_written_on_whatsapp_starts_the_keyword_flow() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(sent_with(&emu, "sale"), 1, "only the message with the word");
 }
+
+/// A small deterministic shuffle (xorshift), so a failing order can be replayed.
+fn shuffled<T>(mut v: Vec<T>, seed: u64) -> Vec<T> {
+    let mut x = seed | 1;
+    for i in (1..v.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    v
+}
+
+#[tokio::test]
+async fn any_interleaving_of_duplicate_and_reordered_checkout_webhooks_triggers_once_per_checkout() {
+    let (_emu, app, key) = setup(1).await;
+    let mut flow = cart_flow();
+    flow["nodes"][1]["delay"]["minutes"] = json!(600);
+    let id = active_flow(&app, &key, flow).await;
+    for (round, seed) in [0x5eed_u64, 0xc0ffee].into_iter().enumerate() {
+        // Eight checkouts of eight contacts, each created then updated twice, every
+        // webhook delivered twice (Shopify retries), all in a shuffled order.
+        let mut hooks = Vec::new();
+        for k in 0..8u64 {
+            let contact = 7600 + round as u64 * 10 + k;
+            customer(&app, contact, "Cy", true).await;
+            let checkout_id = 600 + round as u64 * 10 + k;
+            for (n, at) in ["10:00", "10:05", "10:07"].iter().enumerate() {
+                let body = checkout(checkout_id, contact, 12_000, &format!("2026-01-01T{at}:00Z"));
+                let topic = if n == 0 { "checkouts/create" } else { "checkouts/update" };
+                let wid = format!("k-{checkout_id}-{n}");
+                hooks.push((topic, wid.clone(), body.clone()));
+                hooks.push((topic, wid, body));
+            }
+        }
+        for (topic, wid, body) in shuffled(hooks, seed) {
+            app.webhook_ok(SHOP, topic, &wid, &body).await;
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (_, runs) = app.get(&format!("/api/v1/flows/{id}/runs?limit=500"), &key).await;
+    let mut per_checkout = std::collections::BTreeMap::<String, usize>::new();
+    for r in runs["items"].as_array().into_iter().flatten() {
+        *per_checkout.entry(r["context"]["checkout_id"].to_string()).or_default() += 1;
+    }
+    assert_eq!(per_checkout.len(), 16, "{per_checkout:?}");
+    assert!(per_checkout.values().all(|n| *n == 1), "one trigger per checkout: {per_checkout:?}");
+}
