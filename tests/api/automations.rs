@@ -704,7 +704,8 @@ fn shuffled<T>(mut v: Vec<T>, seed: u64) -> Vec<T> {
 }
 
 #[tokio::test]
-async fn any_interleaving_of_duplicate_and_reordered_checkout_webhooks_triggers_once_per_checkout() {
+async fn any_interleaving_of_duplicate_and_reordered_checkout_webhooks_triggers_once_per_checkout()
+{
     let (_emu, app, key) = setup(1).await;
     let mut flow = cart_flow();
     flow["nodes"][1]["delay"]["minutes"] = json!(600);
@@ -718,8 +719,17 @@ async fn any_interleaving_of_duplicate_and_reordered_checkout_webhooks_triggers_
             customer(&app, contact, "Cy", true).await;
             let checkout_id = 600 + round as u64 * 10 + k;
             for (n, at) in ["10:00", "10:05", "10:07"].iter().enumerate() {
-                let body = checkout(checkout_id, contact, 12_000, &format!("2026-01-01T{at}:00Z"));
-                let topic = if n == 0 { "checkouts/create" } else { "checkouts/update" };
+                let body = checkout(
+                    checkout_id,
+                    contact,
+                    12_000,
+                    &format!("2026-01-01T{at}:00Z"),
+                );
+                let topic = if n == 0 {
+                    "checkouts/create"
+                } else {
+                    "checkouts/update"
+                };
                 let wid = format!("k-{checkout_id}-{n}");
                 hooks.push((topic, wid.clone(), body.clone()));
                 hooks.push((topic, wid, body));
@@ -730,11 +740,49 @@ async fn any_interleaving_of_duplicate_and_reordered_checkout_webhooks_triggers_
         }
     }
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let (_, runs) = app.get(&format!("/api/v1/flows/{id}/runs?limit=500"), &key).await;
+    let (_, runs) = app
+        .get(&format!("/api/v1/flows/{id}/runs?limit=500"), &key)
+        .await;
     let mut per_checkout = std::collections::BTreeMap::<String, usize>::new();
     for r in runs["items"].as_array().into_iter().flatten() {
-        *per_checkout.entry(r["context"]["checkout_id"].to_string()).or_default() += 1;
+        *per_checkout
+            .entry(r["context"]["checkout_id"].to_string())
+            .or_default() += 1;
     }
     assert_eq!(per_checkout.len(), 16, "{per_checkout:?}");
-    assert!(per_checkout.values().all(|n| *n == 1), "one trigger per checkout: {per_checkout:?}");
+    assert!(
+        per_checkout.values().all(|n| *n == 1),
+        "one trigger per checkout: {per_checkout:?}"
+    );
+}
+
+#[tokio::test]
+async fn include_existing_users_enrols_from_the_recent_events_at_activation() {
+    let (emu, app, key) = setup(1).await;
+    customer(&app, 7701, "Em", false).await;
+    app.webhook_ok(
+        SHOP,
+        "orders/create",
+        "o-7701",
+        &order_body(8701, 7701, "2026-01-02T00:00:00Z"),
+    )
+    .await;
+    let mut flow = instant("existing", json!({"type": "ORDER_PLACED"}));
+    flow["nodes"][0]["include_existing_users"] = json!(true);
+    flow["nodes"][0]["lookback_days"] = json!(3);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    active_flow(&app, &key, flow).await;
+    app.eventually("the existing buyer's message", || async {
+        (sent_with(&emu, "existing") == 1).then_some(())
+    })
+    .await;
+    // Without the option, an older order enrols nobody.
+    active_flow(
+        &app,
+        &key,
+        instant("new-only", json!({"type": "ORDER_PLACED"})),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sent_with(&emu, "new-only"), 0);
 }

@@ -223,9 +223,14 @@ fn set_status(
         }
     }
     let mut s = e.stored.clone();
+    let first_activation = status == FlowStatus::Active && s.status == FlowStatus::Draft;
     s.status = status;
     s.updated_ms = Timestamp::now().millis();
-    save(state, s, (*e.draft).clone())
+    let view = save(state, s, (*e.draft).clone())?;
+    if first_activation {
+        let _ = state.myself.cast(super::AutomationsMsg::Backfill(id));
+    }
+    Ok(view)
 }
 
 fn runs(

@@ -49,6 +49,9 @@ pub enum AutomationsMsg {
     Tick,
     /// The flow API (boxed: a flow definition is large).
     Flows(Box<FlowCommand>),
+    /// A flow was just activated with `include_existing_users`: enrol from the events of
+    /// its trigger's lookback window.
+    Backfill(u64),
     /// Stop timers (app uninstalled) or resume them.
     SetPaused(bool),
     /// Current state.
@@ -190,8 +193,18 @@ async fn start_runs(
     e: &DomainEvent,
     batch: &mut Batch,
 ) -> Result<Vec<Run>, StoreError> {
-    let now = Timestamp::now().millis();
     let flows: Vec<flows::FlowEntry> = state.flows.active().cloned().collect();
+    start_runs_in(state, e, batch, flows).await
+}
+
+/// Stages the runs `e` starts in `flows`.
+async fn start_runs_in(
+    state: &mut AutomationsState,
+    e: &DomainEvent,
+    batch: &mut Batch,
+    flows: Vec<flows::FlowEntry>,
+) -> Result<Vec<Run>, StoreError> {
+    let now = Timestamp::now().millis();
     let mut started = Vec::new();
     for flow in flows {
         let Some((_, trigger)) = enrol::trigger_of(&flow) else {
@@ -225,6 +238,47 @@ async fn start_runs(
         }
     }
     Ok(started)
+}
+
+/// Enrols those who already match a newly activated flow: the events of the last
+/// `lookback_days` its trigger takes (each trigger's own once-keys and the frequency cap
+/// keep it from enrolling anyone twice).
+async fn backfill(state: &mut AutomationsState, flow_id: u64) -> Result<(), StoreError> {
+    let Some(flow) = state.flows.get(flow_id).cloned() else {
+        return Ok(());
+    };
+    let lookback = flow.draft.nodes.iter().find_map(|n| match &n.kind {
+        crate::domain::automations::NodeKind::Trigger {
+            include_existing_users: true,
+            lookback_days,
+            ..
+        } => Some(*lookback_days),
+        _ => None,
+    });
+    let Some(days) = lookback else {
+        return Ok(());
+    };
+    let since = Timestamp::now().millis() - i64::from(days) * 86_400_000;
+    let events: Vec<(u64, DomainEvent)> = state.store.scan(&state.shop, Kind::Event)?;
+    let mut started = 0usize;
+    for (_, e) in events
+        .into_iter()
+        .filter(|(_, e)| e.occurred_at.millis() >= since)
+    {
+        let mut batch = Batch::new();
+        let runs = start_runs_in(state, &e, &mut batch, vec![flow.clone()]).await?;
+        if runs.is_empty() {
+            continue;
+        }
+        state.store.commit(batch)?;
+        let now = Timestamp::now().millis();
+        for run in runs {
+            state.due.schedule(now, run.id);
+            started += 1;
+        }
+    }
+    tracing::info!(message = "Existing users enrolled.", tenant = %state.shop, flow = flow_id, runs = started, days);
+    arm(state)
 }
 
 /// Arms one wake-up for the earliest due step (none while paused).
@@ -341,6 +395,7 @@ impl Actor for Automations {
             AutomationsMsg::Recorded(events) => consume(state, events).await,
             AutomationsMsg::CatchUp => catch_up(state).await.and_then(|()| arm(state)),
             AutomationsMsg::Tick => tick(state).await,
+            AutomationsMsg::Backfill(flow) => backfill(state, flow).await,
             AutomationsMsg::Flows(cmd) => {
                 commands::handle(state, *cmd);
                 Ok(())
