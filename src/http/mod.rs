@@ -161,6 +161,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/contacts/{id}/runs",
             get(admin::flows::contact_runs),
         )
+        .route(
+            "/api/v1/automations/settings",
+            get(admin::flows::settings).put(admin::flows::set_settings),
+        )
         .merge(storefront::router(&state))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(ops::healthz))

@@ -153,7 +153,7 @@ impl Modify for CrossFieldRules {
         admin::back_in_stock::list,
         admin::flows::create, admin::flows::validate, admin::flows::list, admin::flows::get,
         admin::flows::update, admin::flows::activate, admin::flows::pause, admin::flows::archive,
-        admin::flows::flow_runs, admin::flows::contact_runs,
+        admin::flows::flow_runs, admin::flows::contact_runs, admin::flows::settings, admin::flows::set_settings,
     ),
     components(schemas(super::error::ErrorBody, crate::tenants::NewTenant, crate::tenants::TenantView,
         admin::tenants::CreatedTenant, admin::contacts::ContactPatch, admin::deadletters::DeadLetterView, admin::deadletters::DeadLetterSummary,

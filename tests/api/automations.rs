@@ -786,3 +786,74 @@ async fn include_existing_users_enrols_from_the_recent_events_at_activation() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(sent_with(&emu, "new-only"), 0);
 }
+
+#[tokio::test]
+async fn quiet_hours_hold_a_marketing_message_instead_of_dropping_it() {
+    let (emu, app, key) = setup(1).await;
+    // A window around now, in the shop's zone (the customer has no address country).
+    let now = time::OffsetDateTime::now_utc();
+    let m = i32::from(now.hour()) * 60 + i32::from(now.minute());
+    let hhmm = |m: i32| {
+        format!(
+            "{:02}:{:02}",
+            m.rem_euclid(1440) / 60,
+            m.rem_euclid(1440) % 60
+        )
+    };
+    let body =
+        json!({"quiet_hours": {"start": hhmm(m - 60), "end": hhmm(m + 120)}, "time_zone": "UTC"});
+    let (s, v) = app
+        .send(
+            Method::PUT,
+            "/api/v1/automations/settings",
+            &key,
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = app
+        .send(
+            Method::PUT,
+            "/api/v1/automations/settings",
+            &key,
+            Some(json!({"time_zone": "Mars/Olympus"})),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (400, Some("invalid_field")), "{v}");
+    let mut flow = instant("quiet", json!({"type": "CUSTOMER_CREATED"}));
+    flow["nodes"][1]["template"]["name"] = json!("cart_std");
+    let id = active_flow(&app, &key, flow).await;
+    let consent = json!({"customer_id": 7801, "phone_number": PHONE, "whats_app_marketing_consent": {
+        "state": "subscribed", "opt_in_level": "single_opt_in", "updated_at": "2026-01-01T00:00:00Z", "collected_from": "SHOPIFY"}});
+    app.webhook_ok(
+        SHOP,
+        "customers_whats_app_marketing_consent/update",
+        "consent-7801",
+        &serde_json::to_vec(&consent).expect("json"),
+    )
+    .await;
+    customer(&app, 7801, "Qi", false).await;
+    let run = app
+        .eventually("the held run", || async {
+            let (_, v) = app.get(&format!("/api/v1/flows/{id}/runs"), &key).await;
+            let r = v["items"][0].clone();
+            (r["status"] == "WAITING").then_some(r)
+        })
+        .await;
+    assert!(
+        run["activity"]
+            .to_string()
+            .contains("quiet hours: held until"),
+        "{run}"
+    );
+    assert_eq!(sent_with(&emu, "quiet"), 0, "held, not sent");
+    let (_, v) = app.get(&format!("/api/v1/flows/{id}"), &key).await;
+    assert_eq!(
+        (
+            v["counts"]["waiting"].as_u64(),
+            v["counts"]["failed"].as_u64()
+        ),
+        (Some(1), Some(0)),
+        "held, not dropped: {v}"
+    );
+}

@@ -12,6 +12,7 @@ pub mod enrol;
 pub mod flows;
 pub mod gather;
 pub mod intake;
+pub mod policy;
 pub mod runs;
 pub mod send;
 pub mod timers;
@@ -49,6 +50,11 @@ pub enum AutomationsMsg {
     Tick,
     /// The flow API (boxed: a flow definition is large).
     Flows(Box<FlowCommand>),
+    /// Reads, or replaces and reads, the tenant's quiet hours and zone.
+    Policy {
+        set: Option<policy::AutomationPolicy>,
+        reply_to: RpcReplyPort<Result<policy::AutomationPolicy, StoreError>>,
+    },
     /// A flow was just activated with `include_existing_users`: enrol from the events of
     /// its trigger's lookback window.
     Backfill(u64),
@@ -95,6 +101,7 @@ pub struct AutomationsState {
     intake: Intake,
     due: DueQueue,
     flows: FlowBook,
+    policy: policy::AutomationPolicy,
     settings: AutomationSettings,
     myself: ActorRef<AutomationsMsg>,
     /// The due time the armed wake-up is for.
@@ -367,6 +374,7 @@ impl Actor for Automations {
         let mut due = DueQueue::new(DUE_WINDOW);
         due.load(&args.store, &args.shop)?;
         let flows = FlowBook::load(&args.store, &args.shop).map_err(|e| format!("flows: {e}"))?;
+        let policy = policy::load(&args.store, &args.shop)?;
         let state = AutomationsState {
             shop: args.shop,
             store: args.store,
@@ -374,6 +382,7 @@ impl Actor for Automations {
             intake,
             due,
             flows,
+            policy,
             settings: args.settings,
             myself,
             armed: None,
@@ -396,6 +405,17 @@ impl Actor for Automations {
             AutomationsMsg::CatchUp => catch_up(state).await.and_then(|()| arm(state)),
             AutomationsMsg::Tick => tick(state).await,
             AutomationsMsg::Backfill(flow) => backfill(state, flow).await,
+            AutomationsMsg::Policy { set, reply_to } => {
+                let r = match set {
+                    Some(p) => policy::save(&state.store, &state.shop, &p).map(|()| {
+                        state.policy = p;
+                        state.policy.clone()
+                    }),
+                    None => Ok(state.policy.clone()),
+                };
+                let _ = reply_to.send(r);
+                Ok(())
+            }
             AutomationsMsg::Flows(cmd) => {
                 commands::handle(state, *cmd);
                 Ok(())

@@ -137,6 +137,7 @@ async fn walk(state: &mut AutomationsState, run: &mut Run) -> Result<End, StoreE
             &g,
             &recent,
             cap,
+            &state.policy,
             now,
         )?;
         match prepared {
@@ -159,6 +160,16 @@ async fn walk(state: &mut AutomationsState, run: &mut Run) -> Result<End, StoreE
                 }
                 None => return Ok(End::Later(now + 5_000)),
             },
+            Prepared::Hold(until) => {
+                let when = crate::domain::Timestamp(until).to_rfc3339();
+                run.log(
+                    &node,
+                    NodeStatus::Scheduled,
+                    now,
+                    Some(format!("quiet hours: held until {when}")),
+                );
+                return Ok(End::Wait(until));
+            }
             Prepared::Skip(r) => {
                 tracing::info!(message = "Automation message skipped.", tenant = %state.shop, run = run.id, node = %node, reason = r.code());
                 run.log(

@@ -23,6 +23,8 @@ pub enum Prepared {
     Send(Box<SendRequest>, bool),
     /// Not sent to this contact (consent, exclusion, cap): the run goes on.
     Skip(Refusal),
+    /// A marketing message inside the recipient's quiet hours: held until then (ms).
+    Hold(i64),
     /// The action cannot be done (template gone or not approved, a value missing).
     Fail(String),
 }
@@ -53,6 +55,7 @@ pub fn prepare(
     g: &Gathered,
     recent_marketing: &[i64],
     cap: (usize, i64),
+    policy: &super::policy::AutomationPolicy,
     now_ms: i64,
 ) -> Result<Prepared, StoreError> {
     let Some(NodeKind::Action {
@@ -84,6 +87,14 @@ pub fn prepare(
         return Ok(Prepared::Skip(r));
     }
     if shape.marketing {
+        if let Some(q) = &policy.quiet_hours {
+            let country = contact.country.map(|c| c.to_string());
+            let zone =
+                crate::logic::automations::quiet::zone_for(country.as_deref(), &policy.time_zone);
+            if let Some(until) = crate::logic::automations::quiet::hold_until(q, zone, now_ms) {
+                return Ok(Prepared::Hold(until));
+            }
+        }
         if let Err(r) = enrol::within_global_cap(recent_marketing, cap.0, cap.1, now_ms) {
             return Ok(Prepared::Skip(r));
         }

@@ -1,6 +1,7 @@
 //! Typed requests to a tenant's automation actor: flows and their runs.
 
 use super::{Engine, EngineError};
+use crate::actors::automations::policy::AutomationPolicy;
 use crate::actors::automations::{AutomationsMsg, FlowCommand, FlowError, FlowView};
 use crate::actors::tenant::TenantMsg;
 use crate::domain::automations::run::Run;
@@ -142,6 +143,19 @@ impl Engine {
                 }),
             )
             .await??)
+    }
+
+    /// The tenant's automation policy; replaced first when `set` is given.
+    ///
+    /// # Errors
+    /// [`FlowRequestError`].
+    pub async fn automation_policy(
+        &self,
+        shop: &str,
+        set: Option<AutomationPolicy>,
+    ) -> Result<AutomationPolicy, FlowRequestError> {
+        let msg = |reply_to| TenantMsg::Automations(AutomationsMsg::Policy { set, reply_to });
+        Ok(self.call(shop, msg).await??)
     }
 
     /// Runs of a flow or a contact, by id.

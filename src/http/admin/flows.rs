@@ -4,6 +4,7 @@
 //! problem with its node id.
 
 use super::{Page, Paged};
+use crate::actors::automations::policy::AutomationPolicy;
 use crate::actors::automations::{FlowError, FlowView};
 use crate::actors::FlowRequestError;
 use crate::domain::automations::run::Run;
@@ -255,4 +256,87 @@ pub async fn contact_runs(
         .runs(&scope.shop, None, Some(id), page.after, limit)
         .await?;
     Ok(Json(Paged::new(items, limit, |r: &Run| r.id)))
+}
+
+/// The tenant's automation settings as the API takes and shows them.
+#[derive(Debug, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AutomationSettingsBody {
+    /// Marketing messages due in this daily window (the recipient's local time, from
+    /// their address country, else `time_zone`) wait for its end; `null`: none.
+    #[serde(default)]
+    pub quiet_hours: Option<QuietWindow>,
+    /// The shop's IANA time zone (`Europe/Madrid`), for recipients of unknown country.
+    #[schema(max_length = 64)]
+    pub time_zone: String,
+}
+
+/// A daily window, `HH:MM` to `HH:MM` (it may wrap midnight: 21:00 to 09:00).
+#[derive(Debug, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuietWindow {
+    /// First quiet minute.
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    pub start: String,
+    /// First minute one may send again.
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    pub end: String,
+}
+
+fn shown(p: AutomationPolicy) -> AutomationSettingsBody {
+    let hhmm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+    AutomationSettingsBody {
+        quiet_hours: p.quiet_hours.map(|q| QuietWindow {
+            start: hhmm(q.start_min),
+            end: hhmm(q.end_min),
+        }),
+        time_zone: p.time_zone,
+    }
+}
+
+/// Quiet hours and the shop's time zone.
+#[utoipa::path(get, path = "/api/v1/automations/settings", tag = "automations",
+    responses((status = 200, body = AutomationSettingsBody, description = "the settings")),
+    security(("bearer" = [])))]
+pub async fn settings(
+    State(state): State<AppState>,
+    scope: TenantScope,
+) -> Result<Json<AutomationSettingsBody>, ApiError> {
+    Ok(Json(shown(
+        state.engine.automation_policy(&scope.shop, None).await?,
+    )))
+}
+
+/// Replaces quiet hours and the shop's time zone.
+#[utoipa::path(put, path = "/api/v1/automations/settings", tag = "automations", request_body = AutomationSettingsBody,
+    responses((status = 200, body = AutomationSettingsBody, description = "the settings")),
+    security(("bearer" = [])))]
+pub async fn set_settings(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    ApiJson(body): ApiJson<AutomationSettingsBody>,
+) -> Result<Json<AutomationSettingsBody>, ApiError> {
+    use crate::logic::automations::quiet::{check_zone, minutes, QuietHours};
+    let bad = |field: &str, e: crate::logic::automations::quiet::QuietError| {
+        ApiError::bad_request("invalid_field", format!("`{field}`: {e}"))
+    };
+    max_chars("time_zone", &body.time_zone, 64)?;
+    check_zone(&body.time_zone).map_err(|e| bad("time_zone", e))?;
+    let quiet_hours = match &body.quiet_hours {
+        None => None,
+        Some(w) => Some(QuietHours {
+            start_min: minutes(&w.start).map_err(|e| bad("quiet_hours.start", e))?,
+            end_min: minutes(&w.end).map_err(|e| bad("quiet_hours.end", e))?,
+        }),
+    };
+    let policy = AutomationPolicy {
+        quiet_hours,
+        time_zone: body.time_zone,
+    };
+    Ok(Json(shown(
+        state
+            .engine
+            .automation_policy(&scope.shop, Some(policy))
+            .await?,
+    )))
 }

@@ -6,6 +6,7 @@
 pub mod conditions;
 pub mod enrol;
 pub mod graph;
+pub mod quiet;
 pub mod step;
 pub mod validate;
 pub mod vars;
