@@ -857,3 +857,49 @@ async fn quiet_hours_hold_a_marketing_message_instead_of_dropping_it() {
         "held, not dropped: {v}"
     );
 }
+
+#[tokio::test]
+async fn the_global_marketing_cap_skips_a_third_marketing_message_with_its_reason() {
+    // The default cap: 2 marketing messages per contact per 24 hours, across flows.
+    let (emu, app, key) = setup(1).await;
+    let mut ids = Vec::new();
+    for name in ["m1", "m2", "m3"] {
+        let mut flow = instant(name, json!({"type": "CUSTOMER_TAGGED", "tag": name}));
+        flow["nodes"][1]["template"]["name"] = json!("cart_std");
+        ids.push(active_flow(&app, &key, flow).await);
+    }
+    customer(&app, 7901, "Gi", true).await;
+    for (done, name) in ["m1", "m2", "m3"].into_iter().enumerate() {
+        let body = galantis::sandbox::payloads::tags_added(
+            7901,
+            &[name.to_string()],
+            "2026-01-03T00:00:00Z",
+        );
+        app.webhook_ok(
+            SHOP,
+            "customer.tags_added",
+            &format!("tag-{name}"),
+            &serde_json::to_vec(&body).expect("json"),
+        )
+        .await;
+        app.eventually("the run done", || async {
+            let (_, runs) = app.get("/api/v1/contacts/7901/runs", &key).await;
+            let n = runs["items"].as_array().map_or(0, |a| {
+                a.iter().filter(|r| r["status"] == "COMPLETED").count()
+            });
+            (n == done + 1).then_some(())
+        })
+        .await;
+    }
+    assert_eq!(sent_with(&emu, "m1") + sent_with(&emu, "m2"), 2);
+    assert_eq!(sent_with(&emu, "m3"), 0, "the third is over the cap");
+    let (_, runs) = app
+        .get(&format!("/api/v1/flows/{}/runs", ids[2]), &key)
+        .await;
+    assert!(
+        runs["items"][0]["activity"]
+            .to_string()
+            .contains("global_marketing_cap"),
+        "{runs}"
+    );
+}
