@@ -36,7 +36,10 @@ const CACHE_BYTES: u64 = 256 * 1024 * 1024;
 const BURST: u64 = 10_000;
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
 }
 
 fn main() {
@@ -49,7 +52,10 @@ fn main() {
     }
     println!("== runs: {} waiting runs in one tenant ==", thousands(runs));
     println!("machine: {}", common::machine());
-    let dir = tempfile::Builder::new().prefix("galantis-bench-runs").tempdir().expect("tempdir");
+    let dir = tempfile::Builder::new()
+        .prefix("galantis-bench-runs")
+        .tempdir()
+        .expect("tempdir");
     // The burst comes due 20 s after the write starts (after the restart below).
     let due = Timestamp::now().millis() + 20_000 + (runs as i64 / 50_000) * 1_000;
     let status = std::process::Command::new(std::env::current_exe().expect("exe"))
@@ -70,7 +76,13 @@ fn flow() -> StoredFlow {
         {"id": "send", "type": "ACTION", "template": {"name": "t", "language": "en"}, "body": []}],
         "edges": [{"from": "t", "to": "wait"}, {"from": "wait", "to": "send"}],
         "settings": {"frequency_cap": "EVER"}});
-    StoredFlow { id: 1, version: 1, status: FlowStatus::Active, definition: draft.to_string(), updated_ms: 0 }
+    StoredFlow {
+        id: 1,
+        version: 1,
+        status: FlowStatus::Active,
+        definition: draft.to_string(),
+        updated_ms: 0,
+    }
 }
 
 async fn write(dir: &Path, n: u64, due: i64) {
@@ -78,7 +90,12 @@ async fn write(dir: &Path, n: u64, due: i64) {
     let store = Store::open(dir, CACHE_BYTES).expect("open store");
     let key = MasterKey::parse(&"11".repeat(32)).expect("master key");
     let now = Timestamp::now();
-    let sealed = key.seal(&galantis::tenants::seal_context(SHOP, "shopify_token"), b"shpat_bench").expect("seal");
+    let sealed = key
+        .seal(
+            &galantis::tenants::seal_context(SHOP, "shopify_token"),
+            b"shpat_bench",
+        )
+        .expect("seal");
     store
         .create_tenant(&TenantRecord {
             shop: SHOP.to_string(),
@@ -95,7 +112,13 @@ async fn write(dir: &Path, n: u64, due: i64) {
     let mut b = Batch::new();
     let f = flow();
     b.put(SHOP, Kind::Flow, 1, &f).expect("flow");
-    b.put(SHOP, Kind::FlowVersion, galantis::actors::automations::flows::version_key(1, 1), &f).expect("version");
+    b.put(
+        SHOP,
+        Kind::FlowVersion,
+        galantis::actors::automations::flows::version_key(1, 1),
+        &f,
+    )
+    .expect("version");
     store.commit(b).expect("commit");
     let far = due + 86_400_000;
     let mut bytes = 0usize;
@@ -103,7 +126,11 @@ async fn write(dir: &Path, n: u64, due: i64) {
     while i < n {
         let mut b = Batch::new();
         for id in i..(i + 10_000).min(n) {
-            let at = if id < BURST { due + (id as i64 % 1000) } else { far };
+            let at = if id < BURST {
+                due + (id as i64 % 1000)
+            } else {
+                far
+            };
             let mut run = Run {
                 id: id + 1,
                 flow_id: 1,
@@ -113,13 +140,26 @@ async fn write(dir: &Path, n: u64, due: i64) {
                 node: "wait".into(),
                 due_ms: Some(at),
                 started_ms: now.millis(),
-                context: TriggerContext { order_id: Some(5_000_000 + id), ..TriggerContext::default() },
+                context: TriggerContext {
+                    order_id: Some(5_000_000 + id),
+                    ..TriggerContext::default()
+                },
                 last_message: None,
                 steps: 1,
                 activity: Vec::new(),
             };
-            run.log("t", galantis::domain::automations::run::NodeStatus::Completed, now.millis(), None);
-            run.log("wait", galantis::domain::automations::run::NodeStatus::Scheduled, now.millis(), None);
+            run.log(
+                "t",
+                galantis::domain::automations::run::NodeStatus::Completed,
+                now.millis(),
+                None,
+            );
+            run.log(
+                "wait",
+                galantis::domain::automations::run::NodeStatus::Scheduled,
+                now.millis(),
+                None,
+            );
             bytes += galantis::store::codec::encode(&run).map_or(0, |v| v.len());
             b.put(SHOP, Kind::Run, run.id, &run).expect("run");
             b.put_pair(SHOP, Kind::RunDue, at as u64, run.id);
@@ -152,22 +192,38 @@ async fn measure(dir: &Path, n: u64, due: i64) {
         master_key: MasterKey::parse(&"11".repeat(32)).expect("key"),
         automations: galantis::config::AutomationSettings::default(),
     });
-    let engine = Engine::start(store.clone(), services, Duration::from_secs(120)).await.expect("start");
+    let engine = Engine::start(store.clone(), services, Duration::from_secs(120))
+        .await
+        .expect("start");
     engine.recover().await.expect("recover");
     let status = engine
-        .call(SHOP, |reply_to| TenantMsg::Automations(AutomationsMsg::Status { reply_to }))
+        .call(SHOP, |reply_to| {
+            TenantMsg::Automations(AutomationsMsg::Status { reply_to })
+        })
         .await
         .expect("status");
     let back = t.elapsed();
     let rss = rss_bytes().saturating_sub(base);
-    println!("recovered with {} waiting runs in {:.2} s (automation actor answering; cursor {})", thousands(n), back.as_secs_f64(), status.cursor);
-    println!("resident memory after recovery: +{} = {:.0} B per waiting run (includes sled's cache)", mib(rss), rss as f64 / n as f64);
+    println!(
+        "recovered with {} waiting runs in {:.2} s (automation actor answering; cursor {})",
+        thousands(n),
+        back.as_secs_f64(),
+        status.cursor
+    );
+    println!(
+        "resident memory after recovery: +{} = {:.0} B per waiting run (includes sled's cache)",
+        mib(rss),
+        rss as f64 / n as f64
+    );
     let wait = (due + 3_000 - Timestamp::now().millis()).max(0) as u64;
     tokio::time::sleep(Duration::from_millis(wait)).await;
     let mut lat: Vec<i64> = Vec::new();
     for id in 1..=BURST {
         if let Some(r) = store.get::<Run>(SHOP, Kind::Run, id).expect("run") {
-            if let (Some(last), Some(d)) = (r.activity.last(), r.due_ms.or(Some(due + ((id - 1) as i64 % 1000)))) {
+            if let (Some(last), Some(d)) = (
+                r.activity.last(),
+                r.due_ms.or(Some(due + ((id - 1) as i64 % 1000))),
+            ) {
                 if r.status.is_over() {
                     lat.push(last.at_ms - d);
                 }
@@ -175,12 +231,25 @@ async fn measure(dir: &Path, n: u64, due: i64) {
         }
     }
     lat.sort_unstable();
-    let p = |q: f64| lat.get(((lat.len() as f64 * q) as usize).min(lat.len().saturating_sub(1))).copied().unwrap_or(-1);
+    let p = |q: f64| {
+        lat.get(((lat.len() as f64 * q) as usize).min(lat.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(-1)
+    };
     println!();
     println!("| what | figure | target | met |");
     println!("|---|---:|---:|:---:|");
-    println!("| recovery with {} waiting runs | {:.2} s | ≤ 10 s | {} |", thousands(n), back.as_secs_f64(), if back.as_secs() < 10 { "yes" } else { "NO" });
-    println!("| resident memory per waiting run | {:.0} B | ≤ 512 B | {} |", rss as f64 / n as f64, if rss / n <= 512 { "yes" } else { "NO" });
+    println!(
+        "| recovery with {} waiting runs | {:.2} s | ≤ 10 s | {} |",
+        thousands(n),
+        back.as_secs_f64(),
+        if back.as_secs() < 10 { "yes" } else { "NO" }
+    );
+    println!(
+        "| resident memory per waiting run | {:.0} B | ≤ 512 B | {} |",
+        rss as f64 / n as f64,
+        if rss / n <= 512 { "yes" } else { "NO" }
+    );
     println!(
         "| {} steps due in one second, fired: {} — latency p50 / p99 / max | {} / {} / {} ms | p99 ≤ 1000 ms | {} |",
         thousands(BURST), thousands(lat.len() as u64), p(0.5), p(0.99), lat.last().copied().unwrap_or(-1),
