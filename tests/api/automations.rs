@@ -903,3 +903,44 @@ async fn the_global_marketing_cap_skips_a_third_marketing_message_with_its_reaso
         "{runs}"
     );
 }
+
+#[tokio::test]
+async fn stop_during_a_delay_ends_a_marketing_run_without_a_message() {
+    let (emu, app, key) = setup(3_600).await;
+    let mut flow = order_flow(60);
+    flow["nodes"][0]["trigger"] = json!({"type": "CUSTOMER_TAGGED", "tag": "promo"});
+    flow["nodes"][2]["template"]["name"] = json!("cart_std");
+    flow["nodes"][2]["body"][1] = json!({"text": "https://shop/promo"});
+    let id = active_flow(&app, &key, flow).await;
+    customer(&app, 7951, "Sy", true).await;
+    let body = galantis::sandbox::payloads::tags_added(
+        7951,
+        &["promo".to_string()],
+        "2026-01-03T00:00:00Z",
+    );
+    app.webhook_ok(
+        SHOP,
+        "customer.tags_added",
+        "tag-7951",
+        &serde_json::to_vec(&body).expect("json"),
+    )
+    .await;
+    app.eventually("waiting", || async {
+        let (_, v) = app.get(&format!("/api/v1/flows/{id}"), &key).await;
+        (v["counts"]["waiting"] == 1).then_some(())
+    })
+    .await;
+    emu.customer_says(NUMBER, PHONE.trim_start_matches('+'), "STOP")
+        .await
+        .expect("inbound");
+    let v = app
+        .eventually("the run ended", || async {
+            let (_, v) = app.get(&format!("/api/v1/flows/{id}"), &key).await;
+            (v["counts"]["exited"] == 1).then_some(v)
+        })
+        .await;
+    assert_eq!(v["counts"]["completed"], 0, "{v}");
+    assert!(templates_sent(&emu)
+        .iter()
+        .all(|(name, _)| name != "cart_std"));
+}

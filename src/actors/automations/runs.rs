@@ -50,9 +50,10 @@ async fn walk(state: &mut AutomationsState, run: &mut Run) -> Result<End, StoreE
     if run.status.is_over() {
         return Ok(End::Over(run.status));
     }
-    let Some(entry) = state.flows.get(run.flow_id) else {
+    let Some(entry) = state.flows.get(run.flow_id).cloned() else {
         return Ok(End::Over(RunStatus::Failed));
     };
+    let marketing = super::enrol::is_marketing(&state.store, &state.shop, &entry)?;
     match entry.stored.status {
         FlowStatus::Archived => {
             run.log(
@@ -87,6 +88,18 @@ async fn walk(state: &mut AutomationsState, run: &mut Run) -> Result<End, StoreE
             );
             return Ok(End::Over(RunStatus::Exited));
         };
+        if marketing
+            && contact.marketing_state != crate::domain::contact::MarketingState::Subscribed
+        {
+            // Enrolment required SUBSCRIBED: the contact has unsubscribed since.
+            run.log(
+                &run.node.clone(),
+                NodeStatus::Skipped,
+                now,
+                Some("the contact unsubscribed".into()),
+            );
+            return Ok(End::Over(RunStatus::Exited));
+        }
         let orders = orders_of(&state.store, &state.shop, contact.id)?;
         let exit = exit_reason(&flow, run, &g, &orders);
         if exit.is_none() {
