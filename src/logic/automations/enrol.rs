@@ -59,6 +59,12 @@ pub fn at_send(
     in_segment: &dyn Fn(u64) -> bool,
     in_list: &dyn Fn(u64) -> bool,
 ) -> Result<(), Refusal> {
+    reachable(contact, marketing)?;
+    exclusions(settings, in_segment, in_list)
+}
+
+/// Not excluded, a number, and consent when the message is marketing.
+fn reachable(contact: &Contact, marketing: bool) -> Result<(), Refusal> {
     if contact.exclude_from_galantis {
         return Err(Refusal::Excluded);
     }
@@ -68,7 +74,7 @@ pub fn at_send(
     if marketing && contact.marketing_state != MarketingState::Subscribed {
         return Err(Refusal::NoConsent(contact.marketing_state));
     }
-    exclusions(settings, in_segment, in_list)
+    Ok(())
 }
 
 fn exclusions(
@@ -110,15 +116,7 @@ pub fn decide(
     last_entered_ms: Option<i64>,
     around: &Around<'_>,
 ) -> Result<(), Refusal> {
-    if contact.exclude_from_galantis {
-        return Err(Refusal::Excluded);
-    }
-    if contact.phone.is_none() {
-        return Err(Refusal::NoPhone);
-    }
-    if marketing && contact.marketing_state != MarketingState::Subscribed {
-        return Err(Refusal::NoConsent(contact.marketing_state));
-    }
+    reachable(contact, marketing)?;
     if let (Some(last), Some(cap)) = (last_entered_ms, settings.frequency_cap) {
         let inside = match cap.window_ms() {
             None => true,
