@@ -8,6 +8,7 @@ mod api;
 mod automations;
 pub use automations::FlowRequestError;
 mod back_in_stock;
+mod segments;
 
 use super::root::{Root, RootMsg};
 use super::tenant::TenantMsg;

@@ -83,6 +83,12 @@ pub enum EventKind {
         contact_id: ShopifyId,
         text: String,
     },
+    /// A contact started to match a segment (not when the segment was defined or edited).
+    UserAddedToSegment {
+        segment_id: u64,
+        #[serde(with = "crate::domain::ids::as_string")]
+        contact_id: ShopifyId,
+    },
 }
 
 impl EventKind {
@@ -99,6 +105,7 @@ impl EventKind {
             EventKind::CheckoutCompleted { .. } => "CheckoutCompleted",
             EventKind::BackInStockNotified { .. } => "BackInStockNotified",
             EventKind::MessageReceived { .. } => "MessageReceived",
+            EventKind::UserAddedToSegment { .. } => "UserAddedToSegment",
         }
     }
 }

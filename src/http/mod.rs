@@ -162,6 +162,29 @@ pub fn router(state: AppState) -> Router {
             get(admin::flows::contact_runs),
         )
         .route(
+            "/api/v1/segments",
+            get(admin::segments::list).post(admin::segments::create),
+        )
+        .route("/api/v1/segments/count", post(admin::segments::count))
+        .route(
+            "/api/v1/segments/{id}",
+            get(admin::segments::get)
+                .put(admin::segments::update)
+                .delete(admin::segments::delete),
+        )
+        .route(
+            "/api/v1/segments/{id}/members",
+            get(admin::segments::members),
+        )
+        .route(
+            "/api/v1/lists",
+            get(admin::segments::lists).post(admin::segments::create_list),
+        )
+        .route(
+            "/api/v1/lists/{id}/members",
+            get(admin::segments::list_members).post(admin::segments::add_members),
+        )
+        .route(
             "/api/v1/automations/settings",
             get(admin::flows::settings).put(admin::flows::set_settings),
         )

@@ -75,6 +75,12 @@ pub enum Kind {
     /// A contact's recent marketing sends from automations (contact id -> ms list), for
     /// the global marketing cap.
     MarketingSends = b'D',
+    /// Segment definition (id -> its draft as JSON).
+    Segment = b'G',
+    /// Static list (id -> name).
+    List = b'H',
+    /// Index: list id (8) + contact id (8) -> empty.
+    ListMember = b'I',
     /// Back-in-stock subscription, by its id.
     BackInStock = b'z',
     /// Index: variant id (8) + subscription id (8) -> empty.

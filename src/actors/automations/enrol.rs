@@ -25,6 +25,15 @@ pub struct Wanted {
     pub once: Option<u64>,
 }
 
+/// The segments and lists a contact is in, among those a flow reads.
+#[derive(Debug, Default)]
+pub struct Membership {
+    /// Segments the contact is in.
+    pub segments: Vec<u64>,
+    /// Lists the contact is in.
+    pub lists: Vec<u64>,
+}
+
 /// A stable key of parts.
 pub fn key(parts: &[&[u8]]) -> u64 {
     let mut h = Sha256::new();
@@ -123,6 +132,19 @@ pub fn wanted(flow_id: u64, trigger: &Trigger, e: &DomainEvent) -> Option<Wanted
                 ..TriggerContext::default()
             },
         )),
+        (
+            Trigger::UserAddedToSegment { segment_id },
+            EventKind::UserAddedToSegment {
+                segment_id: s,
+                contact_id,
+            },
+        ) if s == segment_id => Some(plain(
+            Some(*contact_id),
+            TriggerContext {
+                segment_id: Some(*s),
+                ..TriggerContext::default()
+            },
+        )),
         (Trigger::InboundKeyword { keywords }, EventKind::MessageReceived { contact_id, text }) => {
             let said = |k: &String| {
                 text.split(|c: char| !c.is_alphanumeric())
@@ -187,6 +209,7 @@ pub fn stage_run(
     marketing: bool,
     now_ms: i64,
     scale: &dyn Fn(i64) -> i64,
+    member: &Membership,
 ) -> Result<Option<Run>, StoreError> {
     let flow_id = flow.stored.id;
     if let Some(once) = want.once {
@@ -200,12 +223,13 @@ pub fn stage_run(
         &contact.id.to_be_bytes(),
     ]);
     let last: Option<i64> = store.get(shop, Kind::Entered, entered_key)?;
-    let none = |_: u64| false;
+    let in_segment = |s: u64| member.segments.contains(&s);
+    let in_list = |l: u64| member.lists.contains(&l);
     let around = Around {
         now_ms,
         scale,
-        in_segment: &none,
-        in_list: &none,
+        in_segment: &in_segment,
+        in_list: &in_list,
     };
     if let Err(refusal) = decide(contact, marketing, &flow.draft.settings, last, &around) {
         metrics::counter!("galantis_automation_enrolments_refused_total", "reason" => refusal.code()).increment(1);

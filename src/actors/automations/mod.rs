@@ -225,6 +225,7 @@ async fn start_runs_in(
             continue;
         };
         let marketing = enrol::is_marketing(&state.store, &state.shop, &flow)?;
+        let member = membership(state, contact.id, &flow.draft).await;
         let settings = state.settings.clone();
         let scale = move |ms: i64| settings.scaled_ms(ms);
         if let Some(run) = enrol::stage_run(
@@ -237,6 +238,7 @@ async fn start_runs_in(
             marketing,
             now,
             &scale,
+            &member,
         )? {
             state
                 .flows
@@ -286,6 +288,55 @@ async fn backfill(state: &mut AutomationsState, flow_id: u64) -> Result<(), Stor
     }
     tracing::info!(message = "Existing users enrolled.", tenant = %state.shop, flow = flow_id, runs = started, days);
     arm(state)
+}
+
+/// The segments and lists among those `flow` reads that `contact` is in, asked of the
+/// customer actor (which keeps memberships current); none when it cannot be reached.
+pub(crate) async fn membership(
+    state: &AutomationsState,
+    contact: u64,
+    flow: &crate::domain::automations::FlowDraft,
+) -> enrol::Membership {
+    use crate::actors::customers::segment_cmds::SegmentCmd;
+    let (segments, lists) = crate::logic::automations::conditions::referenced(flow);
+    if segments.is_empty() && lists.is_empty() {
+        return enrol::Membership::default();
+    }
+    let Some(actor) = state.customers.get() else {
+        return enrol::Membership::default();
+    };
+    let (s, l) = (segments.clone(), lists.clone());
+    let asked = actor
+        .call(
+            |reply_to| {
+                CustomersMsg::Segments(Box::new(SegmentCmd::Membership {
+                    contact,
+                    segments: s,
+                    lists: l,
+                    reply_to,
+                }))
+            },
+            Some(Duration::from_secs(10)),
+        )
+        .await;
+    match asked {
+        Ok(ractor::rpc::CallResult::Success((in_s, in_l))) => enrol::Membership {
+            segments: segments
+                .into_iter()
+                .zip(in_s)
+                .filter_map(|(id, yes)| yes.then_some(id))
+                .collect(),
+            lists: lists
+                .into_iter()
+                .zip(in_l)
+                .filter_map(|(id, yes)| yes.then_some(id))
+                .collect(),
+        },
+        _ => {
+            tracing::warn!(message = "Segment memberships unavailable; taken as none.", tenant = %state.shop, contact);
+            enrol::Membership::default()
+        }
+    }
 }
 
 /// Arms one wake-up for the earliest due step (none while paused).

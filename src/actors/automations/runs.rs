@@ -76,6 +76,7 @@ async fn walk(state: &mut AutomationsState, run: &mut Run) -> Result<End, StoreE
         return Ok(End::Over(RunStatus::Failed));
     };
     run.status = RunStatus::Active;
+    let member = super::membership(state, run.contact_id, &flow).await;
     let scale = state.settings.clone();
     for _ in 0..16 {
         let g = gather(&state.store, &state.shop, run)?;
@@ -109,7 +110,7 @@ async fn walk(state: &mut AutomationsState, run: &mut Run) -> Result<End, StoreE
             }
         }
         let step = {
-            let member = |_: u64| false;
+            let in_segment = |s: u64| member.segments.contains(&s);
             let facts = Facts {
                 contact,
                 now_ms: now,
@@ -117,7 +118,7 @@ async fn walk(state: &mut AutomationsState, run: &mut Run) -> Result<End, StoreE
                 run_product_tags: &g.product_tags,
                 last_status: g.last_status,
                 replies: &g.replies,
-                segment_member: &member,
+                segment_member: &in_segment,
             };
             advance(&flow, run.flow_id, run, &facts, exit, &|ms| {
                 scale.scaled_ms(ms)
@@ -151,6 +152,7 @@ async fn walk(state: &mut AutomationsState, run: &mut Run) -> Result<End, StoreE
             &recent,
             cap,
             &state.policy,
+            &member,
             now,
         )?;
         match prepared {

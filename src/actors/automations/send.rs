@@ -56,6 +56,7 @@ pub fn prepare(
     recent_marketing: &[i64],
     cap: (usize, i64),
     policy: &super::policy::AutomationPolicy,
+    member: &super::enrol::Membership,
     now_ms: i64,
 ) -> Result<Prepared, StoreError> {
     let Some(NodeKind::Action {
@@ -82,8 +83,15 @@ pub fn prepare(
         )));
     }
     let shape = TemplateShape::of(&t);
-    let none = |_: u64| false;
-    if let Err(r) = enrol::at_send(contact, shape.marketing, &flow.settings, &none, &none) {
+    let in_segment = |s: u64| member.segments.contains(&s);
+    let in_list = |l: u64| member.lists.contains(&l);
+    if let Err(r) = enrol::at_send(
+        contact,
+        shape.marketing,
+        &flow.settings,
+        &in_segment,
+        &in_list,
+    ) {
         return Ok(Prepared::Skip(r));
     }
     if shape.marketing {

@@ -5,6 +5,8 @@
 //! The rules are `logic::customers`'s; it must not touch catalog or WhatsApp records
 //! (the conversation actor asks it through typed messages).
 
+pub mod segment_cmds;
+pub mod segments;
 mod store;
 
 use super::automations::AutomationsMsg;
@@ -13,7 +15,7 @@ use crate::domain::contact::{Checkout, Contact, MarketingSource, MarketingState,
 use crate::domain::phone::PhoneE164;
 use crate::domain::ShopDomain;
 use crate::domain::{ShopifyId, Timestamp};
-use crate::logic::customers::{Change, CustomerBook, Lookup};
+use crate::logic::customers::{Change, CustomerBook, Lookup, Write};
 use crate::logic::LookupError;
 use crate::store::{Batch, Kind, Store, StoreError};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
@@ -83,6 +85,8 @@ pub enum CustomersMsg {
     },
     /// Number of contacts.
     Count { reply_to: RpcReplyPort<usize> },
+    /// Segments and lists (boxed: drafts are large).
+    Segments(Box<segment_cmds::SegmentCmd>),
     /// Forget everything in memory (after the store was erased by `shop/redact`).
     Reset { reply_to: RpcReplyPort<()> },
     /// Test hook: panic inside the handler.
@@ -114,6 +118,7 @@ pub struct CustomersState {
     book: CustomerBook,
     retries: super::retry::Retries,
     automations: Sibling<AutomationsMsg>,
+    segments: segments::Segments,
 }
 
 /// The customer actor.
@@ -194,7 +199,7 @@ impl Customers {
     /// Persists a change that no webhook caused (WhatsApp contact, opt-out): its events
     /// take a fresh stream position.
     fn commit_change(
-        state: &CustomersState,
+        state: &mut CustomersState,
         change: &Change,
         at: Timestamp,
     ) -> Result<(), StoreError> {
@@ -205,13 +210,27 @@ impl Customers {
     /// Writes a change, its events and (for a webhook) the removal of its journal entry in
     /// one atomic batch, then hands the events to the automation actor.
     fn persist(
-        state: &CustomersState,
+        state: &mut CustomersState,
         change: &Change,
         seq: u64,
         at: Timestamp,
         journal: Option<&Delivered>,
     ) -> Result<(), StoreError> {
-        let events = super::events_of(&change.events, seq, at);
+        let changed = change.writes.iter().filter_map(|w| match w {
+            Write::Contact(c) => Some(c),
+            _ => None,
+        });
+        let removed: Vec<ShopifyId> = change
+            .writes
+            .iter()
+            .filter_map(|w| match w {
+                Write::ContactDeleted { id, .. } | Write::ContactRedacted { id, .. } => Some(*id),
+                _ => None,
+            })
+            .collect();
+        let mut kinds = change.events.clone();
+        kinds.extend(state.segments.on_contacts(changed, &removed));
+        let events = super::events_of(&kinds, seq, at);
         let mut batch = Batch::new();
         stage(&state.store, &state.shop, change, &mut batch)?;
         for e in &events {
@@ -326,6 +345,7 @@ impl Actor for Customers {
         args: CustomersArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
         let book = load_book(&args.store, &args.shop)?;
+        let segments = segments::Segments::load(&args.store, &args.shop, &book)?;
         tracing::debug!(message = "Customers loaded.", tenant = %args.shop, contacts = book.len());
         Ok(CustomersState {
             shop: args.shop,
@@ -334,6 +354,7 @@ impl Actor for Customers {
             book,
             retries: Default::default(),
             automations: args.automations,
+            segments,
         })
     }
 
@@ -373,8 +394,10 @@ impl Actor for Customers {
             } => {
                 let _ = reply_to.send(Self::marketing_by_phone(state, phone, consent, source, at));
             }
+            CustomersMsg::Segments(cmd) => segment_cmds::handle(state, *cmd),
             CustomersMsg::Reset { reply_to } => {
                 state.book = CustomerBook::new();
+                state.segments = segments::Segments::load(&state.store, &state.shop, &state.book)?;
                 let _ = reply_to.send(());
             }
             #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod inbox;
 pub mod messages;
 pub mod outbound;
 pub mod products;
+pub mod segments;
 pub mod templates;
 pub mod tenants;
 pub mod whatsapp;

@@ -34,6 +34,28 @@ fn cmp<T: PartialOrd>(op: Cmp, a: T, b: T) -> bool {
     }
 }
 
+/// The segments and lists a flow's conditions and exclusions read (to ask for the
+/// contact's memberships before a step).
+pub fn referenced(flow: &crate::domain::automations::FlowDraft) -> (Vec<u64>, Vec<u64>) {
+    fn walk(r: &Rule, out: &mut Vec<u64>) {
+        match r {
+            Rule::All { all } => all.iter().for_each(|r| walk(r, out)),
+            Rule::Any { any } => any.iter().for_each(|r| walk(r, out)),
+            Rule::One(Condition::SegmentMembership { segment_id, .. }) => out.push(*segment_id),
+            Rule::One(_) => {}
+        }
+    }
+    let mut segments = flow.settings.exclude_segments.clone();
+    for n in &flow.nodes {
+        if let crate::domain::automations::NodeKind::Condition { rule } = &n.kind {
+            walk(rule, &mut segments);
+        }
+    }
+    segments.sort_unstable();
+    segments.dedup();
+    (segments, flow.settings.exclude_lists.clone())
+}
+
 /// Whether `rule` holds.
 pub fn holds(rule: &Rule, f: &Facts<'_>) -> bool {
     match rule {

@@ -1,0 +1,193 @@
+//! Segment and list commands of the customer actor (the API's and the automation
+//! engine's): define, edit, delete, count a draft, members, memberships of one contact,
+//! lists and their members. Adding contacts to a list can make them enter segments: those
+//! `UserAddedToSegment` events are recorded in the batch that adds them.
+
+use super::segments::{ListView, SegmentView, Segments, SegmentsError};
+use super::CustomersState;
+use crate::domain::segments::SegmentDraft;
+use crate::domain::Timestamp;
+use crate::store::{Batch, StoreError};
+use ractor::RpcReplyPort;
+
+/// What the caller gets back from adding list members.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Added {
+    /// Contacts added (or already in the list).
+    #[schema(value_type = Vec<String>)]
+    #[serde(with = "crate::domain::ids::as_string::vec")]
+    pub added: Vec<u64>,
+    /// Ids that are no contact of this shop (nothing is created).
+    #[schema(value_type = Vec<String>)]
+    #[serde(with = "crate::domain::ids::as_string::vec")]
+    pub unknown: Vec<u64>,
+}
+
+/// Segment and list commands.
+pub enum SegmentCmd {
+    /// Define (`id` None) or replace a segment.
+    Put {
+        id: Option<u64>,
+        draft: SegmentDraft,
+        reply_to: RpcReplyPort<Result<SegmentView, SegmentsError>>,
+    },
+    /// Delete a segment.
+    Delete {
+        id: u64,
+        reply_to: RpcReplyPort<Result<(), SegmentsError>>,
+    },
+    /// One segment.
+    Get {
+        id: u64,
+        reply_to: RpcReplyPort<Option<SegmentView>>,
+    },
+    /// Segments by id.
+    List {
+        after: Option<u64>,
+        limit: usize,
+        reply_to: RpcReplyPort<Result<Vec<SegmentView>, StoreError>>,
+    },
+    /// Members of a segment.
+    Members {
+        id: u64,
+        after: Option<u64>,
+        limit: usize,
+        reply_to: RpcReplyPort<Result<Vec<u64>, SegmentsError>>,
+    },
+    /// The reach of a draft.
+    Count {
+        draft: SegmentDraft,
+        reply_to: RpcReplyPort<Result<u64, SegmentsError>>,
+    },
+    /// Whether a contact is in these segments and lists.
+    Membership {
+        contact: u64,
+        segments: Vec<u64>,
+        lists: Vec<u64>,
+        reply_to: RpcReplyPort<(Vec<bool>, Vec<bool>)>,
+    },
+    /// Create a list.
+    CreateList {
+        name: String,
+        reply_to: RpcReplyPort<Result<ListView, SegmentsError>>,
+    },
+    /// Lists by id.
+    Lists {
+        after: Option<u64>,
+        limit: usize,
+        reply_to: RpcReplyPort<Vec<ListView>>,
+    },
+    /// One list.
+    GetList {
+        id: u64,
+        reply_to: RpcReplyPort<Option<ListView>>,
+    },
+    /// Add contacts to a list.
+    AddMembers {
+        list: u64,
+        contacts: Vec<u64>,
+        reply_to: RpcReplyPort<Result<Added, SegmentsError>>,
+    },
+    /// Members of a list.
+    ListMembers {
+        list: u64,
+        after: Option<u64>,
+        limit: usize,
+        reply_to: RpcReplyPort<Result<Vec<u64>, StoreError>>,
+    },
+}
+
+/// Handles a command.
+pub fn handle(state: &mut CustomersState, cmd: SegmentCmd) {
+    let (store, shop) = (state.store.clone(), state.shop.clone());
+    match cmd {
+        SegmentCmd::Put {
+            id,
+            draft,
+            reply_to,
+        } => {
+            let _ = reply_to.send(state.segments.put(&store, &shop, id, draft));
+        }
+        SegmentCmd::Delete { id, reply_to } => {
+            let _ = reply_to.send(state.segments.delete(&store, &shop, id));
+        }
+        SegmentCmd::Get { id, reply_to } => {
+            let _ = reply_to.send(state.segments.get(id));
+        }
+        SegmentCmd::List {
+            after,
+            limit,
+            reply_to,
+        } => {
+            let r = Segments::ids(&store, &shop)
+                .map(|ids| state.segments.page(ids.into_iter(), after, limit));
+            let _ = reply_to.send(r);
+        }
+        SegmentCmd::Members {
+            id,
+            after,
+            limit,
+            reply_to,
+        } => {
+            let _ = reply_to.send(state.segments.members(id, after, limit));
+        }
+        SegmentCmd::Count { draft, reply_to } => {
+            let _ = reply_to.send(state.segments.count(&draft));
+        }
+        SegmentCmd::Membership {
+            contact,
+            segments,
+            lists,
+            reply_to,
+        } => {
+            let _ = reply_to.send(state.segments.membership(contact, &segments, &lists));
+        }
+        SegmentCmd::CreateList { name, reply_to } => {
+            let _ = reply_to.send(state.segments.create_list(&store, &shop, &name));
+        }
+        SegmentCmd::Lists {
+            after,
+            limit,
+            reply_to,
+        } => {
+            let _ = reply_to.send(state.segments.lists(after, limit));
+        }
+        SegmentCmd::GetList { id, reply_to } => {
+            let _ = reply_to.send(state.segments.list_view(id));
+        }
+        SegmentCmd::AddMembers {
+            list,
+            contacts,
+            reply_to,
+        } => {
+            let _ = reply_to.send(add_members(state, list, &contacts));
+        }
+        SegmentCmd::ListMembers {
+            list,
+            after,
+            limit,
+            reply_to,
+        } => {
+            let _ = reply_to.send(Segments::list_members(&store, &shop, list, after, limit));
+        }
+    }
+}
+
+fn add_members(
+    state: &mut CustomersState,
+    list: u64,
+    contacts: &[u64],
+) -> Result<Added, SegmentsError> {
+    let mut batch = Batch::new();
+    let (added, unknown, kinds) =
+        state
+            .segments
+            .add_members(&mut batch, &state.shop, list, contacts)?;
+    let events = crate::actors::events_of(&kinds, state.store.next_id()?, Timestamp::now());
+    for e in &events {
+        batch.put_event(&state.shop, e)?;
+    }
+    state.store.commit(batch)?;
+    crate::actors::publish(&state.automations, events);
+    Ok(Added { added, unknown })
+}
