@@ -180,6 +180,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/lists",
             get(admin::segments::lists).post(admin::segments::create_list),
         )
+        .route("/api/v1/lists/{id}/import", post(admin::segments::import))
         .route(
             "/api/v1/lists/{id}/members",
             get(admin::segments::list_members).post(admin::segments::add_members),

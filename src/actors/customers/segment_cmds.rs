@@ -21,6 +21,8 @@ pub struct Added {
     #[schema(value_type = Vec<String>)]
     #[serde(with = "crate::domain::ids::as_string::vec")]
     pub unknown: Vec<u64>,
+    /// CSV lines whose customer id, phone or email is no contact of this shop.
+    pub unknown_lines: Vec<u64>,
 }
 
 /// Segment and list commands.
@@ -86,6 +88,12 @@ pub enum SegmentCmd {
     AddMembers {
         list: u64,
         contacts: Vec<u64>,
+        reply_to: RpcReplyPort<Result<Added, SegmentsError>>,
+    },
+    /// Add the contacts of parsed CSV rows (by customer id, else phone, else email).
+    Import {
+        list: u64,
+        rows: Vec<crate::logic::segments::csv::ImportRow>,
         reply_to: RpcReplyPort<Result<Added, SegmentsError>>,
     },
     /// Members of a list.
@@ -170,6 +178,13 @@ pub fn handle(state: &mut CustomersState, cmd: SegmentCmd) {
         } => {
             let _ = reply_to.send(Segments::list_members(&store, &shop, list, after, limit));
         }
+        SegmentCmd::Import {
+            list,
+            rows,
+            reply_to,
+        } => {
+            let _ = reply_to.send(import(state, list, rows));
+        }
     }
 }
 
@@ -189,5 +204,43 @@ fn add_members(
     }
     state.store.commit(batch)?;
     crate::actors::publish(&state.automations, events);
-    Ok(Added { added, unknown })
+    Ok(Added {
+        added,
+        unknown,
+        unknown_lines: Vec::new(),
+    })
+}
+
+/// Adds the contacts the rows name (customer id, else phone, else email); the lines that
+/// name no contact are reported.
+fn import(
+    state: &mut CustomersState,
+    list: u64,
+    rows: Vec<crate::logic::segments::csv::ImportRow>,
+) -> Result<Added, SegmentsError> {
+    let mut ids = Vec::new();
+    let mut unknown = Vec::new();
+    for r in rows {
+        let found = match (r.customer_id, r.phone, r.email.as_deref()) {
+            (Some(id), _, _) => state.book.contact(id).map(|c| c.id),
+            (None, Some(p), _) => state.book.find_by_phone(p).first().copied(),
+            (None, None, Some(e)) => state
+                .book
+                .contacts()
+                .find(|c| {
+                    c.email
+                        .as_deref()
+                        .is_some_and(|m| m.eq_ignore_ascii_case(e))
+                })
+                .map(|c| c.id),
+            _ => None,
+        };
+        match found {
+            Some(id) => ids.push(id),
+            None => unknown.push(r.line as u64),
+        }
+    }
+    let mut added = add_members(state, list, &ids)?;
+    added.unknown_lines = unknown;
+    Ok(added)
 }

@@ -289,6 +289,82 @@ pub async fn add_members(
     ))
 }
 
+/// What an import did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Imported {
+    /// Contacts added, ids that are no contact, lines naming no contact.
+    #[serde(flatten)]
+    pub added: Added,
+    /// Lines that do not parse, with the reason.
+    pub errors: Vec<LineProblem>,
+}
+
+/// A CSV line that does not parse.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LineProblem {
+    /// 1-based line number.
+    pub line: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// Imports a CSV into a list: a header with `customer_id`, `phone` and/or `email`
+/// columns (at most 100,000 rows); national phone numbers are read in `country` (query,
+/// ISO region). Contacts are matched, never created.
+#[utoipa::path(post, path = "/api/v1/lists/{id}/import", tag = "segments",
+    params(("id" = String, Path, pattern = "^[0-9]{1,19}$"), ("country" = Option<String>, Query, pattern = "^[A-Za-z]{2}$")),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = Imported, description = "what was added"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn import(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<Imported>, ApiError> {
+    let id = path_id(&id, "list id")?;
+    let csv_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/csv") || t.starts_with("text/plain"));
+    if !csv_type {
+        return Err(ApiError::UnsupportedMediaType(
+            "the body must be `text/csv`".into(),
+        ));
+    }
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::bad_request("invalid_csv", "the CSV is not UTF-8"))?;
+    let parsed = crate::logic::segments::csv::parse_list_csv(text, q.country.as_deref())
+        .map_err(|e| ApiError::bad_request("invalid_csv", e.to_string()))?;
+    let errors = parsed
+        .errors
+        .into_iter()
+        .map(|e| LineProblem {
+            line: e.line as u64,
+            reason: e.reason,
+        })
+        .collect();
+    let rows = parsed.rows;
+    let added = state
+        .engine
+        .segment_cmd(&scope.shop, |reply_to| SegmentCmd::Import {
+            list: id,
+            rows,
+            reply_to,
+        })
+        .await??;
+    Ok(Json(Imported { added, errors }))
+}
+
+/// The query of an import.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The region national phone numbers are read in (`ES`).
+    pub country: Option<String>,
+}
+
 /// A list's members, by contact id.
 #[utoipa::path(get, path = "/api/v1/lists/{id}/members", tag = "segments", params(("id" = String, Path, pattern = "^[0-9]{1,19}$"), Page),
     responses((status = 200, body = Paged<Member>, description = "a page of members"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
