@@ -118,6 +118,28 @@ pub async fn install(
         None,
     )
     .await?;
+    let (_, segments) = call(
+        client,
+        auth,
+        reqwest::Method::GET,
+        format!("{base}/api/v1/segments"),
+        None,
+    )
+    .await?;
+    if !segments.contains("Repeat buyers") {
+        let draft = json!({"name": "Repeat buyers", "groups": [{"rules": [{"field": "ORDERS_COUNT", "op": "GTE", "value": 2}]}]});
+        let (s, t) = call(
+            client,
+            auth,
+            reqwest::Method::POST,
+            format!("{base}/api/v1/segments"),
+            Some(draft),
+        )
+        .await?;
+        if s != 201 {
+            bail!("creating the example segment: HTTP {s}: {t}");
+        }
+    }
     let (_, listed) = call(
         client,
         auth,
@@ -195,6 +217,22 @@ pub async fn print(
             c["enrolled"], c["waiting"], c["completed"], c["exited"], c["failed"]
         );
     }
+    let (_, segments) = call(
+        client,
+        auth,
+        reqwest::Method::GET,
+        format!("{base}/api/v1/segments"),
+        None,
+    )
+    .await?;
+    let segments: Value = serde_json::from_str(&segments).unwrap_or(Value::Null);
+    for s in segments["items"].as_array().into_iter().flatten() {
+        println!(
+            "   segment {:<20} {} members (kept current as orders arrive)",
+            s["name"].as_str().unwrap_or_default(),
+            s["members"]
+        );
+    }
     let sent = emu
         .sent()
         .iter()
@@ -206,7 +244,8 @@ pub async fn print(
         .as_ref()
         .map(|s| format!(" -H \"X-Galantis-Shop: {s}\""))
         .unwrap_or_default();
-    println!("   # the flows, their counts, and each run with its activity log");
+    println!("   # the flows, their counts, and each run with its activity log; segments and their members");
+    println!("   curl -s {base}/api/v1/segments -H \"Authorization: Bearer $KEY\"{h}");
     println!("   curl -s {base}/api/v1/flows -H \"Authorization: Bearer $KEY\"{h}");
     println!("   curl -s {base}/api/v1/flows/<id>/runs -H \"Authorization: Bearer $KEY\"{h}");
     println!("   # back-in-stock: subscribe a phone to a sold-out variant (public endpoint), then restock it");
