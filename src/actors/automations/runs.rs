@@ -119,6 +119,10 @@ async fn walk(state: &mut AutomationsState, run: &mut Run) -> Result<End, StoreE
                 last_status: g.last_status,
                 replies: &g.replies,
                 segment_member: &in_segment,
+                zone: crate::logic::automations::quiet::zone_for(
+                    contact.country.map(|c| c.to_string()).as_deref(),
+                    &state.policy.time_zone,
+                ),
             };
             advance(&flow, run.flow_id, run, &facts, exit, &|ms| {
                 scale.scaled_ms(ms)
@@ -236,7 +240,10 @@ fn abandoned_later(
     };
     let due = run.due_ms?;
     let updated = g.checkout.as_ref()?.updated_at?.millis().min(now);
-    let end = updated + scale.scaled_ms(crate::logic::automations::step::delay_ms(delay, updated));
+    let end = updated
+        + scale.scaled_ms(crate::logic::automations::step::delay_ms(
+            delay, updated, "UTC",
+        ));
     (end > due && end > now).then_some(end)
 }
 

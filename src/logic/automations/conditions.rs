@@ -22,6 +22,8 @@ pub struct Facts<'a> {
     pub replies: &'a [Option<String>],
     /// Segment membership now.
     pub segment_member: &'a dyn Fn(u64) -> bool,
+    /// The recipient's IANA zone (`until_local_time` delays).
+    pub zone: &'a str,
 }
 
 fn cmp<T: PartialOrd>(op: Cmp, a: T, b: T) -> bool {

@@ -1,8 +1,8 @@
 //! The walk of a run through its flow version: from the node it is at, through triggers,
 //! conditions and splits, until it has to wait (a delay), send (an action: the caller
 //! sends, then moves it on with [`moved_past`]), or ends. Delays are scaled by the caller's
-//! time compression; `until_local_time` is the next such time of day in UTC (the
-//! recipient's zone is not known to this function: see the actor's doc).
+//! time compression; `until_local_time` is the next such time of day in the recipient's
+//! zone (`Facts::zone`).
 
 use super::conditions::{holds, Facts};
 use super::graph::Graph;
@@ -65,8 +65,10 @@ fn parse_hhmm(t: &str) -> Result<i64, String> {
     }
 }
 
-/// The wait of a delay reached at `now_ms`, in flow time (before scaling).
-pub fn delay_ms(d: &DelaySpec, now_ms: i64) -> i64 {
+/// The wait of a delay reached at `now_ms`, in flow time (before scaling):
+/// `until_local_time` is the next such time of day in `zone` (the recipient's; UTC when
+/// the zone is unknown).
+pub fn delay_ms(d: &DelaySpec, now_ms: i64, zone: &str) -> i64 {
     if let Some(m) = d.minutes {
         return i64::from(m) * 60_000;
     }
@@ -76,7 +78,11 @@ pub fn delay_ms(d: &DelaySpec, now_ms: i64) -> i64 {
         .and_then(|t| parse_hhmm(t).ok())
         .unwrap_or(0);
     let day = 86_400_000;
-    let since_midnight = now_ms.rem_euclid(day);
+    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let offset_ms = jiff::Timestamp::from_millisecond(now_ms)
+        .map(|ts| i64::from(tz.to_offset(ts).seconds()) * 1000)
+        .unwrap_or(0);
+    let since_midnight = (now_ms + offset_ms).rem_euclid(day);
     (at - since_midnight).rem_euclid(day).max(1)
 }
 
@@ -141,7 +147,7 @@ pub fn advance(
             NodeKind::Trigger { .. } => None,
             NodeKind::Delay { delay } => match run.due_ms {
                 None => {
-                    let due = now + scale(delay_ms(delay, now)).max(1);
+                    let due = now + scale(delay_ms(delay, now, facts.zone)).max(1);
                     run.due_ms = Some(due);
                     run.log(&node.id, NodeStatus::Scheduled, now, None);
                     return Step::Wait { due_ms: due };

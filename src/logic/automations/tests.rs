@@ -209,6 +209,7 @@ fn facts<'a>(c: &'a Contact, total: &str, now_ms: i64) -> Facts<'a> {
         last_status: None,
         replies: &[],
         segment_member: &|_| false,
+        zone: "Europe/Madrid",
     }
 }
 
@@ -376,4 +377,23 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn until_local_time_waits_for_that_time_in_the_recipients_zone() {
+    use crate::domain::automations::DelaySpec;
+    let d = DelaySpec {
+        minutes: None,
+        until_local_time: Some("10:00".into()),
+    };
+    let at = |s: &str| s.parse::<jiff::Timestamp>().expect("time").as_millisecond();
+    // 08:00 UTC is 09:00 in Madrid (winter): one hour to 10:00 there, two in London.
+    let now = at("2026-12-05T08:00:00Z");
+    assert_eq!(super::step::delay_ms(&d, now, "Europe/Madrid"), 3_600_000);
+    assert_eq!(super::step::delay_ms(&d, now, "Europe/London"), 7_200_000);
+    // Past 10:00 locally: tomorrow's.
+    assert_eq!(
+        super::step::delay_ms(&d, at("2026-12-05T10:00:00Z"), "Europe/Madrid"),
+        23 * 3_600_000
+    );
 }
