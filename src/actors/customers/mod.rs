@@ -87,6 +87,8 @@ pub enum CustomersMsg {
     Count { reply_to: RpcReplyPort<usize> },
     /// Segments and lists (boxed: drafts are large).
     Segments(Box<segment_cmds::SegmentCmd>),
+    /// The daily re-evaluation of time-relative segments (its own timer).
+    RefreshSegments,
     /// Forget everything in memory (after the store was erased by `shop/redact`).
     Reset { reply_to: RpcReplyPort<()> },
     /// Test hook: panic inside the handler.
@@ -341,9 +343,10 @@ impl Actor for Customers {
 
     async fn pre_start(
         &self,
-        _myself: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         args: CustomersArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
+        segment_cmds::arm_refresh(&myself);
         let book = load_book(&args.store, &args.shop)?;
         let segments = segments::Segments::load(&args.store, &args.shop, &book)?;
         tracing::debug!(message = "Customers loaded.", tenant = %args.shop, contacts = book.len());
@@ -395,6 +398,7 @@ impl Actor for Customers {
                 let _ = reply_to.send(Self::marketing_by_phone(state, phone, consent, source, at));
             }
             CustomersMsg::Segments(cmd) => segment_cmds::handle(state, *cmd),
+            CustomersMsg::RefreshSegments => segment_cmds::refresh(state, &myself),
             CustomersMsg::Reset { reply_to } => {
                 state.book = CustomerBook::new();
                 state.segments = segments::Segments::load(&state.store, &state.shop, &state.book)?;

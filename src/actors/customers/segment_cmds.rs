@@ -188,6 +188,39 @@ pub fn handle(state: &mut CustomersState, cmd: SegmentCmd) {
     }
 }
 
+/// The daily refresh of time-relative segments: records who entered one, then arms the
+/// next one (just after the next UTC midnight).
+pub fn refresh(state: &mut CustomersState, myself: &ractor::ActorRef<super::CustomersMsg>) {
+    let kinds = state.segments.refresh();
+    if !kinds.is_empty() {
+        let recorded = state.store.next_id().and_then(|seq| {
+            let events = crate::actors::events_of(&kinds, seq, Timestamp::now());
+            let mut batch = Batch::new();
+            for e in &events {
+                batch.put_event(&state.shop, e)?;
+            }
+            state.store.commit(batch).map(|()| events)
+        });
+        match recorded {
+            Ok(events) => crate::actors::publish(&state.automations, events),
+            Err(error) => {
+                tracing::error!(message = "Recording segment entries failed.", tenant = %state.shop, error = %crate::telemetry::chain(&error))
+            }
+        }
+    }
+    arm_refresh(myself);
+}
+
+/// Arms the daily refresh for a minute past the next UTC midnight.
+pub fn arm_refresh(myself: &ractor::ActorRef<super::CustomersMsg>) {
+    let day = 86_400_000i64;
+    let now = Timestamp::now().millis();
+    let wait = (day - now.rem_euclid(day) + 60_000).max(1) as u64;
+    myself.send_after(std::time::Duration::from_millis(wait), || {
+        super::CustomersMsg::RefreshSegments
+    });
+}
+
 fn add_members(
     state: &mut CustomersState,
     list: u64,

@@ -6,9 +6,10 @@
 //!
 //! Choices: defining or editing a segment sets its members without firing (no flood of
 //! triggers for people who already matched); purchase facts (vendors, collections) and
-//! engagement times are not fed yet, so those rules match nobody until they are; the
-//! daily re-evaluation of time-relative rules is not armed yet (a contact change
-//! re-evaluates that contact).
+//! engagement times are not fed yet, so those rules match nobody until they are.
+//! Time-relative rules are re-evaluated by a daily timer just after each UTC midnight
+//! ([`Segments::refresh`], armed by the actor), and a contact change re-evaluates that
+//! contact at once.
 
 use crate::domain::contact::Contact;
 use crate::domain::segments::{ListId, Name, SegmentDraft, SegmentError, SegmentId, StaticList};
@@ -148,6 +149,23 @@ impl Segments {
             self.index.remove(*id);
         }
         out
+    }
+
+    /// The daily re-evaluation of time-relative segments (days since an order, "in the
+    /// last N days"): the events of contacts who entered one.
+    pub fn refresh(&mut self) -> Vec<EventKind> {
+        self.index
+            .refresh(Timestamp::now())
+            .into_iter()
+            .flat_map(|d| {
+                d.entered
+                    .into_iter()
+                    .map(move |c| EventKind::UserAddedToSegment {
+                        segment_id: d.segment.0,
+                        contact_id: c,
+                    })
+            })
+            .collect()
     }
 
     fn view(&self, id: u64) -> Option<SegmentView> {
