@@ -230,6 +230,11 @@ async fn a_waiting_run_survives_sigkill_and_fires_once_and_an_overdue_step_fires
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    // The first message's send result reaches disk at the next checkpoint (within a
+    // second); a kill before it would let the outbox send it again, as DESIGN §4.5 allows
+    // and `galantis_outbox_possible_duplicates_total` counts (tests/api/outbox_crash.rs).
+    // This test is about the automation step, so it kills after that window.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
     e.child.kill().expect("kill -9");
     let _ = e.child.wait();
     tokio::time::sleep(Duration::from_millis(2_500)).await;
