@@ -85,6 +85,7 @@ pub enum EventKind {
     },
     /// A contact started to match a segment (not when the segment was defined or edited).
     UserAddedToSegment {
+        #[serde(with = "crate::domain::ids::as_string")]
         segment_id: u64,
         #[serde(with = "crate::domain::ids::as_string")]
         contact_id: ShopifyId,

@@ -180,6 +180,14 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/lists",
             get(admin::segments::lists).post(admin::segments::create_list),
         )
+        .route(
+            "/api/v1/lists/{id}",
+            get(admin::segments::get_list).delete(admin::segments::delete_list),
+        )
+        .route(
+            "/api/v1/lists/{id}/members/{contact_id}",
+            axum::routing::delete(admin::segments::remove_member),
+        )
         .route("/api/v1/lists/{id}/import", post(admin::segments::import))
         .route(
             "/api/v1/lists/{id}/members",

@@ -156,7 +156,7 @@ impl Modify for CrossFieldRules {
         admin::flows::flow_runs, admin::flows::contact_runs, admin::flows::settings, admin::flows::set_settings,
         admin::segments::create, admin::segments::count, admin::segments::list, admin::segments::get,
         admin::segments::update, admin::segments::delete, admin::segments::members,
-        admin::segments::create_list, admin::segments::lists, admin::segments::add_members, admin::segments::list_members, admin::segments::import,
+        admin::segments::create_list, admin::segments::lists, admin::segments::add_members, admin::segments::list_members, admin::segments::import, admin::segments::get_list, admin::segments::delete_list, admin::segments::remove_member,
     ),
     components(schemas(super::error::ErrorBody, crate::tenants::NewTenant, crate::tenants::TenantView,
         admin::tenants::CreatedTenant, admin::contacts::ContactPatch, admin::deadletters::DeadLetterView, admin::deadletters::DeadLetterSummary,

@@ -81,6 +81,9 @@ pub enum Kind {
     List = b'H',
     /// Index: list id (8) + contact id (8) -> empty.
     ListMember = b'I',
+    /// What segment rules read of a contact beyond its record: engagement times and the
+    /// vendors and collections it bought (contact id -> signals).
+    Signals = b'J',
     /// Back-in-stock subscription, by its id.
     BackInStock = b'z',
     /// Index: variant id (8) + subscription id (8) -> empty.

@@ -74,9 +74,14 @@ pub async fn setup(scale: u32) -> (MetaEmulator, TestApp, String) {
 
 /// A customer with a WhatsApp number (and marketing consent when `subscribed`).
 pub async fn customer(app: &TestApp, id: u64, first: &str, subscribed: bool) {
+    customer_at(app, id, first, PHONE, subscribed).await;
+}
+
+/// A customer with this WhatsApp number.
+pub async fn customer_at(app: &TestApp, id: u64, first: &str, phone: &str, subscribed: bool) {
     let mut c = Customer::new(id);
     c.first_name = first.into();
-    c.phone = Some(PHONE.into());
+    c.phone = Some(phone.into());
     app.webhook_ok(
         SHOP,
         "customers/create",
@@ -85,7 +90,7 @@ pub async fn customer(app: &TestApp, id: u64, first: &str, subscribed: bool) {
     )
     .await;
     if subscribed {
-        let consent = json!({"customer_id": id, "phone_number": PHONE, "whats_app_marketing_consent": {
+        let consent = json!({"customer_id": id, "phone_number": phone, "whats_app_marketing_consent": {
             "state": "subscribed", "opt_in_level": "single_opt_in",
             "updated_at": "2026-01-01T00:00:00Z", "collected_from": "SHOPIFY"}});
         app.webhook_ok(

@@ -93,7 +93,7 @@ pub enum FlowCommand {
 }
 
 fn problems(state: &AutomationsState, draft: &FlowDraft) -> Result<Vec<FlowProblem>, StoreError> {
-    let templates = crate::actors::conversations::persist::templates(&state.store, &state.shop)?;
+    let templates = crate::store::conversations::templates(&state.store, &state.shop)?;
     Ok(validate(draft, &templates))
 }
 

@@ -171,7 +171,7 @@ pub fn wanted(flow_id: u64, trigger: &Trigger, e: &DomainEvent) -> Option<Wanted
 pub fn is_marketing(store: &Store, shop: &str, flow: &FlowEntry) -> Result<bool, StoreError> {
     for n in &flow.draft.nodes {
         if let NodeKind::Action { template, .. } = &n.kind {
-            let t = crate::actors::conversations::persist::template(
+            let t = crate::store::conversations::template(
                 store,
                 shop,
                 &template.name,

@@ -3,13 +3,13 @@
 //! run's last message and the replies after it, and whether the run must leave (goal met,
 //! checkout completed). Reads other actors' committed records; writes nothing.
 
-use crate::actors::conversations::persist;
 use crate::domain::automations::run::Run;
 use crate::domain::automations::{DeliveryStatus, FlowDraft, NodeKind, Trigger};
 use crate::domain::catalog::Product;
 use crate::domain::contact::{Checkout, Contact, Order};
 use crate::domain::whatsapp::{Direction, MessageStatus};
 use crate::domain::Money;
+use crate::store::conversations;
 use crate::store::{Kind, Store, StoreError};
 
 /// The records of one run, as they are now.
@@ -71,7 +71,7 @@ pub fn gather(store: &Store, shop: &str, run: &Run) -> Result<Gathered, StoreErr
         }
     }
     if let Some(id) = run.last_message {
-        if let Some(m) = persist::message(store, shop, id)? {
+        if let Some(m) = conversations::message(store, shop, id)? {
             g.last_status = match m.status {
                 MessageStatus::Sent => Some(DeliveryStatus::Sent),
                 MessageStatus::Delivered => Some(DeliveryStatus::Delivered),
@@ -79,7 +79,7 @@ pub fn gather(store: &Store, shop: &str, run: &Run) -> Result<Gathered, StoreErr
                 MessageStatus::Failed => Some(DeliveryStatus::Failed),
                 _ => None,
             };
-            g.replies = persist::messages_of(store, shop, m.thread_id)?
+            g.replies = conversations::messages_of(store, shop, m.thread_id)?
                 .into_iter()
                 .filter(|r| r.direction == Direction::Inbound && r.at > m.at)
                 .map(|r| {

@@ -4,7 +4,7 @@
 //! request to the conversation actor's outbox with the step's once-key.
 
 use super::gather::Gathered;
-use crate::actors::conversations::{persist, SendRequest, Target};
+use crate::actors::conversations::{SendRequest, Target};
 use crate::domain::automations::run::Run;
 use crate::domain::automations::{FlowDraft, NodeKind};
 use crate::domain::whatsapp::{Purpose, TemplateStatus};
@@ -13,6 +13,7 @@ use crate::integrations::meta::messages::{
 };
 use crate::logic::automations::enrol::{self, Refusal};
 use crate::logic::automations::vars::{resolve, TemplateShape, VarContext};
+use crate::store::conversations as persist;
 use crate::store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 

@@ -5,19 +5,21 @@
 //! current records, calls them and stages the writes.
 //! Must not send anything itself: messages it queues go through `outbox`.
 
-use super::{outbox, persist, ConversationsMsg, ConversationsState};
+use super::{outbox, ConversationsMsg, ConversationsState};
+use crate::actors::customers::segments::Engaged;
 use crate::actors::customers::CustomersMsg;
 use crate::actors::Delivered;
 use crate::domain::contact::MarketingSource;
 use crate::domain::phone::PhoneE164;
-use crate::domain::whatsapp::ChatMessage;
-use crate::domain::Timestamp;
+use crate::domain::whatsapp::{ChatMessage, MessageStatus};
+use crate::domain::{ShopifyId, Timestamp};
 use crate::integrations::meta::webhook::{
     InboundContent, InboundMessage, MetaEvent, StatusUpdate, TemplateStatusUpdate,
 };
 use crate::logic::inbox::{self, OptWord};
 use crate::logic::whatsapp::{events, health};
 use crate::logic::{MetaKind, Source};
+use crate::store::conversations as persist;
 use crate::store::{Batch, Kind, StoreError};
 use ractor::{ActorProcessingErr, ActorRef, RpcReplyPort};
 use std::time::Duration;
@@ -205,6 +207,9 @@ async fn on_inbound(
     persist::stage_thread(batch, &state.shop, &thread)?;
     persist::stage_message(batch, &state.shop, &msg)?;
     metrics::counter!("galantis_whatsapp_inbound_total", "type" => msg.kind.clone()).increment(1);
+    if let Some(contact_id) = contact {
+        tell_engaged(state, contact_id, Engaged::Replied, at);
+    }
     if let (Some(contact_id), Some(text)) = (contact, m.content.said()) {
         let text: String = text.chars().take(1024).collect();
         state
@@ -257,6 +262,14 @@ async fn on_opt_word(
     )))
 }
 
+/// Tells the customer actor (segment engagement signals); best effort: a signal lost to a
+/// crash only delays a day-granular rule until the contact's next message.
+fn tell_engaged(state: &ConversationsState, contact: ShopifyId, what: Engaged, at: Timestamp) {
+    if let Some(c) = state.customers.get() {
+        let _ = c.cast(CustomersMsg::Engaged { contact, what, at });
+    }
+}
+
 fn on_status(
     state: &mut ConversationsState,
     s: &StatusUpdate,
@@ -268,6 +281,16 @@ fn on_status(
     };
     if let Some(next) = events::on_status(&msg, s) {
         persist::stage_message(batch, &state.shop, &next)?;
+        let reached = matches!(next.status, MessageStatus::Delivered | MessageStatus::Read);
+        if let (true, Some(contact)) = (
+            reached,
+            state
+                .inbox
+                .thread(next.thread_id)
+                .and_then(|t| t.contact_id),
+        ) {
+            tell_engaged(state, contact, Engaged::Received, next.status_at);
+        }
     }
     Ok(())
 }

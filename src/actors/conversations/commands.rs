@@ -3,7 +3,7 @@
 //! health.
 //! Must not call Meta: sends are queued for `outbox`, which owns every call.
 
-use super::{outbox, persist, ConversationsMsg, ConversationsState, InboxStatus};
+use super::{outbox, ConversationsMsg, ConversationsState, InboxStatus};
 use crate::domain::phone::PhoneE164;
 use crate::domain::whatsapp::{
     ChatMessage, IntegrationHealth, MessageContent, Purpose, Template, TemplateStatus, Thread,
@@ -11,6 +11,7 @@ use crate::domain::whatsapp::{
 use crate::domain::{ShopifyId, Timestamp};
 use crate::logic::inbox::InboxError;
 use crate::logic::whatsapp::health;
+use crate::store::conversations as persist;
 use crate::store::{Batch, Kind, StoreError};
 use ractor::{ActorProcessingErr, ActorRef, RpcReplyPort};
 

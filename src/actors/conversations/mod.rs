@@ -6,13 +6,13 @@
 //! rate limits, retried by Meta's error class, and its `wamid` recorded.
 //!
 //! Files: `apply` (Meta events), `outbox` (queueing and dispatch), `sent` (send results),
-//! `commands` (agent and API commands), `persist` (store helpers). The rules they execute
+//! `commands` (agent and API commands); their records are read and staged through `store::conversations`. The rules they execute
 //! are pure functions of `logic::inbox` and `logic::whatsapp`.
 
 mod apply;
 mod commands;
 mod outbox;
-pub(crate) mod persist;
+
 mod sent;
 
 pub use commands::{SendError, SendRequest, Target};
@@ -21,6 +21,7 @@ use super::Delivered;
 use crate::domain::whatsapp::{ChatMessage, IntegrationHealth, Template, Thread, ThreadStatus};
 use crate::domain::ShopDomain;
 use crate::logic::inbox::{Inbox, ThreadFilter};
+use crate::store::conversations as persist;
 use crate::store::{Store, StoreError};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde::{Deserialize, Serialize};

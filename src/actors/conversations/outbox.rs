@@ -15,13 +15,14 @@
 //! (at most the in-flight cap per tenant); recovery finds them by their `in_flight` mark,
 //! sends them again and counts them in `galantis_outbox_possible_duplicates_total`.
 
-use super::{persist, ConversationsMsg, ConversationsState};
+use super::{ConversationsMsg, ConversationsState};
 use crate::config::MetaSettings;
 use crate::domain::whatsapp::{ChatMessage, MessageStatus};
 use crate::domain::Timestamp;
 use crate::integrations::meta::error::MetaError;
 use crate::logic::whatsapp::health;
 use crate::logic::whatsapp::outbox::{self as logic, BeforeSend};
+use crate::store::conversations as persist;
 use crate::store::whatsapp::text_id;
 use crate::store::{Batch, Kind, Store, StoreError};
 use governor::clock::Clock;

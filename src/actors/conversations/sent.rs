@@ -4,12 +4,13 @@
 //! Must not call Meta or take rate budget: that is `outbox`'s.
 
 use super::outbox::{fail, pump, reschedule};
-use super::{persist, ConversationsMsg, ConversationsState};
+use super::{ConversationsMsg, ConversationsState};
 use crate::domain::whatsapp::ChatMessage;
 use crate::domain::Timestamp;
 use crate::integrations::meta::error::{classify, jitter_ms, MetaError};
 use crate::logic::whatsapp::health;
 use crate::logic::whatsapp::outbox::{self as logic, Decision, Failure, RetryPolicy};
+use crate::store::conversations as persist;
 use crate::store::{Batch, Kind, StoreError};
 use ractor::{ActorProcessingErr, ActorRef};
 

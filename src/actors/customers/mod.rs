@@ -85,6 +85,13 @@ pub enum CustomersMsg {
     },
     /// Number of contacts.
     Count { reply_to: RpcReplyPort<usize> },
+    /// A message of the shop reached the contact, or the contact wrote or clicked (from
+    /// the conversation actor): segment engagement signals.
+    Engaged {
+        contact: ShopifyId,
+        what: segments::Engaged,
+        at: Timestamp,
+    },
     /// Segments and lists (boxed: drafts are large).
     Segments(Box<segment_cmds::SegmentCmd>),
     /// The daily re-evaluation of time-relative segments (its own timer).
@@ -230,16 +237,81 @@ impl Customers {
                 _ => None,
             })
             .collect();
-        let mut kinds = change.events.clone();
-        kinds.extend(state.segments.on_contacts(changed, &removed));
-        let events = super::events_of(&kinds, seq, at);
         let mut batch = Batch::new();
+        let mut kinds = change.events.clone();
+        for w in &change.writes {
+            if let Write::Order { order, .. } = w {
+                kinds.extend(Self::purchases(state, &mut batch, order)?);
+            }
+        }
+        kinds.extend(state.segments.on_contacts(changed, &removed));
+        for id in &removed {
+            batch.remove(&state.shop, Kind::Signals, *id);
+        }
+        let events = super::events_of(&kinds, seq, at);
         stage(&state.store, &state.shop, change, &mut batch)?;
         for e in &events {
             batch.put_event(&state.shop, e)?;
         }
         if let Some(d) = journal {
             batch.applied(d.seq, &d.entry)?;
+        }
+        state.store.commit(batch)?;
+        super::publish(&state.automations, events);
+        Ok(())
+    }
+
+    /// The vendors and collections of a counted order's products, as segment signals of
+    /// its customer (products the catalog does not know yet add nothing).
+    fn purchases(
+        state: &mut CustomersState,
+        batch: &mut Batch,
+        order: &Order,
+    ) -> Result<Vec<crate::domain::EventKind>, StoreError> {
+        let Some(contact) = order.customer_id.and_then(|c| state.book.contact(c)) else {
+            return Ok(Vec::new());
+        };
+        if !order.counts_toward_spent() {
+            return Ok(Vec::new());
+        }
+        let (mut vendors, mut collections) = (Vec::new(), Vec::new());
+        let mut seen = std::collections::HashSet::new();
+        for product in order.line_items.iter().filter_map(|l| l.product_id) {
+            if !seen.insert(product) {
+                continue;
+            }
+            if let Some(p) = crate::store::catalog::product(&state.store, &state.shop, product)? {
+                vendors.push(p.vendor.clone());
+                collections.extend(p.collections.iter().copied());
+            }
+        }
+        let contact = contact.clone();
+        state
+            .segments
+            .bought(batch, &state.shop, &contact, vendors, collections)
+    }
+
+    /// A message reached the contact or the contact wrote: their engagement signals.
+    fn engaged(
+        state: &mut CustomersState,
+        contact: ShopifyId,
+        what: segments::Engaged,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let Some(c) = state.book.contact(contact).cloned() else {
+            return Ok(());
+        };
+        let mut batch = Batch::new();
+        let kinds = state
+            .segments
+            .engaged(&mut batch, &state.shop, &c, what, at)?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let seq = state.store.next_id()?;
+        let events = super::events_of(&kinds, seq, at);
+        for e in &events {
+            batch.put_event(&state.shop, e)?;
         }
         state.store.commit(batch)?;
         super::publish(&state.automations, events);
@@ -379,6 +451,11 @@ impl Actor for Customers {
                 reply_to,
             } => {
                 let _ = reply_to.send(Self::set_excluded(state, id, excluded));
+            }
+            CustomersMsg::Engaged { contact, what, at } => {
+                if let Err(e) = Self::engaged(state, contact, what, at) {
+                    tracing::warn!(message = "Engagement signal not stored.", tenant = %state.shop, contact, error = %e);
+                }
             }
             CustomersMsg::ContactForPhone {
                 phone,

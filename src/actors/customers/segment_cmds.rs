@@ -90,6 +90,17 @@ pub enum SegmentCmd {
         contacts: Vec<u64>,
         reply_to: RpcReplyPort<Result<Added, SegmentsError>>,
     },
+    /// Remove a contact from a list; whether it was a member.
+    RemoveMember {
+        list: u64,
+        contact: u64,
+        reply_to: RpcReplyPort<Result<bool, SegmentsError>>,
+    },
+    /// Delete a list and its memberships.
+    DeleteList {
+        id: u64,
+        reply_to: RpcReplyPort<Result<(), SegmentsError>>,
+    },
     /// Add the contacts of parsed CSV rows (by customer id, else phone, else email).
     Import {
         list: u64,
@@ -170,6 +181,16 @@ pub fn handle(state: &mut CustomersState, cmd: SegmentCmd) {
         } => {
             let _ = reply_to.send(add_members(state, list, &contacts));
         }
+        SegmentCmd::RemoveMember {
+            list,
+            contact,
+            reply_to,
+        } => {
+            let _ = reply_to.send(remove_member(state, list, contact));
+        }
+        SegmentCmd::DeleteList { id, reply_to } => {
+            let _ = reply_to.send(delete_list(state, id));
+        }
         SegmentCmd::ListMembers {
             list,
             after,
@@ -221,6 +242,43 @@ pub fn arm_refresh(myself: &ractor::ActorRef<super::CustomersMsg>) {
     });
 }
 
+/// Commits a staged batch with the segment entries it caused, then publishes them.
+fn commit_with(
+    state: &mut CustomersState,
+    mut batch: Batch,
+    kinds: &[crate::domain::EventKind],
+) -> Result<(), SegmentsError> {
+    let events = crate::actors::events_of(kinds, state.store.next_id()?, Timestamp::now());
+    for e in &events {
+        batch.put_event(&state.shop, e)?;
+    }
+    state.store.commit(batch)?;
+    crate::actors::publish(&state.automations, events);
+    Ok(())
+}
+
+fn remove_member(
+    state: &mut CustomersState,
+    list: u64,
+    contact: u64,
+) -> Result<bool, SegmentsError> {
+    let mut batch = Batch::new();
+    let (was, kinds) = state
+        .segments
+        .remove_member(&mut batch, &state.shop, list, contact)?;
+    commit_with(state, batch, &kinds)?;
+    Ok(was)
+}
+
+fn delete_list(state: &mut CustomersState, list: u64) -> Result<(), SegmentsError> {
+    let mut batch = Batch::new();
+    let store = state.store.clone();
+    let kinds = state
+        .segments
+        .delete_list(&store, &mut batch, &state.shop, list)?;
+    commit_with(state, batch, &kinds)
+}
+
 fn add_members(
     state: &mut CustomersState,
     list: u64,
@@ -231,12 +289,7 @@ fn add_members(
         state
             .segments
             .add_members(&mut batch, &state.shop, list, contacts)?;
-    let events = crate::actors::events_of(&kinds, state.store.next_id()?, Timestamp::now());
-    for e in &events {
-        batch.put_event(&state.shop, e)?;
-    }
-    state.store.commit(batch)?;
-    crate::actors::publish(&state.automations, events);
+    commit_with(state, batch, &kinds)?;
     Ok(Added {
         added,
         unknown,

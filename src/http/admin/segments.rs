@@ -391,3 +391,65 @@ pub async fn list_members(
         .await??;
     Ok(Json(members_page(ids, limit)))
 }
+
+/// One list.
+#[utoipa::path(get, path = "/api/v1/lists/{id}", tag = "segments", params(("id" = String, Path, pattern = "^[0-9]{1,19}$")),
+    responses((status = 200, body = ListView, description = "the list"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn get_list(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+) -> Result<Json<ListView>, ApiError> {
+    let id = path_id(&id, "list id")?;
+    state
+        .engine
+        .list(&scope.shop, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| SegmentsError::NotFound("list", id).into())
+}
+
+/// Deletes a list and its memberships (segments that name it see it as empty; flows
+/// that exclude it exclude nobody through it).
+#[utoipa::path(delete, path = "/api/v1/lists/{id}", tag = "segments", params(("id" = String, Path, pattern = "^[0-9]{1,19}$")),
+    responses((status = 204, description = "deleted"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn delete_list(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = path_id(&id, "list id")?;
+    state
+        .engine
+        .segment_cmd(&scope.shop, |reply_to| SegmentCmd::DeleteList {
+            id,
+            reply_to,
+        })
+        .await??;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes a contact from a list (404 when the contact is not in it).
+#[utoipa::path(delete, path = "/api/v1/lists/{id}/members/{contact_id}", tag = "segments",
+    params(("id" = String, Path, pattern = "^[0-9]{1,19}$"), ("contact_id" = String, Path, pattern = "^[0-9]{1,20}$")),
+    responses((status = 204, description = "removed"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path((id, contact)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let list = path_id(&id, "list id")?;
+    let contact = path_id(&contact, "contact id")?;
+    let was = state
+        .engine
+        .segment_cmd(&scope.shop, |reply_to| SegmentCmd::RemoveMember {
+            list,
+            contact,
+            reply_to,
+        })
+        .await??;
+    if !was {
+        return Err(SegmentsError::NotFound("member of that list with contact id", contact).into());
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -5,8 +5,14 @@
 //! events a change causes, recorded in the same batch as the change.
 //!
 //! Choices: defining or editing a segment sets its members without firing (no flood of
-//! triggers for people who already matched); purchase facts (vendors, collections) and
-//! engagement times are not fed yet, so those rules match nobody until they are.
+//! triggers for people who already matched). Beyond the contact record, rules read each
+//! contact's signals (`Kind::Signals`, kept in memory only for contacts that have any):
+//! the vendors and collections of the products in their counted orders, resolved from the
+//! catalog when the order arrives (a product the catalog does not know yet adds nothing;
+//! a purchase stays a purchase when the product later changes collection), and the times
+//! the shop's last message reached them (delivered) and they last wrote or clicked. Those
+//! times are written only when their UTC day changes (rules compare days), so a busy
+//! contact costs one write a day, not one per message.
 //! Time-relative rules are re-evaluated by a daily timer just after each UTC midnight
 //! ([`Segments::refresh`], armed by the actor), and a contact change re-evaluates that
 //! contact at once.
@@ -19,19 +25,19 @@ use crate::logic::segments::{facts_of, Engagement, Purchases, SegmentIndex};
 use crate::store::{Batch, Kind, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
+mod lists;
+mod signals;
+
+use lists::StoredList;
+pub use lists::{ListAdd, ListView};
+pub use signals::Engaged;
+use signals::{Signals, StoredSignals};
+
 /// A stored segment: its draft as JSON (the draft's value rules are free-form JSON).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct StoredSegment {
     id: u64,
     draft: String,
-}
-
-/// A stored list.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct StoredList {
-    id: u64,
-    name: String,
-    created_ms: i64,
 }
 
 /// A segment as the API shows it.
@@ -48,17 +54,6 @@ pub struct SegmentView {
     pub definition: serde_json::Value,
 }
 
-/// A list as the API shows it.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct ListView {
-    /// List id.
-    pub id: u64,
-    /// Name.
-    pub name: String,
-    /// Members.
-    pub members: u64,
-}
-
 /// Why a segment or list command was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum SegmentsError {
@@ -73,18 +68,37 @@ pub enum SegmentsError {
     Store(#[from] StoreError),
 }
 
-/// Contacts added to a list, ids that are no contact, and the `UserAddedToSegment`
-/// events the additions cause.
-pub type ListAdd = (Vec<u64>, Vec<u64>, Vec<EventKind>);
-
 /// The tenant's segments and lists.
 pub struct Segments {
     index: SegmentIndex,
     lists: std::collections::BTreeMap<u64, StaticList>,
+    signals: std::collections::HashMap<u64, Signals>,
 }
 
-fn facts(c: &Contact) -> crate::logic::segments::ContactFacts {
-    facts_of(c, &Engagement::default(), &Purchases::default())
+/// The events of contacts who entered segments in a re-evaluation.
+fn entered_all(deltas: Vec<crate::logic::segments::SegmentDelta>) -> Vec<EventKind> {
+    deltas
+        .into_iter()
+        .flat_map(|d| {
+            d.entered
+                .into_iter()
+                .map(move |c| EventKind::UserAddedToSegment {
+                    segment_id: d.segment.0,
+                    contact_id: c,
+                })
+        })
+        .collect()
+}
+
+/// The events of one contact's segment entries.
+fn entered(m: crate::logic::segments::MembershipChange, contact: u64) -> Vec<EventKind> {
+    m.entered
+        .into_iter()
+        .map(|s| EventKind::UserAddedToSegment {
+            segment_id: s.0,
+            contact_id: contact,
+        })
+        .collect()
 }
 
 impl Segments {
@@ -95,8 +109,15 @@ impl Segments {
     pub fn load(store: &Store, shop: &str, book: &CustomerBook) -> Result<Self, StoreError> {
         let now = Timestamp::now();
         let mut index = SegmentIndex::new();
+        let signals: std::collections::HashMap<u64, Signals> = (store
+            .scan::<StoredSignals>(shop, Kind::Signals)?
+            .into_iter())
+        .map(|(id, s)| (id, Signals::from_stored(s)))
+        .collect();
+        let none = Signals::default();
         for c in book.contacts() {
-            let _ = index.upsert(c.id, &facts(c), now);
+            let s = signals.get(&c.id).unwrap_or(&none);
+            let _ = index.upsert(c.id, &facts_of(c, &s.engagement, &s.purchases), now);
         }
         let mut lists = std::collections::BTreeMap::new();
         for (id, l) in store.scan::<StoredList>(shop, Kind::List)? {
@@ -122,7 +143,26 @@ impl Segments {
                 index.define_segment(seg, now);
             }
         }
-        Ok(Self { index, lists })
+        Ok(Self {
+            index,
+            lists,
+            signals,
+        })
+    }
+
+    fn facts(&self, c: &Contact) -> crate::logic::segments::ContactFacts {
+        match self.signals.get(&c.id) {
+            Some(s) => facts_of(c, &s.engagement, &s.purchases),
+            None => facts_of(c, &Engagement::default(), &Purchases::default()),
+        }
+    }
+
+    fn upsert(&mut self, c: &Contact) -> Vec<EventKind> {
+        let f = self.facts(c);
+        match self.index.upsert(c.id, &f, Timestamp::now()) {
+            Ok(m) => entered(m, c.id),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// Re-evaluates changed and removed contacts; the events of segments entered.
@@ -131,22 +171,13 @@ impl Segments {
         changed: impl Iterator<Item = &'a Contact>,
         removed: &[u64],
     ) -> Vec<EventKind> {
-        let now = Timestamp::now();
         let mut out = Vec::new();
         for c in changed {
-            if let Ok(m) = self.index.upsert(c.id, &facts(c), now) {
-                out.extend(
-                    m.entered
-                        .into_iter()
-                        .map(|s| EventKind::UserAddedToSegment {
-                            segment_id: s.0,
-                            contact_id: c.id,
-                        }),
-                );
-            }
+            out.extend(self.upsert(c));
         }
         for id in removed {
             self.index.remove(*id);
+            self.signals.remove(id);
         }
         out
     }
@@ -154,18 +185,7 @@ impl Segments {
     /// The daily re-evaluation of time-relative segments (days since an order, "in the
     /// last N days"): the events of contacts who entered one.
     pub fn refresh(&mut self) -> Vec<EventKind> {
-        self.index
-            .refresh(Timestamp::now())
-            .into_iter()
-            .flat_map(|d| {
-                d.entered
-                    .into_iter()
-                    .map(move |c| EventKind::UserAddedToSegment {
-                        segment_id: d.segment.0,
-                        contact_id: c,
-                    })
-            })
-            .collect()
+        entered_all(self.index.refresh(Timestamp::now()))
     }
 
     fn view(&self, id: u64) -> Option<SegmentView> {
@@ -295,116 +315,5 @@ impl Segments {
                 .map(|l| self.index.in_list(ListId(*l), contact))
                 .collect(),
         )
-    }
-
-    /// Creates a list.
-    ///
-    /// # Errors
-    /// [`SegmentsError`].
-    pub fn create_list(
-        &mut self,
-        store: &Store,
-        shop: &str,
-        name: &str,
-    ) -> Result<ListView, SegmentsError> {
-        let name = Name::parse(name).map_err(|e| SegmentsError::Invalid(vec![e]))?;
-        let id = store.next_id()?;
-        let now = Timestamp::now();
-        let mut b = Batch::new();
-        b.put(
-            shop,
-            Kind::List,
-            id,
-            &StoredList {
-                id,
-                name: name.as_str().to_string(),
-                created_ms: now.millis(),
-            },
-        )?;
-        store.commit(b)?;
-        self.lists.insert(
-            id,
-            StaticList {
-                id: ListId(id),
-                name,
-                created_at: now,
-            },
-        );
-        self.list_view(id)
-            .ok_or(SegmentsError::NotFound("list", id))
-    }
-
-    /// A list.
-    pub fn list_view(&self, id: u64) -> Option<ListView> {
-        let l = self.lists.get(&id)?;
-        Some(ListView {
-            id,
-            name: l.name.as_str().to_string(),
-            members: self.index.list_len(ListId(id)),
-        })
-    }
-
-    /// Lists by id.
-    pub fn lists(&self, after: Option<u64>, limit: usize) -> Vec<ListView> {
-        let from = after.map_or(0, |a| a.saturating_add(1));
-        self.lists
-            .range(from..)
-            .take(limit)
-            .filter_map(|(id, _)| self.list_view(*id))
-            .collect()
-    }
-
-    /// Stages adding known contacts to a list; returns those added, those unknown, and the
-    /// segments they entered (as events for the same batch).
-    ///
-    /// # Errors
-    /// [`SegmentsError::NotFound`] for an unknown list.
-    pub fn add_members(
-        &mut self,
-        batch: &mut Batch,
-        shop: &str,
-        list: u64,
-        contacts: &[u64],
-    ) -> Result<ListAdd, SegmentsError> {
-        if !self.lists.contains_key(&list) {
-            return Err(SegmentsError::NotFound("list", list));
-        }
-        let now = Timestamp::now();
-        let (mut added, mut unknown, mut events) = (Vec::new(), Vec::new(), Vec::new());
-        for c in contacts {
-            match self.index.add_to_list(ListId(list), *c, now) {
-                Ok(m) => {
-                    batch.put_pair(shop, Kind::ListMember, list, *c);
-                    added.push(*c);
-                    events.extend(
-                        m.entered
-                            .into_iter()
-                            .map(|s| EventKind::UserAddedToSegment {
-                                segment_id: s.0,
-                                contact_id: *c,
-                            }),
-                    );
-                }
-                Err(_) => unknown.push(*c),
-            }
-        }
-        Ok((added, unknown, events))
-    }
-
-    /// Members of a list, by contact id.
-    ///
-    /// # Errors
-    /// When the store fails.
-    pub fn list_members(
-        store: &Store,
-        shop: &str,
-        list: u64,
-        after: Option<u64>,
-        limit: usize,
-    ) -> Result<Vec<u64>, StoreError> {
-        let mut ids = store.pairs_of(shop, Kind::ListMember, list)?;
-        ids.retain(|i| after.is_none_or(|a| *i > a));
-        ids.truncate(limit);
-        Ok(ids)
     }
 }

@@ -1,4 +1,5 @@
-//! Store helpers of the conversation actor: threads, messages (with their thread and
+//! The WhatsApp side's records (written by the conversation actor, read by it and by the
+//! automation actor): threads, messages (with their thread and
 //! wamid indexes), templates, health.
 //! Owns the key layout of those records; must not decide anything.
 
