@@ -51,6 +51,14 @@ pub struct Product {
     pub variants: Vec<Variant>,
 }
 
+/// Galantis's retailer id of a variant in the shop's Meta catalog: the Shopify variant
+/// id in decimal. Chosen over the SKU, which may be empty or shared by several variants;
+/// a variant id is unique and never reused. Product messages name items by it and the
+/// catalog sync pushes items under it.
+pub fn retailer_id(variant_id: ShopifyId) -> String {
+    variant_id.to_string()
+}
+
 impl Product {
     /// An empty placeholder product (known only by id).
     pub fn new_placeholder(id: ShopifyId) -> Self {

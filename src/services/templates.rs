@@ -70,6 +70,11 @@ pub enum ButtonBody {
     },
     /// Call a number.
     PhoneNumber { text: String, phone: String },
+    /// "View items": a multi-product message of up to 30 catalog items, chosen per send
+    /// (flows map them from the order, checkout or restock). Needs a text header.
+    Mpm { text: String },
+    /// "View catalog": opens the shop's catalog, a product as its thumbnail.
+    Catalog { text: String },
 }
 
 /// A template to create (the body of `POST /api/v1/templates`).
@@ -122,6 +127,8 @@ fn button(b: &ButtonBody) -> Result<TemplateButtonDef, TemplatesError> {
             url: url.clone(),
             example: example.clone(),
         },
+        ButtonBody::Mpm { text } => TemplateButtonDef::Mpm { text: text.clone() },
+        ButtonBody::Catalog { text } => TemplateButtonDef::Catalog { text: text.clone() },
         ButtonBody::PhoneNumber { text, phone } => TemplateButtonDef::PhoneNumber {
             text: text.clone(),
             phone: PhoneE164::parse(phone).map_err(|source| {

@@ -16,6 +16,7 @@ mod inbox;
 mod limits;
 mod meta_edges;
 mod outbox_crash;
+mod product_templates;
 mod segments;
 mod slow_clients;
 mod tenants;

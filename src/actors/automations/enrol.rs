@@ -170,7 +170,8 @@ pub fn wanted(flow_id: u64, trigger: &Trigger, e: &DomainEvent) -> Option<Wanted
 /// When the store fails.
 pub fn is_marketing(store: &Store, shop: &str, flow: &FlowEntry) -> Result<bool, StoreError> {
     for n in &flow.draft.nodes {
-        if let NodeKind::Action { template, .. } = &n.kind {
+        if let NodeKind::Action(a) = &n.kind {
+            let template = &a.template;
             let t = crate::store::conversations::template(
                 store,
                 shop,

@@ -6,13 +6,15 @@
 use super::gather::Gathered;
 use crate::actors::conversations::{SendRequest, Target};
 use crate::domain::automations::run::Run;
-use crate::domain::automations::{FlowDraft, NodeKind};
+use crate::domain::automations::{ActionNode, FlowDraft, NodeKind};
 use crate::domain::whatsapp::{Purpose, TemplateStatus};
 use crate::integrations::meta::messages::{
-    BodyParam, OutboundMessage, TemplateButton, TemplateSend,
+    BodyParam, HeaderParam, OutboundMessage, ProductSection, TemplateButton, TemplateSend,
 };
 use crate::logic::automations::enrol::{self, Refusal};
-use crate::logic::automations::vars::{resolve, TemplateShape, VarContext};
+use crate::logic::automations::vars::{
+    products_of, resolve, ProductButton, TemplateShape, VarContext,
+};
 use crate::store::conversations as persist;
 use crate::store::{Store, StoreError};
 use sha2::{Digest, Sha256};
@@ -60,14 +62,11 @@ pub fn prepare(
     member: &super::enrol::Membership,
     now_ms: i64,
 ) -> Result<Prepared, StoreError> {
-    let Some(NodeKind::Action {
-        template,
-        body,
-        url_suffix,
-    }) = flow.nodes.iter().find(|n| n.id == node).map(|n| &n.kind)
+    let Some(NodeKind::Action(action)) = flow.nodes.iter().find(|n| n.id == node).map(|n| &n.kind)
     else {
         return Ok(Prepared::Fail(format!("`{node}` is not an action")));
     };
+    let template = &action.template;
     let Some(contact) = g.contact.as_ref() else {
         return Ok(Prepared::Fail("the contact no longer exists".into()));
     };
@@ -130,7 +129,7 @@ pub fn prepare(
         store_name: shop.trim_end_matches(".myshopify.com"),
         shop_domain: shop,
     };
-    let message = match build(&t.name, &t.language, body, url_suffix.as_ref(), shape, &cx) {
+    let message = match build(&t.name, &t.language, action, shape, &cx) {
         Ok(m) => m,
         Err(reason) => return Ok(Prepared::Fail(reason)),
     };
@@ -160,16 +159,29 @@ pub fn prepare(
     Ok(Prepared::Send(Box::new(req), shape.marketing))
 }
 
+/// The default title of a multi-product template's one section.
+const SECTION_TITLE: &str = "Your selection";
+
 fn build(
     name: &str,
     language: &str,
-    body: &[crate::domain::automations::VarSource],
-    url_suffix: Option<&crate::domain::automations::VarSource>,
+    mapped: &ActionNode,
     shape: TemplateShape,
     cx: &VarContext<'_>,
 ) -> Result<(Vec<String>, TemplateSend), String> {
+    let (body, url_suffix) = (&mapped.body, mapped.url_suffix.as_ref());
     let mut t = TemplateSend::new(name, language).map_err(|e| e.to_string())?;
     let mut values = Vec::new();
+    if let (true, Some(v)) = (shape.header_param, mapped.header.as_ref()) {
+        let text = resolve(v, cx).map_err(|e| format!("header {{{{1}}}}: {e}"))?;
+        t = t
+            .header(HeaderParam::Text {
+                name: None,
+                text: text.clone(),
+            })
+            .map_err(|e| e.to_string())?;
+        values.push(text);
+    }
     for (i, v) in body.iter().enumerate() {
         let value = resolve(v, cx).map_err(|e| format!("body {{{{{}}}}}: {e}", i + 1))?;
         t = t
@@ -185,6 +197,31 @@ fn build(
                 text,
             })
             .map_err(|e| e.to_string())?;
+    }
+    if let Some(p) = &mapped.products {
+        let skus = products_of(p.from, cx);
+        let Some(thumbnail) = skus.first().cloned() else {
+            return Err(format!(
+                "the run's {} has no product variants to show",
+                p.from.as_str().to_lowercase()
+            ));
+        };
+        let button = match shape.products {
+            ProductButton::None => None,
+            ProductButton::Catalog { index } => Some(TemplateButton::Catalog { index, thumbnail }),
+            ProductButton::Mpm { index } => {
+                let title = p.section_title.as_deref().unwrap_or(SECTION_TITLE);
+                values.push(format!("[{}]", skus.join(", ")));
+                Some(TemplateButton::Mpm {
+                    index,
+                    thumbnail,
+                    sections: vec![ProductSection::new(Some(title), skus)],
+                })
+            }
+        };
+        if let Some(b) = button {
+            t = t.button(b).map_err(|e| e.to_string())?;
+        }
     }
     Ok((values, t))
 }

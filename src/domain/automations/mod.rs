@@ -68,17 +68,8 @@ pub enum NodeKind {
         /// The rule tree.
         rule: Rule,
     },
-    /// Send an APPROVED template.
-    Action {
-        /// Which template.
-        template: TemplateRef,
-        /// Values of the body's `{{1}}`…`{{n}}`, in order.
-        #[serde(default)]
-        body: Vec<VarSource>,
-        /// The dynamic suffix of a URL button, when the template has one.
-        #[serde(default)]
-        url_suffix: Option<VarSource>,
-    },
+    /// Send an APPROVED template (boxed: the largest node).
+    Action(Box<ActionNode>),
     /// A/B split: a stable share of contacts per branch (edges named by branch key).
     Split {
         /// Branches; percents sum to 100.
@@ -293,6 +284,63 @@ pub struct VarSource {
     /// Used when the source has no value for this contact.
     #[serde(default)]
     pub fallback: Option<String>,
+}
+
+/// An action node: the template and what is mapped onto it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ActionNode {
+    /// Which template.
+    pub template: TemplateRef,
+    /// Values of the body's `{{1}}`…`{{n}}`, in order.
+    #[serde(default)]
+    pub body: Vec<VarSource>,
+    /// The dynamic suffix of a URL button, when the template has one.
+    #[serde(default)]
+    pub url_suffix: Option<VarSource>,
+    /// The value of a text header's `{{1}}`, when the template has one.
+    #[serde(default)]
+    pub header: Option<VarSource>,
+    /// The products a product template shows (its MPM or catalog button), when it
+    /// has one.
+    #[serde(default)]
+    pub products: Option<ProductsMapping>,
+}
+
+/// Which products a product template (a multi-product `MPM` button, or a `CATALOG`
+/// button's thumbnail) shows: the run's order, checkout or restocked variant, each
+/// product variant once, at most 30 (Meta's limit), by its retailer id
+/// ([`crate::domain::catalog::retailer_id`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductsMapping {
+    /// Where the products come from.
+    pub from: ProductsFrom,
+    /// The title of the MPM's one section (1 to 24 characters; default `Your selection`).
+    #[serde(default)]
+    pub section_title: Option<String>,
+}
+
+/// Where a product template's products come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ProductsFrom {
+    /// The line items of the run's order (ORDER_* triggers).
+    Order,
+    /// The line items of the run's checkout (ABANDONED_CHECKOUT).
+    Checkout,
+    /// The restocked variant (BACK_IN_STOCK).
+    Restock,
+}
+
+impl ProductsFrom {
+    /// The API's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Order => "ORDER",
+            Self::Checkout => "CHECKOUT",
+            Self::Restock => "RESTOCK",
+        }
+    }
 }
 
 /// A split branch.

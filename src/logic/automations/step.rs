@@ -170,7 +170,7 @@ pub fn advance(
                 run.log(&node.id, NodeStatus::Completed, now, Some(key.to_string()));
                 Some(key.to_string())
             }
-            NodeKind::Action { .. } => {
+            NodeKind::Action(_) => {
                 if let Some(reason) = exit {
                     run.log(&node.id, NodeStatus::Skipped, now, Some(reason.clone()));
                     return Step::Exit { reason };

@@ -397,3 +397,62 @@ fn until_local_time_waits_for_that_time_in_the_recipients_zone() {
         23 * 3_600_000
     );
 }
+
+#[test]
+fn a_template_shape_finds_its_header_variable_and_each_buttons_position() {
+    let mut t = template(
+        "shop_items",
+        "MARKETING",
+        "Hi {{1}}",
+        TemplateStatus::Approved,
+    );
+    t.components = json!([
+        {"type": "HEADER", "format": "TEXT", "text": "Order {{1}}"},
+        {"type": "BODY", "text": "Hi {{1}}"},
+        {"type": "BUTTONS", "buttons": [
+            {"type": "QUICK_REPLY", "text": "Stop"},
+            {"type": "URL", "text": "Track", "url": "https://x.example/t/{{1}}"},
+            {"type": "MPM", "text": "View items"}]}
+    ])
+    .to_string();
+    let shape = TemplateShape::of(&t);
+    assert!(shape.header_param);
+    assert_eq!((shape.url_param, shape.url_button_index), (true, 1));
+    assert_eq!(shape.products, super::vars::ProductButton::Mpm { index: 2 });
+}
+
+#[test]
+fn products_come_from_the_runs_record_each_variant_once_and_at_most_thirty() {
+    use crate::domain::automations::ProductsFrom;
+    use crate::domain::contact::{LineItem, Order};
+    let line = |v: Option<u64>| LineItem {
+        product_id: Some(1),
+        variant_id: v,
+        title: "T".into(),
+        quantity: 1,
+        price: Money(1_000),
+        sku: None,
+    };
+    let mut lines: Vec<LineItem> = (0..40).map(|v| line(Some(100 + v))).collect();
+    lines.insert(0, line(None));
+    lines.insert(2, line(Some(100)));
+    let order = Order {
+        line_items: lines,
+        ..serde_json::from_value(json!({"id": "1", "total_price": "10.00", "currency": "EUR",
+            "line_items": []}))
+        .expect("order")
+    };
+    let c = contact("0");
+    let cx = VarContext {
+        contact: &c,
+        order: Some(&order),
+        checkout: None,
+        product: None,
+        store_name: "Demo",
+        shop_domain: "demo.myshopify.com",
+    };
+    let got = super::vars::products_of(ProductsFrom::Order, &cx);
+    assert_eq!(got.len(), 30);
+    assert_eq!(&got[..3], ["100", "101", "102"]);
+    assert!(super::vars::products_of(ProductsFrom::Checkout, &cx).is_empty());
+}

@@ -4,7 +4,9 @@
 
 use super::graph::Graph;
 use super::vars::{self, VarKind};
-use crate::domain::automations::{FlowDraft, Node, NodeKind, Trigger, VarSource};
+use crate::domain::automations::{
+    ActionNode, FlowDraft, Node, NodeKind, ProductsMapping, Trigger, VarSource,
+};
 use crate::domain::whatsapp::{Template, TemplateStatus};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -19,7 +21,8 @@ pub struct FlowProblem {
     /// `two_next`, `unreachable_node`, `cycle_without_delay`, `bad_delay`, `bad_split`,
     /// `bad_trigger`, `unknown_template`, `template_not_approved`, `missing_variable`,
     /// `too_many_variables`, `unknown_variable`, `variable_not_available`,
-    /// `wrong_variable_type`, `missing_frequency_cap`, `bad_name`.
+    /// `wrong_variable_type`, `missing_products`, `products_not_used`, `bad_products`,
+    /// `missing_frequency_cap`, `bad_name`.
     pub code: &'static str,
     /// For a human.
     pub message: String,
@@ -307,33 +310,18 @@ fn check_node(
             }
         }
         NodeKind::Condition { .. } => {}
-        NodeKind::Action {
-            template,
-            body,
-            url_suffix,
-        } => {
-            check_action(
-                &n.id,
-                template,
-                body,
-                url_suffix.as_ref(),
-                trigger,
-                templates,
-                out,
-            );
-        }
+        NodeKind::Action(a) => check_action(&n.id, a, trigger, templates, out),
     }
 }
 
 fn check_action(
     node: &str,
-    template: &crate::domain::automations::TemplateRef,
-    body: &[VarSource],
-    url_suffix: Option<&VarSource>,
+    mapped: &ActionNode,
     trigger: Option<&Trigger>,
     templates: &[Template],
     out: &mut Vec<FlowProblem>,
 ) {
+    let (template, body, url_suffix) = (&mapped.template, &mapped.body, mapped.url_suffix.as_ref());
     let id = Some(node);
     let Some(t) = templates
         .iter()
@@ -393,6 +381,68 @@ fn check_action(
     }
     if let Some(v) = url_suffix {
         check_var(node, "url_suffix", v, trigger, Some(VarKind::Text), out);
+    }
+    match (shape.header_param, mapped.header.as_ref()) {
+        (true, None) => out.push(problem(
+            id,
+            "missing_variable",
+            "the template's header has {{1}} but no value is mapped to it".into(),
+        )),
+        (false, Some(_)) => out.push(problem(
+            id,
+            "too_many_variables",
+            "a header value is mapped but the template's header has no variable".into(),
+        )),
+        (true, Some(v)) => check_var(node, "header", v, trigger, None, out),
+        (false, None) => {}
+    }
+    check_products(node, shape, mapped.products.as_ref(), trigger, out);
+}
+
+/// A product template needs its products, from a source the trigger has; a template
+/// without a product button takes none.
+fn check_products(
+    node: &str,
+    shape: vars::TemplateShape,
+    products: Option<&ProductsMapping>,
+    trigger: Option<&Trigger>,
+    out: &mut Vec<FlowProblem>,
+) {
+    let id = Some(node);
+    let Some(p) = products else {
+        if shape.products != vars::ProductButton::None {
+            out.push(problem(id, "missing_products", "the template has a product button (MPM or CATALOG): map `products` (`{\"from\": \"ORDER\"}`, `CHECKOUT` or `RESTOCK`)".into()));
+        }
+        return;
+    };
+    if shape.products == vars::ProductButton::None {
+        out.push(problem(
+            id,
+            "products_not_used",
+            "`products` is mapped but the template has no MPM or CATALOG button".into(),
+        ));
+    }
+    if let Some(t) = trigger {
+        if !vars::products_available(p.from, t) {
+            out.push(problem(
+                id,
+                "variable_not_available",
+                format!(
+                    "products: a flow started by this trigger has no {} to take products from",
+                    p.from.as_str()
+                ),
+            ));
+        }
+    }
+    if let Some(title) = &p.section_title {
+        let n = title.trim().chars().count();
+        if n == 0 || n > 24 {
+            out.push(problem(
+                id,
+                "bad_products",
+                format!("products.section_title must be 1 to 24 characters (it has {n})"),
+            ));
+        }
     }
 }
 

@@ -2,8 +2,8 @@
 //! template (how many body variables, whether a URL button takes a suffix), and resolving
 //! a mapping to text for one run from the records as they are now.
 
-use crate::domain::automations::{Trigger, VarSource};
-use crate::domain::catalog::{Product, Variant};
+use crate::domain::automations::{ProductsFrom, Trigger, VarSource};
+use crate::domain::catalog::{retailer_id, Product, Variant};
 use crate::domain::contact::{Checkout, Contact, Order};
 use crate::domain::whatsapp::Template;
 
@@ -48,15 +48,37 @@ pub fn available(source: &str, trigger: &Trigger) -> bool {
     }
 }
 
+/// A template's product button: what a send must fill in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ProductButton {
+    /// None.
+    #[default]
+    None,
+    /// `CATALOG` ("View catalog"): a thumbnail product.
+    Catalog {
+        /// The button's position.
+        index: u8,
+    },
+    /// `MPM` ("View items"): up to 30 products in sections, and a thumbnail.
+    Mpm {
+        /// The button's position.
+        index: u8,
+    },
+}
+
 /// What a template asks for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TemplateShape {
     /// `{{1}}`…`{{n}}` in the body: n.
     pub body_params: usize,
+    /// A text header with a `{{1}}`.
+    pub header_param: bool,
     /// A URL button with a `{{1}}` suffix.
     pub url_param: bool,
     /// That button's position among the template's buttons.
     pub url_button_index: u8,
+    /// A product button.
+    pub products: ProductButton,
     /// MARKETING (needs SUBSCRIBED consent) rather than UTILITY.
     pub marketing: bool,
 }
@@ -75,17 +97,70 @@ impl TemplateShape {
             if kind.eq_ignore_ascii_case("BODY") {
                 shape.body_params = highest_placeholder(c["text"].as_str().unwrap_or_default());
             }
+            if kind.eq_ignore_ascii_case("HEADER") {
+                shape.header_param = c["format"]
+                    .as_str()
+                    .is_some_and(|f| f.eq_ignore_ascii_case("TEXT"))
+                    && highest_placeholder(c["text"].as_str().unwrap_or_default()) > 0;
+            }
             if kind.eq_ignore_ascii_case("BUTTONS") {
-                shape.url_param = c["buttons"].as_array().into_iter().flatten().any(|b| {
-                    b["type"]
-                        .as_str()
-                        .is_some_and(|t| t.eq_ignore_ascii_case("URL"))
-                        && b["url"].as_str().is_some_and(|u| u.contains("{{1}}"))
-                });
+                let buttons = c["buttons"].as_array().into_iter().flatten();
+                for (i, b) in buttons.enumerate() {
+                    let index = u8::try_from(i).unwrap_or(u8::MAX);
+                    let t = b["type"].as_str().unwrap_or_default().to_ascii_uppercase();
+                    match t.as_str() {
+                        "URL" if b["url"].as_str().is_some_and(|u| u.contains("{{1}}")) => {
+                            shape.url_param = true;
+                            shape.url_button_index = index;
+                        }
+                        "MPM" => shape.products = ProductButton::Mpm { index },
+                        "CATALOG" => shape.products = ProductButton::Catalog { index },
+                        _ => {}
+                    }
+                }
             }
         }
         shape
     }
+}
+
+/// Whether a flow started by `trigger` has products `from` there.
+pub fn products_available(from: ProductsFrom, trigger: &Trigger) -> bool {
+    match from {
+        ProductsFrom::Order => available("order.x", trigger),
+        ProductsFrom::Checkout => available("checkout.x", trigger),
+        ProductsFrom::Restock => available("product.x", trigger),
+    }
+}
+
+/// Meta's limit of products in one multi-product message.
+pub const MAX_PRODUCTS: usize = 30;
+
+/// The retailer ids of the products `from` the run's records, each variant once, in
+/// their order, at most [`MAX_PRODUCTS`]; line items without a variant (custom items,
+/// deleted products) are left out.
+pub fn products_of(from: ProductsFrom, cx: &VarContext<'_>) -> Vec<String> {
+    let lines = match from {
+        ProductsFrom::Order => cx.order.map(|o| o.line_items.as_slice()),
+        ProductsFrom::Checkout => cx.checkout.map(|c| c.line_items.as_slice()),
+        ProductsFrom::Restock => {
+            return (cx.product.and_then(|(_, v)| v))
+                .map(|v| vec![retailer_id(v.id)])
+                .unwrap_or_default()
+        }
+    };
+    let mut out: Vec<String> = Vec::new();
+    for id in lines
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|l| l.variant_id)
+    {
+        let r = retailer_id(id);
+        if !out.contains(&r) && out.len() < MAX_PRODUCTS {
+            out.push(r);
+        }
+    }
+    out
 }
 
 /// The highest `{{n}}` in `text`.

@@ -97,6 +97,23 @@ pub enum TemplateButtonDef {
         /// Number to call.
         phone: PhoneE164,
     },
+    /// "View items": the products are chosen per send (≤ 30); the template needs a
+    /// text header. At most one product button (MPM or CATALOG) per template.
+    Mpm {
+        /// Label (≤25).
+        text: String,
+    },
+    /// "View catalog": a product as thumbnail, chosen per send.
+    Catalog {
+        /// Label (≤25).
+        text: String,
+    },
+}
+
+impl TemplateButtonDef {
+    fn is_product(&self) -> bool {
+        matches!(self, Self::Mpm { .. } | Self::Catalog { .. })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -278,6 +295,15 @@ impl TemplateDefinition {
                     return Err(TemplateError::new(field, "at most 1 PHONE_NUMBER button"));
                 }
             }
+            TemplateButtonDef::Mpm { text } | TemplateButtonDef::Catalog { text } => {
+                check_len(&format!("{field}.text"), text, LABEL_MAX)?;
+                if count(TemplateButtonDef::is_product) >= 1 {
+                    return Err(TemplateError::new(
+                        field,
+                        "at most 1 product button (MPM or CATALOG)",
+                    ));
+                }
+            }
         }
         self.buttons.push(button);
         Ok(self)
@@ -292,6 +318,13 @@ impl TemplateDefinition {
         let Some((body_text, body_ex)) = &self.body else {
             return Err(TemplateError::new("components.BODY", "a body is required"));
         };
+        let mpm = (self.buttons.iter()).any(|b| matches!(b, TemplateButtonDef::Mpm { .. }));
+        if mpm && !matches!(self.header, Some(HeaderDef::Text { .. })) {
+            return Err(TemplateError::new(
+                "components.HEADER",
+                "a template with an MPM button needs a text header",
+            ));
+        }
         let mut formats = vec![format_of(body_ex)];
         let mut components = Vec::new();
         if let Some(h) = &self.header {
@@ -375,6 +408,8 @@ fn button_json(b: &TemplateButtonDef) -> Value {
             }
             v
         }
+        TemplateButtonDef::Mpm { text } => json!({ "type": "MPM", "text": text }),
+        TemplateButtonDef::Catalog { text } => json!({ "type": "CATALOG", "text": text }),
         TemplateButtonDef::PhoneNumber { text, phone } => json!({
             "type": "PHONE_NUMBER", "text": text, "phone_number": phone.digits().to_string(),
         }),
