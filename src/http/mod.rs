@@ -193,6 +193,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/lists/{id}/members",
             get(admin::segments::list_members).post(admin::segments::add_members),
         )
+        .route("/api/v1/automations/status", get(admin::flows::status))
         .route(
             "/api/v1/automations/settings",
             get(admin::flows::settings).put(admin::flows::set_settings),

@@ -153,7 +153,7 @@ impl Modify for CrossFieldRules {
         admin::back_in_stock::list,
         admin::flows::create, admin::flows::validate, admin::flows::list, admin::flows::get,
         admin::flows::update, admin::flows::activate, admin::flows::pause, admin::flows::archive,
-        admin::flows::flow_runs, admin::flows::contact_runs, admin::flows::settings, admin::flows::set_settings,
+        admin::flows::flow_runs, admin::flows::contact_runs, admin::flows::settings, admin::flows::set_settings, admin::flows::status,
         admin::segments::create, admin::segments::count, admin::segments::list, admin::segments::get,
         admin::segments::update, admin::segments::delete, admin::segments::members,
         admin::segments::create_list, admin::segments::lists, admin::segments::add_members, admin::segments::list_members, admin::segments::import, admin::segments::get_list, admin::segments::delete_list, admin::segments::remove_member,

@@ -138,6 +138,33 @@ pub async fn active_flow(app: &TestApp, key: &str, flow: Value) -> u64 {
     id
 }
 
+/// Waits until the recorded events satisfy `ready`, then until the automation engine has
+/// consumed every one of them (`GET /api/v1/automations/status`): whatever a flow does
+/// with them has been decided, so an absence asserted afterwards is proven, not hoped.
+pub async fn handled(app: &TestApp, key: &str, ready: impl Fn(&[Value]) -> bool) {
+    app.eventually("the events", || async {
+        ready(&app.events(key).await).then_some(())
+    })
+    .await;
+    app.eventually("the automation engine to consume them", || async {
+        let (_, v) = app.get("/api/v1/automations/status", key).await;
+        (v["pending_events"] == 0).then_some(())
+    })
+    .await;
+}
+
+/// How many recorded events are of type `t`.
+pub fn count_of(events: &[Value], t: &str) -> usize {
+    events.iter().filter(|e| e["type"] == t).count()
+}
+
+/// A flow's counts.
+pub async fn counts(app: &TestApp, key: &str, flow: u64) -> Value {
+    let (s, v) = app.get(&format!("/api/v1/flows/{flow}"), key).await;
+    assert_eq!(s, 200, "{v}");
+    v["counts"].clone()
+}
+
 /// The template messages the emulator received, as (name, body texts).
 pub fn templates_sent(emu: &MetaEmulator) -> Vec<(String, Vec<String>)> {
     emu.sent()
@@ -214,9 +241,9 @@ async fn an_order_placed_flow_waits_its_delay_then_sends_the_template_with_its_v
         &order_body(8002, 7001, "2026-01-02T01:00:00Z"),
     )
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let (_, v) = app.get(&format!("/api/v1/flows/{flow}"), &key).await;
-    assert_eq!(v["counts"]["enrolled"], 1, "the frequency cap holds: {v}");
+    handled(&app, &key, |e| count_of(e, "OrderPlaced") == 2).await;
+    let c = counts(&app, &key, flow).await;
+    assert_eq!(c["enrolled"], 1, "the frequency cap holds: {c}");
 }
 
 #[tokio::test]
@@ -498,6 +525,7 @@ fn sent_with(emu: &MetaEmulator, marker: &str) -> usize {
 #[tokio::test]
 async fn each_shopify_trigger_sends_through_its_own_flow() {
     let (emu, app, key) = setup(1).await;
+    let mut tagged = 0;
     for (name, trigger) in [
         ("created", json!({"type": "CUSTOMER_CREATED"})),
         (
@@ -507,7 +535,10 @@ async fn each_shopify_trigger_sends_through_its_own_flow() {
         ("cancelled", json!({"type": "ORDER_CANCELLED"})),
         ("shipped", json!({"type": "ORDER_SHIPPED"})),
     ] {
-        active_flow(&app, &key, instant(name, trigger)).await;
+        let id = active_flow(&app, &key, instant(name, trigger)).await;
+        if name == "tagged-vip" {
+            tagged = id;
+        }
     }
     customer(&app, 7301, "Lu", false).await;
     let tag = |t: &str, id: &str| {
@@ -538,12 +569,13 @@ async fn each_shopify_trigger_sends_through_its_own_flow() {
         })
         .await;
     }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    handled(&app, &key, |e| count_of(e, "OrderCancelled") == 1).await;
     assert_eq!(
-        sent_with(&emu, "tagged-vip"),
+        counts(&app, &key, tagged).await["enrolled"],
         1,
         "the tag filter: only the VIP tag triggers"
     );
+    assert_eq!(sent_with(&emu, "tagged-vip"), 1);
 }
 
 async fn metric(app: &TestApp, name: &str, label: &str) -> f64 {
@@ -673,7 +705,7 @@ async fn a_flow_edited_mid_run_finishes_old_runs_on_their_version() {
 #[tokio::test]
 async fn a_keyword_written_on_whatsapp_starts_the_keyword_flow() {
     let (emu, app, key) = setup(1).await;
-    active_flow(
+    let flow = active_flow(
         &app,
         &key,
         instant(
@@ -692,8 +724,13 @@ async fn a_keyword_written_on_whatsapp_starts_the_keyword_flow() {
         (sent_with(&emu, "sale") == 1).then_some(())
     })
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(sent_with(&emu, "sale"), 1, "only the message with the word");
+    handled(&app, &key, |e| count_of(e, "MessageReceived") == 2).await;
+    assert_eq!(
+        counts(&app, &key, flow).await["enrolled"],
+        1,
+        "only the message with the word"
+    );
+    assert_eq!(sent_with(&emu, "sale"), 1);
 }
 
 /// A small deterministic shuffle (xorshift), so a failing order can be replayed.
@@ -744,7 +781,19 @@ async fn any_interleaving_of_duplicate_and_reordered_checkout_webhooks_triggers_
             app.webhook_ok(SHOP, topic, &wid, &body).await;
         }
     }
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Every checkout at its last update: every event they will ever cause is recorded.
+    app.eventually("every checkout applied", || async {
+        let (_, v) = app.get("/api/v1/checkouts?limit=100", &key).await;
+        let items = v["items"].as_array().cloned().unwrap_or_default();
+        let last = |c: &Value| {
+            c["updated_at"]
+                .as_str()
+                .is_some_and(|t| t.contains("10:07"))
+        };
+        (items.len() == 16 && items.iter().all(last)).then_some(())
+    })
+    .await;
+    handled(&app, &key, |_| true).await;
     let (_, runs) = app
         .get(&format!("/api/v1/flows/{id}/runs?limit=500"), &key)
         .await;
@@ -775,21 +824,31 @@ async fn include_existing_users_enrols_from_the_recent_events_at_activation() {
     let mut flow = instant("existing", json!({"type": "ORDER_PLACED"}));
     flow["nodes"][0]["include_existing_users"] = json!(true);
     flow["nodes"][0]["lookback_days"] = json!(3);
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    handled(&app, &key, |e| count_of(e, "OrderPlaced") == 1).await;
     active_flow(&app, &key, flow).await;
     app.eventually("the existing buyer's message", || async {
         (sent_with(&emu, "existing") == 1).then_some(())
     })
     .await;
-    // Without the option, an older order enrols nobody.
-    active_flow(
+    // Without the option, an older order enrols nobody: only the order after activation.
+    let new_only = active_flow(
         &app,
         &key,
         instant("new-only", json!({"type": "ORDER_PLACED"})),
     )
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(sent_with(&emu, "new-only"), 0);
+    app.webhook_ok(
+        SHOP,
+        "orders/create",
+        "o-7702",
+        &order_body(8702, 7701, "2026-01-03T00:00:00Z"),
+    )
+    .await;
+    app.eventually("the new order's message", || async {
+        (sent_with(&emu, "new-only") == 1).then_some(())
+    })
+    .await;
+    assert_eq!(counts(&app, &key, new_only).await["enrolled"], 1);
 }
 
 #[tokio::test]

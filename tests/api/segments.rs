@@ -151,7 +151,7 @@ async fn an_exclusion_list_keeps_its_members_out_of_a_flow() {
         "{v}"
     );
     let settings = json!({"frequency_cap": "EVER", "exclude_lists": [list_id]});
-    active_flow(
+    let flow = active_flow(
         &app,
         &key,
         utility("tagged", json!({"type": "CUSTOMER_TAGGED"}), settings),
@@ -172,8 +172,16 @@ async fn an_exclusion_list_keeps_its_members_out_of_a_flow() {
         (sent(&emu, "tagged") == 1).then_some(())
     })
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(sent(&emu, "tagged"), 1, "the listed contact is excluded");
+    crate::automations::handled(&app, &key, |e| {
+        crate::automations::count_of(e, "CustomerTagged") == 2
+    })
+    .await;
+    assert_eq!(
+        crate::automations::counts(&app, &key, flow).await["enrolled"],
+        1,
+        "the listed contact is excluded"
+    );
+    assert_eq!(sent(&emu, "tagged"), 1);
     let (_, members) = app
         .get(&format!("/api/v1/lists/{list_id}/members"), &key)
         .await;

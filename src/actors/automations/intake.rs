@@ -46,6 +46,11 @@ impl Intake {
         self.floor
     }
 
+    /// The newest consumed position (the floor when none is above it).
+    pub fn newest(&self) -> u64 {
+        self.done.last().copied().unwrap_or(self.floor)
+    }
+
     /// Whether `seq` was consumed.
     pub fn is_done(&self, seq: u64) -> bool {
         seq <= self.floor || self.done.contains(&seq)

@@ -64,8 +64,23 @@ pub enum AutomationsMsg {
     Status {
         reply_to: RpcReplyPort<AutomationStatus>,
     },
+    /// Current state with the events not consumed yet (reads the store above the floor).
+    Progress {
+        reply_to: RpcReplyPort<Result<Progress, StoreError>>,
+    },
     /// Forget everything (shop/redact erased the store).
     Reset { reply_to: RpcReplyPort<()> },
+}
+
+/// How far the automation actor has consumed the event stream (what operators watch).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// The durable state.
+    pub status: AutomationStatus,
+    /// Stored events not consumed yet (0: every recorded event has been handled).
+    pub pending: u64,
+    /// The newest consumed stream position.
+    pub newest: u64,
 }
 
 /// The durable state of the automation actor (and what the API shows of it).
@@ -481,6 +496,15 @@ impl Actor for Automations {
             }
             AutomationsMsg::Status { reply_to } => {
                 let _ = reply_to.send(state.status.clone());
+                Ok(())
+            }
+            AutomationsMsg::Progress { reply_to } => {
+                let pending = state.intake.missed(&state.store, &state.shop);
+                let _ = reply_to.send(pending.map(|(_, missed)| Progress {
+                    status: state.status.clone(),
+                    pending: missed.len() as u64,
+                    newest: state.intake.newest(),
+                }));
                 Ok(())
             }
             AutomationsMsg::Reset { reply_to } => {

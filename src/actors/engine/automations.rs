@@ -2,7 +2,7 @@
 
 use super::{Engine, EngineError};
 use crate::actors::automations::policy::AutomationPolicy;
-use crate::actors::automations::{AutomationsMsg, FlowCommand, FlowError, FlowView};
+use crate::actors::automations::{AutomationsMsg, FlowCommand, FlowError, FlowView, Progress};
 use crate::actors::tenant::TenantMsg;
 use crate::domain::automations::run::Run;
 use crate::domain::automations::{FlowDraft, FlowStatus};
@@ -155,6 +155,15 @@ impl Engine {
         set: Option<AutomationPolicy>,
     ) -> Result<AutomationPolicy, FlowRequestError> {
         let msg = |reply_to| TenantMsg::Automations(AutomationsMsg::Policy { set, reply_to });
+        Ok(self.call(shop, msg).await??)
+    }
+
+    /// How far the automation actor has consumed the event stream, per event type.
+    ///
+    /// # Errors
+    /// [`EngineError`].
+    pub async fn automation_progress(&self, shop: &str) -> Result<Progress, FlowRequestError> {
+        let msg = |reply_to| TenantMsg::Automations(AutomationsMsg::Progress { reply_to });
         Ok(self.call(shop, msg).await??)
     }
 
