@@ -76,7 +76,7 @@ async fn walk(state: &mut AutomationsState, run: &mut Run) -> Result<End, StoreE
         return Ok(End::Over(RunStatus::Failed));
     };
     run.status = RunStatus::Active;
-    let member = super::membership(state, run.contact_id, &flow).await;
+    let member = super::events::membership(state, run.contact_id, &flow).await;
     let scale = state.settings.clone();
     for _ in 0..16 {
         let g = gather(&state.store, &state.shop, run)?;
