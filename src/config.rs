@@ -285,6 +285,16 @@ pub struct ShopifySettings {
     pub previous_client_secret: Secret,
     /// Admin API version the engine speaks.
     pub api_version: String,
+    /// Where the Admin API is: unset for Shopify itself (`https://{shop}`); the Shopify
+    /// emulator's address in the sandbox and tests.
+    pub admin_base_url: Option<String>,
+    /// The public HTTPS address of `POST /webhooks/shopify`, registered with each shop;
+    /// unset: subscriptions are not reconciled (the operator manages them).
+    pub webhook_callback_url: Option<String>,
+    /// Timeout of one Admin API request, in milliseconds.
+    pub timeout_ms: u64,
+    /// Retries of a THROTTLED, 429 or 5xx answer before giving up.
+    pub max_retries: u32,
 }
 
 impl Default for ShopifySettings {
@@ -293,6 +303,10 @@ impl Default for ShopifySettings {
             client_secret: Secret::default(),
             previous_client_secret: Secret::default(),
             api_version: "2026-04".into(),
+            admin_base_url: None,
+            webhook_callback_url: None,
+            timeout_ms: 15_000,
+            max_retries: 4,
         }
     }
 }

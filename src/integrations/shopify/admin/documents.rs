@@ -1,0 +1,52 @@
+//! The Admin GraphQL documents the engine sends, kept as `.graphql` files beside this
+//! module (readable, diffable, checked by tools) and validated against the 2026-04 SDL
+//! in a test; the Shopify emulator validates every document it is sent the same way.
+
+/// A document and the cost the client reserves in the shop's bucket before sending it
+/// (Shopify's requested cost for it, an upper bound; the real figures come back in
+/// `extensions.cost` and reset the bucket).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Document {
+    /// The operation name.
+    pub name: &'static str,
+    /// The document's text.
+    pub text: &'static str,
+    /// Points reserved before the send.
+    pub cost_hint: u32,
+}
+
+/// The shop's name, domain, currency and time zone.
+pub const SHOP: Document = Document {
+    name: "Shop",
+    text: include_str!("graphql/shop.graphql"),
+    cost_hint: 1,
+};
+
+/// A page of the app's webhook subscriptions (`first` ≤ 100: cost 2 + first).
+pub const WEBHOOK_SUBSCRIPTIONS: Document = Document {
+    name: "WebhookSubscriptions",
+    text: include_str!("graphql/webhook_subscriptions.graphql"),
+    cost_hint: 102,
+};
+
+/// Creates a subscription (a mutation costs 10).
+pub const WEBHOOK_SUBSCRIPTION_CREATE: Document = Document {
+    name: "WebhookSubscriptionCreate",
+    text: include_str!("graphql/webhook_subscription_create.graphql"),
+    cost_hint: 10,
+};
+
+/// Deletes a subscription.
+pub const WEBHOOK_SUBSCRIPTION_DELETE: Document = Document {
+    name: "WebhookSubscriptionDelete",
+    text: include_str!("graphql/webhook_subscription_delete.graphql"),
+    cost_hint: 10,
+};
+
+/// Every document the code can send (the SDL test walks it).
+pub const ALL: &[Document] = &[
+    SHOP,
+    WEBHOOK_SUBSCRIPTIONS,
+    WEBHOOK_SUBSCRIPTION_CREATE,
+    WEBHOOK_SUBSCRIPTION_DELETE,
+];

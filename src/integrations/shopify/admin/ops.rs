@@ -1,0 +1,171 @@
+//! Typed variables and answers of each operation in [`super::documents`], and the calls
+//! that page through connections.
+
+use super::documents;
+use super::error::{check_user_errors, AdminError, UserError};
+use super::AdminClient;
+use serde::Deserialize;
+use serde_json::json;
+
+/// One of the app's webhook subscriptions on a shop.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Subscription {
+    /// `gid://shopify/WebhookSubscription/…`.
+    pub id: String,
+    /// `ORDERS_CREATE` …
+    pub topic: String,
+    /// Where deliveries go.
+    #[serde(default)]
+    pub uri: Option<String>,
+    /// `JSON` or `XML`.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageInfo {
+    has_next_page: bool,
+    end_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Edge<T> {
+    node: T,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Connection<T> {
+    edges: Vec<Edge<T>>,
+    page_info: PageInfo,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SubscriptionsData {
+    webhook_subscriptions: Connection<Subscription>,
+}
+
+/// Every webhook subscription of the app on `shop` (pages of 100).
+///
+/// # Errors
+/// [`AdminError`].
+pub async fn webhook_subscriptions(
+    client: &AdminClient,
+    shop: &str,
+    token: &str,
+) -> Result<Vec<Subscription>, AdminError> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let vars = json!({"first": 100, "after": after});
+        let page: SubscriptionsData = client
+            .run(shop, token, documents::WEBHOOK_SUBSCRIPTIONS, &vars)
+            .await?;
+        let c = page.webhook_subscriptions;
+        out.extend(c.edges.into_iter().map(|e| e.node));
+        match (c.page_info.has_next_page, c.page_info.end_cursor) {
+            (true, Some(cursor)) => after = Some(cursor),
+            _ => return Ok(out),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatePayload {
+    webhook_subscription: Option<Subscription>,
+    #[serde(default)]
+    user_errors: Vec<UserError>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateData {
+    webhook_subscription_create: CreatePayload,
+}
+
+/// Subscribes `uri` to `topic` (a `WebhookSubscriptionTopic` name), JSON format.
+///
+/// # Errors
+/// [`AdminError`], `UserErrors` with Shopify's reasons.
+pub async fn create_webhook_subscription(
+    client: &AdminClient,
+    shop: &str,
+    token: &str,
+    topic: &str,
+    uri: &str,
+) -> Result<Subscription, AdminError> {
+    let vars = json!({"topic": topic, "sub": {"uri": uri, "format": "JSON"}});
+    let d: CreateData = client
+        .run(shop, token, documents::WEBHOOK_SUBSCRIPTION_CREATE, &vars)
+        .await?;
+    let p = d.webhook_subscription_create;
+    check_user_errors(&p.user_errors)?;
+    p.webhook_subscription.ok_or_else(|| {
+        AdminError::Decode("webhookSubscriptionCreate returned no subscription".into())
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeletePayload {
+    #[serde(default)]
+    user_errors: Vec<UserError>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeleteData {
+    webhook_subscription_delete: DeletePayload,
+}
+
+/// Deletes a subscription by id.
+///
+/// # Errors
+/// [`AdminError`].
+pub async fn delete_webhook_subscription(
+    client: &AdminClient,
+    shop: &str,
+    token: &str,
+    id: &str,
+) -> Result<(), AdminError> {
+    let d: DeleteData = client
+        .run(
+            shop,
+            token,
+            documents::WEBHOOK_SUBSCRIPTION_DELETE,
+            &json!({"id": id}),
+        )
+        .await?;
+    check_user_errors(&d.webhook_subscription_delete.user_errors)
+}
+
+/// The shop as the Admin API describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShopInfo {
+    /// The store's name.
+    pub name: String,
+    /// `x.myshopify.com`.
+    pub myshopify_domain: String,
+    /// ISO currency.
+    pub currency_code: String,
+    /// IANA zone.
+    pub iana_timezone: String,
+}
+
+#[derive(Deserialize)]
+struct ShopData {
+    shop: ShopInfo,
+}
+
+/// The shop's name, domain, currency and zone.
+///
+/// # Errors
+/// [`AdminError`].
+pub async fn shop(client: &AdminClient, shop: &str, token: &str) -> Result<ShopInfo, AdminError> {
+    let d: ShopData = client.run(shop, token, documents::SHOP, &json!({})).await?;
+    Ok(d.shop)
+}
