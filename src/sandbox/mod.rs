@@ -19,6 +19,7 @@ pub mod generate;
 pub mod meta;
 pub mod payloads;
 pub mod settings;
+pub mod shopify;
 pub mod summary;
 pub mod whatsapp;
 

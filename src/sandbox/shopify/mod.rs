@@ -1,0 +1,208 @@
+//! A stateful emulator of Shopify's Admin GraphQL API for `galantis sandbox` and tests:
+//! every document it is sent is parsed and validated against the 2026-04 Admin SDL (an
+//! invalid one gets GraphQL `errors`, as from Shopify), each query's requested cost is
+//! charged to the shop's leaky bucket (THROTTLED when it does not fit, refused above
+//! 1,000 points), tokens are checked per shop (401 with Shopify's body), and the root
+//! fields the engine uses are answered from its state: `shop`, `webhookSubscriptions`,
+//! `webhookSubscriptionCreate`, `webhookSubscriptionDelete`. A root field it does not
+//! emulate is refused by name. Faults can be injected ([`ShopifyFault`]).
+//!
+//! It routes requests by the `X-Shopify-Shop-Domain` header (Shopify routes by host).
+//!
+//! Layers: `state`, `schema`, `project` are leaves; `cost` reads `project`'s argument
+//! reader; `resolve` → `project`, `state`; `graphql` (the handler) → all of them; `mod`
+//! (this facade) → `graphql`, `schema`, `state`.
+
+mod cost;
+mod graphql;
+mod project;
+mod resolve;
+mod schema;
+mod state;
+#[cfg(test)]
+mod tests;
+
+pub use state::{EmulatedSubscription, ShopifyFault};
+
+use anyhow::Context;
+use state::{Bucket, Shared, ShopState};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How the emulator starts.
+#[derive(Clone, Debug)]
+pub struct ShopifyEmulatorConfig {
+    /// Where to listen (port 0: any).
+    pub addr: SocketAddr,
+    /// The Admin SDL every document is validated against.
+    pub sdl_path: PathBuf,
+    /// Each shop's bucket size (Shopify Standard: 1,000 points).
+    pub bucket_size: f64,
+    /// Points restored per second (Standard: 100).
+    pub restore_rate: f64,
+}
+
+impl Default for ShopifyEmulatorConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            sdl_path: schema::default_path(),
+            bucket_size: 1_000.0,
+            restore_rate: 100.0,
+        }
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct ShopifyEmulator {
+    shared: Arc<Shared>,
+    config: ShopifyEmulatorConfig,
+    base_url: String,
+    stop: watch::Sender<bool>,
+    server: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl ShopifyEmulator {
+    /// Loads the SDL, binds and serves in a spawned task.
+    ///
+    /// # Errors
+    /// The SDL is missing or invalid, or the address cannot be bound.
+    pub async fn start(config: ShopifyEmulatorConfig) -> anyhow::Result<Self> {
+        let schema = schema::load(&config.sdl_path)?;
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("binding the Shopify emulator to {}", config.addr))?;
+        let addr = listener.local_addr().context("reading the bound address")?;
+        let shared = Arc::new(Shared::default());
+        let ctx = Arc::new(graphql::Ctx {
+            shared: shared.clone(),
+            schema,
+        });
+        let app = axum::Router::new()
+            .route(
+                "/admin/api/{version}/graphql.json",
+                axum::routing::post(graphql::handle),
+            )
+            .with_state(ctx);
+        let (stop, mut stopped) = watch::channel(false);
+        let server = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::warn!(message = "Shopify emulator server failed.", error = %e);
+            }
+        });
+        let base_url = format!("http://{addr}");
+        tracing::info!(message = "Shopify emulator listening.", base_url = %base_url);
+        Ok(Self {
+            shared,
+            config,
+            base_url,
+            stop,
+            server: Mutex::new(Some(server)),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`: the engine's `shopify.admin_base_url`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Hosts `shop`, reachable with `token`.
+    pub fn add_shop(&self, shop: &str, token: &str, name: &str) {
+        let bucket = Bucket::new(self.config.bucket_size, self.config.restore_rate);
+        self.shared.lock().shops.insert(
+            shop.to_string(),
+            ShopState {
+                token: token.to_string(),
+                name: name.to_string(),
+                currency: "EUR".into(),
+                time_zone: "Europe/Madrid".into(),
+                subscriptions: BTreeMap::new(),
+                bucket,
+            },
+        );
+    }
+
+    /// The app's webhook subscriptions on `shop`.
+    pub fn subscriptions(&self, shop: &str) -> Vec<EmulatedSubscription> {
+        (self.shared.lock().shops.get(shop))
+            .map(|s| s.subscriptions.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Removes a subscription, as Shopify does after repeated delivery failures.
+    pub fn drop_subscription(&self, shop: &str, topic: &str) -> bool {
+        let mut st = self.shared.lock();
+        let Some(s) = st.shops.get_mut(shop) else {
+            return false;
+        };
+        let id = s
+            .subscriptions
+            .values()
+            .find(|x| x.topic == topic)
+            .map(|x| x.id);
+        id.and_then(|id| s.subscriptions.remove(&id)).is_some()
+    }
+
+    /// Adds a subscription the app made elsewhere (another callback address).
+    pub fn add_subscription(&self, shop: &str, topic: &str, uri: &str) {
+        let mut st = self.shared.lock();
+        let id = st.next_id();
+        if let Some(s) = st.shops.get_mut(shop) {
+            s.subscriptions.insert(
+                id,
+                EmulatedSubscription {
+                    id,
+                    topic: topic.to_string(),
+                    uri: uri.to_string(),
+                    format: "JSON".into(),
+                },
+            );
+        }
+    }
+
+    /// Leaves `points` in the shop's bucket (a nearly empty bucket for throttling tests).
+    pub fn set_bucket(&self, shop: &str, points: f64) {
+        if let Some(s) = self.shared.lock().shops.get_mut(shop) {
+            s.bucket.set_available(points);
+        }
+    }
+
+    /// The next request meets `fault`.
+    pub fn fail_next(&self, fault: ShopifyFault) {
+        self.shared.lock().faults.push_back(fault);
+    }
+
+    /// Requests per operation name (and `invalid`, `unauthorized`, `fault_…`).
+    pub fn calls(&self) -> BTreeMap<String, u64> {
+        self.shared.lock().calls.clone()
+    }
+
+    /// Stops the server and waits for it to end.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let handle = self
+            .server
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(handle) = handle {
+            let _ = handle.await;
+        }
+    }
+}
+
+impl Drop for ShopifyEmulator {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
