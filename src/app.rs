@@ -9,6 +9,7 @@ use crate::config::{ServerSettings, Settings};
 use crate::domain::Timestamp;
 use crate::http::{self, AppState};
 use crate::integrations::meta::client::{MetaClient, MetaClientSettings};
+use crate::integrations::shopify::admin::{AdminClient, AdminSettings};
 use crate::secrets::MasterKey;
 use crate::store::Store;
 use anyhow::Context;
@@ -99,14 +100,19 @@ impl Application {
                 master_key: master_key.clone(),
                 meta_app_id: settings.meta.app_id.clone().map(Arc::new),
                 meta_app_secret: Arc::new(settings.meta.app_secret.expose().to_string()),
+                shopify: AdminClient::new(AdminSettings::from_config(&settings.shopify))?,
+                shopify_webhook_url: settings.shopify.webhook_callback_url.clone().map(Arc::new),
             },
             storefront: Arc::new(http::storefront::guard::Guard::new(&settings.storefront)),
         };
         let recovering = engine.clone();
+        let registering = state.services.clone();
         tokio::spawn(async move {
             if let Err(error) = recovering.recover().await {
                 tracing::error!(message = "Recovery failed; the engine stays not ready.", %error);
+                return;
             }
+            register_webhooks(&registering).await;
         });
         let (stop, stopped) = tokio::sync::watch::channel(false);
         spawn_checkpoints(store.clone(), stopped.clone());
@@ -168,6 +174,23 @@ impl Application {
         self.engine.shutdown().await;
         tracing::info!(message = "Stopped.");
         Ok(())
+    }
+}
+
+/// At start, once recovered: every active tenant's Shopify webhook subscriptions are
+/// reconciled (one tenant at a time; a failure is in that tenant's health and logs).
+async fn register_webhooks(services: &crate::services::Context) {
+    if services.shopify_webhook_url.is_none() {
+        return;
+    }
+    let Ok(tenants) = services.engine.store().tenants() else {
+        return;
+    };
+    for t in tenants {
+        let active = t.status == crate::store::tenants::TenantStatus::Active;
+        if active && !t.shopify_token.is_empty() {
+            let _ = crate::services::shopify_webhooks::reconcile(services, &t.shop).await;
+        }
     }
 }
 

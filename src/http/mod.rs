@@ -132,6 +132,10 @@ pub fn router(state: AppState) -> Router {
             post(admin::whatsapp::check_health),
         )
         .route(
+            "/api/v1/integrations/shopify/webhooks",
+            post(admin::shopify::reconcile_webhooks),
+        )
+        .route(
             "/api/v1/templates",
             get(admin::templates::templates).post(admin::templates::create_template),
         )

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod customers;
 pub mod inbox;
 pub mod segments;
+pub mod shopify;
 pub mod source;
 pub mod topic;
 pub mod whatsapp;

@@ -123,6 +123,54 @@ impl Topic {
             .unwrap_or("unhandled")
     }
 
+    /// Every known topic.
+    pub fn all() -> impl Iterator<Item = Topic> {
+        TABLE.iter().map(|(_, t)| *t)
+    }
+
+    /// The topic's `WebhookSubscriptionTopic` name in the 2026-04 Admin API, for the
+    /// topics the API subscribes: not the compliance topics (the app's configuration
+    /// subscribes those) nor the WhatsApp consent topic (absent from the 2026-04 enum).
+    pub fn subscription_name(self) -> Option<&'static str> {
+        use Topic::*;
+        Some(match self {
+            CustomersCreate => "CUSTOMERS_CREATE",
+            CustomersUpdate => "CUSTOMERS_UPDATE",
+            CustomersDelete => "CUSTOMERS_DELETE",
+            CustomersEnable => "CUSTOMERS_ENABLE",
+            CustomersDisable => "CUSTOMERS_DISABLE",
+            CustomersMerge => "CUSTOMERS_MERGE",
+            CustomerTagsAdded => "CUSTOMER_TAGS_ADDED",
+            CustomerTagsRemoved => "CUSTOMER_TAGS_REMOVED",
+            CustomersMarketingConsentUpdate => "CUSTOMERS_MARKETING_CONSENT_UPDATE",
+            CustomersEmailMarketingConsentUpdate => "CUSTOMERS_EMAIL_MARKETING_CONSENT_UPDATE",
+            CustomersPurchasingSummary => "CUSTOMERS_PURCHASING_SUMMARY",
+            OrdersCreate => "ORDERS_CREATE",
+            OrdersUpdated => "ORDERS_UPDATED",
+            OrdersPaid => "ORDERS_PAID",
+            OrdersCancelled => "ORDERS_CANCELLED",
+            OrdersFulfilled => "ORDERS_FULFILLED",
+            OrdersDelete => "ORDERS_DELETE",
+            ProductsCreate => "PRODUCTS_CREATE",
+            ProductsUpdate => "PRODUCTS_UPDATE",
+            ProductsDelete => "PRODUCTS_DELETE",
+            CollectionsCreate => "COLLECTIONS_CREATE",
+            CollectionsUpdate => "COLLECTIONS_UPDATE",
+            CollectionsDelete => "COLLECTIONS_DELETE",
+            VariantsInStock => "VARIANTS_IN_STOCK",
+            VariantsOutOfStock => "VARIANTS_OUT_OF_STOCK",
+            CheckoutsCreate => "CHECKOUTS_CREATE",
+            CheckoutsUpdate => "CHECKOUTS_UPDATE",
+            CheckoutsDelete => "CHECKOUTS_DELETE",
+            AppUninstalled => "APP_UNINSTALLED",
+            CustomersWhatsAppMarketingConsentUpdate
+            | CustomersRedact
+            | CustomersDataRequest
+            | ShopRedact
+            | Unhandled => return None,
+        })
+    }
+
     /// Which part of the tenant applies it.
     pub fn route(self) -> Route {
         use Topic::*;

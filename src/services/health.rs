@@ -26,7 +26,7 @@ pub enum HealthError {
 /// Health of a tenant's integrations.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HealthView {
-    /// Shopify: whether a token is stored (the engine makes no Shopify calls yet).
+    /// Shopify: the token and the last Admin API outcome (webhook registration).
     pub shopify: IntegrationHealth,
     /// Meta: token, numbers, last error.
     pub meta: IntegrationHealth,
@@ -49,7 +49,12 @@ pub struct FailedCall {
 /// [`HealthError`].
 pub async fn view(ctx: &Context, shop: &str) -> Result<HealthView, HealthError> {
     let t = credentials::tenant(ctx, shop)?;
-    let shopify = rules::shopify_view(!t.shopify_token.is_empty());
+    let recorded = crate::store::shopify::load_health(ctx.engine.store(), shop)
+        .map_err(|e| HealthError::Credentials(CredentialsError::Store(e)))?;
+    let shopify = match recorded {
+        Some(h) if !t.shopify_token.is_empty() => h,
+        _ => rules::shopify_view(!t.shopify_token.is_empty()),
+    };
     let h = ctx.engine.conversation_health(shop).await?;
     let meta = rules::meta_view(&h, t.meta_token.is_some());
     Ok(HealthView { shopify, meta })

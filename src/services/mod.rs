@@ -6,13 +6,15 @@
 //! Files: `tenants` (create, list), `credentials` (a tenant's Meta token and WABA id),
 //! `health` (the Meta check, recording failed calls), `templates` (create and submit,
 //! delete, reconcile), `sending` (queue a message, recipients, read receipts),
-//! `meta_routes` (which tenant a Meta webhook belongs to; one owner per number and WABA).
+//! `meta_routes` (which tenant a Meta webhook belongs to; one owner per number and WABA),
+//! `shopify_webhooks` (the shop's webhook subscriptions reconciled with what we handle).
 
 pub mod back_in_stock;
 pub mod credentials;
 pub mod health;
 pub mod meta_routes;
 pub mod sending;
+pub mod shopify_webhooks;
 pub mod templates;
 pub mod tenants;
 pub mod whatsapp_account;
@@ -36,4 +38,9 @@ pub struct Context {
     pub meta_app_id: Option<Arc<String>>,
     /// Meta app secret.
     pub meta_app_secret: Arc<String>,
+    /// The Shopify Admin GraphQL client.
+    pub shopify: crate::integrations::shopify::admin::AdminClient,
+    /// Our `POST /webhooks/shopify` as Shopify should call it (registration is off
+    /// without it).
+    pub shopify_webhook_url: Option<Arc<String>>,
 }

@@ -84,6 +84,8 @@ pub enum Kind {
     /// What segment rules read of a contact beyond its record: engagement times and the
     /// vendors and collections it bought (contact id -> signals).
     Signals = b'J',
+    /// The Shopify integration's health (id 0), after the last Admin API call.
+    ShopifyHealth = b'M',
     /// Back-in-stock subscription, by its id.
     BackInStock = b'z',
     /// Index: variant id (8) + subscription id (8) -> empty.

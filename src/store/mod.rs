@@ -21,6 +21,7 @@ pub mod journal;
 pub mod keys;
 pub mod records;
 mod seen_filter;
+pub mod shopify;
 mod staging;
 pub mod tenants;
 pub mod wal;

@@ -18,6 +18,7 @@ mod meta_edges;
 mod outbox_crash;
 mod product_templates;
 mod segments;
+mod shopify_admin;
 mod slow_clients;
 mod tenants;
 mod webhooks;

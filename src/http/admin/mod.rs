@@ -11,6 +11,7 @@ pub mod messages;
 pub mod outbound;
 pub mod products;
 pub mod segments;
+pub mod shopify;
 pub mod templates;
 pub mod tenants;
 pub mod whatsapp;

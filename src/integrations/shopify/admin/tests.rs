@@ -49,3 +49,19 @@ fn the_seed_documents_checkouts_query_is_refused() {
         .unwrap_or_default();
     assert!(errors.contains("checkouts"), "{errors}");
 }
+
+#[test]
+fn every_subscribed_topic_is_a_value_of_the_2026_04_topic_enum() {
+    let schema = schema();
+    let Some(apollo_compiler::schema::ExtendedType::Enum(topics)) =
+        schema.types.get("WebhookSubscriptionTopic")
+    else {
+        panic!("WebhookSubscriptionTopic is not an enum of the SDL");
+    };
+    for t in crate::logic::shopify::subscriptions::wanted_topics() {
+        assert!(
+            topics.values.contains_key(t),
+            "{t} is not in the 2026-04 enum"
+        );
+    }
+}

@@ -1,0 +1,49 @@
+//! Tenant endpoints of the Shopify integration: reconciling the shop's webhook
+//! subscriptions now (they are also reconciled at every start).
+
+use crate::http::auth::TenantScope;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::AppState;
+use crate::services::shopify_webhooks::{self, Registration, RegistrationError};
+use axum::extract::State;
+use axum::Json;
+
+impl From<RegistrationError> for ApiError {
+    fn from(e: RegistrationError) -> Self {
+        match e {
+            RegistrationError::NoCallback => ApiError::Conflict(e.to_string()),
+            RegistrationError::Credentials(c) => super::whatsapp::credentials_error(c),
+            RegistrationError::Token => ApiError::Unprocessable {
+                code: "no_shopify_token",
+                message: "this shop has no usable Shopify access token".into(),
+            },
+            RegistrationError::Shopify(s) if s.is_auth() => ApiError::Unprocessable {
+                code: "shopify_token_invalid",
+                message: format!("{s}; the Shopify health is red until a new token is set"),
+            },
+            RegistrationError::Shopify(s) => ApiError::Upstream {
+                code: "shopify_error",
+                message: s.to_string(),
+            },
+            RegistrationError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// Reconciles the shop's webhook subscriptions with the topics the engine handles at
+/// `shopify.webhook_callback_url`: creates what is missing, deletes what is extra or
+/// points elsewhere. Running it twice changes nothing the second time.
+#[utoipa::path(post, path = "/api/v1/integrations/shopify/webhooks", tag = "shopify",
+    responses((status = 200, body = Registration, description = "what was changed"),
+        (status = 409, body = ErrorBody, description = "no callback URL configured"),
+        (status = 422, body = ErrorBody, description = "Shopify refused the shop's token"),
+        (status = 502, body = ErrorBody, description = "Shopify failed")),
+    security(("bearer" = [])))]
+pub async fn reconcile_webhooks(
+    State(state): State<AppState>,
+    scope: TenantScope,
+) -> Result<Json<Registration>, ApiError> {
+    Ok(Json(
+        shopify_webhooks::reconcile(&state.services, &scope.shop).await?,
+    ))
+}
