@@ -349,9 +349,9 @@ async fn phase(
     };
     let (us, cpu_us) = p.per_event_us();
     println!(
-        "[{name}] done in {:.2} s ({:.0} events/s; all handed to the engine after {:.2} s): {:.1} µs wall, {:.1} µs CPU per event",
+        "[{name}] done in {:.2} s ({} events/s; all handed to the engine after {:.2} s): {:.1} µs wall, {:.1} µs CPU per event",
         wall.as_secs_f64(),
-        p.rate(),
+        thousands(p.rate() as u64),
         fed.as_secs_f64(),
         us,
         cpu_us
@@ -424,20 +424,20 @@ fn report(phases: &[Phase]) {
     for p in phases {
         let (us, cpu) = p.per_event_us();
         println!(
-            "| {} | {} | {:.2} s (fed in {:.2} s) | {:.0} | {:.1} | {:.1} |",
+            "| {} | {} | {:.2} s (fed in {:.2} s) | {} | {:.1} | {:.1} |",
             p.name,
             thousands(p.events),
             p.wall.as_secs_f64(),
             p.fed.as_secs_f64(),
-            p.rate(),
+            thousands(p.rate() as u64),
             us,
             cpu
         );
     }
     println!();
     println!(
-        "enrolment: {:.0} runs/s ({} runs enrolled and waiting in {:.2} s); over the references' mean: +{:.1} µs wall and +{:.1} µs CPU per enrolment; enrolment phase / reference = {:.2}× wall, {:.2}× CPU",
-        e.rate(),
+        "enrolment: {} runs/s ({} runs enrolled and waiting in {:.2} s); over the references' mean: +{:.1} µs wall and +{:.1} µs CPU per enrolment; enrolment phase / reference = {:.2}× wall, {:.2}× CPU",
+        thousands(e.rate() as u64),
         thousands(e.events),
         e.wall.as_secs_f64(),
         e_us - ref_us,
