@@ -11,16 +11,12 @@
 
 mod common;
 
-use common::{env_u64, mib, rss_bytes, status_bytes, thousands, ContactFactory};
+use common::{env_u64, mib, rss_bytes, status_bytes, thousands};
 use galantis::actors::customers::CustomersMsg;
 use galantis::actors::tenant::TenantMsg;
 use galantis::actors::Engine;
 use galantis::domain::contact::Contact;
-use galantis::domain::Timestamp;
-use galantis::logic::customers::CustomerBook;
-use galantis::secrets::{hash_api_key, MasterKey};
-use galantis::store::tenants::TenantStatus;
-use galantis::store::{codec, Batch, Kind, Store, TenantRecord};
+use galantis::store::{Kind, Store};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -29,7 +25,6 @@ const ROLE: &str = "GALANTIS_BENCH_ROLE";
 const DIR: &str = "GALANTIS_BENCH_DIR";
 /// The engine's default `store.cache_mb`.
 const CACHE_BYTES: u64 = 256 * 1024 * 1024;
-const CHUNK: u64 = 10_000;
 const TARGET: Duration = Duration::from_secs(10);
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -123,61 +118,16 @@ fn main() {
 async fn write(dir: &Path, n: u64, with_orders: bool) {
     let started = Instant::now();
     let store = Store::open(dir, CACHE_BYTES).expect("open store");
-    let key = MasterKey::parse(&"11".repeat(32)).expect("master key");
-    let now = Timestamp::now();
-    let sealed = key
-        .seal(
-            &galantis::tenants::seal_context(SHOP, "shopify_token"),
-            b"shpat_bench",
-        )
-        .expect("seal");
-    let created = store
-        .create_tenant(&TenantRecord {
-            shop: SHOP.to_string(),
-            status: TenantStatus::Active,
-            created_at: now,
-            status_at: now,
-            shopify_token: sealed,
-            meta_token: None,
-            meta_phone_number_ids: Vec::new(),
-            meta_waba_id: None,
-            api_key_hash: hash_api_key("glt_bench_recovery"),
-        })
-        .expect("create tenant");
+    let created = common::create_tenant(&store, SHOP, "glt_bench_recovery");
     assert!(created, "tenant exists already");
-    let mut factory = ContactFactory::new();
-    let mut written = 0u64;
-    let mut bytes = 0u64;
-    let mut start = 0;
-    while start < n {
-        let end = (start + CHUNK).min(n);
-        let mut book = CustomerBook::new();
-        for i in start..end {
-            factory.add(&mut book, i, with_orders);
-        }
-        let mut batch = Batch::new();
-        for c in book.contacts() {
-            bytes += codec::encode(c).map_or(0, |v| v.len() as u64);
-            batch.put(SHOP, Kind::Contact, c.id, c).expect("encode");
-            written += 1;
-        }
-        for o in factory.orders.drain(..) {
-            batch.put(SHOP, Kind::Order, o.id, &o).expect("encode");
-            if let Some(c) = o.customer_id {
-                batch.put_pair(SHOP, Kind::OrderByCustomer, c, o.id);
-            }
-        }
-        store.commit(batch).expect("commit");
-        start = end;
-    }
+    let w = common::write_contacts(&store, SHOP, n, with_orders);
     store.flush_now().expect("flush");
-    assert_eq!(factory.failed, 0, "the customer logic refused deliveries");
     println!(
         "write phase (child process): {} contacts ({} deliveries applied) in {:.1} s, ~{} B per contact value, {} on disk",
-        thousands(written),
-        thousands(factory.applied),
+        thousands(w.contacts),
+        thousands(w.applied),
         started.elapsed().as_secs_f64(),
-        bytes / written.max(1),
+        w.bytes / w.contacts.max(1),
         mib(store.size_on_disk())
     );
 }
@@ -189,15 +139,7 @@ async fn recover(dir: &Path) -> (Vec<(&'static str, Duration)>, usize, u64) {
     let store = Store::open(dir, CACHE_BYTES).expect("open store");
     times.push(("Store::open", t.elapsed()));
     let t = Instant::now();
-    let services = std::sync::Arc::new(galantis::actors::context::ActorContext {
-        meta: galantis::integrations::meta::client::MetaClient::new(
-            &galantis::integrations::meta::client::MetaClientSettings::default(),
-        )
-        .expect("meta client"),
-        settings: galantis::config::MetaSettings::default(),
-        master_key: galantis::secrets::MasterKey::parse(&"11".repeat(32)).expect("key"),
-        automations: galantis::config::AutomationSettings::default(),
-    });
+    let services = common::services();
     let engine = Engine::start(store.clone(), services, Duration::from_secs(120))
         .await
         .expect("engine start");

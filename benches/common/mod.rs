@@ -7,6 +7,7 @@
 mod factory;
 pub mod load;
 pub mod report;
+mod seed;
 mod sys;
 
 // Each bench uses only some of these.
@@ -14,6 +15,8 @@ mod sys;
 pub use factory::*;
 #[allow(unused_imports)]
 pub use galantis::sandbox::payloads::rendered::*;
+#[allow(unused_imports)]
+pub use seed::*;
 #[allow(unused_imports)]
 pub use sys::*;
 
