@@ -3,4 +3,5 @@
 //! after a call ([`health`]). Pure.
 
 pub mod health;
+pub mod oauth;
 pub mod subscriptions;
