@@ -102,6 +102,19 @@ impl Application {
                 meta_app_secret: Arc::new(settings.meta.app_secret.expose().to_string()),
                 shopify: AdminClient::new(AdminSettings::from_config(&settings.shopify))?,
                 shopify_webhook_url: settings.shopify.webhook_callback_url.clone().map(Arc::new),
+                shopify_app: Arc::new(crate::services::shopify_auth::ShopifyApp {
+                    client_id: settings.shopify.client_id.clone(),
+                    client_secret: settings.shopify.client_secret.expose().to_string(),
+                    previous_secret: Some(
+                        settings.shopify.previous_client_secret.expose().to_string(),
+                    )
+                    .filter(|s| !s.is_empty()),
+                    scopes: settings.shopify.scopes.clone(),
+                    app_url: settings.shopify.app_url.clone(),
+                    expiring: settings.shopify.expiring_tokens,
+                    refresh_margin_s: settings.shopify.token_refresh_margin_s as i64,
+                }),
+                shopify_refresh: Arc::new(dashmap::DashMap::new()),
             },
             storefront: Arc::new(http::storefront::guard::Guard::new(&settings.storefront)),
         };
@@ -177,18 +190,28 @@ impl Application {
     }
 }
 
-/// At start, once recovered: every active tenant's Shopify webhook subscriptions are
-/// reconciled (one tenant at a time; a failure is in that tenant's health and logs).
+/// At start, once recovered, for every active tenant with a Shopify token (one at a
+/// time; a failure is in that tenant's health and logs): a non-expiring token is
+/// migrated to an expiring one when the app asks for those (and installs are
+/// configured), then its webhook subscriptions are reconciled.
 async fn register_webhooks(services: &crate::services::Context) {
-    if services.shopify_webhook_url.is_none() {
-        return;
-    }
     let Ok(tenants) = services.engine.store().tenants() else {
         return;
     };
+    let migrate = services.shopify_app.expiring && !services.shopify_app.client_id.is_empty();
     for t in tenants {
         let active = t.status == crate::store::tenants::TenantStatus::Active;
-        if active && !t.shopify_token.is_empty() {
+        if !active || t.shopify_token.is_empty() {
+            continue;
+        }
+        if migrate {
+            if let Err(error) =
+                crate::services::shopify_auth::migrate_to_expiring(services, &t.shop).await
+            {
+                tracing::warn!(message = "Migrating the Shopify token to an expiring one failed.", shop = %t.shop, %error);
+            }
+        }
+        if services.shopify_webhook_url.is_some() {
             let _ = crate::services::shopify_webhooks::reconcile(services, &t.shop).await;
         }
     }

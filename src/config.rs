@@ -295,6 +295,18 @@ pub struct ShopifySettings {
     pub timeout_ms: u64,
     /// Retries of a THROTTLED, 429 or 5xx answer before giving up.
     pub max_retries: u32,
+    /// The app's client id (OAuth installs, session tokens' `aud`).
+    pub client_id: String,
+    /// Access scopes asked at install.
+    pub scopes: String,
+    /// The engine's public base URL (`https://galantis.example.com`): the OAuth
+    /// `redirect_uri` is `{app_url}/shopify/callback`.
+    pub app_url: Option<String>,
+    /// Ask Shopify for expiring offline tokens (60 min, refreshed with a rotating refresh
+    /// token; required of public apps from 2027-01-01).
+    pub expiring_tokens: bool,
+    /// Refresh an expiring token this many seconds before it expires.
+    pub token_refresh_margin_s: u64,
 }
 
 impl Default for ShopifySettings {
@@ -307,6 +319,11 @@ impl Default for ShopifySettings {
             webhook_callback_url: None,
             timeout_ms: 15_000,
             max_retries: 4,
+            client_id: String::new(),
+            scopes: "read_customers,read_orders,read_products".into(),
+            app_url: None,
+            expiring_tokens: true,
+            token_refresh_margin_s: 300,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod meta_webhooks;
 pub mod openapi;
 pub mod ops;
 pub mod serve;
+pub mod shopify_install;
 pub mod shopify_webhooks;
 pub mod storefront;
 pub mod wire_errors;
@@ -72,6 +73,9 @@ pub fn router(state: AppState) -> Router {
     let limit = state.max_body_bytes;
     Router::new()
         .route("/webhooks/shopify", post(shopify_webhooks::receive))
+        .route("/shopify/install", get(shopify_install::install))
+        .route("/shopify/callback", get(shopify_install::callback))
+        .route("/shopify/session", post(shopify_install::session))
         .route(
             "/webhooks/meta",
             get(meta_webhooks::verify).post(meta_webhooks::receive),
@@ -134,6 +138,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/integrations/shopify/webhooks",
             post(admin::shopify::reconcile_webhooks),
+        )
+        .route(
+            "/api/v1/integrations/shopify/shop",
+            get(admin::shopify::shop),
         )
         .route(
             "/api/v1/templates",

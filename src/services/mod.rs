@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod health;
 pub mod meta_routes;
 pub mod sending;
+pub mod shopify_auth;
 pub mod shopify_webhooks;
 pub mod templates;
 pub mod tenants;
@@ -43,4 +44,8 @@ pub struct Context {
     /// Our `POST /webhooks/shopify` as Shopify should call it (registration is off
     /// without it).
     pub shopify_webhook_url: Option<Arc<String>>,
+    /// The Shopify app's credentials and token policy.
+    pub shopify_app: Arc<shopify_auth::ShopifyApp>,
+    /// One token refresh per shop at a time.
+    pub shopify_refresh: Arc<dashmap::DashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }

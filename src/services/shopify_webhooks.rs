@@ -11,7 +11,6 @@ use crate::domain::Timestamp;
 use crate::integrations::shopify::admin::{ops, AdminError};
 use crate::logic::shopify::health::{self, Outcome};
 use crate::logic::shopify::subscriptions::{self, Existing};
-use crate::secrets::seal_context;
 use crate::store::StoreError;
 use serde::Serialize;
 
@@ -50,24 +49,6 @@ pub struct Registration {
     pub callback_url: String,
 }
 
-/// The tenant's Shopify token, opened.
-///
-/// # Errors
-/// [`RegistrationError::Token`].
-pub fn shopify_token(
-    ctx: &Context,
-    t: &crate::store::TenantRecord,
-) -> Result<String, RegistrationError> {
-    if t.shopify_token.is_empty() {
-        return Err(RegistrationError::Token);
-    }
-    let plain = ctx
-        .master_key
-        .open(&seal_context(&t.shop, "shopify_token"), &t.shopify_token)
-        .map_err(|_| RegistrationError::Token)?;
-    String::from_utf8(plain).map_err(|_| RegistrationError::Token)
-}
-
 /// Reconciles `shop`'s subscriptions and records the outcome in its Shopify health.
 ///
 /// # Errors
@@ -78,9 +59,12 @@ pub async fn reconcile(ctx: &Context, shop: &str) -> Result<Registration, Regist
         .as_deref()
         .ok_or(RegistrationError::NoCallback)?
         .to_string();
-    let t = credentials::tenant(ctx, shop)?;
-    let token = shopify_token(ctx, &t)?;
-    let result = run(ctx, shop, &token, &callback).await;
+    credentials::tenant(ctx, shop)?;
+    let result = match super::shopify_auth::access_token(ctx, shop).await {
+        Ok(token) => run(ctx, shop, &token, &callback).await,
+        Err(super::shopify_auth::AuthError::Shopify(e)) => Err(e),
+        Err(_) => return Err(RegistrationError::Token),
+    };
     let outcome = match &result {
         Ok(r) => Outcome::Ok(format!(
             "webhooks: {} subscribed at {} ({} created, {} deleted)",
@@ -92,14 +76,7 @@ pub async fn reconcile(ctx: &Context, shop: &str) -> Result<Registration, Regist
         Err(e) if e.is_auth() => Outcome::TokenRefused(e.to_string()),
         Err(e) => Outcome::Failed(format!("webhook registration: {e}")),
     };
-    let store = ctx.engine.store();
-    let before = crate::store::shopify::load_health(store, shop)?
-        .unwrap_or_else(crate::store::shopify::fresh);
-    crate::store::shopify::save_health(
-        store,
-        shop,
-        &health::after(&before, outcome, Timestamp::now()),
-    )?;
+    record(ctx, shop, outcome)?;
     match &result {
         Ok(r) => tracing::info!(
             message = "Shopify webhooks reconciled.",
@@ -144,4 +121,43 @@ async fn run(
         kept: plan.kept,
         callback_url: callback.to_string(),
     })
+}
+
+/// The shop as the Admin API describes it, read now with the shop's token (refreshed if
+/// due); the outcome goes into the Shopify health like every Admin call's.
+///
+/// # Errors
+/// [`RegistrationError`].
+pub async fn shop_info(
+    ctx: &Context,
+    shop: &str,
+) -> Result<crate::integrations::shopify::admin::ops::ShopInfo, RegistrationError> {
+    credentials::tenant(ctx, shop)?;
+    let result = match super::shopify_auth::access_token(ctx, shop).await {
+        Ok(token) => ops::shop(&ctx.shopify, shop, &token).await,
+        Err(super::shopify_auth::AuthError::Shopify(e)) => Err(e),
+        Err(_) => return Err(RegistrationError::Token),
+    };
+    let outcome = match &result {
+        Ok(s) => Outcome::Ok(format!(
+            "shop `{}` ({}) reachable",
+            s.name, s.myshopify_domain
+        )),
+        Err(e) if e.is_auth() => Outcome::TokenRefused(e.to_string()),
+        Err(e) => Outcome::Failed(format!("reading the shop: {e}")),
+    };
+    record(ctx, shop, outcome)?;
+    Ok(result?)
+}
+
+/// Folds an Admin call's outcome into the shop's stored Shopify health.
+fn record(ctx: &Context, shop: &str, outcome: Outcome) -> Result<(), StoreError> {
+    let store = ctx.engine.store();
+    let before = crate::store::shopify::load_health(store, shop)?
+        .unwrap_or_else(crate::store::shopify::fresh);
+    crate::store::shopify::save_health(
+        store,
+        shop,
+        &health::after(&before, outcome, Timestamp::now()),
+    )
 }

@@ -86,6 +86,10 @@ pub enum Kind {
     Signals = b'J',
     /// The Shopify integration's health (id 0), after the last Admin API call.
     ShopifyHealth = b'M',
+    /// The shop's Shopify token facts (id 0): sealed refresh token, expiries, scopes.
+    ShopifyAuth = b'N',
+    /// A pending OAuth install's `state` nonce (a hash of it -> when it was issued).
+    OauthState = b'Q',
     /// Back-in-stock subscription, by its id.
     BackInStock = b'z',
     /// Index: variant id (8) + subscription id (8) -> empty.

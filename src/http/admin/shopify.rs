@@ -47,3 +47,19 @@ pub async fn reconcile_webhooks(
         shopify_webhooks::reconcile(&state.services, &scope.shop).await?,
     ))
 }
+
+/// The shop as Shopify's Admin API describes it now (name, domain, currency, zone): a
+/// live check of the connection; the outcome goes into the Shopify health.
+#[utoipa::path(get, path = "/api/v1/integrations/shopify/shop", tag = "shopify",
+    responses((status = 200, body = crate::integrations::shopify::admin::ops::ShopInfo, description = "the shop"),
+        (status = 422, body = ErrorBody, description = "Shopify refused the shop's token"),
+        (status = 502, body = ErrorBody, description = "Shopify failed")),
+    security(("bearer" = [])))]
+pub async fn shop(
+    State(state): State<AppState>,
+    scope: TenantScope,
+) -> Result<Json<crate::integrations::shopify::admin::ops::ShopInfo>, ApiError> {
+    Ok(Json(
+        shopify_webhooks::shop_info(&state.services, &scope.shop).await?,
+    ))
+}

@@ -253,7 +253,7 @@ mod tests {
         let h = sign_query(&params, &secret);
         params.push(("hmac".into(), h));
         assert_eq!(
-            verify_query(&params, &[secret.clone()], now).map(|s| s.to_string()),
+            verify_query(&params, std::slice::from_ref(&secret), now).map(|s| s.to_string()),
             Ok("demo.myshopify.com".into())
         );
         assert_eq!(
@@ -261,7 +261,7 @@ mod tests {
             Err(OauthError::BadHmac)
         );
         assert!(matches!(
-            verify_query(&params, &[secret.clone()], now + 91),
+            verify_query(&params, std::slice::from_ref(&secret), now + 91),
             Err(OauthError::Stale(91))
         ));
         let mut evil = q(&[("shop", "evil.example.com"), ("timestamp", "1800000000")]);
@@ -282,7 +282,7 @@ mod tests {
             "aud": aud, "sub": "42", "exp": exp, "nbf": now - 60, "iat": now - 60, "jti": "x", "sid": "y"})
         };
         let good = mint_session_token(&claims(now + 60, "client-1"), &secret);
-        let s = verify_session_token(&good, &[secret.clone()], "client-1", now).expect("valid");
+        let s = verify_session_token(&good, std::slice::from_ref(&secret), "client-1", now).expect("valid");
         assert_eq!(
             (s.shop.as_str(), s.user.as_deref()),
             ("demo.myshopify.com", Some("42"))
@@ -293,17 +293,17 @@ mod tests {
         );
         let expired = mint_session_token(&claims(now - 11, "client-1"), &secret);
         assert!(matches!(
-            verify_session_token(&expired, &[secret.clone()], "client-1", now),
+            verify_session_token(&expired, std::slice::from_ref(&secret), "client-1", now),
             Err(OauthError::Claims(_))
         ));
         let skewed = mint_session_token(&claims(now - 9, "client-1"), &secret);
         assert!(
-            verify_session_token(&skewed, &[secret.clone()], "client-1", now).is_ok(),
+            verify_session_token(&skewed, std::slice::from_ref(&secret), "client-1", now).is_ok(),
             "within the skew"
         );
         let other = mint_session_token(&claims(now + 60, "client-2"), &secret);
         assert!(matches!(
-            verify_session_token(&other, &[secret.clone()], "client-1", now),
+            verify_session_token(&other, std::slice::from_ref(&secret), "client-1", now),
             Err(OauthError::Claims(_))
         ));
         assert!(matches!(

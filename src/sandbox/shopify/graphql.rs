@@ -93,10 +93,7 @@ pub async fn handle(
             }
             None => {}
         }
-        let authorised = st
-            .shops
-            .get(&shop)
-            .is_some_and(|s| !token.is_empty() && s.token == token);
+        let authorised = st.shops.get(&shop).is_some_and(|s| s.accepts(&token));
         if !authorised {
             st.count("unauthorized");
             return status_fault(401);

@@ -5,7 +5,11 @@
 //! 1,000 points), tokens are checked per shop (401 with Shopify's body), and the root
 //! fields the engine uses are answered from its state: `shop`, `webhookSubscriptions`,
 //! `webhookSubscriptionCreate`, `webhookSubscriptionDelete`. A root field it does not
-//! emulate is refused by name. Faults can be injected ([`ShopifyFault`]).
+//! emulate is refused by name. Faults can be injected ([`ShopifyFault`]). The OAuth
+//! endpoints (`oauth`) install the app: the authorize page approves at once and
+//! redirects with a signed code; the token endpoint exchanges codes and session tokens
+//! and refreshes expiring tokens with rotating refresh tokens (an expired or replaced
+//! access token is refused with 401 afterwards).
 //!
 //! It routes requests by the `X-Shopify-Shop-Domain` header (Shopify routes by host).
 //!
@@ -15,6 +19,7 @@
 
 mod cost;
 mod graphql;
+mod oauth;
 mod project;
 mod resolve;
 mod schema;
@@ -44,6 +49,12 @@ pub struct ShopifyEmulatorConfig {
     pub bucket_size: f64,
     /// Points restored per second (Standard: 100).
     pub restore_rate: f64,
+    /// The app's client id the OAuth endpoints accept.
+    pub client_id: String,
+    /// The app's client secret (signs install redirects, verifies session tokens).
+    pub client_secret: String,
+    /// Lifetime of expiring access tokens (Shopify: 3,600 s).
+    pub access_ttl_s: u64,
 }
 
 impl Default for ShopifyEmulatorConfig {
@@ -53,6 +64,9 @@ impl Default for ShopifyEmulatorConfig {
             sdl_path: schema::default_path(),
             bucket_size: 1_000.0,
             restore_rate: 100.0,
+            client_id: "emulated-client-id".into(),
+            client_secret: "emulated-client-secret".into(),
+            access_ttl_s: 3_600,
         }
     }
 }
@@ -78,16 +92,23 @@ impl ShopifyEmulator {
             .with_context(|| format!("binding the Shopify emulator to {}", config.addr))?;
         let addr = listener.local_addr().context("reading the bound address")?;
         let shared = Arc::new(Shared::default());
+        shared.lock().access_ttl_s = config.access_ttl_s;
         let ctx = Arc::new(graphql::Ctx {
             shared: shared.clone(),
             schema,
+        });
+        let auth = Arc::new(oauth::Ctx {
+            shared: shared.clone(),
+            client_id: config.client_id.clone(),
+            client_secret: config.client_secret.clone(),
         });
         let app = axum::Router::new()
             .route(
                 "/admin/api/{version}/graphql.json",
                 axum::routing::post(graphql::handle),
             )
-            .with_state(ctx);
+            .with_state(ctx)
+            .merge(oauth::router(auth));
         let (stop, mut stopped) = watch::channel(false);
         let server = tokio::spawn(async move {
             let shutdown = async move {
@@ -128,6 +149,9 @@ impl ShopifyEmulator {
                 time_zone: "Europe/Madrid".into(),
                 subscriptions: BTreeMap::new(),
                 bucket,
+                token_expires: None,
+                refresh: None,
+                previous_refresh: None,
             },
         );
     }
@@ -175,6 +199,29 @@ impl ShopifyEmulator {
         if let Some(s) = self.shared.lock().shops.get_mut(shop) {
             s.bucket.set_available(points);
         }
+    }
+
+    /// Sets the lifetime of the expiring access tokens granted from now on.
+    pub fn set_access_ttl(&self, seconds: u64) {
+        self.shared.lock().access_ttl_s = seconds;
+    }
+
+    /// The shop's current access token.
+    pub fn token(&self, shop: &str) -> Option<String> {
+        self.shared.lock().shops.get(shop).map(|s| s.token.clone())
+    }
+
+    /// An App Bridge session token for `shop`, signed with the app's secret, expiring in
+    /// `exp_in_s` seconds (negative: already expired).
+    pub fn session_token(&self, shop: &str, exp_in_s: i64) -> String {
+        let now = crate::domain::Timestamp::now().millis() / 1000;
+        let claims = serde_json::json!({"iss": format!("https://{shop}/admin"), "dest": format!("https://{shop}"),
+            "aud": self.config.client_id, "sub": "1", "exp": now + exp_in_s, "nbf": now - 5, "iat": now - 5,
+            "jti": format!("{now}"), "sid": "s"});
+        crate::logic::shopify::oauth::mint_session_token(
+            &claims,
+            self.config.client_secret.as_bytes(),
+        )
     }
 
     /// The next request meets `fault`.

@@ -96,6 +96,22 @@ pub struct ShopState {
     pub subscriptions: BTreeMap<u64, EmulatedSubscription>,
     /// Its cost bucket.
     pub bucket: Bucket,
+    /// When the current token expires (`None`: never).
+    pub token_expires: Option<Instant>,
+    /// The current refresh token, and the previous one (valid until the current one is
+    /// used, as Shopify does since 2026-08-28).
+    pub refresh: Option<String>,
+    /// The refresh token before the last rotation.
+    pub previous_refresh: Option<String>,
+}
+
+impl ShopState {
+    /// Whether `token` opens this shop now.
+    pub fn accepts(&self, token: &str) -> bool {
+        !token.is_empty()
+            && self.token == token
+            && self.token_expires.is_none_or(|e| Instant::now() < e)
+    }
 }
 
 /// Everything behind the lock.
@@ -109,6 +125,10 @@ pub struct State {
     pub calls: BTreeMap<String, u64>,
     /// The last id handed out.
     pub last_id: u64,
+    /// Authorization codes not exchanged yet (code -> shop).
+    pub codes: HashMap<String, String>,
+    /// Lifetime of expiring access tokens, in seconds.
+    pub access_ttl_s: u64,
 }
 
 impl State {

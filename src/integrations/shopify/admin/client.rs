@@ -144,6 +144,53 @@ impl AdminClient {
         )
     }
 
+    /// `{shop's base}/admin/oauth/{path}` (the emulator's base when configured).
+    pub fn oauth_url(&self, shop: &str, path: &str) -> String {
+        match &self.settings.base_url {
+            Some(b) => format!("{}/admin/oauth/{path}", b.trim_end_matches('/')),
+            None => format!("https://{shop}/admin/oauth/{path}"),
+        }
+    }
+
+    /// `POST /admin/oauth/access_token` with `body` (a code, a token exchange or a
+    /// refresh): the grant. A 4xx answer is the grant refused, with Shopify's words.
+    ///
+    /// # Errors
+    /// [`AdminError::Refused`] (4xx), [`AdminError::Unavailable`] (5xx or no answer),
+    /// [`AdminError::Decode`].
+    pub async fn grant(
+        &self,
+        shop: &str,
+        body: &serde_json::Value,
+    ) -> Result<super::oauth::TokenGrant, AdminError> {
+        let sent = self
+            .http
+            .post(self.oauth_url(shop, "access_token"))
+            .header("X-Shopify-Shop-Domain", shop)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| AdminError::Unavailable {
+                attempts: 1,
+                last: e.without_url().to_string(),
+            })?;
+        let status = sent.status().as_u16();
+        let text = sent.text().await.unwrap_or_default();
+        if status >= 500 {
+            return Err(AdminError::Unavailable {
+                attempts: 1,
+                last: format!("HTTP {status}"),
+            });
+        }
+        if status >= 400 {
+            let said: String = text.chars().take(300).collect();
+            return Err(AdminError::Refused(vec![format!(
+                "the token endpoint answered HTTP {status}: {said}"
+            )]));
+        }
+        serde_json::from_str(&text).map_err(|e| AdminError::Decode(format!("token grant: {e}")))
+    }
+
     fn bucket(&self, shop: &str) -> Arc<Mutex<CostBucket>> {
         self.buckets
             .entry(shop.to_string())

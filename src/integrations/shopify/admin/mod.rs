@@ -6,6 +6,7 @@ pub mod bucket;
 pub mod client;
 pub mod documents;
 pub mod error;
+pub mod oauth;
 pub mod ops;
 #[cfg(test)]
 mod tests;

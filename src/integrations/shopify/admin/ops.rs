@@ -143,7 +143,7 @@ pub async fn delete_webhook_subscription(
 }
 
 /// The shop as the Admin API describes it.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ShopInfo {
     /// The store's name.
