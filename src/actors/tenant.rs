@@ -120,6 +120,7 @@ impl TenantSupervisor {
             return Ok(());
         };
         let now = Timestamp::now();
+        let mut revoke = false;
         match topic {
             Some(Topic::AppUninstalled) => {
                 let _ = state.automations.cast(AutomationsMsg::SetPaused(true));
@@ -127,7 +128,10 @@ impl TenantSupervisor {
                     rec.status = TenantStatus::Uninstalled;
                     rec.status_at = now;
                 }
-                tracing::info!(message = "Tenant uninstalled; timers stopped, data kept.", tenant = %state.shop);
+                // Shopify revoked the app's tokens: forget them (a reinstall grants new ones).
+                rec.shopify_token = Vec::new();
+                revoke = true;
+                tracing::info!(message = "Tenant uninstalled; Shopify tokens forgotten, timers stopped, data kept.", tenant = %state.shop);
             }
             Some(Topic::ShopRedact) => {
                 // Let every child finish what it holds, then erase, then reset them.
@@ -164,6 +168,9 @@ impl TenantSupervisor {
         }
         let mut batch = Batch::new();
         batch.put_tenant(&rec)?;
+        if revoke {
+            batch.remove(&state.shop, crate::store::Kind::ShopifyAuth, 0);
+        }
         batch.applied(d.seq, &d.entry)?;
         state.store.commit(batch)?;
         super::note_applied(&state.shop, &d, None);

@@ -183,7 +183,15 @@ async fn the_install_flow_creates_the_tenant_and_refuses_each_bad_callback() {
         "{shop}"
     );
     assert_eq!(emu.calls().get("oauth_code"), Some(&1));
-    // A second install of the same shop refreshes the token and shows no key.
+    // Uninstalled: the token is forgotten. A reinstall grants a new one, shows no key.
+    let body = crate::helpers::shopify_fixture("app__uninstalled.json");
+    app.webhook_ok(SHOP, "app/uninstalled", "uninstall-1", &body)
+        .await;
+    app.eventually("the token forgotten", || async {
+        let (s, _) = app.get("/api/v1/integrations/shopify/shop", &key).await;
+        (s == 422).then_some(())
+    })
+    .await;
     let q = approve(&app, &c).await;
     let again: Value = get(&c, &callback, &q).await.json().await.expect("json");
     assert_eq!(
@@ -192,6 +200,8 @@ async fn the_install_flow_creates_the_tenant_and_refuses_each_bad_callback() {
         "{again}"
     );
     assert_eq!(tenants(&app).await, 1);
+    let (s, v) = app.get("/api/v1/integrations/shopify/shop", &key).await;
+    assert_eq!(s, 200, "reinstalled: {v}");
 }
 
 #[tokio::test]

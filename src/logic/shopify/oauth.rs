@@ -282,7 +282,8 @@ mod tests {
             "aud": aud, "sub": "42", "exp": exp, "nbf": now - 60, "iat": now - 60, "jti": "x", "sid": "y"})
         };
         let good = mint_session_token(&claims(now + 60, "client-1"), &secret);
-        let s = verify_session_token(&good, std::slice::from_ref(&secret), "client-1", now).expect("valid");
+        let s = verify_session_token(&good, std::slice::from_ref(&secret), "client-1", now)
+            .expect("valid");
         assert_eq!(
             (s.shop.as_str(), s.user.as_deref()),
             ("demo.myshopify.com", Some("42"))
