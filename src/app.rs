@@ -115,6 +115,7 @@ impl Application {
                     refresh_margin_s: settings.shopify.token_refresh_margin_s as i64,
                 }),
                 shopify_refresh: Arc::new(dashmap::DashMap::new()),
+                import_poll: Duration::from_millis(settings.shopify.import_poll_ms.max(10)),
             },
             storefront: Arc::new(http::storefront::guard::Guard::new(&settings.storefront)),
         };
@@ -125,6 +126,7 @@ impl Application {
                 tracing::error!(message = "Recovery failed; the engine stays not ready.", %error);
                 return;
             }
+            crate::services::shopify_import::resume_all(&registering);
             register_webhooks(&registering).await;
         });
         let (stop, stopped) = tokio::sync::watch::channel(false);

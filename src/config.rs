@@ -307,6 +307,8 @@ pub struct ShopifySettings {
     pub expiring_tokens: bool,
     /// Refresh an expiring token this many seconds before it expires.
     pub token_refresh_margin_s: u64,
+    /// How often an import asks Shopify whether its bulk operation has finished.
+    pub import_poll_ms: u64,
 }
 
 impl Default for ShopifySettings {
@@ -324,6 +326,7 @@ impl Default for ShopifySettings {
             app_url: None,
             expiring_tokens: true,
             token_refresh_margin_s: 300,
+            import_poll_ms: 2_000,
         }
     }
 }

@@ -144,6 +144,10 @@ pub fn router(state: AppState) -> Router {
             get(admin::shopify::shop),
         )
         .route(
+            "/api/v1/imports",
+            get(admin::imports::list).post(admin::imports::start),
+        )
+        .route(
             "/api/v1/templates",
             get(admin::templates::templates).post(admin::templates::create_template),
         )

@@ -15,6 +15,7 @@ pub mod health;
 pub mod meta_routes;
 pub mod sending;
 pub mod shopify_auth;
+pub mod shopify_import;
 pub mod shopify_webhooks;
 pub mod templates;
 pub mod tenants;
@@ -48,4 +49,6 @@ pub struct Context {
     pub shopify_app: Arc<shopify_auth::ShopifyApp>,
     /// One token refresh per shop at a time.
     pub shopify_refresh: Arc<dashmap::DashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// How often an import polls its bulk operation.
+    pub import_poll: std::time::Duration,
 }

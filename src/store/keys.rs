@@ -90,6 +90,8 @@ pub enum Kind {
     ShopifyAuth = b'N',
     /// A pending OAuth install's `state` nonce (a hash of it -> when it was issued).
     OauthState = b'Q',
+    /// An initial import of one resource (1 = customers) and its progress.
+    Import = b'U',
     /// Back-in-stock subscription, by its id.
     BackInStock = b'z',
     /// Index: variant id (8) + subscription id (8) -> empty.

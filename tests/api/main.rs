@@ -19,6 +19,7 @@ mod outbox_crash;
 mod product_templates;
 mod segments;
 mod shopify_admin;
+mod shopify_import;
 mod shopify_install;
 mod slow_clients;
 mod tenants;

@@ -6,6 +6,7 @@ pub mod contacts;
 pub mod deadletters;
 pub mod events;
 pub mod flows;
+pub mod imports;
 pub mod inbox;
 pub mod messages;
 pub mod outbound;

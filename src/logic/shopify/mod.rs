@@ -3,5 +3,6 @@
 //! after a call ([`health`]). Pure.
 
 pub mod health;
+pub mod import;
 pub mod oauth;
 pub mod subscriptions;

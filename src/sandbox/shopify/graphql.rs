@@ -7,7 +7,7 @@
 
 use super::project::project;
 use super::state::{Shared, ShopifyFault};
-use super::{cost, resolve, schema};
+use super::{bulk, cost, resolve, schema};
 use apollo_compiler::executable::Selection;
 use apollo_compiler::validation::Valid;
 use apollo_compiler::Schema;
@@ -127,30 +127,43 @@ pub async fn handle(
         return Json(json!({"errors": [{"message": format!("Query cost is {requested}, which exceeds the single query max cost limit ({MAX_COST})."),
             "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_COST}}]})).into_response();
     }
-    let mut st = ctx.shared.lock();
-    st.count(op.name.as_ref().map_or("anonymous", |n| n.as_str()));
-    let mut next = st.last_id;
-    let Some(s) = st.shops.get_mut(&shop) else {
-        return status_fault(401);
-    };
-    if !s.bucket.try_take(requested as f64) {
-        let (max, rate) = (s.bucket.maximum, s.bucket.restore_rate);
-        let available = s.bucket.available();
-        return throttled(requested, available, max, rate);
+    {
+        let mut st = ctx.shared.lock();
+        st.count(op.name.as_ref().map_or("anonymous", |n| n.as_str()));
+        let Some(s) = st.shops.get_mut(&shop) else {
+            return status_fault(401);
+        };
+        if !s.bucket.try_take(requested as f64) {
+            let (max, rate) = (s.bucket.maximum, s.bucket.restore_rate);
+            let available = s.bucket.available();
+            return throttled(requested, available, max, rate);
+        }
     }
     let mut data = Map::new();
     let mut errors = Vec::new();
     for sel in &op.selection_set.selections {
         let Selection::Field(f) = sel else { continue };
         let key = f.response_key().to_string();
-        let resolved = if op.operation_type.is_mutation() {
-            let mut ids = || {
-                next += 1;
-                next
-            };
-            resolve::mutation(s, &mut ids, f, &vars)
-        } else {
-            resolve::query(&shop, s, f, &vars)
+        let resolved = match f.name.as_str() {
+            "bulkOperationRunQuery" => Ok(bulk::run(&ctx.shared, &ctx.schema, &shop, f, &vars)),
+            "bulkOperation" => Ok(bulk::status(&ctx.shared, &shop, f, &vars)),
+            _ => {
+                let mut st = ctx.shared.lock();
+                let mut next = st.last_id;
+                let resolved = match st.shops.get_mut(&shop) {
+                    None => Err("the shop is gone".to_string()),
+                    Some(s) if op.operation_type.is_mutation() => {
+                        let mut ids = || {
+                            next += 1;
+                            next
+                        };
+                        resolve::mutation(s, &mut ids, f, &vars)
+                    }
+                    Some(s) => resolve::query(&shop, s, f, &vars),
+                };
+                st.last_id = next;
+                resolved
+            }
         };
         match resolved {
             Ok(v) => {
@@ -162,12 +175,17 @@ pub async fn handle(
             }
         }
     }
-    let (max, rate, available) = (
-        s.bucket.maximum,
-        s.bucket.restore_rate,
-        s.bucket.available(),
-    );
-    st.last_id = next;
+    let (max, rate, available) = {
+        let mut st = ctx.shared.lock();
+        match st.shops.get_mut(&shop) {
+            Some(s) => (
+                s.bucket.maximum,
+                s.bucket.restore_rate,
+                s.bucket.available(),
+            ),
+            None => (0.0, 0.0, 0.0),
+        }
+    };
     let mut answer = json!({
         "data": data,
         "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": requested,

@@ -4,7 +4,8 @@
 //! charged to the shop's leaky bucket (THROTTLED when it does not fit, refused above
 //! 1,000 points), tokens are checked per shop (401 with Shopify's body), and the root
 //! fields the engine uses are answered from its state: `shop`, `webhookSubscriptions`,
-//! `webhookSubscriptionCreate`, `webhookSubscriptionDelete`. A root field it does not
+//! `webhookSubscriptionCreate`, `webhookSubscriptionDelete`, bulk operations over the
+//! shop's customers (`bulk`: JSONL served over HTTP). A root field it does not
 //! emulate is refused by name. Faults can be injected ([`ShopifyFault`]). The OAuth
 //! endpoints (`oauth`) install the app: the authorize page approves at once and
 //! redirects with a signed code; the token endpoint exchanges codes and session tokens
@@ -17,6 +18,7 @@
 //! reader; `resolve` → `project`, `state`; `graphql` (the handler) → all of them; `mod`
 //! (this facade) → `graphql`, `schema`, `state`.
 
+mod bulk;
 mod cost;
 mod graphql;
 mod oauth;
@@ -92,7 +94,11 @@ impl ShopifyEmulator {
             .with_context(|| format!("binding the Shopify emulator to {}", config.addr))?;
         let addr = listener.local_addr().context("reading the bound address")?;
         let shared = Arc::new(Shared::default());
-        shared.lock().access_ttl_s = config.access_ttl_s;
+        {
+            let mut st = shared.lock();
+            st.access_ttl_s = config.access_ttl_s;
+            st.base_url = format!("http://{addr}");
+        }
         let ctx = Arc::new(graphql::Ctx {
             shared: shared.clone(),
             schema,
@@ -108,7 +114,12 @@ impl ShopifyEmulator {
                 axum::routing::post(graphql::handle),
             )
             .with_state(ctx)
-            .merge(oauth::router(auth));
+            .merge(oauth::router(auth))
+            .merge(
+                axum::Router::new()
+                    .route("/bulk/{file}", axum::routing::get(bulk::file))
+                    .with_state(shared.clone()),
+            );
         let (stop, mut stopped) = watch::channel(false);
         let server = tokio::spawn(async move {
             let shutdown = async move {
@@ -152,8 +163,40 @@ impl ShopifyEmulator {
                 token_expires: None,
                 refresh: None,
                 previous_refresh: None,
+                customers: BTreeMap::new(),
             },
         );
+    }
+
+    /// Gives `shop` `n` generated customers (ids from `first_id`): a name, an email, a
+    /// Spanish mobile number (SMS marketing SUBSCRIBED for every other one), two tags.
+    pub fn add_customers(&self, shop: &str, first_id: u64, n: u64) {
+        let mut st = self.shared.lock();
+        let Some(s) = st.shops.get_mut(shop) else {
+            return;
+        };
+        for i in 0..n {
+            let id = first_id + i;
+            let subscribed = i % 2 == 0;
+            s.customers.insert(
+                id,
+                serde_json::json!({
+                    "__typename": "Customer",
+                    "id": format!("gid://shopify/Customer/{id}"),
+                    "firstName": format!("Buyer{i}"), "lastName": "Demo",
+                    "state": "ENABLED", "locale": "es",
+                    "tags": ["imported", if subscribed { "vip" } else { "regular" }],
+                    "createdAt": "2025-06-01T00:00:00Z", "updatedAt": "2025-06-02T00:00:00Z",
+                    "defaultEmailAddress": {"emailAddress": format!("buyer{id}@example.com"), "marketingState": "NOT_SUBSCRIBED"},
+                    "defaultPhoneNumber": {"phoneNumber": format!("+3461{:07}", id % 10_000_000),
+                        "marketingState": if subscribed { "SUBSCRIBED" } else { "NOT_SUBSCRIBED" },
+                        "marketingOptInLevel": "SINGLE_OPT_IN", "marketingUpdatedAt": "2025-06-01T12:00:00Z",
+                        "marketingCollectedFrom": "SHOPIFY"},
+                    "defaultAddress": {"countryCodeV2": "ES", "provinceCode": "M"},
+                    "numberOfOrders": "0",
+                }),
+            );
+        }
     }
 
     /// The app's webhook subscriptions on `shop`.

@@ -103,6 +103,19 @@ pub struct ShopState {
     pub refresh: Option<String>,
     /// The refresh token before the last rotation.
     pub previous_refresh: Option<String>,
+    /// The store's customers as the Admin API shows them (by numeric id).
+    pub customers: BTreeMap<u64, serde_json::Value>,
+}
+
+/// A finished bulk operation.
+#[derive(Clone, Debug)]
+pub struct BulkResult {
+    /// The shop it ran for.
+    pub shop: String,
+    /// The JSONL file.
+    pub jsonl: std::sync::Arc<String>,
+    /// Lines written.
+    pub objects: u64,
 }
 
 impl ShopState {
@@ -129,6 +142,10 @@ pub struct State {
     pub codes: HashMap<String, String>,
     /// Lifetime of expiring access tokens, in seconds.
     pub access_ttl_s: u64,
+    /// Bulk operations by number.
+    pub bulk: BTreeMap<u64, BulkResult>,
+    /// This server's own base URL (result files are served from it).
+    pub base_url: String,
 }
 
 impl State {

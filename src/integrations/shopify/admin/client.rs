@@ -191,6 +191,30 @@ impl AdminClient {
         serde_json::from_str(&text).map_err(|e| AdminError::Decode(format!("token grant: {e}")))
     }
 
+    /// Opens a bulk operation's result file for streaming (no token: the URL is signed).
+    ///
+    /// # Errors
+    /// [`AdminError::Unavailable`] when it cannot be fetched.
+    pub async fn download(&self, url: &str) -> Result<reqwest::Response, AdminError> {
+        let r = self
+            .http
+            .get(url)
+            .timeout(Duration::from_secs(3_600))
+            .send()
+            .await
+            .map_err(|e| AdminError::Unavailable {
+                attempts: 1,
+                last: e.without_url().to_string(),
+            })?;
+        if !r.status().is_success() {
+            return Err(AdminError::Unavailable {
+                attempts: 1,
+                last: format!("the result file answered HTTP {}", r.status().as_u16()),
+            });
+        }
+        Ok(r)
+    }
+
     fn bucket(&self, shop: &str) -> Arc<Mutex<CostBucket>> {
         self.buckets
             .entry(shop.to_string())

@@ -43,10 +43,32 @@ pub const WEBHOOK_SUBSCRIPTION_DELETE: Document = Document {
     cost_hint: 10,
 };
 
+/// Starts a bulk query (`$query` is one of the `BULK_*` documents).
+pub const BULK_OPERATION_RUN_QUERY: Document = Document {
+    name: "BulkOperationRunQuery",
+    text: include_str!("graphql/bulk_operation_run_query.graphql"),
+    cost_hint: 10,
+};
+
+/// A bulk operation's status and result URL.
+pub const BULK_OPERATION: Document = Document {
+    name: "BulkOperation",
+    text: include_str!("graphql/bulk_operation.graphql"),
+    cost_hint: 2,
+};
+
+/// The inner query of the customers import (run in bulk: no `first`, no cost limit).
+pub const BULK_CUSTOMERS: &str = include_str!("graphql/bulk_customers.graphql");
+
+/// The inner bulk queries (each validated as a document of its own).
+pub const BULK_QUERIES: &[(&str, &str)] = &[("customers", BULK_CUSTOMERS)];
+
 /// Every document the code can send (the SDL test walks it).
 pub const ALL: &[Document] = &[
     SHOP,
     WEBHOOK_SUBSCRIPTIONS,
     WEBHOOK_SUBSCRIPTION_CREATE,
     WEBHOOK_SUBSCRIPTION_DELETE,
+    BULK_OPERATION_RUN_QUERY,
+    BULK_OPERATION,
 ];

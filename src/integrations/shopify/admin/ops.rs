@@ -169,3 +169,93 @@ pub async fn shop(client: &AdminClient, shop: &str, token: &str) -> Result<ShopI
     let d: ShopData = client.run(shop, token, documents::SHOP, &json!({})).await?;
     Ok(d.shop)
 }
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BulkStarted {
+    id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RunPayload {
+    bulk_operation: Option<BulkStarted>,
+    #[serde(default)]
+    user_errors: Vec<UserError>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RunData {
+    bulk_operation_run_query: RunPayload,
+}
+
+/// Starts a bulk query; the operation's id.
+///
+/// # Errors
+/// [`AdminError`] (`UserErrors` when Shopify refuses the inner query or another bulk
+/// operation is running).
+pub async fn run_bulk_query(
+    client: &AdminClient,
+    shop: &str,
+    token: &str,
+    inner: &str,
+) -> Result<String, AdminError> {
+    let d: RunData = client
+        .run(
+            shop,
+            token,
+            documents::BULK_OPERATION_RUN_QUERY,
+            &json!({"query": inner}),
+        )
+        .await?;
+    let p = d.bulk_operation_run_query;
+    check_user_errors(&p.user_errors)?;
+    p.bulk_operation
+        .map(|b| b.id)
+        .ok_or_else(|| AdminError::Decode("bulkOperationRunQuery returned no operation".into()))
+}
+
+/// A bulk operation as Shopify reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkOperation {
+    /// Its gid.
+    pub id: String,
+    /// `CREATED`, `RUNNING`, `COMPLETED`, `FAILED`, `CANCELED`, `EXPIRED` …
+    pub status: String,
+    /// `ACCESS_DENIED`, `INTERNAL_SERVER_ERROR`, `TIMEOUT`.
+    #[serde(default)]
+    pub error_code: Option<String>,
+    /// Objects written so far (a string: an `UnsignedInt64`).
+    #[serde(default)]
+    pub object_count: Option<String>,
+    /// The JSONL result when completed.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// What a failed operation wrote before failing.
+    #[serde(default)]
+    pub partial_data_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BulkData {
+    bulk_operation: Option<BulkOperation>,
+}
+
+/// A bulk operation by id (`None`: Shopify does not know it).
+///
+/// # Errors
+/// [`AdminError`].
+pub async fn bulk_operation(
+    client: &AdminClient,
+    shop: &str,
+    token: &str,
+    id: &str,
+) -> Result<Option<BulkOperation>, AdminError> {
+    let d: BulkData = client
+        .run(shop, token, documents::BULK_OPERATION, &json!({"id": id}))
+        .await?;
+    Ok(d.bulk_operation)
+}

@@ -40,6 +40,21 @@ fn every_document_validates_against_the_2026_04_sdl() {
 }
 
 #[test]
+fn every_bulk_query_validates_against_the_2026_04_sdl() {
+    for (name, text) in super::documents::BULK_QUERIES {
+        let parsed = ExecutableDocument::parse_and_validate(schema(), *text, *name);
+        assert!(
+            parsed.is_ok(),
+            "{name}: {}",
+            parsed
+                .err()
+                .map(|e| e.errors.to_string())
+                .unwrap_or_default()
+        );
+    }
+}
+
+#[test]
 fn the_seed_documents_checkouts_query_is_refused() {
     let bad = "query { checkouts(first: 10) { edges { node { id } } } }";
     let parsed = ExecutableDocument::parse_and_validate(schema(), bad, "seed.graphql");
