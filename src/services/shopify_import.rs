@@ -97,12 +97,16 @@ fn record_id(resource: &str) -> Result<u64, ImportError> {
         .ok_or_else(|| ImportError::Unknown(resource.to_string()))
 }
 
-fn save(ctx: &Context, shop: &str, job: &mut ImportJob) -> Result<(), StoreError> {
+/// Writes the job's progress and waits until it is on disk: a restart resumes from
+/// exactly what was recorded (the same operation, the last journaled line).
+async fn save(ctx: &Context, shop: &str, job: &mut ImportJob) -> Result<(), StoreError> {
     job.updated_ms = Timestamp::now().millis();
     let id = record_id(&job.resource).unwrap_or(0);
     let mut b = Batch::new();
     b.put(shop, Kind::Import, id, job)?;
-    ctx.engine.store().commit(b)
+    let store = ctx.engine.store();
+    store.commit(b)?;
+    store.durable().await
 }
 
 /// Every import of `shop`.
@@ -124,7 +128,7 @@ pub fn list(ctx: &Context, shop: &str) -> Result<Vec<ImportJob>, StoreError> {
 ///
 /// # Errors
 /// [`ImportError`].
-pub fn start(ctx: &Context, shop: &str, resource: &str) -> Result<ImportJob, ImportError> {
+pub async fn start(ctx: &Context, shop: &str, resource: &str) -> Result<ImportJob, ImportError> {
     let id = record_id(resource)?;
     let store = ctx.engine.store();
     if let Some(job) = store.get::<ImportJob>(shop, Kind::Import, id)? {
@@ -145,7 +149,7 @@ pub fn start(ctx: &Context, shop: &str, resource: &str) -> Result<ImportJob, Imp
         updated_ms: now,
         error: None,
     };
-    save(ctx, shop, &mut job)?;
+    save(ctx, shop, &mut job).await?;
     spawn(ctx, shop, job.clone());
     Ok(job)
 }
@@ -173,7 +177,7 @@ fn spawn(ctx: &Context, shop: &str, job: ImportJob) {
             tracing::warn!(message = "Shopify import failed.", shop = %shop, resource = %job.resource, error = %e);
             job.status = ImportStatus::Failed;
             job.error = Some(e.to_string());
-            let _ = save(&ctx, &shop, &mut job);
+            let _ = save(&ctx, &shop, &mut job).await;
         }
     });
 }
@@ -187,7 +191,7 @@ async fn run(ctx: &Context, shop: &str, job: &mut ImportJob) -> Result<(), Impor
                 ops::run_bulk_query(&ctx.shopify, shop, &token, documents::BULK_CUSTOMERS).await?;
             job.operation_id = Some(op.clone());
             job.status = ImportStatus::Running;
-            save(ctx, shop, job)?;
+            save(ctx, shop, job).await?;
             op
         }
     };
@@ -207,14 +211,14 @@ async fn run(ctx: &Context, shop: &str, job: &mut ImportJob) -> Result<(), Impor
                     b.status,
                     b.error_code.unwrap_or_default()
                 ));
-                save(ctx, shop, job)?;
+                save(ctx, shop, job).await?;
                 return Ok(());
             }
             _ => tokio::time::sleep(ctx.import_poll).await,
         }
     };
     job.status = ImportStatus::Reading;
-    save(ctx, shop, job)?;
+    save(ctx, shop, job).await?;
     if let Some(url) = url {
         read(
             ctx,
@@ -226,7 +230,7 @@ async fn run(ctx: &Context, shop: &str, job: &mut ImportJob) -> Result<(), Impor
         .await?;
     }
     job.status = ImportStatus::Done;
-    save(ctx, shop, job)?;
+    save(ctx, shop, job).await?;
     tracing::info!(message = "Shopify import done.", shop, resource = %job.resource, rows = job.rows_read, skipped = job.rows_skipped);
     Ok(())
 }
@@ -281,7 +285,7 @@ async fn read(
                 job.rows_applied += batch_lines;
                 job.lines_done = line_no;
                 batch_lines = 0;
-                save(ctx, shop, job)?;
+                save(ctx, shop, job).await?;
             }
         }
         if end {
@@ -291,7 +295,7 @@ async fn read(
     flush(ctx, shop, &mut batch).await?;
     job.rows_applied += batch_lines;
     job.lines_done = line_no;
-    save(ctx, shop, job)?;
+    save(ctx, shop, job).await?;
     Ok(())
 }
 

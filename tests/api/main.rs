@@ -12,6 +12,7 @@ mod crash;
 mod errors;
 mod fixtures;
 mod helpers;
+mod import_crash;
 mod inbox;
 mod limits;
 mod meta_edges;

@@ -53,11 +53,7 @@ pub async fn start(
     crate::http::input_limits::max_items("resources", new.resources.len(), 4)?;
     let mut items = Vec::new();
     for r in &new.resources {
-        items.push(shopify_import::start(
-            &state.services,
-            &scope.shop,
-            r.trim(),
-        )?);
+        items.push(shopify_import::start(&state.services, &scope.shop, r.trim()).await?);
     }
     Ok((StatusCode::ACCEPTED, Json(Imports { items })))
 }
