@@ -136,6 +136,11 @@ impl Application {
             settings.store.dedupe_retention_hours,
             stopped.clone(),
         );
+        spawn_reconciliation(
+            state.services.clone(),
+            settings.shopify.reconcile_minutes,
+            stopped.clone(),
+        );
         spawn_template_sync(
             state.services.clone(),
             settings.meta.template_sync_minutes,
@@ -217,6 +222,42 @@ async fn register_webhooks(services: &crate::services::Context) {
             let _ = crate::services::shopify_webhooks::reconcile(services, &t.shop).await;
         }
     }
+}
+
+/// Reconciles every active tenant's customers with Shopify periodically, so a webhook
+/// Shopify dropped is repaired within the period.
+fn spawn_reconciliation(
+    services: crate::services::Context,
+    minutes: u64,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    if minutes == 0 {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(minutes * 60));
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stopped.changed() => return,
+            }
+            let Ok(tenants) = services.engine.store().tenants() else {
+                continue;
+            };
+            for t in tenants {
+                let active = t.status == crate::store::tenants::TenantStatus::Active;
+                if !active || t.shopify_token.is_empty() {
+                    continue;
+                }
+                if let Err(error) =
+                    crate::services::shopify_reconcile::customers(&services, &t.shop).await
+                {
+                    tracing::warn!(message = "Reconciliation failed.", shop = %t.shop, %error);
+                }
+            }
+        }
+    });
 }
 
 /// Checkpoints the write-ahead log every second (see `store::wal`).

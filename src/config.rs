@@ -309,6 +309,8 @@ pub struct ShopifySettings {
     pub token_refresh_margin_s: u64,
     /// How often an import asks Shopify whether its bulk operation has finished.
     pub import_poll_ms: u64,
+    /// How often each tenant's customers are reconciled with Shopify (0: never).
+    pub reconcile_minutes: u64,
 }
 
 impl Default for ShopifySettings {
@@ -327,6 +329,7 @@ impl Default for ShopifySettings {
             expiring_tokens: true,
             token_refresh_margin_s: 300,
             import_poll_ms: 2_000,
+            reconcile_minutes: 15,
         }
     }
 }

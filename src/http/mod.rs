@@ -148,6 +148,10 @@ pub fn router(state: AppState) -> Router {
             get(admin::imports::list).post(admin::imports::start),
         )
         .route(
+            "/api/v1/integrations/shopify/reconcile",
+            post(admin::imports::reconcile),
+        )
+        .route(
             "/api/v1/templates",
             get(admin::templates::templates).post(admin::templates::create_template),
         )

@@ -16,6 +16,7 @@ pub mod meta_routes;
 pub mod sending;
 pub mod shopify_auth;
 pub mod shopify_import;
+pub mod shopify_reconcile;
 pub mod shopify_webhooks;
 pub mod templates;
 pub mod tenants;

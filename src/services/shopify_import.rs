@@ -281,7 +281,7 @@ async fn read(
             }
             batch_lines += 1;
             if batch_lines >= CHUNK_LINES {
-                flush(ctx, shop, &mut batch).await?;
+                journal_rows(ctx, shop, &mut batch).await?;
                 job.rows_applied += batch_lines;
                 job.lines_done = line_no;
                 batch_lines = 0;
@@ -292,7 +292,7 @@ async fn read(
             break;
         }
     }
-    flush(ctx, shop, &mut batch).await?;
+    journal_rows(ctx, shop, &mut batch).await?;
     job.rows_applied += batch_lines;
     job.lines_done = line_no;
     save(ctx, shop, job).await?;
@@ -300,8 +300,12 @@ async fn read(
 }
 
 /// Journals `batch` like webhooks (durable before delivery), then waits while the
-/// journal's backlog is large.
-async fn flush(ctx: &Context, shop: &str, batch: &mut Vec<RowDelivery>) -> Result<(), ImportError> {
+/// journal's backlog is large; how many were new (not already journaled).
+pub(super) async fn journal_rows(
+    ctx: &Context,
+    shop: &str,
+    batch: &mut Vec<RowDelivery>,
+) -> Result<usize, ImportError> {
     let store = ctx.engine.store();
     let mut fresh = Vec::new();
     for d in batch.drain(..) {
@@ -319,11 +323,12 @@ async fn flush(ctx: &Context, shop: &str, batch: &mut Vec<RowDelivery>) -> Resul
         }
     }
     store.ack_durable().await?;
+    let new = fresh.len();
     for d in fresh {
         ctx.engine.deliver(shop, d);
     }
     while store.pending_count() > BACKLOG {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    Ok(())
+    Ok(new)
 }

@@ -92,6 +92,8 @@ pub enum Kind {
     OauthState = b'Q',
     /// An initial import of one resource (1 = customers) and its progress.
     Import = b'U',
+    /// Reconciliation high-water marks (1 = customers -> the newest `updatedAt` seen).
+    ReconcileMark = b'V',
     /// Back-in-stock subscription, by its id.
     BackInStock = b'z',
     /// Index: variant id (8) + subscription id (8) -> empty.

@@ -151,3 +151,75 @@ async fn a_bulk_import_lands_every_customer_once_and_respects_newer_webhooks_and
     .await;
     assert_eq!(all_contacts(&app, &key).await.len(), 1_499);
 }
+
+#[tokio::test]
+async fn reconciliation_repairs_a_change_whose_webhook_never_came_and_counts_it() {
+    let emu = ShopifyEmulator::start(ShopifyEmulatorConfig::default())
+        .await
+        .expect("emulator");
+    let base = emu.base_url().to_string();
+    let app = spawn_app_with(move |s| {
+        s.shopify.admin_base_url = Some(base.clone());
+    })
+    .await;
+    let key = app.create_tenant(SHOP).await;
+    emu.add_shop(SHOP, "shpat_test_token", "Bulk");
+    emu.add_customers(SHOP, 7_000, 3);
+    for id in 7_000..7_003u64 {
+        let mut c = galantis::sandbox::payloads::Customer::new(id);
+        c.updated_at = "2025-06-02T00:00:00Z".into();
+        app.webhook_ok(
+            SHOP,
+            "customers/create",
+            &format!("c-{id}"),
+            &galantis::sandbox::payloads::to_bytes(&c.body()),
+        )
+        .await;
+    }
+    let path = "/api/v1/integrations/shopify/reconcile";
+    let (s, first) = app.send(Method::POST, path, &key, None).await;
+    assert_eq!(
+        (s, first["repaired"].as_u64()),
+        (200, Some(0)),
+        "the first run sets the mark: {first}"
+    );
+    let mark = first["mark"].as_str().expect("mark").to_string();
+    // 7001 changed at Shopify and its webhook was lost; 7002 changed and its webhook came.
+    let later = "2099-01-01T00:00:00Z";
+    emu.update_customer(SHOP, 7_001, "Missed", later);
+    emu.update_customer(SHOP, 7_002, "Delivered", later);
+    let mut c = galantis::sandbox::payloads::Customer::new(7_002);
+    c.first_name = "Delivered".into();
+    c.updated_at = later.into();
+    app.webhook_ok(
+        SHOP,
+        "customers/update",
+        "u-7002",
+        &galantis::sandbox::payloads::to_bytes(&c.body()),
+    )
+    .await;
+    app.eventually("the delivered change applied", || async {
+        let (_, v) = app.get("/api/v1/contacts/7002", &key).await;
+        (v["first_name"] == "Delivered").then_some(())
+    })
+    .await;
+    let (s, second) = app.send(Method::POST, path, &key, None).await;
+    assert_eq!(s, 200, "{second}");
+    assert_eq!(
+        (second["checked"].as_u64(), second["repaired"].as_u64()),
+        (Some(2), Some(1)),
+        "{second}"
+    );
+    assert!(second["mark"].as_str() > Some(mark.as_str()), "{second}");
+    app.eventually("the missed change repaired", || async {
+        let (_, v) = app.get("/api/v1/contacts/7001", &key).await;
+        (v["first_name"] == "Missed").then_some(())
+    })
+    .await;
+    let (_, third) = app.send(Method::POST, path, &key, None).await;
+    assert_eq!(
+        third["checked"].as_u64(),
+        Some(0),
+        "nothing changed since: {third}"
+    );
+}

@@ -69,3 +69,18 @@ pub async fn list(
         items: shopify_import::list(&state.services, &scope.shop)?,
     }))
 }
+
+/// Reconciles the shop's customers with Shopify now (it also runs every
+/// `shopify.reconcile_minutes`): changes our copy missed are applied and counted.
+#[utoipa::path(post, path = "/api/v1/integrations/shopify/reconcile", tag = "shopify",
+    responses((status = 200, body = crate::services::shopify_reconcile::Reconciled, description = "what was checked and repaired"),
+        (status = 502, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn reconcile(
+    State(state): State<AppState>,
+    scope: TenantScope,
+) -> Result<Json<crate::services::shopify_reconcile::Reconciled>, ApiError> {
+    Ok(Json(
+        crate::services::shopify_reconcile::customers(&state.services, &scope.shop).await?,
+    ))
+}

@@ -57,8 +57,14 @@ pub fn customer_row(line: u64, op: u64, text: &str) -> Result<Vec<RowDelivery>, 
     if row.get("__parentId").is_some() {
         return Ok(Vec::new());
     }
+    customer_deliveries(&format!("import:{op}"), &row).ok_or(ImportError::NoId(line, "Customer"))
+}
+
+/// The deliveries of one customer node (a bulk row or a query's node), their webhook ids
+/// prefixed with `origin` (`import:{op}`, `reconcile`); `None` without a customer id.
+pub fn customer_deliveries(origin: &str, row: &Value) -> Option<Vec<RowDelivery>> {
     let gid = row["id"].as_str().unwrap_or_default();
-    let id = gid_number(gid, "Customer").ok_or(ImportError::NoId(line, "Customer"))?;
+    let id = gid_number(gid, "Customer")?;
     let updated = row["updatedAt"].clone();
     let tags = row["tags"]
         .as_array()
@@ -87,14 +93,14 @@ pub fn customer_row(line: u64, op: u64, text: &str) -> Result<Vec<RowDelivery>, 
     let stamp = updated.as_str().unwrap_or_default().to_string();
     let mut out = vec![RowDelivery {
         topic: "customers/update",
-        webhook_id: format!("import:{op}:customer:{id}:{stamp}"),
+        webhook_id: format!("{origin}:customer:{id}:{stamp}"),
         body: customer,
     }];
     let p = &row["defaultPhoneNumber"];
     if p["marketingState"].is_string() {
         out.push(RowDelivery {
             topic: "customers_marketing_consent/update",
-            webhook_id: format!("import:{op}:sms_consent:{id}:{stamp}"),
+            webhook_id: format!("{origin}:sms_consent:{id}:{stamp}"),
             body: json!({"id": id, "phone": phone, "sms_marketing_consent": {
                 "state": lower(&p["marketingState"]),
                 "opt_in_level": lower(&p["marketingOptInLevel"]),
@@ -103,7 +109,7 @@ pub fn customer_row(line: u64, op: u64, text: &str) -> Result<Vec<RowDelivery>, 
             }}),
         });
     }
-    Ok(out)
+    Some(out)
 }
 
 #[cfg(test)]

@@ -199,6 +199,16 @@ impl ShopifyEmulator {
         }
     }
 
+    /// Changes a customer's first name and `updatedAt` without sending any webhook (a
+    /// delivery Shopify dropped).
+    pub fn update_customer(&self, shop: &str, id: u64, first_name: &str, updated_at: &str) {
+        let mut st = self.shared.lock();
+        if let Some(c) = (st.shops.get_mut(shop)).and_then(|s| s.customers.get_mut(&id)) {
+            c["firstName"] = serde_json::Value::String(first_name.to_string());
+            c["updatedAt"] = serde_json::Value::String(updated_at.to_string());
+        }
+    }
+
     /// The app's webhook subscriptions on `shop`.
     pub fn subscriptions(&self, shop: &str) -> Vec<EmulatedSubscription> {
         (self.shared.lock().shops.get(shop))

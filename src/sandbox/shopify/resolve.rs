@@ -50,6 +50,7 @@ pub fn query(shop: &str, s: &ShopState, field: &Field, vars: &Value) -> Result<V
                 after > 0,
             ))
         }
+        "customers" => Ok(customers(s, field, vars)),
         other => Err(format!(
             "the Shopify emulator does not implement the query field `{other}`"
         )),
@@ -171,4 +172,50 @@ fn connection(items: Vec<(String, Value)>, has_next: bool, has_previous: bool) -
         "pageInfo": {"hasNextPage": has_next, "hasPreviousPage": has_previous,
                      "startCursor": start, "endCursor": end},
     })
+}
+
+/// `customers(first, after, query, sortKey)`: the filter `updated_at:>'…'` (the one the
+/// engine uses) and the `UPDATED_AT` or `ID` order; cursors are positions.
+fn customers(s: &ShopState, field: &Field, vars: &Value) -> Value {
+    let first = argument(field, "first", vars)
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0) as usize;
+    let start = argument(field, "after", vars)
+        .and_then(|v| {
+            v.as_str()
+                .and_then(|c| c.strip_prefix("o").map(str::to_string))
+        })
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(0);
+    let query = argument(field, "query", vars)
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let since = query
+        .split("updated_at:>'")
+        .nth(1)
+        .and_then(|r| r.split('\'').next())
+        .map(str::to_string);
+    let by_update = argument(field, "sortKey", vars).and_then(|v| v.as_str().map(str::to_string))
+        == Some("UPDATED_AT".into());
+    let mut all: Vec<&Value> = s
+        .customers
+        .values()
+        .filter(|c| {
+            since
+                .as_deref()
+                .is_none_or(|t| c["updatedAt"].as_str().unwrap_or_default() > t)
+        })
+        .collect();
+    if by_update {
+        all.sort_by(|a, b| a["updatedAt"].as_str().cmp(&b["updatedAt"].as_str()));
+    }
+    let page: Vec<(String, Value)> = all
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(first)
+        .map(|(i, c)| (format!("o{}", i + 1), (*c).clone()))
+        .collect();
+    let more = start + page.len() < all.len();
+    connection(page, more, start > 0)
 }

@@ -63,6 +63,14 @@ pub const BULK_CUSTOMERS: &str = include_str!("graphql/bulk_customers.graphql");
 /// The inner bulk queries (each validated as a document of its own).
 pub const BULK_QUERIES: &[(&str, &str)] = &[("customers", BULK_CUSTOMERS)];
 
+/// Customers updated after a time, oldest change first (reconciliation; `first` ≤ 100:
+/// cost 2 + 4 per customer).
+pub const CUSTOMERS_UPDATED: Document = Document {
+    name: "CustomersUpdated",
+    text: include_str!("graphql/customers_updated.graphql"),
+    cost_hint: 402,
+};
+
 /// Every document the code can send (the SDL test walks it).
 pub const ALL: &[Document] = &[
     SHOP,
@@ -71,4 +79,5 @@ pub const ALL: &[Document] = &[
     WEBHOOK_SUBSCRIPTION_DELETE,
     BULK_OPERATION_RUN_QUERY,
     BULK_OPERATION,
+    CUSTOMERS_UPDATED,
 ];

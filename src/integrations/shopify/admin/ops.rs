@@ -259,3 +259,37 @@ pub async fn bulk_operation(
         .await?;
     Ok(d.bulk_operation)
 }
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Nodes {
+    nodes: Vec<serde_json::Value>,
+    page_info: PageInfo,
+}
+
+#[derive(Deserialize)]
+struct CustomersData {
+    customers: Nodes,
+}
+
+/// One page of customers updated after `since` (RFC 3339), oldest change first: the
+/// raw nodes (the same shape as a customers bulk row) and the next cursor.
+///
+/// # Errors
+/// [`AdminError`].
+pub async fn customers_updated(
+    client: &AdminClient,
+    shop: &str,
+    token: &str,
+    since: &str,
+    after: Option<&str>,
+) -> Result<(Vec<serde_json::Value>, Option<String>), AdminError> {
+    let vars = json!({"first": 100, "after": after, "query": format!("updated_at:>'{since}'")});
+    let d: CustomersData = client
+        .run(shop, token, documents::CUSTOMERS_UPDATED, &vars)
+        .await?;
+    let next = (d.customers.page_info.has_next_page)
+        .then_some(d.customers.page_info.end_cursor)
+        .flatten();
+    Ok((d.customers.nodes, next))
+}
