@@ -16,6 +16,7 @@
 pub mod automations;
 pub mod feed;
 pub mod generate;
+pub mod install;
 pub mod meta;
 pub mod payloads;
 pub mod settings;
@@ -79,6 +80,15 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
     crate::telemetry::init_logs(settings.log.format, &settings.log.level);
     let meta_secret = whatsapp::app_secret(&file.shopify_client_secret);
     let emulator = whatsapp::start_emulator(&meta_secret).await?;
+    let shopify = install::start_emulator(&file.shop, &file.shopify_client_secret).await;
+    if let Some(emu) = &shopify {
+        settings.shopify.admin_base_url = Some(emu.base_url().to_string());
+        settings.shopify.client_id = install::CLIENT_ID.into();
+        settings.shopify.app_url = Some(base_url(args.listen));
+        settings.shopify.webhook_callback_url =
+            Some(format!("{}/webhooks/shopify", base_url(args.listen)));
+        settings.shopify.import_poll_ms = 50;
+    }
     settings.meta.base_url = emulator.base_url().to_string();
     settings.meta.app_secret = crate::config::Secret::new(meta_secret);
     settings.meta.app_id = Some(meta::EmulatorConfig::default().app_id);
@@ -93,7 +103,7 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
     };
     let mut server = tokio::spawn(app.run_until_stopped(shutdown));
     let prepared = tokio::select! {
-        r = prepare(&args, &mut file, &path, &base, &emulator) => r,
+        r = prepare(&args, &mut file, &path, &base, &emulator, shopify.is_some()) => r,
         r = &mut server => {
             // Stopped (Ctrl-C, or the server failed) before the store was fed.
             return joined(r);
@@ -166,14 +176,44 @@ async fn prepare(
     path: &Path,
     base: &str,
     emulator: &meta::MetaEmulator,
+    shopify: bool,
 ) -> anyhow::Result<()> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .context("building the HTTP client")?;
     wait_ready(&client, base).await?;
-    ensure_tenant(&client, base, file, path).await?;
+    let installed = if shopify {
+        match install::install(base, &file.shop, &file.shopify_client_secret).await {
+            Ok(Some(key)) => {
+                file.tenant_api_key = Some(key);
+                file.save(path)?;
+                true
+            }
+            Ok(None) => true,
+            Err(e) => {
+                eprintln!("note: installing through the Shopify emulator failed: {e:#}");
+                false
+            }
+        }
+    } else {
+        false
+    };
+    if !installed {
+        ensure_tenant(&client, base, file, path).await?;
+    }
     let auth = summary::Auth::new(file);
+    let imported = if installed {
+        match install::import(&client, base, &auth).await {
+            Ok(job) => Some(job),
+            Err(e) => {
+                eprintln!("note: the import did not complete: {e:#}");
+                None
+            }
+        }
+    } else {
+        None
+    };
     // WhatsApp and the example flows first, so the feed's checkouts, orders and new
     // customers go through the flows.
     let connected = whatsapp::connect(&client, base, &auth, emulator).await;
@@ -219,6 +259,16 @@ async fn prepare(
         report: &report,
         dead_letters,
     });
+    if let Some(job) = &imported {
+        println!(
+            " Import          {} existing customers read from the Shopify emulator's bulk operation, {} applied ({} skipped)\n                 → curl -H 'Authorization: Bearer {}' {base}/api/v1/imports",
+            job["rows_read"], job["rows_applied"], job["rows_skipped"], auth.token
+        );
+        println!(
+            " Shopify health  webhook subscriptions reconciled at start, token checked\n                 → curl -H 'Authorization: Bearer {}' {base}/api/v1/integrations/health",
+            auth.token
+        );
+    }
     if connected.is_ok() {
         whatsapp::print(base, emulator, &auth);
         // Let the first delays (30 minutes of flow time: about a second) go by.

@@ -1,0 +1,152 @@
+//! The demo tenant installed the way a merchant installs the app: the sandbox plays the
+//! merchant's browser through the Shopify emulator's OAuth pages (`/shopify/install` →
+//! authorize → `/shopify/callback`), then asks the engine to import the store's existing
+//! customers by bulk operation and waits for it. Every run installs again (a reinstall
+//! gives the tenant a fresh token from this run's emulator) and imports what changed.
+//! Without the Admin SDL (`../shared/fixtures`) the emulator cannot start and the sandbox
+//! falls back to creating the tenant with the operator token.
+
+use super::shopify::{ShopifyEmulator, ShopifyEmulatorConfig};
+use super::summary::Auth;
+use super::whatsapp::call;
+use crate::logic::shopify::oauth::sign_query;
+use anyhow::{bail, Context};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// The sandbox app's client id.
+pub const CLIENT_ID: &str = "galantis-sandbox";
+/// Customers the demo store had before the app was installed (imported, not fed).
+pub const EXISTING_CUSTOMERS: u64 = 300;
+/// Their ids start here (apart from the fed store's).
+const FIRST_EXISTING_ID: u64 = 8_100_000_000_000;
+
+/// Starts the Shopify emulator hosting the demo shop with its existing customers; `None`
+/// (with a note) when it cannot start.
+pub async fn start_emulator(shop: &str, client_secret: &str) -> Option<ShopifyEmulator> {
+    let config = ShopifyEmulatorConfig {
+        client_id: CLIENT_ID.into(),
+        client_secret: client_secret.into(),
+        ..ShopifyEmulatorConfig::default()
+    };
+    match ShopifyEmulator::start(config).await {
+        Ok(emu) => {
+            emu.add_shop(shop, "shpat_before_install", "Galantis Demo Store");
+            emu.add_customers(shop, FIRST_EXISTING_ID, EXISTING_CUSTOMERS);
+            Some(emu)
+        }
+        Err(e) => {
+            eprintln!("note: the Shopify emulator did not start ({e:#}); the demo tenant is created with the operator token and nothing is imported");
+            None
+        }
+    }
+}
+
+/// Installs the app on `shop` through the engine's install endpoints; the new tenant's
+/// API key when it was created now.
+///
+/// # Errors
+/// When a step of the install is refused.
+pub async fn install(
+    base: &str,
+    shop: &str,
+    client_secret: &str,
+) -> anyhow::Result<Option<String>> {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .context("building the HTTP client")?;
+    let ts = (crate::domain::Timestamp::now().millis() / 1000).to_string();
+    let mut params = vec![
+        ("shop".to_string(), shop.to_string()),
+        ("timestamp".to_string(), ts),
+    ];
+    params.push(("hmac".into(), sign_query(&params, client_secret.as_bytes())));
+    let mut url = reqwest::Url::parse(&format!("{base}/shopify/install")).context("install URL")?;
+    for (k, v) in &params {
+        url.query_pairs_mut().append_pair(k, v);
+    }
+    let to_authorize = browser.get(url).send().await.context("opening the app")?;
+    let Some(authorize) = to_authorize
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        bail!(
+            "the install page answered HTTP {} without a redirect",
+            to_authorize.status()
+        );
+    };
+    let approved = browser
+        .get(authorize)
+        .send()
+        .await
+        .context("approving at Shopify")?;
+    let back = approved
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| reqwest::Url::parse(v).ok())
+        .context("Shopify did not redirect back")?;
+    let callback = format!(
+        "{base}/shopify/callback?{}",
+        back.query().unwrap_or_default()
+    );
+    let r = browser
+        .get(callback)
+        .send()
+        .await
+        .context("the install callback")?;
+    let status = r.status();
+    let v: Value = r.json().await.unwrap_or(Value::Null);
+    if !status.is_success() {
+        bail!("the install callback answered HTTP {status}: {v}");
+    }
+    println!(
+        "Installed the app on {shop} through the Shopify emulator ({}).",
+        if v["created"] == true {
+            "new tenant"
+        } else {
+            "reinstalled: fresh token"
+        }
+    );
+    Ok(v["api_key"].as_str().map(str::to_string))
+}
+
+/// Imports the store's customers by bulk operation and waits for it; the job as the API
+/// shows it.
+///
+/// # Errors
+/// When the import cannot start or fails.
+pub async fn import(client: &reqwest::Client, base: &str, auth: &Auth) -> anyhow::Result<Value> {
+    let (s, body) = call(
+        client,
+        auth,
+        reqwest::Method::POST,
+        format!("{base}/api/v1/imports"),
+        Some(json!({"resources": ["customers"]})),
+    )
+    .await?;
+    if s != 202 {
+        bail!("starting the import: HTTP {s}: {body}");
+    }
+    for _ in 0..600 {
+        let (_, body) = call(
+            client,
+            auth,
+            reqwest::Method::GET,
+            format!("{base}/api/v1/imports"),
+            None,
+        )
+        .await?;
+        let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        let job = v["items"][0].clone();
+        match job["status"].as_str() {
+            Some("DONE") => return Ok(job),
+            Some("FAILED") => bail!("the import failed: {}", job["error"]),
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    bail!("the import did not finish within a minute")
+}
