@@ -139,6 +139,7 @@ impl Application {
         spawn_reconciliation(
             state.services.clone(),
             settings.shopify.reconcile_minutes,
+            settings.shopify.abandoned_checkout_poll_minutes,
             stopped.clone(),
         );
         spawn_template_sync(
@@ -224,11 +225,23 @@ async fn register_webhooks(services: &crate::services::Context) {
     }
 }
 
-/// Reconciles every active tenant's customers with Shopify periodically, so a webhook
-/// Shopify dropped is repaired within the period.
+/// The periodic Shopify reads of every active tenant: customers reconciled every
+/// `reconcile` minutes (a webhook Shopify dropped is repaired within the period) and open
+/// abandoned checkouts polled every `checkouts` minutes (0: off).
 fn spawn_reconciliation(
     services: crate::services::Context,
+    reconcile: u64,
+    checkouts: u64,
+    stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    spawn_every(services.clone(), reconcile, "customers", stopped.clone());
+    spawn_every(services, checkouts, "abandoned checkouts", stopped);
+}
+
+fn spawn_every(
+    services: crate::services::Context,
     minutes: u64,
+    what: &'static str,
     mut stopped: tokio::sync::watch::Receiver<bool>,
 ) {
     if minutes == 0 {
@@ -250,10 +263,17 @@ fn spawn_reconciliation(
                 if !active || t.shopify_token.is_empty() {
                     continue;
                 }
-                if let Err(error) =
-                    crate::services::shopify_reconcile::customers(&services, &t.shop).await
-                {
-                    tracing::warn!(message = "Reconciliation failed.", shop = %t.shop, %error);
+                let result = if what == "customers" {
+                    crate::services::shopify_reconcile::customers(&services, &t.shop)
+                        .await
+                        .map(|_| ())
+                } else {
+                    crate::services::shopify_checkouts::poll(&services, &t.shop)
+                        .await
+                        .map(|_| ())
+                };
+                if let Err(error) = result {
+                    tracing::warn!(message = "Periodic Shopify read failed.", what, shop = %t.shop, %error);
                 }
             }
         }

@@ -152,6 +152,10 @@ pub fn router(state: AppState) -> Router {
             post(admin::imports::reconcile),
         )
         .route(
+            "/api/v1/integrations/shopify/checkouts/poll",
+            post(admin::imports::poll_checkouts),
+        )
+        .route(
             "/api/v1/templates",
             get(admin::templates::templates).post(admin::templates::create_template),
         )

@@ -15,6 +15,7 @@ pub mod health;
 pub mod meta_routes;
 pub mod sending;
 pub mod shopify_auth;
+pub mod shopify_checkouts;
 pub mod shopify_import;
 pub mod shopify_reconcile;
 pub mod shopify_webhooks;

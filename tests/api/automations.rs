@@ -12,10 +12,18 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 const SHOP: &str = "flows.myshopify.com";
-const PHONE: &str = "+447700900456";
+pub const PHONE: &str = "+447700900456";
 
 /// Emulator + engine, a WhatsApp tenant, and APPROVED templates.
 pub async fn setup(scale: u32) -> (MetaEmulator, TestApp, String) {
+    setup_with(scale, |_| {}).await
+}
+
+/// [`setup`] with more settings.
+pub async fn setup_with(
+    scale: u32,
+    extra: impl Fn(&mut galantis::config::Settings),
+) -> (MetaEmulator, TestApp, String) {
     let emu = MetaEmulator::start(emulator_config())
         .await
         .expect("emulator");
@@ -24,6 +32,7 @@ pub async fn setup(scale: u32) -> (MetaEmulator, TestApp, String) {
         s.meta.base_url = base.clone();
         s.meta.pair_burst = 1_000;
         s.automations.time_scale = scale;
+        extra(s);
     })
     .await;
     emu.set_webhook_url(&format!("{}/webhooks/meta", app.base));
@@ -313,7 +322,7 @@ async fn activation_refuses_each_broken_flow_naming_the_node() {
 }
 
 /// The abandoned-checkout recipe: 30 minutes, then VIP (over 100) or standard.
-fn cart_flow() -> Value {
+pub fn cart_flow() -> Value {
     json!({
         "name": "Abandoned checkout",
         "nodes": [
@@ -333,7 +342,7 @@ fn cart_flow() -> Value {
     })
 }
 
-fn checkout(id: u64, customer_id: u64, cents: u64, updated_at: &str) -> Vec<u8> {
+pub fn checkout(id: u64, customer_id: u64, cents: u64, updated_at: &str) -> Vec<u8> {
     let mut c = Customer::new(customer_id);
     c.phone = Some(PHONE.into());
     let k = Checkout {

@@ -84,3 +84,19 @@ pub async fn reconcile(
         crate::services::shopify_reconcile::customers(&state.services, &scope.shop).await?,
     ))
 }
+
+/// Polls the shop's open abandoned checkouts now (it also runs every
+/// `shopify.abandoned_checkout_poll_minutes`): versions not seen before feed the
+/// abandoned-checkout trigger like the webhooks, once per checkout.
+#[utoipa::path(post, path = "/api/v1/integrations/shopify/checkouts/poll", tag = "shopify",
+    responses((status = 200, body = crate::services::shopify_checkouts::Polled, description = "what was found"),
+        (status = 502, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn poll_checkouts(
+    State(state): State<AppState>,
+    scope: TenantScope,
+) -> Result<Json<crate::services::shopify_checkouts::Polled>, ApiError> {
+    Ok(Json(
+        crate::services::shopify_checkouts::poll(&state.services, &scope.shop).await?,
+    ))
+}

@@ -112,6 +112,51 @@ pub fn customer_deliveries(origin: &str, row: &Value) -> Option<Vec<RowDelivery>
     Some(out)
 }
 
+/// The `checkouts/update` delivery of an `abandonedCheckouts` node (the 10-minute poll):
+/// the checkout's id is the `AbandonedCheckout` gid's number, the phone the customer's.
+/// The GraphQL object has no `token`, so a polled checkout leaves the abandoned-checkout
+/// flow on a purchase through the flow's `exit_on_order`, not through the token match.
+/// `None` without an id.
+pub fn checkout_delivery(node: &Value) -> Option<RowDelivery> {
+    let id = gid_number(node["id"].as_str()?, "AbandonedCheckout")?;
+    let c = &node["customer"];
+    let customer = c["id"].as_str().and_then(|g| gid_number(g, "Customer"));
+    let lines: Vec<Value> = node["lineItems"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| {
+            json!({
+                "product_id": l["product"]["id"].as_str().and_then(|g| gid_number(g, "Product")),
+                "variant_id": l["variant"]["id"].as_str().and_then(|g| gid_number(g, "ProductVariant")),
+                "title": l["title"], "quantity": l["quantity"], "sku": l["sku"],
+            })
+        })
+        .collect();
+    let money = &node["totalPriceSet"]["shopMoney"];
+    let updated = node["updatedAt"].as_str().unwrap_or_default().to_string();
+    let body = json!({
+        "id": id,
+        "name": node["name"],
+        "email": c["defaultEmailAddress"]["emailAddress"],
+        "phone": c["defaultPhoneNumber"]["phoneNumber"],
+        "customer": customer.map(|cid| json!({"id": cid, "first_name": c["firstName"], "last_name": c["lastName"],
+            "phone": c["defaultPhoneNumber"]["phoneNumber"]})),
+        "line_items": lines,
+        "total_price": money["amount"],
+        "currency": money["currencyCode"],
+        "abandoned_checkout_url": node["abandonedCheckoutUrl"],
+        "completed_at": node["completedAt"],
+        "created_at": node["createdAt"],
+        "updated_at": updated,
+    });
+    Some(RowDelivery {
+        topic: "checkouts/update",
+        webhook_id: format!("poll:checkout:{id}:{updated}"),
+        body,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +184,39 @@ mod tests {
         assert_eq!(
             (s["state"].as_str(), s["consent_collected_from"].as_str()),
             (Some("subscribed"), Some("shopify"))
+        );
+    }
+
+    #[test]
+    fn a_polled_abandoned_checkout_becomes_a_checkout_update() {
+        let node: Value = serde_json::from_str(r##"{"id":"gid://shopify/AbandonedCheckout/77","name":"#77",
+            "createdAt":"2026-12-01T10:00:00Z","updatedAt":"2026-12-01T10:05:00Z","completedAt":null,
+            "abandonedCheckoutUrl":"https://shop.example/c/77",
+            "customer":{"id":"gid://shopify/Customer/5","firstName":"Ana","lastName":null,
+              "defaultPhoneNumber":{"phoneNumber":"+34600111222"},"defaultEmailAddress":null},
+            "totalPriceSet":{"shopMoney":{"amount":"120.50","currencyCode":"EUR"}},
+            "lineItems":{"nodes":[{"title":"Tee","quantity":2,"sku":"T","variant":{"id":"gid://shopify/ProductVariant/9"},"product":{"id":"gid://shopify/Product/8"}}]}}"##).expect("json");
+        let d = checkout_delivery(&node).expect("delivery");
+        assert_eq!(
+            (d.topic, d.webhook_id.as_str()),
+            ("checkouts/update", "poll:checkout:77:2026-12-01T10:05:00Z")
+        );
+        let b = &d.body;
+        assert_eq!(
+            (
+                b["id"].as_u64(),
+                b["customer"]["id"].as_u64(),
+                b["phone"].as_str()
+            ),
+            (Some(77), Some(5), Some("+34600111222"))
+        );
+        assert_eq!(
+            (
+                b["line_items"][0]["variant_id"].as_u64(),
+                b["total_price"].as_str(),
+                b["currency"].as_str()
+            ),
+            (Some(9), Some("120.50"), Some("EUR"))
         );
     }
 

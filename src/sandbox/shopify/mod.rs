@@ -164,6 +164,7 @@ impl ShopifyEmulator {
                 refresh: None,
                 previous_refresh: None,
                 customers: BTreeMap::new(),
+                checkouts: BTreeMap::new(),
             },
         );
     }
@@ -206,6 +207,39 @@ impl ShopifyEmulator {
         if let Some(c) = (st.shops.get_mut(shop)).and_then(|s| s.customers.get_mut(&id)) {
             c["firstName"] = serde_json::Value::String(first_name.to_string());
             c["updatedAt"] = serde_json::Value::String(updated_at.to_string());
+        }
+    }
+
+    /// Adds (or replaces) an abandoned checkout of `customer` as the Admin API shows it:
+    /// one line of `variant` (of product `variant + 1`), `total` in EUR, updated at
+    /// `updated_at`; no webhook is sent.
+    pub fn add_abandoned_checkout(
+        &self,
+        shop: &str,
+        id: u64,
+        customer: (u64, &str, &str),
+        total: &str,
+        updated_at: &str,
+    ) {
+        let (cid, first, phone) = customer;
+        let mut st = self.shared.lock();
+        if let Some(s) = st.shops.get_mut(shop) {
+            s.checkouts.insert(
+                id,
+                serde_json::json!({
+                    "__typename": "AbandonedCheckout",
+                    "id": format!("gid://shopify/AbandonedCheckout/{id}"), "name": format!("#{id}"),
+                    "createdAt": updated_at, "updatedAt": updated_at, "completedAt": null,
+                    "abandonedCheckoutUrl": format!("https://{shop}/checkouts/{id}/recover"),
+                    "customer": {"id": format!("gid://shopify/Customer/{cid}"), "firstName": first, "lastName": "Demo",
+                        "defaultPhoneNumber": {"phoneNumber": phone}, "defaultEmailAddress": null},
+                    "totalPriceSet": {"shopMoney": {"amount": total, "currencyCode": "EUR"},
+                        "presentmentMoney": {"amount": total, "currencyCode": "EUR"}},
+                    "lineItems": {"nodes": [{"title": "Tee", "quantity": 1, "sku": "T",
+                        "variant": {"id": format!("gid://shopify/ProductVariant/{}", id * 10)},
+                        "product": {"id": format!("gid://shopify/Product/{}", id * 10 + 1)}}]},
+                }),
+            );
         }
     }
 

@@ -51,6 +51,7 @@ pub fn query(shop: &str, s: &ShopState, field: &Field, vars: &Value) -> Result<V
             ))
         }
         "customers" => Ok(customers(s, field, vars)),
+        "abandonedCheckouts" => Ok(abandoned_checkouts(s, field, vars)),
         other => Err(format!(
             "the Shopify emulator does not implement the query field `{other}`"
         )),
@@ -209,6 +210,50 @@ fn customers(s: &ShopState, field: &Field, vars: &Value) -> Value {
     if by_update {
         all.sort_by(|a, b| a["updatedAt"].as_str().cmp(&b["updatedAt"].as_str()));
     }
+    let page: Vec<(String, Value)> = all
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(first)
+        .map(|(i, c)| (format!("o{}", i + 1), (*c).clone()))
+        .collect();
+    let more = start + page.len() < all.len();
+    connection(page, more, start > 0)
+}
+
+/// `abandonedCheckouts(first, after, query)`: `status:open` and `updated_at:>'…'` as the
+/// engine sends them, oldest first; cursors are positions.
+fn abandoned_checkouts(s: &ShopState, field: &Field, vars: &Value) -> Value {
+    let first = argument(field, "first", vars)
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0) as usize;
+    let start = argument(field, "after", vars)
+        .and_then(|v| {
+            v.as_str()
+                .and_then(|c| c.strip_prefix("o").map(str::to_string))
+        })
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(0);
+    let query = argument(field, "query", vars)
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let since = query
+        .split("updated_at:>'")
+        .nth(1)
+        .and_then(|r| r.split('\'').next())
+        .map(str::to_string);
+    let open_only = query.contains("status:open");
+    let mut all: Vec<&Value> = s
+        .checkouts
+        .values()
+        .filter(|c| {
+            since
+                .as_deref()
+                .is_none_or(|t| c["updatedAt"].as_str().unwrap_or_default() > t)
+        })
+        .filter(|c| !open_only || c["completedAt"].is_null())
+        .collect();
+    all.sort_by(|a, b| a["createdAt"].as_str().cmp(&b["createdAt"].as_str()));
     let page: Vec<(String, Value)> = all
         .iter()
         .enumerate()

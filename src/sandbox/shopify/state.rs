@@ -105,6 +105,8 @@ pub struct ShopState {
     pub previous_refresh: Option<String>,
     /// The store's customers as the Admin API shows them (by numeric id).
     pub customers: BTreeMap<u64, serde_json::Value>,
+    /// Abandoned checkouts (by numeric id).
+    pub checkouts: BTreeMap<u64, serde_json::Value>,
 }
 
 /// A finished bulk operation.

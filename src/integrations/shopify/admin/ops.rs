@@ -293,3 +293,35 @@ pub async fn customers_updated(
         .flatten();
     Ok((d.customers.nodes, next))
 }
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckoutsData {
+    abandoned_checkouts: Nodes,
+}
+
+/// One page (5) of open abandoned checkouts updated after `since` (RFC 3339): the raw
+/// nodes and the next cursor.
+///
+/// # Errors
+/// [`AdminError`].
+pub async fn abandoned_checkouts(
+    client: &AdminClient,
+    shop: &str,
+    token: &str,
+    since: &str,
+    after: Option<&str>,
+) -> Result<(Vec<serde_json::Value>, Option<String>), AdminError> {
+    let vars = json!({"first": 5, "after": after,
+        "query": format!("status:open AND updated_at:>'{since}'")});
+    let d: CheckoutsData = client
+        .run(shop, token, documents::ABANDONED_CHECKOUTS, &vars)
+        .await?;
+    let c = d.abandoned_checkouts;
+    let next = c
+        .page_info
+        .has_next_page
+        .then_some(c.page_info.end_cursor)
+        .flatten();
+    Ok((c.nodes, next))
+}
