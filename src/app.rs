@@ -62,6 +62,7 @@ impl Application {
             settings: settings.meta.clone(),
             master_key: master_key.clone(),
             automations: settings.automations.clone(),
+            billing: settings.billing.clone(),
         });
         let engine = Engine::start(
             store.clone(),
@@ -116,6 +117,7 @@ impl Application {
                 }),
                 shopify_refresh: Arc::new(dashmap::DashMap::new()),
                 import_poll: Duration::from_millis(settings.shopify.import_poll_ms.max(10)),
+                billing: Arc::new(settings.billing.clone()),
             },
             storefront: Arc::new(http::storefront::guard::Guard::new(&settings.storefront)),
         };

@@ -62,6 +62,66 @@ pub struct Settings {
     pub automations: AutomationSettings,
     /// The public storefront endpoints (back-in-stock widget).
     pub storefront: StorefrontSettings,
+    /// Plans and usage metering.
+    pub billing: BillingSettings,
+}
+
+/// A plan: how many conversations (delivered template messages) a month it includes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSettings {
+    /// `Starter` …
+    pub name: String,
+    /// US dollars a month.
+    pub price_usd: u32,
+    /// Conversations included per calendar month.
+    pub conversations: u64,
+}
+
+/// Billing: usage metering and its guardrails. Off by default (an operator turns it on
+/// with the plans the app is listed with): then every tenant is on `plan`, each template
+/// message counts once when Meta reports it delivered, warnings are recorded at 80 % and
+/// 90 %, and at 100 % marketing sends are refused until the next month or an upgrade
+/// (utility messages and the inbox keep working).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BillingSettings {
+    /// Meter and enforce.
+    pub enabled: bool,
+    /// The plan of every tenant.
+    pub plan: String,
+    /// The plans (galantis-features.md §1.11).
+    pub plans: Vec<PlanSettings>,
+}
+
+impl Default for BillingSettings {
+    fn default() -> Self {
+        let plan = |name: &str, price_usd, conversations| PlanSettings {
+            name: name.into(),
+            price_usd,
+            conversations,
+        };
+        Self {
+            enabled: false,
+            plan: "Starter".into(),
+            plans: vec![
+                plan("Starter", 39, 50),
+                plan("Growth", 79, 250),
+                plan("Scale", 179, 1_000),
+                plan("Enterprise", 399, 2_000),
+            ],
+        }
+    }
+}
+
+impl BillingSettings {
+    /// The tenants' plan (`None` when billing is off or the name is not a plan).
+    pub fn current(&self) -> Option<&PlanSettings> {
+        if !self.enabled {
+            return None;
+        }
+        self.plans.iter().find(|p| p.name == self.plan)
+    }
 }
 
 /// Automation engine settings.
@@ -449,6 +509,12 @@ impl Settings {
                 "no Shopify client secret: set GALANTIS_SHOPIFY_CLIENT_SECRET (the app's API secret key)"
                     .into(),
             ));
+        }
+        if self.billing.enabled && self.billing.current().is_none() {
+            return Err(ConfigError::Invalid(format!(
+                "billing.plan `{}` is not one of billing.plans",
+                self.billing.plan
+            )));
         }
         if self.security.operator_token.expose().trim().len() < 16 {
             return Err(ConfigError::Invalid(

@@ -100,5 +100,6 @@ pub fn services() -> std::sync::Arc<galantis::actors::context::ActorContext> {
         settings: galantis::config::MetaSettings::default(),
         master_key: master_key(),
         automations: galantis::config::AutomationSettings::default(),
+        billing: galantis::config::BillingSettings::default(),
     })
 }

@@ -18,6 +18,8 @@ pub struct ActorContext {
     pub master_key: MasterKey,
     /// The automation engine's time compression, batches and caps.
     pub automations: crate::config::AutomationSettings,
+    /// Plans and usage metering.
+    pub billing: crate::config::BillingSettings,
 }
 
 impl ActorContext {

@@ -90,6 +90,13 @@ pub enum EventKind {
         #[serde(with = "crate::domain::ids::as_string")]
         contact_id: ShopifyId,
     },
+    /// The month's conversations reached a threshold of the plan's (80, 90, 100 %); at
+    /// 100 % marketing sends are refused until the next month or an upgrade.
+    UsageThreshold {
+        percent: u8,
+        used: u64,
+        included: u64,
+    },
 }
 
 impl EventKind {
@@ -107,6 +114,7 @@ impl EventKind {
             EventKind::BackInStockNotified { .. } => "BackInStockNotified",
             EventKind::MessageReceived { .. } => "MessageReceived",
             EventKind::UserAddedToSegment { .. } => "UserAddedToSegment",
+            EventKind::UsageThreshold { .. } => "UsageThreshold",
         }
     }
 }

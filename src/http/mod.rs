@@ -155,6 +155,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/integrations/shopify/checkouts/poll",
             post(admin::imports::poll_checkouts),
         )
+        .route("/api/v1/billing", get(admin::imports::billing))
         .route(
             "/api/v1/templates",
             get(admin::templates::templates).post(admin::templates::create_template),

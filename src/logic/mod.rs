@@ -4,6 +4,7 @@
 
 pub mod automations;
 pub mod back_in_stock;
+pub mod billing;
 pub mod catalog;
 pub mod customers;
 pub mod inbox;

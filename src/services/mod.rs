@@ -10,6 +10,7 @@
 //! `shopify_webhooks` (the shop's webhook subscriptions reconciled with what we handle).
 
 pub mod back_in_stock;
+pub mod billing;
 pub mod credentials;
 pub mod health;
 pub mod meta_routes;
@@ -53,4 +54,6 @@ pub struct Context {
     pub shopify_refresh: Arc<dashmap::DashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// How often an import polls its bulk operation.
     pub import_poll: std::time::Duration,
+    /// Plans and usage metering.
+    pub billing: Arc<crate::config::BillingSettings>,
 }

@@ -94,6 +94,9 @@ pub enum Kind {
     Import = b'U',
     /// Reconciliation high-water marks (1 = customers -> the newest `updatedAt` seen).
     ReconcileMark = b'V',
+    /// Conversations (delivered template messages) per billing period (the period's
+    /// number, `logic::billing::period_of`).
+    Usage = b'W',
     /// Back-in-stock subscription, by its id.
     BackInStock = b'z',
     /// Index: variant id (8) + subscription id (8) -> empty.

@@ -5,6 +5,7 @@ mod automations;
 mod automations_crash;
 mod back_in_stock;
 mod back_in_stock_guards;
+mod billing;
 mod checkout_poll;
 mod cli;
 mod compliance;

@@ -281,6 +281,7 @@ fn on_status(
     };
     if let Some(next) = events::on_status(&msg, s) {
         persist::stage_message(batch, &state.shop, &next)?;
+        super::usage::meter(state, &msg, &next, batch)?;
         let reached = matches!(next.status, MessageStatus::Delivered | MessageStatus::Read);
         if let (true, Some(contact)) = (
             reached,

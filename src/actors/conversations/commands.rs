@@ -75,6 +75,14 @@ pub enum SendError {
     /// The number is not one of the tenant's.
     #[error("phone number id `{0}` is not one of this shop's WhatsApp numbers")]
     UnknownNumber(String),
+    /// The plan's conversations of the month are used up: marketing waits for the next
+    /// month or an upgrade.
+    #[error("the {plan} plan's {included} conversations of this month are used ({used}); marketing messages are refused until next month or an upgrade (utility messages and replies still go)")]
+    UsageExhausted {
+        plan: String,
+        used: u64,
+        included: u64,
+    },
     /// The store failed (the cause is kept as the source).
     #[error("storage failed")]
     Store(#[source] std::sync::Arc<StoreError>),
@@ -159,6 +167,7 @@ fn queue(state: &mut ConversationsState, req: SendRequest) -> Result<ChatMessage
         }
     }
     check_template(state, req.template.as_ref())?;
+    super::usage::check(state, req.purpose)?;
     let template = req.template.is_some();
     let thread_id = resolve_thread(state, &req.target, template, now)?;
     state.inbox.check_send(thread_id, template, now)?;

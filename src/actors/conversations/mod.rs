@@ -12,6 +12,7 @@
 mod apply;
 mod commands;
 mod outbox;
+mod usage;
 
 mod sent;
 
@@ -168,6 +169,8 @@ pub struct ConversationsState {
     /// Domain events of the delivery being applied (recorded with it).
     recorded: Vec<crate::domain::EventKind>,
     retries: super::retry::Retries,
+    /// The billing period's conversations, as counted (`usage`).
+    usage: Option<(u64, u64)>,
 }
 
 impl ConversationsState {
@@ -207,6 +210,7 @@ impl Actor for Conversations {
             automations: args.automations,
             recorded: Vec::new(),
             retries: Default::default(),
+            usage: None,
         };
         let _ = myself.cast(ConversationsMsg::Pump);
         Ok(state)

@@ -62,6 +62,10 @@ fn map_send(e: SendError) -> ApiError {
         e @ SendError::UnknownNumber(_) => {
             ApiError::bad_request("unknown_phone_number", e.to_string())
         }
+        e @ SendError::UsageExhausted { .. } => ApiError::Unprocessable {
+            code: "plan_usage_exhausted",
+            message: e.to_string(),
+        },
         e @ SendError::Store(_) => ApiError::internal(e),
     }
 }
