@@ -1,5 +1,6 @@
 //! The command line: `serve`, `sandbox`, `config check`, `keygen`, and operator commands
-//! (`tenant …`, `deadletter …`) that talk to a running engine over its admin API.
+//! (`tenant …`, `deadletter …`, `import …`) that talk to a running engine over its admin
+//! API.
 
 use crate::app::{shutdown_signal, Application};
 use crate::config::Settings;
@@ -43,6 +44,46 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         command: DeadletterCommand,
+    },
+    /// Import a shop's existing records from Shopify and watch the progress (operator
+    /// token required).
+    Import {
+        /// What to do.
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+/// `import` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Start importing (an unfinished import is not started twice), then show its
+    /// progress until it ends.
+    Start {
+        /// `{name}.myshopify.com`.
+        #[arg(long)]
+        shop: String,
+        /// What to import.
+        #[arg(long, default_value = "customers")]
+        resource: String,
+        /// Return at once instead of following the progress.
+        #[arg(long)]
+        no_wait: bool,
+        /// Connection.
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Show the shop's imports (and follow a running one with `--watch`).
+    Status {
+        /// `{name}.myshopify.com`.
+        #[arg(long)]
+        shop: String,
+        /// Follow until every import has ended.
+        #[arg(long)]
+        watch: bool,
+        /// Connection.
+        #[command(flatten)]
+        remote: Remote,
     },
 }
 
@@ -173,6 +214,81 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Tenant { command } => tenant(command).await,
         Command::Deadletter { command } => deadletter(command).await,
+        Command::Import { command } => import(command).await,
+    }
+}
+
+/// One line per import: a bar over the rows read of the operation's total (when Shopify
+/// has said it), the counts and the status.
+fn progress_line(job: &serde_json::Value) -> String {
+    let read = job["rows_read"].as_u64().unwrap_or(0);
+    let total = job["rows_total"].as_u64();
+    let width = 30usize;
+    let filled = match total {
+        Some(t) if t > 0 => ((read.min(t) * width as u64) / t) as usize,
+        _ => 0,
+    };
+    let bar = format!("{}{}", "#".repeat(filled), "-".repeat(width - filled));
+    let of = total.map_or("?".to_string(), |t| t.to_string());
+    format!(
+        "{:<10} [{bar}] {read}/{of} rows read, {} applied, {} skipped  {}{}",
+        job["resource"].as_str().unwrap_or("?"),
+        job["rows_applied"].as_u64().unwrap_or(0),
+        job["rows_skipped"].as_u64().unwrap_or(0),
+        job["status"].as_str().unwrap_or("?"),
+        job["error"]
+            .as_str()
+            .map(|e| format!(": {e}"))
+            .unwrap_or_default(),
+    )
+}
+
+async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
+    use reqwest::Method;
+    let (shop, remote, follow) = match cmd {
+        ImportCommand::Start {
+            shop,
+            resource,
+            no_wait,
+            remote,
+        } => {
+            let body = serde_json::json!({"resources": [resource]});
+            request(
+                &remote,
+                Method::POST,
+                "/api/v1/imports",
+                Some(&shop),
+                Some(body),
+            )
+            .await?;
+            (shop, remote, !no_wait)
+        }
+        ImportCommand::Status {
+            shop,
+            watch,
+            remote,
+        } => (shop, remote, watch),
+    };
+    let mut last = String::new();
+    loop {
+        let v = request(&remote, Method::GET, "/api/v1/imports", Some(&shop), None).await?;
+        let jobs = v["items"].as_array().cloned().unwrap_or_default();
+        let lines: Vec<String> = jobs.iter().map(progress_line).collect();
+        let text = lines.join("\n");
+        if text != last {
+            println!("{text}");
+            last = text;
+        }
+        let running = jobs
+            .iter()
+            .any(|j| !matches!(j["status"].as_str(), Some("DONE" | "FAILED")));
+        if !follow || !running {
+            if jobs.is_empty() {
+                println!("no imports for {shop}");
+            }
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
 }
 

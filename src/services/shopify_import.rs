@@ -67,6 +67,8 @@ pub struct ImportJob {
     pub updated_ms: i64,
     /// Why it failed.
     pub error: Option<String>,
+    /// Rows in the result, once Shopify has finished the operation.
+    pub rows_total: Option<u64>,
 }
 
 /// Why an import cannot start or stopped.
@@ -148,6 +150,7 @@ pub async fn start(ctx: &Context, shop: &str, resource: &str) -> Result<ImportJo
         started_ms: now,
         updated_ms: now,
         error: None,
+        rows_total: None,
     };
     save(ctx, shop, &mut job).await?;
     spawn(ctx, shop, job.clone());
@@ -203,7 +206,10 @@ async fn run(ctx: &Context, shop: &str, job: &mut ImportJob) -> Result<(), Impor
                 AdminError::Refused(vec![format!("Shopify does not know bulk operation {op}")])
             })?;
         match b.status.as_str() {
-            "COMPLETED" => break b.url,
+            "COMPLETED" => {
+                job.rows_total = b.object_count.as_deref().and_then(|n| n.parse().ok());
+                break b.url;
+            }
             "FAILED" | "CANCELED" | "EXPIRED" => {
                 job.status = ImportStatus::Failed;
                 job.error = Some(format!(

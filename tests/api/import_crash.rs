@@ -131,4 +131,17 @@ async fn an_import_killed_mid_file_completes_after_restart_without_duplicates() 
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(created, CUSTOMERS, "each customer created exactly once");
+    // The operator's view: `galantis import status`, a bar and the counts.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_galantis"))
+        .args(["import", "status", "--shop", SHOP, "--url", &e.base])
+        .env("GALANTIS_OPERATOR_TOKEN", OPERATOR)
+        .output()
+        .expect("galantis import status");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("[{}] {CUSTOMERS}/{CUSTOMERS} rows read", "#".repeat(30)))
+            && text.contains("DONE"),
+        "{text}"
+    );
 }
