@@ -140,8 +140,10 @@ async fn an_import_killed_mid_file_completes_after_restart_without_duplicates() 
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(
-        text.contains(&format!("[{}] {CUSTOMERS}/{CUSTOMERS} rows read", "#".repeat(30)))
-            && text.contains("DONE"),
+        text.contains(&format!(
+            "[{}] {CUSTOMERS}/{CUSTOMERS} rows read",
+            "#".repeat(30)
+        )) && text.contains("DONE"),
         "{text}"
     );
 }

@@ -175,92 +175,81 @@ fn connection(items: Vec<(String, Value)>, has_next: bool, has_previous: bool) -
     })
 }
 
+/// A searched connection's arguments as the engine sends them: `first`, a positional
+/// `after`, and the `query` text.
+struct Search {
+    first: usize,
+    start: usize,
+    query: String,
+}
+
+impl Search {
+    fn of(field: &Field, vars: &Value) -> Self {
+        let text =
+            |name: &str| argument(field, name, vars).and_then(|v| v.as_str().map(str::to_string));
+        Self {
+            first: argument(field, "first", vars)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0) as usize,
+            start: text("after")
+                .and_then(|c| c.strip_prefix('o').and_then(|n| n.parse().ok()))
+                .unwrap_or(0),
+            query: text("query").unwrap_or_default(),
+        }
+    }
+
+    /// The `updated_at:>'…'` bound of the query.
+    fn since(&self) -> Option<&str> {
+        self.query
+            .split("updated_at:>'")
+            .nth(1)
+            .and_then(|r| r.split('\'').next())
+    }
+
+    /// Whether `record` was updated after the bound.
+    fn newer(&self, record: &Value) -> bool {
+        self.since()
+            .is_none_or(|t| record["updatedAt"].as_str().unwrap_or_default() > t)
+    }
+
+    /// The page of `all` (already filtered and ordered) as a connection.
+    fn page(&self, all: &[&Value]) -> Value {
+        let page: Vec<(String, Value)> = all
+            .iter()
+            .enumerate()
+            .skip(self.start)
+            .take(self.first)
+            .map(|(i, c)| (format!("o{}", i + 1), (*c).clone()))
+            .collect();
+        let more = self.start + page.len() < all.len();
+        connection(page, more, self.start > 0)
+    }
+}
+
 /// `customers(first, after, query, sortKey)`: the filter `updated_at:>'…'` (the one the
 /// engine uses) and the `UPDATED_AT` or `ID` order; cursors are positions.
 fn customers(s: &ShopState, field: &Field, vars: &Value) -> Value {
-    let first = argument(field, "first", vars)
-        .and_then(|v| v.as_u64())
-        .unwrap_or(0) as usize;
-    let start = argument(field, "after", vars)
-        .and_then(|v| {
-            v.as_str()
-                .and_then(|c| c.strip_prefix("o").map(str::to_string))
-        })
-        .and_then(|c| c.parse::<usize>().ok())
-        .unwrap_or(0);
-    let query = argument(field, "query", vars)
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    let since = query
-        .split("updated_at:>'")
-        .nth(1)
-        .and_then(|r| r.split('\'').next())
-        .map(str::to_string);
+    let search = Search::of(field, vars);
     let by_update = argument(field, "sortKey", vars).and_then(|v| v.as_str().map(str::to_string))
         == Some("UPDATED_AT".into());
-    let mut all: Vec<&Value> = s
-        .customers
-        .values()
-        .filter(|c| {
-            since
-                .as_deref()
-                .is_none_or(|t| c["updatedAt"].as_str().unwrap_or_default() > t)
-        })
-        .collect();
+    let mut all: Vec<&Value> = s.customers.values().filter(|c| search.newer(c)).collect();
     if by_update {
         all.sort_by(|a, b| a["updatedAt"].as_str().cmp(&b["updatedAt"].as_str()));
     }
-    let page: Vec<(String, Value)> = all
-        .iter()
-        .enumerate()
-        .skip(start)
-        .take(first)
-        .map(|(i, c)| (format!("o{}", i + 1), (*c).clone()))
-        .collect();
-    let more = start + page.len() < all.len();
-    connection(page, more, start > 0)
+    search.page(&all)
 }
 
 /// `abandonedCheckouts(first, after, query)`: `status:open` and `updated_at:>'…'` as the
 /// engine sends them, oldest first; cursors are positions.
 fn abandoned_checkouts(s: &ShopState, field: &Field, vars: &Value) -> Value {
-    let first = argument(field, "first", vars)
-        .and_then(|v| v.as_u64())
-        .unwrap_or(0) as usize;
-    let start = argument(field, "after", vars)
-        .and_then(|v| {
-            v.as_str()
-                .and_then(|c| c.strip_prefix("o").map(str::to_string))
-        })
-        .and_then(|c| c.parse::<usize>().ok())
-        .unwrap_or(0);
-    let query = argument(field, "query", vars)
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    let since = query
-        .split("updated_at:>'")
-        .nth(1)
-        .and_then(|r| r.split('\'').next())
-        .map(str::to_string);
-    let open_only = query.contains("status:open");
+    let search = Search::of(field, vars);
+    let open_only = search.query.contains("status:open");
     let mut all: Vec<&Value> = s
         .checkouts
         .values()
-        .filter(|c| {
-            since
-                .as_deref()
-                .is_none_or(|t| c["updatedAt"].as_str().unwrap_or_default() > t)
-        })
+        .filter(|c| search.newer(c))
         .filter(|c| !open_only || c["completedAt"].is_null())
         .collect();
     all.sort_by(|a, b| a["createdAt"].as_str().cmp(&b["createdAt"].as_str()));
-    let page: Vec<(String, Value)> = all
-        .iter()
-        .enumerate()
-        .skip(start)
-        .take(first)
-        .map(|(i, c)| (format!("o{}", i + 1), (*c).clone()))
-        .collect();
-    let more = start + page.len() < all.len();
-    connection(page, more, start > 0)
+    search.page(&all)
 }
