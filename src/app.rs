@@ -209,11 +209,7 @@ async fn register_webhooks(services: &crate::services::Context) {
         return;
     };
     let migrate = services.shopify_app.expiring && !services.shopify_app.client_id.is_empty();
-    for t in tenants {
-        let active = t.status == crate::store::tenants::TenantStatus::Active;
-        if !active || t.shopify_token.is_empty() {
-            continue;
-        }
+    for t in tenants.iter().filter(|t| shopify_active(t)) {
         if migrate {
             if let Err(error) =
                 crate::services::shopify_auth::migrate_to_expiring(services, &t.shop).await
@@ -236,15 +232,44 @@ fn spawn_reconciliation(
     checkouts: u64,
     stopped: tokio::sync::watch::Receiver<bool>,
 ) {
-    spawn_every(services.clone(), reconcile, "customers", stopped.clone());
-    spawn_every(services, checkouts, "abandoned checkouts", stopped);
+    spawn_per_tenant(services.clone(), reconcile, stopped.clone(), |s, t| {
+        Box::pin(async move {
+            if shopify_active(&t) {
+                if let Err(error) = crate::services::shopify_reconcile::customers(&s, &t.shop).await
+                {
+                    tracing::warn!(message = "Reconciliation failed.", shop = %t.shop, %error);
+                }
+            }
+        })
+    });
+    spawn_per_tenant(services, checkouts, stopped, |s, t| {
+        Box::pin(async move {
+            if shopify_active(&t) {
+                if let Err(error) = crate::services::shopify_checkouts::poll(&s, &t.shop).await {
+                    tracing::warn!(message = "Abandoned-checkout poll failed.", shop = %t.shop, %error);
+                }
+            }
+        })
+    });
 }
 
-fn spawn_every(
+/// An installed tenant with a Shopify token (the Admin API can be called for it).
+fn shopify_active(t: &crate::store::TenantRecord) -> bool {
+    t.status == crate::store::tenants::TenantStatus::Active && !t.shopify_token.is_empty()
+}
+
+/// A job run for every tenant, one after the other, every `minutes` (0: never; the
+/// first run one period after start) until `stopped`.
+fn spawn_per_tenant(
     services: crate::services::Context,
     minutes: u64,
-    what: &'static str,
     mut stopped: tokio::sync::watch::Receiver<bool>,
+    job: impl Fn(
+            crate::services::Context,
+            crate::store::TenantRecord,
+        ) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>>
+        + Send
+        + 'static,
 ) {
     if minutes == 0 {
         return;
@@ -261,22 +286,7 @@ fn spawn_every(
                 continue;
             };
             for t in tenants {
-                let active = t.status == crate::store::tenants::TenantStatus::Active;
-                if !active || t.shopify_token.is_empty() {
-                    continue;
-                }
-                let result = if what == "customers" {
-                    crate::services::shopify_reconcile::customers(&services, &t.shop)
-                        .await
-                        .map(|_| ())
-                } else {
-                    crate::services::shopify_checkouts::poll(&services, &t.shop)
-                        .await
-                        .map(|_| ())
-                };
-                if let Err(error) = result {
-                    tracing::warn!(message = "Periodic Shopify read failed.", what, shop = %t.shop, %error);
-                }
+                job(services.clone(), t).await;
             }
         }
     });
@@ -330,32 +340,17 @@ fn spawn_seen_sweeper(
 fn spawn_template_sync(
     services: crate::services::Context,
     minutes: u64,
-    mut stopped: tokio::sync::watch::Receiver<bool>,
+    stopped: tokio::sync::watch::Receiver<bool>,
 ) {
-    if minutes == 0 {
-        return;
-    }
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(minutes * 60));
-        tick.tick().await;
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = stopped.changed() => return,
+    spawn_per_tenant(services, minutes, stopped, |s, t| {
+        Box::pin(async move {
+            if t.meta_token.is_none() || t.meta_waba_id.is_none() {
+                return;
             }
-            let Ok(tenants) = services.engine.store().tenants() else {
-                continue;
-            };
-            for t in tenants {
-                if t.meta_token.is_none() || t.meta_waba_id.is_none() {
-                    continue;
-                }
-                if let Err(error) = crate::services::templates::reconcile(&services, &t.shop).await
-                {
-                    tracing::warn!(message = "Template reconciliation failed.", tenant = %t.shop, %error);
-                }
+            if let Err(error) = crate::services::templates::reconcile(&s, &t.shop).await {
+                tracing::warn!(message = "Template reconciliation failed.", tenant = %t.shop, %error);
             }
-        }
+        })
     });
 }
 

@@ -18,6 +18,7 @@ pub mod sending;
 pub mod shopify_auth;
 pub mod shopify_checkouts;
 pub mod shopify_import;
+pub mod shopify_ingest;
 pub mod shopify_reconcile;
 pub mod shopify_webhooks;
 pub mod templates;

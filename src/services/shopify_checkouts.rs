@@ -9,7 +9,8 @@
 //! `galantis_shopify_polled_checkouts_total`.
 
 use super::shopify_auth;
-use super::shopify_import::{journal_rows, ImportError};
+use super::shopify_import::ImportError;
+use super::shopify_ingest::journal_rows;
 use super::Context;
 use crate::domain::Timestamp;
 use crate::integrations::shopify::admin::ops;

@@ -13,20 +13,16 @@
 //! path with their own bulk queries and row mappings.
 
 use super::shopify_auth::{self, AuthError};
+use super::shopify_ingest::journal_rows;
 use super::Context;
-use crate::actors::Delivered;
 use crate::domain::Timestamp;
 use crate::integrations::shopify::admin::{documents, ops, AdminError};
 use crate::logic::shopify::import::{customer_row, gid_number, RowDelivery};
-use crate::store::journal::{Accepted, JournalEntry};
 use crate::store::{Batch, Kind, StoreError};
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
 
 /// Lines journaled between two progress records (and durable waits).
 const CHUNK_LINES: u64 = 200;
-/// Journal entries waiting to be applied above which the import pauses.
-const BACKLOG: usize = 2_000;
 
 /// Where an import is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -303,38 +299,4 @@ async fn read(
     job.lines_done = line_no;
     save(ctx, shop, job).await?;
     Ok(())
-}
-
-/// Journals `batch` like webhooks (durable before delivery), then waits while the
-/// journal's backlog is large; how many were new (not already journaled).
-pub(super) async fn journal_rows(
-    ctx: &Context,
-    shop: &str,
-    batch: &mut Vec<RowDelivery>,
-) -> Result<usize, ImportError> {
-    let store = ctx.engine.store();
-    let mut fresh = Vec::new();
-    for d in batch.drain(..) {
-        let entry = JournalEntry {
-            shop: shop.to_string(),
-            source: crate::logic::Topic::parse(d.topic).into(),
-            webhook_id: d.webhook_id,
-            api_version: "2026-04".into(),
-            triggered_at: None,
-            received_at: Timestamp::now(),
-            body: bytes::Bytes::from(d.body.to_string()),
-        };
-        if let Accepted::New { seq, entry } = store.accept_webhook(entry)? {
-            fresh.push(Delivered { seq, entry });
-        }
-    }
-    store.ack_durable().await?;
-    let new = fresh.len();
-    for d in fresh {
-        ctx.engine.deliver(shop, d);
-    }
-    while store.pending_count() > BACKLOG {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Ok(new)
 }

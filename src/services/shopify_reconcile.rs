@@ -10,7 +10,8 @@
 //! Customers only so far; orders and products follow with their own queries.
 
 use super::shopify_auth;
-use super::shopify_import::{journal_rows, ImportError};
+use super::shopify_import::ImportError;
+use super::shopify_ingest::journal_rows;
 use super::Context;
 use crate::domain::Timestamp;
 use crate::integrations::shopify::admin::ops;

@@ -6,7 +6,6 @@
 //! Must not send anything itself: messages it queues go through `outbox`.
 
 use super::{outbox, ConversationsMsg, ConversationsState};
-use crate::actors::customers::segments::Engaged;
 use crate::actors::customers::CustomersMsg;
 use crate::actors::Delivered;
 use crate::domain::contact::MarketingSource;
@@ -17,6 +16,7 @@ use crate::integrations::meta::webhook::{
     InboundContent, InboundMessage, MetaEvent, StatusUpdate, TemplateStatusUpdate,
 };
 use crate::logic::inbox::{self, OptWord};
+use crate::logic::segments::Engaged;
 use crate::logic::whatsapp::{events, health};
 use crate::logic::{MetaKind, Source};
 use crate::store::conversations as persist;

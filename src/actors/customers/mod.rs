@@ -89,7 +89,7 @@ pub enum CustomersMsg {
     /// the conversation actor): segment engagement signals.
     Engaged {
         contact: ShopifyId,
-        what: segments::Engaged,
+        what: crate::logic::segments::Engaged,
         at: Timestamp,
     },
     /// Segments and lists (boxed: drafts are large).
@@ -295,7 +295,7 @@ impl Customers {
     fn engaged(
         state: &mut CustomersState,
         contact: ShopifyId,
-        what: segments::Engaged,
+        what: crate::logic::segments::Engaged,
         at: Timestamp,
     ) -> Result<(), StoreError> {
         let Some(c) = state.book.contact(contact).cloned() else {

@@ -17,6 +17,16 @@ pub struct Engagement {
     pub last_engaged_at: Option<Timestamp>,
 }
 
+/// What a contact did that the engagement rules read (the conversation actor reports it
+/// to the customer actor, which keeps the times).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engaged {
+    /// A message of the shop's reached them (delivered or read).
+    Received,
+    /// They wrote or clicked.
+    Replied,
+}
+
 /// What the contact bought, as the purchase rules read it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Purchases {

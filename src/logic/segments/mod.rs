@@ -31,5 +31,5 @@ mod tests_props;
 mod tests_rules;
 
 pub use eval::{holds, matches};
-pub use facts::{facts_of, ContactFacts, Engagement, Purchases};
+pub use facts::{facts_of, ContactFacts, Engaged, Engagement, Purchases};
 pub use index::{IndexError, MembershipChange, SegmentDelta, SegmentIndex};

@@ -30,7 +30,6 @@ mod signals;
 
 use lists::StoredList;
 pub use lists::{ListAdd, ListView};
-pub use signals::Engaged;
 use signals::{Signals, StoredSignals};
 
 /// A stored segment: its draft as JSON (the draft's value rules are free-form JSON).

@@ -4,7 +4,7 @@
 use super::Segments;
 use crate::domain::contact::Contact;
 use crate::domain::{EventKind, Timestamp};
-use crate::logic::segments::{Engagement, Purchases};
+use crate::logic::segments::{Engaged, Engagement, Purchases};
 use crate::store::{Batch, Kind, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -54,15 +54,6 @@ impl Signals {
             },
         }
     }
-}
-
-/// What a contact did that segment rules read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Engaged {
-    /// A message of the shop's reached them (delivered or read).
-    Received,
-    /// They wrote or clicked.
-    Replied,
 }
 
 impl Segments {
