@@ -4,7 +4,10 @@
 //! Shopify's documented sample has no `id`, real payloads do). `CheckoutUpdated` is
 //! emitted for every change while the checkout is open, `CheckoutCompleted` once when
 //! `completed_at` becomes set; completion is sticky (a later payload without
-//! `completed_at` does not reopen it).
+//! `completed_at` does not reopen it). A version the abandoned-checkout poll made
+//! (`galantis_source: "poll"`) replaces a stored checkout only when strictly newer, and
+//! keeps the token, cart token, e-mail and phone the poll cannot know; a webhook of the
+//! same time replaces a polled version (it says more).
 
 use super::payload::{self, CheckoutDto};
 use super::{Change, CustomerBook, Lookup, Write};
@@ -42,6 +45,19 @@ impl CustomerBook {
                         "stale checkout {id}: updated_at {new} is older than stored {old}"
                     )));
                 }
+            }
+            if dto.galantis_source.as_deref() == Some("poll") {
+                let newer = matches!((p.updated_at, checkout.updated_at), (Some(old), Some(new)) if new > old);
+                if !newer {
+                    return Ok(Change::ignored(format!(
+                        "polled checkout {id}: nothing newer than the stored version"
+                    )));
+                }
+                // What the poll cannot know does not change within a checkout.
+                checkout.token = checkout.token.or_else(|| p.token.clone());
+                checkout.cart_token = checkout.cart_token.or_else(|| p.cart_token.clone());
+                checkout.email = checkout.email.or_else(|| p.email.clone());
+                checkout.phone = checkout.phone.or_else(|| p.phone.clone());
             }
             if checkout.completed_at.is_none() {
                 checkout.completed_at = p.completed_at;
