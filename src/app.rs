@@ -229,33 +229,49 @@ async fn register_webhooks(services: &crate::services::Context) {
 
 /// The periodic Shopify reads of every active tenant: customers reconciled every
 /// `reconcile` minutes (a webhook Shopify dropped is repaired within the period) and open
-/// abandoned checkouts polled every `checkouts` minutes (0: off).
+/// abandoned checkouts polled every `checkouts` minutes (0: off; a fraction of a minute
+/// for tests; a negative or absurd value: off, with a warning).
 fn spawn_reconciliation(
     services: crate::services::Context,
     reconcile: u64,
-    checkouts: u64,
+    checkouts: f64,
     stopped: tokio::sync::watch::Receiver<bool>,
 ) {
+    let reconcile = Duration::from_secs(reconcile.saturating_mul(60));
     spawn_every(services.clone(), reconcile, "customers", stopped.clone());
+    let checkouts = Duration::try_from_secs_f64(checkouts * 60.0).unwrap_or_else(|_| {
+        tracing::warn!(
+            message =
+                "shopify.abandoned_checkout_poll_minutes is not a usable period; the poll is off.",
+            minutes = checkouts
+        );
+        Duration::ZERO
+    });
     spawn_every(services, checkouts, "abandoned checkouts", stopped);
 }
 
 fn spawn_every(
     services: crate::services::Context,
-    minutes: u64,
+    every: Duration,
     what: &'static str,
     mut stopped: tokio::sync::watch::Receiver<bool>,
 ) {
-    if minutes == 0 {
+    if every.is_zero() {
         return;
     }
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(minutes * 60));
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
                 _ = stopped.changed() => return,
+            }
+            // Journaled deliveries go to the actors only once recovery has replayed the
+            // journal (a short period in tests can tick before that).
+            if !services.engine.is_ready() {
+                continue;
             }
             let Ok(tenants) = services.engine.store().tenants() else {
                 continue;

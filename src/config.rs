@@ -371,8 +371,9 @@ pub struct ShopifySettings {
     pub import_poll_ms: u64,
     /// How often each tenant's customers are reconciled with Shopify (0: never).
     pub reconcile_minutes: u64,
-    /// How often each tenant's open abandoned checkouts are polled (0: never).
-    pub abandoned_checkout_poll_minutes: u64,
+    /// How often each tenant's open abandoned checkouts are polled (0: never; a fraction
+    /// of a minute is allowed, for tests).
+    pub abandoned_checkout_poll_minutes: f64,
 }
 
 impl Default for ShopifySettings {
@@ -392,7 +393,7 @@ impl Default for ShopifySettings {
             token_refresh_margin_s: 300,
             import_poll_ms: 2_000,
             reconcile_minutes: 15,
-            abandoned_checkout_poll_minutes: 10,
+            abandoned_checkout_poll_minutes: 10.0,
         }
     }
 }

@@ -2,7 +2,8 @@
 //! emulator) feeds the same trigger as the webhooks: a checkout only the poll sees starts
 //! its flow; a checkout seen by both paths, in either order, starts one run and one
 //! message; the poll's mark survives a restart (nothing read or triggered again); a
-//! refused token turns the Shopify health red.
+//! refused token turns the Shopify health red; the periodic poll (a period shortened to
+//! a fraction of a second) triggers a flow without anyone asking.
 
 use crate::automations::{active_flow, cart_flow, checkout, customer, setup_with, PHONE};
 use crate::helpers::TestApp;
@@ -25,12 +26,20 @@ fn rfc3339(ms: i64) -> String {
 /// (30 minutes of flow time pass in half a second), its key, and the active
 /// abandoned-checkout flow.
 async fn start() -> (ShopifyEmulator, MetaEmulator, TestApp, String, u64) {
+    start_polling_every(0.0).await
+}
+
+/// [`start`] with the periodic poll every `minutes` (0: only on demand).
+async fn start_polling_every(
+    minutes: f64,
+) -> (ShopifyEmulator, MetaEmulator, TestApp, String, u64) {
     let shopify = ShopifyEmulator::start(ShopifyEmulatorConfig::default())
         .await
         .expect("shopify emulator");
     let admin = shopify.base_url().to_string();
     let (emu, app, key) = setup_with(3_600, move |s| {
         s.shopify.admin_base_url = Some(admin.clone());
+        s.shopify.abandoned_checkout_poll_minutes = minutes;
     })
     .await;
     shopify.add_shop(SHOP, "shpat_test_token", "Flows");
@@ -201,4 +210,35 @@ async fn the_poll_mark_survives_a_restart_and_a_refused_token_turns_health_red()
     poll(&app, &key).await;
     let (_, health) = app.get("/api/v1/integrations/health", &key).await;
     assert_eq!(health["shopify"]["state"], "green", "{health}");
+}
+
+#[tokio::test]
+async fn the_periodic_poll_triggers_the_flow_by_itself() {
+    // Every 0.3 s instead of every 10 minutes.
+    let (shopify, emu, app, key, flow) = start_polling_every(0.005).await;
+    customer(&app, 7821, "Eva", true).await;
+    let now = galantis::domain::Timestamp::now().millis();
+    shopify.add_abandoned_checkout(
+        SHOP,
+        921,
+        (7821, "Eva", PHONE),
+        "150.00",
+        &rfc3339(now - 60_000),
+    );
+    assert_eq!(finished_runs(&app, &key, flow, 1).await, ["921"]);
+    crate::automations::handled(&app, &key, |_| true).await;
+    app.eventually("the message", || async {
+        (templates(&emu).len() == 1).then_some(())
+    })
+    .await;
+    assert!(
+        shopify
+            .calls()
+            .get("AbandonedCheckouts")
+            .copied()
+            .unwrap_or(0)
+            >= 1,
+        "{:?}",
+        shopify.calls()
+    );
 }
