@@ -33,7 +33,14 @@ async fn start() -> (ShopifyEmulator, MetaEmulator, TestApp, String, u64) {
 async fn start_polling_every(
     minutes: f64,
 ) -> (ShopifyEmulator, MetaEmulator, TestApp, String, u64) {
-    let shopify = ShopifyEmulator::start(ShopifyEmulatorConfig::default())
+    // A fast-refilling bucket: the emulator charges a query's requested cost in full (no
+    // refund of the actual cost, unlike Shopify), so back-to-back polls of 797 points
+    // would each wait for the bucket at Shopify's 100 points/s.
+    let config = ShopifyEmulatorConfig {
+        restore_rate: 10_000.0,
+        ..ShopifyEmulatorConfig::default()
+    };
+    let shopify = ShopifyEmulator::start(config)
         .await
         .expect("shopify emulator");
     let admin = shopify.base_url().to_string();
