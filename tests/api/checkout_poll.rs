@@ -196,7 +196,11 @@ async fn the_poll_mark_survives_a_restart_and_a_refused_token_turns_health_red()
     // Shopify refuses the token: the poll fails and the health turns red with the cause.
     shopify.fail_next(ShopifyFault::Status(401));
     let (s, v) = app.send(Method::POST, POLL, &key, None).await;
-    assert_ne!(s, 200, "{v}");
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("shopify_token_invalid")),
+        "{v}"
+    );
     let (_, health) = app.get("/api/v1/integrations/health", &key).await;
     assert_eq!(
         (
