@@ -46,18 +46,10 @@ impl CustomerBook {
                     )));
                 }
             }
-            if dto.galantis_source.as_deref() == Some("poll") {
-                let newer = matches!((p.updated_at, checkout.updated_at), (Some(old), Some(new)) if new > old);
-                if !newer {
-                    return Ok(Change::ignored(format!(
-                        "polled checkout {id}: nothing newer than the stored version"
-                    )));
-                }
-                // What the poll cannot know does not change within a checkout.
-                checkout.token = checkout.token.or_else(|| p.token.clone());
-                checkout.cart_token = checkout.cart_token.or_else(|| p.cart_token.clone());
-                checkout.email = checkout.email.or_else(|| p.email.clone());
-                checkout.phone = checkout.phone.or_else(|| p.phone.clone());
+            if dto.galantis_source.as_deref() == Some("poll") && !merge_polled(p, &mut checkout) {
+                return Ok(Change::ignored(format!(
+                    "polled checkout {id}: nothing newer than the stored version"
+                )));
             }
             if checkout.completed_at.is_none() {
                 checkout.completed_at = p.completed_at;
@@ -114,6 +106,20 @@ impl CustomerBook {
             ..Change::default()
         })
     }
+}
+
+/// A polled version over the stored `prev`: `false` unless strictly newer (the same time
+/// is the same version, and a webhook's says more); otherwise it keeps what the poll
+/// cannot know and does not change within a checkout.
+fn merge_polled(prev: &Checkout, polled: &mut Checkout) -> bool {
+    let newer = matches!((prev.updated_at, polled.updated_at), (Some(old), Some(new)) if new > old);
+    if newer {
+        polled.token = polled.token.take().or_else(|| prev.token.clone());
+        polled.cart_token = polled.cart_token.take().or_else(|| prev.cart_token.clone());
+        polled.email = polled.email.take().or_else(|| prev.email.clone());
+        polled.phone = polled.phone.take().or_else(|| prev.phone.clone());
+    }
+    newer
 }
 
 /// `id`, else the digits of `name` (`"#981820079255243537"`).
