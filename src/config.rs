@@ -610,6 +610,22 @@ mod tests {
     }
 
     #[test]
+    fn the_checkout_poll_period_takes_whole_or_fractional_minutes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "[shopify]\nabandoned_checkout_poll_minutes = 5\n").expect("write");
+        let s = Settings::load(Some(&f)).expect("an integer loads");
+        assert!((s.shopify.abandoned_checkout_poll_minutes - 5.0).abs() < f64::EPSILON);
+        std::fs::write(&f, "[shopify]\nabandoned_checkout_poll_minutes = 0.5\n").expect("write");
+        let s = Settings::load(Some(&f)).expect("a fraction loads");
+        assert!((s.shopify.abandoned_checkout_poll_minutes - 0.5).abs() < f64::EPSILON);
+        assert!(
+            (Settings::default().shopify.abandoned_checkout_poll_minutes - 10.0).abs()
+                < f64::EPSILON
+        );
+    }
+
+    #[test]
     fn serve_needs_a_master_key() {
         let s = Settings::default();
         let err = s.validate_for_serve().expect_err("no key");
