@@ -225,13 +225,23 @@ async fn register_webhooks(services: &crate::services::Context) {
 
 /// The periodic Shopify reads of every active tenant: customers reconciled every
 /// `reconcile` minutes (a webhook Shopify dropped is repaired within the period) and open
-/// abandoned checkouts polled every `checkouts` minutes (0: off).
+/// abandoned checkouts polled every `checkouts` minutes (0: off; a fraction of a minute
+/// for tests; a negative or absurd value: off, with a warning).
 fn spawn_reconciliation(
     services: crate::services::Context,
     reconcile: u64,
-    checkouts: u64,
+    checkouts: f64,
     stopped: tokio::sync::watch::Receiver<bool>,
 ) {
+    let reconcile = Duration::from_secs(reconcile.saturating_mul(60));
+    let checkouts = Duration::try_from_secs_f64(checkouts * 60.0).unwrap_or_else(|_| {
+        tracing::warn!(
+            message =
+                "shopify.abandoned_checkout_poll_minutes is not a usable period; the poll is off.",
+            minutes = checkouts
+        );
+        Duration::ZERO
+    });
     spawn_per_tenant(services.clone(), reconcile, stopped.clone(), |s, t| {
         Box::pin(async move {
             if shopify_active(&t) {
@@ -258,11 +268,11 @@ fn shopify_active(t: &crate::store::TenantRecord) -> bool {
     t.status == crate::store::tenants::TenantStatus::Active && !t.shopify_token.is_empty()
 }
 
-/// A job run for every tenant, one after the other, every `minutes` (0: never; the
+/// A job run for every tenant, one after the other, every `every` (zero: never; the
 /// first run one period after start) until `stopped`.
 fn spawn_per_tenant(
     services: crate::services::Context,
-    minutes: u64,
+    every: Duration,
     mut stopped: tokio::sync::watch::Receiver<bool>,
     job: impl Fn(
             crate::services::Context,
@@ -271,16 +281,22 @@ fn spawn_per_tenant(
         + Send
         + 'static,
 ) {
-    if minutes == 0 {
+    if every.is_zero() {
         return;
     }
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(minutes * 60));
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
                 _ = stopped.changed() => return,
+            }
+            // Journaled deliveries go to the actors only once recovery has replayed the
+            // journal (a short period in tests can tick before that).
+            if !services.engine.is_ready() {
+                continue;
             }
             let Ok(tenants) = services.engine.store().tenants() else {
                 continue;
@@ -342,7 +358,8 @@ fn spawn_template_sync(
     minutes: u64,
     stopped: tokio::sync::watch::Receiver<bool>,
 ) {
-    spawn_per_tenant(services, minutes, stopped, |s, t| {
+    let every = Duration::from_secs(minutes.saturating_mul(60));
+    spawn_per_tenant(services, every, stopped, |s, t| {
         Box::pin(async move {
             if t.meta_token.is_none() || t.meta_waba_id.is_none() {
                 return;

@@ -371,8 +371,9 @@ pub struct ShopifySettings {
     pub import_poll_ms: u64,
     /// How often each tenant's customers are reconciled with Shopify (0: never).
     pub reconcile_minutes: u64,
-    /// How often each tenant's open abandoned checkouts are polled (0: never).
-    pub abandoned_checkout_poll_minutes: u64,
+    /// How often each tenant's open abandoned checkouts are polled (0: never; a fraction
+    /// of a minute is allowed, for tests).
+    pub abandoned_checkout_poll_minutes: f64,
 }
 
 impl Default for ShopifySettings {
@@ -392,7 +393,7 @@ impl Default for ShopifySettings {
             token_refresh_margin_s: 300,
             import_poll_ms: 2_000,
             reconcile_minutes: 15,
-            abandoned_checkout_poll_minutes: 10,
+            abandoned_checkout_poll_minutes: 10.0,
         }
     }
 }
@@ -606,6 +607,22 @@ mod tests {
         let s = Settings::load(Some(&f)).expect("loads");
         assert_eq!(s.store.cache_mb, 64);
         assert_eq!(s.shopify.api_version, "2026-04");
+    }
+
+    #[test]
+    fn the_checkout_poll_period_takes_whole_or_fractional_minutes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "[shopify]\nabandoned_checkout_poll_minutes = 5\n").expect("write");
+        let s = Settings::load(Some(&f)).expect("an integer loads");
+        assert!((s.shopify.abandoned_checkout_poll_minutes - 5.0).abs() < f64::EPSILON);
+        std::fs::write(&f, "[shopify]\nabandoned_checkout_poll_minutes = 0.5\n").expect("write");
+        let s = Settings::load(Some(&f)).expect("a fraction loads");
+        assert!((s.shopify.abandoned_checkout_poll_minutes - 0.5).abs() < f64::EPSILON);
+        assert!(
+            (Settings::default().shopify.abandoned_checkout_poll_minutes - 10.0).abs()
+                < f64::EPSILON
+        );
     }
 
     #[test]

@@ -154,7 +154,7 @@ fn engine_settings(args: &SandboxArgs, file: &SandboxFile) -> Settings {
     s.shopify.client_secret = Secret::new(file.shopify_client_secret.clone());
     // The demo shop is not reachable on Shopify: no periodic reconciliation against it.
     s.shopify.reconcile_minutes = 0;
-    s.shopify.abandoned_checkout_poll_minutes = 0;
+    s.shopify.abandoned_checkout_poll_minutes = 0.0;
     s.log.format = LogFormat::Pretty;
     s.automations.time_scale = args.time_scale.max(1);
     s

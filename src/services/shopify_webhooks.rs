@@ -151,7 +151,10 @@ pub async fn shop_info(
 }
 
 /// Folds an Admin call's outcome into the shop's stored Shopify health.
-fn record(ctx: &Context, shop: &str, outcome: Outcome) -> Result<(), StoreError> {
+///
+/// # Errors
+/// When the store fails.
+pub(crate) fn record(ctx: &Context, shop: &str, outcome: Outcome) -> Result<(), StoreError> {
     let store = ctx.engine.store();
     let before = crate::store::shopify::load_health(store, shop)?
         .unwrap_or_else(crate::store::shopify::fresh);

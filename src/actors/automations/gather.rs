@@ -139,3 +139,109 @@ pub fn orders_of(store: &Store, shop: &str, contact: u64) -> Result<Vec<Order>, 
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::automations::run::{RunStatus, TriggerContext};
+    use crate::domain::Timestamp;
+    use serde_json::json;
+
+    fn cart_flow(exit_on_order: bool) -> FlowDraft {
+        serde_json::from_value(json!({
+            "name": "Abandoned checkout",
+            "nodes": [
+                {"id": "t", "type": "TRIGGER", "trigger": {"type": "ABANDONED_CHECKOUT"}},
+                {"id": "wait", "type": "DELAY", "delay": {"minutes": 30}},
+                {"id": "a", "type": "ACTION", "template": {"name": "cart_std", "language": "en"}, "body": []}
+            ],
+            "edges": [{"from": "t", "to": "wait"}, {"from": "wait", "to": "a"}],
+            "settings": {"frequency_cap": "DAYS_7", "exit_on_order": exit_on_order}
+        }))
+        .expect("a flow draft")
+    }
+
+    fn run() -> Run {
+        Run {
+            id: 1,
+            flow_id: 9,
+            version: 1,
+            contact_id: 7,
+            status: RunStatus::Active,
+            node: "wait".into(),
+            due_ms: None,
+            started_ms: 0,
+            context: TriggerContext::default(),
+            last_message: None,
+            steps: 1,
+            activity: Vec::new(),
+        }
+    }
+
+    /// The checkout the abandoned-checkout poll stores for a node with this recovery URL
+    /// (the token is the one `checkout_delivery` reads from it).
+    fn polled(url: &str) -> Checkout {
+        let node = json!({"id": "gid://shopify/AbandonedCheckout/903", "abandonedCheckoutUrl": url,
+            "updatedAt": "2026-12-01T10:05:00Z"});
+        let body = crate::logic::shopify::import::checkout_delivery(&node)
+            .expect("delivery")
+            .body;
+        Checkout {
+            id: 903,
+            customer_id: Some(7),
+            token: body["token"].as_str().map(str::to_string),
+            cart_token: None,
+            email: None,
+            phone: None,
+            line_items: Vec::new(),
+            total_price: Money::ZERO,
+            currency: None,
+            abandoned_checkout_url: Some(url.to_string()),
+            completed_at: None,
+            created_at: None,
+            updated_at: None,
+        }
+    }
+
+    fn order(checkout_token: &str) -> Order {
+        Order {
+            id: 1,
+            customer_id: Some(7),
+            name: None,
+            order_number: None,
+            total_price: Money::ZERO,
+            currency: "EUR".into(),
+            financial_status: None,
+            fulfillment_status: None,
+            cancelled_at: None,
+            line_items: Vec::new(),
+            checkout_token: Some(checkout_token.into()),
+            created_at: None,
+            updated_at: None,
+        }
+    }
+
+    #[test]
+    fn a_polled_checkout_leaves_its_run_on_the_order_carrying_its_token() {
+        let g = |k: Checkout| Gathered {
+            contact: Some(Contact::new(7, Timestamp(0))),
+            checkout: Some(k),
+            ..Gathered::default()
+        };
+        let flow = cart_flow(false);
+        let bought = [order("tok-903")];
+        let k = polled("https://s.example/checkouts/ac/tok-903/recover?key=k");
+        assert_eq!(
+            exit_reason(&flow, &run(), &g(k), &bought).as_deref(),
+            Some("the checkout was completed")
+        );
+        // Another shape of URL: no token, so only `exit_on_order` ends the run.
+        let k = polled("https://s.example/recover/903");
+        assert_eq!(exit_reason(&flow, &run(), &g(k.clone()), &bought), None);
+        let mut with_order = g(k);
+        if let Some(c) = with_order.contact.as_mut() {
+            c.last_order_at = Some(Timestamp(10));
+        }
+        assert!(exit_reason(&cart_flow(true), &run(), &with_order, &bought).is_some());
+    }
+}

@@ -16,6 +16,15 @@ impl From<ImportError> for ApiError {
         match e {
             ImportError::Unknown(_) => ApiError::bad_request("unknown_resource", e.to_string()),
             ImportError::Store(s) => s.into(),
+            ImportError::Shopify(ref a)
+            | ImportError::Auth(crate::services::shopify_auth::AuthError::Shopify(ref a))
+                if a.is_auth() =>
+            {
+                ApiError::Unprocessable {
+                    code: "shopify_token_invalid",
+                    message: e.to_string(),
+                }
+            }
             e => ApiError::Upstream {
                 code: "shopify_error",
                 message: e.to_string(),
@@ -90,6 +99,7 @@ pub async fn reconcile(
 /// abandoned-checkout trigger like the webhooks, once per checkout.
 #[utoipa::path(post, path = "/api/v1/integrations/shopify/checkouts/poll", tag = "shopify",
     responses((status = 200, body = crate::services::shopify_checkouts::Polled, description = "what was found"),
+        (status = 422, body = ErrorBody, description = "Shopify refused the token (`shopify_token_invalid`); the Shopify health turns red"),
         (status = 502, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn poll_checkouts(

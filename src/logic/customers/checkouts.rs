@@ -4,7 +4,10 @@
 //! Shopify's documented sample has no `id`, real payloads do). `CheckoutUpdated` is
 //! emitted for every change while the checkout is open, `CheckoutCompleted` once when
 //! `completed_at` becomes set; completion is sticky (a later payload without
-//! `completed_at` does not reopen it).
+//! `completed_at` does not reopen it). A version the abandoned-checkout poll made
+//! (`galantis_source: "poll"`) replaces a stored checkout only when strictly newer, and
+//! keeps the token, cart token, e-mail and phone the poll cannot know; a webhook of the
+//! same time replaces a polled version (it says more).
 
 use super::payload::{self, CheckoutDto};
 use super::{Change, CustomerBook, Lookup, Write};
@@ -42,6 +45,11 @@ impl CustomerBook {
                         "stale checkout {id}: updated_at {new} is older than stored {old}"
                     )));
                 }
+            }
+            if dto.galantis_source.as_deref() == Some("poll") && !merge_polled(p, &mut checkout) {
+                return Ok(Change::ignored(format!(
+                    "polled checkout {id}: nothing newer than the stored version"
+                )));
             }
             if checkout.completed_at.is_none() {
                 checkout.completed_at = p.completed_at;
@@ -98,6 +106,20 @@ impl CustomerBook {
             ..Change::default()
         })
     }
+}
+
+/// A polled version over the stored `prev`: `false` unless strictly newer (the same time
+/// is the same version, and a webhook's says more); otherwise it keeps what the poll
+/// cannot know and does not change within a checkout.
+fn merge_polled(prev: &Checkout, polled: &mut Checkout) -> bool {
+    let newer = matches!((prev.updated_at, polled.updated_at), (Some(old), Some(new)) if new > old);
+    if newer {
+        polled.token = polled.token.take().or_else(|| prev.token.clone());
+        polled.cart_token = polled.cart_token.take().or_else(|| prev.cart_token.clone());
+        polled.email = polled.email.take().or_else(|| prev.email.clone());
+        polled.phone = polled.phone.take().or_else(|| prev.phone.clone());
+    }
+    newer
 }
 
 /// `id`, else the digits of `name` (`"#981820079255243537"`).

@@ -242,6 +242,9 @@ pub struct CheckoutDto {
     pub updated_at: Option<Timestamp>,
     pub billing_address: Option<AddressDto>,
     pub shipping_address: Option<AddressDto>,
+    /// `"poll"` when the abandoned-checkout poll made this body
+    /// (`logic::shopify::import::POLLED_MARK`); Shopify never sends it.
+    pub galantis_source: Option<String>,
 }
 
 /// Any `*/delete` body: just the id.

@@ -331,3 +331,71 @@ fn a_data_request_exports_contact_orders_and_checkouts() {
     assert_eq!(v["checkouts"][0]["id"], json!(CHECKOUT.to_string()));
     assert!(e.json.contains('\n'), "pretty");
 }
+
+/// A polled abandoned checkout (`logic::shopify::import::checkout_delivery`) of the
+/// fixture's checkout, updated at `at`, with a recovery URL that does not carry the token.
+fn polled(at: &str) -> String {
+    let node = json!({"id": format!("gid://shopify/AbandonedCheckout/{CHECKOUT}"),
+        "createdAt": "2021-12-31T23:00:00Z", "updatedAt": at, "completedAt": null,
+        "abandonedCheckoutUrl": "https://shop.example/recover/x",
+        "customer": {"id": format!("gid://shopify/Customer/{CHECKOUT_CUSTOMER}"),
+            "defaultPhoneNumber": null, "defaultEmailAddress": null},
+        "totalPriceSet": {"shopMoney": {"amount": "10.00", "currencyCode": "USD"}},
+        "lineItems": {"nodes": []}});
+    crate::logic::shopify::import::checkout_delivery(&node)
+        .expect("delivery")
+        .body
+        .to_string()
+}
+
+#[test]
+fn a_polled_checkout_never_replaces_the_same_webhook_version_and_keeps_its_token() {
+    let mut h = Harness::default();
+    // The fixture's updated_at is 2021-12-31T19:00:00-05:00.
+    h.ok("checkouts/create", &fixture("checkouts/create"));
+    for at in ["2022-01-01T00:00:00Z", "2021-12-31T23:59:59Z"] {
+        let ch = h.ok("checkouts/update", &polled(at));
+        assert!(ch.ignored.is_some() && ch.events.is_empty(), "{at}: {ch:?}");
+    }
+    assert_eq!(h.store.checkouts[&CHECKOUT].total_price, Money(421_880));
+    // A newer polled version applies, and keeps what only the webhook knew.
+    let ch = h.ok("checkouts/update", &polled("2022-01-01T00:05:00Z"));
+    assert_eq!(
+        ch.events,
+        vec![EventKind::CheckoutUpdated {
+            checkout_id: CHECKOUT,
+            customer_id: Some(CHECKOUT_CUSTOMER)
+        }]
+    );
+    let c = &h.store.checkouts[&CHECKOUT];
+    assert_eq!(c.total_price, Money(10_000));
+    assert_eq!(c.token.as_deref(), Some("123123123"), "the token is kept");
+    assert_eq!(
+        c.cart_token.as_deref(),
+        Some("eeafa272cebfd4b22385bc4b645e762c")
+    );
+    assert!(c.email.is_some());
+}
+
+#[test]
+fn a_webhook_of_the_same_time_replaces_a_polled_checkout() {
+    let mut h = Harness::default();
+    let ch = h.ok("checkouts/update", &polled("2022-01-01T00:00:00Z"));
+    assert_eq!(
+        ch.events.last(),
+        Some(&EventKind::CheckoutUpdated {
+            checkout_id: CHECKOUT,
+            customer_id: Some(CHECKOUT_CUSTOMER)
+        })
+    );
+    assert_eq!(h.store.checkouts[&CHECKOUT].token, None);
+    // The same version polled again: nothing.
+    assert!(h
+        .ok("checkouts/update", &polled("2022-01-01T00:00:00Z"))
+        .ignored
+        .is_some());
+    h.ok("checkouts/update", &fixture("checkouts/update"));
+    let c = &h.store.checkouts[&CHECKOUT];
+    assert_eq!(c.token.as_deref(), Some("123123123"));
+    assert_eq!(c.total_price, Money(421_880));
+}

@@ -112,10 +112,25 @@ pub fn customer_deliveries(origin: &str, row: &Value) -> Option<Vec<RowDelivery>
     Some(out)
 }
 
+/// The body field that marks a checkout as brought by the poll, not by a webhook
+/// (Shopify never sends it): the customer logic lets a polled version replace a stored
+/// one only when it is strictly newer, and keeps what the poll cannot know.
+pub const POLLED_MARK: &str = "galantis_source";
+
 /// The `checkouts/update` delivery of an `abandonedCheckouts` node (the 10-minute poll):
-/// the checkout's id is the `AbandonedCheckout` gid's number, the phone the customer's.
-/// The GraphQL object has no `token`, so a polled checkout leaves the abandoned-checkout
-/// flow on a purchase through the flow's `exit_on_order`, not through the token match.
+/// the checkout's id is the `AbandonedCheckout` gid's number (the id the `checkouts/*`
+/// webhooks carry), the phone and e-mail the customer's, the webhook id
+/// `poll:checkout:<id>:<updatedAt>` (the same version polled twice is deduplicated).
+///
+/// What the GraphQL object cannot tell: it has no `token` and no `cart_token`. The token
+/// is read from the recovery URL (`…/checkouts/[ac/]<token>/recover?key=…`, the shape of
+/// Shopify's `abandoned_checkout_url`), so an order carrying that `checkout_token` still
+/// ends the run; when the URL has another shape the token stays unknown and a purchase
+/// ends the run through the flow's `exit_on_order` (or a `checkouts/update` with
+/// `completed_at`) only. Line prices, `cart_token` and addresses are not read (a
+/// webhook of the same version replaces the polled one; a later poll keeps the token,
+/// cart token and e-mail already stored). The total is the presentment money, as in the
+/// webhooks.
 /// `None` without an id.
 pub fn checkout_delivery(node: &Value) -> Option<RowDelivery> {
     let id = gid_number(node["id"].as_str()?, "AbandonedCheckout")?;
@@ -133,7 +148,13 @@ pub fn checkout_delivery(node: &Value) -> Option<RowDelivery> {
             })
         })
         .collect();
-    let money = &node["totalPriceSet"]["shopMoney"];
+    // The webhooks' `total_price` is in the buyer's (presentment) currency.
+    let set = &node["totalPriceSet"];
+    let money = if set["presentmentMoney"]["amount"].is_string() {
+        &set["presentmentMoney"]
+    } else {
+        &set["shopMoney"]
+    };
     let updated = node["updatedAt"].as_str().unwrap_or_default().to_string();
     let body = json!({
         "id": id,
@@ -146,15 +167,27 @@ pub fn checkout_delivery(node: &Value) -> Option<RowDelivery> {
         "total_price": money["amount"],
         "currency": money["currencyCode"],
         "abandoned_checkout_url": node["abandonedCheckoutUrl"],
+        "token": node["abandonedCheckoutUrl"].as_str().and_then(recovery_token),
         "completed_at": node["completedAt"],
         "created_at": node["createdAt"],
         "updated_at": updated,
+        POLLED_MARK: "poll",
     });
     Some(RowDelivery {
         topic: "checkouts/update",
         webhook_id: format!("poll:checkout:{id}:{updated}"),
         body,
     })
+}
+
+/// The checkout token in a recovery URL: the path segment before `/recover`, after
+/// `/checkouts/` (Shopify's sample `…/548380009/checkouts/123123123/recover?key=…` has
+/// the token `123123123` there; newer stores put `ac/` before it).
+fn recovery_token(url: &str) -> Option<String> {
+    let path = url.split(['?', '#']).next()?;
+    let (_, tail) = path.split_once("/checkouts/")?;
+    let token = tail.strip_suffix("/recover")?.rsplit('/').next()?;
+    (!token.is_empty()).then(|| token.to_string())
 }
 
 #[cfg(test)]
@@ -218,6 +251,59 @@ mod tests {
             ),
             (Some(9), Some("120.50"), Some("EUR"))
         );
+        assert_eq!(
+            (
+                b["line_items"][0]["product_id"].as_u64(),
+                b["abandoned_checkout_url"].as_str(),
+                b["updated_at"].as_str(),
+                b["created_at"].as_str(),
+            ),
+            (
+                Some(8),
+                Some("https://shop.example/c/77"),
+                Some("2026-12-01T10:05:00Z"),
+                Some("2026-12-01T10:00:00Z")
+            )
+        );
+        assert!(b["token"].is_null(), "no token in that URL: {b}");
+        assert!(b["completed_at"].is_null());
+        assert_eq!(b[POLLED_MARK], "poll");
+    }
+
+    #[test]
+    fn a_polled_checkout_without_customer_or_lines_still_maps_and_bad_ids_do_not() {
+        let node = json!({"id": "gid://shopify/AbandonedCheckout/5", "customer": null,
+            "updatedAt": "2026-12-01T10:05:00Z", "completedAt": "2026-12-01T11:00:00Z",
+            "lineItems": {"nodes": []}, "totalPriceSet": {"shopMoney": {"amount": "0.0", "currencyCode": "USD"}}});
+        let d = checkout_delivery(&node).expect("delivery");
+        assert!(d.body["customer"].is_null() && d.body["phone"].is_null());
+        assert_eq!(d.body["line_items"], json!([]));
+        assert_eq!(d.body["completed_at"], "2026-12-01T11:00:00Z");
+        assert_eq!(
+            checkout_delivery(&json!({"id": "gid://shopify/Order/5"})),
+            None
+        );
+        assert_eq!(checkout_delivery(&json!({"name": "#5"})), None);
+    }
+
+    #[test]
+    fn the_checkout_token_is_read_from_the_recovery_url() {
+        let t = |u: &str| recovery_token(u);
+        assert_eq!(
+            t("https://checkout.local/548380009/checkouts/123123123/recover?key=example-secret-token"),
+            Some("123123123".into())
+        );
+        assert_eq!(
+            t("https://shop.example/checkouts/ac/tok-501/recover?key=k"),
+            Some("tok-501".into())
+        );
+        assert_eq!(t("https://shop.example/c/77"), None);
+        assert_eq!(t("https://shop.example/checkouts//recover"), None);
+        let node = json!({"id": "gid://shopify/AbandonedCheckout/501",
+            "abandonedCheckoutUrl": "https://shop.example/checkouts/ac/tok-501/recover?key=k",
+            "updatedAt": "2026-12-01T10:05:00Z"});
+        let d = checkout_delivery(&node).expect("delivery");
+        assert_eq!(d.body["token"], "tok-501");
     }
 
     #[test]

@@ -211,8 +211,9 @@ impl ShopifyEmulator {
     }
 
     /// Adds (or replaces) an abandoned checkout of `customer` as the Admin API shows it:
-    /// one line of `variant` (of product `variant + 1`), `total` in EUR, updated at
-    /// `updated_at`; no webhook is sent.
+    /// one line of variant `id × 10` (of product `id × 10 + 1`), `total` in EUR, updated
+    /// at `updated_at`, the recovery URL carrying the token `tok-{id}` (as the fixture
+    /// webhooks' do); no webhook is sent.
     pub fn add_abandoned_checkout(
         &self,
         shop: &str,
@@ -230,7 +231,7 @@ impl ShopifyEmulator {
                     "__typename": "AbandonedCheckout",
                     "id": format!("gid://shopify/AbandonedCheckout/{id}"), "name": format!("#{id}"),
                     "createdAt": updated_at, "updatedAt": updated_at, "completedAt": null,
-                    "abandonedCheckoutUrl": format!("https://{shop}/checkouts/{id}/recover"),
+                    "abandonedCheckoutUrl": format!("https://{shop}/checkouts/ac/tok-{id}/recover?key=key-{id}"),
                     "customer": {"id": format!("gid://shopify/Customer/{cid}"), "firstName": first, "lastName": "Demo",
                         "defaultPhoneNumber": {"phoneNumber": phone}, "defaultEmailAddress": null},
                     "totalPriceSet": {"shopMoney": {"amount": total, "currencyCode": "EUR"},

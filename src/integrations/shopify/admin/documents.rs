@@ -72,8 +72,8 @@ pub const CUSTOMERS_UPDATED: Document = Document {
 };
 
 /// Open abandoned checkouts updated after a time (the 10-minute poll; `first` 50 with
-/// 50 line items each: 2 + 50 × (3 + 2 + 50 × 3) = 7,752 would exceed the 1,000-point
-/// limit, so pages are 5 checkouts: 2 + 5 × 157 = 787).
+/// 50 line items each: 2 + 50 × (1 + 3 + 3 + 2 + 50 × 3) = 7,952 would exceed the
+/// 1,000-point limit, so pages are 5 checkouts: 2 + 5 × 159 = 797).
 pub const ABANDONED_CHECKOUTS: Document = Document {
     name: "AbandonedCheckouts",
     text: include_str!("graphql/abandoned_checkouts.graphql"),
