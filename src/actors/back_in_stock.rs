@@ -159,7 +159,7 @@ impl BackInStock {
         // `events_of` numbers at most 256 events under one position.
         for chunk in notified.chunks(256) {
             let kinds: Vec<EventKind> = chunk.iter().map(notified_kind).collect();
-            events.extend(super::events_of(&kinds, state.store.next_id()?, now));
+            events.extend(super::events_of(&kinds, state.store.next_id()?, now, false));
         }
         for s in notified {
             batch.put(shop, Kind::BackInStock, s.id, s)?;

@@ -133,7 +133,12 @@ impl Catalog {
         let delivery = super::shopify_delivery(&d.entry);
         match state.book.apply(&delivery) {
             Ok(change) => {
-                let events = super::events_of(&change.events, d.seq, delivery.fallback_time());
+                let events = super::events_of(
+                    &change.events,
+                    d.seq,
+                    delivery.fallback_time(),
+                    super::is_history(&d.entry),
+                );
                 let mut batch = Batch::new();
                 stage(&state.shop, &change, &mut batch)?;
                 for e in &events {

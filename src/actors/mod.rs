@@ -83,16 +83,35 @@ pub(crate) fn shopify_delivery(entry: &JournalEntry) -> crate::logic::Delivery<'
 /// Stamps the events one change caused with their stream position and time.
 /// Position = `seq` × 256 + index, where `seq` is the journal sequence of the webhook (stable
 /// across replays, so recording is idempotent) or a fresh id for changes no webhook caused.
-pub(crate) fn events_of(kinds: &[EventKind], seq: u64, at: Timestamp) -> Vec<DomainEvent> {
+/// The index runs to 127; bit [`crate::domain::events::HISTORY`] is set for the events of
+/// an imported row (`history`).
+pub(crate) fn events_of(
+    kinds: &[EventKind],
+    seq: u64,
+    at: Timestamp,
+    history: bool,
+) -> Vec<DomainEvent> {
+    let mark = if history {
+        crate::domain::events::HISTORY
+    } else {
+        0
+    };
     kinds
         .iter()
         .enumerate()
         .map(|(i, k)| DomainEvent {
-            seq: seq.saturating_mul(256).saturating_add(i.min(255) as u64),
+            seq: seq
+                .saturating_mul(256)
+                .saturating_add(i.min(127) as u64 | mark),
             occurred_at: at,
             kind: k.clone(),
         })
         .collect()
+}
+
+/// Whether a journaled delivery is a row of the initial import (its events are history).
+pub(crate) fn is_history(entry: &JournalEntry) -> bool {
+    crate::logic::shopify::import::is_history(&entry.webhook_id)
 }
 
 /// Logs and counts an applied delivery.

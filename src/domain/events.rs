@@ -119,14 +119,30 @@ impl EventKind {
     }
 }
 
+/// The bit of a stream position's index that marks an event of the store's *history*:
+/// caused by a row of the initial Admin import (a customer created two years ago, an
+/// order placed last spring), not by something happening now. Such events are recorded
+/// (segments, `include_existing_users` backfills and analytics read them) but never start
+/// a flow run by themselves: installing Galantis must not message every past buyer.
+/// Kept in the position rather than in a new field so stored events still decode.
+pub const HISTORY: u64 = 128;
+
 /// A recorded event: its kind, when it happened, and its place in the tenant's stream.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainEvent {
     /// Position in the tenant's event stream: the journal sequence of the webhook that
-    /// caused it, times 16, plus its index (stable across replays, so recording is idempotent).
+    /// caused it, times 256, plus its index (stable across replays, so recording is
+    /// idempotent); the index's bit [`HISTORY`] marks an event of the store's history.
     pub seq: u64,
     /// When the shop says it happened (payload time), else when we received it.
     pub occurred_at: Timestamp,
     /// What happened.
     pub kind: EventKind,
+}
+
+impl DomainEvent {
+    /// Whether it records the store's history (see [`HISTORY`]).
+    pub fn is_history(&self) -> bool {
+        self.seq & HISTORY != 0
+    }
 }

@@ -21,6 +21,25 @@ pub async fn journal_rows(
     shop: &str,
     batch: &mut Vec<RowDelivery>,
 ) -> Result<usize, ImportError> {
+    journal_rows_tracked(ctx, shop, batch, &mut None).await
+}
+
+/// Waits until the journal entry `seq` has been applied by its actor (an import that
+/// others read from — products before orders — is done only once it is in state).
+pub async fn wait_applied(ctx: &Context, seq: u64) {
+    let store = ctx.engine.store();
+    while store.is_pending(seq) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// [`journal_rows`], keeping in `last` the journal position of the newest new entry.
+pub async fn journal_rows_tracked(
+    ctx: &Context,
+    shop: &str,
+    batch: &mut Vec<RowDelivery>,
+    last: &mut Option<u64>,
+) -> Result<usize, ImportError> {
     let store = ctx.engine.store();
     let mut fresh = Vec::new();
     for d in batch.drain(..) {
@@ -39,6 +58,9 @@ pub async fn journal_rows(
     }
     store.ack_durable().await?;
     let new = fresh.len();
+    if let Some(d) = fresh.last() {
+        *last = Some(d.seq);
+    }
     for d in fresh {
         ctx.engine.deliver(shop, d);
     }

@@ -97,6 +97,9 @@ pub enum Kind {
     /// Conversations (delivered template messages) per billing period (the period's
     /// number, `logic::billing::period_of`).
     Usage = b'W',
+    /// Lines of a bulk import waiting to be joined with their parent: resource (8) +
+    /// owner (the root row's id, 8) + line number (8) -> the line (`store::import_stage`).
+    ImportStage = b'R',
     /// Back-in-stock subscription, by its id.
     BackInStock = b'z',
     /// Index: variant id (8) + subscription id (8) -> empty.

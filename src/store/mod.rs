@@ -17,6 +17,7 @@ pub mod conversations;
 pub mod deadletters;
 #[cfg(test)]
 pub(crate) mod faults;
+pub mod import_stage;
 pub mod journal;
 pub mod keys;
 pub mod records;

@@ -11,7 +11,7 @@ use galantis::sandbox::payloads::{
 use reqwest::Method;
 use serde_json::{json, Value};
 
-const SHOP: &str = "flows.myshopify.com";
+pub const SHOP: &str = "flows.myshopify.com";
 pub const PHONE: &str = "+447700900456";
 
 /// Emulator + engine, a WhatsApp tenant, and APPROVED templates.

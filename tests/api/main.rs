@@ -23,6 +23,7 @@ mod product_templates;
 mod segments;
 mod shopify_admin;
 mod shopify_import;
+mod shopify_import_store;
 mod shopify_install;
 mod slow_clients;
 mod tenants;

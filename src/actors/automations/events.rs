@@ -25,7 +25,7 @@ pub(super) async fn consume(
         }
         let mut batch = Batch::new();
         state.intake.stage(&mut batch, &state.shop, e.seq)?;
-        let started = if state.status.paused {
+        let started = if state.status.paused || e.is_history() {
             Vec::new()
         } else {
             start_runs(state, &e, &mut batch).await?

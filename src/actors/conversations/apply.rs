@@ -106,6 +106,7 @@ async fn apply_event(
         &std::mem::take(&mut state.recorded),
         d.seq,
         d.entry.received_at,
+        false,
     );
     for e in &recorded {
         batch.put_event(&state.shop, e)?;

@@ -248,7 +248,8 @@ impl Customers {
         for id in &removed {
             batch.remove(&state.shop, Kind::Signals, *id);
         }
-        let events = super::events_of(&kinds, seq, at);
+        let history = journal.is_some_and(|d| super::is_history(&d.entry));
+        let events = super::events_of(&kinds, seq, at, history);
         stage(&state.store, &state.shop, change, &mut batch)?;
         for e in &events {
             batch.put_event(&state.shop, e)?;
@@ -309,7 +310,7 @@ impl Customers {
             return Ok(());
         }
         let seq = state.store.next_id()?;
-        let events = super::events_of(&kinds, seq, at);
+        let events = super::events_of(&kinds, seq, at, false);
         for e in &events {
             batch.put_event(&state.shop, e)?;
         }

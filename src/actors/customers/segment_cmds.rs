@@ -215,7 +215,7 @@ pub fn refresh(state: &mut CustomersState, myself: &ractor::ActorRef<super::Cust
     let kinds = state.segments.refresh();
     if !kinds.is_empty() {
         let recorded = state.store.next_id().and_then(|seq| {
-            let events = crate::actors::events_of(&kinds, seq, Timestamp::now());
+            let events = crate::actors::events_of(&kinds, seq, Timestamp::now(), false);
             let mut batch = Batch::new();
             for e in &events {
                 batch.put_event(&state.shop, e)?;
@@ -248,7 +248,7 @@ fn commit_with(
     mut batch: Batch,
     kinds: &[crate::domain::EventKind],
 ) -> Result<(), SegmentsError> {
-    let events = crate::actors::events_of(kinds, state.store.next_id()?, Timestamp::now());
+    let events = crate::actors::events_of(kinds, state.store.next_id()?, Timestamp::now(), false);
     for e in &events {
         batch.put_event(&state.shop, e)?;
     }

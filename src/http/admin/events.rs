@@ -23,6 +23,9 @@ pub struct EventView {
     pub kind: &'static str,
     /// When it happened.
     pub occurred_at: crate::domain::Timestamp,
+    /// True for the store's history (a row of the initial import): recorded for segments
+    /// and backfills, never a trigger by itself.
+    pub history: bool,
     /// The event's fields (ids as strings).
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
@@ -51,6 +54,7 @@ impl From<DomainEvent> for EventView {
             .unwrap_or(serde_json::Value::Null);
         Self {
             seq: e.seq,
+            history: e.is_history(),
             kind: e.kind.name(),
             occurred_at: e.occurred_at,
             data,

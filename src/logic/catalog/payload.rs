@@ -50,6 +50,9 @@ pub(super) struct ProductDto {
     pub variants: Option<Vec<VariantDto>>,
     /// Every variant's gid and `updated_at` (newest first), even beyond the first 100.
     pub variant_gids: Option<Vec<VariantGidDto>>,
+    /// The product's collections: set only by the Admin import
+    /// (`logic::shopify::import::COLLECTIONS_FIELD`); Shopify's webhooks never carry it.
+    pub galantis_collections: Option<Vec<ShopifyId>>,
 }
 
 /// One entry of a product's `options`.

@@ -17,10 +17,29 @@ use std::collections::{HashMap, HashSet};
 const PAYLOAD_VARIANT_LIMIT: usize = 100;
 
 /// `products/create` and `products/update` (an update of an unknown product is an upsert).
+/// Collection membership, which only the import's bodies carry, is applied even when the
+/// rest of an imported product is older than the stored one (no webhook carries it).
 pub(super) fn upsert(book: &mut CatalogBook, d: &Delivery<'_>) -> Result<Change, ApplyError> {
     let dto: ProductDto = payload::parse(d)?;
     let id = payload::record_id(dto.id, dto.admin_graphql_api_id.as_deref())
         .ok_or_else(|| ApplyError::invalid(d.topic, "product has no id"))?;
+    let mut change = upsert_fields(book, d, &dto, id)?;
+    if let Some(ids) = &dto.galantis_collections {
+        let member = book.set_product_collections(id, ids.iter().copied());
+        if member.ignored.is_none() && !member.writes.is_empty() {
+            change.writes.extend(member.writes);
+            change.ignored = None;
+        }
+    }
+    Ok(change)
+}
+
+fn upsert_fields(
+    book: &mut CatalogBook,
+    d: &Delivery<'_>,
+    dto: &ProductDto,
+    id: crate::domain::ShopifyId,
+) -> Result<Change, ApplyError> {
     if let Some(at) = book.product_tombstones.get(&id) {
         return Ok(Change::ignored(format!("product {id} was deleted at {at}")));
     }
@@ -28,16 +47,16 @@ pub(super) fn upsert(book: &mut CatalogBook, d: &Delivery<'_>) -> Result<Change,
     if let (Some(new), Some(old)) = (dto.updated_at, stored.and_then(|p| p.updated_at)) {
         if new < old {
             let reason = format!("product {id}: updated_at {new} is older than the stored {old}");
-            return Ok(late_stock_points(book, id, &dto, d, reason));
+            return Ok(late_stock_points(book, id, dto, d, reason));
         }
     }
     let mut product = stored
         .cloned()
         .unwrap_or_else(|| Product::new_placeholder(id));
-    merge_fields(&mut product, &dto);
+    merge_fields(&mut product, dto);
     let mut change = Change::default();
     if let Some(list) = &dto.variants {
-        merge_variants(&mut product, &dto, list, d, &mut change);
+        merge_variants(&mut product, dto, list, d, &mut change);
     }
     variants::finish(&mut product);
     if book.products.get(&id) != Some(&product) {

@@ -2,8 +2,12 @@
 //! the SDL (an invalid one is a `userErrors` entry, as Shopify answers), runs it over the
 //! shop's records at once — each node projected onto the query's `edges { node { … } }`
 //! selection, one JSON object per line — and keeps the file, served at
-//! `GET /bulk/{id}.jsonl`; `bulkOperation(id)` reports it COMPLETED with its URL. Only the
-//! `customers` connection is emulated; any other is refused by name.
+//! `GET /bulk/{id}.jsonl`; `bulkOperation(id)` reports it COMPLETED with its URL. The
+//! `customers`, `products`, `orders` and `collections` connections are emulated; any other
+//! is refused by name. A nested connection's nodes are lines of their own with
+//! `__parentId`, written after their parent but — as Shopify allows — not right after:
+//! the children of a parent come after the *next* parent, so a reader that assumes
+//! adjacency fails here as it would against Shopify.
 
 use super::project::{argument, project};
 use super::state::{BulkResult, Shared};
@@ -45,7 +49,7 @@ pub fn run(
     let Some(Selection::Field(root)) = op.selection_set.selections.first() else {
         return refused("Invalid bulk query: no connection".into());
     };
-    if root.name != "customers" {
+    if !["customers", "products", "orders", "collections"].contains(&root.name.as_str()) {
         return refused(format!(
             "the Shopify emulator does not implement bulk `{}`",
             root.name
@@ -70,14 +74,21 @@ pub fn run(
         .shops
         .get(shop)
         .map(|s| {
-            s.customers
-                .values()
-                .map(|c| project(c, &node_set, &doc).to_string())
-                .collect()
+            let records = match root.name.as_str() {
+                "products" => &s.products,
+                "orders" => &s.orders,
+                "collections" => &s.collections,
+                _ => &s.customers,
+            };
+            jsonl_lines(records.values().map(|c| project(c, &node_set, &doc)))
         })
         .unwrap_or_default();
     let n = st.next_id();
     let objects = lines.len() as u64;
+    let roots = lines
+        .iter()
+        .filter(|l| !l.contains("\"__parentId\""))
+        .count() as u64;
     let mut jsonl = lines.join("\n");
     if !jsonl.is_empty() {
         jsonl.push('\n');
@@ -88,10 +99,49 @@ pub fn run(
             shop: shop.to_string(),
             jsonl: Arc::new(jsonl),
             objects,
+            roots,
         },
     );
     st.count("bulk_run");
     json!({"bulkOperation": {"id": gid(n), "status": "CREATED", "createdAt": "2026-12-01T00:00:00Z"}, "userErrors": []})
+}
+
+/// The lines of projected root nodes: each nested connection (a field whose value has
+/// `edges`) taken out of its parent and written as child lines with `__parentId`, after
+/// the next parent's line.
+fn jsonl_lines(nodes: impl Iterator<Item = Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut held: Vec<String> = Vec::new();
+    for mut node in nodes {
+        let parent = node["id"].clone();
+        let mut children = Vec::new();
+        if let Value::Object(fields) = &mut node {
+            let nested: Vec<String> = fields
+                .iter()
+                .filter(|(_, v)| v.get("edges").is_some())
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in nested {
+                if let Some(Value::Array(edges)) = fields
+                    .remove(&k)
+                    .and_then(|mut c| c.get_mut("edges").map(Value::take))
+                {
+                    for e in edges {
+                        let mut child = e.get("node").cloned().unwrap_or(Value::Null);
+                        if let Value::Object(c) = &mut child {
+                            c.insert("__parentId".into(), parent.clone());
+                            children.push(child.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        out.push(node.to_string());
+        out.append(&mut held);
+        held = children;
+    }
+    out.append(&mut held);
+    out
 }
 
 /// `bulkOperation(id)`.
@@ -107,7 +157,7 @@ pub fn status(shared: &Shared, shop: &str, field: &Field, vars: &Value) -> Value
     let st = shared.lock();
     match st.bulk.get(&n).filter(|b| b.shop == shop) {
         Some(b) => json!({"id": id, "status": "COMPLETED", "errorCode": null, "type": "QUERY",
-            "objectCount": b.objects.to_string(), "rootObjectCount": b.objects.to_string(),
+            "objectCount": b.objects.to_string(), "rootObjectCount": b.roots.to_string(),
             "fileSize": b.jsonl.len().to_string(), "url": format!("{}/bulk/{n}.jsonl", st.base_url),
             "partialDataUrl": null, "createdAt": "2026-12-01T00:00:00Z", "completedAt": "2026-12-01T00:00:01Z",
             "query": ""}),

@@ -19,6 +19,7 @@
 //! (this facade) → `graphql`, `schema`, `state`.
 
 mod bulk;
+mod catalog;
 mod cost;
 mod graphql;
 mod oauth;
@@ -165,6 +166,9 @@ impl ShopifyEmulator {
                 previous_refresh: None,
                 customers: BTreeMap::new(),
                 checkouts: BTreeMap::new(),
+                products: BTreeMap::new(),
+                orders: BTreeMap::new(),
+                collections: BTreeMap::new(),
             },
         );
     }

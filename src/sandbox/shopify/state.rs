@@ -107,6 +107,12 @@ pub struct ShopState {
     pub customers: BTreeMap<u64, serde_json::Value>,
     /// Abandoned checkouts (by numeric id).
     pub checkouts: BTreeMap<u64, serde_json::Value>,
+    /// Products, nested connections (`variants`, `media`, `collections`) as `edges`.
+    pub products: BTreeMap<u64, serde_json::Value>,
+    /// Orders, `lineItems` as `edges`.
+    pub orders: BTreeMap<u64, serde_json::Value>,
+    /// Collections.
+    pub collections: BTreeMap<u64, serde_json::Value>,
 }
 
 /// A finished bulk operation.
@@ -118,6 +124,8 @@ pub struct BulkResult {
     pub jsonl: std::sync::Arc<String>,
     /// Lines written.
     pub objects: u64,
+    /// Root rows among them.
+    pub roots: u64,
 }
 
 impl ShopState {

@@ -60,8 +60,23 @@ pub const BULK_OPERATION: Document = Document {
 /// The inner query of the customers import (run in bulk: no `first`, no cost limit).
 pub const BULK_CUSTOMERS: &str = include_str!("graphql/bulk_customers.graphql");
 
-/// The inner bulk queries (each validated as a document of its own).
-pub const BULK_QUERIES: &[(&str, &str)] = &[("customers", BULK_CUSTOMERS)];
+/// The inner query of the products import: variants, image media and collection
+/// membership as nested connections (children lines with `__parentId`).
+pub const BULK_PRODUCTS: &str = include_str!("graphql/bulk_products.graphql");
+
+/// The inner query of the orders import, line items nested.
+pub const BULK_ORDERS: &str = include_str!("graphql/bulk_orders.graphql");
+
+/// The inner query of the collections import (membership comes with the products).
+pub const BULK_COLLECTIONS: &str = include_str!("graphql/bulk_collections.graphql");
+
+/// The inner bulk queries by resource (each validated as a document of its own).
+pub const BULK_QUERIES: &[(&str, &str)] = &[
+    ("customers", BULK_CUSTOMERS),
+    ("products", BULK_PRODUCTS),
+    ("orders", BULK_ORDERS),
+    ("collections", BULK_COLLECTIONS),
+];
 
 /// Customers updated after a time, oldest change first (reconciliation; `first` ≤ 100:
 /// cost 2 + 4 per customer).

@@ -5,6 +5,12 @@
 //! imported row wins (per-record `updated_at`), and a deleted customer is never brought
 //! back (tombstones). Pure.
 
+mod catalog;
+mod orders;
+
+pub use catalog::{collection_row, product_group};
+pub use orders::order_group;
+
 use serde_json::{json, Value};
 
 /// Why a row cannot be imported.
@@ -16,6 +22,53 @@ pub enum ImportError {
     /// The row has no usable `id`.
     #[error("line {0} has no `gid://shopify/{1}/…` id")]
     NoId(u64, &'static str),
+}
+
+/// The webhook-id prefix of the initial import's deliveries.
+pub const IMPORT_PREFIX: &str = "import:";
+
+/// Whether a delivery's webhook id is a row of the initial import: its events are the
+/// store's history and start no flow run (`domain::events::HISTORY`). Reconciliation and
+/// the checkout poll repair what is happening now and are not history.
+pub fn is_history(webhook_id: &str) -> bool {
+    webhook_id.starts_with(IMPORT_PREFIX)
+}
+
+/// A root row of a bulk file and its children (the rows whose `__parentId` is the root's
+/// id), joined: the unit the products and orders imports apply.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Group {
+    /// The root row.
+    pub parent: Value,
+    /// Its children, in file order.
+    pub children: Vec<Value>,
+}
+
+impl Group {
+    /// The children whose id is a `gid://shopify/{kind}/…`.
+    pub fn children_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+        self.children.iter().filter(move |c| {
+            c["id"]
+                .as_str()
+                .is_some_and(|g| gid_number(g, kind).is_some())
+        })
+    }
+}
+
+/// What a bulk line is: a root row (its own id) or a child (its parent's id). Both are
+/// numbers of gids; `None` when the line is not JSON or has neither.
+pub fn line_owner(text: &str) -> Option<(u64, bool)> {
+    let row: Value = serde_json::from_str(text).ok()?;
+    if let Some(p) = row["__parentId"].as_str() {
+        return gid_tail(p).map(|n| (n, true));
+    }
+    row["id"].as_str().and_then(gid_tail).map(|n| (n, false))
+}
+
+/// The number at the end of any `gid://shopify/{Type}/{n}`.
+fn gid_tail(gid: &str) -> Option<u64> {
+    let rest = gid.strip_prefix("gid://shopify/")?;
+    rest.split('?').next()?.rsplit('/').next()?.parse().ok()
 }
 
 /// One delivery made from a row: topic, a webhook id stable for the row (so a resumed
@@ -41,6 +94,19 @@ pub fn gid_number(gid: &str, kind: &str) -> Option<u64> {
         .ok()
 }
 
+/// A GraphQL `tags` list as the REST webhooks carry it: one comma-separated string.
+fn tags_text(v: &Value) -> String {
+    v.as_array()
+        .map(|t| {
+            t.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
+/// A GraphQL enum value as the REST webhooks spell it (lower case).
 fn lower(v: &Value) -> Value {
     v.as_str()
         .map_or(Value::Null, |s| Value::String(s.to_ascii_lowercase()))
@@ -57,7 +123,8 @@ pub fn customer_row(line: u64, op: u64, text: &str) -> Result<Vec<RowDelivery>, 
     if row.get("__parentId").is_some() {
         return Ok(Vec::new());
     }
-    customer_deliveries(&format!("import:{op}"), &row).ok_or(ImportError::NoId(line, "Customer"))
+    customer_deliveries(&format!("{IMPORT_PREFIX}{op}"), &row)
+        .ok_or(ImportError::NoId(line, "Customer"))
 }
 
 /// The deliveries of one customer node (a bulk row or a query's node), their webhook ids
@@ -66,15 +133,7 @@ pub fn customer_deliveries(origin: &str, row: &Value) -> Option<Vec<RowDelivery>
     let gid = row["id"].as_str().unwrap_or_default();
     let id = gid_number(gid, "Customer")?;
     let updated = row["updatedAt"].clone();
-    let tags = row["tags"]
-        .as_array()
-        .map(|t| {
-            t.iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default();
+    let tags = tags_text(&row["tags"]);
     let phone = row["defaultPhoneNumber"]["phoneNumber"].clone();
     let customer = json!({
         "id": id,

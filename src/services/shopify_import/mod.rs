@@ -9,19 +9,37 @@
 //! duplicates. The journal's backlog is bounded while importing (the import waits for
 //! the actors), so memory holds the contacts, not the file.
 //!
-//! Only customers are imported so far; orders, products and collections follow the same
-//! path with their own bulk queries and row mappings.
+//! Four resources: customers and collections are flat (one line, one record: journaled
+//! as they are read); products (variants, image media, collection membership) and orders
+//! (line items) have children, which Shopify writes after their parent but not
+//! necessarily right after, so their lines are first staged on disk by owner
+//! (`store::import_stage`, status `READING`) and then read back one complete group at a
+//! time, joined and journaled (`JOINING`); memory holds one group, not the file. Both
+//! phases record their progress durably in the same batch as their writes.
+//!
+//! Order between resources: products wait for a running collections import and orders
+//! for running customers and products imports of the same shop, so membership, contacts
+//! and product vendors are there when the rows that read them arrive.
+//!
+//! The imported rows are the store's history: their events start no flow run
+//! (`domain::events::HISTORY`).
+
+mod join;
+mod read;
 
 use super::shopify_auth::{self, AuthError};
-use super::shopify_ingest::journal_rows;
+use super::shopify_ingest::wait_applied;
 use super::Context;
 use crate::domain::Timestamp;
 use crate::integrations::shopify::admin::{documents, ops, AdminError};
-use crate::logic::shopify::import::{customer_row, gid_number, RowDelivery};
+use crate::logic::shopify::import::{
+    collection_row, customer_row, gid_number, order_group, product_group, Group,
+    ImportError as RowError, RowDelivery,
+};
 use crate::store::{Batch, Kind, StoreError};
 use serde::{Deserialize, Serialize};
 
-/// Lines journaled between two progress records (and durable waits).
+/// Lines journaled (or staged) between two progress records (and durable waits).
 const CHUNK_LINES: u64 = 200;
 
 /// Where an import is.
@@ -38,12 +56,15 @@ pub enum ImportStatus {
     Done,
     /// Shopify failed the operation (or refused the token); see `error`.
     Failed,
+    /// Joining staged rows with their children and journaling them (products, orders).
+    /// Added last so stored jobs still decode.
+    Joining,
 }
 
 /// One resource's import and its progress.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportJob {
-    /// `customers`.
+    /// `customers`, `products`, `orders` or `collections`.
     pub resource: String,
     /// Where it is.
     pub status: ImportStatus,
@@ -65,13 +86,17 @@ pub struct ImportJob {
     pub error: Option<String>,
     /// Rows in the result, once Shopify has finished the operation.
     pub rows_total: Option<u64>,
+    /// The journal position of the newest delivery this run journaled (not stored: the
+    /// import is done once it is applied).
+    #[serde(skip)]
+    pub last_seq: Option<u64>,
 }
 
 /// Why an import cannot start or stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// A resource this engine does not import.
-    #[error("`{0}` cannot be imported; supported: customers")]
+    #[error("`{0}` cannot be imported; supported: customers, products, orders, collections")]
     Unknown(String),
     /// The shop's token.
     #[error(transparent)]
@@ -84,23 +109,91 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
-/// The resources and their record ids.
-const RESOURCES: &[(&str, u64)] = &[("customers", 1)];
+/// How a resource's lines become deliveries.
+#[derive(Clone, Copy)]
+enum Rows {
+    /// One line, one record.
+    Flat(fn(u64, u64, &str) -> Result<Vec<RowDelivery>, RowError>),
+    /// A root row and its children, joined through `__parentId`.
+    Grouped(fn(u64, u64, &Group) -> Result<Vec<RowDelivery>, RowError>),
+}
 
-fn record_id(resource: &str) -> Result<u64, ImportError> {
+/// An importable resource.
+struct Resource {
+    name: &'static str,
+    /// Its job's record id (and staging area).
+    id: u64,
+    rows: Rows,
+    /// Resources whose running import this one waits for.
+    after: &'static [&'static str],
+}
+
+const RESOURCES: &[Resource] = &[
+    Resource {
+        name: "customers",
+        id: 1,
+        rows: Rows::Flat(customer_row),
+        after: &[],
+    },
+    Resource {
+        name: "products",
+        id: 2,
+        rows: Rows::Grouped(product_group),
+        after: &["collections"],
+    },
+    Resource {
+        name: "orders",
+        id: 3,
+        rows: Rows::Grouped(order_group),
+        after: &["customers", "products"],
+    },
+    Resource {
+        name: "collections",
+        id: 4,
+        rows: Rows::Flat(collection_row),
+        after: &[],
+    },
+];
+
+fn resource(name: &str) -> Result<&'static Resource, ImportError> {
     RESOURCES
         .iter()
-        .find(|(r, _)| *r == resource)
-        .map(|(_, id)| *id)
-        .ok_or_else(|| ImportError::Unknown(resource.to_string()))
+        .find(|r| r.name == name)
+        .ok_or_else(|| ImportError::Unknown(name.to_string()))
+}
+
+fn record_id(name: &str) -> Result<u64, ImportError> {
+    resource(name).map(|r| r.id)
+}
+
+fn bulk_query(name: &str) -> Result<&'static str, ImportError> {
+    documents::BULK_QUERIES
+        .iter()
+        .find(|(r, _)| *r == name)
+        .map(|(_, q)| *q)
+        .ok_or_else(|| ImportError::Unknown(name.to_string()))
+}
+
+fn unfinished(job: &ImportJob) -> bool {
+    !matches!(job.status, ImportStatus::Done | ImportStatus::Failed)
 }
 
 /// Writes the job's progress and waits until it is on disk: a restart resumes from
 /// exactly what was recorded (the same operation, the last journaled line).
 async fn save(ctx: &Context, shop: &str, job: &mut ImportJob) -> Result<(), StoreError> {
+    save_with(ctx, shop, job, Batch::new()).await
+}
+
+/// Writes the job's progress in the same atomic batch as `b` (the lines it staged or
+/// the groups it finished), then waits until it is on disk.
+async fn save_with(
+    ctx: &Context,
+    shop: &str,
+    job: &mut ImportJob,
+    mut b: Batch,
+) -> Result<(), StoreError> {
     job.updated_ms = Timestamp::now().millis();
     let id = record_id(&job.resource).unwrap_or(0);
-    let mut b = Batch::new();
     b.put(shop, Kind::Import, id, job)?;
     let store = ctx.engine.store();
     store.commit(b)?;
@@ -130,7 +223,7 @@ pub async fn start(ctx: &Context, shop: &str, resource: &str) -> Result<ImportJo
     let id = record_id(resource)?;
     let store = ctx.engine.store();
     if let Some(job) = store.get::<ImportJob>(shop, Kind::Import, id)? {
-        if !matches!(job.status, ImportStatus::Done | ImportStatus::Failed) {
+        if unfinished(&job) {
             return Ok(job);
         }
     }
@@ -147,6 +240,7 @@ pub async fn start(ctx: &Context, shop: &str, resource: &str) -> Result<ImportJo
         updated_ms: now,
         error: None,
         rows_total: None,
+        last_seq: None,
     };
     save(ctx, shop, &mut job).await?;
     spawn(ctx, shop, job.clone());
@@ -160,7 +254,7 @@ pub fn resume_all(ctx: &Context) {
     };
     for t in tenants {
         for job in list(ctx, &t.shop).unwrap_or_default() {
-            if !matches!(job.status, ImportStatus::Done | ImportStatus::Failed) {
+            if unfinished(&job) {
                 tracing::info!(message = "Resuming a Shopify import.", shop = %t.shop, resource = %job.resource, lines_done = job.lines_done);
                 spawn(ctx, &t.shop, job);
             }
@@ -181,19 +275,45 @@ fn spawn(ctx: &Context, shop: &str, job: ImportJob) {
     });
 }
 
+/// Waits while an import `r` comes after is running for the shop.
+async fn wait_for_prerequisites(
+    ctx: &Context,
+    shop: &str,
+    r: &Resource,
+) -> Result<(), ImportError> {
+    loop {
+        let jobs = list(ctx, shop)?;
+        let busy = jobs
+            .iter()
+            .any(|j| r.after.contains(&j.resource.as_str()) && unfinished(j));
+        if !busy {
+            return Ok(());
+        }
+        tokio::time::sleep(ctx.import_poll).await;
+    }
+}
+
 async fn run(ctx: &Context, shop: &str, job: &mut ImportJob) -> Result<(), ImportError> {
+    let r = resource(&job.resource)?;
+    if job.operation_id.is_none() {
+        wait_for_prerequisites(ctx, shop, r).await?;
+    }
     let token = shopify_auth::access_token(ctx, shop).await?;
     let op = match job.operation_id.clone() {
         Some(op) => op,
         None => {
-            let op =
-                ops::run_bulk_query(&ctx.shopify, shop, &token, documents::BULK_CUSTOMERS).await?;
+            let query = bulk_query(r.name)?;
+            let op = ops::run_bulk_query(&ctx.shopify, shop, &token, query).await?;
             job.operation_id = Some(op.clone());
             job.status = ImportStatus::Running;
             save(ctx, shop, job).await?;
             op
         }
     };
+    let op_number = gid_number(&op, "BulkOperation").unwrap_or(0);
+    if job.status == ImportStatus::Joining {
+        return finish(ctx, shop, job, r, op_number).await;
+    }
     let url = loop {
         let token = shopify_auth::access_token(ctx, shop).await?;
         let b = ops::bulk_operation(&ctx.shopify, shop, &token, &op)
@@ -222,81 +342,29 @@ async fn run(ctx: &Context, shop: &str, job: &mut ImportJob) -> Result<(), Impor
     job.status = ImportStatus::Reading;
     save(ctx, shop, job).await?;
     if let Some(url) = url {
-        read(
-            ctx,
-            shop,
-            job,
-            &url,
-            gid_number(&op, "BulkOperation").unwrap_or(0),
-        )
-        .await?;
+        read::read(ctx, shop, job, r, &url, op_number).await?;
+    }
+    finish(ctx, shop, job, r, op_number).await
+}
+
+/// After the file is read: join the staged groups (grouped resources), then done.
+async fn finish(
+    ctx: &Context,
+    shop: &str,
+    job: &mut ImportJob,
+    r: &Resource,
+    op: u64,
+) -> Result<(), ImportError> {
+    if let Rows::Grouped(map) = r.rows {
+        job.status = ImportStatus::Joining;
+        save(ctx, shop, job).await?;
+        join::join(ctx, shop, job, r.id, map, op).await?;
+    }
+    if let Some(seq) = job.last_seq {
+        wait_applied(ctx, seq).await;
     }
     job.status = ImportStatus::Done;
     save(ctx, shop, job).await?;
     tracing::info!(message = "Shopify import done.", shop, resource = %job.resource, rows = job.rows_read, skipped = job.rows_skipped);
-    Ok(())
-}
-
-/// Streams the result file from `job.lines_done` on.
-async fn read(
-    ctx: &Context,
-    shop: &str,
-    job: &mut ImportJob,
-    url: &str,
-    op: u64,
-) -> Result<(), ImportError> {
-    let mut resp = ctx.shopify.download(url).await?;
-    let mut pending: Vec<u8> = Vec::new();
-    let mut line_no: u64 = 0;
-    let mut batch: Vec<RowDelivery> = Vec::new();
-    let mut batch_lines = 0;
-    loop {
-        let chunk = resp.chunk().await.map_err(|e| AdminError::Unavailable {
-            attempts: 1,
-            last: format!("reading the result file: {}", e.without_url()),
-        })?;
-        let end = chunk.is_none();
-        if let Some(c) = chunk {
-            pending.extend_from_slice(&c);
-        } else if !pending.is_empty() {
-            pending.push(b'\n');
-        }
-        while let Some(i) = pending.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = pending.drain(..=i).collect();
-            let text = String::from_utf8_lossy(&line[..line.len() - 1])
-                .trim()
-                .to_string();
-            if text.is_empty() {
-                continue;
-            }
-            line_no += 1;
-            if line_no <= job.lines_done {
-                continue;
-            }
-            job.rows_read += 1;
-            match customer_row(line_no, op, &text) {
-                Ok(d) => batch.extend(d),
-                Err(e) => {
-                    job.rows_skipped += 1;
-                    tracing::warn!(message = "Import row skipped.", shop, error = %e);
-                }
-            }
-            batch_lines += 1;
-            if batch_lines >= CHUNK_LINES {
-                journal_rows(ctx, shop, &mut batch).await?;
-                job.rows_applied += batch_lines;
-                job.lines_done = line_no;
-                batch_lines = 0;
-                save(ctx, shop, job).await?;
-            }
-        }
-        if end {
-            break;
-        }
-    }
-    journal_rows(ctx, shop, &mut batch).await?;
-    job.rows_applied += batch_lines;
-    job.lines_done = line_no;
-    save(ctx, shop, job).await?;
     Ok(())
 }
