@@ -147,3 +147,137 @@ async fn an_import_killed_mid_file_completes_after_restart_without_duplicates() 
         "{text}"
     );
 }
+
+/// Counts the events of type `t` (follows pagination).
+async fn events_of_type(client: &reqwest::Client, e: &Engine, key: &str, t: &str) -> u64 {
+    let mut n = 0u64;
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(a) => format!("/api/v1/events?limit=500&after={a}"),
+            None => "/api/v1/events?limit=500".to_string(),
+        };
+        let v = get(client, e, &path, key).await;
+        n += v["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|x| x["type"] == t)
+            .count() as u64;
+        match v["next_after"].as_str() {
+            Some(a) => after = Some(a.to_string()),
+            None => return n,
+        }
+    }
+}
+
+/// Polls the shop's only import until `at(job)`, then kills the engine with SIGKILL.
+async fn kill_when(
+    client: &reqwest::Client,
+    mut e: Engine,
+    key: &str,
+    at: impl Fn(&Value) -> bool,
+) -> Value {
+    for _ in 0..4_000 {
+        let v = get(client, &e, "/api/v1/imports", key).await;
+        let job = v["items"][0].clone();
+        if at(&job) {
+            e.child.kill().expect("kill -9");
+            let _ = e.child.wait();
+            return job;
+        }
+        assert_ne!(
+            job["status"], "DONE",
+            "finished before it could be killed: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    panic!("the import never reached the point to kill it");
+}
+
+#[tokio::test]
+async fn an_orders_import_killed_while_staging_and_while_joining_completes_once() {
+    const ORDERS: u64 = 4_000;
+    const ORDER_SHOP: &str = "crashorders.myshopify.com";
+    let emu = ShopifyEmulator::start(ShopifyEmulatorConfig::default())
+        .await
+        .expect("emulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = crate::helpers::http();
+    let e = start(&client, dir.path(), emu.base_url()).await;
+    let created: Value = client
+        .post(format!("{}/api/v1/tenants", e.base))
+        .bearer_auth(OPERATOR)
+        .json(&json!({"shop": ORDER_SHOP, "shopify_access_token": "shpat_crash"}))
+        .send()
+        .await
+        .expect("tenant")
+        .json()
+        .await
+        .expect("json");
+    let key = created["api_key"].as_str().expect("key").to_string();
+    emu.add_shop(ORDER_SHOP, "shpat_crash", "Crash");
+    let buyers: Vec<u64> = (10_000..10_500).collect();
+    emu.add_orders(ORDER_SHOP, 50_000, ORDERS, &buyers, 1_000, 2);
+    let r = client
+        .post(format!("{}/api/v1/imports", e.base))
+        .bearer_auth(&key)
+        .json(&json!({"resources": ["orders"]}))
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(r.status(), 202);
+    // Once while the file is being staged …
+    let job = kill_when(&client, e, &key, |j| {
+        j["status"] == "READING" && j["lines_done"].as_u64().unwrap_or(0) > 0
+    })
+    .await;
+    assert!(job["lines_done"].as_u64() < Some(ORDERS * 3), "{job}");
+    // … once while the staged groups are being joined and journaled …
+    let e = start(&client, dir.path(), emu.base_url()).await;
+    let job = kill_when(&client, e, &key, |j| {
+        j["status"] == "JOINING" && j["rows_applied"].as_u64().unwrap_or(0) > 0
+    })
+    .await;
+    assert!(job["rows_applied"].as_u64() < Some(ORDERS * 3), "{job}");
+    // … and the third start completes it.
+    let e = start(&client, dir.path(), emu.base_url()).await;
+    let mut job = Value::Null;
+    for _ in 0..3_000 {
+        let v = get(&client, &e, "/api/v1/imports", &key).await;
+        if v["items"][0]["status"] == "DONE" {
+            job = v["items"][0].clone();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(job["status"], "DONE", "resumed and finished: {job}");
+    assert_eq!(
+        (
+            job["lines_done"].as_u64(),
+            job["rows_read"].as_u64(),
+            job["rows_skipped"].as_u64()
+        ),
+        (Some(ORDERS * 3), Some(ORDERS * 3), Some(0)),
+        "{job}"
+    );
+    assert_eq!(emu.calls().get("bulk_run"), Some(&1), "the same operation");
+    // Every order once, each with its two lines: one OrderPlaced per order, and the
+    // buyers' order counts add up (DONE waits until the last row is applied).
+    assert_eq!(
+        events_of_type(&client, &e, &key, "OrderPlaced").await,
+        ORDERS
+    );
+    let count: Value = client
+        .post(format!("{}/api/v1/segments/count", e.base))
+        .bearer_auth(&key)
+        .json(&json!({"name": "n", "groups": [{"rules": [
+            {"field": "ORDERS_COUNT", "op": "GTE", "value": ORDERS / 500}]}]}))
+        .send()
+        .await
+        .expect("count")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(count["count"].as_u64(), Some(500), "{count}");
+}
