@@ -20,6 +20,15 @@ pub const CLIENT_ID: &str = "galantis-sandbox";
 pub const EXISTING_CUSTOMERS: u64 = 300;
 /// Their ids start here (apart from the fed store's).
 const FIRST_EXISTING_ID: u64 = 8_100_000_000_000;
+/// Products, collections and orders the demo store had before the install (imported).
+pub const EXISTING_PRODUCTS: u64 = 40;
+const EXISTING_COLLECTIONS: u64 = 3;
+const EXISTING_ORDERS: u64 = 200;
+const FIRST_PRODUCT_ID: u64 = 8_200_000_000_000;
+const FIRST_COLLECTION_ID: u64 = 8_300_000_000_000;
+const FIRST_ORDER_ID: u64 = 8_400_000_000_000;
+/// What the sandbox imports, in the order the engine runs them.
+pub const RESOURCES: [&str; 4] = ["collections", "products", "customers", "orders"];
 
 /// Starts the Shopify emulator hosting the demo shop with its existing customers; `None`
 /// (with a note) when it cannot start.
@@ -33,6 +42,19 @@ pub async fn start_emulator(shop: &str, client_secret: &str) -> Option<ShopifyEm
         Ok(emu) => {
             emu.add_shop(shop, "shpat_before_install", "Galantis Demo Store");
             emu.add_customers(shop, FIRST_EXISTING_ID, EXISTING_CUSTOMERS);
+            let collections: Vec<u64> =
+                (FIRST_COLLECTION_ID..FIRST_COLLECTION_ID + EXISTING_COLLECTIONS).collect();
+            emu.add_collections(shop, FIRST_COLLECTION_ID, EXISTING_COLLECTIONS);
+            emu.add_products(shop, FIRST_PRODUCT_ID, EXISTING_PRODUCTS, 2, &collections);
+            let buyers: Vec<u64> = (FIRST_EXISTING_ID..FIRST_EXISTING_ID + 150).collect();
+            emu.add_orders(
+                shop,
+                FIRST_ORDER_ID,
+                EXISTING_ORDERS,
+                &buyers,
+                (FIRST_PRODUCT_ID, EXISTING_PRODUCTS),
+                2,
+            );
             Some(emu)
         }
         Err(e) => {
@@ -114,18 +136,22 @@ pub async fn install(
     Ok(v["api_key"].as_str().map(str::to_string))
 }
 
-/// Imports the store's customers by bulk operation and waits for it; the job as the API
-/// shows it.
+/// Imports the store's collections, products, customers and orders by bulk operation and
+/// waits for them; the jobs as the API shows them.
 ///
 /// # Errors
-/// When the import cannot start or fails.
-pub async fn import(client: &reqwest::Client, base: &str, auth: &Auth) -> anyhow::Result<Value> {
+/// When the import cannot start or one fails.
+pub async fn import(
+    client: &reqwest::Client,
+    base: &str,
+    auth: &Auth,
+) -> anyhow::Result<Vec<Value>> {
     let (s, body) = call(
         client,
         auth,
         reqwest::Method::POST,
         format!("{base}/api/v1/imports"),
-        Some(json!({"resources": ["customers"]})),
+        Some(json!({"resources": RESOURCES})),
     )
     .await?;
     if s != 202 {
@@ -141,12 +167,18 @@ pub async fn import(client: &reqwest::Client, base: &str, auth: &Auth) -> anyhow
         )
         .await?;
         let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-        let job = v["items"][0].clone();
-        match job["status"].as_str() {
-            Some("DONE") => return Ok(job),
-            Some("FAILED") => bail!("the import failed: {}", job["error"]),
-            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        let jobs = v["items"].as_array().cloned().unwrap_or_default();
+        if let Some(failed) = jobs.iter().find(|j| j["status"] == "FAILED") {
+            bail!(
+                "the {} import failed: {}",
+                failed["resource"],
+                failed["error"]
+            );
         }
+        if jobs.len() == RESOURCES.len() && jobs.iter().all(|j| j["status"] == "DONE") {
+            return Ok(jobs);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     bail!("the import did not finish within a minute")
 }

@@ -260,10 +260,21 @@ async fn prepare(
         report: &report,
         dead_letters,
     });
-    if let Some(job) = &imported {
+    if let Some(jobs) = &imported {
+        let rows: Vec<String> = jobs
+            .iter()
+            .map(|j| {
+                format!(
+                    "{} {} rows",
+                    j["resource"].as_str().unwrap_or("?"),
+                    j["rows_applied"]
+                )
+            })
+            .collect();
         println!(
-            " Import          {} existing customers read from the Shopify emulator's bulk operation, {} applied ({} skipped)\n                 → curl -H 'Authorization: Bearer {}' {base}/api/v1/imports",
-            job["rows_read"], job["rows_applied"], job["rows_skipped"], auth.token
+            " Import          the store's history from the Shopify emulator's bulk operations: {} (children joined; history starts no flow)\n                 → curl -H 'Authorization: Bearer {}' {base}/api/v1/imports",
+            rows.join(", "),
+            auth.token
         );
         println!(
             " Shopify health  webhook subscriptions reconciled at start, token checked\n                 → curl -H 'Authorization: Bearer {}' {base}/api/v1/integrations/health",

@@ -218,7 +218,7 @@ async fn an_orders_import_killed_while_staging_and_while_joining_completes_once(
     let key = created["api_key"].as_str().expect("key").to_string();
     emu.add_shop(ORDER_SHOP, "shpat_crash", "Crash");
     let buyers: Vec<u64> = (10_000..10_500).collect();
-    emu.add_orders(ORDER_SHOP, 50_000, ORDERS, &buyers, 1_000, 2);
+    emu.add_orders(ORDER_SHOP, 50_000, ORDERS, &buyers, (1_000, 50), 2);
     let r = client
         .post(format!("{}/api/v1/imports", e.base))
         .bearer_auth(&key)

@@ -56,7 +56,7 @@ async fn a_whole_store_lands_exactly_and_its_history_starts_no_flow() {
     shopify.add_products(SHOP, 1_000, PRODUCTS, 2, &[300, 301, 302, 303]);
     shopify.add_customers(SHOP, 5_000, CUSTOMERS);
     let buyers: Vec<u64> = (5_000..5_000 + BUYERS).collect();
-    shopify.add_orders(SHOP, 90_000, ORDERS, &buyers, 1_000, 2);
+    shopify.add_orders(SHOP, 90_000, ORDERS, &buyers, (1_000, 50), 2);
     let on_order = active_flow(&app, &key, order_flow(1)).await;
     let mut welcome = order_flow(1);
     welcome["name"] = json!("Welcome");

@@ -77,17 +77,18 @@ impl ShopifyEmulator {
     }
 
     /// Gives `shop` `n` paid orders (ids from `first_id`): order `i` by customer
-    /// `customers[i % len]`, one line of each of `lines` products from `first_product`
-    /// (variant `product × 100`), total 10 EUR per line.
+    /// `customers[i % len]`, `lines` lines: line `k` of product
+    /// `first_product + (i + k) % products` (its variant `product × 100`), 10 EUR each.
     pub fn add_orders(
         &self,
         shop: &str,
         first_id: u64,
         n: u64,
         customers: &[u64],
-        first_product: u64,
+        products: (u64, u64),
         lines: u64,
     ) {
+        let (first_product, products) = (products.0, products.1.max(1));
         let mut st = self.shared.lock();
         let Some(s) = st.shops.get_mut(shop) else {
             return;
@@ -99,7 +100,7 @@ impl ShopifyEmulator {
                 .map(|c| json!({"id": format!("gid://shopify/Customer/{c}")}));
             let items = (0..lines)
                 .map(|k| {
-                    let p = first_product + (i + k) % 50;
+                    let p = first_product + (i + k) % products;
                     json!({"__typename": "LineItem", "id": format!("gid://shopify/LineItem/{}", id * 10 + k),
                         "title": format!("Product {}", p - first_product), "name": format!("Product {}", p - first_product),
                         "quantity": 1, "sku": format!("SKU-{p}-0"),
