@@ -117,6 +117,7 @@ impl Application {
                 }),
                 shopify_refresh: Arc::new(dashmap::DashMap::new()),
                 import_poll: Duration::from_millis(settings.shopify.import_poll_ms.max(10)),
+                import_wake: Arc::new(tokio::sync::Notify::new()),
                 billing: Arc::new(settings.billing.clone()),
             },
             storefront: Arc::new(http::storefront::guard::Guard::new(&settings.storefront)),

@@ -208,6 +208,9 @@ async fn handle(
             state
                 .engine
                 .deliver(shop.as_str(), Delivered { seq, entry });
+            if topic == Topic::BulkOperationsFinish {
+                state.services.import_wake.notify_waiters();
+            }
             Ok(WebhookAck { status: "accepted" })
         }
     }

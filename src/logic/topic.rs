@@ -36,7 +36,11 @@ pub enum Topic {
     CustomersDataRequest,
     ShopRedact,
     AppUninstalled,
-    /// A topic we accept (200) but do not act on: carts, bulk operations, billing …
+    /// A bulk operation finished: wakes the import waiting for it.
+    BulkOperationsFinish,
+    /// The app's subscription (billing plan) changed.
+    AppSubscriptionsUpdate,
+    /// A topic we accept (200) but do not act on: carts, fulfillments, inventory levels …
     Unhandled,
 }
 
@@ -101,6 +105,8 @@ const TABLE: &[(&str, Topic)] = &[
     ("customers/data_request", Topic::CustomersDataRequest),
     ("shop/redact", Topic::ShopRedact),
     ("app/uninstalled", Topic::AppUninstalled),
+    ("bulk_operations/finish", Topic::BulkOperationsFinish),
+    ("app_subscriptions/update", Topic::AppSubscriptionsUpdate),
 ];
 
 impl Topic {
@@ -163,6 +169,8 @@ impl Topic {
             CheckoutsUpdate => "CHECKOUTS_UPDATE",
             CheckoutsDelete => "CHECKOUTS_DELETE",
             AppUninstalled => "APP_UNINSTALLED",
+            BulkOperationsFinish => "BULK_OPERATIONS_FINISH",
+            AppSubscriptionsUpdate => "APP_SUBSCRIPTIONS_UPDATE",
             CustomersWhatsAppMarketingConsentUpdate
             | CustomersRedact
             | CustomersDataRequest
@@ -179,7 +187,9 @@ impl Topic {
             | CollectionsUpdate | CollectionsDelete | VariantsInStock | VariantsOutOfStock => {
                 Route::Catalog
             }
-            ShopRedact | AppUninstalled => Route::Tenant,
+            ShopRedact | AppUninstalled | BulkOperationsFinish | AppSubscriptionsUpdate => {
+                Route::Tenant
+            }
             Unhandled => Route::Ignore,
             _ => Route::Customers,
         }

@@ -55,6 +55,9 @@ pub struct Context {
     pub shopify_refresh: Arc<dashmap::DashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// How often an import polls its bulk operation.
     pub import_poll: std::time::Duration,
+    /// Rung when a `bulk_operations/finish` webhook is accepted: a waiting import asks
+    /// Shopify at once instead of at its next poll.
+    pub import_wake: Arc<tokio::sync::Notify>,
     /// Plans and usage metering.
     pub billing: Arc<crate::config::BillingSettings>,
 }

@@ -223,3 +223,51 @@ async fn reconciliation_repairs_a_change_whose_webhook_never_came_and_counts_it(
         "nothing changed since: {third}"
     );
 }
+
+#[tokio::test]
+async fn the_signed_bulk_operations_finish_webhook_completes_an_import_without_the_poll() {
+    // The operation runs 300 ms; the engine would ask again only after 10 minutes.
+    let emu = ShopifyEmulator::start(ShopifyEmulatorConfig {
+        client_secret: crate::helpers::SECRET.into(),
+        bulk_ms: 300,
+        ..ShopifyEmulatorConfig::default()
+    })
+    .await
+    .expect("emulator");
+    let base = emu.base_url().to_string();
+    let app = spawn_app_with(move |s| {
+        s.shopify.admin_base_url = Some(base.clone());
+        s.shopify.import_poll_ms = 600_000;
+    })
+    .await;
+    let key = app.create_tenant(SHOP).await;
+    emu.add_shop(SHOP, "shpat_test_token", "Bulk");
+    emu.add_customers(SHOP, 6_000, 50);
+    // The subscription the engine's registration creates (`BULK_OPERATIONS_FINISH`).
+    emu.add_subscription(
+        SHOP,
+        "BULK_OPERATIONS_FINISH",
+        &format!("{}/webhooks/shopify", app.base),
+    );
+    let (s, v) = app
+        .send(
+            Method::POST,
+            "/api/v1/imports",
+            &key,
+            Some(json!({"resources": ["customers"]})),
+        )
+        .await;
+    assert_eq!(s, 202, "{v}");
+    let job = app
+        .eventually("the import done", || async {
+            let (_, v) = app.get("/api/v1/imports", &key).await;
+            (v["items"][0]["status"] == "DONE").then(|| v["items"][0].clone())
+        })
+        .await;
+    assert_eq!(job["rows_applied"].as_u64(), Some(50), "{job}");
+    assert_eq!(
+        emu.calls().get("webhook bulk_operations/finish"),
+        Some(&1),
+        "the signed webhook was accepted (2xx)"
+    );
+}

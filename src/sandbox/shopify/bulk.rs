@@ -93,6 +93,7 @@ pub fn run(
     if !jsonl.is_empty() {
         jsonl.push('\n');
     }
+    let ready_at = std::time::Instant::now() + std::time::Duration::from_millis(st.bulk_ms);
     st.bulk.insert(
         n,
         BulkResult {
@@ -100,6 +101,7 @@ pub fn run(
             jsonl: Arc::new(jsonl),
             objects,
             roots,
+            ready_at,
         },
     );
     st.count("bulk_run");
@@ -144,6 +146,24 @@ fn jsonl_lines(nodes: impl Iterator<Item = Value>) -> Vec<String> {
     out
 }
 
+/// Sends `bulk_operations/finish` for operation `id` once it has run.
+pub fn announce(shared: &Arc<Shared>, shop: &str, id: &str) {
+    let wait = std::time::Duration::from_millis(shared.lock().bulk_ms);
+    let body = json!({"admin_graphql_api_id": id, "completed_at": "2026-12-01T00:00:01Z",
+        "created_at": "2026-12-01T00:00:00Z", "error_code": null, "status": "completed", "type": "query"});
+    let (shared, shop) = (shared.clone(), shop.to_string());
+    tokio::spawn(async move {
+        tokio::time::sleep(wait).await;
+        super::webhooks::send(
+            &shared,
+            &shop,
+            "BULK_OPERATIONS_FINISH",
+            "bulk_operations/finish",
+            &body,
+        );
+    });
+}
+
 /// `bulkOperation(id)`.
 pub fn status(shared: &Shared, shop: &str, field: &Field, vars: &Value) -> Value {
     let id = argument(field, "id", vars)
@@ -156,6 +176,10 @@ pub fn status(shared: &Shared, shop: &str, field: &Field, vars: &Value) -> Value
         .unwrap_or(0);
     let st = shared.lock();
     match st.bulk.get(&n).filter(|b| b.shop == shop) {
+        Some(b) if std::time::Instant::now() < b.ready_at => json!({"id": id, "status": "RUNNING",
+            "errorCode": null, "type": "QUERY", "objectCount": "0", "rootObjectCount": "0",
+            "fileSize": null, "url": null, "partialDataUrl": null, "createdAt": "2026-12-01T00:00:00Z",
+            "completedAt": null, "query": ""}),
         Some(b) => json!({"id": id, "status": "COMPLETED", "errorCode": null, "type": "QUERY",
             "objectCount": b.objects.to_string(), "rootObjectCount": b.roots.to_string(),
             "fileSize": b.jsonl.len().to_string(), "url": format!("{}/bulk/{n}.jsonl", st.base_url),

@@ -145,7 +145,13 @@ pub async fn handle(
         let Selection::Field(f) = sel else { continue };
         let key = f.response_key().to_string();
         let resolved = match f.name.as_str() {
-            "bulkOperationRunQuery" => Ok(bulk::run(&ctx.shared, &ctx.schema, &shop, f, &vars)),
+            "bulkOperationRunQuery" => {
+                let run = bulk::run(&ctx.shared, &ctx.schema, &shop, f, &vars);
+                if let Some(id) = run["bulkOperation"]["id"].as_str() {
+                    bulk::announce(&ctx.shared, &shop, id);
+                }
+                Ok(run)
+            }
             "bulkOperation" => Ok(bulk::status(&ctx.shared, &shop, f, &vars)),
             _ => {
                 let mut st = ctx.shared.lock();

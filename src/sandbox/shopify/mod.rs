@@ -29,6 +29,7 @@ mod schema;
 mod state;
 #[cfg(test)]
 mod tests;
+mod webhooks;
 
 pub use state::{EmulatedSubscription, ShopifyFault};
 
@@ -58,6 +59,9 @@ pub struct ShopifyEmulatorConfig {
     pub client_secret: String,
     /// Lifetime of expiring access tokens (Shopify: 3,600 s).
     pub access_ttl_s: u64,
+    /// How long a bulk operation runs before it is COMPLETED (and `bulk_operations/finish`
+    /// is sent); 0: finished when created.
+    pub bulk_ms: u64,
 }
 
 impl Default for ShopifyEmulatorConfig {
@@ -70,6 +74,7 @@ impl Default for ShopifyEmulatorConfig {
             client_id: "emulated-client-id".into(),
             client_secret: "emulated-client-secret".into(),
             access_ttl_s: 3_600,
+            bulk_ms: 0,
         }
     }
 }
@@ -99,6 +104,8 @@ impl ShopifyEmulator {
             let mut st = shared.lock();
             st.access_ttl_s = config.access_ttl_s;
             st.base_url = format!("http://{addr}");
+            st.webhook_secret = config.client_secret.clone();
+            st.bulk_ms = config.bulk_ms;
         }
         let ctx = Arc::new(graphql::Ctx {
             shared: shared.clone(),

@@ -126,6 +126,8 @@ pub struct BulkResult {
     pub objects: u64,
     /// Root rows among them.
     pub roots: u64,
+    /// When it is COMPLETED (RUNNING before).
+    pub ready_at: Instant,
 }
 
 impl ShopState {
@@ -156,6 +158,10 @@ pub struct State {
     pub bulk: BTreeMap<u64, BulkResult>,
     /// This server's own base URL (result files are served from it).
     pub base_url: String,
+    /// The app's client secret: signs the webhooks sent back to the app.
+    pub webhook_secret: String,
+    /// How long a bulk operation runs.
+    pub bulk_ms: u64,
 }
 
 impl State {

@@ -336,7 +336,13 @@ async fn run(ctx: &Context, shop: &str, job: &mut ImportJob) -> Result<(), Impor
                 save(ctx, shop, job).await?;
                 return Ok(());
             }
-            _ => tokio::time::sleep(ctx.import_poll).await,
+            // Completion comes by the `bulk_operations/finish` webhook or by this poll.
+            _ => {
+                tokio::select! {
+                    () = tokio::time::sleep(ctx.import_poll) => {}
+                    () = ctx.import_wake.notified() => {}
+                }
+            }
         }
     };
     job.status = ImportStatus::Reading;
