@@ -88,10 +88,16 @@ pub struct PlanSettings {
 pub struct BillingSettings {
     /// Meter and enforce.
     pub enabled: bool,
-    /// The plan of every tenant.
+    /// The plan of tenants without an active app subscription.
     pub plan: String,
     /// The plans (galantis-features.md §1.11).
     pub plans: Vec<PlanSettings>,
+    /// Free days of a new subscription (Shopify's `trialDays`).
+    pub trial_days: u32,
+    /// Conversations a month during the trial (galantis-features §1.11: 10).
+    pub trial_conversations: u64,
+    /// Create test charges (development stores: nobody pays).
+    pub test_charges: bool,
 }
 
 impl Default for BillingSettings {
@@ -110,6 +116,9 @@ impl Default for BillingSettings {
                 plan("Scale", 179, 1_000),
                 plan("Enterprise", 399, 2_000),
             ],
+            trial_days: 7,
+            trial_conversations: 10,
+            test_charges: false,
         }
     }
 }
@@ -121,6 +130,11 @@ impl BillingSettings {
             return None;
         }
         self.plans.iter().find(|p| p.name == self.plan)
+    }
+
+    /// The plan named `name`.
+    pub fn plan_named(&self, name: &str) -> Option<&PlanSettings> {
+        self.plans.iter().find(|p| p.name == name)
     }
 }
 

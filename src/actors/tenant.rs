@@ -121,7 +121,22 @@ impl TenantSupervisor {
         };
         let now = Timestamp::now();
         let mut revoke = false;
+        let mut subscriptions = None;
         match topic {
+            Some(Topic::AppSubscriptionsUpdate) => {
+                let update = match crate::logic::billing::subscriptions::parse(&d.entry.body) {
+                    Ok(u) => u,
+                    Err(e) => {
+                        super::dead_letter(&state.store, d.seq, &d.entry, e.to_string());
+                        return Ok(());
+                    }
+                };
+                let mut subs = state.store.subscriptions(&state.shop)?;
+                if crate::logic::billing::subscriptions::apply(&mut subs, &update) {
+                    tracing::info!(message = "App subscription changed.", tenant = %state.shop, plan = %update.plan, status = ?update.status);
+                    subscriptions = Some(subs);
+                }
+            }
             Some(Topic::AppUninstalled) => {
                 let _ = state.automations.cast(AutomationsMsg::SetPaused(true));
                 if rec.status == TenantStatus::Active {
@@ -168,6 +183,9 @@ impl TenantSupervisor {
         }
         let mut batch = Batch::new();
         batch.put_tenant(&rec)?;
+        if let Some(subs) = &subscriptions {
+            batch.put_subscriptions(&state.shop, subs)?;
+        }
         if revoke {
             batch.remove(&state.shop, crate::store::Kind::ShopifyAuth, 0);
         }

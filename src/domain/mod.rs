@@ -3,6 +3,7 @@
 
 pub mod automations;
 pub mod back_in_stock;
+pub mod billing;
 pub mod catalog;
 pub mod contact;
 pub mod events;

@@ -76,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/shopify/install", get(shopify_install::install))
         .route("/shopify/callback", get(shopify_install::callback))
         .route("/shopify/session", post(shopify_install::session))
+        .route("/shopify/billing/return", get(admin::billing::returned))
         .route(
             "/webhooks/meta",
             get(meta_webhooks::verify).post(meta_webhooks::receive),
@@ -155,7 +156,11 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/integrations/shopify/checkouts/poll",
             post(admin::imports::poll_checkouts),
         )
-        .route("/api/v1/billing", get(admin::imports::billing))
+        .route("/api/v1/billing", get(admin::billing::view))
+        .route(
+            "/api/v1/billing/subscription",
+            post(admin::billing::subscribe),
+        )
         .route(
             "/api/v1/templates",
             get(admin::templates::templates).post(admin::templates::create_template),

@@ -97,6 +97,8 @@ pub enum Kind {
     /// Conversations (delivered template messages) per billing period (the period's
     /// number, `logic::billing::period_of`).
     Usage = b'W',
+    /// The tenant's app subscriptions (id 0, `domain::billing::Subscriptions`).
+    Subscription = b'S',
     /// Lines of a bulk import waiting to be joined with their parent: resource (8) +
     /// owner (the root row's id, 8) + line number (8) -> the line (`store::import_stage`).
     ImportStage = b'R',

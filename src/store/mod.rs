@@ -10,6 +10,7 @@
 //! every second, which then trims the log behind it ([`journal`]); recovery is "load
 //! records, replay the logged entries that have no marker". A Bloom filter of the markers
 //! (`store::seen_filter`) lets a new webhook skip the sled read of its dedupe check.
+pub mod billing;
 pub mod catalog;
 pub mod codec;
 mod commit;

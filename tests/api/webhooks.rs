@@ -130,8 +130,6 @@ async fn unhandled_topics_are_acknowledged_without_effect() {
     for (topic, file) in [
         ("carts/create", "carts__create.json"),
         ("carts/update", "carts__update.json"),
-        ("bulk_operations/finish", "bulk_operations__finish.json"),
-        ("app_subscriptions/update", "app_subscriptions__update.json"),
         (
             "app_subscriptions/approaching_capped_amount",
             "app_subscriptions__approaching_capped_amount.json",
@@ -151,6 +149,38 @@ async fn unhandled_topics_are_acknowledged_without_effect() {
             .map(Vec::len),
         Some(0)
     );
+}
+
+#[tokio::test]
+async fn the_billing_and_bulk_fixtures_are_applied() {
+    let (app, key) = setup().await;
+    for (topic, file) in [
+        ("bulk_operations/finish", "bulk_operations__finish.json"),
+        ("app_subscriptions/update", "app_subscriptions__update.json"),
+    ] {
+        let body = crate::helpers::shopify_fixture(file);
+        let ack = app
+            .webhook_ok(SHOP, topic, &format!("n-{topic}"), &body)
+            .await;
+        assert_eq!(ack["status"], "accepted", "{topic}");
+    }
+    let v = app
+        .eventually("the subscription recorded", || async {
+            let (_, v) = app.get("/api/v1/billing", &key).await;
+            v["subscriptions"]["pending"].is_object().then_some(v)
+        })
+        .await;
+    let p = &v["subscriptions"]["pending"];
+    assert_eq!(
+        (p["id"].as_str(), p["plan"].as_str(), p["status"].as_str()),
+        (
+            Some("gid://shopify/AppSubscription/1029266952"),
+            Some("Webhook Test"),
+            Some("PENDING")
+        ),
+        "{v}"
+    );
+    assert!(app.events(&key).await.is_empty());
 }
 
 #[tokio::test]

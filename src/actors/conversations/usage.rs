@@ -3,13 +3,17 @@
 //! counts one conversation of its month, staged in the same batch as its new status so
 //! a status applied once counts once; the thresholds it crosses are recorded as
 //! `UsageThreshold` events; and a marketing send is refused once the plan's
-//! conversations are used up. Nothing happens while billing is off.
+//! conversations are used up. Nothing happens while billing is off. The plan is the
+//! tenant's: its ACTIVE app subscription's (the trial's conversations during its trial),
+//! else `billing.plan` (`logic::billing::subscriptions::terms`), read at each use so a
+//! plan change applies at once.
 
 use super::commands::SendError;
 use super::ConversationsState;
 use crate::domain::whatsapp::{ChatMessage, MessageStatus, Purpose};
 use crate::domain::{EventKind, Timestamp};
 use crate::logic::billing;
+use crate::logic::billing::subscriptions::{self, Terms};
 use crate::store::{Batch, Kind, StoreError};
 
 fn reached(s: MessageStatus) -> bool {
@@ -31,6 +35,22 @@ fn used(state: &mut ConversationsState, period: u64) -> Result<u64, StoreError> 
     Ok(n)
 }
 
+/// The tenant's terms now; `None` while billing is off.
+fn terms(state: &ConversationsState) -> Result<Option<Terms>, StoreError> {
+    let b = &state.services.billing;
+    let Some(default) = b.current() else {
+        return Ok(None);
+    };
+    let subs = state.store.subscriptions(&state.shop)?;
+    Ok(Some(subscriptions::terms(
+        &subs,
+        (&default.name, default.conversations),
+        |n| b.plan_named(n).map(|p| p.conversations),
+        b.trial_conversations,
+        Timestamp::now(),
+    )))
+}
+
 /// Counts `next` when it is a template message reaching DELIVERED for the first time.
 ///
 /// # Errors
@@ -41,24 +61,24 @@ pub fn meter(
     next: &ChatMessage,
     batch: &mut Batch,
 ) -> Result<(), StoreError> {
-    let Some(plan) = state.services.billing.current().cloned() else {
-        return Ok(());
-    };
     if before.kind != "template" || reached(before.status) || !reached(next.status) {
         return Ok(());
     }
+    let Some(plan) = terms(state)? else {
+        return Ok(());
+    };
     let period = billing::period_of(next.status_at.millis());
     let was = used(state, period)?;
     let now = was + 1;
     batch.put(&state.shop, Kind::Usage, period, &now)?;
     state.usage = Some((period, now));
     metrics::counter!("galantis_conversations_billed_total").increment(1);
-    for percent in billing::crossed(was, now, plan.conversations) {
-        tracing::warn!(message = "Plan usage threshold reached.", tenant = %state.shop, percent, used = now, included = plan.conversations);
+    for percent in billing::crossed(was, now, plan.included) {
+        tracing::warn!(message = "Plan usage threshold reached.", tenant = %state.shop, percent, used = now, included = plan.included);
         state.recorded.push(EventKind::UsageThreshold {
             percent,
             used: now,
-            included: plan.conversations,
+            included: plan.included,
         });
     }
     Ok(())
@@ -69,18 +89,18 @@ pub fn meter(
 /// # Errors
 /// [`SendError::UsageExhausted`].
 pub fn check(state: &mut ConversationsState, purpose: Purpose) -> Result<(), SendError> {
-    let Some(plan) = state.services.billing.current().cloned() else {
-        return Ok(());
-    };
     if purpose != Purpose::Marketing {
         return Ok(());
     }
+    let Some(plan) = terms(state)? else {
+        return Ok(());
+    };
     let n = used(state, billing::period_of(Timestamp::now().millis()))?;
-    if billing::marketing_blocked(n, plan.conversations) {
+    if billing::marketing_blocked(n, plan.included) {
         return Err(SendError::UsageExhausted {
-            plan: plan.name,
+            plan: plan.plan,
             used: n,
-            included: plan.conversations,
+            included: plan.included,
         });
     }
     Ok(())

@@ -110,18 +110,3 @@ pub async fn poll_checkouts(
         crate::services::shopify_checkouts::poll(&state.services, &scope.shop).await?,
     ))
 }
-
-/// The month's usage against the plan: conversations (delivered template messages)
-/// counted, the plan's, and whether marketing sends are blocked.
-#[utoipa::path(get, path = "/api/v1/billing", tag = "shopify",
-    responses((status = 200, body = crate::services::billing::BillingView, description = "usage")),
-    security(("bearer" = [])))]
-pub async fn billing(
-    State(state): State<AppState>,
-    scope: TenantScope,
-) -> Result<Json<crate::services::billing::BillingView>, ApiError> {
-    Ok(Json(crate::services::billing::view(
-        &state.services,
-        &scope.shop,
-    )?))
-}

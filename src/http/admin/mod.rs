@@ -2,6 +2,7 @@
 //! endpoints (contacts, products, checkouts, events, dead letters, exports).
 
 pub mod back_in_stock;
+pub mod billing;
 pub mod contacts;
 pub mod deadletters;
 pub mod events;

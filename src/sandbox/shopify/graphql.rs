@@ -153,6 +153,7 @@ pub async fn handle(
                 Ok(run)
             }
             "bulkOperation" => Ok(bulk::status(&ctx.shared, &shop, f, &vars)),
+            "appSubscriptionCreate" => Ok(super::billing::create(&ctx.shared, &shop, f, &vars)),
             _ => {
                 let mut st = ctx.shared.lock();
                 let mut next = st.last_id;

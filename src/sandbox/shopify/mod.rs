@@ -18,6 +18,7 @@
 //! reader; `resolve` → `project`, `state`; `graphql` (the handler) → all of them; `mod`
 //! (this facade) → `graphql`, `schema`, `state`.
 
+mod billing;
 mod bulk;
 mod catalog;
 mod cost;
@@ -126,6 +127,10 @@ impl ShopifyEmulator {
             .merge(
                 axum::Router::new()
                     .route("/bulk/{file}", axum::routing::get(bulk::file))
+                    .route(
+                        "/admin/charges/{n}/confirm",
+                        axum::routing::get(billing::confirm),
+                    )
                     .with_state(shared.clone()),
             );
         let (stop, mut stopped) = watch::channel(false);
@@ -176,6 +181,7 @@ impl ShopifyEmulator {
                 products: BTreeMap::new(),
                 orders: BTreeMap::new(),
                 collections: BTreeMap::new(),
+                app_subscriptions: BTreeMap::new(),
             },
         );
     }

@@ -113,6 +113,8 @@ pub struct ShopState {
     pub orders: BTreeMap<u64, serde_json::Value>,
     /// Collections.
     pub collections: BTreeMap<u64, serde_json::Value>,
+    /// The app's subscriptions on the shop (by number).
+    pub app_subscriptions: BTreeMap<u64, serde_json::Value>,
 }
 
 /// A finished bulk operation.

@@ -95,6 +95,14 @@ pub const ABANDONED_CHECKOUTS: Document = Document {
     cost_hint: 800,
 };
 
+/// Creates the app subscription of a plan; the merchant approves it at the returned
+/// confirmation URL (a mutation costs 10).
+pub const APP_SUBSCRIPTION_CREATE: Document = Document {
+    name: "AppSubscriptionCreate",
+    text: include_str!("graphql/app_subscription_create.graphql"),
+    cost_hint: 10,
+};
+
 /// Every document the code can send (the SDL test walks it).
 pub const ALL: &[Document] = &[
     SHOP,
@@ -105,4 +113,5 @@ pub const ALL: &[Document] = &[
     BULK_OPERATION,
     CUSTOMERS_UPDATED,
     ABANDONED_CHECKOUTS,
+    APP_SUBSCRIPTION_CREATE,
 ];

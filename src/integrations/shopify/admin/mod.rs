@@ -2,6 +2,7 @@
 //! client with its per-shop cost bucket and retries ([`client`]), what a failure means
 //! ([`error`]), and typed variables and answers per operation ([`ops`]).
 
+pub mod billing;
 pub mod bucket;
 pub mod client;
 pub mod documents;

@@ -2,6 +2,8 @@
 //! new conversation crosses (80 %, 90 %, 100 % of the plan's), and whether marketing is
 //! blocked. A conversation is one template message delivered (galantis-features §1.11).
 
+pub mod subscriptions;
+
 /// The warning thresholds, in percent of the plan's conversations.
 pub const THRESHOLDS: [u8; 3] = [80, 90, 100];
 
