@@ -30,6 +30,9 @@ pub struct HealthView {
     pub shopify: IntegrationHealth,
     /// Meta: token, numbers, last error.
     pub meta: IntegrationHealth,
+    /// The plan's usage warnings (80, 90, 100 % used; a subscription waiting, declined
+    /// or frozen): empty while billing is off or all is well.
+    pub billing_warnings: Vec<String>,
 }
 
 /// A Meta call that failed, already recorded in the tenant's health.
@@ -57,7 +60,14 @@ pub async fn view(ctx: &Context, shop: &str) -> Result<HealthView, HealthError> 
     };
     let h = ctx.engine.conversation_health(shop).await?;
     let meta = rules::meta_view(&h, t.meta_token.is_some());
-    Ok(HealthView { shopify, meta })
+    let billing_warnings = super::billing::view(ctx, shop)
+        .map_err(|e| HealthError::Credentials(CredentialsError::Store(e)))?
+        .warnings;
+    Ok(HealthView {
+        shopify,
+        meta,
+        billing_warnings,
+    })
 }
 
 /// Checks the Meta side now (`debug_token`, then every number's `health_status`), records

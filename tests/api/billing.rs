@@ -59,6 +59,13 @@ async fn delivered_templates_count_once_and_a_used_up_plan_blocks_marketing_only
         (Some(100), Some(true)),
         "{used}"
     );
+    let (_, h) = app.get("/api/v1/integrations/health", &key).await;
+    assert!(
+        h["billing_warnings"]
+            .to_string()
+            .contains("marketing messages are blocked"),
+        "the health view says why marketing stops: {h}"
+    );
     let events = app.events(&key).await;
     let mut thresholds: Vec<u64> = events
         .iter()
