@@ -246,8 +246,7 @@ fn spawn_reconciliation(
     spawn_per_tenant(services.clone(), reconcile, stopped.clone(), |s, t| {
         Box::pin(async move {
             if shopify_active(&t) {
-                if let Err(error) = crate::services::shopify_reconcile::customers(&s, &t.shop).await
-                {
+                if let Err(error) = crate::services::shopify_reconcile::all(&s, &t.shop).await {
                     tracing::warn!(message = "Reconciliation failed.", shop = %t.shop, %error);
                 }
             }

@@ -1,28 +1,31 @@
 //! Reconciliation: Shopify removes a webhook subscription after repeated delivery
-//! failures, and a delivery can be lost, so each tenant's customers are re-read
-//! periodically — `customers(query: "updated_at:>'<mark>'", sortKey: UPDATED_AT)` from
-//! the newest change already seen — and every customer whose version is newer than the
-//! stored contact (or who is missing) is applied through the same journal and logic as a
-//! webhook. Each repair is counted (`galantis_shopify_reconciled_total{resource}`). The
-//! first run only sets the mark (history is the import's job). The mark is durable per
-//! tenant (`Kind::ReconcileMark`).
-//!
-//! Customers only so far; orders and products follow with their own queries.
+//! failures, and a delivery can be lost, so each tenant's customers, orders and products
+//! are re-read periodically — `customers|orders|products(query: "updated_at:>'<mark>'",
+//! sortKey: UPDATED_AT)` from the newest change already seen — and every record whose
+//! version is newer than our copy (or missing) is applied through the same journal and
+//! logic as a webhook (webhook ids `reconcile:<resource>:<id>:<updatedAt>`, so a repeat
+//! is dropped). Each repair is counted (`galantis_shopify_reconciled_total{resource}`).
+//! The first run of a resource only sets its mark (history is the import's job). Marks
+//! are durable per tenant and resource (`Kind::ReconcileMark`: 1 customers, 3 orders,
+//! 4 products; 2 is the abandoned-checkout poll's).
 
 use super::shopify_auth;
 use super::shopify_import::ImportError;
 use super::shopify_ingest::journal_rows;
 use super::Context;
 use crate::domain::Timestamp;
+use crate::integrations::shopify::admin::documents::{self, Document};
 use crate::integrations::shopify::admin::ops;
-use crate::logic::shopify::import::{customer_deliveries, gid_number};
-use crate::store::{Batch, Kind};
+use crate::logic::shopify::import::{
+    customer_deliveries, gid_number, order_group, product_group, Group, RowDelivery,
+};
+use crate::store::{Batch, Kind, StoreError};
 use serde::Serialize;
 
-/// What one reconciliation did.
+/// What one reconciliation of one resource did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Reconciled {
-    /// Customers Shopify reported changed since the mark.
+    /// Records Shopify reported changed since the mark.
     pub checked: u64,
     /// Of those, the ones our copy had missed (applied now).
     pub repaired: u64,
@@ -30,19 +33,132 @@ pub struct Reconciled {
     pub mark: String,
 }
 
-const CUSTOMERS: u64 = 1;
+/// The resources reconciliation re-reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resource {
+    /// Customers.
+    Customers,
+    /// Orders (with line items).
+    Orders,
+    /// Products (variants, media, collections).
+    Products,
+}
 
-/// Reconciles `shop`'s customers now.
+impl Resource {
+    fn name(self) -> &'static str {
+        match self {
+            Resource::Customers => "customers",
+            Resource::Orders => "orders",
+            Resource::Products => "products",
+        }
+    }
+
+    fn mark_id(self) -> u64 {
+        match self {
+            Resource::Customers => 1,
+            Resource::Orders => 3,
+            Resource::Products => 4,
+        }
+    }
+
+    fn document(self) -> Document {
+        match self {
+            Resource::Customers => documents::CUSTOMERS_UPDATED,
+            Resource::Orders => documents::ORDERS_UPDATED,
+            Resource::Products => documents::PRODUCTS_UPDATED,
+        }
+    }
+
+    fn gid_kind(self) -> &'static str {
+        match self {
+            Resource::Customers => "Customer",
+            Resource::Orders => "Order",
+            Resource::Products => "Product",
+        }
+    }
+
+    /// Our copy's `updated_at` of record `id` (`None`: we do not have it).
+    async fn ours(
+        self,
+        ctx: &Context,
+        shop: &str,
+        id: u64,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let store = ctx.engine.store();
+        Ok(match self {
+            Resource::Customers => ctx
+                .engine
+                .contact_profile(shop, id)
+                .await
+                .ok()
+                .flatten()
+                .and_then(|p| p.contact.updated_at),
+            Resource::Orders => store
+                .get::<crate::domain::contact::Order>(shop, Kind::Order, id)?
+                .and_then(|o| o.updated_at),
+            Resource::Products => {
+                crate::store::catalog::product(store, shop, id)?.and_then(|p| p.updated_at)
+            }
+        })
+    }
+
+    fn deliveries(self, node: &serde_json::Value) -> Vec<RowDelivery> {
+        let origin = format!("reconcile:{}", self.name());
+        let mut out = match self {
+            Resource::Customers => customer_deliveries("reconcile", node).unwrap_or_default(),
+            Resource::Orders => order_group(0, 0, &Group::of_node(node)).unwrap_or_default(),
+            Resource::Products => product_group(0, 0, &Group::of_node(node)).unwrap_or_default(),
+        };
+        if self != Resource::Customers {
+            // The mappers name rows of an import; these are reconciliation's.
+            for d in &mut out {
+                if let Some(tail) = d.webhook_id.splitn(3, ':').nth(2) {
+                    d.webhook_id = format!("{origin}:{tail}");
+                }
+            }
+        }
+        out
+    }
+}
+
+/// What one reconciliation of every resource did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ReconcileReport {
+    /// Customers.
+    pub customers: Reconciled,
+    /// Products.
+    pub products: Reconciled,
+    /// Orders.
+    pub orders: Reconciled,
+}
+
+/// Reconciles every resource of `shop` now: customers, products, then orders.
+///
+/// # Errors
+/// The first [`ImportError`].
+pub async fn all(ctx: &Context, shop: &str) -> Result<ReconcileReport, ImportError> {
+    Ok(ReconcileReport {
+        customers: resource(ctx, shop, Resource::Customers).await?,
+        products: resource(ctx, shop, Resource::Products).await?,
+        orders: resource(ctx, shop, Resource::Orders).await?,
+    })
+}
+
+fn now_mark() -> String {
+    jiff::Timestamp::from_millisecond(Timestamp::now().millis())
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// Reconciles one resource of `shop` now.
 ///
 /// # Errors
 /// [`ImportError`] (token, Shopify, store).
-pub async fn customers(ctx: &Context, shop: &str) -> Result<Reconciled, ImportError> {
+pub async fn resource(ctx: &Context, shop: &str, r: Resource) -> Result<Reconciled, ImportError> {
     let store = ctx.engine.store();
-    let Some(mut mark) = store.get::<String>(shop, Kind::ReconcileMark, CUSTOMERS)? else {
-        let now = jiff::Timestamp::from_millisecond(Timestamp::now().millis())
-            .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
-            .unwrap_or_default();
-        save_mark(ctx, shop, &now).await?;
+    let Some(mut mark) = store.get::<String>(shop, Kind::ReconcileMark, r.mark_id())? else {
+        let now = now_mark();
+        save_mark(ctx, shop, r, &now).await?;
         return Ok(Reconciled {
             mark: now,
             ..Reconciled::default()
@@ -53,8 +169,15 @@ pub async fn customers(ctx: &Context, shop: &str) -> Result<Reconciled, ImportEr
     let mut after: Option<String> = None;
     loop {
         let token = shopify_auth::access_token(ctx, shop).await?;
-        let (nodes, next) =
-            ops::customers_updated(&ctx.shopify, shop, &token, &since, after.as_deref()).await?;
+        let (nodes, next) = ops::updated_since(
+            &ctx.shopify,
+            shop,
+            &token,
+            r.document(),
+            &since,
+            after.as_deref(),
+        )
+        .await?;
         let mut rows = Vec::new();
         for node in &nodes {
             out.checked += 1;
@@ -62,11 +185,13 @@ pub async fn customers(ctx: &Context, shop: &str) -> Result<Reconciled, ImportEr
             if updated > mark {
                 mark.clone_from(&updated);
             }
-            let Some(id) = node["id"].as_str().and_then(|g| gid_number(g, "Customer")) else {
+            let Some(id) = node["id"]
+                .as_str()
+                .and_then(|g| gid_number(g, r.gid_kind()))
+            else {
                 continue;
             };
-            let stored = ctx.engine.contact_profile(shop, id).await.ok().flatten();
-            let ours = stored.and_then(|p| p.contact.updated_at);
+            let ours = r.ours(ctx, shop, id).await?;
             let theirs = updated
                 .parse::<jiff::Timestamp>()
                 .ok()
@@ -77,7 +202,7 @@ pub async fn customers(ctx: &Context, shop: &str) -> Result<Reconciled, ImportEr
                 (Some(_), None) => false,
             };
             if missed {
-                rows.extend(customer_deliveries("reconcile", node).unwrap_or_default());
+                rows.extend(r.deliveries(node));
                 out.repaired += 1;
             }
         }
@@ -87,13 +212,14 @@ pub async fn customers(ctx: &Context, shop: &str) -> Result<Reconciled, ImportEr
             None => break,
         }
     }
-    metrics::counter!("galantis_shopify_reconciled_total", "resource" => "customers")
+    metrics::counter!("galantis_shopify_reconciled_total", "resource" => r.name())
         .increment(out.repaired);
-    save_mark(ctx, shop, &mark).await?;
+    save_mark(ctx, shop, r, &mark).await?;
     if out.repaired > 0 {
         tracing::info!(
-            message = "Reconciliation repaired missed customer changes.",
+            message = "Reconciliation repaired missed changes.",
             shop,
+            resource = r.name(),
             repaired = out.repaired,
             checked = out.checked
         );
@@ -102,9 +228,9 @@ pub async fn customers(ctx: &Context, shop: &str) -> Result<Reconciled, ImportEr
     Ok(out)
 }
 
-async fn save_mark(ctx: &Context, shop: &str, mark: &str) -> Result<(), ImportError> {
+async fn save_mark(ctx: &Context, shop: &str, r: Resource, mark: &str) -> Result<(), ImportError> {
     let mut b = Batch::new();
-    b.put(shop, Kind::ReconcileMark, CUSTOMERS, &mark.to_string())?;
+    b.put(shop, Kind::ReconcileMark, r.mark_id(), &mark.to_string())?;
     let store = ctx.engine.store();
     store.commit(b)?;
     store.durable().await?;

@@ -176,18 +176,44 @@ async fn reconciliation_repairs_a_change_whose_webhook_never_came_and_counts_it(
         )
         .await;
     }
+    // Products and an order, imported first so that our copy has them.
+    emu.add_products(SHOP, 1_000, 2, 1, &[]);
+    emu.add_orders(SHOP, 90_000, 1, &[7_000], (1_000, 2), 1);
+    let (s, v) = app
+        .send(
+            Method::POST,
+            "/api/v1/imports",
+            &key,
+            Some(json!({"resources": ["products", "orders"]})),
+        )
+        .await;
+    assert_eq!(s, 202, "{v}");
+    app.eventually("the import done", || async {
+        let (_, v) = app.get("/api/v1/imports", &key).await;
+        let items = v["items"].as_array().cloned().unwrap_or_default();
+        (items.len() == 2 && items.iter().all(|j| j["status"] == "DONE")).then_some(())
+    })
+    .await;
     let path = "/api/v1/integrations/shopify/reconcile";
     let (s, first) = app.send(Method::POST, path, &key, None).await;
-    assert_eq!(
-        (s, first["repaired"].as_u64()),
-        (200, Some(0)),
-        "the first run sets the mark: {first}"
-    );
-    let mark = first["mark"].as_str().expect("mark").to_string();
+    assert_eq!(s, 200, "{first}");
+    for r in ["customers", "products", "orders"] {
+        assert_eq!(
+            first[r]["repaired"].as_u64(),
+            Some(0),
+            "the first run sets the marks: {first}"
+        );
+    }
+    let mark = first["customers"]["mark"]
+        .as_str()
+        .expect("mark")
+        .to_string();
     // 7001 changed at Shopify and its webhook was lost; 7002 changed and its webhook came.
     let later = "2099-01-01T00:00:00Z";
     emu.update_customer(SHOP, 7_001, "Missed", later);
     emu.update_customer(SHOP, 7_002, "Delivered", later);
+    emu.update_product_title(SHOP, 1_000, "Renamed", later);
+    emu.cancel_order(SHOP, 90_000, later);
     let mut c = galantis::sandbox::payloads::Customer::new(7_002);
     c.first_name = "Delivered".into();
     c.updated_at = later.into();
@@ -205,23 +231,42 @@ async fn reconciliation_repairs_a_change_whose_webhook_never_came_and_counts_it(
     .await;
     let (s, second) = app.send(Method::POST, path, &key, None).await;
     assert_eq!(s, 200, "{second}");
-    assert_eq!(
-        (second["checked"].as_u64(), second["repaired"].as_u64()),
-        (Some(2), Some(1)),
+    let counts = |r: &str| {
+        (
+            second[r]["checked"].as_u64(),
+            second[r]["repaired"].as_u64(),
+        )
+    };
+    assert_eq!(counts("customers"), (Some(2), Some(1)), "{second}");
+    assert_eq!(counts("products"), (Some(1), Some(1)), "{second}");
+    assert_eq!(counts("orders"), (Some(1), Some(1)), "{second}");
+    assert!(
+        second["customers"]["mark"].as_str() > Some(mark.as_str()),
         "{second}"
     );
-    assert!(second["mark"].as_str() > Some(mark.as_str()), "{second}");
+    app.eventually("the missed product and order changes repaired", || async {
+        let (_, p) = app.get("/api/v1/products/1000", &key).await;
+        let cancelled = app
+            .events(&key)
+            .await
+            .iter()
+            .any(|e| e["type"] == "OrderCancelled" && e["history"] == false);
+        (p["title"] == "Renamed" && cancelled).then_some(())
+    })
+    .await;
     app.eventually("the missed change repaired", || async {
         let (_, v) = app.get("/api/v1/contacts/7001", &key).await;
         (v["first_name"] == "Missed").then_some(())
     })
     .await;
     let (_, third) = app.send(Method::POST, path, &key, None).await;
-    assert_eq!(
-        third["checked"].as_u64(),
-        Some(0),
-        "nothing changed since: {third}"
-    );
+    for r in ["customers", "products", "orders"] {
+        assert_eq!(
+            third[r]["checked"].as_u64(),
+            Some(0),
+            "nothing changed since: {third}"
+        );
+    }
 }
 
 #[tokio::test]

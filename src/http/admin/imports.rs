@@ -79,18 +79,18 @@ pub async fn list(
     }))
 }
 
-/// Reconciles the shop's customers with Shopify now (it also runs every
-/// `shopify.reconcile_minutes`): changes our copy missed are applied and counted.
+/// Reconciles the shop's customers, products and orders with Shopify now (it also runs
+/// every `shopify.reconcile_minutes`): changes our copy missed are applied and counted.
 #[utoipa::path(post, path = "/api/v1/integrations/shopify/reconcile", tag = "shopify",
-    responses((status = 200, body = crate::services::shopify_reconcile::Reconciled, description = "what was checked and repaired"),
+    responses((status = 200, body = crate::services::shopify_reconcile::ReconcileReport, description = "what was checked and repaired, per resource"),
         (status = 502, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn reconcile(
     State(state): State<AppState>,
     scope: TenantScope,
-) -> Result<Json<crate::services::shopify_reconcile::Reconciled>, ApiError> {
+) -> Result<Json<crate::services::shopify_reconcile::ReconcileReport>, ApiError> {
     Ok(Json(
-        crate::services::shopify_reconcile::customers(&state.services, &scope.shop).await?,
+        crate::services::shopify_reconcile::all(&state.services, &scope.shop).await?,
     ))
 }
 

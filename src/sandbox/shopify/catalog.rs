@@ -76,6 +76,25 @@ impl ShopifyEmulator {
         }
     }
 
+    /// Renames a product and sets its `updatedAt`, sending no webhook (a lost delivery).
+    pub fn update_product_title(&self, shop: &str, id: u64, title: &str, updated_at: &str) {
+        let mut st = self.shared.lock();
+        if let Some(p) = st.shops.get_mut(shop).and_then(|s| s.products.get_mut(&id)) {
+            p["title"] = json!(title);
+            p["updatedAt"] = json!(updated_at);
+        }
+    }
+
+    /// Cancels an order at `at`, sending no webhook (a lost delivery).
+    pub fn cancel_order(&self, shop: &str, id: u64, at: &str) {
+        let mut st = self.shared.lock();
+        if let Some(o) = st.shops.get_mut(shop).and_then(|s| s.orders.get_mut(&id)) {
+            o["cancelledAt"] = json!(at);
+            o["updatedAt"] = json!(at);
+            o["displayFinancialStatus"] = json!("VOIDED");
+        }
+    }
+
     /// Gives `shop` `n` paid orders (ids from `first_id`): order `i` by customer
     /// `customers[i % len]`, `lines` lines: line `k` of product
     /// `first_product + (i + k) % products` (its variant `product × 100`), 10 EUR each.

@@ -182,20 +182,25 @@ pub async fn handle(
             }
         }
     }
+    let data = Value::Object(data);
+    let actual = cost::actual(op, &doc, &vars, &data).min(requested);
     let (max, rate, available) = {
         let mut st = ctx.shared.lock();
         match st.shops.get_mut(&shop) {
-            Some(s) => (
-                s.bucket.maximum,
-                s.bucket.restore_rate,
-                s.bucket.available(),
-            ),
+            Some(s) => {
+                s.bucket.refund((requested - actual) as f64);
+                (
+                    s.bucket.maximum,
+                    s.bucket.restore_rate,
+                    s.bucket.available(),
+                )
+            }
             None => (0.0, 0.0, 0.0),
         }
     };
     let mut answer = json!({
         "data": data,
-        "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": requested,
+        "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
             "throttleStatus": {"maximumAvailable": max, "currentlyAvailable": available.floor(), "restoreRate": rate}}}
     });
     if !errors.is_empty() {

@@ -50,7 +50,9 @@ pub fn query(shop: &str, s: &ShopState, field: &Field, vars: &Value) -> Result<V
                 after > 0,
             ))
         }
-        "customers" => Ok(customers(s, field, vars)),
+        "customers" => Ok(updated_page(&s.customers, field, vars)),
+        "orders" => Ok(updated_page(&s.orders, field, vars)),
+        "products" => Ok(updated_page(&s.products, field, vars)),
         "abandonedCheckouts" => Ok(abandoned_checkouts(s, field, vars)),
         other => Err(format!(
             "the Shopify emulator does not implement the query field `{other}`"
@@ -226,13 +228,18 @@ impl Search {
     }
 }
 
-/// `customers(first, after, query, sortKey)`: the filter `updated_at:>'…'` (the one the
-/// engine uses) and the `UPDATED_AT` or `ID` order; cursors are positions.
-fn customers(s: &ShopState, field: &Field, vars: &Value) -> Value {
+/// `customers|orders|products(first, after, query, sortKey)`: the filter
+/// `updated_at:>'…'` (the one the engine uses) and the `UPDATED_AT` or `ID` order;
+/// cursors are positions. Nested connections are answered whole.
+fn updated_page(
+    records: &std::collections::BTreeMap<u64, Value>,
+    field: &Field,
+    vars: &Value,
+) -> Value {
     let search = Search::of(field, vars);
     let by_update = argument(field, "sortKey", vars).and_then(|v| v.as_str().map(str::to_string))
         == Some("UPDATED_AT".into());
-    let mut all: Vec<&Value> = s.customers.values().filter(|c| search.newer(c)).collect();
+    let mut all: Vec<&Value> = records.values().filter(|c| search.newer(c)).collect();
     if by_update {
         all.sort_by(|a, b| a["updatedAt"].as_str().cmp(&b["updatedAt"].as_str()));
     }

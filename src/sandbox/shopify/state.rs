@@ -74,6 +74,12 @@ impl Bucket {
         true
     }
 
+    /// Gives back `points` charged beyond a query's actual cost.
+    pub fn refund(&mut self, points: f64) {
+        let available = self.available();
+        self.available = (available + points).min(self.maximum);
+    }
+
     /// Sets what is available (tests: a nearly empty bucket).
     pub fn set_available(&mut self, points: f64) {
         self.available = points.clamp(0.0, self.maximum);

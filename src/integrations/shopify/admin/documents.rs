@@ -86,6 +86,22 @@ pub const CUSTOMERS_UPDATED: Document = Document {
     cost_hint: 402,
 };
 
+/// Orders updated after a time, oldest change first (reconciliation; 5 orders of 25
+/// line items: 2 + 5 × 131 = 657).
+pub const ORDERS_UPDATED: Document = Document {
+    name: "OrdersUpdated",
+    text: include_str!("graphql/orders_updated.graphql"),
+    cost_hint: 660,
+};
+
+/// Products updated after a time, oldest change first (reconciliation; 5 products of 50
+/// variants, 5 media, 20 collections: 2 + 5 × 158 = 792).
+pub const PRODUCTS_UPDATED: Document = Document {
+    name: "ProductsUpdated",
+    text: include_str!("graphql/products_updated.graphql"),
+    cost_hint: 800,
+};
+
 /// Open abandoned checkouts updated after a time (the 10-minute poll; `first` 50 with
 /// 50 line items each: 2 + 50 × (1 + 3 + 3 + 2 + 50 × 3) = 7,952 would exceed the
 /// 1,000-point limit, so pages are 5 checkouts: 2 + 5 × 159 = 797).
@@ -112,6 +128,8 @@ pub const ALL: &[Document] = &[
     BULK_OPERATION_RUN_QUERY,
     BULK_OPERATION,
     CUSTOMERS_UPDATED,
+    ORDERS_UPDATED,
+    PRODUCTS_UPDATED,
     ABANDONED_CHECKOUTS,
     APP_SUBSCRIPTION_CREATE,
 ];

@@ -267,31 +267,38 @@ struct Nodes {
     page_info: PageInfo,
 }
 
-#[derive(Deserialize)]
-struct CustomersData {
-    customers: Nodes,
-}
-
-/// One page of customers updated after `since` (RFC 3339), oldest change first: the
-/// raw nodes (the same shape as a customers bulk row) and the next cursor.
+/// One page of records of `doc` (`CUSTOMERS_UPDATED`, `ORDERS_UPDATED`,
+/// `PRODUCTS_UPDATED`) updated after `since` (RFC 3339), oldest change first: the raw
+/// nodes (a bulk row's shape, nested connections as `edges`) and the next cursor.
 ///
 /// # Errors
 /// [`AdminError`].
-pub async fn customers_updated(
+pub async fn updated_since(
     client: &AdminClient,
     shop: &str,
     token: &str,
+    doc: documents::Document,
     since: &str,
     after: Option<&str>,
 ) -> Result<(Vec<serde_json::Value>, Option<String>), AdminError> {
-    let vars = json!({"first": 100, "after": after, "query": format!("updated_at:>'{since}'")});
-    let d: CustomersData = client
-        .run(shop, token, documents::CUSTOMERS_UPDATED, &vars)
-        .await?;
-    let next = (d.customers.page_info.has_next_page)
-        .then_some(d.customers.page_info.end_cursor)
+    let first = if doc == documents::CUSTOMERS_UPDATED {
+        100
+    } else {
+        5
+    };
+    let vars = json!({"first": first, "after": after, "query": format!("updated_at:>'{since}'")});
+    let d: serde_json::Map<String, serde_json::Value> = client.run(shop, token, doc, &vars).await?;
+    let conn = d
+        .into_iter()
+        .next()
+        .map(|(_, v)| v)
+        .ok_or_else(|| AdminError::Decode(format!("{} returned no connection", doc.name)))?;
+    let page: Nodes = serde_json::from_value(conn)
+        .map_err(|e| AdminError::Decode(format!("{}: {e}", doc.name)))?;
+    let next = (page.page_info.has_next_page)
+        .then_some(page.page_info.end_cursor)
         .flatten();
-    Ok((d.customers.nodes, next))
+    Ok((page.nodes, next))
 }
 
 #[derive(Deserialize)]

@@ -55,6 +55,35 @@ impl Group {
     }
 }
 
+impl Group {
+    /// A query's node with its nested connections (`{"edges": [{"node": …}]}`) as a
+    /// group: the node without them, and their nodes as children (reconciliation reads
+    /// records whole, the bulk file in lines; both are mapped the same way).
+    pub fn of_node(node: &Value) -> Group {
+        let mut parent = node.clone();
+        let mut children = Vec::new();
+        if let Value::Object(fields) = &mut parent {
+            let nested: Vec<String> = fields
+                .iter()
+                .filter(|(_, v)| v.get("edges").is_some())
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in nested {
+                let edges = fields
+                    .remove(&k)
+                    .and_then(|mut c| c.get_mut("edges").map(Value::take));
+                for e in edges
+                    .and_then(|e| e.as_array().cloned())
+                    .unwrap_or_default()
+                {
+                    children.push(e.get("node").cloned().unwrap_or(Value::Null));
+                }
+            }
+        }
+        Group { parent, children }
+    }
+}
+
 /// What a bulk line is: a root row (its own id) or a child (its parent's id). Both are
 /// numbers of gids; `None` when the line is not JSON or has neither.
 pub fn line_owner(text: &str) -> Option<(u64, bool)> {
@@ -363,6 +392,18 @@ mod tests {
             "updatedAt": "2026-12-01T10:05:00Z"});
         let d = checkout_delivery(&node).expect("delivery");
         assert_eq!(d.body["token"], "tok-501");
+    }
+
+    #[test]
+    fn a_queried_node_becomes_the_group_a_bulk_file_gives() {
+        let node = json!({"id": "gid://shopify/Order/1", "name": "#1",
+            "lineItems": {"edges": [{"node": {"id": "gid://shopify/LineItem/2"}}, {"node": {"id": "gid://shopify/LineItem/3"}}]}});
+        let g = Group::of_node(&node);
+        assert_eq!(
+            g.parent,
+            json!({"id": "gid://shopify/Order/1", "name": "#1"})
+        );
+        assert_eq!(g.children_of("LineItem").count(), 2);
     }
 
     #[test]
