@@ -316,3 +316,53 @@ async fn the_signed_bulk_operations_finish_webhook_completes_an_import_without_t
         "the signed webhook was accepted (2xx)"
     );
 }
+
+#[tokio::test]
+async fn a_bulk_operation_that_fails_halfway_applies_its_partial_data_and_says_so() {
+    let emu = ShopifyEmulator::start(ShopifyEmulatorConfig::default())
+        .await
+        .expect("emulator");
+    let base = emu.base_url().to_string();
+    let app = spawn_app_with(move |s| {
+        s.shopify.admin_base_url = Some(base.clone());
+        s.shopify.import_poll_ms = 20;
+    })
+    .await;
+    let key = app.create_tenant(SHOP).await;
+    emu.add_shop(SHOP, "shpat_test_token", "Bulk");
+    emu.add_customers(SHOP, 8_000, 40);
+    emu.fail_next_bulk();
+    let start = || async {
+        let (s, v) = app
+            .send(
+                Method::POST,
+                "/api/v1/imports",
+                &key,
+                Some(json!({"resources": ["customers"]})),
+            )
+            .await;
+        assert_eq!(s, 202, "{v}");
+    };
+    start().await;
+    let job = app
+        .eventually("the import failed", || async {
+            let (_, v) = app.get("/api/v1/imports", &key).await;
+            (v["items"][0]["status"] == "FAILED").then(|| v["items"][0].clone())
+        })
+        .await;
+    assert_eq!(job["rows_applied"].as_u64(), Some(20), "{job}");
+    let error = job["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("FAILED (INTERNAL_SERVER_ERROR)") && error.contains("partial data"),
+        "{job}"
+    );
+    assert_eq!(all_contacts(&app, &key).await.len(), 20);
+    // Started again, the whole store lands (the 20 already there are not duplicated).
+    start().await;
+    app.eventually("the second import done", || async {
+        let (_, v) = app.get("/api/v1/imports", &key).await;
+        (v["items"][0]["status"] == "DONE").then_some(())
+    })
+    .await;
+    assert_eq!(all_contacts(&app, &key).await.len(), 40);
+}

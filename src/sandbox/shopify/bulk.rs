@@ -84,6 +84,11 @@ pub fn run(
         })
         .unwrap_or_default();
     let n = st.next_id();
+    let failed = std::mem::take(&mut st.fail_bulk);
+    let mut lines = lines;
+    if failed {
+        lines.truncate(lines.len() / 2);
+    }
     let objects = lines.len() as u64;
     let roots = lines
         .iter()
@@ -102,6 +107,7 @@ pub fn run(
             objects,
             roots,
             ready_at,
+            failed,
         },
     );
     st.count("bulk_run");
@@ -148,9 +154,25 @@ fn jsonl_lines(nodes: impl Iterator<Item = Value>) -> Vec<String> {
 
 /// Sends `bulk_operations/finish` for operation `id` once it has run.
 pub fn announce(shared: &Arc<Shared>, shop: &str, id: &str) {
-    let wait = std::time::Duration::from_millis(shared.lock().bulk_ms);
+    let (wait, failed) = {
+        let st = shared.lock();
+        let n = id
+            .rsplit('/')
+            .next()
+            .and_then(|x| x.parse::<u64>().ok())
+            .unwrap_or(0);
+        (
+            std::time::Duration::from_millis(st.bulk_ms),
+            st.bulk.get(&n).is_some_and(|b| b.failed),
+        )
+    };
+    let (status, code) = if failed {
+        ("failed", json!("internal_server_error"))
+    } else {
+        ("completed", Value::Null)
+    };
     let body = json!({"admin_graphql_api_id": id, "completed_at": "2026-12-01T00:00:01Z",
-        "created_at": "2026-12-01T00:00:00Z", "error_code": null, "status": "completed", "type": "query"});
+        "created_at": "2026-12-01T00:00:00Z", "error_code": code, "status": status, "type": "query"});
     let (shared, shop) = (shared.clone(), shop.to_string());
     tokio::spawn(async move {
         tokio::time::sleep(wait).await;
@@ -180,6 +202,12 @@ pub fn status(shared: &Shared, shop: &str, field: &Field, vars: &Value) -> Value
             "errorCode": null, "type": "QUERY", "objectCount": "0", "rootObjectCount": "0",
             "fileSize": null, "url": null, "partialDataUrl": null, "createdAt": "2026-12-01T00:00:00Z",
             "completedAt": null, "query": ""}),
+        Some(b) if b.failed => {
+            json!({"id": id, "status": "FAILED", "errorCode": "INTERNAL_SERVER_ERROR",
+            "type": "QUERY", "objectCount": b.objects.to_string(), "rootObjectCount": b.roots.to_string(),
+            "fileSize": null, "url": null, "partialDataUrl": format!("{}/bulk/{n}.jsonl", st.base_url),
+            "createdAt": "2026-12-01T00:00:00Z", "completedAt": null, "query": ""})
+        }
         Some(b) => json!({"id": id, "status": "COMPLETED", "errorCode": null, "type": "QUERY",
             "objectCount": b.objects.to_string(), "rootObjectCount": b.roots.to_string(),
             "fileSize": b.jsonl.len().to_string(), "url": format!("{}/bulk/{n}.jsonl", st.base_url),

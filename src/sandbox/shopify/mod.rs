@@ -329,6 +329,12 @@ impl ShopifyEmulator {
         )
     }
 
+    /// The next bulk operation fails halfway: FAILED (`INTERNAL_SERVER_ERROR`) with the
+    /// first half of its lines as partial data.
+    pub fn fail_next_bulk(&self) {
+        self.shared.lock().fail_bulk = true;
+    }
+
     /// The next request meets `fault`.
     pub fn fail_next(&self, fault: ShopifyFault) {
         self.shared.lock().faults.push_back(fault);

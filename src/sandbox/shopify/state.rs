@@ -136,6 +136,8 @@ pub struct BulkResult {
     pub roots: u64,
     /// When it is COMPLETED (RUNNING before).
     pub ready_at: Instant,
+    /// It ends FAILED (`INTERNAL_SERVER_ERROR`), its file being the partial data.
+    pub failed: bool,
 }
 
 impl ShopState {
@@ -170,6 +172,8 @@ pub struct State {
     pub webhook_secret: String,
     /// How long a bulk operation runs.
     pub bulk_ms: u64,
+    /// The next bulk operation fails halfway (partial data).
+    pub fail_bulk: bool,
 }
 
 impl State {

@@ -327,14 +327,25 @@ async fn run(ctx: &Context, shop: &str, job: &mut ImportJob) -> Result<(), Impor
                 break b.url;
             }
             "FAILED" | "CANCELED" | "EXPIRED" => {
-                job.status = ImportStatus::Failed;
-                job.error = Some(format!(
+                let why = format!(
                     "Shopify's bulk operation ended {} ({})",
                     b.status,
                     b.error_code.unwrap_or_default()
+                );
+                let Some(partial) = b.partial_data_url else {
+                    job.status = ImportStatus::Failed;
+                    job.error = Some(why);
+                    save(ctx, shop, job).await?;
+                    return Ok(());
+                };
+                // What it wrote before failing is applied; the job still ends FAILED.
+                job.error = Some(format!(
+                    "{why}; the rows of its partial data were applied; start the import again for the rest"
                 ));
+                job.status = ImportStatus::Reading;
                 save(ctx, shop, job).await?;
-                return Ok(());
+                read::read(ctx, shop, job, r, &partial, op_number).await?;
+                return finish(ctx, shop, job, r, op_number).await;
             }
             // Completion comes by the `bulk_operations/finish` webhook or by this poll.
             _ => {
@@ -353,7 +364,9 @@ async fn run(ctx: &Context, shop: &str, job: &mut ImportJob) -> Result<(), Impor
     finish(ctx, shop, job, r, op_number).await
 }
 
-/// After the file is read: join the staged groups (grouped resources), then done.
+/// After the file is read: join the staged groups (grouped resources), wait until the
+/// last row is applied, then DONE (FAILED when only a failed operation's partial data
+/// was read: `error` says so).
 async fn finish(
     ctx: &Context,
     shop: &str,
@@ -369,7 +382,11 @@ async fn finish(
     if let Some(seq) = job.last_seq {
         wait_applied(ctx, seq).await;
     }
-    job.status = ImportStatus::Done;
+    job.status = if job.error.is_some() {
+        ImportStatus::Failed
+    } else {
+        ImportStatus::Done
+    };
     save(ctx, shop, job).await?;
     tracing::info!(message = "Shopify import done.", shop, resource = %job.resource, rows = job.rows_read, skipped = job.rows_skipped);
     Ok(())
