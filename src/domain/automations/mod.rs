@@ -162,6 +162,8 @@ pub enum Cmp {
     Lte,
     /// =
     Eq,
+    /// From the value to `to`, both included.
+    Between,
 }
 
 /// The status of the run's last message.
@@ -202,6 +204,9 @@ pub enum Condition {
         op: Cmp,
         /// Days.
         days: u32,
+        /// The upper bound of `BETWEEN` (days).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<u32>,
     },
     /// The total of the run's order or checkout.
     OrderValue {
@@ -210,6 +215,10 @@ pub enum Condition {
         /// Amount, decimal string.
         #[schema(value_type = String)]
         value: Money,
+        /// The upper bound of `BETWEEN`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<String>)]
+        to: Option<Money>,
     },
     /// The contact's order count.
     OrderCount {
@@ -217,6 +226,9 @@ pub enum Condition {
         op: Cmp,
         /// Count.
         value: u32,
+        /// The upper bound of `BETWEEN`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<u32>,
     },
     /// The contact's total spent.
     TotalSpent {
@@ -225,6 +237,10 @@ pub enum Condition {
         /// Amount, decimal string.
         #[schema(value_type = String)]
         value: Money,
+        /// The upper bound of `BETWEEN`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<String>)]
+        to: Option<Money>,
     },
     /// The contact has (or has not) a tag.
     CustomerTag {

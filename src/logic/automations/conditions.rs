@@ -26,13 +26,52 @@ pub struct Facts<'a> {
     pub zone: &'a str,
 }
 
-fn cmp<T: PartialOrd>(op: Cmp, a: T, b: T) -> bool {
+fn cmp<T: PartialOrd>(op: Cmp, a: T, b: T, to: Option<T>) -> bool {
     match op {
         Cmp::Gt => a > b,
         Cmp::Gte => a >= b,
         Cmp::Lt => a < b,
         Cmp::Lte => a <= b,
         Cmp::Eq => a == b,
+        Cmp::Between => to.is_some_and(|t| a >= b && a <= t),
+    }
+}
+
+/// What is wrong with a comparison: `BETWEEN` needs `to` at or above the value, and
+/// only `BETWEEN` takes `to`.
+fn bounds_problem<T: PartialOrd>(op: Cmp, value: T, to: Option<T>) -> Option<&'static str> {
+    match (op, to) {
+        (Cmp::Between, None) => Some("BETWEEN needs `to`, the upper bound"),
+        (Cmp::Between, Some(t)) if t < value => Some("BETWEEN needs `to` at or above the value"),
+        (Cmp::Between, Some(_)) => None,
+        (_, Some(_)) => Some("`to` is only for BETWEEN"),
+        (_, None) => None,
+    }
+}
+
+/// The problems of a condition rule (nested rules included), for validation.
+pub fn rule_problems(rule: &Rule) -> Vec<String> {
+    let mut out = Vec::new();
+    walk_problems(rule, &mut out);
+    out
+}
+
+fn walk_problems(rule: &Rule, out: &mut Vec<String>) {
+    match rule {
+        Rule::All { all } => all.iter().for_each(|r| walk_problems(r, out)),
+        Rule::Any { any } => any.iter().for_each(|r| walk_problems(r, out)),
+        Rule::One(c) => {
+            let p = match c {
+                Condition::OrderRecency { op, days, to } => bounds_problem(*op, *days, *to),
+                Condition::OrderCount { op, value, to } => bounds_problem(*op, *value, *to),
+                Condition::OrderValue { op, value, to }
+                | Condition::TotalSpent { op, value, to } => bounds_problem(*op, *value, *to),
+                _ => None,
+            };
+            if let Some(p) = p {
+                out.push(p.to_string());
+            }
+        }
     }
 }
 
@@ -91,13 +130,15 @@ fn condition(c: &Condition, f: &Facts<'_>) -> bool {
             };
             did == *replied
         }
-        Condition::OrderRecency { op, days } => contact.last_order_at.is_some_and(|at| {
+        Condition::OrderRecency { op, days, to } => contact.last_order_at.is_some_and(|at| {
             let since = (f.now_ms - at.millis()).max(0) / 86_400_000;
-            cmp(*op, since, i64::from(*days))
+            cmp(*op, since, i64::from(*days), to.map(i64::from))
         }),
-        Condition::OrderValue { op, value } => f.run_total.is_some_and(|t| cmp(*op, t, *value)),
-        Condition::OrderCount { op, value } => cmp(*op, contact.orders_count, *value),
-        Condition::TotalSpent { op, value } => cmp(*op, contact.total_spent, *value),
+        Condition::OrderValue { op, value, to } => {
+            f.run_total.is_some_and(|t| cmp(*op, t, *value, *to))
+        }
+        Condition::OrderCount { op, value, to } => cmp(*op, contact.orders_count, *value, *to),
+        Condition::TotalSpent { op, value, to } => cmp(*op, contact.total_spent, *value, *to),
         Condition::CustomerTag { tag, present } => {
             contact.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) == *present
         }

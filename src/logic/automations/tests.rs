@@ -456,3 +456,45 @@ fn products_come_from_the_runs_record_each_variant_once_and_at_most_thirty() {
     assert_eq!(&got[..3], ["100", "101", "102"]);
     assert!(super::vars::products_of(ProductsFrom::Checkout, &cx).is_empty());
 }
+
+#[test]
+fn between_includes_both_bounds_and_is_validated() {
+    use super::conditions::{holds, rule_problems};
+    use crate::domain::automations::Rule;
+    let rule = |v: serde_json::Value| -> Rule { serde_json::from_value(v).expect("rule") };
+    let spent = rule(json!({"type": "TOTAL_SPENT", "op": "BETWEEN", "value": "50", "to": "100"}));
+    for (amount, inside) in [
+        ("49.99", false),
+        ("50", true),
+        ("75", true),
+        ("100", true),
+        ("100.01", false),
+    ] {
+        let c = contact(amount);
+        assert_eq!(holds(&spent, &facts(&c, "0", 0)), inside, "{amount}");
+    }
+    let mut c = contact("0");
+    c.orders_count = 3;
+    let count =
+        rule(json!({"all": [{"type": "ORDER_COUNT", "op": "BETWEEN", "value": 2, "to": 3}]}));
+    assert!(holds(&count, &facts(&c, "0", 0)));
+    assert!(rule_problems(&count).is_empty());
+    let missing = rule(json!({"type": "ORDER_COUNT", "op": "BETWEEN", "value": 2}));
+    assert_eq!(
+        rule_problems(&missing),
+        ["BETWEEN needs `to`, the upper bound"]
+    );
+    let upside_down =
+        rule(json!({"any": [{"type": "ORDER_VALUE", "op": "BETWEEN", "value": "9", "to": "3"}]}));
+    assert_eq!(
+        rule_problems(&upside_down),
+        ["BETWEEN needs `to` at or above the value"]
+    );
+    let stray = rule(json!({"type": "ORDER_RECENCY", "op": "GTE", "days": 2, "to": 9}));
+    assert_eq!(rule_problems(&stray), ["`to` is only for BETWEEN"]);
+    // In a flow, the problem is named with its node.
+    let flow = with(abandoned(), |v| {
+        v["nodes"][2]["rule"] = json!({"type": "ORDER_COUNT", "op": "BETWEEN", "value": 2});
+    });
+    assert!(codes(flow).contains(&(Some("vip".into()), "bad_condition")));
+}

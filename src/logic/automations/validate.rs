@@ -309,7 +309,11 @@ fn check_node(
                 out.push(problem(id, "bad_split", format!("a split needs 2 or more branches with distinct keys and percents above 0 summing to 100 (they sum to {sum})")));
             }
         }
-        NodeKind::Condition { .. } => {}
+        NodeKind::Condition { rule } => {
+            for p in super::conditions::rule_problems(rule) {
+                out.push(problem(id, "bad_condition", p));
+            }
+        }
         NodeKind::Action(a) => check_action(&n.id, a, trigger, templates, out),
     }
 }
