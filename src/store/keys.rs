@@ -99,6 +99,8 @@ pub enum Kind {
     Usage = b'W',
     /// The tenant's app subscriptions (id 0, `domain::billing::Subscriptions`).
     Subscription = b'S',
+    /// A contact's default-address province code (`String`), by contact id.
+    ContactRegion = b'T',
     /// Lines of a bulk import waiting to be joined with their parent: resource (8) +
     /// owner (the root row's id, 8) + line number (8) -> the line (`store::import_stage`).
     ImportStage = b'R',

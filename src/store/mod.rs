@@ -22,6 +22,7 @@ pub mod import_stage;
 pub mod journal;
 pub mod keys;
 pub mod records;
+pub mod regions;
 mod seen_filter;
 pub mod shopify;
 mod staging;

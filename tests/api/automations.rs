@@ -932,6 +932,92 @@ async fn quiet_hours_hold_a_marketing_message_instead_of_dropping_it() {
 }
 
 #[tokio::test]
+async fn quiet_hours_use_the_zone_of_the_customers_province() {
+    let (emu, app, key) = setup(1).await;
+    // Quiet around now in Los Angeles; New York is three hours ahead, outside the window.
+    let la = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("America/Los_Angeles").expect("zone"));
+    let m = i32::from(la.hour()) * 60 + i32::from(la.minute());
+    let hhmm = |m: i32| {
+        format!(
+            "{:02}:{:02}",
+            m.rem_euclid(1440) / 60,
+            m.rem_euclid(1440) % 60
+        )
+    };
+    let body =
+        json!({"quiet_hours": {"start": hhmm(m - 60), "end": hhmm(m + 120)}, "time_zone": "UTC"});
+    let (s, v) = app
+        .send(
+            Method::PUT,
+            "/api/v1/automations/settings",
+            &key,
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let mut flow = instant("zone", json!({"type": "CUSTOMER_TAGGED", "tag": "vip"}));
+    flow["nodes"][1]["template"]["name"] = json!("cart_std");
+    let id = active_flow(&app, &key, flow).await;
+    for (cid, phone, province) in [
+        (7811u64, "+14155550111", "CA"),
+        (7812, "+12125550112", "NY"),
+    ] {
+        let customer = |tags: &str, at: &str| {
+            let body = json!({"id": cid, "first_name": "Zed", "phone": phone, "updated_at": at,
+                "created_at": "2026-01-02T00:00:00Z", "state": "enabled", "tags": tags,
+                "default_address": {"country_code": "US", "province_code": province}});
+            serde_json::to_vec(&body).expect("json")
+        };
+        app.webhook_ok(
+            SHOP,
+            "customers/create",
+            &format!("c-{cid}"),
+            &customer("", "2026-01-02T00:00:00Z"),
+        )
+        .await;
+        let consent = json!({"customer_id": cid, "phone_number": phone, "whats_app_marketing_consent": {
+            "state": "subscribed", "opt_in_level": "single_opt_in", "updated_at": "2026-01-01T00:00:00Z", "collected_from": "SHOPIFY"}});
+        app.webhook_ok(
+            SHOP,
+            "customers_whats_app_marketing_consent/update",
+            &format!("consent-{cid}"),
+            &serde_json::to_vec(&consent).expect("json"),
+        )
+        .await;
+        app.webhook_ok(
+            SHOP,
+            "customers/update",
+            &format!("u-{cid}"),
+            &customer("vip", "2026-01-03T00:00:00Z"),
+        )
+        .await;
+    }
+    app.eventually("the New York message sent", || async {
+        (sent_with(&emu, "zone") == 1).then_some(())
+    })
+    .await;
+    let (_, v) = app.get(&format!("/api/v1/flows/{id}/runs"), &key).await;
+    let held: Vec<&serde_json::Value> = v["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["status"] == "WAITING")
+        .collect();
+    assert_eq!(held.len(), 1, "{v}");
+    assert_eq!(
+        held[0]["contact_id"], "7811",
+        "the California customer is held: {v}"
+    );
+    assert!(
+        held[0]["activity"]
+            .to_string()
+            .contains("quiet hours: held until"),
+        "{v}"
+    );
+}
+
+#[tokio::test]
 async fn the_global_marketing_cap_skips_a_third_marketing_message_with_its_reason() {
     // The default cap: 2 marketing messages per contact per 24 hours, across flows.
     let (emu, app, key) = setup(1).await;

@@ -109,6 +109,7 @@ async fn walk(state: &mut AutomationsState, run: &mut Run) -> Result<End, StoreE
                 return Ok(End::Wait(later));
             }
         }
+        let province = state.store.contact_region(&state.shop, contact.id)?;
         let step = {
             let in_segment = |s: u64| member.segments.contains(&s);
             let facts = Facts {
@@ -121,6 +122,7 @@ async fn walk(state: &mut AutomationsState, run: &mut Run) -> Result<End, StoreE
                 segment_member: &in_segment,
                 zone: crate::logic::automations::quiet::zone_for(
                     contact.country.map(|c| c.to_string()).as_deref(),
+                    province.as_deref(),
                     &state.policy.time_zone,
                 ),
             };

@@ -97,8 +97,12 @@ pub fn prepare(
     if shape.marketing {
         if let Some(q) = &policy.quiet_hours {
             let country = contact.country.map(|c| c.to_string());
-            let zone =
-                crate::logic::automations::quiet::zone_for(country.as_deref(), &policy.time_zone);
+            let province = store.contact_region(shop, contact.id)?;
+            let zone = crate::logic::automations::quiet::zone_for(
+                country.as_deref(),
+                province.as_deref(),
+                &policy.time_zone,
+            );
             if let Some(until) = crate::logic::automations::quiet::hold_until(q, zone, now_ms) {
                 return Ok(Prepared::Hold(until));
             }

@@ -86,6 +86,7 @@ pub(super) fn stage(
             Write::Contact(c) => batch.put(shop, Kind::Contact, c.id, c)?,
             Write::ContactDeleted { id, at } | Write::ContactRedacted { id, at } => {
                 batch.remove(shop, Kind::Contact, *id);
+                batch.remove(shop, Kind::ContactRegion, *id);
                 batch.put(shop, Kind::ContactTombstone, *id, at)?;
             }
             Write::Order {
@@ -131,6 +132,10 @@ pub(super) fn stage(
                 batch.put(shop, Kind::CheckoutTombstone, *id, at)?;
             }
             Write::Export(x) => batch.put(shop, Kind::Export, x.request_id, x)?,
+            Write::Region { id, province } => match province {
+                Some(p) => batch.put(shop, Kind::ContactRegion, *id, p)?,
+                None => batch.remove(shop, Kind::ContactRegion, *id),
+            },
         }
     }
     Ok(())

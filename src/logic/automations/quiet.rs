@@ -1,8 +1,8 @@
 //! Quiet hours in the recipient's local time (beyond the product): a marketing message
 //! that comes due inside the tenant's quiet window is held until the window ends, never
-//! dropped. The recipient's zone comes from their address country (one zone per country:
-//! the most populous one where a country spans several; a province-level choice is left
-//! for later and named here), else the shop's zone. Times use jiff's bundled time-zone
+//! dropped. The recipient's zone comes from their address: the province's zone in the
+//! countries that span several (US, CA, AU, BR, MX), else the country's (its most
+//! populous zone), else the shop's zone. Times use jiff's bundled time-zone
 //! database, so they do not depend on the host's zoneinfo files.
 
 use jiff::tz::TimeZone;
@@ -54,8 +54,70 @@ pub fn check_zone(name: &str) -> Result<(), QuietError> {
         .map_err(|_| QuietError::Zone(name.to_string()))
 }
 
-/// The zone of a recipient in `country` (ISO 3166-1 alpha-2), else `shop_zone`.
-pub fn zone_for<'a>(country: Option<&str>, shop_zone: &'a str) -> &'a str {
+/// Provinces whose zone is not their country's default (Shopify's province codes).
+const PROVINCES: &[(&str, &[&str], &str)] = &[
+    (
+        "US",
+        &[
+            "AL", "AR", "IL", "IA", "KS", "LA", "MN", "MS", "MO", "NE", "ND", "OK", "SD", "TN",
+            "TX", "WI",
+        ],
+        "America/Chicago",
+    ),
+    (
+        "US",
+        &["CO", "ID", "MT", "NM", "UT", "WY"],
+        "America/Denver",
+    ),
+    ("US", &["AZ"], "America/Phoenix"),
+    ("US", &["CA", "NV", "OR", "WA"], "America/Los_Angeles"),
+    ("US", &["AK"], "America/Anchorage"),
+    ("US", &["HI"], "Pacific/Honolulu"),
+    ("US", &["PR"], "America/Puerto_Rico"),
+    ("CA", &["NL"], "America/St_Johns"),
+    ("CA", &["NS", "NB", "PE"], "America/Halifax"),
+    ("CA", &["MB"], "America/Winnipeg"),
+    ("CA", &["SK"], "America/Regina"),
+    ("CA", &["AB", "NT"], "America/Edmonton"),
+    ("CA", &["BC"], "America/Vancouver"),
+    ("CA", &["YT"], "America/Whitehorse"),
+    ("CA", &["NU"], "America/Iqaluit"),
+    ("AU", &["VIC"], "Australia/Melbourne"),
+    ("AU", &["QLD"], "Australia/Brisbane"),
+    ("AU", &["SA"], "Australia/Adelaide"),
+    ("AU", &["WA"], "Australia/Perth"),
+    ("AU", &["TAS"], "Australia/Hobart"),
+    ("AU", &["NT"], "Australia/Darwin"),
+    ("BR", &["AM"], "America/Manaus"),
+    ("BR", &["MT"], "America/Cuiaba"),
+    ("BR", &["MS"], "America/Campo_Grande"),
+    ("BR", &["RO"], "America/Porto_Velho"),
+    ("BR", &["RR"], "America/Boa_Vista"),
+    ("BR", &["AC"], "America/Rio_Branco"),
+    ("BR", &["PA", "AP"], "America/Belem"),
+    ("BR", &["BA"], "America/Bahia"),
+    ("BR", &["PE"], "America/Recife"),
+    ("BR", &["CE", "RN", "PB", "PI", "MA"], "America/Fortaleza"),
+    ("BR", &["AL", "SE"], "America/Maceio"),
+    ("BR", &["TO"], "America/Araguaina"),
+    ("MX", &["BC"], "America/Tijuana"),
+    ("MX", &["SON"], "America/Hermosillo"),
+    ("MX", &["CHIH"], "America/Chihuahua"),
+    ("MX", &["BCS", "SIN", "NAY"], "America/Mazatlan"),
+    ("MX", &["ROO", "Q ROO"], "America/Cancun"),
+];
+
+/// The zone of a recipient in `country` (ISO 3166-1 alpha-2) and `province` (Shopify's
+/// province code), else `shop_zone`.
+pub fn zone_for<'a>(country: Option<&str>, province: Option<&str>, shop_zone: &'a str) -> &'a str {
+    if let (Some(c), Some(p)) = (country, province) {
+        let hit = PROVINCES.iter().find(|(k, codes, _)| {
+            k.eq_ignore_ascii_case(c) && codes.iter().any(|x| x.eq_ignore_ascii_case(p.trim()))
+        });
+        if let Some((_, _, zone)) = hit {
+            return zone;
+        }
+    }
     const ZONES: &[(&str, &str)] = &[
         ("AE", "Asia/Dubai"),
         ("AR", "America/Argentina/Buenos_Aires"),
@@ -173,9 +235,23 @@ mod tests {
 
     #[test]
     fn zones_come_from_the_country_else_the_shop() {
-        assert_eq!(zone_for(Some("es"), "UTC"), "Europe/Madrid");
-        assert_eq!(zone_for(Some("ZZ"), "Europe/Paris"), "Europe/Paris");
-        assert_eq!(zone_for(None, "Europe/Paris"), "Europe/Paris");
+        assert_eq!(zone_for(Some("es"), None, "UTC"), "Europe/Madrid");
+        assert_eq!(zone_for(Some("ZZ"), None, "Europe/Paris"), "Europe/Paris");
+        assert_eq!(zone_for(None, Some("CA"), "Europe/Paris"), "Europe/Paris");
+        assert_eq!(
+            zone_for(Some("US"), Some("ca"), "UTC"),
+            "America/Los_Angeles"
+        );
+        assert_eq!(zone_for(Some("US"), Some("NY"), "UTC"), "America/New_York");
+        assert_eq!(zone_for(Some("CA"), Some("BC"), "UTC"), "America/Vancouver");
+        assert_eq!(zone_for(Some("AU"), Some("WA"), "UTC"), "Australia/Perth");
+        assert_eq!(zone_for(Some("ES"), Some("CA"), "UTC"), "Europe/Madrid");
+        for (_, _, zone) in PROVINCES {
+            assert!(
+                check_zone(zone).is_ok(),
+                "{zone} is in the bundled database"
+            );
+        }
         assert!(check_zone("Europe/Madrid").is_ok());
         assert!(check_zone("Mars/Olympus").is_err());
         assert!(minutes("24:00").is_err() && minutes("9:00").is_err());

@@ -43,6 +43,12 @@ impl CustomerBook {
         let c = self.upsert_stub(id, d, &mut change);
         apply_customer(c, &dto);
         c.updated_at = Some(at);
+        if dto.default_address.is_some() {
+            change.writes.push(Write::Region {
+                id,
+                province: dto.province_code(),
+            });
+        }
         c.synced_at = d.received_at;
         // The topic says what happened to the account, whatever the sample body says.
         match d.topic {

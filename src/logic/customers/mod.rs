@@ -89,6 +89,15 @@ pub enum Write {
     CheckoutDeleted { id: ShopifyId, at: Timestamp },
     /// A prepared `customers/data_request` export.
     Export(DataExport),
+    /// The province of a contact's default address (`None`: none or removed), kept
+    /// beside the contact record (whose stored layout it would change) for the quiet
+    /// hours' zone in countries with several.
+    Region {
+        /// The contact.
+        id: ShopifyId,
+        /// `CA`, `NSW` …
+        province: Option<String>,
+    },
 }
 
 /// What applying one delivery did.

@@ -50,10 +50,12 @@ pub fn id(w: Option<WireId>) -> Option<ShopifyId> {
     w.map(|w| w.0)
 }
 
-/// An address: only what phone normalisation needs.
+/// An address: what phone normalisation and the recipient's time zone need.
 #[derive(Debug, Default, Deserialize)]
 pub struct AddressDto {
     pub country_code: Option<String>,
+    /// `CA`, `NSW` … (the quiet hours' zone in countries with several).
+    pub province_code: Option<String>,
 }
 
 /// `customers/create|update|enable|disable|delete`, and the `customer` object inside
@@ -88,6 +90,17 @@ impl CustomerDto {
     /// The default address's country code.
     pub fn country_code(&self) -> Option<&str> {
         self.default_address.as_ref()?.country_code.as_deref()
+    }
+
+    /// The default address's province code, trimmed and upper-case (`None` when empty).
+    pub fn province_code(&self) -> Option<String> {
+        let p = self
+            .default_address
+            .as_ref()?
+            .province_code
+            .as_deref()?
+            .trim();
+        (!p.is_empty() && p.len() <= 8).then(|| p.to_ascii_uppercase())
     }
 }
 

@@ -55,7 +55,7 @@ impl MemStore {
                 Write::ContactDeleted { id, at } | Write::ContactRedacted { id, at } => {
                     self.contact_tombstones.insert(*id, *at);
                 }
-                Write::Contact(_) => {}
+                Write::Contact(_) | Write::Region { .. } => {}
             }
         }
     }

@@ -176,7 +176,7 @@ pub fn customer_deliveries(origin: &str, row: &Value) -> Option<Vec<RowDelivery>
         "state": lower(&row["state"]),
         "locale": row["locale"],
         "tags": tags,
-        "default_address": row["defaultAddress"].as_object().map(|a| json!({"country_code": a.get("countryCodeV2")})),
+        "default_address": row["defaultAddress"].as_object().map(|a| json!({"country_code": a.get("countryCodeV2"), "province_code": a.get("provinceCode")})),
     });
     let stamp = updated.as_str().unwrap_or_default().to_string();
     let mut out = vec![RowDelivery {
@@ -289,7 +289,7 @@ mod tests {
             "defaultEmailAddress":{"emailAddress":"ana@example.com"},
             "defaultPhoneNumber":{"phoneNumber":"+34600111222","marketingState":"SUBSCRIBED","marketingOptInLevel":"SINGLE_OPT_IN",
               "marketingUpdatedAt":"2026-01-15T00:00:00Z","marketingCollectedFrom":"SHOPIFY"},
-            "defaultAddress":{"countryCodeV2":"ES"}}"#;
+            "defaultAddress":{"countryCodeV2":"ES","provinceCode":"M"}}"#;
         let d = customer_row(1, 7, row).expect("row");
         assert_eq!(d.len(), 2);
         assert_eq!(d[0].topic, "customers/update");
@@ -300,6 +300,7 @@ mod tests {
             (Some(42), Some("vip, newsletter"), Some("enabled"))
         );
         assert_eq!(c["default_address"]["country_code"], "ES");
+        assert_eq!(c["default_address"]["province_code"], "M");
         assert_eq!(c["phone"], "+34600111222");
         let s = &d[1].body["sms_marketing_consent"];
         assert_eq!(
