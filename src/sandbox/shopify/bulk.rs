@@ -89,7 +89,11 @@ pub fn run(
     if failed {
         lines.truncate(lines.len() / 2);
     }
-    let objects = lines.len() as u64;
+    let external = st.shops.get(shop).and_then(|s| s.bulk_source.clone());
+    let mut objects = lines.len() as u64;
+    if let Some((_, n)) = &external {
+        objects = *n;
+    }
     let roots = lines
         .iter()
         .filter(|l| !l.contains("\"__parentId\""))
@@ -108,6 +112,7 @@ pub fn run(
             roots,
             ready_at,
             failed,
+            url: external.map(|(u, _)| u),
         },
     );
     st.count("bulk_run");
@@ -210,7 +215,8 @@ pub fn status(shared: &Shared, shop: &str, field: &Field, vars: &Value) -> Value
         }
         Some(b) => json!({"id": id, "status": "COMPLETED", "errorCode": null, "type": "QUERY",
             "objectCount": b.objects.to_string(), "rootObjectCount": b.roots.to_string(),
-            "fileSize": b.jsonl.len().to_string(), "url": format!("{}/bulk/{n}.jsonl", st.base_url),
+            "fileSize": b.jsonl.len().to_string(),
+            "url": b.url.clone().unwrap_or_else(|| format!("{}/bulk/{n}.jsonl", st.base_url)),
             "partialDataUrl": null, "createdAt": "2026-12-01T00:00:00Z", "completedAt": "2026-12-01T00:00:01Z",
             "query": ""}),
         None => Value::Null,

@@ -182,6 +182,7 @@ impl ShopifyEmulator {
                 orders: BTreeMap::new(),
                 collections: BTreeMap::new(),
                 app_subscriptions: BTreeMap::new(),
+                bulk_source: None,
             },
         );
     }
@@ -327,6 +328,14 @@ impl ShopifyEmulator {
             &claims,
             self.config.client_secret.as_bytes(),
         )
+    }
+
+    /// The shop's bulk operations answer with the file at `url` (`lines` rows) instead
+    /// of one the emulator writes (benchmarks: millions of rows, streamed by their server).
+    pub fn serve_bulk_from(&self, shop: &str, url: &str, lines: u64) {
+        if let Some(s) = self.shared.lock().shops.get_mut(shop) {
+            s.bulk_source = Some((url.to_string(), lines));
+        }
     }
 
     /// The next bulk operation fails halfway: FAILED (`INTERNAL_SERVER_ERROR`) with the

@@ -121,6 +121,9 @@ pub struct ShopState {
     pub collections: BTreeMap<u64, serde_json::Value>,
     /// The app's subscriptions on the shop (by number).
     pub app_subscriptions: BTreeMap<u64, serde_json::Value>,
+    /// A result file served elsewhere for the shop's bulk operations (URL, lines):
+    /// benchmarks stream millions of rows without the emulator holding them.
+    pub bulk_source: Option<(String, u64)>,
 }
 
 /// A finished bulk operation.
@@ -138,6 +141,8 @@ pub struct BulkResult {
     pub ready_at: Instant,
     /// It ends FAILED (`INTERNAL_SERVER_ERROR`), its file being the partial data.
     pub failed: bool,
+    /// Where its file is when it is not served by the emulator.
+    pub url: Option<String>,
 }
 
 impl ShopState {
