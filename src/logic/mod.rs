@@ -6,6 +6,7 @@ pub mod automations;
 pub mod back_in_stock;
 pub mod billing;
 pub mod catalog;
+pub mod catalog_sync;
 pub mod customers;
 pub mod inbox;
 pub mod segments;

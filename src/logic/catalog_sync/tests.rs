@@ -1,0 +1,207 @@
+//! The items of products and the requests of their changes.
+
+use super::*;
+use crate::domain::catalog::{ProductImage, SelectedOption, VariantVersion};
+use crate::domain::Timestamp;
+
+fn shop() -> ShopFacts {
+    ShopFacts {
+        domain: "demo.myshopify.com".into(),
+        name: "Demo".into(),
+        currency: "eur".into(),
+    }
+}
+
+fn variant(id: u64, title: &str, price: &str, compare: Option<&str>, stock: i64) -> Variant {
+    Variant {
+        id,
+        product_id: 8,
+        title: title.into(),
+        price: Money::parse(price).expect("price"),
+        compare_at_price: compare.and_then(Money::parse),
+        inventory_quantity: stock,
+        sku: None,
+        image: None,
+        selected_options: vec![
+            SelectedOption {
+                name: "Size".into(),
+                value: title.into(),
+            },
+            SelectedOption {
+                name: "Fit".into(),
+                value: "Slim".into(),
+            },
+        ],
+        position: 1,
+        updated_at: None,
+        version: VariantVersion {
+            updated_at: None,
+            triggered_at: Timestamp(0),
+        },
+        stock_history: Vec::new(),
+    }
+}
+
+fn product() -> Product {
+    let mut p = Product::new_placeholder(8);
+    p.placeholder = false;
+    p.title = "Linen shirt".into();
+    p.handle = "linen-shirt".into();
+    p.vendor = "Acme".into();
+    p.status = ProductStatus::Active;
+    p.images = vec![ProductImage {
+        id: 1,
+        src: "https://cdn.example/shirt.jpg".into(),
+        position: 1,
+        alt: None,
+    }];
+    p.variants = vec![
+        variant(81, "M", "20.00", Some("25.00"), 3),
+        variant(82, "L", "20.00", None, 0),
+    ];
+    p
+}
+
+#[test]
+fn a_variant_becomes_an_item_with_meta_s_fields() {
+    let p = product();
+    let m = item(&shop(), &p, &p.variants[0]).expect("item");
+    assert_eq!(m["id"], "81");
+    assert_eq!(m["item_group_id"], "8");
+    assert_eq!(m["title"], "Linen shirt - M");
+    assert_eq!(m["description"], "Linen shirt");
+    assert_eq!(m["availability"], "in stock");
+    assert_eq!(m["quantity_to_sell_on_facebook"], 3);
+    assert_eq!(m["condition"], "new");
+    assert_eq!(
+        (m["price"].as_str(), m["sale_price"].as_str()),
+        (Some("25.00 EUR"), Some("20.00 EUR"))
+    );
+    assert_eq!(
+        m["link"],
+        "https://demo.myshopify.com/products/linen-shirt?variant=81"
+    );
+    assert_eq!(m["image"][0]["url"], "https://cdn.example/shirt.jpg");
+    assert_eq!(m["brand"], "Acme");
+    assert_eq!(m["size"], "M");
+    assert_eq!(m["additional_variant_attribute"], "Fit:Slim");
+    let l = item(&shop(), &p, &p.variants[1]).expect("item");
+    assert_eq!(
+        (l["availability"].as_str(), l["price"].as_str()),
+        (Some("out of stock"), Some("20.00 EUR"))
+    );
+    assert!(l.get("sale_price").is_none());
+}
+
+#[test]
+fn what_meta_would_refuse_is_named_before_sending() {
+    let mut p = product();
+    p.images.clear();
+    assert_eq!(item(&shop(), &p, &p.variants[0]), Err(ItemProblem::NoImage));
+    let mut p = product();
+    p.title = " ".into();
+    assert_eq!(item(&shop(), &p, &p.variants[0]), Err(ItemProblem::NoTitle));
+    let mut bad = shop();
+    bad.currency = "EURO".into();
+    let p = product();
+    assert_eq!(
+        item(&bad, &p, &p.variants[0]),
+        Err(ItemProblem::BadCurrency("EURO".into()))
+    );
+    let mut p = product();
+    p.title = "x".repeat(140).into();
+    p.vendor = "".into();
+    let m = item(&shop(), &p, &p.variants[0]).expect("item");
+    assert_eq!(
+        m["title"].as_str().map(|t| t.chars().count()),
+        Some(TITLE_MAX)
+    );
+    assert_eq!(
+        m["brand"], "Demo",
+        "the store's name stands for a missing vendor"
+    );
+}
+
+#[test]
+fn a_change_becomes_updates_and_deletes() {
+    let before = product();
+    // L removed, N added.
+    let mut after = product();
+    after.variants.pop();
+    after.variants.push(variant(83, "N", "22.00", None, 1));
+    let r = requests(&shop(), Some(&before), Some(&after), false);
+    let ids: Vec<(&str, &str)> = r
+        .iter()
+        .map(|x| match x {
+            ItemRequest::Update { id, .. } => ("UPDATE", id.as_str()),
+            ItemRequest::Delete { id } => ("DELETE", id.as_str()),
+            ItemRequest::Invalid { id, .. } => ("INVALID", id.as_str()),
+        })
+        .collect();
+    assert_eq!(ids, [("UPDATE", "81"), ("UPDATE", "83"), ("DELETE", "82")]);
+    assert_eq!(
+        r[2].wire(),
+        Some(json!({"method": "DELETE", "data": {"id": "82"}}))
+    );
+    assert_eq!(
+        r[0].wire().map(|w| w["method"].clone()),
+        Some(json!("UPDATE"))
+    );
+    // Deleted, archived or excluded: every pushed variant leaves Meta.
+    let gone = requests(&shop(), Some(&before), None, false);
+    assert!(gone.iter().all(|x| matches!(x, ItemRequest::Delete { .. })) && gone.len() == 2);
+    let mut archived = product();
+    archived.status = ProductStatus::Archived;
+    assert_eq!(
+        requests(&shop(), Some(&before), Some(&archived), false).len(),
+        2
+    );
+    assert_eq!(requests(&shop(), None, Some(&before), true), vec![]);
+    // A variant that became invalid is failed here and removed there.
+    let mut no_image = product();
+    no_image.images.clear();
+    let r = requests(&shop(), Some(&before), Some(&no_image), false);
+    assert!(r.iter().any(
+        |x| matches!(x, ItemRequest::Invalid { id, problem: ItemProblem::NoImage } if id == "81")
+    ));
+    assert!(r
+        .iter()
+        .any(|x| matches!(x, ItemRequest::Delete { id } if id == "81")));
+}
+
+#[test]
+fn availability_and_condition_are_values_of_meta_s_enums() {
+    let root = std::env::var("GALANTIS_FIXTURES").map_or_else(
+        |_| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"),
+        std::path::PathBuf::from,
+    );
+    let path = root.join("meta/catalog-specs/enum_types.productcatalog_subset.json");
+    let text = std::fs::read_to_string(&path).expect("the catalog enum spec (../shared/fixtures)");
+    let enums: Vec<Value> = serde_json::from_str(&text).expect("json");
+    let values = |name: &str| -> Vec<String> {
+        enums
+            .iter()
+            .find(|e| e["name"] == name)
+            .and_then(|e| e["values"].as_array())
+            .map(|v| {
+                v.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let p = product();
+    for v in &p.variants {
+        let m = item(&shop(), &p, v).expect("item");
+        let availability = m["availability"].as_str().unwrap_or_default().to_string();
+        assert!(
+            values("ProductItem_availability").contains(&availability),
+            "{availability}"
+        );
+        let condition = m["condition"].as_str().unwrap_or_default().to_string();
+        assert!(
+            values("ProductItem_condition").contains(&condition),
+            "{condition}"
+        );
+    }
+}
