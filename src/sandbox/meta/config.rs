@@ -76,6 +76,9 @@ pub struct EmulatorConfig {
     pub webhook_attempts: u32,
     /// Wait before the first webhook retry (doubles per attempt).
     pub webhook_retry_base: Duration,
+    /// `items_batch` calls per catalog per hour (Meta: 200 + 200 × log2(users)); more
+    /// answer 80014.
+    pub catalog_calls_per_hour: u32,
 }
 
 impl Default for EmulatorConfig {
@@ -97,6 +100,7 @@ impl Default for EmulatorConfig {
             timeout_fault_delay: Duration::from_secs(30),
             webhook_attempts: 4,
             webhook_retry_base: Duration::from_millis(100),
+            catalog_calls_per_hour: 200,
         }
     }
 }

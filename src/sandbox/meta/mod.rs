@@ -12,37 +12,41 @@
 //! that allows Meta's bursts) are enforced. Faults can be injected ([`Fault`]).
 //!
 //! Layout, in layers: a module imports (`use super::…`) only from lower layers, so the
-//! imports form no circle. `config`, `faults` and `model` are leaves (settings, Graph
-//! errors, the shared records); `template_rules` and `validate` are pure rules over them;
+//! imports form no circle. `config`, `faults`, `model` and `catalog_rules` are leaves
+//! (settings, Graph errors, the shared records, the catalog's data and item checks); `template_rules` and `validate` are pure rules over them;
 //! `template_store` and `state` hold the data; `guard` (token and version checks) and
 //! `webhooks` (signed delivery) serve the handlers; `review` applies template review
-//! decisions; `media`, `send`, `templates` and `control` are the handlers; `server` routes
+//! decisions; `media`, `send`, `templates`, `catalogs` and `control` are the handlers; `server` routes
 //! them; `mod` (this file) is the facade. `tests/layers.rs` checks this list against the
 //! code.
 //!
 //! ```text
+//! 0  catalog_rules   -> -
 //! 0  config          -> -
 //! 0  faults          -> -
 //! 0  model           -> -
 //! 1  template_rules  -> faults, model
 //! 1  validate        -> faults, model
 //! 2  template_store  -> faults, model, template_rules
-//! 3  state           -> config, faults, model, template_store
+//! 3  state           -> catalog_rules, config, faults, model, template_store
 //! 4  guard           -> faults, state
 //! 4  webhooks        -> faults, model, state
+//! 5  catalogs        -> catalog_rules, faults, guard, model, state
 //! 5  media           -> faults, guard, model, state
 //! 5  review          -> model, state, webhooks
 //! 5  send            -> faults, guard, model, state, validate, webhooks
 //! 6  control         -> faults, model, review, state, webhooks
 //! 6  templates       -> faults, guard, model, review, state, template_rules
-//! 7  server          -> control, faults, guard, media, model, send, state, templates
+//! 7  server          -> catalogs, control, faults, guard, media, model, send, state, templates
 //! 8  mod             -> config, faults, model, review, server, state, templates, webhooks
 //! ```
 //!
 //! `server.rs` is the router and the only module that imports the handler modules
-//! (`control`, `media`, `send`, `templates`); this file (the facade) sits above all of
+//! (`catalogs`, `control`, `media`, `send`, `templates`); this file (the facade) sits above all of
 //! them and re-exports the public types. The emulator owns no engine internals.
 
+mod catalog_rules;
+mod catalogs;
 mod config;
 mod control;
 mod faults;
@@ -123,6 +127,26 @@ impl MetaEmulator {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.shared.addr
+    }
+
+    /// Adds a catalog to the emulator's business (`owned`) or as a client catalog; its id.
+    pub fn add_catalog(&self, name: &str, owned: bool) -> String {
+        self.shared.lock().add_catalog(name, owned)
+    }
+
+    /// The items of a catalog by retailer id, as pushed.
+    pub fn catalog_items(&self, catalog_id: &str) -> BTreeMap<String, Value> {
+        self.shared
+            .lock()
+            .catalogs
+            .get(catalog_id)
+            .map(|c| c.items.clone())
+            .unwrap_or_default()
+    }
+
+    /// The catalog connected to `waba_id`.
+    pub fn connected_catalog(&self, waba_id: &str) -> Option<String> {
+        self.shared.lock().waba_catalog.get(waba_id).cloned()
     }
 
     /// The Graph version served.

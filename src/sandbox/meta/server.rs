@@ -10,7 +10,7 @@ use super::faults::{ApiError, REVOKED_MESSAGE};
 use super::guard::{authorize, check_version, Auth};
 use super::model::Health;
 use super::state::{Shared, State as Data};
-use super::{control, media, send, templates};
+use super::{catalogs, control, media, send, templates};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
@@ -38,6 +38,26 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
                 .post(templates::create)
                 .delete(templates::delete),
         )
+        .route(
+            "/{version}/{node}/owned_product_catalogs",
+            get(catalogs::list_owned).post(catalogs::create),
+        )
+        .route(
+            "/{version}/{node}/client_product_catalogs",
+            get(catalogs::list_client),
+        )
+        .route(
+            "/{version}/{node}/product_catalogs",
+            get(catalogs::waba_catalogs)
+                .post(catalogs::waba_catalogs)
+                .delete(catalogs::waba_catalogs),
+        )
+        .route("/{version}/{node}/items_batch", post(catalogs::items_batch))
+        .route(
+            "/{version}/{node}/check_batch_request_status",
+            get(catalogs::batch_status),
+        )
+        .route("/{version}/{node}/products", get(catalogs::products))
         .route("/_emulator/media/{id}", get(media::download))
         .nest("/_emulator", control::router())
         .fallback(unknown_path)

@@ -5,6 +5,7 @@
 //! Imports only `config`, `faults`, `model` and `template_store`; never `webhooks`, the
 //! handler modules or the router.
 
+use super::catalog_rules::Catalog;
 use super::config::EmulatorConfig;
 use super::faults::Fault;
 use super::model::{digits, now_unix, Health, MediaRecord, SentMessage, WebhookFailure};
@@ -66,10 +67,35 @@ pub(crate) struct State {
     pub templates: Templates,
     pub media: HashMap<String, MediaRecord>,
     pub health: HashMap<String, Health>,
+    /// Catalogs by id.
+    pub catalogs: BTreeMap<String, Catalog>,
+    /// WABA id → its connected catalog.
+    pub waba_catalog: HashMap<String, String>,
     seq: u64,
 }
 
 impl State {
+    /// A fresh sequence number.
+    pub fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// Adds a catalog (owned by the emulator's business, else a client's); its id.
+    pub fn add_catalog(&mut self, name: &str, owned: bool) -> String {
+        let id = format!("{}", 1_200_000_000_000_000u64 + self.next_seq());
+        self.catalogs.insert(
+            id.clone(),
+            Catalog {
+                id: id.clone(),
+                name: name.to_owned(),
+                owned,
+                ..Catalog::default()
+            },
+        );
+        id
+    }
+
     /// Registers a token; numbers already registered keep their display number.
     pub fn register(&mut self, token: &str, waba_id: &str, phone_number_ids: &[String]) {
         let rec = self

@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Every file of the emulator but its tests, by module name (`mod` is `mod.rs`).
 const SOURCES: &[(&str, &str)] = &[
+    ("catalog_rules", include_str!("../catalog_rules.rs")),
+    ("catalogs", include_str!("../catalogs.rs")),
     ("config", include_str!("../config.rs")),
     ("control", include_str!("../control.rs")),
     ("faults", include_str!("../faults.rs")),

@@ -2,6 +2,7 @@
 //! classification (`error::classify`) and webhook code (`webhook::verify_signature`,
 //! `webhook::parse`), against a fake engine that collects webhooks.
 
+mod catalogs;
 mod engine;
 mod faults;
 mod graph;
