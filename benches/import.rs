@@ -315,11 +315,8 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    println!(
-        "machine: {} | load average at start: {}",
-        machine(),
-        loadavg()
-    );
+    galantis::integrations::install_tls_provider();
+    println!("machine: {}", machine());
     let _ = OPERATOR;
     let mut rows = Vec::new();
     rt.block_on(async {

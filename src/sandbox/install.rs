@@ -182,3 +182,59 @@ pub async fn import(
     }
     bail!("the import did not finish within a minute")
 }
+
+/// The plan the sandbox subscribes the demo shop to (large enough for the demo's flows).
+pub const DEMO_PLAN: &str = "Enterprise";
+
+/// Subscribes the demo shop to [`DEMO_PLAN`] the way a merchant does: the engine asks
+/// Shopify (`appSubscriptionCreate`), the merchant approves at the confirmation URL, and
+/// Shopify's `app_subscriptions/update` webhook puts the plan in force; the billing view
+/// once it shows the plan.
+///
+/// # Errors
+/// When a step is refused or the plan is not in force within five seconds.
+pub async fn subscribe(client: &reqwest::Client, base: &str, auth: &Auth) -> anyhow::Result<Value> {
+    let (s, body) = call(
+        client,
+        auth,
+        reqwest::Method::POST,
+        format!("{base}/api/v1/billing/subscription"),
+        Some(json!({"plan": DEMO_PLAN})),
+    )
+    .await?;
+    if s != 201 {
+        bail!("subscribing: HTTP {s}: {body}");
+    }
+    let sub: Value = serde_json::from_str(&body).context("the subscription")?;
+    let url = sub["confirmation_url"]
+        .as_str()
+        .context("no confirmation URL")?;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .context("building the HTTP client")?;
+    let r = browser
+        .get(url)
+        .send()
+        .await
+        .context("approving the charge")?;
+    if r.status().as_u16() != 302 {
+        bail!("approving the charge: HTTP {}", r.status());
+    }
+    for _ in 0..50 {
+        let (_, body) = call(
+            client,
+            auth,
+            reqwest::Method::GET,
+            format!("{base}/api/v1/billing"),
+            None,
+        )
+        .await?;
+        let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        if v["plan"] == DEMO_PLAN {
+            return Ok(v);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the {DEMO_PLAN} plan was not in force within five seconds")
+}

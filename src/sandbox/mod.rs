@@ -88,6 +88,10 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         settings.shopify.webhook_callback_url =
             Some(format!("{}/webhooks/shopify", base_url(args.listen)));
         settings.shopify.import_poll_ms = 50;
+        // Billing on, with test charges, so the demo shop subscribes like a merchant.
+        settings.billing.enabled = true;
+        settings.billing.test_charges = true;
+        settings.billing.trial_days = 0;
     }
     settings.meta.base_url = emulator.base_url().to_string();
     settings.meta.app_secret = crate::config::Secret::new(meta_secret);
@@ -215,6 +219,17 @@ async fn prepare(
     } else {
         None
     };
+    let billing = if installed {
+        match install::subscribe(&client, base, &auth).await {
+            Ok(v) => Some(v),
+            Err(e) => {
+                eprintln!("note: the demo subscription did not complete: {e:#}");
+                None
+            }
+        }
+    } else {
+        None
+    };
     // WhatsApp and the example flows first, so the feed's checkouts, orders and new
     // customers go through the flows.
     let connected = whatsapp::connect(&client, base, &auth, emulator).await;
@@ -278,6 +293,15 @@ async fn prepare(
         );
         println!(
             " Shopify health  webhook subscriptions reconciled at start, token checked\n                 → curl -H 'Authorization: Bearer {}' {base}/api/v1/integrations/health",
+            auth.token
+        );
+    }
+    if let Some(b) = &billing {
+        println!(
+            " Billing         the {} plan, approved at Shopify's confirmation page and in force by its webhook: {} of {} conversations used this month\n                 → curl -H 'Authorization: Bearer {}' {base}/api/v1/billing",
+            b["plan"].as_str().unwrap_or("?"),
+            b["used"],
+            b["included"],
             auth.token
         );
     }
