@@ -52,7 +52,7 @@ pub enum ImportStatus {
     Running,
     /// Reading the result file.
     Reading,
-    /// Every row journaled.
+    /// Every row journaled and applied.
     Done,
     /// Shopify failed the operation (or refused the token); see `error`.
     Failed,
