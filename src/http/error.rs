@@ -63,6 +63,22 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// A failed Shopify Admin call: 422 `shopify_token_invalid` when Shopify refused the
+    /// token (`refused`), else 502 `shopify_error`; `message` says what failed.
+    pub fn shopify(refused: bool, message: String) -> Self {
+        if refused {
+            ApiError::Unprocessable {
+                code: "shopify_token_invalid",
+                message,
+            }
+        } else {
+            ApiError::Upstream {
+                code: "shopify_error",
+                message,
+            }
+        }
+    }
+
     /// 400 with a code.
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         ApiError::BadRequest {

@@ -35,6 +35,21 @@ async fn start(client: &reqwest::Client, dir: &std::path::Path, emu: &str) -> En
     e
 }
 
+/// Creates the tenant `shop` (its Shopify token `shpat_crash`); its API key.
+async fn tenant(client: &reqwest::Client, e: &Engine, shop: &str) -> String {
+    let created: Value = client
+        .post(format!("{}/api/v1/tenants", e.base))
+        .bearer_auth(OPERATOR)
+        .json(&json!({"shop": shop, "shopify_access_token": "shpat_crash"}))
+        .send()
+        .await
+        .expect("tenant")
+        .json()
+        .await
+        .expect("json");
+    created["api_key"].as_str().expect("key").to_string()
+}
+
 #[tokio::test]
 async fn an_import_killed_mid_file_completes_after_restart_without_duplicates() {
     let emu = ShopifyEmulator::start(ShopifyEmulatorConfig::default())
@@ -43,17 +58,7 @@ async fn an_import_killed_mid_file_completes_after_restart_without_duplicates() 
     let dir = tempfile::tempdir().expect("tempdir");
     let client = crate::helpers::http();
     let e = start(&client, dir.path(), emu.base_url()).await;
-    let created: Value = client
-        .post(format!("{}/api/v1/tenants", e.base))
-        .bearer_auth(OPERATOR)
-        .json(&json!({"shop": SHOP, "shopify_access_token": "shpat_crash"}))
-        .send()
-        .await
-        .expect("tenant")
-        .json()
-        .await
-        .expect("json");
-    let key = created["api_key"].as_str().expect("key").to_string();
+    let key = tenant(&client, &e, SHOP).await;
     emu.add_shop(SHOP, "shpat_crash", "Crash");
     emu.add_customers(SHOP, 10_000, CUSTOMERS);
     let r = client
@@ -205,17 +210,7 @@ async fn an_orders_import_killed_while_staging_and_while_joining_completes_once(
     let dir = tempfile::tempdir().expect("tempdir");
     let client = crate::helpers::http();
     let e = start(&client, dir.path(), emu.base_url()).await;
-    let created: Value = client
-        .post(format!("{}/api/v1/tenants", e.base))
-        .bearer_auth(OPERATOR)
-        .json(&json!({"shop": ORDER_SHOP, "shopify_access_token": "shpat_crash"}))
-        .send()
-        .await
-        .expect("tenant")
-        .json()
-        .await
-        .expect("json");
-    let key = created["api_key"].as_str().expect("key").to_string();
+    let key = tenant(&client, &e, ORDER_SHOP).await;
     emu.add_shop(ORDER_SHOP, "shpat_crash", "Crash");
     let buyers: Vec<u64> = (10_000..10_500).collect();
     emu.add_orders(ORDER_SHOP, 50_000, ORDERS, &buyers, (1_000, 50), 2);

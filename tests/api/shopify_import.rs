@@ -28,19 +28,30 @@ async fn all_contacts(app: &TestApp, key: &str) -> Vec<Value> {
     }
 }
 
-#[tokio::test]
-async fn a_bulk_import_lands_every_customer_once_and_respects_newer_webhooks_and_deletions() {
-    let emu = ShopifyEmulator::start(ShopifyEmulatorConfig::default())
-        .await
-        .expect("emulator");
+/// The Shopify emulator (with `emu`'s settings, the tests' client secret) hosting the
+/// shop, and an app pointed at it (`poll_ms` between bulk-operation checks) with the
+/// shop as a tenant; its API key.
+async fn setup(emu: ShopifyEmulatorConfig, poll_ms: u64) -> (ShopifyEmulator, TestApp, String) {
+    let emu = ShopifyEmulator::start(ShopifyEmulatorConfig {
+        client_secret: crate::helpers::SECRET.into(),
+        ..emu
+    })
+    .await
+    .expect("emulator");
     let base = emu.base_url().to_string();
     let app = spawn_app_with(move |s| {
         s.shopify.admin_base_url = Some(base.clone());
-        s.shopify.import_poll_ms = 20;
+        s.shopify.import_poll_ms = poll_ms;
     })
     .await;
     let key = app.create_tenant(SHOP).await;
     emu.add_shop(SHOP, "shpat_test_token", "Bulk");
+    (emu, app, key)
+}
+
+#[tokio::test]
+async fn a_bulk_import_lands_every_customer_once_and_respects_newer_webhooks_and_deletions() {
+    let (emu, app, key) = setup(ShopifyEmulatorConfig::default(), 20).await;
     emu.add_customers(SHOP, 5_000, 1_500);
     // Before the import: 5000 changed since the export's version; 5001 was deleted.
     let mut newer = galantis::sandbox::payloads::Customer::new(5_000);
@@ -154,16 +165,7 @@ async fn a_bulk_import_lands_every_customer_once_and_respects_newer_webhooks_and
 
 #[tokio::test]
 async fn reconciliation_repairs_a_change_whose_webhook_never_came_and_counts_it() {
-    let emu = ShopifyEmulator::start(ShopifyEmulatorConfig::default())
-        .await
-        .expect("emulator");
-    let base = emu.base_url().to_string();
-    let app = spawn_app_with(move |s| {
-        s.shopify.admin_base_url = Some(base.clone());
-    })
-    .await;
-    let key = app.create_tenant(SHOP).await;
-    emu.add_shop(SHOP, "shpat_test_token", "Bulk");
+    let (emu, app, key) = setup(ShopifyEmulatorConfig::default(), 20).await;
     emu.add_customers(SHOP, 7_000, 3);
     for id in 7_000..7_003u64 {
         let mut c = galantis::sandbox::payloads::Customer::new(id);
@@ -272,21 +274,11 @@ async fn reconciliation_repairs_a_change_whose_webhook_never_came_and_counts_it(
 #[tokio::test]
 async fn the_signed_bulk_operations_finish_webhook_completes_an_import_without_the_poll() {
     // The operation runs 300 ms; the engine would ask again only after 10 minutes.
-    let emu = ShopifyEmulator::start(ShopifyEmulatorConfig {
-        client_secret: crate::helpers::SECRET.into(),
+    let config = ShopifyEmulatorConfig {
         bulk_ms: 300,
         ..ShopifyEmulatorConfig::default()
-    })
-    .await
-    .expect("emulator");
-    let base = emu.base_url().to_string();
-    let app = spawn_app_with(move |s| {
-        s.shopify.admin_base_url = Some(base.clone());
-        s.shopify.import_poll_ms = 600_000;
-    })
-    .await;
-    let key = app.create_tenant(SHOP).await;
-    emu.add_shop(SHOP, "shpat_test_token", "Bulk");
+    };
+    let (emu, app, key) = setup(config, 600_000).await;
     emu.add_customers(SHOP, 6_000, 50);
     // The subscription the engine's registration creates (`BULK_OPERATIONS_FINISH`).
     emu.add_subscription(
@@ -319,17 +311,7 @@ async fn the_signed_bulk_operations_finish_webhook_completes_an_import_without_t
 
 #[tokio::test]
 async fn a_bulk_operation_that_fails_halfway_applies_its_partial_data_and_says_so() {
-    let emu = ShopifyEmulator::start(ShopifyEmulatorConfig::default())
-        .await
-        .expect("emulator");
-    let base = emu.base_url().to_string();
-    let app = spawn_app_with(move |s| {
-        s.shopify.admin_base_url = Some(base.clone());
-        s.shopify.import_poll_ms = 20;
-    })
-    .await;
-    let key = app.create_tenant(SHOP).await;
-    emu.add_shop(SHOP, "shpat_test_token", "Bulk");
+    let (emu, app, key) = setup(ShopifyEmulatorConfig::default(), 20).await;
     emu.add_customers(SHOP, 8_000, 40);
     emu.fail_next_bulk();
     let start = || async {

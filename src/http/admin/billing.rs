@@ -27,18 +27,10 @@ impl From<BillingError> for ApiError {
             },
             BillingError::Store(s) => s.into(),
             BillingError::Shopify(ref a)
-            | BillingError::Auth(crate::services::shopify_auth::AuthError::Shopify(ref a))
-                if a.is_auth() =>
-            {
-                ApiError::Unprocessable {
-                    code: "shopify_token_invalid",
-                    message: e.to_string(),
-                }
+            | BillingError::Auth(crate::services::shopify_auth::AuthError::Shopify(ref a)) => {
+                ApiError::shopify(a.is_auth(), e.to_string())
             }
-            e => ApiError::Upstream {
-                code: "shopify_error",
-                message: e.to_string(),
-            },
+            e => ApiError::shopify(false, e.to_string()),
         }
     }
 }

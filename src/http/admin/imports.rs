@@ -17,18 +17,10 @@ impl From<ImportError> for ApiError {
             ImportError::Unknown(_) => ApiError::bad_request("unknown_resource", e.to_string()),
             ImportError::Store(s) => s.into(),
             ImportError::Shopify(ref a)
-            | ImportError::Auth(crate::services::shopify_auth::AuthError::Shopify(ref a))
-                if a.is_auth() =>
-            {
-                ApiError::Unprocessable {
-                    code: "shopify_token_invalid",
-                    message: e.to_string(),
-                }
+            | ImportError::Auth(crate::services::shopify_auth::AuthError::Shopify(ref a)) => {
+                ApiError::shopify(a.is_auth(), e.to_string())
             }
-            e => ApiError::Upstream {
-                code: "shopify_error",
-                message: e.to_string(),
-            },
+            e => ApiError::shopify(false, e.to_string()),
         }
     }
 }

@@ -17,14 +17,11 @@ impl From<RegistrationError> for ApiError {
                 code: "no_shopify_token",
                 message: "this shop has no usable Shopify access token".into(),
             },
-            RegistrationError::Shopify(s) if s.is_auth() => ApiError::Unprocessable {
-                code: "shopify_token_invalid",
-                message: format!("{s}; the Shopify health is red until a new token is set"),
-            },
-            RegistrationError::Shopify(s) => ApiError::Upstream {
-                code: "shopify_error",
-                message: s.to_string(),
-            },
+            RegistrationError::Shopify(s) if s.is_auth() => ApiError::shopify(
+                true,
+                format!("{s}; the Shopify health is red until a new token is set"),
+            ),
+            RegistrationError::Shopify(s) => ApiError::shopify(false, s.to_string()),
             RegistrationError::Store(s) => s.into(),
         }
     }
