@@ -63,7 +63,8 @@ pub enum ImportCommand {
         /// `{name}.myshopify.com`.
         #[arg(long)]
         shop: String,
-        /// What to import.
+        /// What to import: `customers`, `products`, `orders`, `collections`, several
+        /// separated by commas, or `all`.
         #[arg(long, default_value = "customers")]
         resource: String,
         /// Return at once instead of following the progress.
@@ -252,7 +253,12 @@ async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
             no_wait,
             remote,
         } => {
-            let body = serde_json::json!({"resources": [resource]});
+            let resources: Vec<&str> = if resource.trim() == "all" {
+                vec!["collections", "products", "customers", "orders"]
+            } else {
+                resource.split(',').map(str::trim).collect()
+            };
+            let body = serde_json::json!({ "resources": resources });
             request(
                 &remote,
                 Method::POST,
