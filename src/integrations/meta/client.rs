@@ -17,6 +17,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::time::Duration;
 
+pub use catalogs::{
+    BatchAnswer, BatchStatus, CatalogInfo, ItemMessage, ItemValidation, RemoteItem,
+};
 pub(crate) use model::{expect_success, Success};
 use model::{DebugTokenResponse, HealthResponse, MediaId, SendResponse};
 pub use model::{
@@ -24,6 +27,7 @@ pub use model::{
     TokenError, TokenInfo,
 };
 
+mod catalogs;
 pub(crate) mod model;
 mod templates;
 #[cfg(test)]

@@ -196,3 +196,98 @@ async fn catalogs_take_the_engine_s_items_and_name_what_is_wrong() {
     .await;
     assert_eq!((s, v["error"]["code"].as_i64()), (401, Some(190)), "{v}");
 }
+
+#[tokio::test]
+async fn the_engine_s_client_connects_a_catalog_and_pushes_items() {
+    let (_emu, _engine, client) = setup_with(|c| c.catalog_calls_per_hour = 1).await;
+    let business = crate::sandbox::meta::EmulatorConfig::default().business_id;
+    let id = client
+        .create_catalog(TOKEN, &business, "Demo")
+        .await
+        .expect("create");
+    let owned = client
+        .list_catalogs(TOKEN, &business, true)
+        .await
+        .expect("list");
+    assert_eq!(
+        owned.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        [id.as_str()]
+    );
+    assert!(client
+        .list_catalogs(TOKEN, &business, false)
+        .await
+        .expect("clients")
+        .is_empty());
+    client
+        .connect_catalog(TOKEN, WABA, &id)
+        .await
+        .expect("connect");
+    assert_eq!(
+        client
+            .connected_catalogs(TOKEN, WABA)
+            .await
+            .expect("connected")[0]
+            .id,
+        id
+    );
+    let mut p = product();
+    p.variants.push(crate::domain::catalog::Variant {
+        id: 91,
+        product_id: 8,
+        title: "S".into(),
+        price: crate::domain::Money::parse("9.5").expect("m"),
+        compare_at_price: None,
+        inventory_quantity: 0,
+        sku: None,
+        image: None,
+        selected_options: vec![],
+        position: 1,
+        updated_at: None,
+        version: crate::domain::catalog::VariantVersion {
+            updated_at: None,
+            triggered_at: crate::domain::Timestamp(0),
+        },
+        stock_history: vec![],
+    });
+    let shop = ShopFacts {
+        domain: "demo.myshopify.com".into(),
+        name: "Demo".into(),
+        currency: "USD".into(),
+    };
+    let requests: Vec<Value> = crate::logic::catalog_sync::requests(&shop, None, Some(&p), false)
+        .iter()
+        .filter_map(crate::logic::catalog_sync::ItemRequest::wire)
+        .collect();
+    let answer = client
+        .items_batch(TOKEN, &id, &requests)
+        .await
+        .expect("batch");
+    assert!(answer.validation_status.is_empty(), "{answer:?}");
+    let status = client
+        .batch_status(TOKEN, &id, &answer.handles[0])
+        .await
+        .expect("status");
+    assert_eq!(
+        (status.status.as_str(), status.ids_of_invalid_requests.len()),
+        ("finished", 0)
+    );
+    let items = client.catalog_items(TOKEN, &id).await.expect("items");
+    assert_eq!(
+        (
+            items[0].retailer_id.as_str(),
+            items[0].price.as_deref(),
+            items[0].availability.as_deref()
+        ),
+        ("91", Some("9.50 USD"), Some("out of stock"))
+    );
+    assert!(
+        client.items_batch(TOKEN, &id, &[]).await.is_err(),
+        "an empty batch is refused before any call"
+    );
+    // The budget of one call an hour is spent: 80014.
+    let e = client
+        .items_batch(TOKEN, &id, &requests)
+        .await
+        .expect_err("80014");
+    assert_eq!(e.code(), Some(80014), "{e}");
+}
