@@ -158,6 +158,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/billing", get(admin::billing::view))
         .route(
+            "/api/v1/catalog",
+            get(admin::catalog::get).put(admin::catalog::connect),
+        )
+        .route("/api/v1/catalog/available", post(admin::catalog::available))
+        .route(
             "/api/v1/billing/subscription",
             post(admin::billing::subscribe),
         )

@@ -149,7 +149,7 @@ impl Modify for CrossFieldRules {
         admin::inbox::read, admin::inbox::note,
         admin::whatsapp::phone_numbers, admin::whatsapp::add_phone_number, admin::whatsapp::set_meta,
         admin::templates::templates, admin::templates::create_template, admin::templates::delete_template,
-        admin::templates::sync_templates, admin::whatsapp::get_health, admin::whatsapp::check_health, admin::shopify::reconcile_webhooks, admin::shopify::shop, admin::imports::start, admin::imports::list, admin::imports::reconcile, admin::imports::poll_checkouts, admin::billing::view, admin::billing::subscribe, admin::billing::returned, crate::http::shopify_install::install, crate::http::shopify_install::callback, crate::http::shopify_install::session,
+        admin::templates::sync_templates, admin::whatsapp::get_health, admin::whatsapp::check_health, admin::shopify::reconcile_webhooks, admin::shopify::shop, admin::imports::start, admin::imports::list, admin::imports::reconcile, admin::imports::poll_checkouts, admin::billing::view, admin::catalog::available, admin::catalog::connect, admin::catalog::get, admin::billing::subscribe, admin::billing::returned, crate::http::shopify_install::install, crate::http::shopify_install::callback, crate::http::shopify_install::session,
         admin::back_in_stock::list,
         admin::flows::create, admin::flows::validate, admin::flows::list, admin::flows::get,
         admin::flows::update, admin::flows::activate, admin::flows::pause, admin::flows::archive,

@@ -11,6 +11,7 @@
 
 pub mod back_in_stock;
 pub mod billing;
+pub mod catalog;
 pub mod credentials;
 pub mod health;
 pub mod meta_routes;

@@ -101,6 +101,8 @@ pub enum Kind {
     Subscription = b'S',
     /// A contact's default-address province code (`String`), by contact id.
     ContactRegion = b'T',
+    /// The tenant's Meta catalog link (id 0, `services::catalog::CatalogLink`).
+    CatalogLink = b'X',
     /// Lines of a bulk import waiting to be joined with their parent: resource (8) +
     /// owner (the root row's id, 8) + line number (8) -> the line (`store::import_stage`).
     ImportStage = b'R',
