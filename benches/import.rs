@@ -1,31 +1,44 @@
-//! Initial-import throughput and memory (issue #11, DESIGN §8 "import"): `N` customers
-//! imported by bulk operation into the real engine (`galantis serve` in a child process,
-//! so its resident memory is its own), next to the same `N` customers fed as signed
-//! `customers/create` webhooks over HTTP (64 connections) into a fresh engine — the same
-//! rows, the same apply path, the same machine and run.
+//! Initial-import throughput and memory (issue #11, DESIGN §8): `N` customers imported by
+//! bulk operation into the real engine, next to the same `N` customers fed as signed
+//! `customers/create` webhooks over HTTP (64 connections) into a fresh engine: the same
+//! contacts, the same machine and run.
 //!
-//! The import runs against the Shopify emulator (its Admin API, in this process), whose
-//! bulk operation answers with a JSONL file streamed by this bench on the fly
-//! (`ShopifyEmulator::serve_bulk_from`): the rows are generated, never held, so the
-//! emulator's own memory is not in the way at 1 M. Each row is one customer in the shape
-//! of the engine's `bulk_customers.graphql` (without a phone marketing state, so that a
-//! row is one delivery, as a `customers/create` webhook is).
+//! Each engine is `galantis serve` in a child process with a fresh temp data dir, so its
+//! resident memory is its own. Both point their Admin API at the Shopify emulator (this
+//! process), so nothing leaves 127.0.0.1. The emulator's bulk operation answers with a
+//! JSONL file that this bench streams from its own loopback server as it generates the
+//! rows (`ShopifyEmulator::serve_bulk_from`): no one holds the file, so the emulator's
+//! memory is not in the way at 1 M. Customer `i` is one `sandbox::payloads::Customer`
+//! (email, E.164 phone, a Spanish address): its webhook is that builder's body plus the
+//! `tags` and `locale` a bulk row carries; its JSONL row is the same customer in the
+//! shape of the engine's `bulk_customers.graphql`, with no phone marketing state, so
+//! that a row is one delivery, as a webhook is. Both are generated while the phase runs,
+//! by this process, on the same 2 cores as the engine.
 //!
-//! Reported per size: rows/s until the job is `DONE` (its last row applied), the engine's
-//! resident memory before, at the end and at its peak (`VmHWM`), the growth per contact;
-//! and for the webhook reference (at `GALANTIS_BENCH_WEBHOOK_ROWS`, default 100,000),
-//! webhooks/s until all were applied and its growth per contact. A streamed import holds
-//! the contacts and not the file: its growth per contact should be that of the webhooks.
+//! Per size and phase: rows/s until every row is applied (import: the job is `DONE`,
+//! which waits for its last row to be applied; webhooks: `galantis_webhooks_applied_total`
+//! reaches `N`), the engine's CPU per row, its resident memory before, after and at its
+//! peak (`VmHWM`), growth per contact, bytes it wrote to disk per row, and the contacts
+//! counted at the end (a `TAG HAS bench` segment count). Then a `CustomerBook` of the
+//! same contacts (the import's own deliveries, applied by the real customer logic), built
+//! in a child process: the contacts' own resident bytes, the part of the engine's growth
+//! that is the contacts (the `memory` bench's method).
 //!
-//! Sizes: `GALANTIS_BENCH_IMPORT_SIZES` (default `100000,1000000`).
+//! Knobs: `GALANTIS_BENCH_IMPORT_CUSTOMERS` (comma list, default `100000,1000000`),
+//! `GALANTIS_BENCH_PHASE_SECS` (a phase stops feeding after this long and reports what
+//! was applied; default 300).
 //! Run: `cargo bench --bench import`.
 
 mod common;
 
-use common::load::{
-    create_tenant, metric, metrics_text, start_engine, wait_ready, Conn, OPERATOR, SHOPIFY_SECRET,
-};
-use common::{env_u64, loadavg, machine, mib, status_bytes, thousands};
+use common::load::{create_tenant, metric, metrics_text, start_engine, wait_ready, Conn, Server};
+use common::load::{ROLE, SHOPIFY_SECRET};
+use common::{clock_ticks, cpu_time, env_u64, mib, rss_bytes, status_bytes, thousands};
+use common::{write_bytes, CurrentCustomer};
+use galantis::logic::customers::CustomerBook;
+use galantis::logic::shopify::import::customer_deliveries;
+use galantis::logic::{Delivery, Topic};
+use galantis::sandbox::payloads::{gid, Address, Customer};
 use galantis::sandbox::shopify::{ShopifyEmulator, ShopifyEmulatorConfig};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,43 +46,77 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SHOP: &str = "bench-import.myshopify.com";
-const TOKEN: &str = "shpat_bench_import";
+const TOKEN: &str = "shpat_test_token";
 const FIRST_ID: u64 = 6_000_000_000_000;
+const TAGS: [&str; 2] = ["imported", "bench"];
+const CONNECTIONS: u64 = 64;
+/// DESIGN §8: resident memory per contact.
+const TARGET_BYTES: f64 = 1024.0;
+/// A phase whose progress stands still this long is stopped and reported.
+const STALL: Duration = Duration::from_secs(60);
 
-/// One JSONL row, as the emulator projects a customer for `bulk_customers.graphql`.
-fn row(i: u64) -> String {
+/// Customer number `i`.
+fn customer(i: u64) -> Customer {
     let id = FIRST_ID + i;
-    json!({"id": format!("gid://shopify/Customer/{id}"), "firstName": format!("Buyer{i}"),
-        "lastName": "Bench", "state": "ENABLED", "locale": "es", "tags": ["imported", "bench"],
-        "createdAt": "2025-06-01T00:00:00Z", "updatedAt": "2025-06-02T00:00:00Z",
-        "defaultEmailAddress": {"emailAddress": format!("buyer{id}@example.com")},
-        "defaultPhoneNumber": {"phoneNumber": format!("+3461{:07}", i % 10_000_000),
-            "marketingState": null, "marketingOptInLevel": null, "marketingUpdatedAt": null,
-            "marketingCollectedFrom": null},
-        "defaultAddress": {"countryCodeV2": "ES", "provinceCode": "M"}})
-    .to_string()
+    let mut c = Customer::new(id);
+    c.first_name = format!("Buyer{i}");
+    c.last_name = "Bench".into();
+    c.created_at = "2025-06-01T00:00:00Z".into();
+    c.updated_at = "2025-06-02T00:00:00Z".into();
+    c.email = Some(format!("buyer{id}@example.com"));
+    c.phone = Some(format!("+3461{:07}", i % 10_000_000));
+    c.currency = "EUR".into();
+    let mut a = Address::in_country(id + 1_000_000_000_000, "ES");
+    (a.address1, a.city, a.zip) = ("Calle Mayor 1".into(), "Madrid".into(), "28013".into());
+    (a.province, a.province_code, a.country) = ("Madrid".into(), "M".into(), "Spain".into());
+    c.address = Some(a);
+    c
 }
 
-/// The same customer as a `customers/create` webhook body.
+/// Customer `i` as one JSONL row of `bulk_customers.graphql`.
+fn row(i: u64) -> Value {
+    let c = customer(i);
+    json!({"id": gid("Customer", c.id), "firstName": c.first_name, "lastName": c.last_name,
+        "state": if c.enabled { "ENABLED" } else { "DISABLED" }, "locale": "es", "tags": TAGS,
+        "createdAt": c.created_at, "updatedAt": c.updated_at,
+        "defaultEmailAddress": c.email.map(|e| json!({"emailAddress": e})),
+        "defaultPhoneNumber": c.phone.map(|p| json!({"phoneNumber": p, "marketingState": null,
+            "marketingOptInLevel": null, "marketingUpdatedAt": null, "marketingCollectedFrom": null})),
+        "defaultAddress": c.address.map(|a| json!({"countryCodeV2": a.country_code, "provinceCode": a.province_code}))})
+}
+
+/// Customer `i` as a `customers/create` body (the builder's, with the row's tags and locale).
 fn webhook_body(i: u64) -> String {
-    let id = FIRST_ID + i;
-    json!({"id": id, "admin_graphql_api_id": format!("gid://shopify/Customer/{id}"),
-        "first_name": format!("Buyer{i}"), "last_name": "Bench", "state": "enabled", "locale": "es",
-        "email": format!("buyer{id}@example.com"), "phone": format!("+3461{:07}", i % 10_000_000),
-        "tags": "imported, bench", "created_at": "2025-06-01T00:00:00Z", "updated_at": "2025-06-02T00:00:00Z",
-        "default_address": {"country_code": "ES", "province_code": "M"}})
-    .to_string()
+    let mut body = customer(i).body();
+    body["tags"] = json!(TAGS.join(", "));
+    body["locale"] = json!("es");
+    body.to_string()
 }
 
-/// Serves the rows over plain HTTP/1.1: `n` rows generated as they are written, the body
-/// ending when the connection closes (`Connection: close`, no length), so nothing holds
-/// the file.
+fn webhook_request(host: &str, i: u64) -> Vec<u8> {
+    let body = webhook_body(i);
+    let hmac =
+        galantis::integrations::shopify::webhook::sign(SHOPIFY_SECRET.as_bytes(), body.as_bytes());
+    let mut req = format!(
+        "POST /webhooks/shopify HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         X-Shopify-Topic: customers/create\r\nX-Shopify-Shop-Domain: {SHOP}\r\n\
+         X-Shopify-Webhook-Id: bench-import-{i}\r\nX-Shopify-API-Version: 2026-04\r\n\
+         X-Shopify-Hmac-Sha256: {hmac}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(body.as_bytes());
+    req
+}
+
+/// Serves `n` rows over HTTP/1.1, generated as they are written, the body ending when
+/// the connection closes (`Connection: close`, no length): nothing holds the file.
 async fn serve_rows(n: u64) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
-        .expect("bind rows server");
-    let addr = listener.local_addr().expect("addr");
+        .expect("bind the rows server");
+    let addr = listener.local_addr().expect("rows server address");
     tokio::spawn(async move {
         while let Ok((mut sock, _)) = listener.accept().await {
             tokio::spawn(async move {
@@ -80,9 +127,9 @@ async fn serve_rows(n: u64) -> String {
                     .await;
                 let mut start = 0;
                 while start < n {
-                    let mut text = String::with_capacity(1_000 * 480);
+                    let mut text = String::with_capacity(1_000 * 600);
                     for i in start..(start + 1_000).min(n) {
-                        text.push_str(&row(i));
+                        text.push_str(&row(i).to_string());
                         text.push('\n');
                     }
                     if sock.write_all(text.as_bytes()).await.is_err() {
@@ -99,45 +146,95 @@ async fn serve_rows(n: u64) -> String {
 
 /// One measured phase.
 struct Phase {
+    name: String,
+    /// Rows asked for, and rows applied when the phase ended.
+    target: u64,
     rows: u64,
-    secs: f64,
+    /// False when the phase stopped at its deadline or stalled.
+    complete: bool,
+    wall: Duration,
+    engine_cpu: Duration,
+    bench_cpu: Duration,
     rss_before: u64,
     rss_after: u64,
     rss_peak: u64,
+    disk: u64,
+    /// Contacts with the `bench` tag at the end.
+    contacts: u64,
 }
 
 impl Phase {
     fn rate(&self) -> f64 {
-        self.rows as f64 / self.secs
+        self.rows as f64 / self.wall.as_secs_f64()
     }
-
-    fn growth_per_row(&self) -> f64 {
-        self.rss_after.saturating_sub(self.rss_before) as f64 / self.rows as f64
+    fn per_row(&self, bytes: u64) -> f64 {
+        bytes as f64 / self.rows.max(1) as f64
     }
-
-    fn peak_per_row(&self) -> f64 {
-        self.rss_peak.saturating_sub(self.rss_before) as f64 / self.rows as f64
+    fn growth(&self) -> f64 {
+        self.per_row(self.rss_after.saturating_sub(self.rss_before))
+    }
+    fn peak_growth(&self) -> f64 {
+        self.per_row(self.rss_peak.saturating_sub(self.rss_before))
     }
 }
 
-async fn import(n: u64) -> Phase {
+/// The engine's counters at a phase's start.
+struct Probe {
+    pid: u32,
+    ticks: u64,
+    t0: Instant,
+    cpu0: Duration,
+    bench0: Duration,
+    disk0: u64,
+    rss0: u64,
+}
+
+impl Probe {
+    fn start(pid: u32) -> Self {
+        let ticks = clock_ticks();
+        Self {
+            pid,
+            ticks,
+            t0: Instant::now(),
+            cpu0: cpu_time(Some(pid), ticks),
+            bench0: cpu_time(None, ticks),
+            disk0: write_bytes(pid),
+            rss0: status_bytes(Some(pid), "VmRSS"),
+        }
+    }
+
+    fn finish(self, name: String, target: u64, rows: u64, complete: bool) -> Phase {
+        Phase {
+            name,
+            target,
+            rows,
+            complete,
+            wall: self.t0.elapsed(),
+            engine_cpu: cpu_time(Some(self.pid), self.ticks).saturating_sub(self.cpu0),
+            bench_cpu: cpu_time(None, self.ticks).saturating_sub(self.bench0),
+            rss_before: self.rss0,
+            rss_after: status_bytes(Some(self.pid), "VmRSS"),
+            rss_peak: status_bytes(Some(self.pid), "VmHWM"),
+            disk: write_bytes(self.pid).saturating_sub(self.disk0),
+            contacts: 0,
+        }
+    }
+}
+
+/// The emulator, an engine pointed at it with the shop installed; returns the tenant key.
+async fn setup(http: &reqwest::Client) -> (ShopifyEmulator, Server, String) {
     let emu = ShopifyEmulator::start(ShopifyEmulatorConfig {
         client_secret: SHOPIFY_SECRET.into(),
         ..ShopifyEmulatorConfig::default()
     })
     .await
-    .expect("emulator (needs ../shared/fixtures)");
+    .expect("Shopify emulator (it needs ../shared/fixtures)");
     emu.add_shop(SHOP, TOKEN, "Bench");
-    let url = serve_rows(n).await;
-    emu.serve_bulk_from(SHOP, &url, n);
     let engine = start_engine(
         None,
         &[
-            (
-                "GALANTIS__SHOPIFY__ADMIN_BASE_URL",
-                emu.base_url().to_string(),
-            ),
-            ("GALANTIS__SHOPIFY__IMPORT_POLL_MS", "100".into()),
+            ("GALANTIS__SHOPIFY__ADMIN_BASE_URL", emu.base_url().into()),
+            ("GALANTIS__SHOPIFY__IMPORT_POLL_MS", "20".into()),
             ("GALANTIS__SHOPIFY__RECONCILE_MINUTES", "0".into()),
             (
                 "GALANTIS__SHOPIFY__ABANDONED_CHECKOUT_POLL_MINUTES",
@@ -145,204 +242,352 @@ async fn import(n: u64) -> Phase {
             ),
         ],
     );
+    wait_ready(http, &engine.base()).await;
+    let body = json!({"shop": SHOP, "shopify_access_token": TOKEN});
+    let key = create_tenant(http, &engine.base(), &body).await;
+    // Let the install's own work (webhook subscriptions, first checks) settle.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    (emu, engine, key)
+}
+
+/// Contacts carrying the `bench` tag (a segment count).
+async fn contacts(http: &reqwest::Client, base: &str, key: &str) -> u64 {
+    let draft = json!({"name": "n", "groups": [{"rules": [{"field": "TAG", "op": "HAS", "value": "bench"}]}]});
+    let v: Value = match http
+        .post(format!("{base}/api/v1/segments/count"))
+        .bearer_auth(key)
+        .json(&draft)
+        .send()
+        .await
+    {
+        Ok(r) => r.json().await.unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    };
+    v["count"].as_u64().unwrap_or(0)
+}
+
+async fn import(n: u64, limit: Duration) -> Phase {
     let http = reqwest::Client::new();
+    let (emu, engine, key) = setup(&http).await;
+    let url = serve_rows(n).await;
+    emu.serve_bulk_from(SHOP, &url, n);
     let base = engine.base();
-    wait_ready(&http, &base).await;
-    let key = create_tenant(
-        &http,
-        &base,
-        &json!({"shop": SHOP, "shopify_access_token": TOKEN}),
-    )
-    .await;
-    let pid = engine.pid();
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss_before = status_bytes(Some(pid), "VmRSS");
-    let started = Instant::now();
+    let probe = Probe::start(engine.pid());
     let r = http
         .post(format!("{base}/api/v1/imports"))
         .bearer_auth(&key)
         .json(&json!({"resources": ["customers"]}))
         .send()
         .await
-        .expect("start import");
-    assert_eq!(r.status(), 202);
-    let mut last_print = Instant::now();
-    loop {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let v: Value = http
+        .expect("start the import");
+    assert_eq!(r.status(), 202, "POST /api/v1/imports");
+    let (mut last, mut moved, mut printed) = (u64::MAX, Instant::now(), Instant::now());
+    let (rows, complete) = loop {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let v: Value = match http
             .get(format!("{base}/api/v1/imports"))
             .bearer_auth(&key)
             .send()
             .await
-            .expect("imports")
-            .json()
-            .await
-            .unwrap_or(Value::Null);
+        {
+            Ok(r) => r.json().await.unwrap_or(Value::Null),
+            Err(_) => Value::Null,
+        };
         let job = &v["items"][0];
-        if last_print.elapsed() > Duration::from_secs(10) {
-            eprintln!(
-                "  import: {} rows read, {}",
-                job["rows_read"], job["status"]
-            );
-            last_print = Instant::now();
-        }
+        let applied = job["rows_applied"].as_u64().unwrap_or(0);
         match job["status"].as_str() {
             Some("DONE") => {
-                assert_eq!(job["rows_applied"].as_u64(), Some(n), "{job}");
-                break;
+                let skipped = job["rows_skipped"].as_u64().unwrap_or(0);
+                assert_eq!((applied, skipped), (n, 0), "import job {job}");
+                break (applied, true);
             }
             Some("FAILED") => panic!("the import failed: {job}"),
             _ => {}
         }
-    }
-    let secs = started.elapsed().as_secs_f64();
-    let phase = Phase {
-        rows: n,
-        secs,
-        rss_before,
-        rss_after: status_bytes(Some(pid), "VmRSS"),
-        rss_peak: status_bytes(Some(pid), "VmHWM"),
+        if applied != last {
+            (last, moved) = (applied, Instant::now());
+        }
+        if probe.t0.elapsed() > limit || moved.elapsed() > STALL {
+            eprintln!("  import stopped at {job}");
+            break (applied, false);
+        }
+        if printed.elapsed() > Duration::from_secs(15) {
+            eprintln!(
+                "  import: {} rows journaled, {}",
+                thousands(applied),
+                job["status"]
+            );
+            printed = Instant::now();
+        }
     };
+    let mut p = probe.finish(format!("import {}", thousands(n)), n, rows, complete);
+    p.contacts = contacts(&http, &base, &key).await;
     engine.stop(Duration::from_secs(10));
-    phase
+    emu.shutdown().await;
+    p
 }
 
-fn webhook_request(host: &str, i: u64) -> Vec<u8> {
-    let body = webhook_body(i);
-    let hmac =
-        galantis::integrations::shopify::webhook::sign(SHOPIFY_SECRET.as_bytes(), body.as_bytes());
-    let mut req = format!(
-        "POST /webhooks/shopify HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
-         X-Shopify-Topic: customers/create\r\nX-Shopify-Shop-Domain: {SHOP}\r\n\
-         X-Shopify-Webhook-Id: bench-{i}\r\nX-Shopify-API-Version: 2026-04\r\n\
-         X-Shopify-Hmac-Sha256: {hmac}\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    req.extend_from_slice(body.as_bytes());
-    req
-}
-
-async fn webhooks(n: u64) -> Phase {
-    let engine = start_engine(None, &[]);
-    let http = reqwest::Client::new();
-    let base = engine.base();
-    wait_ready(&http, &base).await;
-    create_tenant(
-        &http,
-        &base,
-        &json!({"shop": SHOP, "shopify_access_token": TOKEN}),
-    )
-    .await;
-    let pid = engine.pid();
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss_before = status_bytes(Some(pid), "VmRSS");
+/// `n` webhooks over `CONNECTIONS` keep-alive connections, until `limit`; returns how
+/// many were acknowledged.
+async fn send_webhooks(engine: &Server, n: u64, until: Instant) -> u64 {
     let next = Arc::new(AtomicU64::new(0));
-    let host = engine.addr.to_string();
-    let started = Instant::now();
+    let acked = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
-    for _ in 0..64 {
-        let (next, host, addr) = (next.clone(), host.clone(), engine.addr);
+    for _ in 0..CONNECTIONS {
+        let (next, acked, addr) = (next.clone(), acked.clone(), engine.addr);
         tasks.push(tokio::spawn(async move {
-            let mut conn = Conn::open(addr).await.expect("connect");
-            loop {
+            let host = addr.to_string();
+            let mut conn = Conn::open(addr).await.expect("connect to the engine");
+            while Instant::now() < until {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= n {
                     return;
                 }
-                let status = conn
-                    .roundtrip(&webhook_request(&host, i))
-                    .await
-                    .expect("webhook");
+                let req = webhook_request(&host, i);
+                let status = conn.roundtrip(&req).await.expect("webhook roundtrip");
                 assert_eq!(status, 200, "webhook {i}");
+                acked.fetch_add(1, Ordering::Relaxed);
             }
         }));
     }
     for t in tasks {
-        t.await.expect("sender");
+        t.await.expect("webhook sender");
     }
-    let mut last_print = Instant::now();
-    loop {
-        let applied = metric(
-            &metrics_text(&http, &base).await,
-            "galantis_webhooks_applied_total",
-            "customers/create",
-        ) as u64;
-        if applied >= n {
-            break;
-        }
-        if last_print.elapsed() > Duration::from_secs(10) {
-            eprintln!("  webhooks: {applied} applied");
-            last_print = Instant::now();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let secs = started.elapsed().as_secs_f64();
-    let phase = Phase {
-        rows: n,
-        secs,
-        rss_before,
-        rss_after: status_bytes(Some(pid), "VmRSS"),
-        rss_peak: status_bytes(Some(pid), "VmHWM"),
-    };
-    engine.stop(Duration::from_secs(10));
-    phase
+    acked.load(Ordering::Relaxed)
 }
 
-fn print(name: &str, p: &Phase) {
-    println!(
-        "| {name} | {} | {:.1} s | {} rows/s | {} → {} (peak {}) | {:.0} B | {:.0} B |",
-        thousands(p.rows),
-        p.secs,
-        thousands(p.rate() as u64),
-        mib(p.rss_before),
-        mib(p.rss_after),
-        mib(p.rss_peak),
-        p.growth_per_row(),
-        p.peak_per_row(),
+async fn webhooks(n: u64, limit: Duration) -> Phase {
+    let http = reqwest::Client::new();
+    let (emu, engine, key) = setup(&http).await;
+    let base = engine.base();
+    let probe = Probe::start(engine.pid());
+    let sent = send_webhooks(&engine, n, probe.t0 + limit).await;
+    let fed = probe.t0.elapsed();
+    let (mut last, mut moved, mut printed) = (0, Instant::now(), Instant::now());
+    let applied = loop {
+        let text = metrics_text(&http, &base).await;
+        let applied = metric(&text, "galantis_webhooks_applied_total", "customers/create") as u64;
+        if applied >= sent {
+            break applied;
+        }
+        if applied != last {
+            (last, moved) = (applied, Instant::now());
+        } else if moved.elapsed() > STALL {
+            eprintln!("  webhooks: stalled at {applied} applied of {sent} acknowledged");
+            break applied;
+        }
+        if printed.elapsed() > Duration::from_secs(15) {
+            eprintln!(
+                "  webhooks: {} applied of {}",
+                thousands(applied),
+                thousands(sent)
+            );
+            printed = Instant::now();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let name = format!("webhooks {}", thousands(n));
+    let mut p = probe.finish(name, n, applied, applied == n);
+    eprintln!(
+        "  webhooks: all {} acknowledged after {:.1} s",
+        thousands(sent),
+        fed.as_secs_f64()
     );
+    p.contacts = contacts(&http, &base, &key).await;
+    engine.stop(Duration::from_secs(10));
+    emu.shutdown().await;
+    p
+}
+
+/// Applies customer `i`'s import deliveries to `book` (as the engine's customer actor does).
+fn apply_row(book: &mut CustomerBook, lookup: &CurrentCustomer, i: u64) {
+    let at = galantis::domain::Timestamp::now();
+    for d in customer_deliveries("import:1", &row(i)).expect("a customer row") {
+        let body = serde_json::to_vec(&d.body).expect("body");
+        let delivery = Delivery {
+            topic: Topic::parse(d.topic),
+            body: &body,
+            triggered_at: None,
+            received_at: at,
+        };
+        book.apply(&delivery, lookup).expect("the row applies");
+    }
+}
+
+/// Resident bytes per contact of a `CustomerBook` of the same contacts, at each size,
+/// built in a fresh child process (this one's heap holds the phases' freed buffers,
+/// which a book would reuse unseen): `ROLE=book`, one `book <contacts> <bytes>` line
+/// per size.
+fn book_bytes(sizes: &[u64]) -> Vec<(u64, f64)> {
+    let list: Vec<String> = sizes.iter().map(u64::to_string).collect();
+    let out = std::process::Command::new(std::env::current_exe().expect("bench executable"))
+        .env(ROLE, "book")
+        .env("GALANTIS_BENCH_IMPORT_CUSTOMERS", list.join(","))
+        .output()
+        .expect("the CustomerBook child process");
+    assert!(
+        out.status.success(),
+        "the CustomerBook child failed: {out:?}"
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.strip_prefix("book ")?.split(' ');
+            Some((w.next()?.parse().ok()?, w.next()?.parse().ok()?))
+        })
+        .collect()
+}
+
+/// The child's side of [`book_bytes`].
+fn build_book(sizes: &[u64]) {
+    let lookup = CurrentCustomer::default();
+    {
+        let mut warm = CustomerBook::new();
+        (0..100).for_each(|i| apply_row(&mut warm, &lookup, u64::MAX / 4 + i));
+    }
+    let base = rss_bytes();
+    let mut book = CustomerBook::new();
+    let mut sorted = sizes.to_vec();
+    sorted.sort_unstable();
+    let mut i = 0;
+    for n in sorted {
+        while i < n {
+            apply_row(&mut book, &lookup, i);
+            i += 1;
+        }
+        let per = rss_bytes().saturating_sub(base) as f64 / book.len().max(1) as f64;
+        println!("book {} {per:.1}", book.len());
+    }
+}
+
+/// Customer 0's contact from its webhook and from its row: both ways give the same contact.
+fn same_contact() -> bool {
+    let lookup = CurrentCustomer::default();
+    let (mut a, mut b) = (CustomerBook::new(), CustomerBook::new());
+    apply_row(&mut a, &lookup, 0);
+    let body = webhook_body(0);
+    let d = Delivery {
+        topic: Topic::parse("customers/create"),
+        body: body.as_bytes(),
+        triggered_at: None,
+        received_at: galantis::domain::Timestamp::now(),
+    };
+    b.apply(&d, &lookup).expect("the webhook applies");
+    let show = |book: &CustomerBook| {
+        let mut v = serde_json::to_value(book.contact(FIRST_ID)).unwrap_or(Value::Null);
+        for k in ["created_at", "updated_at", "synced_at", "received_at"] {
+            v.as_object_mut().map(|o| o.remove(k));
+        }
+        v
+    };
+    let (x, y) = (show(&a), show(&b));
+    if x != y {
+        eprintln!("contact from the row:     {x}\ncontact from the webhook: {y}");
+    }
+    x == y
 }
 
 fn main() {
-    let sizes: Vec<u64> = std::env::var("GALANTIS_BENCH_IMPORT_SIZES")
+    let sizes: Vec<u64> = std::env::var("GALANTIS_BENCH_IMPORT_CUSTOMERS")
         .unwrap_or_else(|_| "100000,1000000".into())
         .split(',')
-        .filter_map(|s| s.trim().parse().ok())
+        .filter_map(|s| s.trim().replace('_', "").parse().ok())
+        .filter(|n| *n > 0)
         .collect();
-    let reference = env_u64("GALANTIS_BENCH_WEBHOOK_ROWS", 100_000);
+    if std::env::var(ROLE).as_deref() == Ok("book") {
+        build_book(&sizes);
+        return;
+    }
+    let limit = Duration::from_secs(env_u64("GALANTIS_BENCH_PHASE_SECS", 300));
+    galantis::integrations::install_tls_provider();
+    println!(
+        "== import: customers by bulk operation vs the same customers as webhooks ({CONNECTIONS} connections) =="
+    );
+    println!("machine: {}", common::machine());
+    println!(
+        "sizes: {:?}; a JSONL row is {} B, a webhook body {} B; same contact either way: {}",
+        sizes,
+        row(0).to_string().len(),
+        webhook_body(0).len(),
+        if same_contact() { "yes" } else { "NO" }
+    );
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .expect("runtime");
-    galantis::integrations::install_tls_provider();
-    println!("machine: {}", machine());
-    let _ = OPERATOR;
-    let mut rows = Vec::new();
-    rt.block_on(async {
-        eprintln!("webhook reference: {reference} customers/create");
-        rows.push((
-            "webhooks (reference)".to_string(),
-            webhooks(reference).await,
-        ));
-        for n in sizes {
-            eprintln!("import: {n} customers");
-            rows.push((format!("import {}", thousands(n)), import(n).await));
-        }
-    });
-    println!("load average at end: {}", loadavg());
-    println!();
-    println!("| phase | rows | time | rate | engine RSS before → after (peak) | growth / row | peak growth / row |");
-    println!("|---|---:|---:|---:|---|---:|---:|");
-    for (name, p) in &rows {
-        print(name, p);
+        .expect("tokio runtime");
+    let mut phases = Vec::new();
+    for &n in &sizes {
+        eprintln!("import: {} customers", thousands(n));
+        phases.push(rt.block_on(import(n, limit)));
+        eprintln!("webhooks: {} customers/create", thousands(n));
+        phases.push(rt.block_on(webhooks(n, limit)));
+        println!("load average after {}: {}", thousands(n), common::loadavg());
     }
-    let reference = &rows[0].1;
-    for (name, p) in rows.iter().skip(1) {
+    let book = book_bytes(&sizes);
+    report(&phases, &book);
+    println!("load average at end: {}", common::loadavg());
+}
+
+fn report(phases: &[Phase], book: &[(u64, f64)]) {
+    println!();
+    println!("| phase | rows applied | wall | rows/s | engine CPU / row | engine RSS before → after (peak) | growth / contact | peak growth / contact | disk written / row | contacts counted |");
+    println!("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|");
+    for p in phases {
+        let stopped = if p.complete { "" } else { " (stopped)" };
         println!(
-            "{name}: {:.2} × the webhook rate; growth per row {:.2} × the webhooks'",
-            p.rate() / reference.rate(),
-            p.growth_per_row() / reference.growth_per_row().max(1.0),
+            "| {} | {}{stopped} | {:.1} s | {} | {:.1} µs | {} → {} ({}) | {:.0} B | {:.0} B | {:.0} B | {} |",
+            p.name,
+            thousands(p.rows),
+            p.wall.as_secs_f64(),
+            thousands(p.rate() as u64),
+            p.engine_cpu.as_secs_f64() * 1e6 / p.rows.max(1) as f64,
+            mib(p.rss_before),
+            mib(p.rss_after),
+            mib(p.rss_peak),
+            p.growth(),
+            p.peak_growth(),
+            p.per_row(p.disk),
+            thousands(p.contacts),
         );
+    }
+    println!();
+    for (n, per) in book {
+        println!(
+            "CustomerBook of the same {} contacts (a child process, the memory bench's method): {per:.0} B per contact",
+            thousands(*n)
+        );
+    }
+    for pair in phases.chunks(2) {
+        let [imp, hook] = pair else { continue };
+        let own = book
+            .iter()
+            .find(|(n, _)| *n == imp.target)
+            .map_or(0.0, |b| b.1);
+        println!(
+            "{}: import {} rows/s = {:.2} × the webhooks' {} rows/s; engine CPU per row {:.2} ×; bench process CPU (generator, emulator) {:.1} s vs {:.1} s; peak growth per contact {:.0} B (webhooks {:.0} B, the contacts alone {own:.0} B; target ≤ {TARGET_BYTES:.0} B: {})",
+            thousands(imp.target),
+            thousands(imp.rate() as u64),
+            imp.rate() / hook.rate(),
+            thousands(hook.rate() as u64),
+            imp.engine_cpu.as_secs_f64() / imp.rows.max(1) as f64
+                / (hook.engine_cpu.as_secs_f64() / hook.rows.max(1) as f64),
+            imp.bench_cpu.as_secs_f64(),
+            hook.bench_cpu.as_secs_f64(),
+            imp.peak_growth(),
+            hook.peak_growth(),
+            if imp.peak_growth() <= TARGET_BYTES { "met" } else { "NOT met" },
+        );
+        for p in pair {
+            if p.contacts != p.target || !p.complete {
+                println!(
+                    "WARNING {}: {} of {} rows applied, {} contacts counted",
+                    p.name,
+                    thousands(p.rows),
+                    thousands(p.target),
+                    thousands(p.contacts)
+                );
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// `AppSubscriptionStatus` (2026-04; `ACCEPTED` is deprecated and read as ACTIVE).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = AppSubscriptionStatus)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SubscriptionStatus {
     /// Created, waiting for the merchant to approve it.
@@ -37,8 +38,10 @@ impl SubscriptionStatus {
     }
 }
 
-/// One app subscription.
+/// One app subscription (named `AppSubscription` in the OpenAPI document, apart from the
+/// back-in-stock subscriptions).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = AppSubscription)]
 pub struct Subscription {
     /// `gid://shopify/AppSubscription/…`.
     pub id: String,
@@ -59,6 +62,7 @@ pub struct Subscription {
 /// A tenant's subscriptions: the one in force (ACTIVE, or the last one that was) and
 /// the one created and not yet approved.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = AppSubscriptions)]
 pub struct Subscriptions {
     /// The subscription in force, or the last one that was.
     pub current: Option<Subscription>,

@@ -98,6 +98,29 @@ pub struct Reconciliation {
     pub only_in_shopify_ids: Vec<String>,
 }
 
+/// A Graph id (catalog, business): digits.
+fn check_id(field: &str, id: &str) -> Result<(), CatalogError> {
+    if (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(CatalogError::Invalid(format!(
+            "`{field}` must be a Meta id: 1 to 32 digits"
+        )))
+    }
+}
+
+/// A token: printable ASCII without spaces (it travels in a header).
+fn check_token(token: &str) -> Result<(), CatalogError> {
+    if (1..=2048).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(())
+    } else {
+        Err(CatalogError::Invalid(
+            "`token` (the catalog token) must be 1 to 2048 printable characters without spaces"
+                .into(),
+        ))
+    }
+}
+
 /// Matches Meta's retailer ids with the shop's variants.
 pub fn reconcile(meta: &BTreeSet<String>, shopify: &BTreeSet<String>) -> Reconciliation {
     let only_meta: Vec<String> = meta.difference(shopify).cloned().collect();
@@ -120,6 +143,8 @@ pub async fn available(
     token: &str,
     business_id: &str,
 ) -> Result<(Vec<CatalogInfo>, Vec<CatalogInfo>), CatalogError> {
+    check_token(token)?;
+    check_id("business_id", business_id)?;
     let owned = ctx.meta.list_catalogs(token, business_id, true).await?;
     let clients = ctx.meta.list_catalogs(token, business_id, false).await?;
     Ok((owned, clients))
@@ -147,11 +172,8 @@ pub struct Connect {
 pub async fn connect(ctx: &Context, shop: &str, c: Connect) -> Result<CatalogView, CatalogError> {
     let t = credentials::tenant(ctx, shop)?;
     let waba = credentials::waba(&t)?;
-    if c.token.trim().is_empty() {
-        return Err(CatalogError::Invalid(
-            "`token` (the catalog token) is required".into(),
-        ));
-    }
+    let token = c.token.trim().to_string();
+    check_token(&token)?;
     let (catalog_id, name) = match c.mode {
         ConnectMode::Create => {
             let name = c
@@ -164,7 +186,16 @@ pub async fn connect(ctx: &Context, shop: &str, c: Connect) -> Result<CatalogVie
                 .ok_or_else(|| {
                     CatalogError::Invalid("`business_id` is required to create a catalog".into())
                 })?;
-            let id = ctx.meta.create_catalog(&c.token, &business, &name).await?;
+            check_id("business_id", business.trim())?;
+            if name.chars().count() > 100 {
+                return Err(CatalogError::Invalid(
+                    "`name` is longer than 100 characters".into(),
+                ));
+            }
+            let id = ctx
+                .meta
+                .create_catalog(&token, business.trim(), &name)
+                .await?;
             (id, name)
         }
         ConnectMode::Link | ConnectMode::Import => {
@@ -176,16 +207,16 @@ pub async fn connect(ctx: &Context, shop: &str, c: Connect) -> Result<CatalogVie
                         "`catalog_id` is required to link or import a catalog".into(),
                     )
                 })?;
+            let id = id.trim().to_string();
+            check_id("catalog_id", &id)?;
             (id, String::new())
         }
     };
-    ctx.meta
-        .connect_catalog(&c.token, &waba, &catalog_id)
-        .await?;
+    ctx.meta.connect_catalog(&token, &waba, &catalog_id).await?;
     let reconciliation = if c.mode == ConnectMode::Import {
         let meta: BTreeSet<String> = ctx
             .meta
-            .catalog_items(&c.token, &catalog_id)
+            .catalog_items(&token, &catalog_id)
             .await?
             .into_iter()
             .map(|i| i.retailer_id)
@@ -202,10 +233,7 @@ pub async fn connect(ctx: &Context, shop: &str, c: Connect) -> Result<CatalogVie
     };
     let sealed = ctx
         .master_key
-        .seal(
-            &seal_context(shop, "meta_catalog_token"),
-            c.token.trim().as_bytes(),
-        )
+        .seal(&seal_context(shop, "meta_catalog_token"), token.as_bytes())
         .map_err(|e| CatalogError::Seal(e.to_string()))?;
     let link = CatalogLink {
         catalog_id,

@@ -16,6 +16,9 @@ impl From<CatalogError> for ApiError {
         match e {
             CatalogError::Credentials(c) => super::whatsapp::credentials_error(c),
             CatalogError::Invalid(m) => ApiError::bad_request("invalid_field", m),
+            CatalogError::Meta(MetaError::InvalidArgument { field, reason }) => {
+                ApiError::bad_request("invalid_field", format!("{field}: {reason}"))
+            }
             CatalogError::Meta(MetaError::Api { status, .. }) if (400..500).contains(&status) => {
                 ApiError::Unprocessable {
                     code: "meta_refused",
@@ -64,7 +67,8 @@ pub struct Available {
 
 /// Lists the business's owned and client catalogs (to pick one to import or link).
 #[utoipa::path(post, path = "/api/v1/catalog/available", tag = "catalog", request_body = AvailableRequest,
-    responses((status = 200, body = Available, description = "the catalogs"), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = Available, description = "the catalogs"), (status = 400, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn available(
     State(state): State<AppState>,
