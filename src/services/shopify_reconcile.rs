@@ -3,7 +3,7 @@
 //! are re-read periodically — `customers|orders|products(query: "updated_at:>'<mark>'",
 //! sortKey: UPDATED_AT)` from the newest change already seen — and every record whose
 //! version is newer than our copy (or missing) is applied through the same journal and
-//! logic as a webhook (webhook ids `reconcile:<resource>:<id>:<updatedAt>`, so a repeat
+//! logic as a webhook (webhook ids `reconcile:<customer|order|product>:<id>:<updatedAt>`, so a repeat
 //! is dropped). Each repair is counted (`galantis_shopify_reconciled_total{resource}`).
 //! The first run of a resource only sets its mark (history is the import's job). Marks
 //! are durable per tenant and resource (`Kind::ReconcileMark`: 1 customers, 3 orders,
@@ -17,7 +17,7 @@ use crate::domain::Timestamp;
 use crate::integrations::shopify::admin::documents::{self, Document};
 use crate::integrations::shopify::admin::ops;
 use crate::logic::shopify::import::{
-    customer_deliveries, gid_number, order_group, product_group, Group, RowDelivery,
+    customer_deliveries, gid_number, order_deliveries, product_deliveries, Group, RowDelivery,
 };
 use crate::store::{Batch, Kind, StoreError};
 use serde::Serialize;
@@ -103,21 +103,13 @@ impl Resource {
     }
 
     fn deliveries(self, node: &serde_json::Value) -> Vec<RowDelivery> {
-        let origin = format!("reconcile:{}", self.name());
-        let mut out = match self {
-            Resource::Customers => customer_deliveries("reconcile", node).unwrap_or_default(),
-            Resource::Orders => order_group(0, 0, &Group::of_node(node)).unwrap_or_default(),
-            Resource::Products => product_group(0, 0, &Group::of_node(node)).unwrap_or_default(),
-        };
-        if self != Resource::Customers {
-            // The mappers name rows of an import; these are reconciliation's.
-            for d in &mut out {
-                if let Some(tail) = d.webhook_id.splitn(3, ':').nth(2) {
-                    d.webhook_id = format!("{origin}:{tail}");
-                }
-            }
+        let origin = "reconcile";
+        match self {
+            Resource::Customers => customer_deliveries(origin, node),
+            Resource::Orders => order_deliveries(origin, 0, &Group::of_node(node)).ok(),
+            Resource::Products => product_deliveries(origin, 0, &Group::of_node(node)).ok(),
         }
-        out
+        .unwrap_or_default()
     }
 }
 

@@ -107,6 +107,14 @@ const PROVINCES: &[(&str, &[&str], &str)] = &[
     ("MX", &["ROO", "Q ROO"], "America/Cancun"),
 ];
 
+/// Whether the zone of a recipient in `country` depends on their province (the
+/// countries of the province table): only then is the province worth keeping.
+pub fn zone_depends_on_province(country: &str) -> bool {
+    PROVINCES
+        .iter()
+        .any(|(c, _, _)| c.eq_ignore_ascii_case(country))
+}
+
 /// The zone of a recipient in `country` (ISO 3166-1 alpha-2) and `province` (Shopify's
 /// province code), else `shop_zone`.
 pub fn zone_for<'a>(country: Option<&str>, province: Option<&str>, shop_zone: &'a str) -> &'a str {
@@ -246,6 +254,7 @@ mod tests {
         assert_eq!(zone_for(Some("CA"), Some("BC"), "UTC"), "America/Vancouver");
         assert_eq!(zone_for(Some("AU"), Some("WA"), "UTC"), "Australia/Perth");
         assert_eq!(zone_for(Some("ES"), Some("CA"), "UTC"), "Europe/Madrid");
+        assert!(zone_depends_on_province("us") && !zone_depends_on_province("ES"));
         for (_, _, zone) in PROVINCES {
             assert!(
                 check_zone(zone).is_ok(),

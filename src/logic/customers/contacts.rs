@@ -43,7 +43,13 @@ impl CustomerBook {
         let c = self.upsert_stub(id, d, &mut change);
         apply_customer(c, &dto);
         c.updated_at = Some(at);
-        if dto.default_address.is_some() {
+        // The province only matters (and is only written) where it picks the zone; a
+        // contact who moved to another country keeps a stale one that the zone lookup
+        // ignores (it matches country and province together).
+        let multi_zone = dto
+            .country_code()
+            .is_some_and(crate::logic::automations::quiet::zone_depends_on_province);
+        if multi_zone {
             change.writes.push(Write::Region {
                 id,
                 province: dto.province_code(),

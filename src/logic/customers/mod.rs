@@ -89,9 +89,9 @@ pub enum Write {
     CheckoutDeleted { id: ShopifyId, at: Timestamp },
     /// A prepared `customers/data_request` export.
     Export(DataExport),
-    /// The province of a contact's default address (`None`: none or removed), kept
-    /// beside the contact record (whose stored layout it would change) for the quiet
-    /// hours' zone in countries with several.
+    /// The province of a contact's default address in a country with several zones
+    /// (`None`: none or removed), kept beside the contact record (whose stored layout it
+    /// would change) for the quiet hours' zone; not written for other countries.
     Region {
         /// The contact.
         id: ShopifyId,

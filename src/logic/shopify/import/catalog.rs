@@ -17,6 +17,19 @@ pub const COLLECTIONS_FIELD: &str = "galantis_collections";
 /// # Errors
 /// The root row has no product id.
 pub fn product_group(line: u64, op: u64, g: &Group) -> Result<Vec<RowDelivery>, ImportError> {
+    product_deliveries(&format!("{IMPORT_PREFIX}{op}"), line, g)
+}
+
+/// The `products/update` delivery of a product and its children, its webhook id
+/// prefixed with `origin` (`import:{op}`, `reconcile`).
+///
+/// # Errors
+/// The root row has no product id (`line` names it).
+pub fn product_deliveries(
+    origin: &str,
+    line: u64,
+    g: &Group,
+) -> Result<Vec<RowDelivery>, ImportError> {
     let p = &g.parent;
     let gid = p["id"].as_str().unwrap_or_default();
     let id = gid_number(gid, "Product").ok_or(ImportError::NoId(line, "Product"))?;
@@ -61,7 +74,7 @@ pub fn product_group(line: u64, op: u64, g: &Group) -> Result<Vec<RowDelivery>, 
     });
     Ok(vec![RowDelivery {
         topic: "products/update",
-        webhook_id: format!("{IMPORT_PREFIX}{op}:product:{id}:{stamp}"),
+        webhook_id: format!("{origin}:product:{id}:{stamp}"),
         body,
     }])
 }

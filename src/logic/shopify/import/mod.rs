@@ -8,8 +8,8 @@
 mod catalog;
 mod orders;
 
-pub use catalog::{collection_row, product_group};
-pub use orders::order_group;
+pub use catalog::{collection_row, product_deliveries, product_group};
+pub use orders::{order_deliveries, order_group};
 
 use serde_json::{json, Value};
 

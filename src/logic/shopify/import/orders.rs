@@ -21,6 +21,19 @@ fn fulfillment(v: &Value) -> Value {
 /// # Errors
 /// The root row has no order id.
 pub fn order_group(line: u64, op: u64, g: &Group) -> Result<Vec<RowDelivery>, ImportError> {
+    order_deliveries(&format!("{IMPORT_PREFIX}{op}"), line, g)
+}
+
+/// The `orders/updated` delivery of an order and its line items, its webhook id prefixed
+/// with `origin` (`import:{op}`, `reconcile`).
+///
+/// # Errors
+/// The root row has no order id (`line` names it).
+pub fn order_deliveries(
+    origin: &str,
+    line: u64,
+    g: &Group,
+) -> Result<Vec<RowDelivery>, ImportError> {
     let o = &g.parent;
     let gid = o["id"].as_str().unwrap_or_default();
     let id = gid_number(gid, "Order").ok_or(ImportError::NoId(line, "Order"))?;
@@ -65,7 +78,7 @@ pub fn order_group(line: u64, op: u64, g: &Group) -> Result<Vec<RowDelivery>, Im
     });
     Ok(vec![RowDelivery {
         topic: "orders/updated",
-        webhook_id: format!("{IMPORT_PREFIX}{op}:order:{id}:{stamp}"),
+        webhook_id: format!("{origin}:order:{id}:{stamp}"),
         body,
     }])
 }
