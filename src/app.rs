@@ -119,6 +119,7 @@ impl Application {
                 import_poll: Duration::from_millis(settings.shopify.import_poll_ms.max(10)),
                 import_wake: Arc::new(tokio::sync::Notify::new()),
                 billing: Arc::new(settings.billing.clone()),
+                catalog: Arc::new(settings.catalog.clone()),
             },
             storefront: Arc::new(http::storefront::guard::Guard::new(&settings.storefront)),
         };
@@ -143,6 +144,11 @@ impl Application {
             state.services.clone(),
             settings.shopify.reconcile_minutes,
             settings.shopify.abandoned_checkout_poll_minutes,
+            stopped.clone(),
+        );
+        spawn_catalog_push(
+            state.services.clone(),
+            Duration::from_millis(settings.catalog.push_interval_ms),
             stopped.clone(),
         );
         spawn_template_sync(
@@ -258,6 +264,26 @@ fn spawn_reconciliation(
                 if let Err(error) = crate::services::shopify_checkouts::poll(&s, &t.shop).await {
                     tracing::warn!(message = "Abandoned-checkout poll failed.", shop = %t.shop, %error);
                 }
+            }
+        })
+    });
+}
+
+/// The Meta catalog push: every `every` (`catalog.push_interval_ms`; the wait is what
+/// coalesces a burst of product changes into few calls), each tenant's queue drained
+/// under its budget (`services::catalog_push`).
+fn spawn_catalog_push(
+    services: crate::services::Context,
+    every: Duration,
+    stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    spawn_per_tenant(services, every, stopped, |s, t| {
+        Box::pin(async move {
+            if t.status != crate::store::tenants::TenantStatus::Active {
+                return;
+            }
+            if let Err(error) = crate::services::catalog_push::drain(&s, &t.shop).await {
+                tracing::warn!(message = "Catalog push failed.", shop = %t.shop, %error);
             }
         })
     });

@@ -10,6 +10,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub mod catalog;
+pub use catalog::CatalogSettings;
+
 /// A secret string: never shown by `Debug` or `Display`.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -64,6 +67,8 @@ pub struct Settings {
     pub storefront: StorefrontSettings,
     /// Plans and usage metering.
     pub billing: BillingSettings,
+    /// The Meta catalog push.
+    pub catalog: CatalogSettings,
 }
 
 /// A plan: how many conversations (delivered template messages) a month it includes.

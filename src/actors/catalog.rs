@@ -94,12 +94,19 @@ fn load_book(store: &Store, shop: &str) -> Result<CatalogBook, StoreError> {
     ))
 }
 
-fn stage(shop: &str, change: &Change, batch: &mut Batch) -> Result<(), StoreError> {
+/// Stages a change's writes; every product write also queues the product for the Meta
+/// catalog push under `seq` (the journal seq: unique per change), in the same batch, so
+/// a change on disk is a change that will reach Meta.
+fn stage(shop: &str, change: &Change, seq: u64, batch: &mut Batch) -> Result<(), StoreError> {
     for w in &change.writes {
         match w {
-            Write::Product(p) => batch.put(shop, Kind::Product, p.id, p)?,
+            Write::Product(p) => {
+                batch.put(shop, Kind::Product, p.id, p)?;
+                batch.queue_push(shop, p.id, seq);
+            }
             Write::ProductDeleted { id, at } => {
                 batch.remove(shop, Kind::Product, *id);
+                batch.queue_push(shop, *id, seq);
                 batch.put(shop, Kind::ProductTombstone, *id, at)?;
             }
             Write::Collection(c) => batch.put(shop, Kind::Collection, c.id, c)?,
@@ -140,7 +147,7 @@ impl Catalog {
                     super::is_history(&d.entry),
                 );
                 let mut batch = Batch::new();
-                stage(&state.shop, &change, &mut batch)?;
+                stage(&state.shop, &change, d.seq, &mut batch)?;
                 for e in &events {
                     batch.put_event(&state.shop, e)?;
                 }

@@ -5,6 +5,7 @@ pub mod automations;
 pub mod back_in_stock;
 pub mod billing;
 pub mod catalog;
+pub mod catalog_sync;
 pub mod contact;
 pub mod events;
 pub mod ids;

@@ -97,6 +97,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/checkouts", get(admin::contacts::checkouts))
         .route("/api/v1/products", get(admin::products::list))
         .route("/api/v1/products/{id}", get(admin::products::get))
+        .route(
+            "/api/v1/products/{id}/catalog",
+            axum::routing::put(admin::products::set_catalog),
+        )
         .route("/api/v1/collections", get(admin::products::collections))
         .route("/api/v1/events", get(admin::events::list))
         .route("/api/v1/exports", get(admin::events::exports))
@@ -162,6 +166,7 @@ pub fn router(state: AppState) -> Router {
             get(admin::catalog::get).put(admin::catalog::connect),
         )
         .route("/api/v1/catalog/available", post(admin::catalog::available))
+        .route("/api/v1/catalog/resync", post(admin::catalog::resync))
         .route(
             "/api/v1/billing/subscription",
             post(admin::billing::subscribe),

@@ -26,16 +26,7 @@ pub const DESCRIPTION_MAX: usize = 5_000;
 /// Requests in one `items_batch` call.
 pub const BATCH_MAX: usize = 5_000;
 
-/// What the items need from the shop.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ShopFacts {
-    /// `{name}.myshopify.com`.
-    pub domain: String,
-    /// The store's name (the brand of products without a vendor).
-    pub name: String,
-    /// ISO 4217 code of the shop's prices.
-    pub currency: String,
-}
+pub use crate::domain::catalog_sync::ShopFacts;
 
 /// Why a variant cannot be an item: the reason Meta would give, found before sending.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -55,6 +46,19 @@ pub enum ItemProblem {
     /// A negative price.
     #[error("the price {0} is negative")]
     NegativePrice(String),
+}
+
+impl ItemProblem {
+    /// A short name of the problem (errors by type in the catalog health).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ItemProblem::NoTitle => "check: no title",
+            ItemProblem::NoImage => "check: no image",
+            ItemProblem::NoLink => "check: no link",
+            ItemProblem::BadCurrency(_) => "check: bad currency",
+            ItemProblem::NegativePrice(_) => "check: negative price",
+        }
+    }
 }
 
 /// One `items_batch` request.
@@ -248,6 +252,36 @@ pub fn requests(
     }
     out
 }
+
+/// Whether a message may show variant `v`, given its last push: Meta must hold it
+/// (SYNCED, or a later push failed while Meta keeps the earlier copy) and it must be in
+/// stock now. The error says why not.
+///
+/// # Errors
+/// The reason, in words.
+pub fn sendable(
+    sync: Option<&crate::domain::catalog_sync::ItemSync>,
+    v: &Variant,
+) -> Result<(), String> {
+    use crate::domain::catalog_sync::PushOutcome;
+    match sync {
+        None => return Err("it is not in the Meta catalog yet (not synced)".into()),
+        Some(s) if s.outcome == PushOutcome::Failed && !s.at_meta => {
+            return Err(format!(
+                "Meta refused it: {}",
+                s.error.as_deref().unwrap_or("no reason given")
+            ))
+        }
+        Some(s) if !s.at_meta => return Err("it is not in the Meta catalog".into()),
+        Some(_) => {}
+    }
+    if v.inventory_quantity <= 0 {
+        return Err("it is out of stock".into());
+    }
+    Ok(())
+}
+
+pub mod plan;
 
 #[cfg(test)]
 mod tests;

@@ -14,7 +14,9 @@ use crate::integrations::meta::client::CatalogInfo;
 use crate::integrations::meta::error::MetaError;
 use crate::secrets::seal_context;
 use crate::store::{Batch, Kind, StoreError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+pub use crate::domain::catalog_sync::{CatalogLink, ConnectMode};
 use std::collections::BTreeSet;
 
 /// How many ids of each side a reconciliation report lists.
@@ -38,33 +40,6 @@ pub enum CatalogError {
     /// The store.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// How the merchant starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ConnectMode {
-    /// Create a new catalog for the business.
-    Create,
-    /// Link an existing catalog by id, without reading it.
-    Link,
-    /// Link an existing catalog and reconcile its items with the Shopify products.
-    Import,
-}
-
-/// The tenant's catalog link, as stored (the token sealed).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct CatalogLink {
-    /// The catalog.
-    pub catalog_id: String,
-    /// Its name (when known).
-    pub name: String,
-    /// How it was connected.
-    pub mode: ConnectMode,
-    /// When (ms).
-    pub connected_ms: i64,
-    /// The catalog token, sealed.
-    pub token: Vec<u8>,
 }
 
 /// The link as the API shows it (no token).
@@ -163,6 +138,33 @@ pub struct Connect {
     pub business_id: Option<String>,
     /// The catalog token.
     pub token: String,
+    /// The shop's currency (ISO 4217), when Shopify is not to be asked.
+    pub currency: Option<String>,
+}
+
+/// The shop's name and currency: Shopify's `shop`, unless the request names the currency
+/// (then Shopify is not asked and the brand of vendor-less products is the shop's handle).
+async fn shop_facts(
+    ctx: &Context,
+    shop: &str,
+    currency: Option<String>,
+) -> Result<(String, String), CatalogError> {
+    let fallback_name = shop.trim_end_matches(".myshopify.com").to_string();
+    if let Some(c) = currency.filter(|c| !c.trim().is_empty()) {
+        let c = c.trim().to_ascii_uppercase();
+        if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(CatalogError::Invalid(
+                "`currency` must be an ISO 4217 code such as `EUR`".into(),
+            ));
+        }
+        return Ok((fallback_name, c));
+    }
+    match super::shopify_webhooks::shop_info(ctx, shop).await {
+        Ok(info) => Ok((info.name, info.currency_code.to_ascii_uppercase())),
+        Err(e) => Err(CatalogError::Invalid(format!(
+            "the shop's currency is unknown (Shopify could not be asked: {e}); pass `currency`"
+        ))),
+    }
 }
 
 /// Connects the tenant's catalog (see the module doc).
@@ -174,6 +176,21 @@ pub async fn connect(ctx: &Context, shop: &str, c: Connect) -> Result<CatalogVie
     let waba = credentials::waba(&t)?;
     let token = c.token.trim().to_string();
     check_token(&token)?;
+    let named = |v: &Option<String>| v.as_deref().is_some_and(|x| !x.trim().is_empty());
+    match c.mode {
+        ConnectMode::Create if !named(&c.business_id) => {
+            return Err(CatalogError::Invalid(
+                "`business_id` is required to create a catalog".into(),
+            ))
+        }
+        ConnectMode::Link | ConnectMode::Import if !named(&c.catalog_id) => {
+            return Err(CatalogError::Invalid(
+                "`catalog_id` is required to link or import a catalog".into(),
+            ))
+        }
+        _ => {}
+    }
+    let (shop_name, currency) = shop_facts(ctx, shop, c.currency.clone()).await?;
     let (catalog_id, name) = match c.mode {
         ConnectMode::Create => {
             let name = c
@@ -241,12 +258,30 @@ pub async fn connect(ctx: &Context, shop: &str, c: Connect) -> Result<CatalogVie
         mode: c.mode,
         connected_ms: Timestamp::now().millis(),
         token: sealed,
+        shop_name,
+        currency,
     };
     let store = ctx.engine.store();
+    let before = store.get::<CatalogLink>(shop, Kind::CatalogLink, 0)?;
     let mut b = Batch::new();
+    if before.is_some_and(|l| l.catalog_id != link.catalog_id) {
+        // Another catalog: what was pushed to the old one says nothing of the new one.
+        let mut stale = Vec::new();
+        store.each_item_sync(shop, |p, v, _| stale.push((p, v)))?;
+        for (p, v) in stale {
+            b.remove_item_sync(shop, p, v);
+        }
+    }
     b.put(shop, Kind::CatalogLink, 0, &link)?;
     store.commit(b)?;
-    store.durable().await?;
+    // Every product is pushed to the catalog just connected (unchanged items of a
+    // re-linked catalog are sent again too: the link may be new at Meta's side).
+    let ids: Vec<crate::domain::ShopifyId> = store
+        .scan::<Product>(shop, Kind::Product)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    super::catalog_push::queue_forced(ctx, shop, &ids).await?;
     tracing::info!(message = "Meta catalog connected.", shop, catalog = %link.catalog_id, mode = ?link.mode);
     Ok(CatalogView {
         reconciliation,

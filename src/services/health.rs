@@ -33,6 +33,8 @@ pub struct HealthView {
     /// The plan's usage warnings (80, 90, 100 % used; a subscription waiting, declined
     /// or frozen): empty while billing is off or all is well.
     pub billing_warnings: Vec<String>,
+    /// The Meta catalog push (`null` while no catalog is connected).
+    pub catalog: Option<crate::domain::catalog_sync::CatalogHealthView>,
 }
 
 /// A Meta call that failed, already recorded in the tenant's health.
@@ -63,10 +65,13 @@ pub async fn view(ctx: &Context, shop: &str) -> Result<HealthView, HealthError> 
     let billing_warnings = super::billing::view(ctx, shop)
         .map_err(|e| HealthError::Credentials(CredentialsError::Store(e)))?
         .warnings;
+    let catalog = super::catalog_health::view(ctx, shop)
+        .map_err(|e| HealthError::Credentials(CredentialsError::Store(e)))?;
     Ok(HealthView {
         shopify,
         meta,
         billing_warnings,
+        catalog,
     })
 }
 
@@ -108,6 +113,9 @@ pub async fn check(ctx: &Context, shop: &str) -> Result<HealthView, HealthError>
     }
     let h = rules::after_check(&h, &token_check, &numbers, now);
     ctx.engine.set_conversation_health(shop, h)?;
+    super::catalog_health::check(ctx, shop)
+        .await
+        .map_err(|e| HealthError::Credentials(CredentialsError::Store(e)))?;
     view(ctx, shop).await
 }
 

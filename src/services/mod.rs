@@ -12,6 +12,9 @@
 pub mod back_in_stock;
 pub mod billing;
 pub mod catalog;
+pub mod catalog_health;
+pub mod catalog_push;
+pub mod catalog_send;
 pub mod credentials;
 pub mod health;
 pub mod meta_routes;
@@ -61,4 +64,6 @@ pub struct Context {
     pub import_wake: Arc<tokio::sync::Notify>,
     /// Plans and usage metering.
     pub billing: Arc<crate::config::BillingSettings>,
+    /// The Meta catalog push's pace.
+    pub catalog: Arc<crate::config::CatalogSettings>,
 }

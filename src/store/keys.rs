@@ -106,6 +106,21 @@ pub enum Kind {
     /// Lines of a bulk import waiting to be joined with their parent: resource (8) +
     /// owner (the root row's id, 8) + line number (8) -> the line (`store::import_stage`).
     ImportStage = b'R',
+    /// The catalog push queue: product id (8) + a change number (8) -> empty. Written
+    /// with the product's change (one batch), removed by the pusher once that change is
+    /// in Meta's catalog; several numbers of one product coalesce into one push. A
+    /// number with the top bit set asks for a forced push (manual re-sync).
+    CatalogQueue = b'0',
+    /// A variant's last push: product id (8) + variant id (8) ->
+    /// `domain::catalog_sync::ItemSync`.
+    ItemSync = b'1',
+    /// The catalog push's health (id 0, `domain::catalog_sync::PushHealth`).
+    CatalogHealth = b'2',
+    /// Products the merchant keeps out of Meta's catalog (product id -> empty).
+    CatalogExcluded = b'3',
+    /// The last check of the catalog token and link (id 0,
+    /// `domain::catalog_sync::CatalogCheck`).
+    CatalogCheck = b'4',
     /// Back-in-stock subscription, by its id.
     BackInStock = b'z',
     /// Index: variant id (8) + subscription id (8) -> empty.

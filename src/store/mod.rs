@@ -12,6 +12,7 @@
 //! (`store::seen_filter`) lets a new webhook skip the sled read of its dedupe check.
 pub mod billing;
 pub mod catalog;
+pub mod catalog_push;
 pub mod codec;
 mod commit;
 pub mod conversations;

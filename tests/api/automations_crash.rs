@@ -3,9 +3,8 @@
 //! fires at start, once.
 
 use crate::crash::{start_engine_with, wait_ready, Engine};
-use crate::helpers::{META_SECRET, OPERATOR, SECRET};
+use crate::helpers::{META_SECRET, OPERATOR};
 use crate::whatsapp_send::{emulator_config, NUMBER, TOKEN, WABA};
-use galantis::integrations::shopify::webhook::sign;
 use galantis::sandbox::meta::MetaEmulator;
 use galantis::sandbox::payloads::{to_bytes, Customer, Order};
 use serde_json::{json, Value};
@@ -25,18 +24,7 @@ fn env(meta_base: &str) -> Vec<(&str, &str)> {
 }
 
 async fn webhook(client: &reqwest::Client, base: &str, topic: &str, wid: &str, body: Vec<u8>) {
-    let r = client
-        .post(format!("{base}/webhooks/shopify"))
-        .header("X-Shopify-Topic", topic)
-        .header("X-Shopify-Shop-Domain", SHOP)
-        .header("X-Shopify-Webhook-Id", wid)
-        .header("X-Shopify-API-Version", "2026-04")
-        .header("X-Shopify-Hmac-Sha256", sign(SECRET.as_bytes(), &body))
-        .body(body)
-        .send()
-        .await
-        .expect("webhook");
-    assert_eq!(r.status(), 200, "{topic}");
+    crate::crash::signed_webhook(client, base, SHOP, topic, wid, body).await;
 }
 
 async fn api(

@@ -28,6 +28,29 @@ async fn seed_items(emu: &MetaEmulator, catalog: &str, ids: &[&str]) {
         .await
         .expect("seed");
     assert_eq!(r.status(), 200);
+    // Meta ingests a batch asynchronously: wait for its handle to finish.
+    let v: Value = r.json().await.expect("json");
+    let handle = v["handles"][0].as_str().expect("handle").to_string();
+    for _ in 0..200 {
+        let st: Value = reqwest::Client::new()
+            .get(format!(
+                "{}/{}/{catalog}/check_batch_request_status?handle={handle}",
+                emu.base_url(),
+                emu.graph_version()
+            ))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("status")
+            .json()
+            .await
+            .expect("json");
+        if st["data"][0]["status"] == "finished" {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the seed batch never finished");
 }
 
 #[tokio::test]
@@ -40,7 +63,7 @@ async fn each_way_of_connecting_a_catalog_works_and_the_import_is_reconciled() {
             Method::PUT,
             "/api/v1/catalog",
             &key,
-            Some(json!({"mode": "link", "token": TOKEN})),
+            Some(json!({"mode": "link", "token": TOKEN, "currency": "EUR"})),
         )
         .await;
     assert_eq!((s, v["code"].as_str()), (400, Some("invalid_field")), "{v}");
@@ -83,7 +106,9 @@ async fn each_way_of_connecting_a_catalog_works_and_the_import_is_reconciled() {
             Method::PUT,
             "/api/v1/catalog",
             &key,
-            Some(json!({"mode": "import", "catalog_id": legacy, "token": TOKEN})),
+            Some(
+                json!({"mode": "import", "catalog_id": legacy, "token": TOKEN, "currency": "EUR"}),
+            ),
         )
         .await;
     assert_eq!(s, 200, "{v}");
@@ -111,7 +136,7 @@ async fn each_way_of_connecting_a_catalog_works_and_the_import_is_reconciled() {
             Method::PUT,
             "/api/v1/catalog",
             &key,
-            Some(json!({"mode": "create", "business_id": business, "name": "New", "token": TOKEN})),
+            Some(json!({"mode": "create", "business_id": business, "name": "New", "token": TOKEN, "currency": "EUR"})),
         )
         .await;
     assert_eq!((s, v["code"].as_str()), (422, Some("meta_refused")), "{v}");
@@ -121,7 +146,7 @@ async fn each_way_of_connecting_a_catalog_works_and_the_import_is_reconciled() {
             Method::PUT,
             "/api/v1/catalog",
             &key,
-            Some(json!({"mode": "link", "catalog_id": legacy, "token": TOKEN})),
+            Some(json!({"mode": "link", "catalog_id": legacy, "token": TOKEN, "currency": "EUR"})),
         )
         .await;
     assert_eq!((s, v["mode"].as_str()), (200, Some("link")), "{v}");
@@ -139,7 +164,7 @@ async fn a_new_catalog_is_created_for_the_business_and_connected() {
             Method::PUT,
             "/api/v1/catalog",
             &key,
-            Some(json!({"mode": "create", "token": TOKEN})),
+            Some(json!({"mode": "create", "token": TOKEN, "currency": "EUR"})),
         )
         .await;
     assert_eq!(
@@ -152,7 +177,7 @@ async fn a_new_catalog_is_created_for_the_business_and_connected() {
             Method::PUT,
             "/api/v1/catalog",
             &key,
-            Some(json!({"mode": "create", "business_id": business, "token": TOKEN})),
+            Some(json!({"mode": "create", "business_id": business, "token": TOKEN, "currency": "EUR"})),
         )
         .await;
     assert_eq!(s, 200, "{v}");

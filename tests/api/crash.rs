@@ -85,6 +85,29 @@ pub async fn wait_ready(client: &reqwest::Client, base: &str) {
     panic!("engine never became ready");
 }
 
+/// Posts a signed Shopify webhook to a running engine and expects 200.
+pub async fn signed_webhook(
+    client: &reqwest::Client,
+    base: &str,
+    shop: &str,
+    topic: &str,
+    wid: &str,
+    body: Vec<u8>,
+) {
+    let r = client
+        .post(format!("{base}/webhooks/shopify"))
+        .header("X-Shopify-Topic", topic)
+        .header("X-Shopify-Shop-Domain", shop)
+        .header("X-Shopify-Webhook-Id", wid)
+        .header("X-Shopify-API-Version", "2026-04")
+        .header("X-Shopify-Hmac-Sha256", sign(SECRET.as_bytes(), &body))
+        .body(body)
+        .send()
+        .await
+        .expect("webhook");
+    assert_eq!(r.status(), 200, "{topic}");
+}
+
 fn customer(id: u64) -> Vec<u8> {
     let mut c = Customer::new(id);
     c.created_at = "2026-01-01T10:00:00-05:00".into();

@@ -133,7 +133,11 @@ pub fn prepare(
         store_name: shop.trim_end_matches(".myshopify.com"),
         shop_domain: shop,
     };
-    let message = match build(&t.name, &t.language, action, shape, &cx) {
+    let skus = match &action.products {
+        Some(p) => sellable(store, shop, p.from, &cx, products_of(p.from, &cx))?,
+        None => Vec::new(),
+    };
+    let message = match build(&t.name, &t.language, action, shape, &cx, skus) {
         Ok(m) => m,
         Err(reason) => return Ok(Prepared::Fail(reason)),
     };
@@ -163,6 +167,60 @@ pub fn prepare(
     Ok(Prepared::Send(Box::new(req), shape.marketing))
 }
 
+/// The products a product template may show: while a Meta catalog is connected, only
+/// variants Meta holds and that are in stock now (`logic::catalog_sync::sendable`), the
+/// others left out (logged); without one, all of them (the catalog is run elsewhere).
+fn sellable(
+    store: &Store,
+    shop: &str,
+    from: crate::domain::automations::ProductsFrom,
+    cx: &VarContext<'_>,
+    skus: Vec<String>,
+) -> Result<Vec<String>, StoreError> {
+    use crate::domain::automations::ProductsFrom;
+    use crate::domain::catalog_sync::CatalogLink;
+    if store
+        .get::<CatalogLink>(shop, crate::store::Kind::CatalogLink, 0)?
+        .is_none()
+    {
+        return Ok(skus);
+    }
+    let mut out = Vec::with_capacity(skus.len());
+    for sku in skus {
+        let Ok(variant) = sku.parse::<u64>() else {
+            continue;
+        };
+        let lines = match from {
+            ProductsFrom::Order => cx.order.map(|o| o.line_items.as_slice()),
+            ProductsFrom::Checkout => cx.checkout.map(|c| c.line_items.as_slice()),
+            ProductsFrom::Restock => None,
+        };
+        let product = match from {
+            ProductsFrom::Restock => cx.product.map(|(p, _)| p.id),
+            _ => lines
+                .unwrap_or_default()
+                .iter()
+                .find(|l| l.variant_id == Some(variant))
+                .and_then(|l| l.product_id),
+        };
+        let Some(product) = product else { continue };
+        let Some(p) = crate::store::catalog::product(store, shop, product)? else {
+            continue;
+        };
+        let Some(v) = p.variant(variant) else {
+            continue;
+        };
+        let sync = store.item_sync(shop, product, variant)?;
+        match crate::logic::catalog_sync::sendable(sync.as_ref(), v) {
+            Ok(()) => out.push(sku),
+            Err(why) => {
+                tracing::info!(message = "A product is left out of a product template.", shop, sku = %sku, why = %why)
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The default title of a multi-product template's one section.
 const SECTION_TITLE: &str = "Your selection";
 
@@ -172,6 +230,7 @@ fn build(
     mapped: &ActionNode,
     shape: TemplateShape,
     cx: &VarContext<'_>,
+    skus: Vec<String>,
 ) -> Result<(Vec<String>, TemplateSend), String> {
     let (body, url_suffix) = (&mapped.body, mapped.url_suffix.as_ref());
     let mut t = TemplateSend::new(name, language).map_err(|e| e.to_string())?;
@@ -203,10 +262,9 @@ fn build(
             .map_err(|e| e.to_string())?;
     }
     if let Some(p) = &mapped.products {
-        let skus = products_of(p.from, cx);
         let Some(thumbnail) = skus.first().cloned() else {
             return Err(format!(
-                "the run's {} has no product variants to show",
+                "the run's {} has no product variants to show (none of them is in the Meta catalog and in stock)",
                 p.from.as_str().to_lowercase()
             ));
         };

@@ -109,6 +109,9 @@ pub struct ConnectRequest {
     pub business_id: Option<String>,
     /// The catalog token, stored sealed.
     pub token: String,
+    /// The shop's currency (ISO 4217) for the items' prices; default: Shopify's.
+    #[serde(default)]
+    pub currency: Option<String>,
 }
 
 /// Connects the shop's Meta catalog to its WhatsApp Business Account: creates one, links
@@ -128,6 +131,7 @@ pub async fn connect(
         name: req.name,
         business_id: req.business_id,
         token: req.token,
+        currency: req.currency,
     };
     Ok(Json(
         catalog::connect(&state.services, &scope.shop, c).await?,
@@ -150,4 +154,54 @@ pub async fn get(
                 "no Meta catalog is connected; PUT /api/v1/catalog",
             )
         })
+}
+
+/// What to push again.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResyncRequest {
+    /// One product (Shopify id); absent: every product.
+    #[serde(default)]
+    pub product_id: Option<String>,
+}
+
+/// Products queued.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Resynced {
+    /// How many products were queued for a forced push.
+    pub queued: u64,
+}
+
+/// Pushes one product, or every product, to the Meta catalog again (even unchanged ones).
+#[utoipa::path(post, path = "/api/v1/catalog/resync", tag = "catalog", request_body = ResyncRequest,
+    responses((status = 202, body = Resynced, description = "queued; the pusher sends them"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn resync(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    ApiJson(req): ApiJson<ResyncRequest>,
+) -> Result<(axum::http::StatusCode, Json<Resynced>), ApiError> {
+    if catalog::current(&state.services, &scope.shop)?.is_none() {
+        return Err(ApiError::not_found(
+            "no_catalog",
+            "no Meta catalog is connected; PUT /api/v1/catalog",
+        ));
+    }
+    let product = match req.product_id.as_deref() {
+        Some(id) => {
+            let id = crate::http::extract::path_id(id.trim(), "Shopify product id")?;
+            if state.engine.product(&scope.shop, id).await?.is_none() {
+                return Err(ApiError::not_found(
+                    "product_not_found",
+                    format!("no product {id} in this shop"),
+                ));
+            }
+            Some(id)
+        }
+        None => None,
+    };
+    let queued =
+        crate::services::catalog_push::resync(&state.services, &scope.shop, product).await?;
+    Ok((axum::http::StatusCode::ACCEPTED, Json(Resynced { queued })))
 }

@@ -189,6 +189,7 @@ pub async fn reply(
     let customer = sending::thread_customer(&state.engine, &scope.shop, id)
         .await
         .map_err(map_sending)?;
+    super::outbound::check_products(&state, &scope.shop, &r.message).await?;
     let built = build(customer, r.message)?;
     let req = built.into_request(Target::Thread(id), r.author, None);
     let m = sending::queue(&state.engine, &scope.shop, req)

@@ -67,6 +67,7 @@ pub async fn send(
         sending::customer_target(&state.engine, &scope.shop, recipient, m.phone_number_id)
             .await
             .map_err(map_sending)?;
+    super::outbound::check_products(&state, &scope.shop, &m.message).await?;
     let built = build(phone, m.message)?;
     let req = built.into_request(target, None, m.purpose);
     let m = sending::queue(&state.engine, &scope.shop, req)

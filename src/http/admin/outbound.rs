@@ -210,6 +210,50 @@ fn with_caption(m: MediaMessage, caption: Option<String>) -> Result<MediaMessage
 ///
 /// # Errors
 /// 400 naming the field that breaks Meta's rules.
+/// Refuses, before any call to Meta, a product message naming a product the connected
+/// Meta catalog cannot show (`services::catalog_send`): 422 naming the item and why.
+///
+/// # Errors
+/// [`ApiError`].
+pub async fn check_products(
+    state: &crate::http::AppState,
+    shop: &str,
+    b: &MessageBody,
+) -> Result<(), ApiError> {
+    let (catalog, skus): (Option<&str>, Vec<&str>) = match b {
+        MessageBody::Product {
+            catalog_id, sku, ..
+        } => (Some(catalog_id), vec![sku]),
+        MessageBody::ProductList {
+            catalog_id,
+            sections,
+            ..
+        } => (
+            Some(catalog_id),
+            sections
+                .iter()
+                .flat_map(|s| s.skus.iter().map(String::as_str))
+                .collect(),
+        ),
+        MessageBody::Catalog { thumbnail_sku, .. } => (None, vec![thumbnail_sku]),
+        _ => return Ok(()),
+    };
+    use crate::services::catalog_send::{check, SendableError};
+    match check(&state.services, shop, catalog, &skus).await {
+        Ok(()) => Ok(()),
+        Err(e @ SendableError::OtherCatalog { .. }) => Err(ApiError::Unprocessable {
+            code: "wrong_catalog",
+            message: e.to_string(),
+        }),
+        Err(e @ SendableError::Item { .. }) => Err(ApiError::Unprocessable {
+            code: "product_not_sendable",
+            message: e.to_string(),
+        }),
+        Err(SendableError::Store(e)) => Err(e.into()),
+        Err(SendableError::Engine(e)) => Err(e.into()),
+    }
+}
+
 pub fn build(to: PhoneE164, b: MessageBody) -> Result<Built, ApiError> {
     let (msg, kind, text, template) = match b {
         MessageBody::Text { text, preview_url } => (

@@ -18,7 +18,7 @@ use serde_json::Value;
 use std::time::Duration;
 
 pub use catalogs::{
-    BatchAnswer, BatchStatus, CatalogInfo, ItemMessage, ItemValidation, RemoteItem,
+    BatchAnswer, BatchLineError, BatchStatus, CatalogInfo, ItemMessage, ItemValidation, RemoteItem,
 };
 pub(crate) use model::{expect_success, Success};
 use model::{DebugTokenResponse, HealthResponse, MediaId, SendResponse};

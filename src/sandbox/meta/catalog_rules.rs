@@ -88,11 +88,55 @@ pub(crate) struct Catalog {
     pub owned: bool,
     /// Items by retailer id (the pushed `data`).
     pub items: BTreeMap<String, Value>,
-    /// Finished batches by handle: their errors and the retailer ids they refused.
+    /// Batches by handle: their errors and the retailer ids they refused.
     pub batches: HashMap<String, (Vec<Value>, Vec<String>)>,
+    /// Accepted requests not applied yet (Meta ingests a batch asynchronously), in the
+    /// order they came, each with the time its batch finishes.
+    pub pending: Vec<PendingBatch>,
     /// The hour (unix / 3600) the call count is for, and the count.
     pub hour: i64,
     pub calls: u32,
+}
+
+/// An accepted batch still being ingested.
+#[derive(Clone, Debug)]
+pub(crate) struct PendingBatch {
+    /// Its handle.
+    pub handle: String,
+    /// When it finishes.
+    pub ready_at: std::time::Instant,
+    /// `(method, retailer id, data)` of its accepted requests.
+    pub requests: Vec<(String, String, Value)>,
+}
+
+impl Catalog {
+    /// Applies the batches that finished by `now`, oldest first (a later batch never
+    /// overtakes an earlier one).
+    pub fn settle(&mut self, now: std::time::Instant) {
+        while self.pending.first().is_some_and(|b| b.ready_at <= now) {
+            let b = self.pending.remove(0);
+            for (method, id, data) in b.requests {
+                if method == "DELETE" {
+                    self.items.remove(&id);
+                } else {
+                    let item = self
+                        .items
+                        .entry(id)
+                        .or_insert_with(|| Value::Object(Default::default()));
+                    if let (Value::Object(dst), Value::Object(src)) = (item, data) {
+                        for (k, v) in src {
+                            dst.insert(k, v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether a batch is still being ingested.
+    pub fn in_progress(&self, handle: &str) -> bool {
+        self.pending.iter().any(|b| b.handle == handle)
+    }
 }
 
 fn price_ok(v: &Value) -> bool {
@@ -169,6 +213,15 @@ pub(crate) fn check(method: &str, data: &Value, exists: bool) -> (Vec<String>, V
             }
             "image" if !v.as_array().is_some_and(|a| !a.is_empty() && a.len() <= 21 && a.iter().all(|i| i["url"].is_string())) => {
                 errors.push("image must be 1 to 21 objects with a url".into());
+            }
+            "image" => {
+                for url in v.as_array().into_iter().flatten().filter_map(|i| i["url"].as_str()) {
+                    if !(url.starts_with("https://") || url.starts_with("http://")) {
+                        errors.push(format!(
+                            "Invalid image URL `{url}`: the image could not be downloaded (an absolute http or https URL is required)"
+                        ));
+                    }
+                }
             }
             k if !KNOWN.contains(&k) => warnings.push(format!(
                 "Unrecognised field: A request for item {id} contains unrecognised field: '{k}'"

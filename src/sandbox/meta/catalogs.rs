@@ -3,8 +3,9 @@
 //! per WABA), `POST /{catalog}/items_batch` (each request checked by `catalog_rules`,
 //! refused items named in `validation_status`, the rest applied; a handle for the batch;
 //! more calls in the hour than the catalog's budget → 80014), `GET
-//! /{catalog}/check_batch_request_status` (finished, with the errors and the refused
-//! retailer ids) and `GET /{catalog}/products`. Bodies are JSON or form fields, as Meta
+//! /{catalog}/check_batch_request_status` (`in_progress` until the batch's ingestion time
+//! `catalog_batch_delay` passed, then finished with the errors and the refused retailer
+//! ids; accepted items are applied only then, batch after batch) and `GET /{catalog}/products`. Bodies are JSON or form fields, as Meta
 //! takes both. A handler module: imports `catalog_rules`, `faults`, `guard`, `model` and
 //! `state`.
 
@@ -219,6 +220,7 @@ pub(crate) async fn items_batch(
     }
     let now_hour = now_unix() / 3600;
     let budget = sh.cfg.catalog_calls_per_hour;
+    let batch_delay = sh.cfg.catalog_batch_delay;
     let mut st = sh.lock();
     let handle_n = st.next_seq();
     let Some(c) = st.catalogs.get_mut(&catalog) else {
@@ -239,10 +241,12 @@ pub(crate) async fn items_batch(
         .into_response();
     }
     c.calls += 1;
+    let now = std::time::Instant::now();
+    c.settle(now);
     let mut status = Vec::new();
     let mut errors = Vec::new();
     let mut refused = Vec::new();
-    let mut applied = 0usize;
+    let mut accepted = Vec::new();
     for r in &requests {
         let method = r["method"]
             .as_str()
@@ -250,7 +254,11 @@ pub(crate) async fn items_batch(
             .to_ascii_uppercase();
         let data = &r["data"];
         let id = data["id"].as_str().unwrap_or_default().to_string();
-        let (errs, warns) = check(&method, data, c.items.contains_key(&id));
+        let known = c.items.contains_key(&id)
+            || c.pending
+                .iter()
+                .any(|b| b.requests.iter().any(|(_, i, _)| *i == id));
+        let (errs, warns) = check(&method, data, known);
         if !errs.is_empty() || !warns.is_empty() {
             status.push(json!({"retailer_id": id,
                 "errors": errs.iter().map(|m| json!({"message": m})).collect::<Vec<_>>(),
@@ -263,21 +271,16 @@ pub(crate) async fn items_batch(
             refused.push(id);
             continue;
         }
-        applied += 1;
-        if method == "DELETE" {
-            c.items.remove(&id);
-        } else {
-            let item = c.items.entry(id).or_insert_with(|| json!({}));
-            if let (Value::Object(dst), Value::Object(src)) = (item, data) {
-                for (k, v) in src {
-                    dst.insert(k.clone(), v.clone());
-                }
-            }
-        }
+        accepted.push((method, id, data.clone()));
     }
-    let handles: Vec<String> = if applied > 0 || !refused.is_empty() {
+    let handles: Vec<String> = if !accepted.is_empty() || !refused.is_empty() {
         let handle = format!("AcyEmulatedHandle{handle_n:012}");
         c.batches.insert(handle.clone(), (errors, refused));
+        c.pending.push(super::catalog_rules::PendingBatch {
+            handle: handle.clone(),
+            ready_at: now + batch_delay,
+            requests: accepted,
+        });
         vec![handle]
     } else {
         Vec::new()
@@ -302,15 +305,23 @@ pub(crate) async fn batch_status(
     let with_ids = q
         .get("load_ids_of_invalid_requests")
         .is_some_and(|v| v == "true");
-    let st = sh.lock();
-    let Some((errors, refused)) = st
-        .catalogs
-        .get(&catalog)
-        .and_then(|c| c.batches.get(handle))
-    else {
+    let mut st = sh.lock();
+    let Some(c) = st.catalogs.get_mut(&catalog) else {
         return ApiError::invalid("(#100) The handle does not belong to this catalog")
             .into_response();
     };
+    c.settle(std::time::Instant::now());
+    let finished = !c.in_progress(handle);
+    let Some((errors, refused)) = c.batches.get(handle) else {
+        return ApiError::invalid("(#100) The handle does not belong to this catalog")
+            .into_response();
+    };
+    if !finished {
+        return Json(json!({"data": [{"handle": handle, "status": "in_progress",
+            "errors": [], "errors_total_count": 0, "warnings": [], "warnings_total_count": 0,
+            "ids_of_invalid_requests": []}]}))
+        .into_response();
+    }
     Json(
         json!({"data": [{"handle": handle, "status": "finished", "errors": errors,
         "errors_total_count": errors.len(), "warnings": [], "warnings_total_count": 0,
@@ -331,10 +342,11 @@ pub(crate) async fn products(
     if let Err(e) = guard(&sh, &version, &headers, &q) {
         return e.into_response();
     }
-    let st = sh.lock();
-    let Some(c) = st.catalogs.get(&catalog) else {
+    let mut st = sh.lock();
+    let Some(c) = st.catalogs.get_mut(&catalog) else {
         return ApiError::no_object("get", &catalog).into_response();
     };
+    c.settle(std::time::Instant::now());
     let data: Vec<Value> = c
         .items
         .iter()

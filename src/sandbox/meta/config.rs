@@ -79,6 +79,9 @@ pub struct EmulatorConfig {
     /// `items_batch` calls per catalog per hour (Meta: 200 + 200 × log2(users)); more
     /// answer 80014.
     pub catalog_calls_per_hour: u32,
+    /// How long Meta takes to ingest an accepted `items_batch` (its handle answers
+    /// `in_progress` meanwhile and the items appear after).
+    pub catalog_batch_delay: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -101,6 +104,7 @@ impl Default for EmulatorConfig {
             webhook_attempts: 4,
             webhook_retry_base: Duration::from_millis(100),
             catalog_calls_per_hour: 200,
+            catalog_batch_delay: Duration::from_millis(30),
         }
     }
 }

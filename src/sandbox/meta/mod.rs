@@ -134,14 +134,15 @@ impl MetaEmulator {
         self.shared.lock().add_catalog(name, owned)
     }
 
-    /// The items of a catalog by retailer id, as pushed.
+    /// The items of a catalog by retailer id, as ingested (batches still in progress
+    /// are not in it yet).
     pub fn catalog_items(&self, catalog_id: &str) -> BTreeMap<String, Value> {
-        self.shared
-            .lock()
-            .catalogs
-            .get(catalog_id)
-            .map(|c| c.items.clone())
-            .unwrap_or_default()
+        let mut st = self.shared.lock();
+        let Some(c) = st.catalogs.get_mut(catalog_id) else {
+            return BTreeMap::new();
+        };
+        c.settle(std::time::Instant::now());
+        c.items.clone()
     }
 
     /// The catalog connected to `waba_id`.

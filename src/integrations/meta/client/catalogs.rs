@@ -63,11 +63,25 @@ pub struct BatchAnswer {
     pub validation_status: Vec<ItemValidation>,
 }
 
+/// One error line of a finished batch.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct BatchLineError {
+    /// The retailer id it is about (when Meta names one).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Meta's text.
+    #[serde(default)]
+    pub message: String,
+}
+
 /// The state of a batch handle.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct BatchStatus {
     /// `finished` once done.
     pub status: String,
+    /// The refused requests' errors.
+    #[serde(default)]
+    pub errors: Vec<BatchLineError>,
     /// Retailer ids of the requests Meta refused.
     #[serde(default)]
     pub ids_of_invalid_requests: Vec<String>,

@@ -40,7 +40,11 @@ fn product() -> Product {
 
 #[tokio::test]
 async fn catalogs_take_the_engine_s_items_and_name_what_is_wrong() {
-    let (emu, _engine, _client) = setup_with(|c| c.catalog_calls_per_hour = 3).await;
+    let (emu, _engine, _client) = setup_with(|c| {
+        c.catalog_calls_per_hour = 3;
+        c.catalog_batch_delay = std::time::Duration::from_millis(300);
+    })
+    .await;
     let http = reqwest::Client::new();
     let base = format!("{}/{}", emu.base_url(), emu.graph_version());
     let business = crate::sandbox::meta::EmulatorConfig::default().business_id;
@@ -146,6 +150,12 @@ async fn catalogs_take_the_engine_s_items_and_name_what_is_wrong() {
         "{v}"
     );
     let handle = v["handles"][0].as_str().expect("handle").to_string();
+    // Ingested asynchronously: in progress, nothing applied yet, then finished.
+    let status_url = format!("{base}/{catalog}/check_batch_request_status?handle={handle}");
+    let (_, st) = call(&http, reqwest::Method::GET, status_url, None).await;
+    assert_eq!(st["data"][0]["status"], "in_progress", "{st}");
+    assert!(emu.catalog_items(&catalog).is_empty());
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
     let (_, st) = call(&http, reqwest::Method::GET,
         format!("{base}/{catalog}/check_batch_request_status?handle={handle}&load_ids_of_invalid_requests=true"), None).await;
     assert_eq!(
@@ -177,6 +187,8 @@ async fn catalogs_take_the_engine_s_items_and_name_what_is_wrong() {
     let (_, v) = call(&http, reqwest::Method::POST, format!("{base}/{catalog}/items_batch"),
         Some(json!({"item_type": "PRODUCT_ITEM", "requests": [{"method": "DELETE", "data": {"id": "81"}}]}))).await;
     assert_eq!(v["validation_status"], json!([]), "{v}");
+    assert_eq!(emu.catalog_items(&catalog).len(), 1, "still being ingested");
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
     assert!(emu.catalog_items(&catalog).is_empty());
     // The hourly budget: the third call was the last.
     let (_, v) = call(&http, reqwest::Method::POST, format!("{base}/{catalog}/items_batch"),
@@ -199,7 +211,11 @@ async fn catalogs_take_the_engine_s_items_and_name_what_is_wrong() {
 
 #[tokio::test]
 async fn the_engine_s_client_connects_a_catalog_and_pushes_items() {
-    let (_emu, _engine, client) = setup_with(|c| c.catalog_calls_per_hour = 1).await;
+    let (_emu, _engine, client) = setup_with(|c| {
+        c.catalog_calls_per_hour = 1;
+        c.catalog_batch_delay = std::time::Duration::ZERO;
+    })
+    .await;
     let business = crate::sandbox::meta::EmulatorConfig::default().business_id;
     let id = client
         .create_catalog(TOKEN, &business, "Demo")
