@@ -14,6 +14,7 @@
 //! it owns no engine internals and must not reach into the store or the actors.
 
 pub mod automations;
+pub mod catalog;
 pub mod feed;
 pub mod generate;
 pub mod install;
@@ -161,6 +162,9 @@ fn engine_settings(args: &SandboxArgs, file: &SandboxFile) -> Settings {
     s.shopify.abandoned_checkout_poll_minutes = 0.0;
     s.log.format = LogFormat::Pretty;
     s.automations.time_scale = args.time_scale.max(1);
+    // The demo catalog is pushed within a second of a change.
+    s.catalog.push_interval_ms = 1_000;
+    s.catalog.status_poll_ms = 100;
     s
 }
 
@@ -265,6 +269,17 @@ async fn prepare(
     // counting dead letters.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let dead_letters = count_dead_letters(&client, base, &auth).await;
+    let catalog = if connected.is_ok() {
+        match catalog::connect(&client, base, &auth, &data.shop.currency).await {
+            Ok(h) => Some(h),
+            Err(e) => {
+                eprintln!("note: the Meta catalog did not sync: {e:#}");
+                None
+            }
+        }
+    } else {
+        None
+    };
     summary::print(&summary::Summary {
         base,
         data_dir: &args.data_dir,
@@ -304,6 +319,9 @@ async fn prepare(
             b["included"],
             auth.token
         );
+    }
+    if let Some(h) = &catalog {
+        catalog::print(base, emulator, &auth, h);
     }
     if connected.is_ok() {
         whatsapp::print(base, emulator, &auth);

@@ -397,6 +397,23 @@ async fn a_revoked_token_holds_the_queue_loudly_and_a_new_token_resumes_it() {
     assert_eq!(emu.catalog_items(&catalog)["81"]["price"], "18.00 EUR");
     let (_, h) = app.get("/api/v1/integrations/health", &key).await;
     assert!(h["catalog"]["held"].is_null(), "{h}");
+    // The check asks Meta about the catalog token and the WABA's catalog.
+    let (s, h) = app
+        .send(
+            Method::POST,
+            "/api/v1/integrations/health/check",
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{h}");
+    let c = &h["catalog"];
+    assert_eq!(
+        (c["token"].as_str(), c["linked_to_waba"].as_bool()),
+        (Some("valid"), Some(true)),
+        "{h}"
+    );
+    assert_eq!(c["state"], "green", "{h}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

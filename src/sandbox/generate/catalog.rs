@@ -273,6 +273,10 @@ fn product_body(ctx: &Ctx<'_>, p: &Product) -> Value {
         created_at: shop_time(p.created_at),
         updated_at: shop_time(p.updated_at),
         variant_gids_updated_at: super::utc_millis(p.updated_at),
+        images: vec![format!(
+            "https://cdn.shopify.com/s/files/1/0000/0001/files/{}.jpg",
+            p.handle
+        )],
     }
     .body()
 }

@@ -122,6 +122,9 @@ pub struct Product {
     pub updated_at: String,
     /// The `updated_at` of `variant_gids` (GraphQL-style UTC time).
     pub variant_gids_updated_at: String,
+    /// Image URLs, in position order (`images[]` and the featured `image`; none by
+    /// default, as in Shopify's sample body).
+    pub images: Vec<String>,
 }
 
 impl Product {
@@ -145,6 +148,7 @@ impl Product {
             created_at: "2026-01-01T00:00:00Z".into(),
             updated_at: "2026-01-01T00:00:00Z".into(),
             variant_gids_updated_at: "2026-01-01T00:00:00.000Z".into(),
+            images: Vec::new(),
         }
     }
 
@@ -170,6 +174,18 @@ impl Product {
             .rev()
             .map(|v| json!({"admin_graphql_api_id": gid("ProductVariant", v.id), "updated_at": self.variant_gids_updated_at}))
             .collect();
+        let images: Vec<Value> = self
+            .images
+            .iter()
+            .enumerate()
+            .map(|(k, src)| {
+                let id = self.id.wrapping_add(900_000 + 1_000 * k as u64);
+                json!({"id": id, "admin_graphql_api_id": gid("ProductImage", id),
+                    "product_id": self.id, "position": k + 1, "alt": null, "width": 1024,
+                    "height": 1024, "src": src, "variant_ids": [],
+                    "created_at": self.created_at, "updated_at": self.updated_at})
+            })
+            .collect();
         json!({
             "admin_graphql_api_id": gid("Product", self.id),
             "body_html": self.body_html,
@@ -187,8 +203,8 @@ impl Product {
             "tags": self.tags.join(", "),
             "variants": self.variants.iter().map(Variant::body).collect::<Vec<_>>(),
             "options": options,
-            "images": [],
-            "image": null,
+            "image": images.first().cloned(),
+            "images": images,
             "media": [],
             "variant_gids": variant_gids,
             "has_variants_that_requires_components": false,
