@@ -75,6 +75,9 @@ pub enum ButtonBody {
     Mpm { text: String },
     /// "View catalog": opens the shop's catalog, a product as its thumbnail.
     Catalog { text: String },
+    /// "View": a single-product template (MARKETING; no header: the product is the
+    /// header, chosen per send from the connected Meta catalog).
+    Spm { text: String },
 }
 
 /// A template to create (the body of `POST /api/v1/templates`).
@@ -129,6 +132,7 @@ fn button(b: &ButtonBody) -> Result<TemplateButtonDef, TemplatesError> {
         },
         ButtonBody::Mpm { text } => TemplateButtonDef::Mpm { text: text.clone() },
         ButtonBody::Catalog { text } => TemplateButtonDef::Catalog { text: text.clone() },
+        ButtonBody::Spm { text } => TemplateButtonDef::Spm { text: text.clone() },
         ButtonBody::PhoneNumber { text, phone } => TemplateButtonDef::PhoneNumber {
             text: text.clone(),
             phone: PhoneE164::parse(phone).map_err(|source| {

@@ -137,7 +137,10 @@ pub fn prepare(
         Some(p) => sellable(store, shop, p.from, &cx, products_of(p.from, &cx))?,
         None => Vec::new(),
     };
-    let message = match build(&t.name, &t.language, action, shape, &cx, skus) {
+    let catalog = store
+        .get::<crate::domain::catalog_sync::CatalogLink>(shop, crate::store::Kind::CatalogLink, 0)?
+        .map(|l| l.catalog_id);
+    let message = match build(&t.name, &t.language, action, shape, &cx, skus, catalog) {
         Ok(m) => m,
         Err(reason) => return Ok(Prepared::Fail(reason)),
     };
@@ -231,10 +234,28 @@ fn build(
     shape: TemplateShape,
     cx: &VarContext<'_>,
     skus: Vec<String>,
+    catalog: Option<String>,
 ) -> Result<(Vec<String>, TemplateSend), String> {
     let (body, url_suffix) = (&mapped.body, mapped.url_suffix.as_ref());
     let mut t = TemplateSend::new(name, language).map_err(|e| e.to_string())?;
     let mut values = Vec::new();
+    if shape.products == ProductButton::Spm {
+        let Some(catalog_id) = catalog else {
+            return Err(
+                "a single-product (SPM) template needs the shop's Meta catalog connected".into(),
+            );
+        };
+        let Some(first) = skus.first() else {
+            return Err("the run has no product to show (none of its products is in the Meta catalog and in stock)".into());
+        };
+        t = t
+            .header(HeaderParam::Product {
+                catalog_id,
+                retailer_id: first.clone(),
+            })
+            .map_err(|e| e.to_string())?;
+        values.push(format!("[{first}]"));
+    }
     if let (true, Some(v)) = (shape.header_param, mapped.header.as_ref()) {
         let text = resolve(v, cx).map_err(|e| format!("header {{{{1}}}}: {e}"))?;
         t = t
@@ -269,7 +290,7 @@ fn build(
             ));
         };
         let button = match shape.products {
-            ProductButton::None => None,
+            ProductButton::None | ProductButton::Spm => None,
             ProductButton::Catalog { index } => Some(TemplateButton::Catalog { index, thumbnail }),
             ProductButton::Mpm { index } => {
                 let title = p.section_title.as_deref().unwrap_or(SECTION_TITLE);

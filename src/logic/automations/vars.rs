@@ -64,6 +64,8 @@ pub enum ProductButton {
         /// The button's position.
         index: u8,
     },
+    /// `SPM` ("View") with a `PRODUCT` header: one product, from the connected catalog.
+    Spm,
 }
 
 /// What a template asks for.
@@ -115,6 +117,7 @@ impl TemplateShape {
                         }
                         "MPM" => shape.products = ProductButton::Mpm { index },
                         "CATALOG" => shape.products = ProductButton::Catalog { index },
+                        "SPM" => shape.products = ProductButton::Spm,
                         _ => {}
                     }
                 }

@@ -52,7 +52,12 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
                 .post(catalogs::waba_catalogs)
                 .delete(catalogs::waba_catalogs),
         )
-        .route("/{version}/{node}/items_batch", post(catalogs::items_batch))
+        // 5,000 full items are several MB: above axum's 2 MB default (Meta documents no
+        // byte limit for items_batch, only the 5,000 requests).
+        .route(
+            "/{version}/{node}/items_batch",
+            post(catalogs::items_batch).layer(DefaultBodyLimit::max(64 << 20)),
+        )
         .route(
             "/{version}/{node}/check_batch_request_status",
             get(catalogs::batch_status),

@@ -258,9 +258,9 @@ fn check_header(c: &Value, format: &str) -> Result<(), ApiError> {
             }
             Ok(())
         }
-        "LOCATION" => Ok(()),
+        "LOCATION" | "PRODUCT" => Ok(()),
         _ => Err(invalid(
-            "components[HEADER].format must be one of TEXT, IMAGE, VIDEO, DOCUMENT, LOCATION.",
+            "components[HEADER].format must be one of TEXT, IMAGE, VIDEO, DOCUMENT, LOCATION, PRODUCT.",
         )),
     }
 }
@@ -402,6 +402,17 @@ pub(crate) fn check_send(t: &EmulatedTemplate, sent: &[Value]) -> Result<(), Api
                 };
                 if got != expected {
                     return Err(format_mismatch("header", &format, &got));
+                }
+                let named = |k: &str| {
+                    p.pointer(&format!("/product/{k}"))
+                        .and_then(Value::as_str)
+                        .is_some_and(|v| !v.is_empty())
+                };
+                if format == "PRODUCT" && !(named("product_retailer_id") && named("catalog_id")) {
+                    return Err(ApiError::with_details(
+                        131008,
+                        Some("header: a product needs product_retailer_id and catalog_id"),
+                    ));
                 }
             }
         }

@@ -53,6 +53,14 @@ pub enum HeaderParam {
         /// Address.
         address: Option<String>,
     },
+    /// The product of a single-product (SPM) template (`format: PRODUCT`): an item of the
+    /// catalog connected to the WABA.
+    Product {
+        /// The catalog.
+        catalog_id: String,
+        /// The item's retailer id.
+        retailer_id: String,
+    },
 }
 
 /// A value for a body (or header) placeholder.
@@ -317,6 +325,17 @@ fn check_header(header: &HeaderParam) -> Result<(), BuildError> {
             }
         }
         HeaderParam::Image(_) | HeaderParam::Video(_) => {}
+        HeaderParam::Product {
+            catalog_id,
+            retailer_id,
+        } => {
+            check_text(&format!("{F}.product.catalog_id"), catalog_id, 64)?;
+            check_text(
+                &format!("{F}.product.product_retailer_id"),
+                retailer_id,
+                100,
+            )?;
+        }
         HeaderParam::Document { filename, .. } => {
             if let Some(f) = filename {
                 check_text(&format!("{F}.document.filename"), f, 240)?;

@@ -108,11 +108,20 @@ pub enum TemplateButtonDef {
         /// Label (≤25).
         text: String,
     },
+    /// "View": a single-product (SPM) template; its header is the product (`format:
+    /// PRODUCT`), chosen per send. Marketing only.
+    Spm {
+        /// Label (≤25).
+        text: String,
+    },
 }
 
 impl TemplateButtonDef {
     fn is_product(&self) -> bool {
-        matches!(self, Self::Mpm { .. } | Self::Catalog { .. })
+        matches!(
+            self,
+            Self::Mpm { .. } | Self::Catalog { .. } | Self::Spm { .. }
+        )
     }
 }
 
@@ -127,6 +136,8 @@ enum HeaderDef {
         handle: String,
     },
     Location,
+    /// The product of an SPM template.
+    Product,
 }
 
 /// A template to create with `create_template`.
@@ -295,12 +306,14 @@ impl TemplateDefinition {
                     return Err(TemplateError::new(field, "at most 1 PHONE_NUMBER button"));
                 }
             }
-            TemplateButtonDef::Mpm { text } | TemplateButtonDef::Catalog { text } => {
+            TemplateButtonDef::Mpm { text }
+            | TemplateButtonDef::Catalog { text }
+            | TemplateButtonDef::Spm { text } => {
                 check_len(&format!("{field}.text"), text, LABEL_MAX)?;
                 if count(TemplateButtonDef::is_product) >= 1 {
                     return Err(TemplateError::new(
                         field,
-                        "at most 1 product button (MPM or CATALOG)",
+                        "at most 1 product button (MPM, CATALOG or SPM)",
                     ));
                 }
             }
@@ -318,6 +331,25 @@ impl TemplateDefinition {
         let Some((body_text, body_ex)) = &self.body else {
             return Err(TemplateError::new("components.BODY", "a body is required"));
         };
+        let spm = (self.buttons.iter()).any(|b| matches!(b, TemplateButtonDef::Spm { .. }));
+        let mut header = self.header.clone();
+        if spm {
+            match header {
+                None | Some(HeaderDef::Product) => header = Some(HeaderDef::Product),
+                Some(_) => {
+                    return Err(TemplateError::new(
+                        "components.HEADER",
+                        "an SPM template's header is its product: give no other header",
+                    ))
+                }
+            }
+            if self.category != TemplateCategory::Marketing {
+                return Err(TemplateError::new(
+                    "category",
+                    "an SPM template must be MARKETING",
+                ));
+            }
+        }
         let mpm = (self.buttons.iter()).any(|b| matches!(b, TemplateButtonDef::Mpm { .. }));
         if mpm && !matches!(self.header, Some(HeaderDef::Text { .. })) {
             return Err(TemplateError::new(
@@ -327,7 +359,7 @@ impl TemplateDefinition {
         }
         let mut formats = vec![format_of(body_ex)];
         let mut components = Vec::new();
-        if let Some(h) = &self.header {
+        if let Some(h) = &header {
             if let HeaderDef::Text { examples, .. } = h {
                 formats.push(format_of(examples));
             }
@@ -395,6 +427,7 @@ fn header_json(h: &HeaderDef) -> Value {
             "type": "HEADER", "format": format.as_str(), "example": { "header_handle": [handle] },
         }),
         HeaderDef::Location => json!({ "type": "HEADER", "format": "LOCATION" }),
+        HeaderDef::Product => json!({ "type": "HEADER", "format": "PRODUCT" }),
     }
 }
 
@@ -410,6 +443,7 @@ fn button_json(b: &TemplateButtonDef) -> Value {
         }
         TemplateButtonDef::Mpm { text } => json!({ "type": "MPM", "text": text }),
         TemplateButtonDef::Catalog { text } => json!({ "type": "CATALOG", "text": text }),
+        TemplateButtonDef::Spm { text } => json!({ "type": "SPM", "text": text }),
         TemplateButtonDef::PhoneNumber { text, phone } => json!({
             "type": "PHONE_NUMBER", "text": text, "phone_number": phone.digits().to_string(),
         }),

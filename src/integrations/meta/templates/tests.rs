@@ -390,3 +390,31 @@ async fn delete_template_by_name() {
     assert!(matches!(err, MetaError::InvalidArgument { .. }));
     assert_eq!(fake.requests().len(), 1);
 }
+
+#[test]
+fn an_spm_template_has_a_product_header_and_is_marketing() {
+    let spm = |category| {
+        TemplateDefinition::new("one_item", "en", category)
+            .expect("new")
+            .body("Hi {{1}}, look", pos(&["Ana"]))
+            .expect("body")
+            .button(TemplateButtonDef::Spm {
+                text: "View".into(),
+            })
+            .expect("button")
+    };
+    let v = spm(TemplateCategory::Marketing).to_json().expect("json");
+    assert_eq!(
+        v["components"][0],
+        json!({"type": "HEADER", "format": "PRODUCT"})
+    );
+    assert_eq!(v["components"][2]["buttons"][0]["type"], "SPM");
+    assert_eq!(
+        field_of(spm(TemplateCategory::Utility).to_json()),
+        "category"
+    );
+    let with_text = spm(TemplateCategory::Marketing)
+        .header_text("Hello", Examples::None)
+        .expect("header");
+    assert_eq!(field_of(with_text.to_json()), "components.HEADER");
+}

@@ -69,6 +69,11 @@ pub(super) fn header_json(h: &HeaderParam) -> Value {
             }
             json!({ "type": "location", "location": loc })
         }
+        HeaderParam::Product {
+            catalog_id,
+            retailer_id,
+        } => json!({ "type": "product", "product": {
+            "product_retailer_id": retailer_id, "catalog_id": catalog_id } }),
     }
 }
 
