@@ -342,15 +342,30 @@ pub(crate) async fn products(
     if let Err(e) = guard(&sh, &version, &headers, &q) {
         return e.into_response();
     }
+    let start = match q.get("after").map(|c| super::model::decode_cursor(c)) {
+        None => 0,
+        Some(Some(n)) => n,
+        Some(None) => {
+            return ApiError::invalid("(#100) Param after is not a valid cursor.").into_response()
+        }
+    };
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(25)
+        .clamp(1, 1_000);
     let mut st = sh.lock();
     let Some(c) = st.catalogs.get_mut(&catalog) else {
         return ApiError::no_object("get", &catalog).into_response();
     };
     c.settle(std::time::Instant::now());
+    let total = c.items.len();
     let data: Vec<Value> = c
         .items
         .iter()
         .enumerate()
+        .skip(start)
+        .take(limit)
         .map(|(i, (id, item))| {
             json!({"id": format!("{}{i:06}", c.id), "retailer_id": id, "name": item["title"],
                 "price": item["price"], "sale_price": item["sale_price"], "availability": item["availability"],
@@ -358,5 +373,18 @@ pub(crate) async fn products(
                 "review_status": "approved"})
         })
         .collect();
-    Json(json!({"data": data})).into_response()
+    let end = start + data.len();
+    let mut paging = json!({});
+    if !data.is_empty() {
+        paging["cursors"] = json!({"before": super::model::encode_cursor(start),
+            "after": super::model::encode_cursor(end)});
+    }
+    if end < total {
+        paging["next"] = json!(format!(
+            "{}/{version}/{catalog}/products?limit={limit}&after={}",
+            sh.base_url,
+            super::model::encode_cursor(end)
+        ));
+    }
+    Json(json!({"data": data, "paging": paging})).into_response()
 }

@@ -133,3 +133,22 @@ fn unix_ms<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
         .unwrap_or(0);
     s.serialize_u64(ms)
 }
+
+/// A Graph paging cursor for position `n` of a list (opaque to clients).
+pub(crate) fn encode_cursor(n: usize) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("cursor:{n}"))
+}
+
+/// The position of a cursor made by [`encode_cursor`].
+pub(crate) fn decode_cursor(c: &str) -> Option<usize> {
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()?;
+    String::from_utf8(raw)
+        .ok()?
+        .strip_prefix("cursor:")?
+        .parse()
+        .ok()
+}

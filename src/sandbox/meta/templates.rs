@@ -8,7 +8,7 @@
 
 use super::faults::ApiError;
 use super::guard::{authorize, check_version, Auth};
-use super::model::{now_unix, Change, EmulatedTemplate};
+use super::model::{decode_cursor, encode_cursor, now_unix, Change, EmulatedTemplate};
 use super::review;
 use super::state::Shared;
 use super::template_rules::check_definition;
@@ -17,7 +17,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use base64::Engine as _;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -242,21 +241,6 @@ pub(crate) fn render(t: &EmulatedTemplate, fields: &[String]) -> Value {
         m.insert(f.to_owned(), v);
     }
     Value::Object(m)
-}
-
-fn encode_cursor(n: usize) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("cursor:{n}"))
-}
-
-fn decode_cursor(c: &str) -> Option<usize> {
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(c)
-        .ok()?;
-    String::from_utf8(raw)
-        .ok()?
-        .strip_prefix("cursor:")?
-        .parse()
-        .ok()
 }
 
 /// `DELETE /{version}/{waba-id}/message_templates?name=…[&hsm_id=…]`.

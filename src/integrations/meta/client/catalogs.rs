@@ -28,6 +28,14 @@ struct Page<T> {
 }
 
 #[derive(Deserialize)]
+struct ItemPage {
+    #[serde(default)]
+    data: Vec<RemoteItem>,
+    #[serde(default)]
+    paging: Option<super::templates::Paging>,
+}
+
+#[derive(Deserialize)]
 struct Created {
     id: String,
 }
@@ -232,22 +240,36 @@ impl MetaClient {
     }
 
     /// `GET /{catalog-id}/products`: the catalog's items (retailer id, name, price,
-    /// availability).
+    /// availability), every page (500 a page, following the `after` cursor).
     ///
     /// # Errors
-    /// Any call error.
+    /// Any call error; [`MetaError::Decode`] when the pages do not end.
     pub async fn catalog_items(
         &self,
         token: &str,
         catalog_id: &str,
     ) -> Result<Vec<RemoteItem>, MetaError> {
-        let mut url = self.url(&[("catalog_id", catalog_id), ("", "products")])?;
-        url.query_pairs_mut()
+        let mut first = self.url(&[("catalog_id", catalog_id), ("", "products")])?;
+        first
+            .query_pairs_mut()
             .append_pair("fields", "retailer_id,name,price,availability")
             .append_pair("limit", "500");
-        let page: Page<RemoteItem> = self
-            .call("catalog_items", self.request(Method::GET, url, token))
-            .await?;
-        Ok(page.data)
+        let mut url = first.clone();
+        let mut all = Vec::new();
+        // A catalog of up to 500 pages of 500 (250,000 items) is read whole.
+        for _ in 0..super::templates::MAX_PAGES * 5 {
+            let page: ItemPage = self
+                .call(
+                    "catalog_items",
+                    self.request(Method::GET, url.clone(), token),
+                )
+                .await?;
+            all.extend(page.data);
+            match page.paging.and_then(|p| self.next_page(&first, p)) {
+                None => return Ok(all),
+                Some(next) => url = next?,
+            }
+        }
+        Err(MetaError::Decode("catalog_items: too many pages".into()))
     }
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 /// Most pages `list_templates` follows (100 templates a page): a guard against a
 /// cursor loop, far above Meta's 6,000-template limit.
-const MAX_PAGES: usize = 100;
+pub(super) const MAX_PAGES: usize = 100;
 
 #[derive(Deserialize)]
 struct TemplatePage {
@@ -21,7 +21,7 @@ struct TemplatePage {
 }
 
 #[derive(Deserialize)]
-struct Paging {
+pub(super) struct Paging {
     #[serde(default)]
     cursors: Option<Cursors>,
     #[serde(default)]
@@ -91,7 +91,7 @@ impl MetaClient {
 
     /// The next page: our own URL with `after=<cursor>` when Meta gives a cursor, else
     /// its `next` link if it stays under the base URL. `None` on the last page.
-    fn next_page(&self, first: &Url, paging: Paging) -> Option<Result<Url, MetaError>> {
+    pub(super) fn next_page(&self, first: &Url, paging: Paging) -> Option<Result<Url, MetaError>> {
         let next = paging.next?;
         if let Some(after) = paging.cursors.and_then(|c| c.after) {
             let mut url = first.clone();
@@ -101,7 +101,7 @@ impl MetaClient {
         Some(match Url::parse(&next) {
             Ok(url) if self.is_own_url(&url) => Ok(url),
             _ => Err(MetaError::Decode(
-                "list_templates: paging.next leaves the Graph base URL".into(),
+                "paging.next leaves the Graph base URL".into(),
             )),
         })
     }

@@ -307,3 +307,25 @@ async fn the_engine_s_client_connects_a_catalog_and_pushes_items() {
         .expect_err("80014");
     assert_eq!(e.code(), Some(80014), "{e}");
 }
+
+#[tokio::test]
+async fn a_catalog_of_many_pages_is_read_whole() {
+    let (emu, _engine, client) =
+        setup_with(|c| c.catalog_batch_delay = std::time::Duration::ZERO).await;
+    let id = emu.add_catalog("Big", true);
+    let requests: Vec<Value> = (0..1_201)
+        .map(|i| {
+            json!({"method": "UPDATE", "data": {"id": format!("sku-{i}"), "title": "T",
+            "description": "D", "availability": "in stock", "condition": "new",
+            "price": "1.00 EUR", "link": "https://x/p", "brand": "B",
+            "image": [{"url": "https://x/i.jpg"}]}})
+        })
+        .collect();
+    client
+        .items_batch(TOKEN, &id, &requests)
+        .await
+        .expect("batch");
+    let items = client.catalog_items(TOKEN, &id).await.expect("items");
+    assert_eq!(items.len(), 1_201);
+    assert_eq!(emu.calls().get("catalog_products"), Some(&3));
+}
