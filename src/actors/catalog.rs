@@ -104,8 +104,12 @@ fn stage(shop: &str, change: &Change, seq: u64, batch: &mut Batch) -> Result<(),
                 batch.put(shop, Kind::Product, p.id, p)?;
                 batch.queue_push(shop, p.id, seq);
             }
+            Write::ImageSizes { product, sizes } => {
+                batch.put(shop, Kind::ImageSizes, *product, sizes)?;
+            }
             Write::ProductDeleted { id, at } => {
                 batch.remove(shop, Kind::Product, *id);
+                batch.remove(shop, Kind::ImageSizes, *id);
                 batch.queue_push(shop, *id, seq);
                 batch.put(shop, Kind::ProductTombstone, *id, at)?;
             }

@@ -61,6 +61,18 @@ pub struct ShopFacts {
     pub currency: String,
 }
 
+/// The pixel size of a product image, as Shopify's product webhooks give it (kept beside
+/// the product: Meta refuses item images under 500 × 500 px).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageSize {
+    /// The image.
+    pub id: u64,
+    /// Width in px.
+    pub width: u32,
+    /// Height in px.
+    pub height: u32,
+}
+
 /// The outcome of a variant's last push.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PushOutcome {

@@ -46,6 +46,14 @@ pub enum ItemProblem {
     /// A negative price.
     #[error("the price {0} is negative")]
     NegativePrice(String),
+    /// The item's image is smaller than Meta takes.
+    #[error("the image is {width}×{height} px; Meta needs at least 500×500")]
+    SmallImage {
+        /// Width in px.
+        width: u32,
+        /// Height in px.
+        height: u32,
+    },
 }
 
 impl ItemProblem {
@@ -57,6 +65,7 @@ impl ItemProblem {
             ItemProblem::NoLink => "check: no link",
             ItemProblem::BadCurrency(_) => "check: bad currency",
             ItemProblem::NegativePrice(_) => "check: negative price",
+            ItemProblem::SmallImage { .. } => "check: image under 500 px",
         }
     }
 }
@@ -124,6 +133,23 @@ pub fn listed(p: &Product, excluded: bool) -> bool {
 /// # Errors
 /// [`ItemProblem`], the first found.
 pub fn item(shop: &ShopFacts, p: &Product, v: &Variant) -> Result<Value, ItemProblem> {
+    item_checked(shop, p, v, &[])
+}
+
+/// Meta's least image side, in px.
+pub const IMAGE_MIN_PX: u32 = 500;
+
+/// [`item`], with the image's size checked when `sizes` knows it (Shopify's webhooks
+/// give `width` and `height`; an image of unknown size is left to Meta).
+///
+/// # Errors
+/// [`ItemProblem`], the first found.
+pub fn item_checked(
+    shop: &ShopFacts,
+    p: &Product,
+    v: &Variant,
+    sizes: &[crate::domain::catalog_sync::ImageSize],
+) -> Result<Value, ItemProblem> {
     let currency = shop.currency.trim().to_ascii_uppercase();
     if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_alphabetic()) {
         return Err(ItemProblem::BadCurrency(shop.currency.clone()));
@@ -137,13 +163,21 @@ pub fn item(shop: &ShopFacts, p: &Product, v: &Variant) -> Result<Value, ItemPro
     if v.price.0 < 0 {
         return Err(ItemProblem::NegativePrice(v.price.to_string()));
     }
-    let image = v
+    let (image_id, image) = v
         .image
         .as_ref()
-        .and_then(|i| i.src.as_deref())
-        .or_else(|| p.image.as_ref().map(|i| &*i.src))
-        .or_else(|| p.images.first().map(|i| &*i.src))
+        .and_then(|i| Some((i.id, i.src.as_deref()?)))
+        .or_else(|| p.image.as_ref().map(|i| (i.id, &*i.src)))
+        .or_else(|| p.images.first().map(|i| (i.id, &*i.src)))
         .ok_or(ItemProblem::NoImage)?;
+    if let Some(s) = sizes.iter().find(|s| s.id == image_id) {
+        if s.width < IMAGE_MIN_PX || s.height < IMAGE_MIN_PX {
+            return Err(ItemProblem::SmallImage {
+                width: s.width,
+                height: s.height,
+            });
+        }
+    }
     let single = p.variants.len() <= 1 || v.title.is_empty() || &*v.title == "Default Title";
     let title = if single {
         p.title.to_string()

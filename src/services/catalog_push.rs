@@ -143,11 +143,21 @@ pub async fn round(ctx: &Context, shop: &str) -> Result<Round, PushError> {
         let product: Option<Product> = store.get(shop, Kind::Product, q.product)?;
         let excluded = store.catalog_excluded(shop, q.product)?;
         let known = store.item_syncs(shop, q.product)?;
+        let sizes: Vec<crate::domain::catalog_sync::ImageSize> = store
+            .get(shop, Kind::ImageSizes, q.product)?
+            .unwrap_or_default();
         let Plan {
             send,
             invalid,
             forget,
-        } = plan(&facts, product.as_ref(), excluded, &known, q.forced());
+        } = plan(
+            &facts,
+            product.as_ref(),
+            excluded,
+            &known,
+            q.forced(),
+            &sizes,
+        );
         if !sends.is_empty() && sends.len() + send.len() > max {
             break;
         }

@@ -121,6 +121,8 @@ pub enum Kind {
     /// The last check of the catalog token and link (id 0,
     /// `domain::catalog_sync::CatalogCheck`).
     CatalogCheck = b'4',
+    /// A product's image sizes (product id -> `Vec<domain::catalog_sync::ImageSize>`).
+    ImageSizes = b'5',
     /// Back-in-stock subscription, by its id.
     BackInStock = b'z',
     /// Index: variant id (8) + subscription id (8) -> empty.

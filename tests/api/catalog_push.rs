@@ -201,12 +201,33 @@ async fn an_item_meta_refuses_is_failed_with_its_message_and_the_others_synced()
     );
     draft["status"] = json!("draft");
     put(&app, "products/create", "p-11", &draft).await;
+    // An image under 500 px is refused here, before Meta (Shopify gives its size).
+    let mut small = product(
+        12,
+        "2026-11-01T00:00:00Z",
+        "https://cdn.shopify.com/s.jpg",
+        &[(121, "5.00", None, 3)],
+    );
+    small["images"][0]["width"] = json!(300);
+    small["images"][0]["height"] = json!(300);
+    put(&app, "products/create", "p-12", &small).await;
     let catalog = connect(&app, &key, &emu, TOKEN).await;
     until("product 9 SYNCED", || all_synced(&app, &key, 9)).await;
     until("product 10 FAILED", || async {
         statuses(&app, &key, 10).await == ["FAILED"]
     })
     .await;
+    until("product 12 FAILED", || async {
+        statuses(&app, &key, 12).await == ["FAILED"]
+    })
+    .await;
+    let (_, v) = app.get("/api/v1/products/12", &key).await;
+    assert!(
+        v["meta_sync"]["variants"][0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("300×300 px; Meta needs at least 500×500")),
+        "{v}"
+    );
     let (_, v) = app.get("/api/v1/products/10", &key).await;
     let error = v["meta_sync"]["variants"][0]["error"]
         .as_str()
@@ -214,7 +235,12 @@ async fn an_item_meta_refuses_is_failed_with_its_message_and_the_others_synced()
     assert!(error.contains("Invalid image URL `files/tee.jpg`"), "{v}");
     assert_eq!(statuses(&app, &key, 11).await, ["NOT_LISTED"]);
     let items = emu.catalog_items(&catalog);
-    assert!(items.contains_key("91") && !items.contains_key("101") && !items.contains_key("111"));
+    assert!(
+        items.contains_key("91")
+            && !items.contains_key("101")
+            && !items.contains_key("111")
+            && !items.contains_key("121")
+    );
     let (_, h) = app.get("/api/v1/integrations/health", &key).await;
     let c = &h["catalog"];
     assert_eq!(
@@ -222,14 +248,14 @@ async fn an_item_meta_refuses_is_failed_with_its_message_and_the_others_synced()
             c["counts"]["synced"].as_u64(),
             c["counts"]["failed"].as_u64()
         ),
-        (Some(1), Some(1)),
+        (Some(1), Some(2)),
         "{h}"
     );
     assert_eq!(c["state"], "yellow", "{h}");
     assert!(
         c["details"]
             .to_string()
-            .contains("1 variants FAILED; most common: item: Invalid image URL"),
+            .contains("2 variants FAILED; most common: item: Invalid image URL"),
         "{h}"
     );
 
@@ -302,7 +328,7 @@ async fn an_item_meta_refuses_is_failed_with_its_message_and_the_others_synced()
             Some(json!({})),
         )
         .await;
-    assert_eq!((s, v["queued"].as_u64()), (202, Some(3)), "{v}");
+    assert_eq!((s, v["queued"].as_u64()), (202, Some(4)), "{v}");
     until("the re-sync", || async {
         emu.calls().get("items_batch").copied().unwrap_or(0) > before
     })

@@ -33,6 +33,12 @@ pub enum Write {
     Collection(Collection),
     /// Remove a collection (tombstone kept).
     CollectionDeleted { id: ShopifyId, at: Timestamp },
+    /// The pixel sizes of a product's images (those the payload gave sizes for), kept
+    /// beside the product for the Meta catalog's image rule.
+    ImageSizes {
+        product: ShopifyId,
+        sizes: Vec<crate::domain::catalog_sync::ImageSize>,
+    },
 }
 
 /// What applying one delivery did.

@@ -73,6 +73,8 @@ pub(super) struct ImageDto {
     pub src: Option<Box<str>>,
     pub position: Option<u32>,
     pub alt: Option<Box<str>>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
 }
 
 /// One variant, inside a product payload or as the whole `variants/*` body.

@@ -61,6 +61,22 @@ fn upsert_fields(
     variants::finish(&mut product);
     if book.products.get(&id) != Some(&product) {
         change.writes.push(Write::Product(product.clone()));
+        if let Some(images) = &dto.images {
+            let sizes = images
+                .iter()
+                .filter_map(|i| {
+                    Some(crate::domain::catalog_sync::ImageSize {
+                        id: payload::record_id(i.id, i.admin_graphql_api_id.as_deref())?,
+                        width: i.width?,
+                        height: i.height?,
+                    })
+                })
+                .collect::<Vec<_>>();
+            // Sizes are looked up by image id: a record of earlier images is harmless.
+            if !sizes.is_empty() {
+                change.writes.push(Write::ImageSizes { product: id, sizes });
+            }
+        }
         book.products.insert(id, product);
     }
     Ok(change)

@@ -4,8 +4,9 @@
 //! gone, unlisted or now invalid, and the variants refused before sending. Pure: the
 //! pusher (`services::catalog_push`) sends and records.
 
-use super::{item, listed, ItemProblem, ItemRequest, ShopFacts};
+use super::{item_checked, listed, ItemProblem, ItemRequest, ShopFacts};
 use crate::domain::catalog::{retailer_id, Product};
+use crate::domain::catalog_sync::ImageSize;
 use crate::domain::catalog_sync::{ItemSync, PushOutcome};
 use crate::domain::ShopifyId;
 use sha2::{Digest, Sha256};
@@ -43,13 +44,15 @@ pub fn item_hash(data: &serde_json::Value) -> u64 {
 }
 
 /// The plan for `product` (`None`: deleted) given the variants' last pushes (`known`).
-/// `force` sends every listed variant even when unchanged (manual re-sync).
+/// `force` sends every listed variant even when unchanged (manual re-sync); `sizes` are
+/// the product's known image sizes.
 pub fn plan(
     shop: &ShopFacts,
     product: Option<&Product>,
     excluded: bool,
     known: &[(ShopifyId, ItemSync)],
     force: bool,
+    sizes: &[ImageSize],
 ) -> Plan {
     let find = |v: ShopifyId| known.iter().find(|(id, _)| *id == v).map(|(_, s)| s);
     let mut out = Plan::default();
@@ -57,7 +60,7 @@ pub fn plan(
     if let Some(p) = live {
         for v in &p.variants {
             let last = find(v.id);
-            match item(shop, p, v) {
+            match item_checked(shop, p, v, sizes) {
                 Ok(data) => {
                     let hash = item_hash(&data);
                     let unchanged = last.is_some_and(|s| {

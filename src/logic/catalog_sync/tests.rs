@@ -229,20 +229,28 @@ mod plans {
     fn only_changed_variants_are_sent_unless_forced() {
         let p = product();
         let known = [synced(&p, 0), synced(&p, 1)];
-        assert!(plan(&shop(), Some(&p), false, &known, false)
+        assert!(plan(&shop(), Some(&p), false, &known, false, &[])
             .send
             .is_empty());
-        assert_eq!(plan(&shop(), Some(&p), false, &known, true).send.len(), 2);
+        assert_eq!(
+            plan(&shop(), Some(&p), false, &known, true, &[]).send.len(),
+            2
+        );
         let mut changed = p.clone();
         changed.variants[1].inventory_quantity = 4;
-        let out = plan(&shop(), Some(&changed), false, &known, false);
+        let out = plan(&shop(), Some(&changed), false, &known, false, &[]);
         assert_eq!(out.send.len(), 1);
         assert_eq!(out.send[0].variant, 82);
         assert!(matches!(out.send[0].request, ItemRequest::Update { .. }));
         // A failed variant is sent again even when its item is the same.
         let mut failed = known.clone();
         failed[0].1.outcome = PushOutcome::Failed;
-        assert_eq!(plan(&shop(), Some(&p), false, &failed, false).send.len(), 1);
+        assert_eq!(
+            plan(&shop(), Some(&p), false, &failed, false, &[])
+                .send
+                .len(),
+            1
+        );
     }
 
     #[test]
@@ -250,29 +258,62 @@ mod plans {
         let p = product();
         let known = [synced(&p, 0), synced(&p, 1)];
         // Deleted product: both deleted at Meta.
-        let out = plan(&shop(), None, false, &known, false);
+        let out = plan(&shop(), None, false, &known, false, &[]);
         assert_eq!(out.send.len(), 2);
         assert!(out
             .send
             .iter()
             .all(|s| matches!(s.request, ItemRequest::Delete { .. })));
         // Excluded: the same.
-        assert_eq!(plan(&shop(), Some(&p), true, &known, false).send.len(), 2);
+        assert_eq!(
+            plan(&shop(), Some(&p), true, &known, false, &[]).send.len(),
+            2
+        );
         // A variant never at Meta is only forgotten.
         let mut never = known.clone();
         never[1].1.at_meta = false;
-        let out = plan(&shop(), None, false, &never, false);
+        let out = plan(&shop(), None, false, &never, false, &[]);
         assert_eq!((out.send.len(), out.forget.as_slice()), (1, &[82][..]));
         // Invalid now: deleted at Meta with the problem kept; unknown to Meta: refused.
         let mut bad = p.clone();
         bad.title = "".into();
-        let out = plan(&shop(), Some(&bad), false, &known, false);
+        let out = plan(&shop(), Some(&bad), false, &known, false, &[]);
         assert!(out
             .send
             .iter()
             .all(|s| s.invalid == Some(ItemProblem::NoTitle)));
-        let out = plan(&shop(), Some(&bad), false, &[], false);
+        let out = plan(&shop(), Some(&bad), false, &[], false, &[]);
         assert_eq!(out.invalid.len(), 2);
         assert!(out.send.is_empty());
+    }
+
+    #[test]
+    fn an_image_under_500_px_is_refused_before_sending() {
+        use crate::domain::catalog_sync::ImageSize;
+        let p = product();
+        let small = [ImageSize {
+            id: 1,
+            width: 400,
+            height: 900,
+        }];
+        let out = plan(&shop(), Some(&p), false, &[], false, &small);
+        assert!(out.send.is_empty());
+        assert_eq!(
+            out.invalid[0].1,
+            ItemProblem::SmallImage {
+                width: 400,
+                height: 900
+            }
+        );
+        assert!(out.invalid[0].1.to_string().contains("at least 500×500"));
+        let big = [ImageSize {
+            id: 1,
+            width: 800,
+            height: 800,
+        }];
+        assert_eq!(
+            plan(&shop(), Some(&p), false, &[], false, &big).send.len(),
+            2
+        );
     }
 }
