@@ -105,6 +105,7 @@ struct Pushed {
     synced: u64,
     pending: u64,
     throttled: u64,
+    errors: Value,
     cpu: Duration,
     peak: u64,
     rss_before: u64,
@@ -212,6 +213,7 @@ async fn push_phase(
         synced: health["counts"]["synced"].as_u64().unwrap_or(0),
         pending: health["counts"]["pending_products"].as_u64().unwrap_or(0),
         throttled: health["errors"]["call: code 80014"].as_u64().unwrap_or(0),
+        errors: health["errors"].clone(),
         cpu,
         peak,
         rss_before,
@@ -283,6 +285,7 @@ fn report(name: &str, p: &Pushed, variants: u64) {
         mib(p.rss_before),
         mib(p.peak),
     );
+    println!("  errors by type in the catalog health: {}", p.errors);
 }
 
 #[tokio::main]

@@ -263,6 +263,15 @@ pub async fn connect(ctx: &Context, shop: &str, c: Connect) -> Result<CatalogVie
     };
     let store = ctx.engine.store();
     let before = store.get::<CatalogLink>(shop, Kind::CatalogLink, 0)?;
+    // Every product is pushed to the catalog just connected (unchanged items of a
+    // re-linked catalog are sent again too: the link may be new at Meta's side). Queued
+    // before the link is written, so the pusher's first batch already sees them all.
+    let ids: Vec<crate::domain::ShopifyId> = store
+        .scan::<Product>(shop, Kind::Product)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    super::catalog_push::queue_forced(ctx, shop, &ids).await?;
     let mut b = Batch::new();
     if before.is_some_and(|l| l.catalog_id != link.catalog_id) {
         // Another catalog: what was pushed to the old one says nothing of the new one.
@@ -274,14 +283,7 @@ pub async fn connect(ctx: &Context, shop: &str, c: Connect) -> Result<CatalogVie
     }
     b.put(shop, Kind::CatalogLink, 0, &link)?;
     store.commit(b)?;
-    // Every product is pushed to the catalog just connected (unchanged items of a
-    // re-linked catalog are sent again too: the link may be new at Meta's side).
-    let ids: Vec<crate::domain::ShopifyId> = store
-        .scan::<Product>(shop, Kind::Product)?
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
-    super::catalog_push::queue_forced(ctx, shop, &ids).await?;
+    store.durable().await?;
     tracing::info!(message = "Meta catalog connected.", shop, catalog = %link.catalog_id, mode = ?link.mode);
     Ok(CatalogView {
         reconciliation,

@@ -27,6 +27,15 @@ pub async fn setup_with(
     let emu = MetaEmulator::start(emulator_config())
         .await
         .expect("emulator");
+    setup_on(emu, scale, extra).await
+}
+
+/// [`setup_with`] against an emulator started with other settings.
+pub async fn setup_on(
+    emu: MetaEmulator,
+    scale: u32,
+    extra: impl Fn(&mut galantis::config::Settings),
+) -> (MetaEmulator, TestApp, String) {
     let base = emu.base_url().to_string();
     let app = spawn_app_with(move |s| {
         s.meta.base_url = base.clone();

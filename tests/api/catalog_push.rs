@@ -533,3 +533,48 @@ async fn queued_changes_survive_sigkill_and_are_pushed_after_the_restart() {
     assert_eq!(items.len(), 40, "every queued change reached Meta");
     assert_eq!(items["10"]["price"], "4.50 EUR");
 }
+
+#[tokio::test]
+async fn meta_s_hourly_budget_answer_backs_the_pusher_off_and_says_so() {
+    // The engine allows itself more calls than this catalog has (Meta's budget grows with
+    // the business's users, so an operator may raise ours): Meta's 80014 is honoured.
+    let emu = MetaEmulator::start(galantis::sandbox::meta::EmulatorConfig {
+        catalog_calls_per_hour: 1,
+        ..emulator_config()
+    })
+    .await
+    .expect("emulator");
+    let (emu, app, key) = crate::automations::setup_on(emu, 1, |s| {
+        push_fast(s);
+        s.catalog.calls_per_hour = 1_000;
+        s.catalog.batch_max = 1;
+    })
+    .await;
+    for id in [8u64, 9] {
+        let body = product(
+            id,
+            "2026-11-01T00:00:00Z",
+            "https://cdn.shopify.com/t.jpg",
+            &[(id * 10 + 1, "2.00", None, 1)],
+        );
+        put(&app, "products/create", &format!("p-{id}"), &body).await;
+    }
+    let _ = connect(&app, &key, &emu, TOKEN).await;
+    let mut health = Value::Null;
+    for _ in 0..600 {
+        health = app.get("/api/v1/integrations/health", &key).await.1;
+        if health["catalog"]["errors"]["call: code 80014"] == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let c = &health["catalog"];
+    assert_eq!(c["errors"]["call: code 80014"], 1, "{health}");
+    assert_eq!(c["state"], "yellow", "{health}");
+    assert!(c["retry_after"].is_string(), "{health}");
+    assert_eq!(c["counts"]["synced"], 1, "{health}");
+    assert_eq!(c["counts"]["pending_products"], 1, "{health}");
+    // Backing off: no second refused call.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(emu.calls().get("items_batch"), Some(&2));
+}
