@@ -13,7 +13,9 @@ pub struct CatalogSettings {
     pub push_interval_ms: u64,
     /// `items_batch` calls per catalog and hour the pusher allows itself.
     pub calls_per_hour: u32,
-    /// Requests per `items_batch` call (Meta: at most 5,000).
+    /// Requests per `items_batch` call (Meta: at most 5,000). A product's variants are
+    /// never split across calls, so one product with more variants than this still goes
+    /// whole (Shopify's 2,048 variants stay under Meta's 5,000).
     pub batch_max: usize,
     /// How often a batch handle's status is asked until finished, in milliseconds.
     pub status_poll_ms: u64,
