@@ -286,15 +286,29 @@ async fn open_threads(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let threads: Vec<Value> = http
-        .get(format!("{base}/api/v1/threads"))
-        .bearer_auth(key)
-        .send()
-        .await
-        .expect("threads")
-        .json()
-        .await
-        .expect("json");
+    // The API pages its lists (`items`, `next_after` as a string cursor).
+    let mut threads: Vec<Value> = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let url = match &after {
+            Some(a) => format!("{base}/api/v1/threads?limit=500&after={a}"),
+            None => format!("{base}/api/v1/threads?limit=500"),
+        };
+        let page: Value = http
+            .get(url)
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("threads")
+            .json()
+            .await
+            .expect("json");
+        threads.extend(page["items"].as_array().cloned().unwrap_or_default());
+        match page["next_after"].as_str() {
+            Some(a) => after = Some(a.to_string()),
+            None => break,
+        }
+    }
     println!(
         "setup: {} customers wrote in ({:.1} s to deliver, {:.1} s until applied); threads via the API: {}; undelivered webhooks: {}",
         thousands(customers),

@@ -75,7 +75,11 @@ pub(super) async fn count_contacts(http: &reqwest::Client, base: &str, key: &str
             first = items.first().cloned().unwrap_or(Value::Null);
         }
         n += items.len() as u64;
-        match v["next_after"].as_u64() {
+        // The API serves cursors as strings (ids above 2^53 survive JavaScript).
+        let next = v["next_after"]
+            .as_u64()
+            .or_else(|| v["next_after"].as_str().and_then(|s| s.parse().ok()));
+        match next {
             Some(a) => after = Some(a),
             None => return (n, first),
         }
