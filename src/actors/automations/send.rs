@@ -285,7 +285,7 @@ fn build(
     if let Some(p) = &mapped.products {
         let Some(thumbnail) = skus.first().cloned() else {
             return Err(format!(
-                "the run's {} has no product variants to show (none of them is in the Meta catalog and in stock)",
+                "the run's {} has no product variants to show (or, with a Meta catalog connected, none that it holds and in stock)",
                 p.from.as_str().to_lowercase()
             ));
         };
