@@ -271,7 +271,7 @@ pub async fn connect(ctx: &Context, shop: &str, c: Connect) -> Result<CatalogVie
         .into_iter()
         .map(|(id, _)| id)
         .collect();
-    super::catalog_push::queue_forced(ctx, shop, &ids).await?;
+    super::catalog_queue::queue_forced(ctx, shop, &ids).await?;
     let mut b = Batch::new();
     if before.is_some_and(|l| l.catalog_id != link.catalog_id) {
         // Another catalog: what was pushed to the old one says nothing of the new one.

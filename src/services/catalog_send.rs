@@ -94,6 +94,5 @@ pub async fn unsendable(
     let Some(v) = ctx.engine.variant(shop, id).await? else {
         return Ok(Some("no variant of this shop has this retailer id".into()));
     };
-    let sync = ctx.engine.store().item_sync(shop, v.product_id, v.id)?;
-    Ok(crate::logic::catalog_sync::sendable(sync.as_ref(), &v).err())
+    Ok(ctx.engine.store().unsendable(shop, v.product_id, v.id)?)
 }

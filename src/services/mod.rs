@@ -14,6 +14,7 @@ pub mod billing;
 pub mod catalog;
 pub mod catalog_health;
 pub mod catalog_push;
+pub mod catalog_queue;
 pub mod catalog_send;
 pub mod credentials;
 pub mod health;

@@ -141,6 +141,29 @@ impl Store {
         }
     }
 
+    /// Why variant `variant` of product `product` cannot be shown in a product message
+    /// (`logic::catalog_sync::sendable` over the stored product and the variant's last
+    /// push), or `None` when it can. Shared by the API's product messages and the
+    /// automation actor's product templates.
+    ///
+    /// # Errors
+    /// When sled fails or a record does not decode.
+    pub fn unsendable(
+        &self,
+        shop: &str,
+        product: ShopifyId,
+        variant: ShopifyId,
+    ) -> Result<Option<String>, StoreError> {
+        let Some(p) = super::catalog::product(self, shop, product)? else {
+            return Ok(Some("no product of this shop has it".into()));
+        };
+        let Some(v) = p.variant(variant) else {
+            return Ok(Some("no variant of this shop has this retailer id".into()));
+        };
+        let sync = self.item_sync(shop, product, variant)?;
+        Ok(crate::logic::catalog_sync::sendable(sync.as_ref(), v).err())
+    }
+
     /// Calls `f` with every variant's last push of the tenant (health counts).
     ///
     /// # Errors

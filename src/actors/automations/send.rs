@@ -133,13 +133,16 @@ pub fn prepare(
         store_name: shop.trim_end_matches(".myshopify.com"),
         shop_domain: shop,
     };
-    let skus = match &action.products {
-        Some(p) => sellable(store, shop, p.from, &cx, products_of(p.from, &cx))?,
-        None => Vec::new(),
-    };
     let catalog = store
         .get::<crate::domain::catalog_sync::CatalogLink>(shop, crate::store::Kind::CatalogLink, 0)?
         .map(|l| l.catalog_id);
+    let skus = match &action.products {
+        Some(p) if catalog.is_some() => {
+            sellable(store, shop, p.from, &cx, products_of(p.from, &cx))?
+        }
+        Some(p) => products_of(p.from, &cx),
+        None => Vec::new(),
+    };
     let message = match build(&t.name, &t.language, action, shape, &cx, skus, catalog) {
         Ok(m) => m,
         Err(reason) => return Ok(Prepared::Fail(reason)),
@@ -170,9 +173,9 @@ pub fn prepare(
     Ok(Prepared::Send(Box::new(req), shape.marketing))
 }
 
-/// The products a product template may show: while a Meta catalog is connected, only
-/// variants Meta holds and that are in stock now (`logic::catalog_sync::sendable`), the
-/// others left out (logged); without one, all of them (the catalog is run elsewhere).
+/// The products a product template may show while a Meta catalog is connected: only
+/// variants Meta holds and that are in stock now (`Store::unsendable`), the others left
+/// out (logged). Without a connected catalog every product goes (it is run elsewhere).
 fn sellable(
     store: &Store,
     shop: &str,
@@ -181,13 +184,6 @@ fn sellable(
     skus: Vec<String>,
 ) -> Result<Vec<String>, StoreError> {
     use crate::domain::automations::ProductsFrom;
-    use crate::domain::catalog_sync::CatalogLink;
-    if store
-        .get::<CatalogLink>(shop, crate::store::Kind::CatalogLink, 0)?
-        .is_none()
-    {
-        return Ok(skus);
-    }
     let mut out = Vec::with_capacity(skus.len());
     for sku in skus {
         let Ok(variant) = sku.parse::<u64>() else {
@@ -207,16 +203,9 @@ fn sellable(
                 .and_then(|l| l.product_id),
         };
         let Some(product) = product else { continue };
-        let Some(p) = crate::store::catalog::product(store, shop, product)? else {
-            continue;
-        };
-        let Some(v) = p.variant(variant) else {
-            continue;
-        };
-        let sync = store.item_sync(shop, product, variant)?;
-        match crate::logic::catalog_sync::sendable(sync.as_ref(), v) {
-            Ok(()) => out.push(sku),
-            Err(why) => {
+        match store.unsendable(shop, product, variant)? {
+            None => out.push(sku),
+            Some(why) => {
                 tracing::info!(message = "A product is left out of a product template.", shop, sku = %sku, why = %why)
             }
         }

@@ -202,6 +202,6 @@ pub async fn resync(
         None => None,
     };
     let queued =
-        crate::services::catalog_push::resync(&state.services, &scope.shop, product).await?;
+        crate::services::catalog_queue::resync(&state.services, &scope.shop, product).await?;
     Ok((axum::http::StatusCode::ACCEPTED, Json(Resynced { queued })))
 }

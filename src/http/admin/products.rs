@@ -8,7 +8,7 @@ use crate::http::auth::TenantScope;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::AppState;
-use crate::services::catalog_push;
+use crate::services::catalog_queue;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -25,7 +25,7 @@ pub struct ProductView {
 }
 
 fn view(state: &AppState, shop: &str, product: Product) -> Result<ProductView, ApiError> {
-    let meta_sync = catalog_push::product_sync(&state.services, shop, &product)?;
+    let meta_sync = catalog_queue::product_sync(&state.services, shop, &product)?;
     Ok(ProductView { product, meta_sync })
 }
 
@@ -95,7 +95,7 @@ pub async fn set_catalog(
 ) -> Result<Json<ProductView>, ApiError> {
     let id = crate::http::extract::path_id(&id, "Shopify product id")?;
     let p = find(&state, &scope.shop, id).await?;
-    catalog_push::set_excluded(&state.services, &scope.shop, id, req.excluded).await?;
+    catalog_queue::set_excluded(&state.services, &scope.shop, id, req.excluded).await?;
     Ok(Json(view(&state, &scope.shop, p)?))
 }
 
