@@ -1,9 +1,11 @@
 //! Plain data and parse-don't-validate newtypes shared by every layer.
 //! No I/O, no actors, no sled: only values and the rules that make them valid.
 
+pub mod analytics;
 pub mod automations;
 pub mod back_in_stock;
 pub mod billing;
+pub mod campaigns;
 pub mod catalog;
 pub mod catalog_sync;
 pub mod contact;

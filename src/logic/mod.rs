@@ -2,9 +2,11 @@
 //! what changed (records to write, domain events to record). No I/O, no actors, no sled:
 //! every function here is tested without a runtime.
 
+pub mod analytics;
 pub mod automations;
 pub mod back_in_stock;
 pub mod billing;
+pub mod campaigns;
 pub mod catalog;
 pub mod catalog_sync;
 pub mod customers;

@@ -123,6 +123,22 @@ pub enum Kind {
     CatalogCheck = b'4',
     /// A product's image sizes (product id -> `Vec<domain::catalog_sync::ImageSize>`).
     ImageSizes = b'5',
+    /// A campaign's definition (id -> `domain::campaigns::StoredCampaign`).
+    Campaign = b'6',
+    /// A campaign's run state (id -> `domain::campaigns::CampaignRun`).
+    CampaignRun = b'7',
+    /// A campaign's frozen recipient list in chunks: campaign id (8) + chunk number (8)
+    /// -> `Vec<domain::campaigns::Recipient>` (`store::campaigns`).
+    CampaignRecipients = b'8',
+    /// Campaign recipients held for their quiet hours: due ms (8) + a sequence (8) ->
+    /// `domain::campaigns::Held`.
+    CampaignHeld = b'9',
+    /// What an outbound message was sent for (message id -> `domain::analytics::MessageTag`).
+    MessageTag = b'!',
+    /// The campaign lane of the outbox: due time ms (8) + message id (8) -> empty.
+    BulkOutbox = b'$',
+    /// Counters per message source (`Source::key` -> `domain::analytics::SourceStats`).
+    SourceStats = b'#',
     /// Back-in-stock subscription, by its id.
     BackInStock = b'z',
     /// Index: variant id (8) + subscription id (8) -> empty.

@@ -11,6 +11,7 @@
 //! records, replay the logged entries that have no marker". A Bloom filter of the markers
 //! (`store::seen_filter`) lets a new webhook skip the sled read of its dedupe check.
 pub mod billing;
+pub mod campaigns;
 pub mod catalog;
 pub mod catalog_push;
 pub mod codec;

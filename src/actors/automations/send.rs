@@ -169,6 +169,15 @@ pub fn prepare(
             Purpose::Utility
         },
         once_key: Some(once_key(run)),
+        bulk: false,
+        source: Some(crate::actors::conversations::Tagged {
+            source: crate::domain::analytics::Source::Flow {
+                id: run.flow_id,
+                node: node.to_string(),
+            },
+            contact: run.contact_id,
+            position: 0,
+        }),
     };
     Ok(Prepared::Send(Box::new(req), shape.marketing))
 }

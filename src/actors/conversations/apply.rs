@@ -66,6 +66,7 @@ pub async fn on_deliver(
             // thread it opened) and try again later; the entry stays pending meanwhile.
             let threads = persist::load_threads(&state.store, &state.shop)?;
             state.inbox = crate::logic::inbox::Inbox::restore(threads);
+            state.stats.clear();
             let reason = crate::telemetry::chain(e.as_ref());
             state
                 .retries
@@ -94,6 +95,7 @@ async fn apply_event(
     let mut batch = Batch::new();
     let mut queued: Vec<ChatMessage> = Vec::new();
     state.recorded.clear();
+    state.staged.clear();
     let whole = d.entry.source == Source::Meta(MetaKind::Delivery);
     for event in events {
         if whole && !owns(state, &event)? {
@@ -116,7 +118,7 @@ async fn apply_event(
     crate::actors::publish(&state.automations, recorded);
     crate::actors::note_applied(&state.shop, d, None);
     for m in queued {
-        state.outbox.schedule(m.due_at.unwrap_or(m.at), m.id);
+        state.outbox.schedule_in(m.due_at.unwrap_or(m.at), false, m.id);
     }
     outbox::pump(myself, state)
 }
@@ -221,7 +223,7 @@ async fn on_inbound(
         let s = &state.services.settings;
         if let Some(word) = inbox::detect(body, &s.stop_words, &s.start_words) {
             if let Some(c) = on_opt_word(state, word, phone, at, thread.id).await? {
-                outbox::stage_queued(batch, &state.shop, &c)?;
+                outbox::stage_queued(batch, &state.shop, &c, false)?;
                 queued.push(c);
             }
         }
@@ -276,13 +278,18 @@ fn on_status(
     s: &StatusUpdate,
     batch: &mut Batch,
 ) -> Result<(), StoreError> {
-    let Some(msg) = persist::message_by_wamid(&state.store, &state.shop, &s.wamid)? else {
+    let Some(stored) = persist::message_by_wamid(&state.store, &state.shop, &s.wamid)? else {
         tracing::debug!(message = "Status for a message we did not send; ignored.", tenant = %state.shop, wamid = %s.wamid);
         return Ok(());
     };
+    // A delivery may carry several statuses of one message: the later ones apply over
+    // the version this batch already holds.
+    let msg = state.staged.remove(&stored.id).unwrap_or(stored);
     if let Some(next) = events::on_status(&msg, s) {
         persist::stage_message(batch, &state.shop, &next)?;
         super::usage::meter(state, &msg, &next, batch)?;
+        super::tally::on_change(state, batch, msg.status, &next)?;
+        state.staged.insert(next.id, next.clone());
         let reached = matches!(next.status, MessageStatus::Delivered | MessageStatus::Read);
         if let (true, Some(contact)) = (
             reached,

@@ -54,6 +54,25 @@ pub struct SendRequest {
     /// automation engine uses it (one key per run step), so a step re-sent after a crash
     /// between its own commit and this one cannot queue a second message.
     pub once_key: Option<u64>,
+    /// The campaign lane: the message waits while any other message of the tenant is due,
+    /// and leaves some of the in-flight slots free, so a campaign at full rate never
+    /// delays an inbox reply, an automation step or a utility message by more than one
+    /// dispatcher tick.
+    pub bulk: bool,
+    /// What the message is sent for (its analytics): the source, the contact and a
+    /// campaign recipient's position.
+    pub source: Option<Tagged>,
+}
+
+/// The analytics tag of a message to queue.
+#[derive(Clone, Debug)]
+pub struct Tagged {
+    /// What sends it.
+    pub source: crate::domain::analytics::Source,
+    /// The contact (0: unknown).
+    pub contact: u64,
+    /// A campaign recipient's position in the frozen list (0 otherwise).
+    pub position: u64,
 }
 
 /// Why a command was refused. Nothing is stored or sent when a send is refused.
@@ -157,13 +176,58 @@ fn resolve_thread(
 }
 
 fn queue(state: &mut ConversationsState, req: SendRequest) -> Result<ChatMessage, SendError> {
+    let mut batch = Batch::new();
+    let (m, scheduled) = stage(state, req, &mut batch)?;
+    state.store.commit(batch)?;
+    if let Some(s) = scheduled {
+        state.outbox.schedule_in(s.0, s.1, m.id);
+    }
+    Ok(m)
+}
+
+/// Queues several messages in one write (a campaign's slice); each answers on its own.
+/// When the write fails, every message that was staged answers the store's error.
+fn queue_many(
+    state: &mut ConversationsState,
+    reqs: Vec<SendRequest>,
+) -> Vec<Result<ChatMessage, SendError>> {
+    let mut batch = Batch::new();
+    let mut out = Vec::with_capacity(reqs.len());
+    let mut scheduled = Vec::new();
+    for req in reqs {
+        let r = stage(state, req, &mut batch);
+        out.push(r.map(|(m, s)| {
+            if let Some(s) = s {
+                scheduled.push((s, m.id));
+            }
+            m
+        }));
+    }
+    if let Err(e) = state.store.commit(batch) {
+        let e = SendError::from(e);
+        return out.into_iter().map(|r| r.and(Err(e.clone()))).collect();
+    }
+    for ((due, bulk), id) in scheduled {
+        state.outbox.schedule_in(due, bulk, id);
+    }
+    out
+}
+
+/// Checks a send and stages the queued message (and its thread, outbox entry, once-key
+/// and tag) in `batch`. Returns the message and, when it is new, its due time and lane
+/// for the dispatcher (scheduled once the batch is written).
+fn stage(
+    state: &mut ConversationsState,
+    req: SendRequest,
+    batch: &mut Batch,
+) -> Result<(ChatMessage, Option<(Timestamp, bool)>), SendError> {
     let now = Timestamp::now();
     if let Some(key) = req.once_key {
         let queued: Option<u64> = state.store.get(&state.shop, Kind::SendOnce, key)?;
         if let Some(m) =
             queued.and_then(|id| persist::message(&state.store, &state.shop, id).transpose())
         {
-            return Ok(m?);
+            return Ok((m?, None));
         }
     }
     check_template(state, req.template.as_ref())?;
@@ -188,17 +252,17 @@ fn queue(state: &mut ConversationsState, req: SendRequest) -> Result<ChatMessage
     };
     let id = state.store.next_id()?;
     let m = ChatMessage::queued_outbound(id, thread_id, req.author, content, req.purpose, now);
-    let mut batch = Batch::new();
-    persist::stage_thread(&mut batch, &state.shop, &thread)?;
-    outbox::stage_queued(&mut batch, &state.shop, &m)?;
+    persist::stage_thread(batch, &state.shop, &thread)?;
+    outbox::stage_queued(batch, &state.shop, &m, req.bulk)?;
     if let Some(key) = req.once_key {
         batch.put(&state.shop, Kind::SendOnce, key, &m.id)?;
     }
-    state.store.commit(batch)?;
-    state.outbox.schedule(now, m.id);
+    if let Some(t) = &req.source {
+        super::tally::on_queued(state, batch, &m, t)?;
+    }
     metrics::counter!("galantis_messages_queued_total", "purpose" => format!("{:?}", m.purpose))
         .increment(1);
-    Ok(m)
+    Ok((m, Some((now, req.bulk))))
 }
 
 fn note(
@@ -305,6 +369,14 @@ pub fn handle(
     use ConversationsMsg as M;
     match msg {
         M::Send { req, reply_to } => send(myself, state, req, reply_to)?,
+        M::SendMany { reqs, reply_to } => {
+            let r = queue_many(state, reqs);
+            let any = r.iter().any(Result::is_ok);
+            let _ = reply_to.send(r);
+            if any {
+                outbox::pump(myself, state)?;
+            }
+        }
         M::Note {
             thread_id,
             author,
@@ -346,6 +418,7 @@ pub fn handle(
         M::Reset { reply_to } => {
             state.inbox = crate::logic::inbox::Inbox::default();
             state.outbox.clear();
+            state.stats.clear();
             state.health = health::fresh();
             let _ = reply_to.send(());
         }
@@ -380,6 +453,9 @@ fn answer(state: &ConversationsState, msg: ConversationsMsg) -> Result<(), Actor
         }
         M::Health { reply_to } => {
             let _ = reply_to.send(state.health.clone());
+        }
+        M::BulkDepth { reply_to } => {
+            let _ = reply_to.send(state.outbox.bulk_depth());
         }
         M::Status { reply_to } => {
             let (queued, in_flight) = state.outbox.counts();

@@ -15,8 +15,9 @@ mod outbox;
 mod usage;
 
 mod sent;
+mod tally;
 
-pub use commands::{SendError, SendRequest, Target};
+pub use commands::{SendError, SendRequest, Tagged, Target};
 
 use super::Delivered;
 use crate::domain::whatsapp::{ChatMessage, IntegrationHealth, Template, Thread, ThreadStatus};
@@ -56,6 +57,13 @@ pub enum ConversationsMsg {
         req: SendRequest,
         reply_to: RpcReplyPort<Result<ChatMessage, SendError>>,
     },
+    /// Queue several messages in one write (a campaign's slice).
+    SendMany {
+        reqs: Vec<SendRequest>,
+        reply_to: RpcReplyPort<Vec<Result<ChatMessage, SendError>>>,
+    },
+    /// Messages waiting in the campaign lane.
+    BulkDepth { reply_to: RpcReplyPort<usize> },
     /// Add an internal note to a thread (never sent).
     Note {
         thread_id: u64,
@@ -171,6 +179,10 @@ pub struct ConversationsState {
     retries: super::retry::Retries,
     /// The billing period's conversations, as counted (`usage`).
     usage: Option<(u64, u64)>,
+    /// Counters of message sources, as stored (`tally`).
+    stats: std::collections::HashMap<u64, crate::domain::analytics::SourceStats>,
+    /// Messages changed by the delivery being applied (not yet written).
+    staged: std::collections::HashMap<u64, ChatMessage>,
 }
 
 impl ConversationsState {
@@ -211,6 +223,8 @@ impl Actor for Conversations {
             recorded: Vec::new(),
             retries: Default::default(),
             usage: None,
+            stats: Default::default(),
+            staged: Default::default(),
         };
         let _ = myself.cast(ConversationsMsg::Pump);
         Ok(state)

@@ -37,6 +37,10 @@ use std::time::Duration;
 pub struct Outbox {
     /// `(due ms, message id)`, mirroring the stored index.
     queue: BTreeSet<(i64, u64)>,
+    /// The campaign lane (`Kind::BulkOutbox`): taken only when nothing in `queue` is due.
+    bulk: BTreeSet<(i64, u64)>,
+    /// Ids of the messages in the campaign lane (queued or in flight).
+    bulk_ids: HashSet<u64>,
     pub(super) in_flight: HashSet<u64>,
     max_in_flight: usize,
     rates: HashMap<String, Arc<DefaultDirectRateLimiter>>,
@@ -59,6 +63,8 @@ impl Outbox {
             .allow_burst(nz(s.pair_burst));
         let mut outbox = Outbox {
             queue: BTreeSet::new(),
+            bulk: BTreeSet::new(),
+            bulk_ids: HashSet::new(),
             in_flight: HashSet::new(),
             max_in_flight: (s.messages_per_second as usize).clamp(8, 1_000),
             rates: HashMap::new(),
@@ -73,49 +79,107 @@ impl Outbox {
         };
         let now = Timestamp::now().millis();
         let mut batch = Batch::new();
-        for (due, id) in store.pairs_between(shop, Kind::Outbox, 0, u64::MAX, usize::MAX)? {
-            let Some(mut m) = persist::message(store, shop, id)? else {
-                batch.remove_pair(shop, Kind::Outbox, due, id);
-                continue;
-            };
-            if m.status != MessageStatus::Queued {
-                batch.remove_pair(shop, Kind::Outbox, due, id);
-                continue;
+        for kind in [Kind::Outbox, Kind::BulkOutbox] {
+            for (due, id) in store.pairs_between(shop, kind, 0, u64::MAX, usize::MAX)? {
+                let Some(mut m) = persist::message(store, shop, id)? else {
+                    batch.remove_pair(shop, kind, due, id);
+                    continue;
+                };
+                if m.status != MessageStatus::Queued {
+                    batch.remove_pair(shop, kind, due, id);
+                    continue;
+                }
+                let mut due = due as i64;
+                if m.in_flight {
+                    metrics::counter!("galantis_outbox_possible_duplicates_total").increment(1);
+                    tracing::warn!(
+                        message = "Message was in flight at a crash; sending again (possible duplicate).",
+                        tenant = shop,
+                        message_id = id
+                    );
+                    logic::requeue_after_crash(&mut m, Timestamp(now));
+                    batch.remove_pair(shop, kind, due as u64, id);
+                    due = now;
+                    batch.put_pair(shop, kind, now as u64, id);
+                    persist::stage_message(&mut batch, shop, &m)?;
+                }
+                outbox.schedule_in(Timestamp(due), kind == Kind::BulkOutbox, id);
             }
-            let mut due = due as i64;
-            if m.in_flight {
-                metrics::counter!("galantis_outbox_possible_duplicates_total").increment(1);
-                tracing::warn!(
-                    message =
-                        "Message was in flight at a crash; sending again (possible duplicate).",
-                    tenant = shop,
-                    message_id = id
-                );
-                logic::requeue_after_crash(&mut m, Timestamp(now));
-                batch.remove_pair(shop, Kind::Outbox, due as u64, id);
-                due = now;
-                batch.put_pair(shop, Kind::Outbox, now as u64, id);
-                persist::stage_message(&mut batch, shop, &m)?;
-            }
-            outbox.queue.insert((due, id));
         }
         store.commit(batch)?;
         Ok(outbox)
     }
 
-    /// Adds a stored, queued message to the schedule.
-    pub fn schedule(&mut self, due: Timestamp, id: u64) {
-        self.queue.insert((due.millis(), id));
+    /// Adds a stored, queued message to the schedule of its lane.
+    pub fn schedule_in(&mut self, due: Timestamp, bulk: bool, id: u64) {
+        if bulk {
+            self.bulk_ids.insert(id);
+            self.bulk.insert((due.millis(), id));
+        } else {
+            self.queue.insert((due.millis(), id));
+        }
     }
 
-    /// Messages waiting and in flight.
+    /// Messages waiting in the campaign lane (not in flight).
+    pub fn bulk_depth(&self) -> usize {
+        self.bulk.len()
+    }
+
+    /// The lane's index kind of a message.
+    fn kind_of(&self, id: u64) -> Kind {
+        if self.bulk_ids.contains(&id) {
+            Kind::BulkOutbox
+        } else {
+            Kind::Outbox
+        }
+    }
+
+    /// Forgets a message that left the outbox (sent or failed).
+    pub(super) fn done(&mut self, id: u64) {
+        self.in_flight.remove(&id);
+        self.bulk_ids.remove(&id);
+    }
+
+    /// Puts a message back on its lane's schedule.
+    fn requeue(&mut self, due: i64, id: u64) {
+        if self.bulk_ids.contains(&id) {
+            self.bulk.insert((due, id));
+        } else {
+            self.queue.insert((due, id));
+        }
+    }
+
+    /// The next due message: the normal lane first; the campaign lane only when nothing
+    /// there is due and fewer than all but a reserve of the in-flight slots are used.
+    fn next_due(&mut self, now_ms: i64) -> Option<(i64, u64)> {
+        if let Some(&(due, id)) = self.queue.first() {
+            if due <= now_ms {
+                self.queue.remove(&(due, id));
+                return Some((due, id));
+            }
+        }
+        let reserve = (self.max_in_flight / 10).max(2);
+        if self.in_flight.len() + reserve > self.max_in_flight {
+            return None;
+        }
+        let &(due, id) = self.bulk.first()?;
+        if due > now_ms {
+            return None;
+        }
+        self.bulk.remove(&(due, id));
+        Some((due, id))
+    }
+
+    /// Messages waiting (both lanes) and in flight.
     pub fn counts(&self) -> (usize, usize) {
-        (self.queue.len(), self.in_flight.len())
+        (self.queue.len() + self.bulk.len(), self.in_flight.len())
     }
 
     /// Forgets everything (shop/redact).
     pub fn clear(&mut self) {
         self.queue.clear();
+        self.bulk.clear();
+        self.bulk_ids.clear();
         self.in_flight.clear();
     }
 
@@ -128,12 +192,24 @@ impl Outbox {
     }
 }
 
-/// Stages a newly queued message (in the caller's batch) and returns its due time.
-pub fn stage_queued(batch: &mut Batch, shop: &str, m: &ChatMessage) -> Result<(), StoreError> {
+/// Stages a newly queued message and its outbox entry (in the caller's batch), on the
+/// campaign lane when `bulk`.
+pub fn stage_queued(
+    batch: &mut Batch,
+    shop: &str,
+    m: &ChatMessage,
+    bulk: bool,
+) -> Result<(), StoreError> {
     let due = m.due_at.unwrap_or(m.at);
     persist::stage_message(batch, shop, m)?;
-    batch.put_pair(shop, Kind::Outbox, due.millis().max(0) as u64, m.id);
+    let kind = if bulk { Kind::BulkOutbox } else { Kind::Outbox };
+    batch.put_pair(shop, kind, due.millis().max(0) as u64, m.id);
     Ok(())
+}
+
+/// Removes a message's outbox entry, whichever lane holds it.
+pub(super) fn unqueue(state: &ConversationsState, b: &mut Batch, due: i64, id: u64) {
+    b.remove_pair(&state.shop, state.outbox.kind_of(id), due.max(0) as u64, id);
 }
 
 fn token(state: &ConversationsState) -> Result<String, String> {
@@ -196,13 +272,9 @@ fn take_due(
     ready: &mut Vec<Ready>,
 ) -> Result<bool, ActorProcessingErr> {
     while state.outbox.in_flight.len() < state.outbox.max_in_flight {
-        let Some(&(due, id)) = state.outbox.queue.first() else {
+        let Some((due, id)) = state.outbox.next_due(now.millis()) else {
             break;
         };
-        if due > now.millis() {
-            break;
-        }
-        state.outbox.queue.remove(&(due, id));
         let Some(m) = persist::message(&state.store, &state.shop, id)? else {
             continue;
         };
@@ -229,8 +301,9 @@ fn take_one(
         match logic::before_send(&m, thread, &state.outbox.marketing_paused_until, now) {
             BeforeSend::Drop => {
                 let mut b = Batch::new();
-                b.remove_pair(&state.shop, Kind::Outbox, due as u64, m.id);
+                unqueue(state, &mut b, due, m.id);
                 state.store.commit(b)?;
+                state.outbox.done(m.id);
                 return Ok(Taken::Next);
             }
             BeforeSend::Fail(reason) => {
@@ -250,7 +323,7 @@ fn take_one(
     if let Err(not_until) = rate.check() {
         // The limiter's own clock: building a `DefaultClock` costs ~20 µs (calibration).
         let wait = not_until.wait_time_from(rate.clock().now());
-        state.outbox.queue.insert((due, m.id));
+        state.outbox.requeue(due, m.id);
         wake_in(myself, state, wait);
         return Ok(Taken::RateLimited);
     }
@@ -352,7 +425,12 @@ fn wake_in(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState, 
 }
 
 fn arm_timer(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState) {
-    let Some(&(due, _)) = state.outbox.queue.first() else {
+    let first = |q: &BTreeSet<(i64, u64)>| q.first().map(|(d, _)| *d);
+    let Some(due) = [first(&state.outbox.queue), first(&state.outbox.bulk)]
+        .into_iter()
+        .flatten()
+        .min()
+    else {
         state.outbox.next_wake = None;
         return;
     };
@@ -377,12 +455,13 @@ pub(super) fn reschedule(
     due: Timestamp,
 ) -> Result<(), StoreError> {
     logic::reschedule(m, due);
+    let kind = state.outbox.kind_of(m.id);
     let mut b = Batch::new();
-    b.remove_pair(&state.shop, Kind::Outbox, old_due.max(0) as u64, m.id);
-    b.put_pair(&state.shop, Kind::Outbox, due.millis().max(0) as u64, m.id);
+    b.remove_pair(&state.shop, kind, old_due.max(0) as u64, m.id);
+    b.put_pair(&state.shop, kind, due.millis().max(0) as u64, m.id);
     persist::stage_message(&mut b, &state.shop, m)?;
     state.store.commit(b)?;
-    state.outbox.queue.insert((due.millis(), m.id));
+    state.outbox.requeue(due.millis(), m.id);
     Ok(())
 }
 
@@ -396,9 +475,13 @@ pub(super) fn fail(
 ) -> Result<(), StoreError> {
     metrics::counter!("galantis_messages_failed_total", "code" => code.to_string()).increment(1);
     tracing::warn!(message = "Message failed.", tenant = %state.shop, message_id = m.id, code, reason = %message);
+    let before = m.status;
     logic::fail(m, code, message, Timestamp::now());
     let mut b = Batch::new();
-    b.remove_pair(&state.shop, Kind::Outbox, due.max(0) as u64, m.id);
+    unqueue(state, &mut b, due, m.id);
     persist::stage_message(&mut b, &state.shop, m)?;
-    state.store.commit(b)
+    super::tally::on_change(state, &mut b, before, m)?;
+    state.store.commit(b)?;
+    state.outbox.done(m.id);
+    Ok(())
 }

@@ -11,7 +11,7 @@ use crate::integrations::meta::error::{classify, jitter_ms, MetaError};
 use crate::logic::whatsapp::health;
 use crate::logic::whatsapp::outbox::{self as logic, Decision, Failure, RetryPolicy};
 use crate::store::conversations as persist;
-use crate::store::{Batch, Kind, StoreError};
+use crate::store::{Batch, StoreError};
 use ractor::{ActorProcessingErr, ActorRef};
 
 /// Applies the result of a send.
@@ -30,11 +30,14 @@ pub fn on_completed(
     match result {
         Ok(wamid) => {
             metrics::counter!("galantis_messages_sent_total").increment(1);
+            let before = m.status;
             logic::accept(&mut m, wamid, now);
             let mut b = Batch::new();
-            b.remove_pair(&state.shop, Kind::Outbox, due.max(0) as u64, id);
+            super::outbox::unqueue(state, &mut b, due, id);
             persist::stage_message(&mut b, &state.shop, &m)?;
+            super::tally::on_change(state, &mut b, before, &m)?;
             state.store.commit(b)?;
+            state.outbox.done(id);
             let next = health::on_success(&state.health, Timestamp::now());
             if next != state.health {
                 state.set_health(next)?;

@@ -5,6 +5,7 @@
 //! The rules are `logic::customers`'s; it must not touch catalog or WhatsApp records
 //! (the conversation actor asks it through typed messages).
 
+pub mod audience;
 pub mod segment_cmds;
 pub mod segments;
 mod store;

@@ -107,6 +107,11 @@ pub enum SegmentCmd {
         rows: Vec<crate::logic::segments::csv::ImportRow>,
         reply_to: RpcReplyPort<Result<Added, SegmentsError>>,
     },
+    /// A campaign audience: counted (estimate) or resolved (launch).
+    Audience {
+        req: Box<super::audience::AudienceRequest>,
+        reply_to: RpcReplyPort<Result<super::audience::Resolved, SegmentsError>>,
+    },
     /// Members of a list.
     ListMembers {
         list: u64,
@@ -198,6 +203,9 @@ pub fn handle(state: &mut CustomersState, cmd: SegmentCmd) {
             reply_to,
         } => {
             let _ = reply_to.send(Segments::list_members(&store, &shop, list, after, limit));
+        }
+        SegmentCmd::Audience { req, reply_to } => {
+            let _ = reply_to.send(super::audience::resolve(state, &req));
         }
         SegmentCmd::Import {
             list,

@@ -154,6 +154,8 @@ impl Built {
             template: self.template,
             purpose,
             once_key: None,
+            bulk: false,
+            source: None,
         }
     }
 }

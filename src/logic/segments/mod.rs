@@ -32,4 +32,6 @@ mod tests_rules;
 
 pub use eval::{holds, matches};
 pub use facts::{facts_of, ContactFacts, Engaged, Engagement, Purchases};
-pub use index::{IndexError, MembershipChange, SegmentDelta, SegmentIndex};
+pub use index::{
+    AudienceRows, AudienceSets, IndexError, MembershipChange, SegmentDelta, SegmentIndex,
+};

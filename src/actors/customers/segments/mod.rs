@@ -297,6 +297,38 @@ impl Segments {
             .map_err(SegmentsError::Invalid)
     }
 
+    /// A campaign audience (see `SegmentIndex::audience`).
+    ///
+    /// # Errors
+    /// [`SegmentsError::NotFound`] for a segment or list that does not exist.
+    pub fn audience(
+        &self,
+        a: &crate::domain::campaigns::Audience,
+    ) -> Result<crate::logic::segments::AudienceRows, SegmentsError> {
+        use crate::logic::segments::AudienceSets;
+        for l in a.include_lists.iter().chain(&a.exclude_lists) {
+            if !self.lists.contains_key(l) {
+                return Err(SegmentsError::NotFound("list", *l));
+            }
+        }
+        let sets = |segments: &[u64], lists: &[u64]| AudienceSets {
+            segments: segments.iter().map(|s| SegmentId(*s)).collect(),
+            lists: lists.iter().map(|l| ListId(*l)).collect(),
+        };
+        self.index
+            .audience(
+                &sets(&a.include_segments, &a.include_lists),
+                &sets(&a.exclude_segments, &a.exclude_lists),
+            )
+            .map_err(|e| match e {
+                crate::logic::segments::IndexError::UnknownSegment(s) => {
+                    SegmentsError::NotFound("segment", s.0)
+                }
+                // `audience` fails only on an unknown segment.
+                _ => SegmentsError::NotFound("segment", 0),
+            })
+    }
+
     /// Whether `contact` is in each segment and each list.
     pub fn membership(
         &self,

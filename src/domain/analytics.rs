@@ -1,0 +1,163 @@
+//! What a message was sent for and what came of it: a message's source (a campaign and
+//! its A/B variant, a flow's action node, a back-in-stock alert), the tag stored beside a
+//! message, and the counters kept per source.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// What sent a message.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Source {
+    /// A campaign, and its A/B variant (0 without a test).
+    Campaign {
+        /// Campaign id.
+        id: u64,
+        /// Variant index.
+        variant: u8,
+    },
+    /// A flow's action node.
+    Flow {
+        /// Flow id.
+        id: u64,
+        /// Node id.
+        node: String,
+    },
+    /// A back-in-stock alert.
+    BackInStock,
+}
+
+impl Source {
+    /// A short stable code (`c12v0`, `f7.n3`, `bis`), used in UTM values and as the key
+    /// of the source's counters.
+    pub fn code(&self) -> String {
+        match self {
+            Self::Campaign { id, variant } => format!("c{id}v{variant}"),
+            Self::Flow { id, node } => format!("f{id}.{node}"),
+            Self::BackInStock => "bis".into(),
+        }
+    }
+
+    /// The inverse of [`Self::code`].
+    pub fn parse_code(code: &str) -> Option<Source> {
+        if code == "bis" {
+            return Some(Self::BackInStock);
+        }
+        if let Some(rest) = code.strip_prefix('c') {
+            let (id, variant) = rest.split_once('v')?;
+            return Some(Self::Campaign {
+                id: id.parse().ok()?,
+                variant: variant.parse().ok()?,
+            });
+        }
+        let rest = code.strip_prefix('f')?;
+        let (id, node) = rest.split_once('.')?;
+        let id = id.parse().ok()?;
+        (!node.is_empty()).then(|| Self::Flow {
+            id,
+            node: node.to_string(),
+        })
+    }
+
+    /// The record id of the source's counters: the first 8 bytes of SHA-256 of its code.
+    pub fn key(&self) -> u64 {
+        let d = Sha256::digest(self.code().as_bytes());
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(&d[..8]);
+        u64::from_be_bytes(eight)
+    }
+}
+
+/// Stored beside an outbound message (`Kind::MessageTag`, by message id): its source's
+/// key, the contact and (campaigns) the recipient's position, and what the customer did
+/// (`flags`: [`REPLIED`], [`OPTED_OUT`], [`CLICKED`]) so each counts once per message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageTag {
+    /// `Source::key`.
+    pub source: u64,
+    /// The contact (0: unknown).
+    pub contact: u64,
+    /// The recipient's position in a campaign's frozen list (0 otherwise).
+    pub position: u64,
+    /// What the customer did.
+    pub flags: u8,
+}
+
+/// The customer replied within 24 hours.
+pub const REPLIED: u8 = 1;
+/// The customer opted out (STOP) within 24 hours.
+pub const OPTED_OUT: u8 = 2;
+/// The customer clicked a link of the message.
+pub const CLICKED: u8 = 4;
+
+/// Counters of one source (`Kind::SourceStats`), kept by the conversation actor in the
+/// same batch as each message change, so they are exact after a crash.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SourceStats {
+    /// The source's code (`Source::code`).
+    pub code: String,
+    /// Messages queued.
+    pub queued: u64,
+    /// Accepted by Meta.
+    pub sent: u64,
+    /// Delivered (or read without a delivery report).
+    pub delivered: u64,
+    /// Read.
+    pub read: u64,
+    /// Failed.
+    pub failed: u64,
+    /// Failed, by Meta's error code (0: failed before Meta answered, e.g. retries
+    /// exhausted).
+    pub failed_by_code: BTreeMap<i64, u64>,
+    /// Messages the customer answered within 24 hours.
+    pub replied: u64,
+    /// Messages followed by a STOP within 24 hours.
+    pub opted_out: u64,
+    /// Messages whose link was clicked.
+    pub clicked: u64,
+    /// Orders attributed.
+    pub orders: u64,
+    /// Revenue attributed, in minor units of the shop currency.
+    pub revenue_minor: i64,
+}
+
+impl SourceStats {
+    /// Adds another source's counters (a campaign's variants summed).
+    pub fn add(&mut self, o: &SourceStats) {
+        self.queued += o.queued;
+        self.sent += o.sent;
+        self.delivered += o.delivered;
+        self.read += o.read;
+        self.failed += o.failed;
+        for (c, n) in &o.failed_by_code {
+            *self.failed_by_code.entry(*c).or_default() += n;
+        }
+        self.replied += o.replied;
+        self.opted_out += o.opted_out;
+        self.clicked += o.clicked;
+        self.orders += o.orders;
+        self.revenue_minor += o.revenue_minor;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for s in [
+            Source::Campaign { id: 12, variant: 3 },
+            Source::Flow {
+                id: 7,
+                node: "n3.x".into(),
+            },
+            Source::BackInStock,
+        ] {
+            assert_eq!(Source::parse_code(&s.code()), Some(s.clone()));
+        }
+        for bad in ["", "c", "c1", "cxv1", "f1", "f.n", "fx.n", "f1.", "bisx"] {
+            assert_eq!(Source::parse_code(bad), None, "{bad}");
+        }
+    }
+}
