@@ -63,6 +63,7 @@ impl Application {
             master_key: master_key.clone(),
             automations: settings.automations.clone(),
             billing: settings.billing.clone(),
+            campaigns: settings.campaigns.clone(),
         });
         let engine = Engine::start(
             store.clone(),
@@ -120,6 +121,8 @@ impl Application {
                 import_wake: Arc::new(tokio::sync::Notify::new()),
                 billing: Arc::new(settings.billing.clone()),
                 catalog: Arc::new(settings.catalog.clone()),
+                campaigns: Arc::new(settings.campaigns.clone()),
+                automations: Arc::new(settings.automations.clone()),
             },
             storefront: Arc::new(http::storefront::guard::Guard::new(&settings.storefront)),
         };

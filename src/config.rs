@@ -10,7 +10,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub mod campaigns;
 pub mod catalog;
+pub use campaigns::CampaignSettings;
 pub use catalog::CatalogSettings;
 
 /// A secret string: never shown by `Debug` or `Display`.
@@ -69,6 +71,8 @@ pub struct Settings {
     pub billing: BillingSettings,
     /// The Meta catalog push.
     pub catalog: CatalogSettings,
+    /// Campaign dispatch.
+    pub campaigns: CampaignSettings,
 }
 
 /// A plan: how many conversations (delivered template messages) a month it includes.

@@ -101,5 +101,6 @@ pub fn services() -> std::sync::Arc<galantis::actors::context::ActorContext> {
         master_key: master_key(),
         automations: galantis::config::AutomationSettings::default(),
         billing: galantis::config::BillingSettings::default(),
+        campaigns: Default::default(),
     })
 }

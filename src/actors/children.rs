@@ -7,6 +7,7 @@
 
 use super::automations::{Automations, AutomationsArgs, AutomationsMsg};
 use super::back_in_stock::{BackInStock, BackInStockArgs, BackInStockMsg};
+use super::campaigns::{Campaigns, CampaignsArgs, CampaignsMsg};
 use super::catalog::{Catalog, CatalogArgs, CatalogMsg};
 use super::context::ActorContext;
 use super::conversations::{Conversations, ConversationsArgs, ConversationsMsg};
@@ -187,4 +188,25 @@ pub(super) async fn spawn_back_in_stock(
         .0;
     wiring.back_in_stock.set(actor.clone());
     Ok(actor)
+}
+
+pub(super) async fn spawn_campaigns(
+    sup: ActorCell,
+    shop: &ShopDomain,
+    store: &Store,
+    services: &Arc<ActorContext>,
+    wiring: &Wiring,
+) -> Result<ActorRef<CampaignsMsg>, ActorProcessingErr> {
+    let args = CampaignsArgs {
+        shop: shop.clone(),
+        store: store.clone(),
+        conversations: wiring.conversations.clone(),
+        settings: services.campaigns.clone(),
+        automations: services.automations.clone(),
+        messages_per_second: services.settings.messages_per_second,
+    };
+    Ok(Actor::spawn_linked(None, Campaigns, args, sup)
+        .await
+        .map_err(spawn_err)?
+        .0)
 }

@@ -20,6 +20,8 @@ pub struct ActorContext {
     pub automations: crate::config::AutomationSettings,
     /// Plans and usage metering.
     pub billing: crate::config::BillingSettings,
+    /// Campaign dispatch.
+    pub campaigns: crate::config::CampaignSettings,
 }
 
 impl ActorContext {

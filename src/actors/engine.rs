@@ -8,6 +8,7 @@ mod api;
 mod automations;
 pub use automations::FlowRequestError;
 mod back_in_stock;
+mod campaigns;
 mod segments;
 
 use super::root::{Root, RootMsg};
@@ -274,13 +275,26 @@ impl Engine {
         shop: &str,
         msg: impl FnOnce(RpcReplyPort<T>) -> TenantMsg,
     ) -> Result<T, EngineError> {
+        self.call_within(shop, msg, self.inner.call_timeout).await
+    }
+
+    /// [`Self::call`] with its own timeout (long operations: a campaign launch).
+    ///
+    /// # Errors
+    /// [`EngineError::TenantNotRunning`] or [`EngineError::Unavailable`].
+    pub async fn call_within<T: Send + 'static>(
+        &self,
+        shop: &str,
+        msg: impl FnOnce(RpcReplyPort<T>) -> TenantMsg,
+        timeout: Duration,
+    ) -> Result<T, EngineError> {
         let t = self
             .inner
             .tenants
             .get(shop)
             .map(|r| r.value().clone())
             .ok_or_else(|| EngineError::TenantNotRunning(shop.to_string()))?;
-        match t.call(msg, Some(self.inner.call_timeout)).await {
+        match t.call(msg, Some(timeout)).await {
             Ok(ractor::rpc::CallResult::Success(v)) => Ok(v),
             Ok(ractor::rpc::CallResult::Timeout) => {
                 Err(EngineError::Unavailable("timed out".into()))

@@ -7,6 +7,7 @@
 
 pub mod automations;
 pub mod back_in_stock;
+pub mod campaigns;
 pub mod catalog;
 mod children;
 pub mod context;

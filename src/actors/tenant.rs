@@ -8,10 +8,11 @@
 
 use super::automations::AutomationsMsg;
 use super::back_in_stock::BackInStockMsg;
+use super::campaigns::CampaignsMsg;
 use super::catalog::CatalogMsg;
 use super::children::{
-    cast_to_child, spawn_automations, spawn_back_in_stock, spawn_catalog, spawn_conversations,
-    spawn_customers, Wiring,
+    cast_to_child, spawn_automations, spawn_back_in_stock, spawn_campaigns, spawn_catalog,
+    spawn_conversations, spawn_customers, Wiring,
 };
 pub use super::children::{ChildRoutes, Routes};
 use super::context::ActorContext;
@@ -42,6 +43,8 @@ pub enum TenantMsg {
     Conversations(ConversationsMsg),
     /// A query or command for the back-in-stock actor.
     BackInStock(BackInStockMsg),
+    /// A command for the campaign actor.
+    Campaigns(CampaignsMsg),
     /// Test hook: the supervisor itself fails (its error goes to the root).
     #[cfg(test)]
     Fail,
@@ -72,6 +75,7 @@ pub struct TenantState {
     conversations: ActorRef<ConversationsMsg>,
     automations: ActorRef<AutomationsMsg>,
     back_in_stock: ActorRef<BackInStockMsg>,
+    campaigns: ActorRef<CampaignsMsg>,
     routes: Routes,
     wiring: Wiring,
 }
@@ -86,6 +90,7 @@ enum Child {
     Conversations,
     Automations,
     BackInStock,
+    Campaigns,
 }
 
 impl TenantState {
@@ -167,6 +172,10 @@ impl TenantSupervisor {
                     .back_in_stock
                     .call(|r| BackInStockMsg::Reset { reply_to: r }, t)
                     .await;
+                let _ = state
+                    .campaigns
+                    .call(|r| CampaignsMsg::Reset { reply_to: r }, t)
+                    .await;
                 let erased = state.store.erase_tenant_records(&state.shop)?;
                 state.store.erase_dead_letters(&state.shop)?;
                 let _ = state
@@ -207,6 +216,8 @@ impl TenantSupervisor {
             Some(Child::Automations)
         } else if id == state.back_in_stock.get_id() {
             Some(Child::BackInStock)
+        } else if id == state.campaigns.get_id() {
+            Some(Child::Campaigns)
         } else {
             None
         }
@@ -219,7 +230,7 @@ impl TenantSupervisor {
             Child::Customers => Some(state.customers_in_flight.clone()),
             Child::Catalog => Some(state.catalog_in_flight.clone()),
             Child::Conversations => Some(state.conversations_in_flight.clone()),
-            Child::Automations | Child::BackInStock => None,
+            Child::Automations | Child::BackInStock | Child::Campaigns => None,
         };
         if let Some(flag) = &in_flight {
             let poison = flag.swap(0, Ordering::SeqCst);
@@ -289,6 +300,16 @@ impl TenantSupervisor {
                 state.back_in_stock =
                     spawn_back_in_stock(sup, &state.shop, &state.store, &state.wiring).await?
             }
+            Child::Campaigns => {
+                state.campaigns = spawn_campaigns(
+                    sup,
+                    &state.shop,
+                    &state.store,
+                    &state.services,
+                    &state.wiring,
+                )
+                .await?
+            }
         }
         Ok(())
     }
@@ -311,7 +332,7 @@ impl TenantSupervisor {
             Child::Customers => Route::Customers,
             Child::Catalog => Route::Catalog,
             Child::Conversations => Route::Conversations,
-            Child::Automations | Child::BackInStock => return Ok(()),
+            Child::Automations | Child::BackInStock | Child::Campaigns => return Ok(()),
         };
         for (seq, entry) in state.store.pending_of(&state.shop) {
             if entry.source.route() == wanted {
@@ -370,7 +391,10 @@ impl Actor for TenantSupervisor {
             &wiring,
         )
         .await?;
-        let back_in_stock = spawn_back_in_stock(sup, &args.shop, &args.store, &wiring).await?;
+        let back_in_stock =
+            spawn_back_in_stock(sup.clone(), &args.shop, &args.store, &wiring).await?;
+        let campaigns =
+            spawn_campaigns(sup, &args.shop, &args.store, &args.services, &wiring).await?;
         if let Some(rec) = args.store.tenant(&args.shop)? {
             if rec.status != TenantStatus::Active {
                 let _ = automations.cast(AutomationsMsg::SetPaused(true));
@@ -388,6 +412,7 @@ impl Actor for TenantSupervisor {
             conversations,
             automations,
             back_in_stock,
+            campaigns,
             routes: args.routes,
             wiring,
         };
@@ -414,6 +439,7 @@ impl Actor for TenantSupervisor {
             TenantMsg::Automations(m) => state.automations.cast(m).map_err(Into::into),
             TenantMsg::Conversations(m) => state.conversations.cast(m).map_err(Into::into),
             TenantMsg::BackInStock(m) => state.back_in_stock.cast(m).map_err(Into::into),
+            TenantMsg::Campaigns(m) => state.campaigns.cast(m).map_err(Into::into),
             #[cfg(test)]
             TenantMsg::Fail => return Err("injected failure of the tenant supervisor".into()),
         };

@@ -19,6 +19,7 @@ pub(super) fn services() -> Arc<super::context::ActorContext> {
         master_key: crate::secrets::MasterKey::parse(&"11".repeat(32)).expect("key"),
         automations: crate::config::AutomationSettings::default(),
         billing: crate::config::BillingSettings::default(),
+        campaigns: Default::default(),
     })
 }
 

@@ -98,6 +98,8 @@ pub struct SourceStats {
     pub code: String,
     /// Messages queued.
     pub queued: u64,
+    /// Messages out of the outbox: accepted by Meta, or failed before that.
+    pub settled: u64,
     /// Accepted by Meta.
     pub sent: u64,
     /// Delivered (or read without a delivery report).
@@ -125,6 +127,7 @@ impl SourceStats {
     /// Adds another source's counters (a campaign's variants summed).
     pub fn add(&mut self, o: &SourceStats) {
         self.queued += o.queued;
+        self.settled += o.settled;
         self.sent += o.sent;
         self.delivered += o.delivered;
         self.read += o.read;

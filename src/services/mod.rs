@@ -11,6 +11,7 @@
 
 pub mod back_in_stock;
 pub mod billing;
+pub mod campaigns;
 pub mod catalog;
 pub mod catalog_health;
 pub mod catalog_push;
@@ -67,4 +68,8 @@ pub struct Context {
     pub billing: Arc<crate::config::BillingSettings>,
     /// The Meta catalog push's pace.
     pub catalog: Arc<crate::config::CatalogSettings>,
+    /// Campaign dispatch and what counts as a large send.
+    pub campaigns: Arc<crate::config::CampaignSettings>,
+    /// The global marketing cap (campaigns count against it too).
+    pub automations: Arc<crate::config::AutomationSettings>,
 }

@@ -225,7 +225,9 @@ fn sellable(
 /// The default title of a multi-product template's one section.
 const SECTION_TITLE: &str = "Your selection";
 
-fn build(
+/// Builds a template send from an action's mapping: the values shown (for the inbox)
+/// and the template body, or why it cannot be built.
+pub(crate) fn build(
     name: &str,
     language: &str,
     mapped: &ActionNode,

@@ -264,6 +264,27 @@ impl MetaClient {
         Ok(resp.data)
     }
 
+    /// `GET /{phone-number-id}?fields=quality_rating`: `GREEN`, `YELLOW`, `RED` (shown
+    /// as "Low" in Meta's tools) or `NA`; `None` when Meta leaves it out.
+    ///
+    /// # Errors
+    /// Any call error.
+    pub async fn quality_rating(
+        &self,
+        token: &str,
+        phone_number_id: &str,
+    ) -> Result<Option<String>, MetaError> {
+        #[derive(serde::Deserialize)]
+        struct Quality {
+            quality_rating: Option<String>,
+        }
+        let mut url = self.url(&[("phone_number_id", phone_number_id)])?;
+        url.query_pairs_mut().append_pair("fields", "quality_rating");
+        let req = self.request(Method::GET, url, token);
+        let resp: Quality = self.call("quality_rating", req).await?;
+        Ok(resp.quality_rating)
+    }
+
     /// `GET /{node-id}?fields=health_status` for a phone number, WABA or template id.
     ///
     /// # Errors

@@ -20,6 +20,9 @@ fn accepted(s: MessageStatus) -> bool {
 /// Moves `stats` for a message that went from `before` to `next.status`.
 pub fn count_change(stats: &mut SourceStats, before: MessageStatus, next: &ChatMessage) {
     let after = next.status;
+    if before == MessageStatus::Queued && after != MessageStatus::Queued {
+        stats.settled += 1;
+    }
     if before == MessageStatus::Queued && accepted(after) {
         stats.sent += 1;
     }

@@ -37,6 +37,7 @@ fn a_message_walks_the_counters_once_each() {
         count_change(&mut s, b, &msg(a, None));
     }
     assert_eq!((s.sent, s.delivered, s.read, s.failed), (1, 1, 1, 0));
+    assert_eq!(s.settled, 1);
 }
 
 #[test]

@@ -1,0 +1,495 @@
+//! One dispatch tick: start campaigns whose time came, release held recipients whose
+//! quiet hours ended, top up the outbox's campaign lane from each sending campaign's
+//! frozen list (in order), then write the runs' cursors and counts, and finish the
+//! campaigns whose every message left the outbox. Each recipient is checked again when
+//! its turn comes (`logic::campaigns::classify`: exclusion flag, number, consent, smart
+//! sending, the global marketing cap) and held for its quiet hours; the audience's own
+//! segment and list exclusions were applied at the freeze and are not re-read.
+
+use super::{CampaignsState, CampaignsError};
+use crate::actors::automations::send::build;
+use crate::actors::conversations::{ConversationsMsg, SendError, SendRequest, Tagged, Target};
+use crate::domain::analytics::Source;
+use crate::domain::campaigns::{CampaignRun, CampaignStatus, Held, Recipient};
+use crate::domain::contact::Contact;
+use crate::domain::whatsapp::{ChatMessage, Purpose, Template, TemplateStatus};
+use crate::domain::Timestamp;
+use crate::integrations::meta::messages::OutboundMessage;
+use crate::logic::automations::quiet;
+use crate::logic::automations::vars::{TemplateShape, VarContext};
+use crate::logic::campaigns::{classify, final_status, Rules};
+use crate::store::campaigns::CHUNK;
+use crate::store::conversations as persist;
+use crate::store::{Batch, Kind, StoreError};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// The once-key of a campaign recipient: a re-handed position queues nothing new.
+pub fn once_key(campaign: u64, position: u64) -> u64 {
+    let mut h = Sha256::new();
+    h.update(b"campaign-recipient");
+    h.update(campaign.to_be_bytes());
+    h.update(position.to_be_bytes());
+    let d = h.finalize();
+    let mut eight = [0u8; 8];
+    eight.copy_from_slice(&d[..8]);
+    u64::from_be_bytes(eight)
+}
+
+/// What became of one recipient this tick.
+enum Outcome {
+    /// Handed to the outbox (index into the tick's requests).
+    Send(usize),
+    /// Already in the outbox (a re-handed position after a crash).
+    Already,
+    /// Not sent, with the reason's code.
+    Skip(&'static str),
+    /// Held until its quiet hours end (ms).
+    Hold(i64),
+}
+
+/// One recipient handled this tick.
+struct Step {
+    campaign: u64,
+    position: u64,
+    contact: u64,
+    /// From the hold queue (its entry's key), else from the list at `position`.
+    held: Option<(i64, u64)>,
+    outcome: Outcome,
+}
+
+/// What a campaign sends, fixed for the tick.
+struct Plan {
+    template: Template,
+    shape: TemplateShape,
+    rules: Rules,
+}
+
+/// Runs one tick (see the module docs).
+///
+/// # Errors
+/// When the store fails (the actor restarts from its durable state).
+pub(super) async fn tick(state: &mut CampaignsState) -> Result<(), CampaignsError> {
+    let now = Timestamp::now();
+    let mut batch = Batch::new();
+    start_due(state, now, &mut batch)?;
+    let plans = plans(state, now, &mut batch)?;
+    let sending: Vec<u64> = plans.keys().copied().collect();
+    let room = match lane_room(state).await {
+        Some(r) if !sending.is_empty() => r,
+        _ => {
+            state.store.commit(batch)?;
+            return finish_done(state, now).await;
+        }
+    };
+    let policy = crate::actors::automations::policy::load(&state.store, &state.shop)?;
+    let mut steps = Vec::new();
+    let mut reqs = Vec::new();
+    let held = state.store.held_due(&state.shop, now.millis(), room)?;
+    for (due, seq, h) in held {
+        match state.active.get(&h.campaign).map(|a| a.run.status()) {
+            Some(CampaignStatus::Sending) => {}
+            Some(_) => continue,
+            None => {
+                batch.remove_held(&state.shop, due, seq);
+                continue;
+            }
+        }
+        let Some(plan) = plans.get(&h.campaign) else {
+            continue;
+        };
+        let outcome = prepare(state, plan, h.campaign, h.position, h.contact, &policy, now, &mut reqs)?;
+        steps.push(Step {
+            campaign: h.campaign,
+            position: h.position,
+            contact: h.contact,
+            held: Some((due, seq)),
+            outcome,
+        });
+    }
+    for id in sending {
+        let Some(plan) = plans.get(&id) else { continue };
+        while steps.len() < room {
+            let Some(a) = state.active.get(&id) else { break };
+            let (cursor, total) = (a.run.cursor + pending_of(&steps, id), a.run.total);
+            if cursor >= total {
+                break;
+            }
+            let r = recipient(state, id, cursor)?;
+            if r.due_ms > now.millis() {
+                break;
+            }
+            let outcome = prepare(state, plan, id, cursor, r.contact, &policy, now, &mut reqs)?;
+            steps.push(Step {
+                campaign: id,
+                position: cursor,
+                contact: r.contact,
+                held: None,
+                outcome,
+            });
+        }
+    }
+    let results = send_many(state, reqs).await;
+    apply(state, &plans, steps, results, now, &mut batch)?;
+    state.store.commit(batch)?;
+    state.store.durable().await?;
+    finish_done(state, now).await
+}
+
+/// Positions of campaign `id` already taken from its list this tick.
+fn pending_of(steps: &[Step], id: u64) -> u64 {
+    steps
+        .iter()
+        .filter(|s| s.campaign == id && s.held.is_none())
+        .count() as u64
+}
+
+/// Scheduled campaigns whose time came start sending.
+fn start_due(
+    state: &mut CampaignsState,
+    now: Timestamp,
+    batch: &mut Batch,
+) -> Result<(), StoreError> {
+    for (id, a) in &mut state.active {
+        let due = a.run.start_at.is_some_and(|s| s <= now);
+        if a.run.status() == CampaignStatus::Pending && due {
+            a.run.status = Some(CampaignStatus::Sending);
+            a.run.status_at = now;
+            batch.put(&state.shop, Kind::CampaignRun, *id, &a.run)?;
+            tracing::info!(message = "Scheduled campaign starts sending.", tenant = %state.shop, campaign = id);
+        }
+    }
+    Ok(())
+}
+
+/// The template and rules of each sending campaign; a campaign whose template is gone or
+/// no longer APPROVED (Meta may pause one) is paused with the reason.
+fn plans(
+    state: &mut CampaignsState,
+    now: Timestamp,
+    batch: &mut Batch,
+) -> Result<HashMap<u64, Plan>, StoreError> {
+    let mut out = HashMap::new();
+    let cap = (
+        state.automations.global_marketing_cap,
+        state.automations.global_marketing_window_ms(),
+    );
+    for (id, a) in &mut state.active {
+        if a.run.status() != CampaignStatus::Sending {
+            continue;
+        }
+        let t = &a.def.message.template;
+        let template = persist::template(&state.store, &state.shop, &t.name, &t.language)?
+            .filter(|t| t.status == TemplateStatus::Approved);
+        let Some(template) = template else {
+            a.run.status = Some(CampaignStatus::Paused);
+            a.run.status_at = now;
+            a.run.note = Some(format!(
+                "paused: template `{}` ({}) is no longer APPROVED",
+                t.name, t.language
+            ));
+            batch.put(&state.shop, Kind::CampaignRun, *id, &a.run)?;
+            tracing::warn!(message = "Campaign paused: its template is not approved.", tenant = %state.shop, campaign = id);
+            continue;
+        };
+        let shape = TemplateShape::of(&template);
+        let rules = Rules {
+            marketing: shape.marketing,
+            smart_sending_ms: a.def.smart_sending_hours.map(|h| i64::from(h) * 3_600_000),
+            cap: cap.0,
+            cap_window_ms: cap.1,
+            now_ms: now.millis(),
+        };
+        out.insert(
+            *id,
+            Plan {
+                template,
+                shape,
+                rules,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// How many more messages the lane takes; `None` when the outbox cannot be asked now.
+async fn lane_room(state: &CampaignsState) -> Option<usize> {
+    let c = state.conversations.get()?;
+    let depth = match c
+        .call(
+            |reply_to| ConversationsMsg::BulkDepth { reply_to },
+            Some(Duration::from_secs(5)),
+        )
+        .await
+    {
+        Ok(ractor::rpc::CallResult::Success(d)) => d,
+        _ => return None,
+    };
+    Some(
+        state
+            .settings
+            .lane_depth(state.messages_per_second)
+            .saturating_sub(depth),
+    )
+}
+
+/// The recipient at `position` of a campaign's frozen list.
+fn recipient(state: &mut CampaignsState, id: u64, position: u64) -> Result<Recipient, StoreError> {
+    let chunk = position / CHUNK;
+    let cached = matches!(&state.chunk, Some((c, n, _)) if *c == id && *n == chunk);
+    if !cached {
+        let list = state.store.recipients(&state.shop, id, chunk)?;
+        state.chunk = Some((id, chunk, list));
+    }
+    let at = (position % CHUNK) as usize;
+    state
+        .chunk
+        .as_ref()
+        .and_then(|(_, _, l)| l.get(at).copied())
+        .ok_or_else(|| StoreError::Corrupt(format!("campaign {id} has no recipient {position}")))
+}
+
+/// Decides one recipient: already queued, skipped, held, or a request in `reqs`.
+#[allow(clippy::too_many_arguments)]
+fn prepare(
+    state: &CampaignsState,
+    plan: &Plan,
+    id: u64,
+    position: u64,
+    contact_id: u64,
+    policy: &crate::actors::automations::policy::AutomationPolicy,
+    now: Timestamp,
+    reqs: &mut Vec<SendRequest>,
+) -> Result<Outcome, StoreError> {
+    let key = once_key(id, position);
+    if state
+        .store
+        .get::<u64>(&state.shop, Kind::SendOnce, key)?
+        .is_some()
+    {
+        return Ok(Outcome::Already);
+    }
+    let Some(contact) = state.store.get::<Contact>(&state.shop, Kind::Contact, contact_id)? else {
+        return Ok(Outcome::Skip("contact_deleted"));
+    };
+    let recent: Vec<i64> = state
+        .store
+        .get(&state.shop, Kind::MarketingSends, contact_id)?
+        .unwrap_or_default();
+    if let Err(why) = classify(&contact, &recent, &plan.rules) {
+        return Ok(Outcome::Skip(why.code()));
+    }
+    if plan.shape.marketing {
+        if let Some(q) = &policy.quiet_hours {
+            let country = contact.country.map(|c| c.to_string());
+            let province = state.store.contact_region(&state.shop, contact_id)?;
+            let zone = quiet::zone_for(country.as_deref(), province.as_deref(), &policy.time_zone);
+            if let Some(until) = quiet::hold_until(q, zone, now.millis()) {
+                return Ok(Outcome::Hold(until));
+            }
+        }
+    }
+    let Some(phone) = contact.phone else {
+        return Ok(Outcome::Skip("no_phone"));
+    };
+    let Some(a) = state.active.get(&id) else {
+        return Ok(Outcome::Skip("campaign_gone"));
+    };
+    let cx = VarContext {
+        contact: &contact,
+        order: None,
+        checkout: None,
+        product: None,
+        store_name: state.shop.trim_end_matches(".myshopify.com"),
+        shop_domain: &state.shop,
+    };
+    let t = &plan.template;
+    let Ok((values, body)) = build(&t.name, &t.language, &a.def.message, plan.shape, &cx, Vec::new(), None) else {
+        return Ok(Outcome::Skip("variable_missing"));
+    };
+    reqs.push(SendRequest {
+        target: Target::Customer {
+            phone,
+            phone_number_id: a.run.phone_number_id.clone(),
+            contact_id: Some(contact_id),
+        },
+        author: None,
+        body: OutboundMessage::template(phone, body).body(),
+        kind: "template".into(),
+        text: Some(format!("{} {}", t.name, values.join(" | ")).trim().to_string()),
+        template: Some((t.name.clone(), t.language.clone())),
+        purpose: if plan.shape.marketing {
+            Purpose::Marketing
+        } else {
+            Purpose::Utility
+        },
+        once_key: Some(key),
+        bulk: true,
+        source: Some(Tagged {
+            source: Source::Campaign { id, variant: 0 },
+            contact: contact_id,
+            position,
+        }),
+    });
+    Ok(Outcome::Send(reqs.len() - 1))
+}
+
+type SendResults = Option<Vec<Result<ChatMessage, SendError>>>;
+
+/// Hands the tick's requests to the outbox in one write; `None` when it cannot be
+/// reached (nothing advances then: the same positions are tried next tick).
+async fn send_many(state: &CampaignsState, reqs: Vec<SendRequest>) -> SendResults {
+    if reqs.is_empty() {
+        return Some(Vec::new());
+    }
+    let c = state.conversations.get()?;
+    match c
+        .call(
+            |reply_to| ConversationsMsg::SendMany { reqs, reply_to },
+            Some(Duration::from_secs(30)),
+        )
+        .await
+    {
+        Ok(ractor::rpc::CallResult::Success(r)) => Some(r),
+        _ => None,
+    }
+}
+
+/// Applies the tick's outcomes to the runs, the hold queue and the marketing sends.
+fn apply(
+    state: &mut CampaignsState,
+    plans: &HashMap<u64, Plan>,
+    steps: Vec<Step>,
+    results: SendResults,
+    now: Timestamp,
+    batch: &mut Batch,
+) -> Result<(), StoreError> {
+    let Some(results) = results else {
+        return Ok(());
+    };
+    let mut stopped: HashMap<u64, String> = HashMap::new();
+    let mut marketing: HashMap<u64, Vec<i64>> = HashMap::new();
+    for s in steps {
+        if stopped.contains_key(&s.campaign) {
+            continue;
+        }
+        let Some(a) = state.active.get_mut(&s.campaign) else {
+            continue;
+        };
+        match s.outcome {
+            Outcome::Send(i) => match results.get(i) {
+                Some(Ok(_)) => {
+                    a.run.queued += 1;
+                    if plans.get(&s.campaign).is_some_and(|p| p.shape.marketing) {
+                        let recent = match marketing.remove(&s.contact) {
+                            Some(r) => r,
+                            None => state
+                                .store
+                                .get(&state.shop, Kind::MarketingSends, s.contact)?
+                                .unwrap_or_default(),
+                        };
+                        marketing.insert(s.contact, noted(recent, now.millis()));
+                    }
+                }
+                Some(Err(e @ SendError::UsageExhausted { .. })) => {
+                    stopped.insert(s.campaign, format!("paused: {e}"));
+                    continue;
+                }
+                Some(Err(e)) => {
+                    *a.run.skipped.entry("refused".into()).or_default() += 1;
+                    a.run.note = Some(format!("a message was refused: {e}"));
+                }
+                None => continue,
+            },
+            Outcome::Already => a.run.queued += 1,
+            Outcome::Skip(code) => *a.run.skipped.entry(code.into()).or_default() += 1,
+            Outcome::Hold(until) => {
+                let seq = state.store.next_id()?;
+                let h = Held {
+                    campaign: s.campaign,
+                    position: s.position,
+                    contact: s.contact,
+                };
+                batch.put_held(&state.shop, until, seq, &h)?;
+                a.run.held += 1;
+            }
+        }
+        match s.held {
+            Some((due, seq)) => {
+                batch.remove_held(&state.shop, due, seq);
+                a.run.held = a.run.held.saturating_sub(1);
+            }
+            None => a.run.cursor = s.position + 1,
+        }
+    }
+    for (id, note) in stopped {
+        if let Some(a) = state.active.get_mut(&id) {
+            tracing::warn!(message = "Campaign paused.", tenant = %state.shop, campaign = id, reason = %note);
+            a.run.status = Some(CampaignStatus::Paused);
+            a.run.status_at = now;
+            a.run.note = Some(note);
+        }
+    }
+    for (contact, recent) in marketing {
+        batch.put(&state.shop, Kind::MarketingSends, contact, &recent)?;
+    }
+    for (id, a) in &state.active {
+        batch.put(&state.shop, Kind::CampaignRun, *id, &a.run)?;
+    }
+    Ok(())
+}
+
+/// A marketing send noted for smart sending and the global cap (the last 16 kept).
+fn noted(mut recent: Vec<i64>, now: i64) -> Vec<i64> {
+    recent.push(now);
+    let keep = recent.len().saturating_sub(16);
+    recent.drain(..keep);
+    recent
+}
+
+/// The campaign's counters over its variants.
+pub fn campaign_stats(
+    store: &crate::store::Store,
+    shop: &str,
+    id: u64,
+) -> Result<crate::domain::analytics::SourceStats, StoreError> {
+    let mut total = crate::domain::analytics::SourceStats::default();
+    for variant in 0..=7u8 {
+        let s = store.source_stats(shop, Source::Campaign { id, variant }.key())?;
+        total.add(&s);
+    }
+    Ok(total)
+}
+
+/// Sending campaigns whose list is done, with nothing held and every message out of
+/// the outbox, reach their final status.
+async fn finish_done(state: &mut CampaignsState, now: Timestamp) -> Result<(), CampaignsError> {
+    let mut batch = Batch::new();
+    let mut done = Vec::new();
+    for (id, a) in &mut state.active {
+        let r: &mut CampaignRun = &mut a.run;
+        if r.status() != CampaignStatus::Sending || r.cursor < r.total || r.held > 0 {
+            continue;
+        }
+        let stats = campaign_stats(&state.store, &state.shop, *id)?;
+        if stats.settled < r.queued {
+            continue;
+        }
+        r.status = Some(final_status(stats.sent, stats.failed));
+        r.status_at = now;
+        r.finished_at = Some(now);
+        batch.put(&state.shop, Kind::CampaignRun, *id, r)?;
+        tracing::info!(message = "Campaign finished.", tenant = %state.shop, campaign = id, status = r.status().as_str(), sent = stats.sent, failed = stats.failed, skipped = r.skipped_total());
+        done.push(*id);
+    }
+    if done.is_empty() {
+        return Ok(());
+    }
+    state.store.commit(batch)?;
+    state.store.durable().await?;
+    for id in done {
+        state.active.remove(&id);
+    }
+    Ok(())
+}
