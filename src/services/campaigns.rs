@@ -315,6 +315,18 @@ pub async fn estimate(ctx: &Context, shop: &str, id: u64) -> Result<Reach, Campa
     estimate_def(ctx, shop, &def).await
 }
 
+/// The reach of an unsaved definition (its audience and template), without saving it.
+///
+/// # Errors
+/// [`CampaignError::Audience`], or the engine.
+pub async fn estimate_draft(
+    ctx: &Context,
+    shop: &str,
+    def: &CampaignDefinition,
+) -> Result<Reach, CampaignError> {
+    estimate_def(ctx, shop, def).await
+}
+
 /// What Meta says about the sending number now.
 async fn number_facts(ctx: &Context, shop: &str, pnid: &str) -> NumberFacts {
     let token = match super::credentials::tenant(ctx, shop)

@@ -3,6 +3,7 @@
 
 pub mod back_in_stock;
 pub mod billing;
+pub mod campaigns;
 pub mod catalog;
 pub mod contacts;
 pub mod deadletters;
