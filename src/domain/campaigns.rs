@@ -61,9 +61,7 @@ pub struct CampaignDefinition {
 }
 
 /// Where a campaign is.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CampaignStatus {
     /// Defined, or launched and waiting for its time (`scheduled_for`).

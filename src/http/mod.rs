@@ -223,10 +223,22 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/campaigns/{id}/estimate",
             get(admin::campaigns::estimate),
         )
-        .route("/api/v1/campaigns/{id}/launch", post(admin::campaigns::launch))
-        .route("/api/v1/campaigns/{id}/pause", post(admin::campaigns::pause))
-        .route("/api/v1/campaigns/{id}/resume", post(admin::campaigns::resume))
-        .route("/api/v1/campaigns/{id}/cancel", post(admin::campaigns::cancel))
+        .route(
+            "/api/v1/campaigns/{id}/launch",
+            post(admin::campaigns::launch),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/pause",
+            post(admin::campaigns::pause),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/resume",
+            post(admin::campaigns::resume),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/cancel",
+            post(admin::campaigns::cancel),
+        )
         .route("/api/v1/segments/count", post(admin::segments::count))
         .route(
             "/api/v1/segments/{id}",

@@ -219,7 +219,9 @@ async fn check(ctx: &Context, shop: &str, def: &CampaignDefinition) -> Result<()
             problems.push(FlowProblem {
                 node: None,
                 code: "unknown_number",
-                message: format!("phone_number_id `{p}` is not one of this shop's WhatsApp numbers"),
+                message: format!(
+                    "phone_number_id `{p}` is not one of this shop's WhatsApp numbers"
+                ),
             });
         }
     }

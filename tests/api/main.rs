@@ -6,6 +6,7 @@ mod automations_crash;
 mod back_in_stock;
 mod back_in_stock_guards;
 mod billing;
+mod campaigns;
 mod catalog;
 mod catalog_push;
 mod checkout_poll;

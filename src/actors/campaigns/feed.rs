@@ -6,7 +6,7 @@
 //! sending, the global marketing cap) and held for its quiet hours; the audience's own
 //! segment and list exclusions were applied at the freeze and are not re-read.
 
-use super::{CampaignsState, CampaignsError};
+use super::{CampaignsError, CampaignsState};
 use crate::actors::automations::send::build;
 use crate::actors::conversations::{ConversationsMsg, SendError, SendRequest, Tagged, Target};
 use crate::domain::analytics::Source;
@@ -99,7 +99,9 @@ pub(super) async fn tick(state: &mut CampaignsState) -> Result<(), CampaignsErro
         let Some(plan) = plans.get(&h.campaign) else {
             continue;
         };
-        let outcome = prepare(state, plan, h.campaign, h.position, h.contact, &policy, now, &mut reqs)?;
+        let outcome = prepare(
+            state, plan, h.campaign, h.position, h.contact, &policy, now, &mut reqs,
+        )?;
         steps.push(Step {
             campaign: h.campaign,
             position: h.position,
@@ -111,7 +113,9 @@ pub(super) async fn tick(state: &mut CampaignsState) -> Result<(), CampaignsErro
     for id in sending {
         let Some(plan) = plans.get(&id) else { continue };
         while steps.len() < room {
-            let Some(a) = state.active.get(&id) else { break };
+            let Some(a) = state.active.get(&id) else {
+                break;
+            };
             let (cursor, total) = (a.run.cursor + pending_of(&steps, id), a.run.total);
             if cursor >= total {
                 break;
@@ -270,7 +274,10 @@ fn prepare(
     {
         return Ok(Outcome::Already);
     }
-    let Some(contact) = state.store.get::<Contact>(&state.shop, Kind::Contact, contact_id)? else {
+    let Some(contact) = state
+        .store
+        .get::<Contact>(&state.shop, Kind::Contact, contact_id)?
+    else {
         return Ok(Outcome::Skip("contact_deleted"));
     };
     let recent: Vec<i64> = state
@@ -305,7 +312,15 @@ fn prepare(
         shop_domain: &state.shop,
     };
     let t = &plan.template;
-    let Ok((values, body)) = build(&t.name, &t.language, &a.def.message, plan.shape, &cx, Vec::new(), None) else {
+    let Ok((values, body)) = build(
+        &t.name,
+        &t.language,
+        &a.def.message,
+        plan.shape,
+        &cx,
+        Vec::new(),
+        None,
+    ) else {
         return Ok(Outcome::Skip("variable_missing"));
     };
     reqs.push(SendRequest {
@@ -317,7 +332,11 @@ fn prepare(
         author: None,
         body: OutboundMessage::template(phone, body).body(),
         kind: "template".into(),
-        text: Some(format!("{} {}", t.name, values.join(" | ")).trim().to_string()),
+        text: Some(
+            format!("{} {}", t.name, values.join(" | "))
+                .trim()
+                .to_string(),
+        ),
         template: Some((t.name.clone(), t.language.clone())),
         purpose: if plan.shape.marketing {
             Purpose::Marketing

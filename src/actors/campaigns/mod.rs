@@ -389,7 +389,10 @@ impl Actor for Campaigns {
             CampaignsMsg::Delete { id, reply_to } => {
                 let _ = reply_to.send(delete(state, id));
             }
-            CampaignsMsg::Launch { launch: l, reply_to } => {
+            CampaignsMsg::Launch {
+                launch: l,
+                reply_to,
+            } => {
                 let _ = reply_to.send(launch(&myself, state, *l).await);
             }
             CampaignsMsg::Control {

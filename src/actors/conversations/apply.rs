@@ -118,7 +118,9 @@ async fn apply_event(
     crate::actors::publish(&state.automations, recorded);
     crate::actors::note_applied(&state.shop, d, None);
     for m in queued {
-        state.outbox.schedule_in(m.due_at.unwrap_or(m.at), false, m.id);
+        state
+            .outbox
+            .schedule_in(m.due_at.unwrap_or(m.at), false, m.id);
     }
     outbox::pump(myself, state)
 }

@@ -93,7 +93,8 @@ impl Outbox {
                 if m.in_flight {
                     metrics::counter!("galantis_outbox_possible_duplicates_total").increment(1);
                     tracing::warn!(
-                        message = "Message was in flight at a crash; sending again (possible duplicate).",
+                        message =
+                            "Message was in flight at a crash; sending again (possible duplicate).",
                         tenant = shop,
                         message_id = id
                     );

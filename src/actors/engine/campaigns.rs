@@ -6,8 +6,8 @@ use crate::actors::campaigns::{CampaignsError, CampaignsMsg, Control, Launch};
 use crate::actors::customers::audience::{AudienceRequest, Resolved};
 use crate::actors::customers::segment_cmds::SegmentCmd;
 use crate::actors::customers::segments::SegmentsError;
-use crate::domain::campaigns::{CampaignDefinition, CampaignRun};
 use crate::actors::tenant::TenantMsg;
+use crate::domain::campaigns::{CampaignDefinition, CampaignRun};
 use ractor::RpcReplyPort;
 use std::time::Duration;
 
@@ -31,8 +31,11 @@ impl Engine {
         def: CampaignDefinition,
     ) -> Result<Result<u64, CampaignsError>, EngineError> {
         let def = Box::new(def);
-        self.call(shop, Self::campaigns(|reply_to| CampaignsMsg::Create { def, reply_to }))
-            .await
+        self.call(
+            shop,
+            Self::campaigns(|reply_to| CampaignsMsg::Create { def, reply_to }),
+        )
+        .await
     }
 
     /// Replaces a campaign's definition (before launch).
@@ -62,8 +65,11 @@ impl Engine {
         shop: &str,
         id: u64,
     ) -> Result<Result<(), CampaignsError>, EngineError> {
-        self.call(shop, Self::campaigns(|reply_to| CampaignsMsg::Delete { id, reply_to }))
-            .await
+        self.call(
+            shop,
+            Self::campaigns(|reply_to| CampaignsMsg::Delete { id, reply_to }),
+        )
+        .await
     }
 
     /// Freezes a campaign's audience and starts it.
@@ -119,9 +125,9 @@ impl Engine {
         self.call_within(
             shop,
             move |reply_to| {
-                TenantMsg::Customers(crate::actors::customers::CustomersMsg::Segments(
-                    Box::new(msg(reply_to)),
-                ))
+                TenantMsg::Customers(crate::actors::customers::CustomersMsg::Segments(Box::new(
+                    msg(reply_to),
+                )))
             },
             LAUNCH_TIMEOUT,
         )

@@ -20,9 +20,10 @@ use serde::Deserialize;
 impl From<CampaignError> for ApiError {
     fn from(e: CampaignError) -> Self {
         match e {
-            CampaignError::NotFound(id) => {
-                ApiError::not_found("campaign_not_found", format!("no campaign {id} in this shop"))
-            }
+            CampaignError::NotFound(id) => ApiError::not_found(
+                "campaign_not_found",
+                format!("no campaign {id} in this shop"),
+            ),
             CampaignError::Invalid(p) => ApiError::Unprocessable {
                 code: "invalid_campaign",
                 message: format!(

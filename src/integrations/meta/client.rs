@@ -279,7 +279,8 @@ impl MetaClient {
             quality_rating: Option<String>,
         }
         let mut url = self.url(&[("phone_number_id", phone_number_id)])?;
-        url.query_pairs_mut().append_pair("fields", "quality_rating");
+        url.query_pairs_mut()
+            .append_pair("fields", "quality_rating");
         let req = self.request(Method::GET, url, token);
         let resp: Quality = self.call("quality_rating", req).await?;
         Ok(resp.quality_rating)

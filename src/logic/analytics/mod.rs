@@ -13,7 +13,10 @@ fn reached(s: MessageStatus) -> bool {
 fn accepted(s: MessageStatus) -> bool {
     !matches!(
         s,
-        MessageStatus::Queued | MessageStatus::Failed | MessageStatus::Received | MessageStatus::Noted
+        MessageStatus::Queued
+            | MessageStatus::Failed
+            | MessageStatus::Received
+            | MessageStatus::Noted
     )
 }
 

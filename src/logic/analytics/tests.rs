@@ -32,7 +32,12 @@ fn msg(status: MessageStatus, code: Option<i64>) -> ChatMessage {
 fn a_message_walks_the_counters_once_each() {
     use MessageStatus::*;
     let mut s = SourceStats::default();
-    let steps = [(Queued, Accepted), (Accepted, Sent), (Sent, Delivered), (Delivered, Read)];
+    let steps = [
+        (Queued, Accepted),
+        (Accepted, Sent),
+        (Sent, Delivered),
+        (Delivered, Read),
+    ];
     for (b, a) in steps {
         count_change(&mut s, b, &msg(a, None));
     }
@@ -51,5 +56,8 @@ fn a_read_without_delivery_counts_as_delivered_and_failures_keep_their_code() {
     assert_eq!((s.delivered, s.read, s.failed), (1, 1, 3));
     assert_eq!(s.failed_by_code.get(&131_026), Some(&2));
     assert_eq!(s.failed_by_code.get(&0), Some(&1));
-    assert_eq!(s.sent, 0, "a message failing before acceptance was never sent");
+    assert_eq!(
+        s.sent, 0,
+        "a message failing before acceptance was never sent"
+    );
 }

@@ -492,7 +492,12 @@ pub fn validate_broadcast(mapped: &ActionNode, templates: &[Template]) -> Vec<Fl
         .enumerate()
         .map(|(i, v)| (format!("body[{i}]"), v))
         .chain(mapped.header.iter().map(|v| ("header".to_string(), v)))
-        .chain(mapped.url_suffix.iter().map(|v| ("url_suffix".to_string(), v)));
+        .chain(
+            mapped
+                .url_suffix
+                .iter()
+                .map(|v| ("url_suffix".to_string(), v)),
+        );
     for (field, v) in named {
         if let Some(source) = &v.source {
             if vars::kind_of(source).is_some()

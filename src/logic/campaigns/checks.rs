@@ -65,7 +65,8 @@ pub fn launch_checks(f: &LaunchFacts<'_>) -> Vec<LaunchProblem> {
     if f.eligible == 0 {
         out.push(problem(
             "no_recipients",
-            "no contact of the audience can receive this message (see the estimate's exclusions)".into(),
+            "no contact of the audience can receive this message (see the estimate's exclusions)"
+                .into(),
         ));
     }
     if let Some((used, included)) = f.usage {

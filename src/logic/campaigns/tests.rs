@@ -28,7 +28,10 @@ fn reasons_come_in_the_product_s_order() {
     use MarketingState::*;
     let r = rules(true);
     let c = |p, s, e| classify(&contact(p, s, e), &[], &r);
-    assert_eq!(c(false, NotSubscribed, true), Err(Exclusion::ExcludedFromGalantis));
+    assert_eq!(
+        c(false, NotSubscribed, true),
+        Err(Exclusion::ExcludedFromGalantis)
+    );
     assert_eq!(c(false, NotSubscribed, false), Err(Exclusion::NoPhone));
     assert_eq!(c(true, NotSubscribed, false), Err(Exclusion::NoConsent));
     assert_eq!(c(true, Unsubscribed, false), Err(Exclusion::NoConsent));
@@ -65,7 +68,10 @@ fn the_global_cap_counts_sends_inside_its_window() {
         ..rules(true)
     };
     let day = r.cap_window_ms;
-    assert_eq!(classify(&c, &[r.now_ms - 10, r.now_ms - 20], &r), Err(Exclusion::MarketingCap));
+    assert_eq!(
+        classify(&c, &[r.now_ms - 10, r.now_ms - 20], &r),
+        Err(Exclusion::MarketingCap)
+    );
     assert_eq!(classify(&c, &[r.now_ms - 10, r.now_ms - day], &r), Ok(()));
     let none = Rules { cap: 0, ..r };
     assert_eq!(classify(&c, &[r.now_ms - 10, r.now_ms - 20], &none), Ok(()));

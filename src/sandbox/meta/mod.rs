@@ -218,6 +218,14 @@ impl MetaEmulator {
         self.shared.lock().health.insert(node_id.to_owned(), health);
     }
 
+    /// Sets a number's `quality_rating` (`GREEN`, `YELLOW`, `RED`).
+    pub fn set_quality_rating(&self, phone_number_id: &str, rating: &str) {
+        self.shared
+            .lock()
+            .quality
+            .insert(phone_number_id.to_owned(), rating.to_owned());
+    }
+
     /// A customer texts a business number: records the message (opening the 24 h window)
     /// and delivers the signed inbound webhook (failures land in [`Self::webhook_failures`]).
     /// Returns the inbound `wamid`.

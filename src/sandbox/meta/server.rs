@@ -148,9 +148,10 @@ fn read_node(
             .get(id)
             .map(|n| n.display.clone())
             .unwrap_or_default();
+        let quality = st.quality.get(id).map_or("GREEN", String::as_str);
         let v = json!({
             "id": id, "display_phone_number": format!("+{display}"), "verified_name": "Galantis Sandbox",
-            "quality_rating": "GREEN", "code_verification_status": "VERIFIED", "platform_type": "CLOUD_API",
+            "quality_rating": quality, "code_verification_status": "VERIFIED", "platform_type": "CLOUD_API",
             "throughput": {"level": "STANDARD"}, "name_status": "APPROVED",
             "whatsapp_business_manager_messaging_limit": "TIER_2K",
         });

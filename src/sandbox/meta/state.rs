@@ -67,6 +67,8 @@ pub(crate) struct State {
     pub templates: Templates,
     pub media: HashMap<String, MediaRecord>,
     pub health: HashMap<String, Health>,
+    /// A number's `quality_rating` when set (default `GREEN`).
+    pub quality: HashMap<String, String>,
     /// Catalogs by id.
     pub catalogs: BTreeMap<String, Catalog>,
     /// WABA id → its connected catalog.

@@ -286,7 +286,11 @@ impl SegmentIndex {
     ///
     /// # Errors
     /// [`IndexError::UnknownSegment`] for a segment that is not defined.
-    pub fn audience(&self, include: &AudienceSets, exclude: &AudienceSets) -> Result<AudienceRows, IndexError> {
+    pub fn audience(
+        &self,
+        include: &AudienceSets,
+        exclude: &AudienceSets,
+    ) -> Result<AudienceRows, IndexError> {
         let mut union = RoaringBitmap::new();
         let mut sum = 0u64;
         for set in self.sets(include)? {
@@ -299,7 +303,10 @@ impl SegmentIndex {
         }
         let matched = union.len();
         union -= &out;
-        let mut ids: Vec<u64> = union.iter().map(|r| self.table.row_ids[r as usize]).collect();
+        let mut ids: Vec<u64> = union
+            .iter()
+            .map(|r| self.table.row_ids[r as usize])
+            .collect();
         ids.sort_unstable();
         Ok(AudienceRows {
             excluded: matched - ids.len() as u64,
@@ -312,7 +319,10 @@ impl SegmentIndex {
     fn sets<'a>(&'a self, s: &'a AudienceSets) -> Result<Vec<&'a RoaringBitmap>, IndexError> {
         let mut out = Vec::new();
         for id in &s.segments {
-            let d = self.segments.get(id).ok_or(IndexError::UnknownSegment(*id))?;
+            let d = self
+                .segments
+                .get(id)
+                .ok_or(IndexError::UnknownSegment(*id))?;
             out.push(&d.members);
         }
         out.extend(s.lists.iter().filter_map(|l| self.table.lists.get(l)));
