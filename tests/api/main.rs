@@ -7,6 +7,7 @@ mod back_in_stock;
 mod back_in_stock_guards;
 mod billing;
 mod campaigns;
+mod campaigns_crash;
 mod catalog;
 mod catalog_push;
 mod checkout_poll;
