@@ -8,6 +8,7 @@ mod back_in_stock_guards;
 mod billing;
 mod campaigns;
 mod campaigns_crash;
+mod campaigns_lane;
 mod catalog;
 mod catalog_push;
 mod checkout_poll;
