@@ -6,59 +6,96 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-/// What sent a message.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Where a message came from. Revenue totals are kept per source.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Source {
-    /// A campaign, and its A/B variant (0 without a test).
-    Campaign {
-        /// Campaign id.
-        id: u64,
-        /// Variant index.
-        variant: u8,
-    },
-    /// A flow's action node.
-    Flow {
-        /// Flow id.
-        id: u64,
-        /// Node id.
-        node: String,
-    },
-    /// A back-in-stock alert.
+    /// A broadcast campaign and its A/B variant.
+    Campaign { id: u64, variant: u8 },
+    /// An automation flow and the node that sent the message.
+    Flow { id: u64, node: String },
+    /// All back-in-stock alerts share one source.
     BackInStock,
 }
 
 impl Source {
-    /// A short stable code (`c12v0`, `f7.n3`, `bis`), used in UTM values and as the key
-    /// of the source's counters.
+    /// Stable short code used in UTM values and ledger keys:
+    /// `c{id}v{variant}`, `f{id}.{node}` or `bis`.
+    ///
+    /// Bytes of a flow node outside `[A-Za-z0-9._~-]` are percent-encoded
+    /// (`%XX`), so the code is always URL-safe and round-trips through
+    /// [`Source::parse_code`].
     pub fn code(&self) -> String {
         match self {
-            Self::Campaign { id, variant } => format!("c{id}v{variant}"),
-            Self::Flow { id, node } => format!("f{id}.{node}"),
-            Self::BackInStock => "bis".into(),
+            Source::Campaign { id, variant } => format!("c{id}v{variant}"),
+            Source::Flow { id, node } => format!("f{id}.{}", encode_node(node)),
+            Source::BackInStock => "bis".to_string(),
         }
     }
 
-    /// The inverse of [`Self::code`].
+    /// Inverse of [`Source::code`]. Returns `None` for anything that is not a
+    /// code produced by us (foreign UTM campaigns, malformed values).
     pub fn parse_code(code: &str) -> Option<Source> {
         if code == "bis" {
-            return Some(Self::BackInStock);
+            return Some(Source::BackInStock);
         }
         if let Some(rest) = code.strip_prefix('c') {
             let (id, variant) = rest.split_once('v')?;
-            return Some(Self::Campaign {
-                id: id.parse().ok()?,
-                variant: variant.parse().ok()?,
+            return Some(Source::Campaign {
+                id: parse_digits(id)?,
+                variant: parse_digits(variant)?,
             });
         }
         let rest = code.strip_prefix('f')?;
         let (id, node) = rest.split_once('.')?;
-        let id = id.parse().ok()?;
-        (!node.is_empty()).then(|| Self::Flow {
-            id,
-            node: node.to_string(),
+        let node = decode_node(node)?;
+        (!node.is_empty()).then_some(Source::Flow {
+            id: parse_digits(id)?,
+            node,
         })
     }
+}
 
+/// Parses a non-empty run of ASCII digits (no sign, no whitespace).
+fn parse_digits<T: std::str::FromStr>(s: &str) -> Option<T> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn encode_node(node: &str) -> String {
+    let mut out = String::with_capacity(node.len());
+    for b in node.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'-') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn decode_node(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+impl Source {
     /// The record id of the source's counters: the first 8 bytes of SHA-256 of its code.
     pub fn key(&self) -> u64 {
         let d = Sha256::digest(self.code().as_bytes());

@@ -3,6 +3,7 @@
 //! every function here is tested without a runtime.
 
 pub mod analytics;
+pub mod attribution;
 pub mod automations;
 pub mod back_in_stock;
 pub mod billing;

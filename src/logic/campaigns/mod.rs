@@ -4,6 +4,7 @@
 //! is due for a recipient ([`local_due_ms`]) and the status a finished campaign ends in
 //! ([`final_status`]). No store, no clock, no actor.
 
+pub mod ab;
 pub mod checks;
 
 pub use checks::{launch_checks, LaunchFacts, LaunchProblem, NumberFacts};
