@@ -63,7 +63,11 @@ impl Application {
             master_key: master_key.clone(),
             automations: settings.automations.clone(),
             billing: settings.billing.clone(),
-            campaigns: settings.campaigns.clone(),
+            campaigns: crate::config::CampaignSettings {
+                link_base_url: (settings.campaigns.link_base_url.clone())
+                    .or_else(|| settings.shopify.app_url.clone()),
+                ..settings.campaigns.clone()
+            },
         });
         let engine = Engine::start(
             store.clone(),

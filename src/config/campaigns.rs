@@ -16,6 +16,10 @@ pub struct CampaignSettings {
     /// From this many recipients a send is large: a LOW quality rating then needs the
     /// merchant's confirmation.
     pub large_send: u64,
+    /// The engine's public base URL for tracked links (`{base}/r/{code}`); default:
+    /// `shopify.app_url`. Without one, links in campaign messages are sent as written
+    /// (clicks are then not counted).
+    pub link_base_url: Option<String>,
 }
 
 impl Default for CampaignSettings {
@@ -24,6 +28,7 @@ impl Default for CampaignSettings {
             tick_ms: 200,
             lane_seconds: 2,
             large_send: 1_000,
+            link_base_url: None,
         }
     }
 }

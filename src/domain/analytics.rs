@@ -118,6 +118,27 @@ pub struct MessageTag {
     pub position: u64,
     /// What the customer did.
     pub flags: u8,
+    /// When Meta accepted it (ms; 0: not yet).
+    pub sent_at: i64,
+    /// When it was delivered (ms; 0: not known).
+    pub delivered_at: i64,
+    /// When it was read (ms; 0: not known).
+    pub read_at: i64,
+    /// When a link of it was first clicked (ms; 0: never).
+    pub clicked_at: i64,
+}
+
+/// The record id of a source's counters of one UTC day (`day` as
+/// `domain::segments::day_of`): the first 8 bytes of SHA-256 of the key and the day.
+pub fn day_key(key: u64, day: i32) -> u64 {
+    let mut h = Sha256::new();
+    h.update(b"source-day");
+    h.update(key.to_be_bytes());
+    h.update(day.to_be_bytes());
+    let d = h.finalize();
+    let mut eight = [0u8; 8];
+    eight.copy_from_slice(&d[..8]);
+    u64::from_be_bytes(eight)
 }
 
 /// The customer replied within 24 hours.
@@ -127,8 +148,9 @@ pub const OPTED_OUT: u8 = 2;
 /// The customer clicked a link of the message.
 pub const CLICKED: u8 = 4;
 
-/// Counters of one source (`Kind::SourceStats`), kept by the conversation actor in the
-/// same batch as each message change, so they are exact after a crash.
+/// Counters of one source (`Kind::SourceStats`, by `Source::key`; one UTC day's under
+/// [`day_key`]), kept by the conversation actor in the same batch as each message
+/// change, so they are exact after a crash.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SourceStats {
     /// The source's code (`Source::code`).

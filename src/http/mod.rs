@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod input_limits;
 pub mod limits;
+pub mod links;
 pub mod meta_webhooks;
 pub mod openapi;
 pub mod ops;
@@ -274,6 +275,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(storefront::router(&state))
         .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/r/{code}", get(links::redirect))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

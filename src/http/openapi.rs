@@ -157,6 +157,7 @@ impl Modify for CrossFieldRules {
         admin::campaigns::create, admin::campaigns::estimate_draft, admin::campaigns::list, admin::campaigns::get,
         admin::campaigns::update, admin::campaigns::delete, admin::campaigns::estimate, admin::campaigns::launch,
         admin::campaigns::pause, admin::campaigns::resume, admin::campaigns::cancel,
+        crate::http::links::redirect,
         admin::segments::create, admin::segments::count, admin::segments::list, admin::segments::get,
         admin::segments::update, admin::segments::delete, admin::segments::members,
         admin::segments::create_list, admin::segments::lists, admin::segments::add_members, admin::segments::list_members, admin::segments::import, admin::segments::get_list, admin::segments::delete_list, admin::segments::remove_member,

@@ -12,6 +12,7 @@
 //! R <shop> 0 <kind:u8> <id bytes>       a tenant's record of some kind (see `Kind`)
 //! N <phone number id>                   WhatsApp phone number id -> shop
 //! W <waba id>                           WhatsApp Business Account id -> shop
+//! L <link code>                         a tracked link of a message (`store::links`)
 //! ```
 
 /// Kinds of per-tenant records under `R`.
@@ -137,6 +138,11 @@ pub enum Kind {
     MessageTag = b'!',
     /// The campaign lane of the outbox: due time ms (8) + message id (8) -> empty.
     BulkOutbox = b'$',
+    /// Index: contact id (8) + message id (8) -> empty: a contact's tagged messages
+    /// (revenue attribution looks at them).
+    ContactTag = b'%',
+    /// Revenue attributed to an order (order id -> `logic::attribution::Credit`).
+    OrderCredit = b'&',
     /// Counters per message source (`Source::key` -> `domain::analytics::SourceStats`).
     SourceStats = b'#',
     /// Back-in-stock subscription, by its id.

@@ -23,6 +23,7 @@ pub(crate) mod faults;
 pub mod import_stage;
 pub mod journal;
 pub mod keys;
+pub mod links;
 pub mod records;
 pub mod regions;
 mod seen_filter;

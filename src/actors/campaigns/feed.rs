@@ -20,6 +20,7 @@ use crate::logic::automations::vars::{TemplateShape, VarContext};
 use crate::logic::campaigns::{classify, final_status, Rules};
 use crate::store::campaigns::CHUNK;
 use crate::store::conversations as persist;
+use crate::store::links::Link;
 use crate::store::{Batch, Kind, StoreError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -85,7 +86,7 @@ pub(super) async fn tick(state: &mut CampaignsState) -> Result<(), CampaignsErro
     };
     let policy = crate::actors::automations::policy::load(&state.store, &state.shop)?;
     let mut steps = Vec::new();
-    let mut reqs = Vec::new();
+    let mut out = Staged::default();
     let held = state.store.held_due(&state.shop, now.millis(), room)?;
     for (due, seq, h) in held {
         match state.active.get(&h.campaign).map(|a| a.run.status()) {
@@ -100,7 +101,7 @@ pub(super) async fn tick(state: &mut CampaignsState) -> Result<(), CampaignsErro
             continue;
         };
         let outcome = prepare(
-            state, plan, h.campaign, h.position, h.contact, &policy, now, &mut reqs,
+            state, plan, h.campaign, h.position, h.contact, &policy, now, &mut out,
         )?;
         steps.push(Step {
             campaign: h.campaign,
@@ -124,7 +125,7 @@ pub(super) async fn tick(state: &mut CampaignsState) -> Result<(), CampaignsErro
             if r.due_ms > now.millis() {
                 break;
             }
-            let outcome = prepare(state, plan, id, cursor, r.contact, &policy, now, &mut reqs)?;
+            let outcome = prepare(state, plan, id, cursor, r.contact, &policy, now, &mut out)?;
             steps.push(Step {
                 campaign: id,
                 position: cursor,
@@ -134,7 +135,15 @@ pub(super) async fn tick(state: &mut CampaignsState) -> Result<(), CampaignsErro
             });
         }
     }
-    let results = send_many(state, reqs).await;
+    if !out.links.is_empty() {
+        // The links exist before any message that carries them can be clicked.
+        let mut b = Batch::new();
+        for (code, link) in &out.links {
+            b.put_link(code, link)?;
+        }
+        state.store.commit(b)?;
+    }
+    let results = send_many(state, out.reqs).await;
     apply(state, &plans, steps, results, now, &mut batch)?;
     state.store.commit(batch)?;
     state.store.durable().await?;
@@ -254,7 +263,7 @@ fn recipient(state: &mut CampaignsState, id: u64, position: u64) -> Result<Recip
         .ok_or_else(|| StoreError::Corrupt(format!("campaign {id} has no recipient {position}")))
 }
 
-/// Decides one recipient: already queued, skipped, held, or a request in `reqs`.
+/// Decides one recipient: already queued, skipped, held, or a request in `out`.
 #[allow(clippy::too_many_arguments)]
 fn prepare(
     state: &CampaignsState,
@@ -264,7 +273,7 @@ fn prepare(
     contact_id: u64,
     policy: &crate::actors::automations::policy::AutomationPolicy,
     now: Timestamp,
-    reqs: &mut Vec<SendRequest>,
+    out: &mut Staged,
 ) -> Result<Outcome, StoreError> {
     let key = once_key(id, position);
     if state
@@ -312,10 +321,12 @@ fn prepare(
         shop_domain: &state.shop,
     };
     let t = &plan.template;
+    let source = Source::Campaign { id, variant: 0 };
+    let message = tracked(state, &a.def.message, &source, key, &mut out.links);
     let Ok((values, body)) = build(
         &t.name,
         &t.language,
-        &a.def.message,
+        &message,
         plan.shape,
         &cx,
         Vec::new(),
@@ -323,7 +334,7 @@ fn prepare(
     ) else {
         return Ok(Outcome::Skip("variable_missing"));
     };
-    reqs.push(SendRequest {
+    out.reqs.push(SendRequest {
         target: Target::Customer {
             phone,
             phone_number_id: a.run.phone_number_id.clone(),
@@ -346,12 +357,65 @@ fn prepare(
         once_key: Some(key),
         bulk: true,
         source: Some(Tagged {
-            source: Source::Campaign { id, variant: 0 },
+            source,
             contact: contact_id,
             position,
         }),
     });
-    Ok(Outcome::Send(reqs.len() - 1))
+    Ok(Outcome::Send(out.reqs.len() - 1))
+}
+
+/// What a tick hands on: the requests and the tracked links their bodies carry.
+#[derive(Default)]
+struct Staged {
+    reqs: Vec<SendRequest>,
+    links: Vec<(String, Link)>,
+}
+
+/// A random link code: 12 characters of `[0-9A-Za-z]` (71 bits).
+fn link_code() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut rng = rand::thread_rng();
+    (0..12)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+/// The message with each static `http(s)://` value of its body replaced by a tracked
+/// link (`{link_base_url}/r/{code}`), whose record is added to `links`. Without a link
+/// base the message is unchanged.
+fn tracked(
+    state: &CampaignsState,
+    message: &crate::domain::automations::ActionNode,
+    source: &Source,
+    once_key: u64,
+    links: &mut Vec<(String, Link)>,
+) -> crate::domain::automations::ActionNode {
+    let Some(base) = state.settings.link_base_url.as_deref() else {
+        return message.clone();
+    };
+    let mut m = message.clone();
+    for v in &mut m.body {
+        let Some(text) = v.text.as_deref() else {
+            continue;
+        };
+        if !(text.starts_with("https://") || text.starts_with("http://")) {
+            continue;
+        }
+        let code = link_code();
+        links.push((
+            code.clone(),
+            Link {
+                shop: state.shop.to_string(),
+                once_key,
+                source: source.code(),
+                target: text.to_string(),
+            },
+        ));
+        v.text = Some(format!("{}/r/{code}", base.trim_end_matches('/')));
+    }
+    m
 }
 
 type SendResults = Option<Vec<Result<ChatMessage, SendError>>>;

@@ -221,9 +221,16 @@ async fn on_inbound(
             .recorded
             .push(crate::domain::EventKind::MessageReceived { contact_id, text });
     }
-    if let InboundContent::Text { body } = &m.content {
-        let s = &state.services.settings;
-        if let Some(word) = inbox::detect(body, &s.stop_words, &s.start_words) {
+    let word = match &m.content {
+        InboundContent::Text { body } => {
+            let s = &state.services.settings;
+            inbox::detect(body, &s.stop_words, &s.start_words)
+        }
+        _ => None,
+    };
+    super::tally::on_reply(state, batch, thread.id, at, word == Some(OptWord::Stop))?;
+    if let InboundContent::Text { .. } = &m.content {
+        if let Some(word) = word {
             if let Some(c) = on_opt_word(state, word, phone, at, thread.id).await? {
                 outbox::stage_queued(batch, &state.shop, &c, false)?;
                 queued.push(c);

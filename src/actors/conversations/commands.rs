@@ -360,6 +360,21 @@ fn send(
     Ok(())
 }
 
+/// Counts a click on a tracked link of the message queued under `once_key`.
+fn clicked(state: &mut ConversationsState, once_key: u64, at: Timestamp) -> Result<(), StoreError> {
+    let Some(id) = state
+        .store
+        .get::<u64>(&state.shop, Kind::SendOnce, once_key)?
+    else {
+        return Ok(());
+    };
+    let mut b = Batch::new();
+    if super::tally::on_click(state, &mut b, id, at)? {
+        state.store.commit(b)?;
+    }
+    Ok(())
+}
+
 /// Handles every command and query.
 pub fn handle(
     myself: &ActorRef<ConversationsMsg>,
@@ -415,6 +430,7 @@ pub fn handle(
             let _ = reply_to.send(remove_template(state, &name));
         }
         M::SetHealth { health } => set_health(myself, state, health)?,
+        M::Clicked { once_key, at } => clicked(state, once_key, at)?,
         M::Reset { reply_to } => {
             state.inbox = crate::logic::inbox::Inbox::default();
             state.outbox.clear();

@@ -64,6 +64,11 @@ pub enum ConversationsMsg {
     },
     /// Messages waiting in the campaign lane.
     BulkDepth { reply_to: RpcReplyPort<usize> },
+    /// A tracked link of the message queued under `once_key` was clicked.
+    Clicked {
+        once_key: u64,
+        at: crate::domain::Timestamp,
+    },
     /// Add an internal note to a thread (never sent).
     Note {
         thread_id: u64,
