@@ -87,12 +87,14 @@ pub(super) async fn spawn_customers(
     store: &Store,
     in_flight: Arc<AtomicU64>,
     wiring: &Wiring,
+    windows: crate::logic::attribution::Windows,
 ) -> Result<ActorRef<CustomersMsg>, ActorProcessingErr> {
     let args = CustomersArgs {
         shop: shop.clone(),
         store: store.clone(),
         in_flight,
         automations: wiring.automations.clone(),
+        windows,
     };
     let actor = Actor::spawn_linked(None, Customers, args, sup)
         .await

@@ -262,6 +262,7 @@ impl TenantSupervisor {
                     &state.store,
                     state.customers_in_flight.clone(),
                     &state.wiring,
+                    state.services.campaigns.windows(),
                 )
                 .await?
             }
@@ -364,6 +365,7 @@ impl Actor for TenantSupervisor {
             &args.store,
             customers_in_flight.clone(),
             &wiring,
+            args.services.campaigns.windows(),
         )
         .await?;
         let catalog = spawn_catalog(

@@ -20,6 +20,13 @@ pub struct CampaignSettings {
     /// `shopify.app_url`. Without one, links in campaign messages are sent as written
     /// (clicks are then not counted).
     pub link_base_url: Option<String>,
+    /// Revenue attribution: an order within this many hours after a click on a message's
+    /// link is credited to it.
+    pub attribution_click_hours: u32,
+    /// … after the message was read.
+    pub attribution_read_hours: u32,
+    /// … after the message was delivered.
+    pub attribution_delivered_hours: u32,
 }
 
 impl Default for CampaignSettings {
@@ -29,11 +36,24 @@ impl Default for CampaignSettings {
             lane_seconds: 2,
             large_send: 1_000,
             link_base_url: None,
+            attribution_click_hours: 120,
+            attribution_read_hours: 12,
+            attribution_delivered_hours: 24,
         }
     }
 }
 
 impl CampaignSettings {
+    /// The attribution windows.
+    pub fn windows(&self) -> crate::logic::attribution::Windows {
+        let h = |n: u32| i64::from(n) * 3_600_000;
+        crate::logic::attribution::Windows {
+            click_ms: h(self.attribution_click_hours),
+            read_ms: h(self.attribution_read_hours),
+            delivered_ms: h(self.attribution_delivered_hours),
+        }
+    }
+
     /// Messages to keep in the lane at `messages_per_second` (at least 16).
     pub fn lane_depth(&self, messages_per_second: u32) -> usize {
         (messages_per_second as usize * self.lane_seconds.max(1) as usize).max(16)

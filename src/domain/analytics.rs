@@ -176,10 +176,22 @@ pub struct SourceStats {
     pub opted_out: u64,
     /// Messages whose link was clicked.
     pub clicked: u64,
-    /// Orders attributed.
+}
+
+/// Revenue credited to one source (`Kind::SourceRevenue`, by `Source::key`; one UTC
+/// day's under [`day_key`]), written by the customer actor with the order that earned it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SourceRevenue {
+    /// Orders credited (cancelled ones taken out again).
     pub orders: u64,
-    /// Revenue attributed, in minor units of the shop currency.
-    pub revenue_minor: i64,
+    /// Their total.
+    #[schema(value_type = String)]
+    pub revenue: crate::domain::Money,
+    /// Credited orders that were cancelled later (their revenue left).
+    pub cancelled: u64,
+    /// Orders credited, by the rule that credited them (`UTM`, `DISCOUNT_CODE`, `CLICK`,
+    /// `READ`, `DELIVERED`).
+    pub by_rule: BTreeMap<String, u64>,
 }
 
 impl SourceStats {
@@ -197,8 +209,6 @@ impl SourceStats {
         self.replied += o.replied;
         self.opted_out += o.opted_out;
         self.clicked += o.clicked;
-        self.orders += o.orders;
-        self.revenue_minor += o.revenue_minor;
     }
 }
 

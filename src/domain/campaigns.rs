@@ -58,6 +58,10 @@ pub struct CampaignDefinition {
     /// the last this many hours.
     #[serde(default)]
     pub smart_sending_hours: Option<u32>,
+    /// A discount code this campaign gives out: an order that uses it is credited to the
+    /// campaign whatever the timing (revenue attribution).
+    #[serde(default)]
+    pub discount_code: Option<String>,
 }
 
 /// Where a campaign is.

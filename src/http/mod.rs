@@ -195,6 +195,7 @@ pub fn router(state: AppState) -> Router {
             get(admin::flows::get).put(admin::flows::update),
         )
         .route("/api/v1/flows/{id}/activate", post(admin::flows::activate))
+        .route("/api/v1/flows/{id}/analytics", get(admin::flows::analytics))
         .route("/api/v1/flows/{id}/pause", post(admin::flows::pause))
         .route("/api/v1/flows/{id}/archive", post(admin::flows::archive))
         .route("/api/v1/flows/{id}/runs", get(admin::flows::flow_runs))
@@ -223,6 +224,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/campaigns/{id}/estimate",
             get(admin::campaigns::estimate),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/analytics",
+            get(admin::campaigns::analytics),
         )
         .route(
             "/api/v1/campaigns/{id}/launch",

@@ -127,6 +127,8 @@ pub struct CampaignView {
     pub note: Option<String>,
     /// Progress (zeros before launch).
     pub progress: Progress,
+    /// What it earned: replies, clicks, opt-outs, orders and revenue credited.
+    pub results: super::analytics::Totals,
 }
 
 fn stats(ctx: &Context, shop: &str, id: u64) -> Result<SourceStats, StoreError> {
@@ -173,6 +175,11 @@ fn view_of(ctx: &Context, shop: &str, c: &StoredCampaign) -> Result<CampaignView
         } else {
             Progress::default()
         },
+        results: super::analytics::totals(
+            ctx.engine.store(),
+            shop,
+            &super::analytics::campaign_sources(c.id),
+        )?,
     })
 }
 
@@ -435,6 +442,28 @@ pub async fn launch(
     };
     let _run: CampaignRun = ctx.engine.launch_campaign(shop, launch).await??;
     get(ctx, shop, id)
+}
+
+/// A campaign's analytics: totals and a daily series since it was created.
+///
+/// # Errors
+/// [`CampaignError::NotFound`] or the store.
+pub fn analytics(
+    ctx: &Context,
+    shop: &str,
+    id: u64,
+) -> Result<super::analytics::Analytics, CampaignError> {
+    let c = ctx
+        .engine
+        .store()
+        .campaign(shop, id)?
+        .ok_or(CampaignError::NotFound(id))?;
+    Ok(super::analytics::of(
+        ctx.engine.store(),
+        shop,
+        &super::analytics::campaign_sources(id),
+        c.created_at,
+    )?)
 }
 
 /// Pauses, resumes or cancels a launched campaign.

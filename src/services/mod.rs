@@ -9,6 +9,7 @@
 //! `meta_routes` (which tenant a Meta webhook belongs to; one owner per number and WABA),
 //! `shopify_webhooks` (the shop's webhook subscriptions reconciled with what we handle).
 
+pub mod analytics;
 pub mod back_in_stock;
 pub mod billing;
 pub mod campaigns;

@@ -143,6 +143,9 @@ pub enum Kind {
     ContactTag = b'%',
     /// Revenue attributed to an order (order id -> `logic::attribution::Credit`).
     OrderCredit = b'&',
+    /// Revenue per message source (`Source::key`, or its day's `day_key` ->
+    /// `domain::analytics::SourceRevenue`), written by the customer actor.
+    SourceRevenue = b'(',
     /// Counters per message source (`Source::key` -> `domain::analytics::SourceStats`).
     SourceStats = b'#',
     /// Back-in-stock subscription, by its id.

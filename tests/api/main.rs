@@ -1,6 +1,7 @@
 //! API tests: the engine started on port 0 with its own temp store, driven over HTTP.
 
 mod access;
+mod attribution;
 mod automations;
 mod automations_crash;
 mod back_in_stock;

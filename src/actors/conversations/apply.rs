@@ -228,7 +228,10 @@ async fn on_inbound(
         }
         _ => None,
     };
-    super::tally::on_reply(state, batch, thread.id, at, word == Some(OptWord::Stop))?;
+    // When we received it: the sender's own timestamp has whole seconds only, and a
+    // reply can come within the second of our message.
+    let stop = word == Some(OptWord::Stop);
+    super::tally::on_reply(state, batch, thread.id, received_at, stop)?;
     if let InboundContent::Text { .. } = &m.content {
         if let Some(word) = word {
             if let Some(c) = on_opt_word(state, word, phone, at, thread.id).await? {

@@ -5,6 +5,7 @@
 //! The rules are `logic::customers`'s; it must not touch catalog or WhatsApp records
 //! (the conversation actor asks it through typed messages).
 
+pub mod attribution;
 pub mod audience;
 pub mod segment_cmds;
 pub mod segments;
@@ -118,6 +119,8 @@ pub struct CustomersArgs {
     pub in_flight: Arc<AtomicU64>,
     /// Where recorded events go.
     pub automations: Sibling<AutomationsMsg>,
+    /// Revenue attribution windows.
+    pub windows: crate::logic::attribution::Windows,
 }
 
 /// State of the customer actor.
@@ -129,6 +132,7 @@ pub struct CustomersState {
     retries: super::retry::Retries,
     automations: Sibling<AutomationsMsg>,
     segments: segments::Segments,
+    windows: crate::logic::attribution::Windows,
 }
 
 /// The customer actor.
@@ -255,11 +259,50 @@ impl Customers {
         for e in &events {
             batch.put_event(&state.shop, e)?;
         }
+        if let Some(d) = journal.filter(|_| !history) {
+            Self::attribute(state, &mut batch, &change.events, d, at)?;
+        }
         if let Some(d) = journal {
             batch.applied(d.seq, &d.entry)?;
         }
         state.store.commit(batch)?;
         super::publish(&state.automations, events);
+        Ok(())
+    }
+
+    /// Revenue attribution of the orders a webhook placed or cancelled (same batch).
+    fn attribute(
+        state: &CustomersState,
+        batch: &mut Batch,
+        events: &[crate::domain::EventKind],
+        d: &Delivered,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        use crate::domain::EventKind as E;
+        for e in events {
+            match e {
+                E::OrderPlaced {
+                    order_id,
+                    customer_id,
+                    total,
+                    currency,
+                } => {
+                    let placed = attribution::Placed {
+                        order_id: *order_id,
+                        customer_id: *customer_id,
+                        total: *total,
+                        currency,
+                        body: &d.entry.body,
+                        at,
+                    };
+                    attribution::on_placed(state, batch, &state.windows, &placed)?;
+                }
+                E::OrderCancelled { order_id, .. } => {
+                    attribution::on_cancelled(state, batch, *order_id, at)?;
+                }
+                _ => {}
+            }
+        }
         Ok(())
     }
 
@@ -432,6 +475,7 @@ impl Actor for Customers {
             retries: Default::default(),
             automations: args.automations,
             segments,
+            windows: args.windows,
         })
     }
 

@@ -182,6 +182,21 @@ pub async fn estimate(
     ))
 }
 
+/// A campaign's analytics: sent, delivered, read, failed by code, replied, opted out,
+/// clicked, orders and revenue credited (with the rules), and a daily series.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/analytics", tag = "campaigns", params(("id" = String, Path, pattern = "^[0-9]{1,19}$")),
+    responses((status = 200, body = crate::services::analytics::Analytics, description = "totals and series"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn analytics(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+) -> Result<Json<crate::services::analytics::Analytics>, ApiError> {
+    let id = path_id(&id, "campaign id")?;
+    Ok(Json(service::analytics(&state.services, &scope.shop, id)?))
+}
+
 /// Launches a campaign: every launch check runs (422 `launch_refused` names each that
 /// fails, and nothing is sent); then the audience is frozen and sending starts (or waits
 /// for `send_at`).

@@ -139,6 +139,31 @@ pub async fn get(
         .ok_or_else(|| ApiError::not_found("flow_not_found", format!("no flow {id} in this shop")))
 }
 
+/// A flow's analytics: sent, delivered, read, failed by code, replied, opted out,
+/// clicked, orders and revenue credited, in total, per action node, and per day (30 days).
+#[utoipa::path(get, path = "/api/v1/flows/{id}/analytics", tag = "automations",
+    params(("id" = String, Path, pattern = "^[0-9]{1,19}$", description = "flow id")),
+    responses((status = 200, body = crate::services::analytics::FlowAnalytics, description = "the flow's analytics"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn analytics(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+) -> Result<Json<crate::services::analytics::FlowAnalytics>, ApiError> {
+    let id = path_id(&id, "flow id")?;
+    let flow = state.engine.flow(&scope.shop, id).await?.ok_or_else(|| {
+        ApiError::not_found("flow_not_found", format!("no flow {id} in this shop"))
+    })?;
+    let nodes: Vec<String> = (flow.definition.nodes.iter())
+        .filter(|n| matches!(n.kind, crate::domain::automations::NodeKind::Action(_)))
+        .map(|n| n.id.clone())
+        .collect();
+    crate::services::analytics::flow(state.engine.store(), &scope.shop, id, &nodes)
+        .map(Json)
+        .map_err(ApiError::internal)
+}
+
 /// Edits a flow: a new version. An active flow stays active only if the new version has
 /// no problems (422 otherwise); runs already going finish on the version they started on.
 #[utoipa::path(put, path = "/api/v1/flows/{id}", tag = "automations", request_body = FlowDraft,

@@ -74,6 +74,19 @@ pub enum Rule {
     Delivered,
 }
 
+impl Rule {
+    /// The API's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Utm => "UTM",
+            Rule::DiscountCode => "DISCOUNT_CODE",
+            Rule::Click => "CLICK",
+            Rule::Read => "READ",
+            Rule::Delivered => "DELIVERED",
+        }
+    }
+}
+
 /// The attribution of one order to one message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credit {
