@@ -202,8 +202,8 @@ async fn a_failed_supervisor_takes_every_child_with_it_and_comes_back_whole() {
     let children = old.get_cell().get_children();
     assert_eq!(
         children.len(),
-        5,
-        "customer, catalog, conversation, automation and back-in-stock actors"
+        6,
+        "customer, catalog, conversation, automation, back-in-stock and campaign actors"
     );
 
     engine

@@ -360,6 +360,10 @@ async fn each_launch_check_refuses_with_its_reason_and_sends_nothing() {
     refused(&app, &emu, &key, &id, "number_blocked").await;
     emu.set_health(NUMBER, Health::Available);
 
+    emu.revoke_token(crate::whatsapp_send::TOKEN);
+    refused(&app, &emu, &key, &id, "token_invalid").await;
+    // Last: a template paused by Meta (its re-approval could race the pause's review
+    // event within the same second).
     emu.pause_template("cart_std", "en").await.expect("pause");
     app.eventually("the template paused", || async {
         let (_, v) = app.get("/api/v1/templates", &key).await;
@@ -371,21 +375,6 @@ async fn each_launch_check_refuses_with_its_reason_and_sends_nothing() {
     })
     .await;
     refused(&app, &emu, &key, &id, "template_not_approved").await;
-    emu.approve_template("cart_std", "en")
-        .await
-        .expect("approve");
-    app.eventually("the template approved again", || async {
-        let (_, v) = app.get("/api/v1/templates", &key).await;
-        let items = v["items"].as_array().cloned().unwrap_or_default();
-        items
-            .iter()
-            .any(|t| t["name"] == "cart_std" && t["status"] == "APPROVED")
-            .then_some(())
-    })
-    .await;
-
-    emu.revoke_token(crate::whatsapp_send::TOKEN);
-    refused(&app, &emu, &key, &id, "token_invalid").await;
 }
 
 #[tokio::test]
