@@ -411,7 +411,7 @@ pub async fn launch(
         Some(t) => Some((super::billing::view(ctx, shop)?.used, t.included)),
         None => None,
     };
-    let known = numbers.iter().any(|n| *n == pnid);
+    let known = numbers.contains(&pnid);
     let number = if known {
         number_facts(ctx, shop, &pnid).await
     } else {

@@ -257,7 +257,10 @@ async fn send(
     let actor = state.conversations.get()?;
     match actor
         .call(
-            |r| ConversationsMsg::Send { req, reply_to: r },
+            |r| ConversationsMsg::Send {
+                req: Box::new(req),
+                reply_to: r,
+            },
             Some(Duration::from_secs(10)),
         )
         .await

@@ -383,7 +383,7 @@ pub fn handle(
 ) -> Result<(), ActorProcessingErr> {
     use ConversationsMsg as M;
     match msg {
-        M::Send { req, reply_to } => send(myself, state, req, reply_to)?,
+        M::Send { req, reply_to } => send(myself, state, *req, reply_to)?,
         M::SendMany { reqs, reply_to } => {
             let r = queue_many(state, reqs);
             let any = r.iter().any(Result::is_ok);

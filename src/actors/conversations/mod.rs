@@ -54,7 +54,7 @@ pub enum ConversationsMsg {
     Deliver(Delivered),
     /// Queue an outbound message (agent reply, API send, confirmation).
     Send {
-        req: SendRequest,
+        req: Box<SendRequest>,
         reply_to: RpcReplyPort<Result<ChatMessage, SendError>>,
     },
     /// Queue several messages in one write (a campaign's slice).

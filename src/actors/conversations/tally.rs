@@ -23,10 +23,7 @@ pub const REPLY_WINDOW_MS: i64 = 24 * 3_600_000;
 /// Messages of a thread looked at (newest first) to find the one a reply answers.
 const REPLY_LOOKBACK: usize = 50;
 
-fn cached<'a>(
-    state: &'a mut ConversationsState,
-    key: u64,
-) -> Result<&'a mut SourceStats, StoreError> {
+fn cached(state: &mut ConversationsState, key: u64) -> Result<&mut SourceStats, StoreError> {
     if !state.stats.contains_key(&key) {
         let s = state.store.source_stats(&state.shop, key)?;
         state.stats.insert(key, s);

@@ -26,7 +26,12 @@ impl Engine {
     /// # Errors
     /// [`CommandError`]: unreachable, or refused (window closed, unknown template …).
     pub async fn send(&self, shop: &str, req: SendRequest) -> Result<ChatMessage, CommandError> {
-        let msg = |reply_to| TenantMsg::Conversations(ConversationsMsg::Send { req, reply_to });
+        let msg = |reply_to| {
+            TenantMsg::Conversations(ConversationsMsg::Send {
+                req: Box::new(req),
+                reply_to,
+            })
+        };
         Ok(self.call(shop, msg).await??)
     }
 
