@@ -62,6 +62,60 @@ pub struct CampaignDefinition {
     /// campaign whatever the timing (revenue attribution).
     #[serde(default)]
     pub discount_code: Option<String>,
+    /// An A/B test: `message` is variant A, these are B, C …; a sample of the audience
+    /// is split among them, the winner by `metric` after `wait_minutes`, and the rest of
+    /// the audience receives the winner.
+    #[serde(default)]
+    pub ab: Option<AbDefinition>,
+}
+
+/// The metric that picks an A/B test's winner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AbMetric {
+    /// Delivery rate.
+    Delivered,
+    /// Read rate.
+    Read,
+    /// Reply rate.
+    Replied,
+    /// Click rate.
+    Clicked,
+    /// Revenue per message.
+    Revenue,
+}
+
+/// An A/B test of a campaign.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AbDefinition {
+    /// Variants B, C … (1 to 7): each a template and its variables, or the same template
+    /// with other values.
+    pub variants: Vec<ActionNode>,
+    /// The share of the audience in the test (1 to 100; 100: everyone gets a variant).
+    pub sample_percent: u8,
+    /// What picks the winner.
+    pub metric: AbMetric,
+    /// How long after the sample's last message the winner is picked, in minutes.
+    #[serde(default)]
+    pub wait_minutes: u32,
+}
+
+impl CampaignDefinition {
+    /// The message of variant `v` (0 = A = `message`).
+    pub fn variant(&self, v: u8) -> &ActionNode {
+        match (v, &self.ab) {
+            (0, _) | (_, None) => &self.message,
+            (v, Some(ab)) => ab.variants.get(usize::from(v) - 1).unwrap_or(&self.message),
+        }
+    }
+
+    /// Variants, A included (1 without a test).
+    pub fn variant_count(&self) -> u8 {
+        self.ab.as_ref().map_or(1, |ab| {
+            u8::try_from(ab.variants.len() + 1).unwrap_or(u8::MAX)
+        })
+    }
 }
 
 /// Where a campaign is.
@@ -148,6 +202,17 @@ pub struct CampaignRun {
     pub confirmed_low_quality: bool,
     /// The sending number, fixed at launch.
     pub phone_number_id: String,
+    /// A/B test phase: 0 none, 1 sending the sample, 2 waiting for the winner, 3 sending
+    /// the winner to the rest.
+    pub ab_phase: u8,
+    /// When the sample was all handed on.
+    pub sample_done_at: Option<Timestamp>,
+    /// The winning variant, once picked.
+    pub winner: Option<u8>,
+    /// Why it won.
+    pub winner_reason: Option<String>,
+    /// Position reached in the list while sending the winner to the rest.
+    pub rest_cursor: u64,
 }
 
 impl CampaignRun {
@@ -181,4 +246,6 @@ pub struct Held {
     pub position: u64,
     /// The contact.
     pub contact: u64,
+    /// The A/B variant it receives.
+    pub variant: u8,
 }

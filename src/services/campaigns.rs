@@ -98,6 +98,26 @@ pub struct Progress {
     pub percent: u64,
 }
 
+/// A campaign's A/B test as the API shows it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct AbView {
+    /// `SAMPLING`, `WAITING`, `SENDING_WINNER` (or `DONE` once the campaign is over).
+    pub phase: &'static str,
+    /// Recipients in the sample.
+    pub sample_size: u64,
+    /// Recipients of each variant in the sample (A first).
+    pub sample_by_variant: Vec<u64>,
+    /// When the winner is (or was) picked.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub decide_at: Option<Timestamp>,
+    /// The winning variant (`A`, `B` …), once picked.
+    pub winner: Option<String>,
+    /// Why it won.
+    pub reason: Option<String>,
+    /// Each variant's results (A first).
+    pub variants: Vec<super::analytics::Totals>,
+}
+
 /// A campaign as the API shows it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CampaignView {
@@ -129,6 +149,8 @@ pub struct CampaignView {
     pub progress: Progress,
     /// What it earned: replies, clicks, opt-outs, orders and revenue credited.
     pub results: super::analytics::Totals,
+    /// Its A/B test, when it has one.
+    pub ab: Option<AbView>,
 }
 
 fn stats(ctx: &Context, shop: &str, id: u64) -> Result<SourceStats, StoreError> {
@@ -140,12 +162,56 @@ fn definition(c: &StoredCampaign) -> Result<CampaignDefinition, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("campaign {} definition: {e}", c.id)))
 }
 
+fn ab_view(
+    ctx: &Context,
+    shop: &str,
+    c: &StoredCampaign,
+    def: &CampaignDefinition,
+    run: &CampaignRun,
+) -> Result<Option<AbView>, CampaignError> {
+    use crate::logic::campaigns::ab;
+    let Some(d) = &def.ab else { return Ok(None) };
+    let test = ab::AbTest {
+        variants: def.variant_count(),
+        sample_percent: d.sample_percent,
+        metric: d.metric,
+        wait_ms: i64::from(d.wait_minutes) * 60_000 / i64::from(ctx.automations.time_scale.max(1)),
+        seed: c.id,
+    };
+    let phase = match (run.status().is_final(), run.ab_phase) {
+        (true, _) => "DONE",
+        (_, 2) => "WAITING",
+        (_, 3) => "SENDING_WINNER",
+        _ => "SAMPLING",
+    };
+    let mut variants = Vec::new();
+    for variant in 0..test.variants {
+        variants.push(super::analytics::totals(
+            ctx.engine.store(),
+            shop,
+            &[crate::domain::analytics::Source::Campaign { id: c.id, variant }],
+        )?);
+    }
+    Ok(Some(AbView {
+        phase,
+        sample_size: ab::sample_size(&test, run.total),
+        sample_by_variant: ab::variant_counts(&test, run.total),
+        decide_at: run
+            .sample_done_at
+            .map(|t| Timestamp(t.millis() + test.wait_ms)),
+        winner: run.winner.map(ab::variant_name),
+        reason: run.winner_reason.clone(),
+        variants,
+    }))
+}
+
 fn view_of(ctx: &Context, shop: &str, c: &StoredCampaign) -> Result<CampaignView, CampaignError> {
     let run = ctx.engine.store().campaign_run(shop, c.id)?;
     let s = stats(ctx, shop, c.id)?;
+    let handed = run.queued + run.skipped_total() + run.held;
     let progress = Progress {
         total: run.total,
-        handed: run.cursor,
+        handed,
         queued: run.queued.saturating_sub(s.settled),
         sent: s.sent,
         delivered: s.delivered,
@@ -158,12 +224,14 @@ fn view_of(ctx: &Context, shop: &str, c: &StoredCampaign) -> Result<CampaignView
             .collect(),
         skipped: run.skipped.clone(),
         held: run.held,
-        percent: (run.cursor * 100).checked_div(run.total).unwrap_or(100),
+        percent: (handed * 100).checked_div(run.total).unwrap_or(100),
     };
+    let def = definition(c)?;
+    let ab = ab_view(ctx, shop, c, &def, &run)?;
     Ok(CampaignView {
         id: c.id,
         status: run.status(),
-        definition: definition(c)?,
+        definition: def,
         created_at: c.created_at,
         launched_at: run.launched_at,
         scheduled_for: run.start_at,
@@ -180,6 +248,7 @@ fn view_of(ctx: &Context, shop: &str, c: &StoredCampaign) -> Result<CampaignView
             shop,
             &super::analytics::campaign_sources(c.id),
         )?,
+        ab,
     })
 }
 
@@ -428,7 +497,23 @@ pub async fn launch(
         large_send: ctx.campaigns.large_send,
         confirmed_low_quality: confirm_low_quality,
     };
-    let problems = launch_checks(&facts);
+    let mut problems = launch_checks(&facts);
+    for v in 1..def.variant_count() {
+        let t = &def.variant(v).template;
+        let ok = persist::template(store, shop, &t.name, &t.language)?
+            .is_some_and(|t| t.status == crate::domain::whatsapp::TemplateStatus::Approved);
+        if !ok {
+            problems.push(LaunchProblem {
+                code: "template_not_approved",
+                message: format!(
+                    "variant {}: template `{}` ({}) is missing or not APPROVED",
+                    crate::logic::campaigns::ab::variant_name(v),
+                    t.name,
+                    t.language
+                ),
+            });
+        }
+    }
     if !problems.is_empty() {
         tracing::info!(message = "Campaign launch refused.", tenant = shop, campaign = id, checks = ?problems.iter().map(|p| p.code).collect::<Vec<_>>());
         return Err(CampaignError::Refused(problems));

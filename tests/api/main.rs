@@ -8,6 +8,7 @@ mod back_in_stock;
 mod back_in_stock_guards;
 mod billing;
 mod campaigns;
+mod campaigns_ab;
 mod campaigns_crash;
 mod campaigns_lane;
 mod catalog;

@@ -40,6 +40,8 @@ pub fn once_key(campaign: u64, position: u64) -> u64 {
 
 /// What became of one recipient this tick.
 enum Outcome {
+    /// Not this phase's recipient (A/B): passed over, nothing counted.
+    Pass,
     /// Handed to the outbox (index into the tick's requests).
     Send(usize),
     /// Already in the outbox (a re-handed position after a crash).
@@ -57,15 +59,25 @@ struct Step {
     contact: u64,
     /// From the hold queue (its entry's key), else from the list at `position`.
     held: Option<(i64, u64)>,
+    /// Walking the list for the A/B winner's rest (`rest_cursor`), else `cursor`.
+    rest: bool,
+    /// The A/B variant.
+    variant: u8,
     outcome: Outcome,
 }
 
-/// What a campaign sends, fixed for the tick.
+/// Most recipients passed over (A/B: not this phase's) in one tick.
+const MAX_PASSES: usize = 200_000;
+
+/// What one variant of a campaign sends, fixed for the tick.
 struct Plan {
     template: Template,
     shape: TemplateShape,
     rules: Rules,
 }
+
+/// A campaign's plans, by variant.
+type Plans = HashMap<u64, Vec<Plan>>;
 
 /// Runs one tick (see the module docs).
 ///
@@ -75,6 +87,12 @@ pub(super) async fn tick(state: &mut CampaignsState) -> Result<(), CampaignsErro
     let now = Timestamp::now();
     let mut batch = Batch::new();
     start_due(state, now, &mut batch)?;
+    for (id, a) in &mut state.active {
+        let scale = state.automations.time_scale;
+        if super::ab::advance(&state.store, &state.shop, (*id, a), now, scale)? {
+            batch.put(&state.shop, Kind::CampaignRun, *id, &a.run)?;
+        }
+    }
     let plans = plans(state, now, &mut batch)?;
     let sending: Vec<u64> = plans.keys().copied().collect();
     let room = match lane_room(state).await {
@@ -97,40 +115,65 @@ pub(super) async fn tick(state: &mut CampaignsState) -> Result<(), CampaignsErro
                 continue;
             }
         }
-        let Some(plan) = plans.get(&h.campaign) else {
+        let Some(plan) = plans
+            .get(&h.campaign)
+            .and_then(|p| p.get(usize::from(h.variant)))
+        else {
             continue;
         };
-        let outcome = prepare(
-            state, plan, h.campaign, h.position, h.contact, &policy, now, &mut out,
-        )?;
+        let r = (h.position, h.contact, h.variant);
+        let outcome = prepare(state, plan, h.campaign, r, &policy, now, &mut out)?;
         steps.push(Step {
             campaign: h.campaign,
             position: h.position,
             contact: h.contact,
             held: Some((due, seq)),
+            rest: false,
+            variant: h.variant,
             outcome,
         });
     }
+    let mut passes = 0;
     for id in sending {
         let Some(plan) = plans.get(&id) else { continue };
-        while steps.len() < room {
+        while steps.len() - passes < room && passes < MAX_PASSES {
             let Some(a) = state.active.get(&id) else {
                 break;
             };
-            let (cursor, total) = (a.run.cursor + pending_of(&steps, id), a.run.total);
-            if cursor >= total {
+            let rest = a.run.ab_phase == super::ab::REST;
+            let at = if rest {
+                a.run.rest_cursor
+            } else {
+                a.run.cursor
+            };
+            let cursor = at + pending_of(&steps, id, rest);
+            if a.run.ab_phase == super::ab::WAITING || cursor >= a.run.total {
                 break;
             }
             let r = recipient(state, id, cursor)?;
             if r.due_ms > now.millis() {
                 break;
             }
-            let outcome = prepare(state, plan, id, cursor, r.contact, &policy, now, &mut out)?;
+            let Some(a) = state.active.get(&id) else {
+                break;
+            };
+            let variant = super::ab::variant_for(id, a, cursor, r.contact);
+            let outcome = match variant.and_then(|v| plan.get(usize::from(v)).map(|p| (v, p))) {
+                None => {
+                    passes += 1;
+                    Outcome::Pass
+                }
+                Some((v, p)) => {
+                    prepare(state, p, id, (cursor, r.contact, v), &policy, now, &mut out)?
+                }
+            };
             steps.push(Step {
                 campaign: id,
                 position: cursor,
                 contact: r.contact,
                 held: None,
+                rest,
+                variant: variant.unwrap_or(0),
                 outcome,
             });
         }
@@ -150,11 +193,12 @@ pub(super) async fn tick(state: &mut CampaignsState) -> Result<(), CampaignsErro
     finish_done(state, now).await
 }
 
-/// Positions of campaign `id` already taken from its list this tick.
-fn pending_of(steps: &[Step], id: u64) -> u64 {
+/// Positions of campaign `id` already taken from its list this tick (in the rest's walk
+/// or the first).
+fn pending_of(steps: &[Step], id: u64, rest: bool) -> u64 {
     steps
         .iter()
-        .filter(|s| s.campaign == id && s.held.is_none())
+        .filter(|s| s.campaign == id && s.held.is_none() && s.rest == rest)
         .count() as u64
 }
 
@@ -182,46 +226,47 @@ fn plans(
     state: &mut CampaignsState,
     now: Timestamp,
     batch: &mut Batch,
-) -> Result<HashMap<u64, Plan>, StoreError> {
+) -> Result<Plans, StoreError> {
     let mut out = HashMap::new();
     let cap = (
         state.automations.global_marketing_cap,
         state.automations.global_marketing_window_ms(),
     );
-    for (id, a) in &mut state.active {
+    'campaigns: for (id, a) in &mut state.active {
         if a.run.status() != CampaignStatus::Sending {
             continue;
         }
-        let t = &a.def.message.template;
-        let template = persist::template(&state.store, &state.shop, &t.name, &t.language)?
-            .filter(|t| t.status == TemplateStatus::Approved);
-        let Some(template) = template else {
-            a.run.status = Some(CampaignStatus::Paused);
-            a.run.status_at = now;
-            a.run.note = Some(format!(
-                "paused: template `{}` ({}) is no longer APPROVED",
-                t.name, t.language
-            ));
-            batch.put(&state.shop, Kind::CampaignRun, *id, &a.run)?;
-            tracing::warn!(message = "Campaign paused: its template is not approved.", tenant = %state.shop, campaign = id);
-            continue;
-        };
-        let shape = TemplateShape::of(&template);
-        let rules = Rules {
-            marketing: shape.marketing,
-            smart_sending_ms: a.def.smart_sending_hours.map(|h| i64::from(h) * 3_600_000),
-            cap: cap.0,
-            cap_window_ms: cap.1,
-            now_ms: now.millis(),
-        };
-        out.insert(
-            *id,
-            Plan {
+        let mut plans = Vec::new();
+        for v in 0..a.def.variant_count() {
+            let t = &a.def.variant(v).template;
+            let template = persist::template(&state.store, &state.shop, &t.name, &t.language)?
+                .filter(|t| t.status == TemplateStatus::Approved);
+            let Some(template) = template else {
+                a.run.status = Some(CampaignStatus::Paused);
+                a.run.status_at = now;
+                a.run.note = Some(format!(
+                    "paused: template `{}` ({}) is no longer APPROVED",
+                    t.name, t.language
+                ));
+                batch.put(&state.shop, Kind::CampaignRun, *id, &a.run)?;
+                tracing::warn!(message = "Campaign paused: its template is not approved.", tenant = %state.shop, campaign = id);
+                continue 'campaigns;
+            };
+            let shape = TemplateShape::of(&template);
+            let rules = Rules {
+                marketing: shape.marketing,
+                smart_sending_ms: a.def.smart_sending_hours.map(|h| i64::from(h) * 3_600_000),
+                cap: cap.0,
+                cap_window_ms: cap.1,
+                now_ms: now.millis(),
+            };
+            plans.push(Plan {
                 template,
                 shape,
                 rules,
-            },
-        );
+            });
+        }
+        out.insert(*id, plans);
     }
     Ok(out)
 }
@@ -269,8 +314,7 @@ fn prepare(
     state: &CampaignsState,
     plan: &Plan,
     id: u64,
-    position: u64,
-    contact_id: u64,
+    (position, contact_id, variant): (u64, u64, u8),
     policy: &crate::actors::automations::policy::AutomationPolicy,
     now: Timestamp,
     out: &mut Staged,
@@ -321,8 +365,8 @@ fn prepare(
         shop_domain: &state.shop,
     };
     let t = &plan.template;
-    let source = Source::Campaign { id, variant: 0 };
-    let message = tracked(state, &a.def.message, &source, key, &mut out.links);
+    let source = Source::Campaign { id, variant };
+    let message = tracked(state, a.def.variant(variant), &source, key, &mut out.links);
     let Ok((values, body)) = build(
         &t.name,
         &t.language,
@@ -442,7 +486,7 @@ async fn send_many(state: &CampaignsState, reqs: Vec<SendRequest>) -> SendResult
 /// Applies the tick's outcomes to the runs, the hold queue and the marketing sends.
 fn apply(
     state: &mut CampaignsState,
-    plans: &HashMap<u64, Plan>,
+    plans: &Plans,
     steps: Vec<Step>,
     results: SendResults,
     now: Timestamp,
@@ -464,7 +508,10 @@ fn apply(
             Outcome::Send(i) => match results.get(i) {
                 Some(Ok(_)) => {
                     a.run.queued += 1;
-                    if plans.get(&s.campaign).is_some_and(|p| p.shape.marketing) {
+                    let is_marketing = (plans.get(&s.campaign))
+                        .and_then(|p| p.get(usize::from(s.variant)))
+                        .is_some_and(|p| p.shape.marketing);
+                    if is_marketing {
                         let recent = match marketing.remove(&s.contact) {
                             Some(r) => r,
                             None => state
@@ -485,6 +532,7 @@ fn apply(
                 }
                 None => continue,
             },
+            Outcome::Pass => {}
             Outcome::Already => a.run.queued += 1,
             Outcome::Skip(code) => *a.run.skipped.entry(code.into()).or_default() += 1,
             Outcome::Hold(until) => {
@@ -493,6 +541,7 @@ fn apply(
                     campaign: s.campaign,
                     position: s.position,
                     contact: s.contact,
+                    variant: s.variant,
                 };
                 batch.put_held(&state.shop, until, seq, &h)?;
                 a.run.held += 1;
@@ -503,6 +552,7 @@ fn apply(
                 batch.remove_held(&state.shop, due, seq);
                 a.run.held = a.run.held.saturating_sub(1);
             }
+            None if s.rest => a.run.rest_cursor = s.position + 1,
             None => a.run.cursor = s.position + 1,
         }
     }
@@ -551,10 +601,11 @@ async fn finish_done(state: &mut CampaignsState, now: Timestamp) -> Result<(), C
     let mut batch = Batch::new();
     let mut done = Vec::new();
     for (id, a) in &mut state.active {
-        let r: &mut CampaignRun = &mut a.run;
-        if r.status() != CampaignStatus::Sending || r.cursor < r.total || r.held > 0 {
+        if a.run.status() != CampaignStatus::Sending || !super::ab::all_handed(a) || a.run.held > 0
+        {
             continue;
         }
+        let r: &mut CampaignRun = &mut a.run;
         let stats = campaign_stats(&state.store, &state.shop, *id)?;
         if stats.settled < r.queued {
             continue;

@@ -10,6 +10,7 @@
 //! those seconds (what is already in the lane still goes).
 //! Must not call Meta: messages go through the conversation actor's outbox.
 
+mod ab;
 mod feed;
 
 pub use feed::campaign_stats;
@@ -247,6 +248,7 @@ async fn launch(
             before.status().as_str()
         )));
     }
+    let def = definition(&c)?;
     let now = Timestamp::now();
     let sending = l.start_at <= now;
     let run = CampaignRun {
@@ -261,6 +263,11 @@ async fn launch(
         total: l.recipients.len() as u64,
         confirmed_low_quality: l.confirmed_low_quality,
         phone_number_id: l.phone_number_id,
+        ab_phase: if def.ab.is_some() {
+            ab::SAMPLING
+        } else {
+            ab::NONE
+        },
         ..CampaignRun::default()
     };
     let mut b = Batch::new();
@@ -274,7 +281,7 @@ async fn launch(
     state.active.insert(
         l.id,
         Active {
-            def: definition(&c)?,
+            def,
             run: run.clone(),
         },
     );

@@ -77,15 +77,7 @@ impl AbTest {
 }
 
 /// The metric that decides the winner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Metric {
-    Delivered,
-    Read,
-    Replied,
-    Clicked,
-    Revenue,
-}
+pub use crate::domain::campaigns::AbMetric as Metric;
 
 /// Where one recipient of the frozen audience goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -157,6 +157,9 @@ pub fn check_definition(d: &CampaignDefinition, templates: &[Template]) -> Vec<F
             ));
         }
     }
+    if let Some(ab) = &d.ab {
+        check_ab(d, ab, templates, &mut out);
+    }
     if let Some(h) = d.smart_sending_hours {
         if h == 0 || h > 720 {
             out.push(p(
@@ -166,6 +169,51 @@ pub fn check_definition(d: &CampaignDefinition, templates: &[Template]) -> Vec<F
         }
     }
     out
+}
+
+fn check_ab(
+    d: &CampaignDefinition,
+    ab: &crate::domain::campaigns::AbDefinition,
+    templates: &[Template],
+    out: &mut Vec<FlowProblem>,
+) {
+    let p = |code, message: String| FlowProblem {
+        node: None,
+        code,
+        message,
+    };
+    if ab.variants.is_empty() || ab.variants.len() > 7 {
+        out.push(p(
+            "bad_ab",
+            format!(
+                "ab.variants must hold 1 to 7 variants besides `message` (it has {})",
+                ab.variants.len()
+            ),
+        ));
+    }
+    if !(1..=100).contains(&ab.sample_percent) {
+        out.push(p(
+            "bad_ab",
+            format!(
+                "ab.sample_percent must be 1 to 100 (it is {})",
+                ab.sample_percent
+            ),
+        ));
+    }
+    if d.send_at_local.is_some() {
+        out.push(p(
+            "bad_ab",
+            "an A/B test cannot send at each recipient's local time (the winner needs one sample first)".into(),
+        ));
+    }
+    for (i, v) in ab.variants.iter().enumerate() {
+        let name = ab::variant_name(u8::try_from(i + 1).unwrap_or(u8::MAX));
+        for mut problem in validate_broadcast(v, templates) {
+            problem.node = Some(format!("ab.variants[{i}]"));
+            problem.message = format!("variant {name}: {}", problem.message);
+            out.push(problem);
+        }
+    }
 }
 
 /// A local wall-clock time (`2026-12-24T10:00`, seconds optional).
