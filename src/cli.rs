@@ -1,6 +1,8 @@
 //! The command line: `serve`, `sandbox`, `config check`, `keygen`, and operator commands
-//! (`tenant …`, `deadletter …`, `import …`) that talk to a running engine over its admin
-//! API.
+//! (`tenant …`, `deadletter …`, `import …`, `campaign …`) that talk to a running engine
+//! over its admin API.
+
+mod campaign;
 
 use crate::app::{shutdown_signal, Application};
 use crate::config::Settings;
@@ -51,6 +53,12 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         command: ImportCommand,
+    },
+    /// Watch a shop's campaigns on a running engine (operator token required).
+    Campaign {
+        /// What to do.
+        #[command(subcommand)]
+        command: campaign::CampaignCommand,
     },
 }
 
@@ -216,6 +224,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tenant { command } => tenant(command).await,
         Command::Deadletter { command } => deadletter(command).await,
         Command::Import { command } => import(command).await,
+        Command::Campaign { command } => campaign::run(command).await,
     }
 }
 

@@ -46,6 +46,12 @@ const TEMPLATES: &[(&str, &str, &str, &[&str])] = &[
         &["Ana", "Linen Shirt", "https://x"],
     ),
     (
+        "winter_sale",
+        "MARKETING",
+        "Hi {{1}}, our winter sale is on: {{2}} (ends Sunday)",
+        &["Ana", "https://x"],
+    ),
+    (
         "welcome",
         "MARKETING",
         "Welcome to {{1}}, {{2}}! Reply STOP to opt out.",

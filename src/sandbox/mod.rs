@@ -14,6 +14,7 @@
 //! it owns no engine internals and must not reach into the store or the actors.
 
 pub mod automations;
+pub mod campaigns;
 pub mod catalog;
 pub mod feed;
 pub mod generate;
@@ -329,6 +330,11 @@ async fn prepare(
         tokio::time::sleep(Duration::from_secs(3)).await;
         if let Err(e) = automations::print(&client, base, &auth, emulator).await {
             eprintln!("note: could not read the flows: {e:#}");
+        }
+        let feeder = feed::Feeder::new(base, &file.shop, &file.shopify_client_secret)?;
+        match campaigns::run(&client, base, &auth, emulator, &feeder).await {
+            Ok(c) => campaigns::print(base, &auth, (&file.shop, &file.operator_token), &c),
+            Err(e) => eprintln!("note: the demo campaign did not run: {e:#}"),
         }
     }
     Ok(())
