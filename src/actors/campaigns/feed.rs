@@ -186,10 +186,15 @@ pub(super) async fn tick(state: &mut CampaignsState) -> Result<(), CampaignsErro
         }
         state.store.commit(b)?;
     }
+    let handed = !steps.is_empty();
     let results = send_many(state, out.reqs).await;
     apply(state, &plans, steps, results, now, &mut batch)?;
     state.store.commit(batch)?;
-    state.store.durable().await?;
+    if handed {
+        // Cursors and holds on disk; a tick that handed nothing on only moved phases
+        // (recomputed the same way after a restart) and needs no flush.
+        state.store.durable().await?;
+    }
     finish_done(state, now).await
 }
 

@@ -48,6 +48,8 @@ pub struct Outbox {
     pub(super) marketing_paused_until: HashMap<String, Timestamp>,
     next_wake: Option<i64>,
     quota: Quota,
+    /// When the recipient limiter last forgot recipients whose budget is full again.
+    pruned_at: std::time::Instant,
 }
 
 fn nz(n: u32) -> NonZeroU32 {
@@ -71,6 +73,7 @@ impl Outbox {
             pair: Arc::new(RateLimiter::keyed(pair_quota)),
             marketing_paused_until: HashMap::new(),
             next_wake: None,
+            pruned_at: std::time::Instant::now(),
             // A small burst (1 % of the rate, at least 2): `per_second(n)` alone allows a
             // burst of n, i.e. twice the rate in the first second (measured in
             // BENCHMARKS.md); a burst of 1 undershoots because of timer granularity.
@@ -233,6 +236,12 @@ pub fn pump(
     if health::holds_sends(&state.health) {
         // A dead token: hold the queue instead of failing every message against it.
         return Ok(());
+    }
+    if state.outbox.pruned_at.elapsed() > Duration::from_secs(60) {
+        // One entry per recipient otherwise: a million-recipient campaign would keep a
+        // million limiter states. A recipient whose budget is full again is forgotten.
+        state.outbox.pair.retain_recent();
+        state.outbox.pruned_at = std::time::Instant::now();
     }
     let now = Timestamp::now();
     let mut token_cache: Option<Result<String, String>> = None;
