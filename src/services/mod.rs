@@ -12,6 +12,7 @@
 pub mod analytics;
 pub mod back_in_stock;
 pub mod billing;
+pub mod campaign_views;
 pub mod campaigns;
 pub mod catalog;
 pub mod catalog_health;

@@ -10,17 +10,16 @@ use super::{CampaignsError, CampaignsState};
 use crate::actors::automations::send::build;
 use crate::actors::conversations::{ConversationsMsg, SendError, SendRequest, Tagged, Target};
 use crate::domain::analytics::Source;
-use crate::domain::campaigns::{CampaignRun, CampaignStatus, Held, Recipient};
+use crate::domain::campaigns::{CampaignStatus, Recipient};
 use crate::domain::contact::Contact;
 use crate::domain::whatsapp::{ChatMessage, Purpose, Template, TemplateStatus};
 use crate::domain::Timestamp;
 use crate::integrations::meta::messages::OutboundMessage;
 use crate::logic::automations::quiet;
 use crate::logic::automations::vars::{TemplateShape, VarContext};
-use crate::logic::campaigns::{classify, final_status, Rules};
+use crate::logic::campaigns::{classify, Rules};
 use crate::store::campaigns::CHUNK;
 use crate::store::conversations as persist;
-use crate::store::links::Link;
 use crate::store::{Batch, Kind, StoreError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -39,7 +38,7 @@ pub fn once_key(campaign: u64, position: u64) -> u64 {
 }
 
 /// What became of one recipient this tick.
-enum Outcome {
+pub(super) enum Outcome {
     /// Not this phase's recipient (A/B): passed over, nothing counted.
     Pass,
     /// Handed to the outbox (index into the tick's requests).
@@ -53,31 +52,31 @@ enum Outcome {
 }
 
 /// One recipient handled this tick.
-struct Step {
-    campaign: u64,
-    position: u64,
-    contact: u64,
+pub(super) struct Step {
+    pub(super) campaign: u64,
+    pub(super) position: u64,
+    pub(super) contact: u64,
     /// From the hold queue (its entry's key), else from the list at `position`.
-    held: Option<(i64, u64)>,
+    pub(super) held: Option<(i64, u64)>,
     /// Walking the list for the A/B winner's rest (`rest_cursor`), else `cursor`.
-    rest: bool,
+    pub(super) rest: bool,
     /// The A/B variant.
-    variant: u8,
-    outcome: Outcome,
+    pub(super) variant: u8,
+    pub(super) outcome: Outcome,
 }
 
 /// Most recipients passed over (A/B: not this phase's) in one tick.
 const MAX_PASSES: usize = 200_000;
 
 /// What one variant of a campaign sends, fixed for the tick.
-struct Plan {
-    template: Template,
-    shape: TemplateShape,
-    rules: Rules,
+pub(super) struct Plan {
+    pub(super) template: Template,
+    pub(super) shape: TemplateShape,
+    pub(super) rules: Rules,
 }
 
 /// A campaign's plans, by variant.
-type Plans = HashMap<u64, Vec<Plan>>;
+pub(super) type Plans = HashMap<u64, Vec<Plan>>;
 
 /// Runs one tick (see the module docs).
 ///
@@ -99,12 +98,12 @@ pub(super) async fn tick(state: &mut CampaignsState) -> Result<(), CampaignsErro
         Some(r) if !sending.is_empty() => r,
         _ => {
             state.store.commit(batch)?;
-            return finish_done(state, now).await;
+            return super::finish::finish_done(state, now).await;
         }
     };
     let policy = crate::actors::automations::policy::load(&state.store, &state.shop)?;
     let mut steps = Vec::new();
-    let mut out = Staged::default();
+    let mut out = super::links::Staged::default();
     let held = state.store.held_due(&state.shop, now.millis(), room)?;
     for (due, seq, h) in held {
         match state.active.get(&h.campaign).map(|a| a.run.status()) {
@@ -188,14 +187,14 @@ pub(super) async fn tick(state: &mut CampaignsState) -> Result<(), CampaignsErro
     }
     let handed = !steps.is_empty();
     let results = send_many(state, out.reqs).await;
-    apply(state, &plans, steps, results, now, &mut batch)?;
+    super::outcomes::apply(state, &plans, steps, results, now, &mut batch)?;
     state.store.commit(batch)?;
     if handed {
         // Cursors and holds on disk; a tick that handed nothing on only moved phases
         // (recomputed the same way after a restart) and needs no flush.
         state.store.durable().await?;
     }
-    finish_done(state, now).await
+    super::finish::finish_done(state, now).await
 }
 
 /// Positions of campaign `id` already taken from its list this tick (in the rest's walk
@@ -322,7 +321,7 @@ fn prepare(
     (position, contact_id, variant): (u64, u64, u8),
     policy: &crate::actors::automations::policy::AutomationPolicy,
     now: Timestamp,
-    out: &mut Staged,
+    out: &mut super::links::Staged,
 ) -> Result<Outcome, StoreError> {
     let key = once_key(id, position);
     if state
@@ -371,7 +370,8 @@ fn prepare(
     };
     let t = &plan.template;
     let source = Source::Campaign { id, variant };
-    let message = tracked(state, a.def.variant(variant), &source, key, &mut out.links);
+    let message =
+        super::links::tracked(state, a.def.variant(variant), &source, key, &mut out.links);
     let Ok((values, body)) = build(
         &t.name,
         &t.language,
@@ -414,60 +414,7 @@ fn prepare(
     Ok(Outcome::Send(out.reqs.len() - 1))
 }
 
-/// What a tick hands on: the requests and the tracked links their bodies carry.
-#[derive(Default)]
-struct Staged {
-    reqs: Vec<SendRequest>,
-    links: Vec<(String, Link)>,
-}
-
-/// A random link code: 12 characters of `[0-9A-Za-z]` (71 bits).
-fn link_code() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut rng = rand::thread_rng();
-    (0..12)
-        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
-        .collect()
-}
-
-/// The message with each static `http(s)://` value of its body replaced by a tracked
-/// link (`{link_base_url}/r/{code}`), whose record is added to `links`. Without a link
-/// base the message is unchanged.
-fn tracked(
-    state: &CampaignsState,
-    message: &crate::domain::automations::ActionNode,
-    source: &Source,
-    once_key: u64,
-    links: &mut Vec<(String, Link)>,
-) -> crate::domain::automations::ActionNode {
-    let Some(base) = state.settings.link_base_url.as_deref() else {
-        return message.clone();
-    };
-    let mut m = message.clone();
-    for v in &mut m.body {
-        let Some(text) = v.text.as_deref() else {
-            continue;
-        };
-        if !(text.starts_with("https://") || text.starts_with("http://")) {
-            continue;
-        }
-        let code = link_code();
-        links.push((
-            code.clone(),
-            Link {
-                shop: state.shop.to_string(),
-                once_key,
-                source: source.code(),
-                target: text.to_string(),
-            },
-        ));
-        v.text = Some(format!("{}/r/{code}", base.trim_end_matches('/')));
-    }
-    m
-}
-
-type SendResults = Option<Vec<Result<ChatMessage, SendError>>>;
+pub(super) type SendResults = Option<Vec<Result<ChatMessage, SendError>>>;
 
 /// Hands the tick's requests to the outbox in one write; `None` when it cannot be
 /// reached (nothing advances then: the same positions are tried next tick).
@@ -486,149 +433,4 @@ async fn send_many(state: &CampaignsState, reqs: Vec<SendRequest>) -> SendResult
         Ok(ractor::rpc::CallResult::Success(r)) => Some(r),
         _ => None,
     }
-}
-
-/// Applies the tick's outcomes to the runs, the hold queue and the marketing sends.
-fn apply(
-    state: &mut CampaignsState,
-    plans: &Plans,
-    steps: Vec<Step>,
-    results: SendResults,
-    now: Timestamp,
-    batch: &mut Batch,
-) -> Result<(), StoreError> {
-    let Some(results) = results else {
-        return Ok(());
-    };
-    let mut stopped: HashMap<u64, String> = HashMap::new();
-    let mut marketing: HashMap<u64, Vec<i64>> = HashMap::new();
-    for s in steps {
-        if stopped.contains_key(&s.campaign) {
-            continue;
-        }
-        let Some(a) = state.active.get_mut(&s.campaign) else {
-            continue;
-        };
-        match s.outcome {
-            Outcome::Send(i) => match results.get(i) {
-                Some(Ok(_)) => {
-                    a.run.queued += 1;
-                    let is_marketing = (plans.get(&s.campaign))
-                        .and_then(|p| p.get(usize::from(s.variant)))
-                        .is_some_and(|p| p.shape.marketing);
-                    if is_marketing {
-                        let recent = match marketing.remove(&s.contact) {
-                            Some(r) => r,
-                            None => state
-                                .store
-                                .get(&state.shop, Kind::MarketingSends, s.contact)?
-                                .unwrap_or_default(),
-                        };
-                        marketing.insert(s.contact, noted(recent, now.millis()));
-                    }
-                }
-                Some(Err(e @ SendError::UsageExhausted { .. })) => {
-                    stopped.insert(s.campaign, format!("paused: {e}"));
-                    continue;
-                }
-                Some(Err(e)) => {
-                    *a.run.skipped.entry("refused".into()).or_default() += 1;
-                    a.run.note = Some(format!("a message was refused: {e}"));
-                }
-                None => continue,
-            },
-            Outcome::Pass => {}
-            Outcome::Already => a.run.queued += 1,
-            Outcome::Skip(code) => *a.run.skipped.entry(code.into()).or_default() += 1,
-            Outcome::Hold(until) => {
-                let seq = state.store.next_id()?;
-                let h = Held {
-                    campaign: s.campaign,
-                    position: s.position,
-                    contact: s.contact,
-                    variant: s.variant,
-                };
-                batch.put_held(&state.shop, until, seq, &h)?;
-                a.run.held += 1;
-            }
-        }
-        match s.held {
-            Some((due, seq)) => {
-                batch.remove_held(&state.shop, due, seq);
-                a.run.held = a.run.held.saturating_sub(1);
-            }
-            None if s.rest => a.run.rest_cursor = s.position + 1,
-            None => a.run.cursor = s.position + 1,
-        }
-    }
-    for (id, note) in stopped {
-        if let Some(a) = state.active.get_mut(&id) {
-            tracing::warn!(message = "Campaign paused.", tenant = %state.shop, campaign = id, reason = %note);
-            a.run.status = Some(CampaignStatus::Paused);
-            a.run.status_at = now;
-            a.run.note = Some(note);
-        }
-    }
-    for (contact, recent) in marketing {
-        batch.put(&state.shop, Kind::MarketingSends, contact, &recent)?;
-    }
-    for (id, a) in &state.active {
-        batch.put(&state.shop, Kind::CampaignRun, *id, &a.run)?;
-    }
-    Ok(())
-}
-
-/// A marketing send noted for smart sending and the global cap (the last 16 kept).
-fn noted(mut recent: Vec<i64>, now: i64) -> Vec<i64> {
-    recent.push(now);
-    let keep = recent.len().saturating_sub(16);
-    recent.drain(..keep);
-    recent
-}
-
-/// The campaign's counters over its variants.
-pub fn campaign_stats(
-    store: &crate::store::Store,
-    shop: &str,
-    id: u64,
-) -> Result<crate::domain::analytics::SourceStats, StoreError> {
-    let mut total = crate::domain::analytics::SourceStats::default();
-    for variant in 0..=7u8 {
-        let s = store.source_stats(shop, Source::Campaign { id, variant }.key())?;
-        total.add(&s);
-    }
-    Ok(total)
-}
-
-/// Sending campaigns whose list is done, with nothing held and every message out of
-/// the outbox, reach their final status.
-async fn finish_done(state: &mut CampaignsState, now: Timestamp) -> Result<(), CampaignsError> {
-    let mut batch = Batch::new();
-    let mut done = Vec::new();
-    for (id, a) in &mut state.active {
-        if a.run.status() != CampaignStatus::Sending || !super::ab::all_handed(a) || a.run.held > 0
-        {
-            continue;
-        }
-        let r: &mut CampaignRun = &mut a.run;
-        let stats = campaign_stats(&state.store, &state.shop, *id)?;
-        if stats.settled < r.queued {
-            continue;
-        }
-        r.status = Some(final_status(stats.sent, stats.failed));
-        r.status_at = now;
-        r.finished_at = Some(now);
-        batch.put(&state.shop, Kind::CampaignRun, *id, r)?;
-        tracing::info!(message = "Campaign finished.", tenant = %state.shop, campaign = id, status = r.status().as_str(), sent = stats.sent, failed = stats.failed, skipped = r.skipped_total());
-        done.push(*id);
-    }
-    if done.is_empty() {
-        return Ok(());
-    }
-    state.store.commit(batch)?;
-    state.store.durable().await?;
-    for id in done {
-        state.active.remove(&id);
-    }
-    Ok(())
 }

@@ -12,8 +12,11 @@
 
 mod ab;
 mod feed;
+mod finish;
+mod links;
+mod outcomes;
 
-pub use feed::campaign_stats;
+pub use finish::campaign_stats;
 
 use super::conversations::ConversationsMsg;
 use super::Sibling;
