@@ -144,6 +144,9 @@ impl TenantSupervisor {
             }
             Some(Topic::AppUninstalled) => {
                 let _ = state.automations.cast(AutomationsMsg::SetPaused(true));
+                let _ = state.campaigns.cast(CampaignsMsg::PauseAll {
+                    reason: "the app was uninstalled".into(),
+                });
                 if rec.status == TenantStatus::Active {
                     rec.status = TenantStatus::Uninstalled;
                     rec.status_at = now;

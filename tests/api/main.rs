@@ -9,6 +9,7 @@ mod back_in_stock_guards;
 mod billing;
 mod campaigns;
 mod campaigns_ab;
+mod campaigns_control;
 mod campaigns_crash;
 mod campaigns_lane;
 mod catalog;

@@ -101,6 +101,8 @@ pub enum CampaignsMsg {
     },
     /// Dispatch wake-up.
     Tick,
+    /// Pause every campaign still to send, with the reason (the app was uninstalled).
+    PauseAll { reason: String },
     /// Forget everything (shop/redact erased the store).
     Reset { reply_to: RpcReplyPort<()> },
 }
@@ -355,6 +357,27 @@ async fn control(
     Ok(run)
 }
 
+/// Pauses every sending or scheduled campaign with `reason` (resume brings each back).
+async fn pause_all(state: &mut CampaignsState, reason: &str) -> Result<(), CampaignsError> {
+    let now = Timestamp::now();
+    let mut b = Batch::new();
+    for (id, a) in &mut state.active {
+        if matches!(
+            a.run.status(),
+            CampaignStatus::Sending | CampaignStatus::Pending
+        ) {
+            a.run.status = Some(CampaignStatus::Paused);
+            a.run.status_at = now;
+            a.run.note = Some(format!("paused: {reason}"));
+            b.put(&state.shop, Kind::CampaignRun, *id, &a.run)?;
+            tracing::info!(message = "Campaign paused.", tenant = %state.shop, campaign = id, reason);
+        }
+    }
+    state.store.commit(b)?;
+    state.store.durable().await?;
+    Ok(())
+}
+
 impl Actor for Campaigns {
     type Msg = CampaignsMsg;
     type State = CampaignsState;
@@ -419,6 +442,7 @@ impl Actor for Campaigns {
                     state.arm(&myself);
                 }
             }
+            CampaignsMsg::PauseAll { reason } => pause_all(state, &reason).await?,
             CampaignsMsg::Reset { reply_to } => {
                 state.active.clear();
                 state.chunk = None;
