@@ -101,6 +101,7 @@ pub fn classify(contact: &Contact, recent: &[i64], r: &Rules) -> Result<(), Excl
 
 /// A campaign's reach: who matched, who is left, and why the others are not.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = CampaignReach)]
 pub struct Reach {
     /// Contacts in at least one included segment or list.
     pub matched: u64,
