@@ -50,6 +50,11 @@ pub struct Outbox {
     quota: Quota,
     /// When the recipient limiter last forgot recipients whose budget is full again.
     pruned_at: std::time::Instant,
+    /// When the last round of sends started, and the least time between two rounds that
+    /// serve only the campaign lane (half a burst's refill: each round then takes half a
+    /// burst, and pays one flush for it instead of one per message).
+    last_round: Option<std::time::Instant>,
+    bulk_round_gap: Duration,
 }
 
 fn nz(n: u32) -> NonZeroU32 {
@@ -74,6 +79,11 @@ impl Outbox {
             marketing_paused_until: HashMap::new(),
             next_wake: None,
             pruned_at: std::time::Instant::now(),
+            last_round: None,
+            bulk_round_gap: Duration::from_micros(
+                u64::from((s.messages_per_second / 100).max(2)) * 500_000
+                    / u64::from(s.messages_per_second.max(1)),
+            ),
             // A small burst (1 % of the rate, at least 2): `per_second(n)` alone allows a
             // burst of n, i.e. twice the rate in the first second (measured in
             // BENCHMARKS.md); a burst of 1 undershoots because of timer granularity.
@@ -244,9 +254,21 @@ pub fn pump(
         state.outbox.pruned_at = std::time::Instant::now();
     }
     let now = Timestamp::now();
+    let normal_due = (state.outbox.queue.first()).is_some_and(|(d, _)| *d <= now.millis());
+    if let (false, Some(last)) = (normal_due, state.outbox.last_round) {
+        let since = last.elapsed();
+        if since < state.outbox.bulk_round_gap {
+            // Only campaign messages wait: gather a burst for one flush.
+            wake_in(myself, state, state.outbox.bulk_round_gap - since);
+            return Ok(());
+        }
+    }
     let mut token_cache: Option<Result<String, String>> = None;
     let mut batch = Vec::new();
     let r = take_due(myself, state, now, &mut token_cache, &mut batch);
+    if !batch.is_empty() {
+        state.outbox.last_round = Some(std::time::Instant::now());
+    }
     // One flush makes every in-flight mark of this round durable, then the sends start.
     spawn_sends(myself, state, batch);
     if !r? {
