@@ -16,6 +16,7 @@ mod usage;
 
 mod sent;
 mod tally;
+mod wake;
 
 pub use commands::{SendError, SendRequest, Tagged, Target};
 

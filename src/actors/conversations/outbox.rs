@@ -36,17 +36,17 @@ use std::time::Duration;
 /// Dispatcher state of one tenant.
 pub struct Outbox {
     /// `(due ms, message id)`, mirroring the stored index.
-    queue: BTreeSet<(i64, u64)>,
+    pub(super) queue: BTreeSet<(i64, u64)>,
     /// The campaign lane (`Kind::BulkOutbox`): taken only when nothing in `queue` is due.
-    bulk: BTreeSet<(i64, u64)>,
+    pub(super) bulk: BTreeSet<(i64, u64)>,
     /// Ids of the messages in the campaign lane (queued or in flight).
     bulk_ids: HashSet<u64>,
     pub(super) in_flight: HashSet<u64>,
-    max_in_flight: usize,
+    pub(super) max_in_flight: usize,
     rates: HashMap<String, Arc<DefaultDirectRateLimiter>>,
     pair: Arc<DefaultKeyedRateLimiter<(u64, u64)>>,
     pub(super) marketing_paused_until: HashMap<String, Timestamp>,
-    next_wake: Option<i64>,
+    pub(super) next_wake: Option<i64>,
     quota: Quota,
     /// When the recipient limiter last forgot recipients whose budget is full again.
     pruned_at: std::time::Instant,
@@ -259,7 +259,7 @@ pub fn pump(
         let since = last.elapsed();
         if since < state.outbox.bulk_round_gap {
             // Only campaign messages wait: gather a burst for one flush.
-            wake_in(myself, state, state.outbox.bulk_round_gap - since);
+            super::wake::wake_in(myself, state, state.outbox.bulk_round_gap - since);
             return Ok(());
         }
     }
@@ -272,7 +272,7 @@ pub fn pump(
     // One flush makes every in-flight mark of this round durable, then the sends start.
     spawn_sends(myself, state, batch);
     if !r? {
-        arm_timer(myself, state);
+        super::wake::arm_timer(myself, state);
     }
     Ok(())
 }
@@ -356,7 +356,7 @@ fn take_one(
         // The limiter's own clock: building a `DefaultClock` costs ~20 µs (calibration).
         let wait = not_until.wait_time_from(rate.clock().now());
         state.outbox.requeue(due, m.id);
-        wake_in(myself, state, wait);
+        super::wake::wake_in(myself, state, wait);
         return Ok(Taken::RateLimited);
     }
     let key = (text_id(&pnid), customer.digits());
@@ -438,45 +438,6 @@ fn spawn_sends(myself: &ActorRef<ConversationsMsg>, state: &ConversationsState, 
             });
         }
     });
-}
-
-/// Wakes the dispatcher after `wait` (rate budget refills).
-fn wake_in(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState, wait: Duration) {
-    let at = Timestamp::now().millis() + wait.as_millis() as i64;
-    if state
-        .outbox
-        .next_wake
-        .is_some_and(|w| w <= at && w > Timestamp::now().millis())
-    {
-        return;
-    }
-    state.outbox.next_wake = Some(at);
-    myself.send_after(wait.max(Duration::from_millis(1)), || {
-        ConversationsMsg::Pump
-    });
-}
-
-fn arm_timer(myself: &ActorRef<ConversationsMsg>, state: &mut ConversationsState) {
-    let first = |q: &BTreeSet<(i64, u64)>| q.first().map(|(d, _)| *d);
-    let Some(due) = [first(&state.outbox.queue), first(&state.outbox.bulk)]
-        .into_iter()
-        .flatten()
-        .min()
-    else {
-        state.outbox.next_wake = None;
-        return;
-    };
-    if state.outbox.in_flight.len() >= state.outbox.max_in_flight {
-        return; // a completion will pump again
-    }
-    if state.outbox.next_wake.is_some_and(|w| w <= due)
-        && state.outbox.next_wake > Some(Timestamp::now().millis())
-    {
-        return;
-    }
-    let wait = (due - Timestamp::now().millis()).max(1) as u64;
-    state.outbox.next_wake = Some(due);
-    myself.send_after(Duration::from_millis(wait), || ConversationsMsg::Pump);
 }
 
 /// Moves a queued message to `due` (store, index and schedule).

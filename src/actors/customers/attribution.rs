@@ -8,6 +8,7 @@
 //! A campaign's own discount code (`discount_code` in its definition) names it.
 
 use super::CustomersState;
+use crate::actors::Delivered;
 use crate::domain::analytics::{day_key, Source, SourceRevenue, SourceStats};
 use crate::domain::campaigns::{CampaignDefinition, StoredCampaign};
 use crate::domain::phone::PhoneE164;
@@ -232,4 +233,43 @@ pub fn on_cancelled(
     })?;
     tracing::info!(message = "Credited order cancelled; its revenue leaves its source.", tenant = %state.shop, order_id, source = %record.credit.source.code());
     batch.put(&state.shop, Kind::OrderCredit, order_id, &record)
+}
+
+/// Revenue attribution of the orders a webhook placed or cancelled (same batch).
+///
+/// # Errors
+/// When the store fails.
+pub fn on_events(
+    state: &CustomersState,
+    batch: &mut Batch,
+    events: &[crate::domain::EventKind],
+    d: &Delivered,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    use crate::domain::EventKind as E;
+    for e in events {
+        match e {
+            E::OrderPlaced {
+                order_id,
+                customer_id,
+                total,
+                currency,
+            } => {
+                let placed = Placed {
+                    order_id: *order_id,
+                    customer_id: *customer_id,
+                    total: *total,
+                    currency,
+                    body: &d.entry.body,
+                    at,
+                };
+                on_placed(state, batch, &state.windows, &placed)?;
+            }
+            E::OrderCancelled { order_id, .. } => {
+                on_cancelled(state, batch, *order_id, at)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }

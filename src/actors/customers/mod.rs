@@ -260,49 +260,13 @@ impl Customers {
             batch.put_event(&state.shop, e)?;
         }
         if let Some(d) = journal.filter(|_| !history) {
-            Self::attribute(state, &mut batch, &change.events, d, at)?;
+            attribution::on_events(state, &mut batch, &change.events, d, at)?;
         }
         if let Some(d) = journal {
             batch.applied(d.seq, &d.entry)?;
         }
         state.store.commit(batch)?;
         super::publish(&state.automations, events);
-        Ok(())
-    }
-
-    /// Revenue attribution of the orders a webhook placed or cancelled (same batch).
-    fn attribute(
-        state: &CustomersState,
-        batch: &mut Batch,
-        events: &[crate::domain::EventKind],
-        d: &Delivered,
-        at: Timestamp,
-    ) -> Result<(), StoreError> {
-        use crate::domain::EventKind as E;
-        for e in events {
-            match e {
-                E::OrderPlaced {
-                    order_id,
-                    customer_id,
-                    total,
-                    currency,
-                } => {
-                    let placed = attribution::Placed {
-                        order_id: *order_id,
-                        customer_id: *customer_id,
-                        total: *total,
-                        currency,
-                        body: &d.entry.body,
-                        at,
-                    };
-                    attribution::on_placed(state, batch, &state.windows, &placed)?;
-                }
-                E::OrderCancelled { order_id, .. } => {
-                    attribution::on_cancelled(state, batch, *order_id, at)?;
-                }
-                _ => {}
-            }
-        }
         Ok(())
     }
 

@@ -5,6 +5,7 @@
 //! ([`final_status`]). No store, no clock, no actor.
 
 pub mod ab;
+mod broadcast;
 pub mod checks;
 
 pub use checks::{launch_checks, LaunchFacts, LaunchProblem, NumberFacts};
@@ -12,7 +13,8 @@ pub use checks::{launch_checks, LaunchFacts, LaunchProblem, NumberFacts};
 use crate::domain::campaigns::{CampaignDefinition, CampaignStatus};
 use crate::domain::contact::{Contact, MarketingState};
 use crate::domain::whatsapp::Template;
-use crate::logic::automations::validate::{validate_broadcast, FlowProblem};
+use crate::logic::automations::validate::FlowProblem;
+pub use broadcast::validate_broadcast;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
