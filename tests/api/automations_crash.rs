@@ -27,7 +27,7 @@ async fn webhook(client: &reqwest::Client, base: &str, topic: &str, wid: &str, b
     crate::crash::signed_webhook(client, base, SHOP, topic, wid, body).await;
 }
 
-async fn api(
+pub async fn api(
     client: &reqwest::Client,
     method: reqwest::Method,
     url: String,

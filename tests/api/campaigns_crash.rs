@@ -2,8 +2,10 @@
 //! with every recipient sent to once (beyond the outbox's counted in-flight window) and
 //! its progress exact.
 
+use crate::automations_crash::api;
 use crate::crash::{signed_webhook, start_engine_with, wait_ready, Engine};
 use crate::helpers::{META_SECRET, OPERATOR};
+use crate::outbox_crash::metric;
 use crate::whatsapp_send::{emulator_config, NUMBER, TOKEN, WABA};
 use galantis::sandbox::meta::MetaEmulator;
 use galantis::sandbox::payloads::{to_bytes, Customer};
@@ -25,24 +27,6 @@ fn env(meta_base: &str) -> Vec<(&str, &str)> {
     ]
 }
 
-async fn api(
-    client: &reqwest::Client,
-    method: reqwest::Method,
-    url: String,
-    key: &str,
-    body: Option<Value>,
-) -> Value {
-    let mut req = client.request(method, url).bearer_auth(key);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let r = req.send().await.expect("api");
-    let status = r.status();
-    let v: Value = r.json().await.unwrap_or(Value::Null);
-    assert!(status.is_success(), "{status} {v}");
-    v
-}
-
 fn phone(i: u64) -> String {
     format!("+447700901{i:03}")
 }
@@ -57,21 +41,6 @@ fn received(emu: &MetaEmulator) -> BTreeMap<String, usize> {
         }
     }
     out
-}
-
-async fn metric(client: &reqwest::Client, base: &str, name: &str) -> f64 {
-    let text = client
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    text.lines()
-        .filter(|l| l.starts_with(name))
-        .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
-        .sum()
 }
 
 /// Tenant, an approved MARKETING template, `RECIPIENTS` subscribed contacts in a list,

@@ -60,7 +60,7 @@ async fn a_full_rate_campaign_does_not_hold_back_inbox_replies_or_automation_ste
         "edges": [{"from": "t", "to": "thanks"}],
         "settings": {"frequency_cap": "HOURS_24"}
     });
-    active_flow(&app, &key, flow).await;
+    let flow_id = active_flow(&app, &key, flow).await;
     emu.customer_says(NUMBER, CUSTOMER, "is my order on its way?")
         .await
         .expect("inbound");
@@ -139,4 +139,16 @@ async fn a_full_rate_campaign_does_not_hold_back_inbox_replies_or_automation_ste
         "{before_step} campaign messages went before the flow step"
     );
     wait_status(&app, &key, &id, "SENT").await;
+    // The flow's step shows in the flow's analytics, under its node.
+    let a = app
+        .eventually("the flow's analytics", || async {
+            let (_, v) = app
+                .get(&format!("/api/v1/flows/{flow_id}/analytics"), &key)
+                .await;
+            (v["totals"]["sent"] == 1).then_some(v)
+        })
+        .await;
+    assert_eq!(a["nodes"][0]["node"], "thanks", "{a}");
+    assert_eq!(a["nodes"][0]["totals"]["sent"], 1, "{a}");
+    assert!(a["series"].as_array().is_some_and(|s| s.len() == 30), "{a}");
 }

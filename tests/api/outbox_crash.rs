@@ -34,7 +34,7 @@ fn texts_sent(emu: &MetaEmulator) -> HashMap<String, usize> {
     n
 }
 
-async fn metric(client: &reqwest::Client, base: &str, name: &str) -> f64 {
+pub async fn metric(client: &reqwest::Client, base: &str, name: &str) -> f64 {
     let text = client
         .get(format!("{base}/metrics"))
         .send()

@@ -6,15 +6,12 @@
 use super::gather::Gathered;
 use crate::actors::conversations::{SendRequest, Target};
 use crate::domain::automations::run::Run;
-use crate::domain::automations::{ActionNode, FlowDraft, NodeKind};
+use crate::domain::automations::{FlowDraft, NodeKind};
 use crate::domain::whatsapp::{Purpose, TemplateStatus};
-use crate::integrations::meta::messages::{
-    BodyParam, HeaderParam, OutboundMessage, ProductSection, TemplateButton, TemplateSend,
-};
+use crate::integrations::meta::action::build;
+use crate::integrations::meta::messages::OutboundMessage;
 use crate::logic::automations::enrol::{self, Refusal};
-use crate::logic::automations::vars::{
-    products_of, resolve, ProductButton, TemplateShape, VarContext,
-};
+use crate::logic::automations::vars::{products_of, TemplateShape, VarContext};
 use crate::store::conversations as persist;
 use crate::store::{Store, StoreError};
 use sha2::{Digest, Sha256};
@@ -220,91 +217,4 @@ fn sellable(
         }
     }
     Ok(out)
-}
-
-/// The default title of a multi-product template's one section.
-const SECTION_TITLE: &str = "Your selection";
-
-/// Builds a template send from an action's mapping: the values shown (for the inbox)
-/// and the template body, or why it cannot be built.
-pub(crate) fn build(
-    name: &str,
-    language: &str,
-    mapped: &ActionNode,
-    shape: TemplateShape,
-    cx: &VarContext<'_>,
-    skus: Vec<String>,
-    catalog: Option<String>,
-) -> Result<(Vec<String>, TemplateSend), String> {
-    let (body, url_suffix) = (&mapped.body, mapped.url_suffix.as_ref());
-    let mut t = TemplateSend::new(name, language).map_err(|e| e.to_string())?;
-    let mut values = Vec::new();
-    if shape.products == ProductButton::Spm {
-        let Some(catalog_id) = catalog else {
-            return Err(
-                "a single-product (SPM) template needs the shop's Meta catalog connected".into(),
-            );
-        };
-        let Some(first) = skus.first() else {
-            return Err("the run has no product to show (none of its products is in the Meta catalog and in stock)".into());
-        };
-        t = t
-            .header(HeaderParam::Product {
-                catalog_id,
-                retailer_id: first.clone(),
-            })
-            .map_err(|e| e.to_string())?;
-        values.push(format!("[{first}]"));
-    }
-    if let (true, Some(v)) = (shape.header_param, mapped.header.as_ref()) {
-        let text = resolve(v, cx).map_err(|e| format!("header {{{{1}}}}: {e}"))?;
-        t = t
-            .header(HeaderParam::Text {
-                name: None,
-                text: text.clone(),
-            })
-            .map_err(|e| e.to_string())?;
-        values.push(text);
-    }
-    for (i, v) in body.iter().enumerate() {
-        let value = resolve(v, cx).map_err(|e| format!("body {{{{{}}}}}: {e}", i + 1))?;
-        t = t
-            .body_param(BodyParam::text(value.clone()))
-            .map_err(|e| e.to_string())?;
-        values.push(value);
-    }
-    if let (true, Some(v)) = (shape.url_param, url_suffix) {
-        let text = resolve(v, cx).map_err(|e| format!("url suffix: {e}"))?;
-        t = t
-            .button(TemplateButton::Url {
-                index: shape.url_button_index,
-                text,
-            })
-            .map_err(|e| e.to_string())?;
-    }
-    if let Some(p) = &mapped.products {
-        let Some(thumbnail) = skus.first().cloned() else {
-            return Err(format!(
-                "the run's {} has no product variants to show (or, with a Meta catalog connected, none that it holds and in stock)",
-                p.from.as_str().to_lowercase()
-            ));
-        };
-        let button = match shape.products {
-            ProductButton::None | ProductButton::Spm => None,
-            ProductButton::Catalog { index } => Some(TemplateButton::Catalog { index, thumbnail }),
-            ProductButton::Mpm { index } => {
-                let title = p.section_title.as_deref().unwrap_or(SECTION_TITLE);
-                values.push(format!("[{}]", skus.join(", ")));
-                Some(TemplateButton::Mpm {
-                    index,
-                    thumbnail,
-                    sections: vec![ProductSection::new(Some(title), skus)],
-                })
-            }
-        };
-        if let Some(b) = button {
-            t = t.button(b).map_err(|e| e.to_string())?;
-        }
-    }
-    Ok((values, t))
 }

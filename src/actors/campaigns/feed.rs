@@ -7,13 +7,13 @@
 //! segment and list exclusions were applied at the freeze and are not re-read.
 
 use super::{CampaignsError, CampaignsState};
-use crate::actors::automations::send::build;
 use crate::actors::conversations::{ConversationsMsg, SendError, SendRequest, Tagged, Target};
 use crate::domain::analytics::Source;
 use crate::domain::campaigns::{CampaignStatus, Recipient};
 use crate::domain::contact::Contact;
 use crate::domain::whatsapp::{ChatMessage, Purpose, Template, TemplateStatus};
 use crate::domain::Timestamp;
+use crate::integrations::meta::action::build;
 use crate::integrations::meta::messages::OutboundMessage;
 use crate::logic::automations::quiet;
 use crate::logic::automations::vars::{TemplateShape, VarContext};

@@ -2,6 +2,7 @@
 //! classification, templates, and webhook authentication and parsing.
 //! Docs: <https://developers.facebook.com/docs/whatsapp/cloud-api>.
 
+pub mod action;
 pub mod client;
 pub mod error;
 pub mod messages;
