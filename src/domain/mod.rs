@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod automations;
 pub mod back_in_stock;
 pub mod billing;
+pub mod bulk;
 pub mod campaigns;
 pub mod catalog;
 pub mod catalog_sync;

@@ -148,6 +148,11 @@ pub enum Kind {
     SourceRevenue = b'(',
     /// Counters per message source (`Source::key` -> `domain::analytics::SourceStats`).
     SourceStats = b'#',
+    /// The campaign lane's slices: slice id -> `Vec<domain::bulk::BulkItem>` (the
+    /// messages a campaign tick handed in one write; removed once each is settled).
+    BulkSlice = b')',
+    /// The campaign lane's rounds in flight: round id -> `domain::bulk::Flight`.
+    BulkFlight = b'*',
     /// Back-in-stock subscription, by its id.
     BackInStock = b'z',
     /// Index: variant id (8) + subscription id (8) -> empty.

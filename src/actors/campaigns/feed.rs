@@ -7,11 +7,12 @@
 //! segment and list exclusions were applied at the freeze and are not re-read.
 
 use super::{CampaignsError, CampaignsState};
-use crate::actors::conversations::{ConversationsMsg, SendError, SendRequest, Tagged, Target};
+use crate::actors::conversations::{ConversationsMsg, SendError};
 use crate::domain::analytics::Source;
+use crate::domain::bulk::BulkItem;
 use crate::domain::campaigns::{CampaignStatus, Recipient};
 use crate::domain::contact::Contact;
-use crate::domain::whatsapp::{ChatMessage, Purpose, Template, TemplateStatus};
+use crate::domain::whatsapp::{Purpose, Template, TemplateStatus};
 use crate::domain::Timestamp;
 use crate::integrations::meta::action::build;
 use crate::integrations::meta::messages::OutboundMessage;
@@ -383,49 +384,40 @@ fn prepare(
     ) else {
         return Ok(Outcome::Skip("variable_missing"));
     };
-    out.reqs.push(SendRequest {
-        target: Target::Customer {
-            phone,
-            phone_number_id: a.run.phone_number_id.clone(),
-            contact_id: Some(contact_id),
-        },
-        author: None,
-        body: OutboundMessage::template(phone, body).body(),
-        kind: "template".into(),
-        text: Some(
-            format!("{} {}", t.name, values.join(" | "))
-                .trim()
-                .to_string(),
-        ),
-        template: Some((t.name.clone(), t.language.clone())),
+    out.reqs.push(BulkItem {
+        once_key: key,
+        contact: contact_id,
+        position,
+        phone,
+        phone_number_id: a.run.phone_number_id.clone(),
+        template: t.name.clone(),
+        language: t.language.clone(),
         purpose: if plan.shape.marketing {
             Purpose::Marketing
         } else {
             Purpose::Utility
         },
-        once_key: Some(key),
-        bulk: true,
-        source: Some(Tagged {
-            source,
-            contact: contact_id,
-            position,
-        }),
+        source,
+        body: OutboundMessage::template(phone, body).body().to_string(),
+        text: format!("{} {}", t.name, values.join(" | "))
+            .trim()
+            .to_string(),
     });
     Ok(Outcome::Send(out.reqs.len() - 1))
 }
 
-pub(super) type SendResults = Option<Vec<Result<ChatMessage, SendError>>>;
+pub(super) type SendResults = Option<Vec<Result<(), SendError>>>;
 
-/// Hands the tick's requests to the outbox in one write; `None` when it cannot be
-/// reached (nothing advances then: the same positions are tried next tick).
-async fn send_many(state: &CampaignsState, reqs: Vec<SendRequest>) -> SendResults {
-    if reqs.is_empty() {
+/// Hands the tick's messages to the outbox's campaign lane in one write; `None` when it
+/// cannot be reached (nothing advances then: the same positions are tried next tick).
+async fn send_many(state: &CampaignsState, items: Vec<BulkItem>) -> SendResults {
+    if items.is_empty() {
         return Some(Vec::new());
     }
     let c = state.conversations.get()?;
     match c
         .call(
-            |reply_to| ConversationsMsg::SendMany { reqs, reply_to },
+            |reply_to| ConversationsMsg::SendBulk { items, reply_to },
             Some(Duration::from_secs(30)),
         )
         .await

@@ -3,14 +3,13 @@
 //! the send's once-key, the source, the target) is written before the message is queued.
 
 use super::CampaignsState;
-use crate::actors::conversations::SendRequest;
 use crate::domain::analytics::Source;
 use crate::store::links::Link;
 
-/// What a tick hands on: the requests and the tracked links their bodies carry.
+/// What a tick hands on: the messages and the tracked links their bodies carry.
 #[derive(Default)]
 pub(super) struct Staged {
-    pub(super) reqs: Vec<SendRequest>,
+    pub(super) reqs: Vec<crate::domain::bulk::BulkItem>,
     pub(super) links: Vec<(String, Link)>,
 }
 

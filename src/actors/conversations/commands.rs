@@ -4,6 +4,7 @@
 //! Must not call Meta: sends are queued for `outbox`, which owns every call.
 
 use super::{outbox, ConversationsMsg, ConversationsState, InboxStatus};
+use crate::domain::analytics::MessageTag;
 use crate::domain::phone::PhoneE164;
 use crate::domain::whatsapp::{
     ChatMessage, IntegrationHealth, MessageContent, Purpose, Template, TemplateStatus, Thread,
@@ -114,7 +115,7 @@ impl From<StoreError> for SendError {
 }
 
 /// Refuses a template that is unknown or not approved.
-fn check_template(
+pub(super) fn check_template(
     state: &ConversationsState,
     template: Option<&(String, String)>,
 ) -> Result<(), SendError> {
@@ -185,34 +186,6 @@ fn queue(state: &mut ConversationsState, req: SendRequest) -> Result<ChatMessage
     Ok(m)
 }
 
-/// Queues several messages in one write (a campaign's slice); each answers on its own.
-/// When the write fails, every message that was staged answers the store's error.
-fn queue_many(
-    state: &mut ConversationsState,
-    reqs: Vec<SendRequest>,
-) -> Vec<Result<ChatMessage, SendError>> {
-    let mut batch = Batch::new();
-    let mut out = Vec::with_capacity(reqs.len());
-    let mut scheduled = Vec::new();
-    for req in reqs {
-        let r = stage(state, req, &mut batch);
-        out.push(r.map(|(m, s)| {
-            if let Some(s) = s {
-                scheduled.push((s, m.id));
-            }
-            m
-        }));
-    }
-    if let Err(e) = state.store.commit(batch) {
-        let e = SendError::from(e);
-        return out.into_iter().map(|r| r.and(Err(e.clone()))).collect();
-    }
-    for ((due, bulk), id) in scheduled {
-        state.outbox.schedule_in(due, bulk, id);
-    }
-    out
-}
-
 /// Checks a send and stages the queued message (and its thread, outbox entry, once-key
 /// and tag) in `batch`. Returns the message and, when it is new, its due time and lane
 /// for the dispatcher (scheduled once the batch is written).
@@ -235,34 +208,74 @@ fn stage(
     let template = req.template.is_some();
     let thread_id = resolve_thread(state, &req.target, template, now)?;
     state.inbox.check_send(thread_id, template, now)?;
-    let thread = state
-        .inbox
-        .on_outbound(thread_id, req.author.as_deref(), now)?;
     let mut body = req.body;
-    if let Some(o) = body.as_object_mut() {
+    if let (Some(o), Some(t)) = (body.as_object_mut(), state.inbox.thread(thread_id)) {
         o.insert(
             "to".into(),
-            serde_json::Value::String(thread.customer.to_string()),
+            serde_json::Value::String(t.customer.to_string()),
         );
     }
-    let content = MessageContent {
-        kind: req.kind,
-        text: req.text,
-        payload: Some(body.to_string()),
+    let out = Outgoing {
+        author: req.author,
+        content: MessageContent {
+            kind: req.kind,
+            text: req.text,
+            payload: Some(body.to_string()),
+        },
+        purpose: req.purpose,
+        once_key: req.once_key,
+        source: req.source,
+        queue: Some(req.bulk),
     };
+    let (m, _) = stage_checked(state, out, thread_id, now, batch)?;
+    Ok((m, Some((now, req.bulk))))
+}
+
+/// A message to stage whose checks passed.
+pub(super) struct Outgoing {
+    /// The agent writing, if any.
+    pub author: Option<String>,
+    /// Kind, readable text and the Meta body (`to` included).
+    pub content: MessageContent,
+    /// Policy class.
+    pub purpose: Purpose,
+    /// The caller's once-key.
+    pub once_key: Option<u64>,
+    /// Its analytics tag.
+    pub source: Option<Tagged>,
+    /// Queued on the outbox (`Some(true)`: its campaign lane); `None`: the message is not
+    /// staged, the caller stages it in the state it reached (the campaign lane's sends).
+    pub queue: Option<bool>,
+}
+
+/// Stages a message whose checks passed on `thread_id`, with its thread, once-key and tag
+/// (see [`Outgoing::queue`]); returns it and its tag when it has one.
+pub(super) fn stage_checked(
+    state: &mut ConversationsState,
+    out: Outgoing,
+    thread_id: u64,
+    now: Timestamp,
+    batch: &mut Batch,
+) -> Result<(ChatMessage, Option<MessageTag>), SendError> {
+    let thread = state
+        .inbox
+        .on_outbound(thread_id, out.author.as_deref(), now)?;
     let id = state.store.next_id()?;
-    let m = ChatMessage::queued_outbound(id, thread_id, req.author, content, req.purpose, now);
+    let m = ChatMessage::queued_outbound(id, thread_id, out.author, out.content, out.purpose, now);
     persist::stage_thread(batch, &state.shop, &thread)?;
-    outbox::stage_queued(batch, &state.shop, &m, req.bulk)?;
-    if let Some(key) = req.once_key {
+    if let Some(bulk) = out.queue {
+        outbox::stage_queued(batch, &state.shop, &m, bulk)?;
+    }
+    if let Some(key) = out.once_key {
         batch.put(&state.shop, Kind::SendOnce, key, &m.id)?;
     }
-    if let Some(t) = &req.source {
-        super::tally::on_queued(state, batch, &m, t)?;
-    }
+    let tag = match &out.source {
+        Some(t) => Some(super::tally::on_queued(state, batch, &m, t)?),
+        None => None,
+    };
     metrics::counter!("galantis_messages_queued_total", "purpose" => format!("{:?}", m.purpose))
         .increment(1);
-    Ok((m, Some((now, req.bulk))))
+    Ok((m, tag))
 }
 
 fn note(
@@ -384,8 +397,8 @@ pub fn handle(
     use ConversationsMsg as M;
     match msg {
         M::Send { req, reply_to } => send(myself, state, *req, reply_to)?,
-        M::SendMany { reqs, reply_to } => {
-            let r = queue_many(state, reqs);
+        M::SendBulk { items, reply_to } => {
+            let r = super::bulk::hand(state, items);
             let any = r.iter().any(Result::is_ok);
             let _ = reply_to.send(r);
             if any {
@@ -438,7 +451,7 @@ pub fn handle(
             state.health = health::fresh();
             let _ = reply_to.send(());
         }
-        M::Deliver(_) | M::Pump | M::SendCompleted { .. } => {}
+        M::Deliver(_) | M::Pump | M::SendCompleted { .. } | M::LaneCompleted { .. } => {}
         query => answer(state, query)?,
     }
     Ok(())

@@ -5,11 +5,13 @@
 //! written durably before any call, then dispatched under the per-number and per-recipient
 //! rate limits, retried by Meta's error class, and its `wamid` recorded.
 //!
-//! Files: `apply` (Meta events), `outbox` (queueing and dispatch), `sent` (send results),
+//! Files: `apply` (Meta events), `outbox` (queueing and dispatch), `bulk` (the campaign
+//! lane's slices and rounds), `sent` (send results),
 //! `commands` (agent and API commands); their records are read and staged through `store::conversations`. The rules they execute
 //! are pure functions of `logic::inbox` and `logic::whatsapp`.
 
 mod apply;
+mod bulk;
 mod commands;
 mod outbox;
 mod usage;
@@ -58,10 +60,11 @@ pub enum ConversationsMsg {
         req: Box<SendRequest>,
         reply_to: RpcReplyPort<Result<ChatMessage, SendError>>,
     },
-    /// Queue several messages in one write (a campaign's slice).
-    SendMany {
-        reqs: Vec<SendRequest>,
-        reply_to: RpcReplyPort<Vec<Result<ChatMessage, SendError>>>,
+    /// Hand a campaign tick's messages to the campaign lane (one write); each answers on
+    /// its own (`bulk::hand`).
+    SendBulk {
+        items: Vec<crate::domain::bulk::BulkItem>,
+        reply_to: RpcReplyPort<Vec<Result<(), SendError>>>,
     },
     /// Messages waiting in the campaign lane.
     BulkDepth { reply_to: RpcReplyPort<usize> },
@@ -139,6 +142,11 @@ pub enum ConversationsMsg {
     SendCompleted {
         message_id: u64,
         result: Result<String, crate::integrations::meta::error::MetaError>,
+    },
+    /// A round of the campaign lane's sends finished (`bulk::on_completed`).
+    LaneCompleted {
+        round: u64,
+        results: Vec<bulk::Sent>,
     },
 }
 
@@ -247,6 +255,9 @@ impl Actor for Conversations {
             ConversationsMsg::Pump => outbox::pump(&myself, state)?,
             ConversationsMsg::SendCompleted { message_id, result } => {
                 sent::on_completed(&myself, state, message_id, result)?
+            }
+            ConversationsMsg::LaneCompleted { round, results } => {
+                bulk::on_completed(&myself, state, round, results)?
             }
             other => commands::handle(&myself, state, other)?,
         }

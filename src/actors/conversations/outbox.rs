@@ -41,6 +41,8 @@ pub struct Outbox {
     pub(super) bulk: BTreeSet<(i64, u64)>,
     /// Ids of the messages in the campaign lane (queued or in flight).
     bulk_ids: HashSet<u64>,
+    /// The campaign lane's unstored messages (`bulk`): taken after `bulk`'s due ones.
+    pub(super) lane: super::bulk::Lane,
     pub(super) in_flight: HashSet<u64>,
     pub(super) max_in_flight: usize,
     rates: HashMap<String, Arc<DefaultDirectRateLimiter>>,
@@ -72,6 +74,7 @@ impl Outbox {
             queue: BTreeSet::new(),
             bulk: BTreeSet::new(),
             bulk_ids: HashSet::new(),
+            lane: super::bulk::Lane::recover(store, shop)?,
             in_flight: HashSet::new(),
             max_in_flight: (s.messages_per_second as usize).clamp(8, 1_000),
             rates: HashMap::new(),
@@ -136,7 +139,12 @@ impl Outbox {
 
     /// Messages waiting in the campaign lane (not in flight).
     pub fn bulk_depth(&self) -> usize {
-        self.bulk.len()
+        self.bulk.len() + self.lane.depth()
+    }
+
+    /// Messages being sent, both lanes.
+    pub(super) fn flying(&self) -> usize {
+        self.in_flight.len() + self.lane.in_flight
     }
 
     /// The lane's index kind of a message.
@@ -146,6 +154,16 @@ impl Outbox {
         } else {
             Kind::Outbox
         }
+    }
+
+    /// Marks a stored message as the campaign lane's (not scheduled: its caller decides).
+    pub(super) fn mark_bulk(&mut self, id: u64) {
+        self.bulk_ids.insert(id);
+    }
+
+    /// The recipient's pair budget: `Err(wait)` when it is spent.
+    pub(super) fn pair_check(&self, key: &(u64, u64)) -> Result<(), Duration> {
+        (self.pair.check_key(key)).map_err(|n| n.wait_time_from(self.pair.clock().now()))
     }
 
     /// Forgets a message that left the outbox (sent or failed).
@@ -164,29 +182,31 @@ impl Outbox {
     }
 
     /// The next due message: the normal lane first; the campaign lane only when nothing
-    /// there is due and fewer than all but a reserve of the in-flight slots are used.
-    fn next_due(&mut self, now_ms: i64) -> Option<(i64, u64)> {
+    /// there is due and fewer than all but a reserve of the in-flight slots are used
+    /// (its stored messages, retries, before its unstored ones).
+    fn next_due(&mut self, now_ms: i64) -> Option<Next> {
         if let Some(&(due, id)) = self.queue.first() {
             if due <= now_ms {
                 self.queue.remove(&(due, id));
-                return Some((due, id));
+                return Some(Next::Stored(due, id));
             }
         }
         let reserve = (self.max_in_flight / 10).max(2);
-        if self.in_flight.len() + reserve > self.max_in_flight {
+        if self.flying() + reserve > self.max_in_flight {
             return None;
         }
-        let &(due, id) = self.bulk.first()?;
-        if due > now_ms {
-            return None;
+        if let Some(&(due, id)) = self.bulk.first() {
+            if due <= now_ms {
+                self.bulk.remove(&(due, id));
+                return Some(Next::Stored(due, id));
+            }
         }
-        self.bulk.remove(&(due, id));
-        Some((due, id))
+        (self.lane.depth() > 0).then_some(Next::Lane)
     }
 
     /// Messages waiting (both lanes) and in flight.
     pub fn counts(&self) -> (usize, usize) {
-        (self.queue.len() + self.bulk.len(), self.in_flight.len())
+        (self.queue.len() + self.bulk_depth(), self.flying())
     }
 
     /// Forgets everything (shop/redact).
@@ -195,9 +215,10 @@ impl Outbox {
         self.bulk.clear();
         self.bulk_ids.clear();
         self.in_flight.clear();
+        self.lane = super::bulk::Lane::default();
     }
 
-    fn rate(&mut self, phone_number_id: &str) -> Arc<DefaultDirectRateLimiter> {
+    pub(super) fn rate(&mut self, phone_number_id: &str) -> Arc<DefaultDirectRateLimiter> {
         let quota = self.quota;
         self.rates
             .entry(phone_number_id.to_string())
@@ -226,7 +247,15 @@ pub(super) fn unqueue(state: &ConversationsState, b: &mut Batch, due: i64, id: u
     b.remove_pair(&state.shop, state.outbox.kind_of(id), due.max(0) as u64, id);
 }
 
-fn token(state: &ConversationsState) -> Result<String, String> {
+/// What the dispatcher takes next.
+enum Next {
+    /// A stored message: (due, id).
+    Stored(i64, u64),
+    /// The first of the campaign lane's unstored messages.
+    Lane,
+}
+
+pub(super) fn token(state: &ConversationsState) -> Result<String, String> {
     let rec = state
         .store
         .tenant(&state.shop)
@@ -265,12 +294,14 @@ pub fn pump(
     }
     let mut token_cache: Option<Result<String, String>> = None;
     let mut batch = Vec::new();
-    let r = take_due(myself, state, now, &mut token_cache, &mut batch);
-    if !batch.is_empty() {
+    let mut round = super::bulk::Round::default();
+    let r = take_due(myself, state, now, &mut token_cache, &mut batch, &mut round);
+    if !batch.is_empty() || !round.is_empty() {
         state.outbox.last_round = Some(std::time::Instant::now());
     }
     // One flush makes every in-flight mark of this round durable, then the sends start.
-    spawn_sends(myself, state, batch);
+    let lane = super::bulk::start_round(state, round)?;
+    spawn_sends(myself, state, batch, lane);
     if !r? {
         super::wake::arm_timer(myself, state);
     }
@@ -286,7 +317,7 @@ struct Ready {
 }
 
 /// What taking one due message did.
-enum Taken {
+pub(super) enum Taken {
     /// Handled (sent on, dropped, failed or rescheduled): take the next one.
     Next,
     /// The number's rate is spent: stop (a wake-up for the refill is armed).
@@ -302,15 +333,20 @@ fn take_due(
     now: Timestamp,
     token_cache: &mut Option<Result<String, String>>,
     ready: &mut Vec<Ready>,
+    round: &mut super::bulk::Round,
 ) -> Result<bool, ActorProcessingErr> {
-    while state.outbox.in_flight.len() < state.outbox.max_in_flight {
-        let Some((due, id)) = state.outbox.next_due(now.millis()) else {
-            break;
+    while state.outbox.flying() < state.outbox.max_in_flight {
+        let taken = match state.outbox.next_due(now.millis()) {
+            None => break,
+            Some(Next::Lane) => super::bulk::take_one(myself, state, now, token_cache, round)?,
+            Some(Next::Stored(due, id)) => {
+                let Some(m) = persist::message(&state.store, &state.shop, id)? else {
+                    continue;
+                };
+                take_one(myself, state, m, due, now, token_cache, ready)?
+            }
         };
-        let Some(m) = persist::message(&state.store, &state.shop, id)? else {
-            continue;
-        };
-        if let Taken::RateLimited = take_one(myself, state, m, due, now, token_cache, ready)? {
+        if let Taken::RateLimited = taken {
             return Ok(true);
         }
     }
@@ -409,9 +445,15 @@ fn mark_ready(
 }
 
 /// Flushes once (the in-flight marks must be on disk before Meta can see a message), then
-/// sends each message on its own task; results come back as `SendCompleted`.
-fn spawn_sends(myself: &ActorRef<ConversationsMsg>, state: &ConversationsState, ready: Vec<Ready>) {
-    if ready.is_empty() {
+/// sends each stored message on its own task (results come back as `SendCompleted`) and
+/// the campaign lane's round on one (`bulk::send_round`).
+fn spawn_sends(
+    myself: &ActorRef<ConversationsMsg>,
+    state: &ConversationsState,
+    ready: Vec<Ready>,
+    lane: Option<super::bulk::Flying>,
+) {
+    if ready.is_empty() && lane.is_none() {
         return;
     }
     let store = state.store.clone();
@@ -419,6 +461,11 @@ fn spawn_sends(myself: &ActorRef<ConversationsMsg>, state: &ConversationsState, 
     let me = myself.clone();
     tokio::spawn(async move {
         let flushed = store.durable().await;
+        if let Some(lane) = lane {
+            let flushed = flushed.as_ref().map_err(|e| e.to_string()).map(|_| ());
+            let (services, me) = (services.clone(), me.clone());
+            tokio::spawn(super::bulk::send_round(services, me, lane, flushed));
+        }
         for r in ready {
             let (services, me) = (services.clone(), me.clone());
             let flushed = flushed.as_ref().map_err(|e| e.to_string()).map(|_| ());

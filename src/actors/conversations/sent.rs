@@ -49,7 +49,7 @@ pub fn on_completed(
 }
 
 /// Executes the decision of `logic::whatsapp::outbox::decide` for a failed send.
-fn on_error(
+pub(super) fn on_error(
     state: &mut ConversationsState,
     m: &mut ChatMessage,
     due: i64,

@@ -59,7 +59,7 @@ fn bump(
     Ok(())
 }
 
-/// Stages the tag of a newly queued message and counts it queued.
+/// Stages the tag of a newly queued message and counts it queued; returns the tag.
 ///
 /// # Errors
 /// When the store fails.
@@ -68,7 +68,7 @@ pub fn on_queued(
     batch: &mut Batch,
     m: &ChatMessage,
     t: &Tagged,
-) -> Result<(), StoreError> {
+) -> Result<MessageTag, StoreError> {
     let key = t.source.key();
     let tag = MessageTag {
         source: key,
@@ -88,7 +88,8 @@ pub fn on_queued(
         queued: 1,
         ..SourceStats::default()
     };
-    bump(state, batch, key, Some(t.source.code()), m.at, &delta)
+    bump(state, batch, key, Some(t.source.code()), m.at, &delta)?;
+    Ok(tag)
 }
 
 /// Moves the counters of a tagged message that changed from `before` to `next`, and
@@ -105,9 +106,26 @@ pub fn on_change(
     if before == next.status {
         return Ok(());
     }
-    let Some(mut tag) = state.store.message_tag(&state.shop, next.id)? else {
+    let Some(tag) = state.store.message_tag(&state.shop, next.id)? else {
         return Ok(());
     };
+    on_change_tagged(state, batch, before, next, tag)
+}
+
+/// [`on_change`] with the message's tag in hand (one staged in the same batch).
+///
+/// # Errors
+/// When the store fails.
+pub fn on_change_tagged(
+    state: &mut ConversationsState,
+    batch: &mut Batch,
+    before: MessageStatus,
+    next: &ChatMessage,
+    mut tag: MessageTag,
+) -> Result<(), StoreError> {
+    if before == next.status {
+        return Ok(());
+    }
     let mut delta = SourceStats::default();
     crate::logic::analytics::count_change(&mut delta, before, next);
     let at = next.status_at;

@@ -37,7 +37,7 @@ pub(super) fn arm_timer(myself: &ActorRef<ConversationsMsg>, state: &mut Convers
         state.outbox.next_wake = None;
         return;
     };
-    if state.outbox.in_flight.len() >= state.outbox.max_in_flight {
+    if state.outbox.flying() >= state.outbox.max_in_flight {
         return; // a completion will pump again
     }
     if state.outbox.next_wake.is_some_and(|w| w <= due)

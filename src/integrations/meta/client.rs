@@ -171,17 +171,26 @@ impl MetaClient {
     ) -> Result<SendAccepted, MetaError> {
         let url = self.url(&[("phone_number_id", phone_number_id), ("", "messages")])?;
         let req = self.request(Method::POST, url, token).json(body);
-        let resp: SendResponse = self.call("send_message", req).await?;
-        let first = resp
-            .messages
-            .into_iter()
-            .next()
-            .ok_or_else(|| MetaError::Decode("send_message: no messages[0].id".into()))?;
-        Ok(SendAccepted {
-            wamid: first.id,
-            wa_id: resp.contacts.into_iter().next().and_then(|c| c.wa_id),
-            message_status: first.message_status,
-        })
+        accepted(self.call("send_message", req).await?)
+    }
+
+    /// [`send_message`](Self::send_message) with the body already serialized (the
+    /// campaign lane stores each body as the JSON text it sends).
+    ///
+    /// # Errors
+    /// As [`send_message`](Self::send_message).
+    pub async fn send_message_json(
+        &self,
+        token: &str,
+        phone_number_id: &str,
+        body: String,
+    ) -> Result<SendAccepted, MetaError> {
+        let url = self.url(&[("phone_number_id", phone_number_id), ("", "messages")])?;
+        let req = self
+            .request(Method::POST, url, token)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        accepted(self.call("send_message", req).await?)
     }
 
     /// Marks `wamid` (and earlier messages) read; `typing` shows the typing indicator.
@@ -322,4 +331,18 @@ pub(crate) fn check_segment(field: &str, seg: &str) -> Result<(), MetaError> {
             reason: "must be a non-empty id of letters, digits, _ - .".into(),
         })
     }
+}
+
+/// The acceptance of a send: `messages[0].id` is required.
+fn accepted(resp: SendResponse) -> Result<SendAccepted, MetaError> {
+    let first = resp
+        .messages
+        .into_iter()
+        .next()
+        .ok_or_else(|| MetaError::Decode("send_message: no messages[0].id".into()))?;
+    Ok(SendAccepted {
+        wamid: first.id,
+        wa_id: resp.contacts.into_iter().next().and_then(|c| c.wa_id),
+        message_status: first.message_status,
+    })
 }
