@@ -152,7 +152,7 @@ pub(super) async fn spawn_automations(
     sup: ActorCell,
     shop: &ShopDomain,
     store: &Store,
-    settings: &crate::config::AutomationSettings,
+    services: &crate::actors::context::ActorContext,
     wiring: &Wiring,
 ) -> Result<ActorRef<AutomationsMsg>, ActorProcessingErr> {
     let args = AutomationsArgs {
@@ -160,7 +160,8 @@ pub(super) async fn spawn_automations(
         store: store.clone(),
         customers: wiring.customers.clone(),
         conversations: wiring.conversations.clone(),
-        settings: settings.clone(),
+        settings: services.automations.clone(),
+        link_base_url: services.campaigns.link_base_url.clone(),
     };
     let actor = Actor::spawn_linked(None, Automations, args, sup)
         .await

@@ -295,7 +295,7 @@ impl TenantSupervisor {
                     sup,
                     &state.shop,
                     &state.store,
-                    &state.services.automations,
+                    &state.services,
                     &state.wiring,
                 )
                 .await?
@@ -392,7 +392,7 @@ impl Actor for TenantSupervisor {
             sup.clone(),
             &args.shop,
             &args.store,
-            &args.services.automations,
+            &args.services,
             &wiring,
         )
         .await?;

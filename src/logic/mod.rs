@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod catalog_sync;
 pub mod customers;
 pub mod inbox;
+pub mod links;
 pub mod segments;
 pub mod shopify;
 pub mod source;

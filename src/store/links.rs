@@ -19,6 +19,16 @@ pub struct Link {
     pub target: String,
 }
 
+/// A fresh random link code: 12 characters of `[0-9A-Za-z]` (71 bits).
+pub fn new_code() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut rng = rand::thread_rng();
+    (0..12)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect()
+}
+
 fn key(code: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + code.len());
     k.push(b'L');

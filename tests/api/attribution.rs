@@ -6,11 +6,10 @@
 //! `logic::attribution`.)
 
 use crate::automations::{setup_with, SHOP};
-use crate::campaigns::{contact, create, list, wait_status};
+use crate::campaigns::{contact, create, launch, list, wait_status};
 use crate::whatsapp_send::NUMBER;
 use galantis::domain::Timestamp;
 use galantis::sandbox::payloads::{to_bytes, Order};
-use reqwest::Method;
 use serde_json::{json, Value};
 
 fn phone(i: u64) -> String {
@@ -44,15 +43,7 @@ async fn clicks_replies_and_orders_are_credited_by_the_rules() {
     let mut def = crate::campaigns::definition("Sale", json!({"include_lists": [everyone]}));
     def["discount_code"] = json!("WINTER10");
     let id = create(&app, &key, def).await;
-    let (s, v) = app
-        .send(
-            Method::POST,
-            &format!("/api/v1/campaigns/{id}/launch"),
-            &key,
-            None,
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
+    launch(&app, &key, &id).await;
     wait_status(&app, &key, &id, "SENT").await;
     app.eventually("read by all", || async {
         let (_, v) = app.get(&format!("/api/v1/campaigns/{id}"), &key).await;

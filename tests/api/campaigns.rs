@@ -112,6 +112,20 @@ pub async fn create(app: &TestApp, key: &str, def: Value) -> String {
     v["id"].as_str().expect("id").to_string()
 }
 
+/// Launches a campaign (200 expected); the campaign as the launch answered it.
+pub async fn launch(app: &TestApp, key: &str, id: &str) -> Value {
+    let (s, v) = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/campaigns/{id}/launch"),
+            key,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v
+}
+
 /// Waits for a campaign to reach `status`; the campaign.
 pub async fn wait_status(app: &TestApp, key: &str, id: &str, status: &str) -> Value {
     app.eventually(&format!("campaign {id} {status}"), || async {
@@ -226,15 +240,7 @@ async fn the_audience_is_exact_and_what_is_estimated_is_what_is_sent() {
     assert_eq!(reach["eligible"], eligible.len() as u64, "{reach}");
     assert_eq!(reach["excluded"], json!(expected), "{reach}");
 
-    let (s, v) = app
-        .send(
-            Method::POST,
-            &format!("/api/v1/campaigns/{id}/launch"),
-            &key,
-            None,
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
+    launch(&app, &key, &id).await;
     let done = wait_status(&app, &key, &id, "SENT").await;
     let p = &done["progress"];
     let total = eligible.len() as u64;

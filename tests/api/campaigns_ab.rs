@@ -3,10 +3,9 @@
 //! reply rate, B answered more), and the rest of the audience receives the winner.
 
 use crate::automations::setup_with;
-use crate::campaigns::{contact, create, list, wait_status};
+use crate::campaigns::{contact, create, launch, list, wait_status};
 use crate::whatsapp_send::NUMBER;
 use galantis::sandbox::meta::MetaEmulator;
-use reqwest::Method;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -55,15 +54,7 @@ async fn the_sample_splits_exactly_and_the_rest_gets_the_winner() {
     def["ab"] = json!({"variants": [message("https://shop.example/b")],
                        "sample_percent": 50, "metric": "REPLIED", "wait_minutes": 3});
     let id = create(&app, &key, def).await;
-    let (s, v) = app
-        .send(
-            Method::POST,
-            &format!("/api/v1/campaigns/{id}/launch"),
-            &key,
-            None,
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
+    let v = launch(&app, &key, &id).await;
     assert_eq!(v["ab"]["sample_size"], 20, "{v}");
     assert_eq!(v["ab"]["sample_by_variant"], json!([10, 10]), "{v}");
 

@@ -3,7 +3,7 @@
 //! waiting in the outbox (at most the few already taken from the limiter go first).
 
 use crate::automations::{active_flow, customer_at, setup_with, SHOP};
-use crate::campaigns::{contact, create, list, wait_status};
+use crate::campaigns::{contact, create, launch, list, wait_status};
 use crate::helpers::order_body;
 use crate::whatsapp_send::{CUSTOMER, NUMBER};
 use galantis::sandbox::meta::MetaEmulator;
@@ -77,15 +77,7 @@ async fn a_full_rate_campaign_does_not_hold_back_inbox_replies_or_automation_ste
         crate::campaigns::definition("Full rate", json!({"include_lists": [everyone]})),
     )
     .await;
-    let (s, v) = app
-        .send(
-            Method::POST,
-            &format!("/api/v1/campaigns/{id}/launch"),
-            &key,
-            None,
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
+    launch(&app, &key, &id).await;
     app.eventually("the campaign at full rate", || async {
         (campaign_sent(&emu) >= 10).then_some(())
     })

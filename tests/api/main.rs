@@ -36,6 +36,7 @@ mod shopify_import_store;
 mod shopify_install;
 mod slow_clients;
 mod tenants;
+mod tracked_links;
 mod webhooks;
 mod whatsapp_send;
 mod whatsapp_webhooks;

@@ -106,6 +106,8 @@ pub struct AutomationsArgs {
     pub conversations: Sibling<ConversationsMsg>,
     /// Time compression, batches, caps.
     pub settings: AutomationSettings,
+    /// The base of tracked links (`{base}/r/{code}`); none: links are sent as written.
+    pub link_base_url: Option<String>,
 }
 
 /// State.
@@ -118,6 +120,7 @@ pub struct AutomationsState {
     flows: FlowBook,
     policy: policy::AutomationPolicy,
     settings: AutomationSettings,
+    link_base_url: Option<String>,
     myself: ActorRef<AutomationsMsg>,
     /// The due time the armed wake-up is for.
     armed: Option<i64>,
@@ -224,6 +227,7 @@ impl Actor for Automations {
             flows,
             policy,
             settings: args.settings,
+            link_base_url: args.link_base_url,
             myself,
             armed: None,
             customers: args.customers,

@@ -159,10 +159,20 @@ async fn walk(state: &mut AutomationsState, run: &mut Run) -> Result<End, StoreE
             cap,
             &state.policy,
             &member,
-            now,
+            (now, state.link_base_url.as_deref()),
         )?;
+        if let Prepared::Send(_, _, links) = &prepared {
+            // The links exist before any message that carries them can be clicked.
+            if !links.is_empty() {
+                let mut b = Batch::new();
+                for (code, link) in links {
+                    b.put_link(code, link)?;
+                }
+                state.store.commit(b)?;
+            }
+        }
         match prepared {
-            Prepared::Send(req, marketing) => match send(state, *req).await {
+            Prepared::Send(req, marketing, _) => match send(state, *req).await {
                 Some(Ok(m)) => {
                     run.last_message = Some(m.id);
                     run.log(

@@ -12,15 +12,17 @@ use crate::integrations::meta::action::build;
 use crate::integrations::meta::messages::OutboundMessage;
 use crate::logic::automations::enrol::{self, Refusal};
 use crate::logic::automations::vars::{products_of, TemplateShape, VarContext};
+use crate::logic::links::track;
 use crate::store::conversations as persist;
+use crate::store::links::{new_code, Link};
 use crate::store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 
 /// What became of an action.
 #[derive(Debug)]
 pub enum Prepared {
-    /// Send this.
-    Send(Box<SendRequest>, bool),
+    /// Send this (marketing or not), after storing the tracked links it carries.
+    Send(Box<SendRequest>, bool, Vec<(String, Link)>),
     /// Not sent to this contact (consent, exclusion, cap): the run goes on.
     Skip(Refusal),
     /// A marketing message inside the recipient's quiet hours: held until then (ms).
@@ -57,7 +59,7 @@ pub fn prepare(
     cap: (usize, i64),
     policy: &super::policy::AutomationPolicy,
     member: &super::enrol::Membership,
-    now_ms: i64,
+    (now_ms, link_base): (i64, Option<&str>),
 ) -> Result<Prepared, StoreError> {
     let Some(NodeKind::Action(action)) = flow.nodes.iter().find(|n| n.id == node).map(|n| &n.kind)
     else {
@@ -140,7 +142,33 @@ pub fn prepare(
         Some(p) => products_of(p.from, &cx),
         None => Vec::new(),
     };
-    let message = match build(&t.name, &t.language, action, shape, &cx, skus, catalog) {
+    let source = crate::domain::analytics::Source::Flow {
+        id: run.flow_id,
+        node: node.to_string(),
+    };
+    let (action, links) = match link_base {
+        Some(base) => match track(action, &shape, &cx, base, &mut new_code) {
+            Ok(t) => t,
+            Err(reason) => return Ok(Prepared::Fail(reason)),
+        },
+        None => (
+            crate::domain::automations::ActionNode::clone(action),
+            Vec::new(),
+        ),
+    };
+    let links = links
+        .into_iter()
+        .map(|l| {
+            let link = Link {
+                shop: shop.to_string(),
+                once_key: once_key(run),
+                source: source.code(),
+                target: l.target,
+            };
+            (l.code, link)
+        })
+        .collect();
+    let message = match build(&t.name, &t.language, &action, shape, &cx, skus, catalog) {
         Ok(m) => m,
         Err(reason) => return Ok(Prepared::Fail(reason)),
     };
@@ -168,15 +196,12 @@ pub fn prepare(
         once_key: Some(once_key(run)),
         bulk: false,
         source: Some(crate::actors::conversations::Tagged {
-            source: crate::domain::analytics::Source::Flow {
-                id: run.flow_id,
-                node: node.to_string(),
-            },
+            source,
             contact: run.contact_id,
             position: 0,
         }),
     };
-    Ok(Prepared::Send(Box::new(req), shape.marketing))
+    Ok(Prepared::Send(Box::new(req), shape.marketing, links))
 }
 
 /// The products a product template may show while a Meta catalog is connected: only

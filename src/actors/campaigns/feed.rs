@@ -371,8 +371,17 @@ fn prepare(
     };
     let t = &plan.template;
     let source = Source::Campaign { id, variant };
-    let message =
-        super::links::tracked(state, a.def.variant(variant), &source, key, &mut out.links);
+    let tracked = super::links::tracked(
+        state,
+        a.def.variant(variant),
+        (&plan.shape, &cx),
+        &source,
+        key,
+        &mut out.links,
+    );
+    let Ok(message) = tracked else {
+        return Ok(Outcome::Skip("link_invalid"));
+    };
     let Ok((values, body)) = build(
         &t.name,
         &t.language,

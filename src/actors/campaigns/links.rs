@@ -1,10 +1,13 @@
-//! Tracked links of campaign messages: each static `http(s)://` value of a message's body
-//! is replaced by `{link_base_url}/r/{code}` with a random code, whose record (the shop,
-//! the send's once-key, the source, the target) is written before the message is queued.
+//! Tracked links of campaign messages (`logic::links`: static `http(s)://` body values
+//! and tracked URL buttons), whose records (the shop, the send's once-key, the source,
+//! the target) are written before the message is queued.
 
 use super::CampaignsState;
 use crate::domain::analytics::Source;
-use crate::store::links::Link;
+use crate::domain::automations::ActionNode;
+use crate::logic::automations::vars::{TemplateShape, VarContext};
+use crate::logic::links::track;
+use crate::store::links::{new_code, Link};
 
 /// What a tick hands on: the messages and the tracked links their bodies carry.
 #[derive(Default)]
@@ -13,48 +16,32 @@ pub(super) struct Staged {
     pub(super) links: Vec<(String, Link)>,
 }
 
-/// A random link code: 12 characters of `[0-9A-Za-z]` (71 bits).
-fn link_code() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut rng = rand::thread_rng();
-    (0..12)
-        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
-        .collect()
-}
-
-/// The message with each static `http(s)://` value of its body replaced by a tracked
-/// link (`{link_base_url}/r/{code}`), whose record is added to `links`. Without a link
-/// base the message is unchanged.
+/// The message with its trackable values replaced by tracked links
+/// (`logic::links::track`), whose records (the shop, the send's once-key, the source, the
+/// target) are added to `links`. Without a link base the message is unchanged.
+///
+/// # Errors
+/// A tracked URL button without a full URL to lead to (named).
 pub(super) fn tracked(
     state: &CampaignsState,
-    message: &crate::domain::automations::ActionNode,
+    message: &ActionNode,
+    (shape, cx): (&TemplateShape, &VarContext<'_>),
     source: &Source,
     once_key: u64,
     links: &mut Vec<(String, Link)>,
-) -> crate::domain::automations::ActionNode {
+) -> Result<ActionNode, String> {
     let Some(base) = state.settings.link_base_url.as_deref() else {
-        return message.clone();
+        return Ok(message.clone());
     };
-    let mut m = message.clone();
-    for v in &mut m.body {
-        let Some(text) = v.text.as_deref() else {
-            continue;
+    let (m, new) = track(message, shape, cx, base, &mut new_code)?;
+    for l in new {
+        let link = Link {
+            shop: state.shop.to_string(),
+            once_key,
+            source: source.code(),
+            target: l.target,
         };
-        if !(text.starts_with("https://") || text.starts_with("http://")) {
-            continue;
-        }
-        let code = link_code();
-        links.push((
-            code.clone(),
-            Link {
-                shop: state.shop.to_string(),
-                once_key,
-                source: source.code(),
-                target: text.to_string(),
-            },
-        ));
-        v.text = Some(format!("{}/r/{code}", base.trim_end_matches('/')));
+        links.push((l.code, link));
     }
-    m
+    Ok(m)
 }

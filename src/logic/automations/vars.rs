@@ -79,6 +79,9 @@ pub struct TemplateShape {
     pub url_param: bool,
     /// That button's position among the template's buttons.
     pub url_button_index: u8,
+    /// That button's URL is `…/r/{{1}}`: it goes through our tracked redirect
+    /// (`logic::links`).
+    pub url_tracked: bool,
     /// A product button.
     pub products: ProductButton,
     /// MARKETING (needs SUBSCRIBED consent) rather than UTILITY.
@@ -114,6 +117,8 @@ impl TemplateShape {
                         "URL" if b["url"].as_str().is_some_and(|u| u.contains("{{1}}")) => {
                             shape.url_param = true;
                             shape.url_button_index = index;
+                            shape.url_tracked =
+                                b["url"].as_str().is_some_and(|u| u.ends_with("/r/{{1}}"));
                         }
                         "MPM" => shape.products = ProductButton::Mpm { index },
                         "CATALOG" => shape.products = ProductButton::Catalog { index },
