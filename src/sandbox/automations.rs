@@ -112,8 +112,16 @@ pub async fn install(
         if emu.templates().iter().any(|t| t.name == *name) {
             continue;
         }
+        let mut components =
+            vec![json!({"type": "BODY", "text": body, "example": {"body_text": [examples]}})];
+        if *name == crate::sandbox::campaigns::TEMPLATE {
+            // A tracked button: it leads through the engine's redirect (`/r/{code}`).
+            components.push(json!({"type": "BUTTONS", "buttons": [{"type": "URL",
+                "text": "Shop the sale", "url": format!("{base}/r/{{{{1}}}}"),
+                "example": [format!("{base}/r/abc123")]}]}));
+        }
         let t = json!({"name": name, "language": "en_US", "category": category,
-            "components": [{"type": "BODY", "text": body, "example": {"body_text": [examples]}}]});
+            "components": components});
         emu.add_template(DEMO_WABA, &t, "APPROVED")?;
     }
     call(

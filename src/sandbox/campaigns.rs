@@ -1,6 +1,6 @@
 //! The sandbox's demo campaign: "Winter sale" to a segment of WhatsApp subscribers, run
 //! end to end against the Meta emulator (launch checks, frozen audience, the campaign
-//! lane, statuses), then a few shoppers answer, click the tracked link and buy, so its
+//! lane, statuses), then a few shoppers answer, tap its tracked button and buy, so its
 //! analytics have numbers: replies, clicks, orders and revenue credited by the rules.
 //! A rerun on the same data dir shows the campaign it ran before.
 
@@ -96,7 +96,8 @@ pub async fn run(
     let def = json!({
         "name": NAME,
         "message": {"template": {"name": TEMPLATE, "language": "en_US"},
-                    "body": [{"source": "customer.first_name", "fallback": "there"}, {"text": shop_url}]},
+                    "body": [{"source": "customer.first_name", "fallback": "there"}, {"text": shop_url}],
+                    "url_suffix": {"text": shop_url}},
         "audience": {"include_segments": [segment]},
         "discount_code": "WINTER10",
     });
@@ -135,7 +136,7 @@ pub async fn run(
     json_call(client, auth, reqwest::Method::GET, url, None).await
 }
 
-/// Some recipients answer, click the tracked link, and buy.
+/// Some recipients answer, tap the tracked button, and buy.
 async fn engage(
     client: &reqwest::Client,
     base: &str,
@@ -149,12 +150,10 @@ async fn engage(
         .filter(|m| m.body["template"]["name"] == TEMPLATE)
         .filter_map(|m| {
             let to = m.body["to"].as_str()?.to_string();
-            let text = m.body.to_string();
-            let at = text.find("/r/")?;
-            let code: String = text[at + 3..]
-                .chars()
-                .take_while(char::is_ascii_alphanumeric)
-                .collect();
+            // The tracked button's code (its URL is `{base}/r/{{1}}`).
+            let components = m.body["template"]["components"].as_array()?;
+            let button = components.iter().find(|c| c["sub_type"] == "url")?;
+            let code = button["parameters"][0]["text"].as_str()?.to_string();
             Some((to, code))
         })
         .collect();

@@ -13,7 +13,9 @@
 mod apply;
 mod bulk;
 mod commands;
+mod moves;
 mod outbox;
+mod rounds;
 mod usage;
 
 mod sent;
@@ -143,10 +145,10 @@ pub enum ConversationsMsg {
         message_id: u64,
         result: Result<String, crate::integrations::meta::error::MetaError>,
     },
-    /// A round of the campaign lane's sends finished (`bulk::on_completed`).
+    /// A round of the campaign lane's sends finished (`rounds::on_completed`).
     LaneCompleted {
         round: u64,
-        results: Vec<bulk::Sent>,
+        results: Vec<rounds::Sent>,
     },
 }
 
@@ -257,7 +259,7 @@ impl Actor for Conversations {
                 sent::on_completed(&myself, state, message_id, result)?
             }
             ConversationsMsg::LaneCompleted { round, results } => {
-                bulk::on_completed(&myself, state, round, results)?
+                rounds::on_completed(&myself, state, round, results)?
             }
             other => commands::handle(&myself, state, other)?,
         }

@@ -15,6 +15,7 @@
 //! (at most the in-flight cap per tenant); recovery finds them by their `in_flight` mark,
 //! sends them again and counts them in `galantis_outbox_possible_duplicates_total`.
 
+use super::moves::{fail, reschedule};
 use super::{ConversationsMsg, ConversationsState};
 use crate::config::MetaSettings;
 use crate::domain::whatsapp::{ChatMessage, MessageStatus};
@@ -154,7 +155,7 @@ impl Outbox {
     }
 
     /// The lane's index kind of a message.
-    fn kind_of(&self, id: u64) -> Kind {
+    pub(super) fn kind_of(&self, id: u64) -> Kind {
         if self.bulk_ids.contains(&id) {
             Kind::BulkOutbox
         } else {
@@ -179,7 +180,7 @@ impl Outbox {
     }
 
     /// Puts a message back on its lane's schedule.
-    fn requeue(&mut self, due: i64, id: u64) {
+    pub(super) fn requeue(&mut self, due: i64, id: u64) {
         if self.bulk_ids.contains(&id) {
             self.bulk.insert((due, id));
         } else {
@@ -300,13 +301,13 @@ pub fn pump(
     }
     let mut token_cache: Option<Result<String, String>> = None;
     let mut batch = Vec::new();
-    let mut round = super::bulk::Round::default();
+    let mut round = super::rounds::Round::default();
     let r = take_due(myself, state, now, &mut token_cache, &mut batch, &mut round);
     if !batch.is_empty() || !round.is_empty() {
         state.outbox.last_round = Some(std::time::Instant::now());
     }
     // One flush makes every in-flight mark of this round durable, then the sends start.
-    let lane = super::bulk::start_round(state, round)?;
+    let lane = super::rounds::start_round(state, round)?;
     spawn_sends(myself, state, batch, lane);
     if !r? {
         super::wake::arm_timer(myself, state);
@@ -339,12 +340,12 @@ fn take_due(
     now: Timestamp,
     token_cache: &mut Option<Result<String, String>>,
     ready: &mut Vec<Ready>,
-    round: &mut super::bulk::Round,
+    round: &mut super::rounds::Round,
 ) -> Result<bool, ActorProcessingErr> {
     while state.outbox.flying() < state.outbox.max_in_flight {
         let taken = match state.outbox.next_due(now.millis()) {
             None => break,
-            Some(Next::Lane) => super::bulk::take_one(myself, state, now, token_cache, round)?,
+            Some(Next::Lane) => super::rounds::take_one(myself, state, now, token_cache, round)?,
             Some(Next::Stored(due, id)) => {
                 let Some(m) = persist::message(&state.store, &state.shop, id)? else {
                     continue;
@@ -452,12 +453,12 @@ fn mark_ready(
 
 /// Flushes once (the in-flight marks must be on disk before Meta can see a message), then
 /// sends each stored message on its own task (results come back as `SendCompleted`) and
-/// the campaign lane's round on one (`bulk::send_round`).
+/// the campaign lane's round on one (`rounds::send_round`).
 fn spawn_sends(
     myself: &ActorRef<ConversationsMsg>,
     state: &ConversationsState,
     ready: Vec<Ready>,
-    lane: Option<super::bulk::Flying>,
+    lane: Option<super::rounds::Flying>,
 ) {
     if ready.is_empty() && lane.is_none() {
         return;
@@ -470,7 +471,7 @@ fn spawn_sends(
         if let Some(lane) = lane {
             let flushed = flushed.as_ref().map_err(|e| e.to_string()).map(|_| ());
             let (services, me) = (services.clone(), me.clone());
-            tokio::spawn(super::bulk::send_round(services, me, lane, flushed));
+            tokio::spawn(super::rounds::send_round(services, me, lane, flushed));
         }
         for r in ready {
             let (services, me) = (services.clone(), me.clone());
@@ -491,43 +492,4 @@ fn spawn_sends(
             });
         }
     });
-}
-
-/// Moves a queued message to `due` (store, index and schedule).
-pub(super) fn reschedule(
-    state: &mut ConversationsState,
-    m: &mut ChatMessage,
-    old_due: i64,
-    due: Timestamp,
-) -> Result<(), StoreError> {
-    logic::reschedule(m, due);
-    let kind = state.outbox.kind_of(m.id);
-    let mut b = Batch::new();
-    b.remove_pair(&state.shop, kind, old_due.max(0) as u64, m.id);
-    b.put_pair(&state.shop, kind, due.millis().max(0) as u64, m.id);
-    persist::stage_message(&mut b, &state.shop, m)?;
-    state.store.commit(b)?;
-    state.outbox.requeue(due.millis(), m.id);
-    Ok(())
-}
-
-/// Fails a message for good (store and index), counted and logged.
-pub(super) fn fail(
-    state: &mut ConversationsState,
-    m: &mut ChatMessage,
-    due: i64,
-    code: i64,
-    message: String,
-) -> Result<(), StoreError> {
-    metrics::counter!("galantis_messages_failed_total", "code" => code.to_string()).increment(1);
-    tracing::warn!(message = "Message failed.", tenant = %state.shop, message_id = m.id, code, reason = %message);
-    let before = m.status;
-    logic::fail(m, code, message, Timestamp::now());
-    let mut b = Batch::new();
-    unqueue(state, &mut b, due, m.id);
-    persist::stage_message(&mut b, &state.shop, m)?;
-    super::tally::on_change(state, &mut b, before, m)?;
-    state.store.commit(b)?;
-    state.outbox.done(m.id);
-    Ok(())
 }

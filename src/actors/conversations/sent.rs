@@ -3,7 +3,8 @@
 //! number, token dead, fail. Then the dispatcher pumps again.
 //! Must not call Meta or take rate budget: that is `outbox`'s.
 
-use super::outbox::{fail, pump, reschedule};
+use super::moves::{fail, reschedule};
+use super::outbox::pump;
 use super::{ConversationsMsg, ConversationsState};
 use crate::domain::whatsapp::ChatMessage;
 use crate::domain::Timestamp;
