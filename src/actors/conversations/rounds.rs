@@ -20,7 +20,6 @@ use crate::logic::whatsapp::outbox as logic;
 use crate::store::conversations as persist;
 use crate::store::whatsapp::text_id;
 use crate::store::{Batch, Kind, StoreError};
-use governor::clock::Clock;
 use ractor::{ActorProcessingErr, ActorRef};
 use std::sync::Arc;
 
@@ -83,9 +82,7 @@ pub(super) fn take_one(
         demote(state, at, until, 0, true)?;
         return Ok(Taken::Next);
     }
-    let rate = state.outbox.rate(&pnid);
-    if let Err(not_until) = rate.check() {
-        let wait = not_until.wait_time_from(rate.clock().now());
+    if let Err(wait) = state.outbox.take_token(&pnid) {
         super::wake::wake_in(myself, state, wait);
         return Ok(Taken::RateLimited);
     }
