@@ -12,6 +12,7 @@ mod campaigns_ab;
 mod campaigns_control;
 mod campaigns_crash;
 mod campaigns_lane;
+mod campaigns_refusals;
 mod campaigns_timing;
 mod catalog;
 mod catalog_push;

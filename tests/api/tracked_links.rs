@@ -156,7 +156,7 @@ async fn a_tracked_url_button_counts_clicks_for_campaigns_and_flows() {
 }
 
 #[tokio::test]
-async fn a_tracked_button_without_a_full_url_is_skipped_by_name_and_not_sent() {
+async fn a_tracked_button_without_a_full_url_is_refused_or_skipped_by_name() {
     let (emu, app, key) = setup_with(1, |s| {
         s.campaigns.link_base_url = Some(BASE.into());
     })
@@ -164,13 +164,30 @@ async fn a_tracked_button_without_a_full_url_is_skipped_by_name_and_not_sent() {
     button_template(&app, &emu, &key).await;
     contact(&app, 8300, Some("+447700904002".into()), true, "GB").await;
     let one = list(&app, &key, "One", &[8300]).await;
+    let campaign = |suffix: serde_json::Value| {
+        json!({"name": "Broken boots", "audience": {"include_lists": [one]},
+               "message": {"template": {"name": "boots_drop", "language": "en"},
+                           "body": [{"text": "Ana"}], "url_suffix": suffix}})
+    };
+    // A static suffix that is not a URL: refused when the campaign is written.
+    let (s, v) = app
+        .send(
+            Method::POST,
+            "/api/v1/campaigns",
+            &key,
+            Some(campaign(json!({"text": "boots"}))),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        (v["message"].as_str().unwrap_or_default()).contains("must be a full http(s):// URL"),
+        "{v}"
+    );
+    // A variable that turns out not to be a URL: that recipient is skipped, named.
     let id = create(
         &app,
         &key,
-        json!({
-        "name": "Broken boots", "audience": {"include_lists": [one]},
-        "message": {"template": {"name": "boots_drop", "language": "en"},
-                    "body": [{"text": "Ana"}], "url_suffix": {"text": "boots"}}}),
+        campaign(json!({"source": "customer.first_name"})),
     )
     .await;
     launch(&app, &key, &id).await;

@@ -385,6 +385,15 @@ pub(crate) fn check_action(
     }
     if let Some(v) = url_suffix {
         check_var(node, "url_suffix", v, trigger, Some(VarKind::Text), out);
+        let text = v.text.as_deref().unwrap_or_default();
+        let url = text.starts_with("https://") || text.starts_with("http://");
+        if shape.url_tracked && v.text.is_some() && !url {
+            out.push(problem(
+                id,
+                "link_not_url",
+                format!("the template's URL button goes through the tracked redirect (…/r/{{{{1}}}}): `url_suffix` is where it leads and must be a full http(s):// URL, not `{text}`"),
+            ));
+        }
     }
     match (shape.header_param, mapped.header.as_ref()) {
         (true, None) => out.push(problem(
