@@ -10,8 +10,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub mod automations;
+pub mod billing;
 pub mod campaigns;
 pub mod catalog;
+pub use automations::AutomationSettings;
+pub use billing::{BillingSettings, PlanSettings};
 pub use campaigns::CampaignSettings;
 pub use catalog::CatalogSettings;
 
@@ -73,120 +77,6 @@ pub struct Settings {
     pub catalog: CatalogSettings,
     /// Campaign dispatch.
     pub campaigns: CampaignSettings,
-}
-
-/// A plan: how many conversations (delivered template messages) a month it includes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlanSettings {
-    /// `Starter` …
-    pub name: String,
-    /// US dollars a month.
-    pub price_usd: u32,
-    /// Conversations included per calendar month.
-    pub conversations: u64,
-}
-
-/// Billing: usage metering and its guardrails. Off by default (an operator turns it on
-/// with the plans the app is listed with): then every tenant is on `plan`, each template
-/// message counts once when Meta reports it delivered, warnings are recorded at 80 % and
-/// 90 %, and at 100 % marketing sends are refused until the next month or an upgrade
-/// (utility messages and the inbox keep working).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct BillingSettings {
-    /// Meter and enforce.
-    pub enabled: bool,
-    /// The plan of tenants without an active app subscription.
-    pub plan: String,
-    /// The plans (galantis-features.md §1.11).
-    pub plans: Vec<PlanSettings>,
-    /// Free days of a new subscription (Shopify's `trialDays`).
-    pub trial_days: u32,
-    /// Conversations a month during the trial (galantis-features §1.11: 10).
-    pub trial_conversations: u64,
-    /// Create test charges (development stores: nobody pays).
-    pub test_charges: bool,
-}
-
-impl Default for BillingSettings {
-    fn default() -> Self {
-        let plan = |name: &str, price_usd, conversations| PlanSettings {
-            name: name.into(),
-            price_usd,
-            conversations,
-        };
-        Self {
-            enabled: false,
-            plan: "Starter".into(),
-            plans: vec![
-                plan("Starter", 39, 50),
-                plan("Growth", 79, 250),
-                plan("Scale", 179, 1_000),
-                plan("Enterprise", 399, 2_000),
-            ],
-            trial_days: 7,
-            trial_conversations: 10,
-            test_charges: false,
-        }
-    }
-}
-
-impl BillingSettings {
-    /// The tenants' plan (`None` when billing is off or the name is not a plan).
-    pub fn current(&self) -> Option<&PlanSettings> {
-        if !self.enabled {
-            return None;
-        }
-        self.plans.iter().find(|p| p.name == self.plan)
-    }
-
-    /// The plan named `name`.
-    pub fn plan_named(&self, name: &str) -> Option<&PlanSettings> {
-        self.plans.iter().find(|p| p.name == name)
-    }
-}
-
-/// Automation engine settings.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AutomationSettings {
-    /// Time compression of flow delays: a delay of `d` waits `d / time_scale`. 1 in
-    /// production; the sandbox and tests use e.g. 60 (an hour's delay takes a minute) so
-    /// runs go through their delays by the same code, only sooner.
-    pub time_scale: u32,
-    /// Most due steps fired in one turn of the actor before it lets other messages in
-    /// (overdue steps after a restart fire in such throttled batches).
-    pub due_batch: usize,
-    /// Beyond the product: at most this many marketing messages from automations to one
-    /// contact within `global_marketing_window_hours`, across all flows (0: no cap). A
-    /// message over the cap is skipped (logged with the reason), not delayed.
-    pub global_marketing_cap: usize,
-    /// The window of the global marketing cap, in hours (of flow time).
-    pub global_marketing_window_hours: u32,
-}
-
-impl Default for AutomationSettings {
-    fn default() -> Self {
-        Self {
-            time_scale: 1,
-            due_batch: 500,
-            global_marketing_cap: 2,
-            global_marketing_window_hours: 24,
-        }
-    }
-}
-
-impl AutomationSettings {
-    /// The real wait for a flow delay of `ms` milliseconds.
-    pub fn scaled_ms(&self, ms: i64) -> i64 {
-        ms / i64::from(self.time_scale.max(1))
-    }
-
-    /// The global marketing cap's window, in real milliseconds.
-    pub fn global_marketing_window_ms(&self) -> i64 {
-        self.scaled_ms(i64::from(self.global_marketing_window_hours) * 3_600_000)
-    }
 }
 
 /// Settings of the public storefront endpoints (`/storefront/v1/…`): their rate limits and
@@ -610,67 +500,4 @@ impl ServerSettings {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unknown_keys_are_rejected() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let f = dir.path().join("c.toml");
-        std::fs::write(&f, "[server]\nlisten = \"127.0.0.1:0\"\nlistne = 1\n").expect("write");
-        let err = Settings::load(Some(&f)).expect_err("unknown key");
-        assert!(err.to_string().contains("listne"), "{err}");
-    }
-
-    #[test]
-    fn file_values_load() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let f = dir.path().join("c.toml");
-        std::fs::write(&f, "[store]\ncache_mb = 64\n").expect("write");
-        let s = Settings::load(Some(&f)).expect("loads");
-        assert_eq!(s.store.cache_mb, 64);
-        assert_eq!(s.shopify.api_version, "2026-04");
-    }
-
-    #[test]
-    fn the_checkout_poll_period_takes_whole_or_fractional_minutes() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let f = dir.path().join("c.toml");
-        std::fs::write(&f, "[shopify]\nabandoned_checkout_poll_minutes = 5\n").expect("write");
-        let s = Settings::load(Some(&f)).expect("an integer loads");
-        assert!((s.shopify.abandoned_checkout_poll_minutes - 5.0).abs() < f64::EPSILON);
-        std::fs::write(&f, "[shopify]\nabandoned_checkout_poll_minutes = 0.5\n").expect("write");
-        let s = Settings::load(Some(&f)).expect("a fraction loads");
-        assert!((s.shopify.abandoned_checkout_poll_minutes - 0.5).abs() < f64::EPSILON);
-        assert!(
-            (Settings::default().shopify.abandoned_checkout_poll_minutes - 10.0).abs()
-                < f64::EPSILON
-        );
-    }
-
-    #[test]
-    fn serve_needs_a_master_key() {
-        let s = Settings::default();
-        let err = s.validate_for_serve().expect_err("no key");
-        assert!(err.to_string().contains("GALANTIS_MASTER_KEY"));
-    }
-
-    #[test]
-    fn server_limits_are_validated() {
-        let ok = ServerSettings::default();
-        assert!(ok.validate().is_ok());
-        let mut s = ok.clone();
-        s.header_read_timeout_ms = 0;
-        assert!(s.validate().is_err());
-        let mut s = ok.clone();
-        s.max_connections = 0;
-        assert!(s.validate().is_err());
-        let mut s = ok;
-        s.max_body_bytes_in_flight = s.max_body_bytes - 1;
-        let err = s.validate().expect_err("budget below one body");
-        assert!(
-            err.to_string().contains("max_body_bytes_in_flight"),
-            "{err}"
-        );
-    }
-}
+mod tests;

@@ -1,5 +1,6 @@
 //! The outbox and its dispatcher. Every outbound message is a stored `ChatMessage` in
-//! status `queued` plus an index entry `(due time, id)`, written before any call. The
+//! status `queued` plus an index entry `(due time, id)`, written before any call (the
+//! campaign lane's messages are stored in slices instead, see `bulk` and `rounds`). The
 //! dispatcher takes due messages in order, waits for the recipient's pair budget (Meta: one
 //! message per 6 s to a user, bursts allowed) and the number's rate (80/s by default, up to
 //! 1,000), marks the message in flight *durably*, calls Meta on a spawned task, and `sent`
