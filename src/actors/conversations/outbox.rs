@@ -94,11 +94,11 @@ impl Outbox {
             max_in_flight: (s.messages_per_second as usize).clamp(8, 1_000),
             rates: HashMap::new(),
             windows: HashMap::new(),
-            // 1 % over the rate (at least one message): the window trims the burst a GCRA
-            // banks while idle, but never binds at the steady rate, where a full window
-            // would turn every timer overshoot into lost sends (measured: −0.78 %).
-            per_second: (s.messages_per_second.max(1) + (s.messages_per_second / 100).max(1))
-                as usize,
+            // 1 % over the rate from 100/s: the window trims the burst a GCRA banks while
+            // idle but does not bind at the steady rate, where a full window turns every
+            // timer overshoot into a lost send (at exactly 1,000/s: −0.78 %). Below 100/s
+            // the window is the rate itself (an overshoot costs a fraction of a send).
+            per_second: (s.messages_per_second.max(1) + s.messages_per_second / 100) as usize,
             pair: Arc::new(RateLimiter::keyed(pair_quota)),
             marketing_paused_until: HashMap::new(),
             next_wake: None,
@@ -237,8 +237,8 @@ impl Outbox {
     }
 
     /// One send's share of the number's rate: the governor's budget (the rate, with its
-    /// burst) and a sliding window of one second that never holds more than the rate and
-    /// 1 %. Meta counts messages per second: the burst a GCRA banks while idle must not
+    /// burst) and a sliding window of one second that never holds more than the rate (and
+    /// 1 % from 100/s). Meta counts messages per second: the burst a GCRA banks while idle must not
     /// push one second far over it (the emulator answers 130429 then, as Meta does).
     /// `Err(wait)` when either is spent.
     pub(super) fn take_token(&mut self, phone_number_id: &str) -> Result<(), Duration> {
