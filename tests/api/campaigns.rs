@@ -112,6 +112,22 @@ pub async fn create(app: &TestApp, key: &str, def: Value) -> String {
     v["id"].as_str().expect("id").to_string()
 }
 
+/// Contacts `ids` (subscribed, GB numbers `{prefix}{i:03}`), a list of them and a
+/// campaign (`definition`) to that list; the campaign's id.
+pub async fn campaign_to(
+    app: &TestApp,
+    key: &str,
+    name: &str,
+    ids: &[u64],
+    prefix: &str,
+) -> String {
+    for (i, id) in ids.iter().enumerate() {
+        contact(app, *id, Some(format!("{prefix}{i:03}")), true, "GB").await;
+    }
+    let all = list(app, key, "All", ids).await;
+    create(app, key, definition(name, json!({"include_lists": [all]}))).await
+}
+
 /// Launches a campaign (200 expected); the campaign as the launch answered it.
 pub async fn launch(app: &TestApp, key: &str, id: &str) -> Value {
     let (s, v) = app

@@ -4,7 +4,9 @@
 //! waits for its time; controls that do not fit the status are 409.
 
 use crate::automations::setup_with;
-use crate::campaigns::{contact, create, list, template_recipients, wait_status};
+use crate::campaigns::{
+    campaign_to, contact, create, launch, list, template_recipients, wait_status,
+};
 use galantis::domain::Timestamp;
 use reqwest::Method;
 use serde_json::json;
@@ -49,15 +51,7 @@ async fn pause_resume_and_cancel_do_what_they_say() {
         )
         .await;
     assert_eq!(s, 409, "not launched yet: {v}");
-    let (s, _) = app
-        .send(
-            Method::POST,
-            &format!("/api/v1/campaigns/{id}/launch"),
-            &key,
-            None,
-        )
-        .await;
-    assert_eq!(s, 200);
+    launch(&app, &key, &id).await;
     app.eventually("some sent", || async {
         (template_recipients(&emu, "cart_std").len() >= 5).then_some(())
     })
@@ -139,15 +133,7 @@ async fn pause_resume_and_cancel_do_what_they_say() {
     );
     assert!(v["scheduled_for"].is_string(), "{v}");
     let before = emu.sent().len();
-    let (s, _) = app
-        .send(
-            Method::POST,
-            &format!("/api/v1/campaigns/{again}/launch"),
-            &key,
-            None,
-        )
-        .await;
-    assert_eq!(s, 200);
+    launch(&app, &key, &again).await;
     app.eventually("some of the second sent", || async {
         (emu.sent().len() >= before + 5).then_some(())
     })
@@ -185,25 +171,8 @@ async fn an_uninstall_pauses_a_sending_campaign_and_says_why() {
     })
     .await;
     let ids: Vec<u64> = (0..30).map(|i| 9300 + i).collect();
-    for (i, id) in ids.iter().enumerate() {
-        contact(&app, *id, Some(format!("+447700906{i:03}")), true, "GB").await;
-    }
-    let all = list(&app, &key, "All", &ids).await;
-    let id = create(
-        &app,
-        &key,
-        crate::campaigns::definition("Cut", json!({"include_lists": [all]})),
-    )
-    .await;
-    let (s, _) = app
-        .send(
-            Method::POST,
-            &format!("/api/v1/campaigns/{id}/launch"),
-            &key,
-            None,
-        )
-        .await;
-    assert_eq!(s, 200);
+    let id = campaign_to(&app, &key, "Cut", &ids, "+447700906").await;
+    launch(&app, &key, &id).await;
     app.eventually("some sent", || async {
         (template_recipients(&emu, "cart_std").len() >= 2).then_some(())
     })

@@ -4,7 +4,7 @@
 //! reached at most once.
 
 use crate::automations::setup_with;
-use crate::campaigns::{contact, create, definition, launch, list, wait_status};
+use crate::campaigns::{campaign_to, launch, wait_status};
 use galantis::sandbox::meta::Fault;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -13,16 +13,7 @@ use std::collections::BTreeMap;
 async fn meta_refusals_are_retried_or_failed_by_their_class() {
     let (emu, app, key) = setup_with(1, |_| {}).await;
     let ids: Vec<u64> = (0..6).map(|i| 7100 + i).collect();
-    for (i, id) in ids.iter().enumerate() {
-        contact(&app, *id, Some(format!("+447700905{i:03}")), true, "GB").await;
-    }
-    let six = list(&app, &key, "Six", &ids).await;
-    let id = create(
-        &app,
-        &key,
-        definition("Refusals", json!({"include_lists": [six]})),
-    )
-    .await;
+    let id = campaign_to(&app, &key, "Refusals", &ids, "+447700905").await;
     // The first send meets a throughput error, the second a permanent refusal.
     emu.fail_next(Fault::RateLimited, 1);
     emu.fail_next(Fault::Final(131026), 1);

@@ -4,7 +4,7 @@
 //! for the others.
 
 use crate::automations::setup_with;
-use crate::campaigns::{contact, create, list, template_recipients};
+use crate::campaigns::{contact, create, launch, list, template_recipients};
 use reqwest::Method;
 use serde_json::json;
 use std::time::Duration;
@@ -44,15 +44,7 @@ async fn quiet_hours_hold_recipients_instead_of_sending_or_dropping_them() {
         crate::campaigns::definition("Night", json!({"include_lists": [all]})),
     )
     .await;
-    let (s, _) = app
-        .send(
-            Method::POST,
-            &format!("/api/v1/campaigns/{id}/launch"),
-            &key,
-            None,
-        )
-        .await;
-    assert_eq!(s, 200);
+    launch(&app, &key, &id).await;
     let v = app
         .eventually("all four held", || async {
             let (_, v) = app.get(&format!("/api/v1/campaigns/{id}"), &key).await;

@@ -20,6 +20,7 @@ mod usage;
 
 mod sent;
 mod tally;
+mod throughput;
 mod wake;
 
 pub use commands::{SendError, SendRequest, Tagged, Target};

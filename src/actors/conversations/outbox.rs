@@ -17,6 +17,7 @@
 //! sends them again and counts them in `galantis_outbox_possible_duplicates_total`.
 
 use super::moves::{fail, reschedule};
+use super::throughput::{burst, nz, Throughput};
 use super::{ConversationsMsg, ConversationsState};
 use crate::config::MetaSettings;
 use crate::domain::whatsapp::{ChatMessage, MessageStatus};
@@ -28,10 +29,9 @@ use crate::store::conversations as persist;
 use crate::store::whatsapp::text_id;
 use crate::store::{Batch, Kind, Store, StoreError};
 use governor::clock::Clock;
-use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use ractor::{ActorProcessingErr, ActorRef};
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
-use std::num::NonZeroU32;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,15 +47,11 @@ pub struct Outbox {
     pub(super) lane: super::bulk::Lane,
     pub(super) in_flight: HashSet<u64>,
     pub(super) max_in_flight: usize,
-    rates: HashMap<String, Arc<DefaultDirectRateLimiter>>,
-    /// Per number, the instants of its sends in the last second (`take_token`).
-    windows: HashMap<String, VecDeque<std::time::Instant>>,
-    /// Most sends a number's window holds.
-    per_second: usize,
+    /// Each number's rate (`throughput`).
+    throughput: Throughput,
     pair: Arc<DefaultKeyedRateLimiter<(u64, u64)>>,
     pub(super) marketing_paused_until: HashMap<String, Timestamp>,
     pub(super) next_wake: Option<i64>,
-    quota: Quota,
     /// When the recipient limiter last forgot recipients whose budget is full again.
     pruned_at: std::time::Instant,
     /// When the last round of sends started, and the least time between two rounds that
@@ -63,19 +59,6 @@ pub struct Outbox {
     /// burst, and pays one flush for it instead of one per message).
     last_round: Option<std::time::Instant>,
     bulk_round_gap: Duration,
-}
-
-/// A number's burst: 50 ms of its rate, at least 2. `per_second(n)` alone allows a burst
-/// of n, i.e. twice the rate in the first second (measured in BENCHMARKS.md); a burst of
-/// 1 undershoots because of timer granularity; a campaign round takes half a burst for
-/// one flush, so the burst sets how many flushes a second a campaign at full rate costs
-/// (1 % of the rate gave 200 a second at 1,000/s).
-fn burst(rate: u32) -> u32 {
-    (rate / 20).max(2)
-}
-
-fn nz(n: u32) -> NonZeroU32 {
-    NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
 }
 
 impl Outbox {
@@ -92,13 +75,7 @@ impl Outbox {
             lane: super::bulk::Lane::recover(store, shop)?,
             in_flight: HashSet::new(),
             max_in_flight: (s.messages_per_second as usize).clamp(8, 1_000),
-            rates: HashMap::new(),
-            windows: HashMap::new(),
-            // 1 % over the rate from 100/s: the window trims the burst a GCRA banks while
-            // idle but does not bind at the steady rate, where a full window turns every
-            // timer overshoot into a lost send (at exactly 1,000/s: −0.78 %). Below 100/s
-            // the window is the rate itself (an overshoot costs a fraction of a send).
-            per_second: (s.messages_per_second.max(1) + s.messages_per_second / 100) as usize,
+            throughput: Throughput::new(s),
             pair: Arc::new(RateLimiter::keyed(pair_quota)),
             marketing_paused_until: HashMap::new(),
             next_wake: None,
@@ -108,8 +85,6 @@ impl Outbox {
                 u64::from(burst(s.messages_per_second)) * 500_000
                     / u64::from(s.messages_per_second.max(1)),
             ),
-            quota: Quota::per_second(nz(s.messages_per_second))
-                .allow_burst(nz(burst(s.messages_per_second))),
         };
         let now = Timestamp::now().millis();
         let mut batch = Batch::new();
@@ -236,44 +211,9 @@ impl Outbox {
         self.lane = super::bulk::Lane::default();
     }
 
-    /// One send's share of the number's rate: the governor's budget (the rate, with its
-    /// burst) and a sliding window of one second that never holds more than the rate (and
-    /// 1 % from 100/s). Meta counts messages per second: the burst a GCRA banks while idle must not
-    /// push one second far over it (the emulator answers 130429 then, as Meta does).
-    /// `Err(wait)` when either is spent.
+    /// One send's share of the number's rate (`throughput`); `Err(wait)` when spent.
     pub(super) fn take_token(&mut self, phone_number_id: &str) -> Result<(), Duration> {
-        let now = std::time::Instant::now();
-        let second = Duration::from_secs(1);
-        if let Some(w) = self.windows.get_mut(phone_number_id) {
-            while w.front().is_some_and(|t| now.duration_since(*t) >= second) {
-                w.pop_front();
-            }
-            if let (true, Some(oldest)) = (w.len() >= self.per_second, w.front()) {
-                return Err(second.saturating_sub(now.duration_since(*oldest)));
-            }
-        }
-        let rate = self.rate(phone_number_id);
-        if let Err(not_until) = rate.check() {
-            // The limiter's own clock: building a `DefaultClock` costs ~20 µs (calibration).
-            return Err(not_until.wait_time_from(rate.clock().now()));
-        }
-        match self.windows.get_mut(phone_number_id) {
-            Some(w) => w.push_back(now),
-            None => {
-                let mut w = VecDeque::with_capacity(self.per_second.min(1_024));
-                w.push_back(now);
-                self.windows.insert(phone_number_id.to_string(), w);
-            }
-        }
-        Ok(())
-    }
-
-    fn rate(&mut self, phone_number_id: &str) -> Arc<DefaultDirectRateLimiter> {
-        let quota = self.quota;
-        self.rates
-            .entry(phone_number_id.to_string())
-            .or_insert_with(|| Arc::new(RateLimiter::direct(quota)))
-            .clone()
+        self.throughput.take(phone_number_id)
     }
 }
 
