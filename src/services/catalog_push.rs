@@ -50,6 +50,8 @@ pub enum Round {
         sent: usize,
         /// Refused by Meta or our checks.
         refused: usize,
+        /// The queue held more than one call takes: the drain goes on at once.
+        more: bool,
     },
     /// Waiting: the hourly budget is spent, or a backoff runs.
     Waiting,
@@ -79,8 +81,11 @@ fn save_health(b: &mut Batch, shop: &str, h: &PushHealth) -> Result<(), StoreErr
     b.put(shop, Kind::CatalogHealth, 0, h)
 }
 
-/// Everything queued for `shop`, pushed in rounds until the queue is empty or a round
-/// waits or holds. Returns the last round.
+/// What is queued for `shop`, pushed in rounds while a round leaves a full batch behind
+/// (a queue longer than one call), until a round waits or holds. Changes that arrive
+/// while a round is on its way wait for the next period: that wait is what coalesces a
+/// burst, so a burst costs at most one call per period (plus one per full batch).
+/// Returns the last round.
 ///
 /// # Errors
 /// [`PushError`].
@@ -88,8 +93,19 @@ pub async fn drain(ctx: &Context, shop: &str) -> Result<Round, PushError> {
     let mut last = Round::Idle;
     loop {
         match round(ctx, shop).await? {
-            Round::Pushed { sent, refused } => {
-                last = Round::Pushed { sent, refused };
+            Round::Pushed {
+                sent,
+                refused,
+                more,
+            } => {
+                last = Round::Pushed {
+                    sent,
+                    refused,
+                    more,
+                };
+                if !more {
+                    return Ok(last);
+                }
             }
             other => return Ok(if other == Round::Idle { last } else { other }),
         }
@@ -129,10 +145,13 @@ pub async fn round(ctx: &Context, shop: &str) -> Result<Round, PushError> {
         health.calls_in_hour = 0;
     }
     let budget = ctx.catalog.calls_per_hour.max(1);
-    let queued = store.queued_pushes(shop, ctx.catalog.batch_max.max(1))?;
+    let limit = ctx.catalog.batch_max.max(1);
+    let queued = store.queued_pushes(shop, limit)?;
     if queued.is_empty() {
         return Ok(Round::Idle);
     }
+    // A full read may have left products behind; so does a batch cut short below.
+    let mut more = queued.len() >= limit;
     let facts = link.facts(shop);
     let max = ctx
         .catalog
@@ -162,6 +181,7 @@ pub async fn round(ctx: &Context, shop: &str) -> Result<Round, PushError> {
             &sizes,
         );
         if !sends.is_empty() && sends.len() + send.len() > max {
+            more = true;
             break;
         }
         if !send.is_empty() && health.calls_in_hour >= budget {
@@ -195,7 +215,11 @@ pub async fn round(ctx: &Context, shop: &str) -> Result<Round, PushError> {
         save_health(&mut b, shop, &health)?;
         store.commit(b)?;
         store.durable().await?;
-        return Ok(Round::Pushed { sent: 0, refused });
+        return Ok(Round::Pushed {
+            sent: 0,
+            refused,
+            more,
+        });
     }
     let token = ctx
         .master_key
@@ -324,7 +348,11 @@ pub async fn round(ctx: &Context, shop: &str) -> Result<Round, PushError> {
         accepted,
         refused
     );
-    Ok(Round::Pushed { sent, refused })
+    Ok(Round::Pushed {
+        sent,
+        refused,
+        more,
+    })
 }
 
 /// A refusal's type for the health: Meta's text up to the first `:` or `(`, at most 80
@@ -425,9 +453,11 @@ async fn failed_call(
             b.unqueue_push(shop, q);
         }
         health.refused += refused as u64;
+        // The rest of the queue waits for the next period after a refused batch.
         Round::Pushed {
             sent: sends.len(),
             refused,
+            more: false,
         }
     };
     save_health(&mut b, shop, &health)?;

@@ -151,8 +151,11 @@ async fn shopify_changes_reach_the_catalog_and_a_burst_leaves_in_a_few_batches()
     })
     .await;
 
-    // A burst of 1,000 new products leaves in a handful of batches, not 1,000 calls.
+    // A burst of 1,000 new products leaves in batches: at most one call per push period
+    // while it arrives (the period is what coalesces it), not 1,000 calls. How many
+    // periods the burst spans depends on the machine, so the bound counts them.
     let before = emu.calls().get("items_batch").copied().unwrap_or(0);
+    let fed = std::time::Instant::now();
     // Ten senders at once, as Shopify delivers a bulk edit: the burst arrives within a few
     // push intervals even on a loaded machine.
     let app_ref = &app;
@@ -179,15 +182,18 @@ async fn shopify_changes_reach_the_catalog_and_a_burst_leaves_in_a_few_batches()
         feed(1_008),
         feed(1_009)
     );
+    let periods = fed.elapsed().as_secs() + 1;
     until("the burst at Meta", || async {
         emu.catalog_items(&catalog).len() == 1_000
     })
     .await;
     let calls = emu.calls().get("items_batch").copied().unwrap_or(0) - before;
+    // The periods the feed spanned, plus the one that takes what arrived last.
     assert!(
-        (1..=10).contains(&calls),
-        "{calls} items_batch calls for 1,000 changes"
+        calls >= 1 && calls <= periods + 1,
+        "{calls} items_batch calls for 1,000 changes fed over {periods} push periods"
     );
+    assert!(calls < 100, "{calls} items_batch calls for 1,000 changes");
     until("the burst SYNCED", || all_synced(&app, &key, 1_999)).await;
     let (_, h) = app.get("/api/v1/integrations/health", &key).await;
     let c = &h["catalog"];
