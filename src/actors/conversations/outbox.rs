@@ -49,6 +49,8 @@ pub struct Outbox {
     pub(super) max_in_flight: usize,
     /// Each number's rate (`throughput`).
     throughput: Throughput,
+    /// The same window where the calls leave (`throughput::CallGate`).
+    gate: super::throughput::CallGate,
     pair: Arc<DefaultKeyedRateLimiter<(u64, u64)>>,
     pub(super) marketing_paused_until: HashMap<String, Timestamp>,
     pub(super) next_wake: Option<i64>,
@@ -68,6 +70,7 @@ impl Outbox {
         let pair_quota = Quota::with_period(Duration::from_millis(s.pair_interval_ms.max(1)))
             .unwrap_or_else(|| Quota::per_second(nz(1)))
             .allow_burst(nz(s.pair_burst));
+        let throughput = Throughput::new(s);
         let mut outbox = Outbox {
             queue: BTreeSet::new(),
             bulk: BTreeSet::new(),
@@ -75,7 +78,8 @@ impl Outbox {
             lane: super::bulk::Lane::recover(store, shop)?,
             in_flight: HashSet::new(),
             max_in_flight: (s.messages_per_second as usize).clamp(8, 1_000),
-            throughput: Throughput::new(s),
+            gate: throughput.gate(),
+            throughput,
             pair: Arc::new(RateLimiter::keyed(pair_quota)),
             marketing_paused_until: HashMap::new(),
             next_wake: None,
@@ -214,6 +218,11 @@ impl Outbox {
     /// One send's share of the number's rate (`throughput`); `Err(wait)` when spent.
     pub(super) fn take_token(&mut self, phone_number_id: &str) -> Result<(), Duration> {
         self.throughput.take(phone_number_id)
+    }
+
+    /// The gate every call passes when it leaves (`throughput::CallGate`).
+    pub(super) fn call_gate(&self) -> super::throughput::CallGate {
+        self.gate.clone()
     }
 }
 
@@ -446,23 +455,26 @@ fn spawn_sends(
     let store = state.store.clone();
     let services = state.services.clone();
     let me = myself.clone();
+    let gate = state.outbox.call_gate();
     tokio::spawn(async move {
         let flushed = store.durable().await;
         if let Some(lane) = lane {
             let flushed = flushed.as_ref().map_err(|e| e.to_string()).map(|_| ());
-            let (services, me) = (services.clone(), me.clone());
-            tokio::spawn(super::rounds::send_round(services, me, lane, flushed));
+            let (services, me, gate) = (services.clone(), me.clone(), gate.clone());
+            tokio::spawn(super::rounds::send_round(services, me, gate, lane, flushed));
         }
         for r in ready {
-            let (services, me) = (services.clone(), me.clone());
+            let (services, me, gate) = (services.clone(), me.clone(), gate.clone());
             let flushed = flushed.as_ref().map_err(|e| e.to_string()).map(|_| ());
             tokio::spawn(async move {
                 let result = match flushed {
-                    Ok(()) => services
-                        .meta
-                        .send_message(&r.token, &r.pnid, &r.body)
-                        .await
-                        .map(|a| a.wamid),
+                    Ok(()) => {
+                        gate.pass(&r.pnid).await;
+                        (services.meta)
+                            .send_message(&r.token, &r.pnid, &r.body)
+                            .await
+                            .map(|a| a.wamid)
+                    }
                     Err(e) => Err(MetaError::Setup(format!("outbox flush failed: {e}"))),
                 };
                 let _ = me.cast(ConversationsMsg::SendCompleted {

@@ -141,17 +141,21 @@ pub(super) fn start_round(
 pub(super) async fn send_round(
     services: Arc<ActorContext>,
     me: ActorRef<ConversationsMsg>,
+    gate: super::throughput::CallGate,
     flying: Flying,
     flushed: Result<(), String>,
 ) {
     let sends = flying.items.into_iter().map(|s| {
-        let (services, flushed) = (&services, &flushed);
+        let (services, flushed, gate) = (&services, &flushed, &gate);
         async move {
             let r = match flushed {
-                Ok(()) => (services.meta)
-                    .send_message_json(&s.token, &s.pnid, s.body)
-                    .await
-                    .map(|a| a.wamid),
+                Ok(()) => {
+                    gate.pass(&s.pnid).await;
+                    (services.meta)
+                        .send_message_json(&s.token, &s.pnid, s.body)
+                        .await
+                        .map(|a| a.wamid)
+                }
                 Err(e) => Err(MetaError::Setup(format!("outbox flush failed: {e}"))),
             };
             (s.at, r)
