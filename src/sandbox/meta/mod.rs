@@ -13,7 +13,7 @@
 //!
 //! Layout, in layers: a module imports (`use super::…`) only from lower layers, so the
 //! imports form no circle. `config`, `faults`, `model` and `catalog_rules` are leaves
-//! (settings, Graph errors, the shared records, the catalog's data and item checks); `template_rules` and `validate` are pure rules over them;
+//! (settings, Graph errors, the shared records, the catalog's data and item checks); `template_rules`, `template_send` and `validate` are pure rules over them;
 //! `template_store` and `state` hold the data; `guard` (token and version checks) and
 //! `webhooks` (signed delivery) serve the handlers; `review` applies template review
 //! decisions; `media`, `send`, `templates`, `catalogs` and `control` are the handlers; `server` routes
@@ -25,20 +25,21 @@
 //! 0  config          -> -
 //! 0  faults          -> -
 //! 0  model           -> -
-//! 1  template_rules  -> faults, model
+//! 1  template_rules  -> faults
 //! 1  validate        -> faults, model
-//! 2  template_store  -> faults, model, template_rules
-//! 3  state           -> catalog_rules, config, faults, model, template_store
-//! 4  guard           -> faults, state
-//! 4  webhooks        -> faults, model, state
-//! 5  catalogs        -> catalog_rules, faults, guard, model, state
-//! 5  media           -> faults, guard, model, state
-//! 5  review          -> model, state, webhooks
-//! 5  send            -> faults, guard, model, state, validate, webhooks
-//! 6  control         -> faults, model, review, state, webhooks
-//! 6  templates       -> faults, guard, model, review, state, template_rules
-//! 7  server          -> catalogs, control, faults, guard, media, model, send, state, templates
-//! 8  mod             -> config, faults, model, review, server, state, templates, webhooks
+//! 2  template_send   -> faults, model, template_rules
+//! 3  template_store  -> faults, model, template_send
+//! 4  state           -> catalog_rules, config, faults, model, template_store
+//! 5  guard           -> faults, state
+//! 5  webhooks        -> faults, model, state
+//! 6  catalogs        -> catalog_rules, faults, guard, model, state
+//! 6  media           -> faults, guard, model, state
+//! 6  review          -> model, state, webhooks
+//! 6  send            -> faults, guard, model, state, validate, webhooks
+//! 7  control         -> faults, model, review, state, webhooks
+//! 7  templates       -> faults, guard, model, review, state, template_rules
+//! 8  server          -> catalogs, control, faults, guard, media, model, send, state, templates
+//! 9  mod             -> config, faults, model, review, server, state, templates, webhooks
 //! ```
 //!
 //! `server.rs` is the router and the only module that imports the handler modules
@@ -58,6 +59,7 @@ mod send;
 mod server;
 mod state;
 mod template_rules;
+mod template_send;
 mod template_store;
 mod templates;
 mod validate;

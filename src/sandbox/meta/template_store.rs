@@ -1,11 +1,11 @@
 //! The template store: every WABA's templates in creation order, and the send-time
 //! lookup (132001 unknown or not approved, 132015 paused, 132016 disabled, then the
-//! parameter rules of `template_rules.rs`). The handlers are `templates.rs`, the review
-//! decisions `review.rs`. Imports only `model`, `faults` and `template_rules`.
+//! parameter rules of `template_send.rs`). The handlers are `templates.rs`, the review
+//! decisions `review.rs`. Imports only `model`, `faults` and `template_send`.
 
 use super::faults::ApiError;
 use super::model::EmulatedTemplate;
-use super::template_rules::check_send;
+use super::template_send::check_send;
 use serde_json::Value;
 
 /// Every WABA's templates, in creation order.

@@ -21,6 +21,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("server", include_str!("../server.rs")),
     ("state", include_str!("../state.rs")),
     ("template_rules", include_str!("../template_rules.rs")),
+    ("template_send", include_str!("../template_send.rs")),
     ("template_store", include_str!("../template_store.rs")),
     ("templates", include_str!("../templates.rs")),
     ("validate", include_str!("../validate.rs")),
