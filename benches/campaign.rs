@@ -27,6 +27,8 @@
 //! Run: `cargo bench --bench campaign`. 127.0.0.1 only.
 
 mod common;
+#[path = "campaign/floor.rs"]
+mod floor;
 
 use common::load::{start_engine, wait_ready, Server};
 use common::{clock_ticks, cpu_time, env_u64, mib, status_bytes, thousands};
@@ -58,6 +60,10 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn main() {
     let n = env_u64("GALANTIS_BENCH_RECIPIENTS", 1_000_000).max(1_000);
+    if std::env::var(ROLE).as_deref() == Ok(floor::ROLE) {
+        floor::child();
+        return;
+    }
     if std::env::var(ROLE).as_deref() == Ok("write") {
         let dir = PathBuf::from(std::env::var(DIR).expect("GALANTIS_BENCH_DIR"));
         runtime().block_on(async {
@@ -337,6 +343,15 @@ async fn campaign(dir: tempfile::TempDir, n: u64) {
         secs.saturating_sub(3).max(5),
     )
     .await;
+    let _ = server.stop(Duration::from_secs(10));
+    let floor = floor::measure(&emu, rate, secs.min(20)).await;
+    println!(
+        "sending floor (same rate and rounds, the engine's MetaClient, nothing stored): {} messages, {:.0} us CPU per message; Meta emulator {:.0} us; engine/floor {:.2}",
+        thousands(floor.messages),
+        floor.sender_us,
+        floor.emulator_us,
+        engine_us / floor.sender_us.max(0.001)
+    );
     let yes = |b: bool| if b { "yes" } else { "NO" };
     println!("\n| what | measured | target | met |\n|---|---:|---:|:---:|");
     println!(
@@ -357,6 +372,14 @@ async fn campaign(dir: tempfile::TempDir, n: u64) {
     );
     println!("| Meta emulator CPU per message (same run) | {own_us:.0} us | (reference) | |");
     println!(
+        "| sending floor: CPU per message of a process that only sends (same rate, rounds, client) | {:.0} us | (reference) | |",
+        floor.sender_us
+    );
+    println!(
+        "| engine CPU per message / sending floor | {:.2} | | |",
+        engine_us / floor.sender_us.max(0.001)
+    );
+    println!(
         "| engine RSS growth during dispatch (every recipient's inbox thread is new) | {:+.1} MiB / {} msgs ({:+.0} B/msg) | | |",
         rss_growth as f64 / 1048576.0,
         thousands(msgs),
@@ -368,7 +391,6 @@ async fn campaign(dir: tempfile::TempDir, n: u64) {
         thousands(again.1),
         again.0 as f64 / again.1.max(1) as f64
     );
-    let _ = server.stop(Duration::from_secs(10));
 }
 
 /// A second campaign to the same segment, sampled over `secs`: its first recipients are

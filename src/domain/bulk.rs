@@ -1,5 +1,5 @@
-//! A campaign message on the outbox's campaign lane before Meta has it: handed with the
-//! others of its tick in one slice record (`Kind::BulkSlice`), sent from there, and only
+//! A campaign message on the outbox's campaign lane before Meta has it: handed with a
+//! few others of its tick in a slice record (`Kind::BulkSlice`), sent from there, and only
 //! written as an inbox message (thread, `ChatMessage`, tag, counters) once Meta answers.
 //! Plain data; the lane that owns it is `actors::conversations::bulk`.
 
