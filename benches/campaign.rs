@@ -18,7 +18,10 @@
 //!    resident memory at the start and the end of the window (every 30 s on a long one),
 //!    sled's cache `GALANTIS_BENCH_CACHE_MB` (256). Then a second campaign to the same
 //!    segment for about as long: its recipients' inbox threads exist, so its memory is
-//!    the dispatch's own (plus the store's cache).
+//!    the dispatch's own (plus the store's cache). Then, the engine stopped, the sending
+//!    floor (`campaign/floor.rs`): a child process that only sends the same messages at
+//!    the same rate in the same rounds through the engine's `MetaClient`, nothing stored;
+//!    its CPU per message is the reference the engine's is reported against.
 //! 4. Attribution: `GALANTIS_BENCH_ORDERS` (100,000) orders credited against
 //!    `GALANTIS_BENCH_MESSAGES` (1,000,000) tagged messages (10 per contact), by the
 //!    engine's read path (a contact's tag index, its tags, `logic::attribution::attribute`)
