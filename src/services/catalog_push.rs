@@ -93,21 +93,9 @@ pub async fn drain(ctx: &Context, shop: &str) -> Result<Round, PushError> {
     let mut last = Round::Idle;
     loop {
         match round(ctx, shop).await? {
-            Round::Pushed {
-                sent,
-                refused,
-                more,
-            } => {
-                last = Round::Pushed {
-                    sent,
-                    refused,
-                    more,
-                };
-                if !more {
-                    return Ok(last);
-                }
-            }
-            other => return Ok(if other == Round::Idle { last } else { other }),
+            r @ Round::Pushed { more: true, .. } => last = r,
+            Round::Idle => return Ok(last),
+            other => return Ok(other),
         }
     }
 }

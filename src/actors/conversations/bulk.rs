@@ -1,11 +1,12 @@
 //! The campaign lane's unstored messages. A campaign tick hands its messages in slice
-//! records of a few items each (`Kind::BulkSlice`, [`SLICE_ITEMS`]); they wait here in memory in hand order, go out in
-//! rounds (`rounds`: one flight record, one flush and one task per round), and become inbox
-//! messages only when Meta answers: thread, `ChatMessage` with its `wamid`, once-key, tag
-//! and counters written in one batch per round. A message that cannot go now (the
-//! recipient's pair budget, a paused number, a dead token) or whose send failed is
-//! written as a stored message on the lane (`Kind::BulkOutbox`) and follows the outbox's
-//! rules from there (`outbox`, `sent::on_error`).
+//! records of a few items each (`Kind::BulkSlice`, [`SLICE_ITEMS`]); they wait here in
+//! memory in hand order, go out in rounds (`rounds`: one flight record, one flush and one
+//! task per round), and become inbox messages only when Meta answers: thread,
+//! `ChatMessage` with its `wamid`, once-key, tag and counters written in one batch per
+//! round. A message that cannot go now (the recipient's pair budget, a paused number, a
+//! dead token) or whose send failed is written as a stored message on the lane
+//! (`Kind::BulkOutbox`) and follows the outbox's rules from there (`outbox`,
+//! `sent::on_error`).
 //!
 //! Why (BENCHMARKS.md "Results: campaigns"): a stored outbox message costs three writes
 //! of the message (queued, in flight, accepted), two reads, an actor message and a task
@@ -134,9 +135,10 @@ impl Lane {
     }
 }
 
-/// Hands a campaign tick's messages to the lane in slice records of [`SLICE_ITEMS`]. Each answers on its
-/// own: `Ok` when it is in the lane (or already was, or was already sent), else why not
-/// (the template, the number, the plan's usage). Nothing is stored for a refused one.
+/// Hands a campaign tick's messages to the lane in slice records of [`SLICE_ITEMS`]. Each
+/// answers on its own: `Ok` when it is in the lane (or already was, or was already sent),
+/// else why not (the template, the number, the plan's usage). Nothing is stored for a
+/// refused one.
 pub fn hand(state: &mut ConversationsState, items: Vec<BulkItem>) -> Vec<Result<(), SendError>> {
     let n = items.len();
     let numbers = match state.store.tenant(&state.shop) {

@@ -1,7 +1,8 @@
 //! The per-number send budget of the dispatcher: the governor's rate with its burst, and
 //! a sliding window of one second. Meta counts messages per second per number: the burst
 //! a GCRA banks while idle must not push one second over it (the emulator answers 130429
-//! then, as Meta does). Owned by `outbox`; numbers never share a budget.
+//! then, as Meta does); the same window is applied again where each call leaves
+//! ([`CallGate`]). Owned by `outbox`; numbers never share a budget.
 
 use crate::config::MetaSettings;
 use governor::clock::Clock;
