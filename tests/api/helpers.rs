@@ -138,6 +138,9 @@ async fn start_unready(dir: TempDir, adjust: impl Fn(&mut Settings)) -> TestApp 
     }
 }
 
+/// How long [`TestApp::eventually`] waits.
+pub const EVENTUALLY: Duration = Duration::from_secs(30);
+
 impl TestApp {
     pub async fn wait_ready(&self) {
         for _ in 0..200 {
@@ -381,18 +384,23 @@ impl TestApp {
     }
 
     /// Polls `f` until it returns `Some`, for effects applied after the 200 (events).
+    /// Gives up after [`EVENTUALLY`]: generous, because CI runs every test at once on two
+    /// cores; only a failing test ever waits that long.
     pub async fn eventually<T, F, Fut>(&self, what: &str, mut f: F) -> T
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Option<T>>,
     {
-        for _ in 0..200 {
+        let deadline = std::time::Instant::now() + EVENTUALLY;
+        loop {
             if let Some(v) = f().await {
                 return v;
             }
+            if std::time::Instant::now() >= deadline {
+                panic!("timed out after {EVENTUALLY:?} waiting for {what}");
+            }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        panic!("timed out waiting for {what}");
     }
 }
 
