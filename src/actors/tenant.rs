@@ -5,6 +5,7 @@
 //! dead-lettered (so a poison payload cannot crash-loop it), and what it had not applied is
 //! re-delivered from the journal. Other tenants never notice.
 //! Must not apply a child's topics itself: deliveries go through `children::cast_to_child`.
+//! Restarts live in `tenant/restart.rs`.
 
 use super::automations::AutomationsMsg;
 use super::back_in_stock::BackInStockMsg;
@@ -24,10 +25,12 @@ use crate::domain::Timestamp;
 use crate::logic::{Route, Topic};
 use crate::store::tenants::TenantStatus;
 use crate::store::{Batch, Store};
-use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
-use std::sync::atomic::{AtomicU64, Ordering};
+use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
+
+mod restart;
 
 /// Messages of a tenant supervisor.
 pub enum TenantMsg {
@@ -204,145 +207,6 @@ impl TenantSupervisor {
         batch.applied(d.seq, &d.entry)?;
         state.store.commit(batch)?;
         super::note_applied(&state.shop, &d, None);
-        Ok(())
-    }
-
-    fn child_of(state: &TenantState, cell: &ActorCell) -> Option<Child> {
-        let id = cell.get_id();
-        if id == state.customers.get_id() {
-            Some(Child::Customers)
-        } else if id == state.catalog.get_id() {
-            Some(Child::Catalog)
-        } else if id == state.conversations.get_id() {
-            Some(Child::Conversations)
-        } else if id == state.automations.get_id() {
-            Some(Child::Automations)
-        } else if id == state.back_in_stock.get_id() {
-            Some(Child::BackInStock)
-        } else if id == state.campaigns.get_id() {
-            Some(Child::Campaigns)
-        } else {
-            None
-        }
-    }
-
-    /// Dead-letters the journal entry `child` was applying when it failed (a poison
-    /// payload must not crash-loop it).
-    fn dead_letter_poison(state: &TenantState, child: Child, error: &str) {
-        let in_flight = match child {
-            Child::Customers => Some(state.customers_in_flight.clone()),
-            Child::Catalog => Some(state.catalog_in_flight.clone()),
-            Child::Conversations => Some(state.conversations_in_flight.clone()),
-            Child::Automations | Child::BackInStock | Child::Campaigns => None,
-        };
-        if let Some(flag) = &in_flight {
-            let poison = flag.swap(0, Ordering::SeqCst);
-            if poison != 0 {
-                if let Some(entry) = state.store.pending_entry(poison) {
-                    super::dead_letter(
-                        &state.store,
-                        poison,
-                        &entry,
-                        format!("applying it crashed the actor: {error}"),
-                    );
-                }
-            }
-        }
-    }
-
-    /// Starts a fresh `child` from its durable state and points its routes at it.
-    async fn respawn(
-        myself: &ActorRef<TenantMsg>,
-        state: &mut TenantState,
-        child: Child,
-    ) -> Result<(), ActorProcessingErr> {
-        let sup = myself.get_cell();
-        match child {
-            Child::Customers => {
-                state.customers = spawn_customers(
-                    sup,
-                    &state.shop,
-                    &state.store,
-                    state.customers_in_flight.clone(),
-                    &state.wiring,
-                    state.services.campaigns.windows(),
-                )
-                .await?
-            }
-            Child::Catalog => {
-                state.catalog = spawn_catalog(
-                    sup,
-                    &state.shop,
-                    &state.store,
-                    state.catalog_in_flight.clone(),
-                    &state.wiring,
-                )
-                .await?
-            }
-            Child::Conversations => {
-                state.conversations = spawn_conversations(
-                    sup,
-                    &state.shop,
-                    &state.store,
-                    &state.services,
-                    state.conversations_in_flight.clone(),
-                    &state.wiring,
-                )
-                .await?
-            }
-            Child::Automations => {
-                state.automations = spawn_automations(
-                    sup,
-                    &state.shop,
-                    &state.store,
-                    &state.services,
-                    &state.wiring,
-                )
-                .await?
-            }
-            Child::BackInStock => {
-                state.back_in_stock =
-                    spawn_back_in_stock(sup, &state.shop, &state.store, &state.wiring).await?
-            }
-            Child::Campaigns => {
-                state.campaigns = spawn_campaigns(
-                    sup,
-                    &state.shop,
-                    &state.store,
-                    &state.services,
-                    &state.wiring,
-                )
-                .await?
-            }
-        }
-        Ok(())
-    }
-
-    /// Dead-letters the poison entry (if any), respawns the child, re-delivers its journal.
-    async fn restart(
-        &self,
-        myself: &ActorRef<TenantMsg>,
-        state: &mut TenantState,
-        child: Child,
-        error: &str,
-    ) -> Result<(), ActorProcessingErr> {
-        metrics::counter!("galantis_actor_restarts_total", "actor" => format!("{child:?}"))
-            .increment(1);
-        tracing::error!(message = "Tenant actor failed; restarting from durable state.", tenant = %state.shop, child = ?child, %error);
-        Self::dead_letter_poison(state, child, error);
-        Self::respawn(myself, state, child).await?;
-        state.publish_routes();
-        let wanted = match child {
-            Child::Customers => Route::Customers,
-            Child::Catalog => Route::Catalog,
-            Child::Conversations => Route::Conversations,
-            Child::Automations | Child::BackInStock | Child::Campaigns => return Ok(()),
-        };
-        for (seq, entry) in state.store.pending_of(&state.shop) {
-            if entry.source.route() == wanted {
-                Self::route(state, Delivered { seq, entry })?;
-            }
-        }
         Ok(())
     }
 }
