@@ -128,16 +128,20 @@ pub async fn campaign_to(
     create(app, key, definition(name, json!({"include_lists": [all]}))).await
 }
 
+/// Asks for a launch; the status and the answer.
+pub async fn try_launch(app: &TestApp, key: &str, id: &str) -> (u16, Value) {
+    app.send(
+        Method::POST,
+        &format!("/api/v1/campaigns/{id}/launch"),
+        key,
+        None,
+    )
+    .await
+}
+
 /// Launches a campaign (200 expected); the campaign as the launch answered it.
 pub async fn launch(app: &TestApp, key: &str, id: &str) -> Value {
-    let (s, v) = app
-        .send(
-            Method::POST,
-            &format!("/api/v1/campaigns/{id}/launch"),
-            key,
-            None,
-        )
-        .await;
+    let (s, v) = try_launch(app, key, id).await;
     assert_eq!(s, 200, "{v}");
     v
 }
@@ -308,14 +312,7 @@ async fn the_audience_is_exact_and_what_is_estimated_is_what_is_sent() {
 /// A launch refused with `code`: 422 naming it, the campaign still PENDING, nothing sent.
 async fn refused(app: &TestApp, emu: &MetaEmulator, key: &str, id: &str, code: &str) {
     let before = emu.sent().len();
-    let (s, v) = app
-        .send(
-            Method::POST,
-            &format!("/api/v1/campaigns/{id}/launch"),
-            key,
-            None,
-        )
-        .await;
+    let (s, v) = try_launch(app, key, id).await;
     assert_eq!(s, 422, "{code}: {v}");
     assert_eq!(v["code"], "launch_refused", "{v}");
     let msg = v["message"].as_str().unwrap_or_default();

@@ -94,15 +94,8 @@ async fn a_local_time_send_goes_where_the_time_has_come_and_waits_elsewhere() {
     let mut def = crate::campaigns::definition("Local", json!({"include_lists": [all]}));
     def["send_at_local"] = json!(local);
     let id = create(&app, &key, def).await;
-    let (s, v) = app
-        .send(
-            Method::POST,
-            &format!("/api/v1/campaigns/{id}/launch"),
-            &key,
-            None,
-        )
-        .await;
-    assert_eq!((s, v["status"].as_str()), (200, Some("SENDING")), "{v}");
+    let v = launch(&app, &key, &id).await;
+    assert_eq!(v["status"], "SENDING", "{v}");
     let sent = app
         .eventually("Madrid's three sent", || async {
             let got = template_recipients(&emu, "cart_std");

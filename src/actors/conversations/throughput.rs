@@ -25,11 +25,36 @@ pub(super) fn nz(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
 }
 
+/// The instants of a number's sends within the last `span`: the take window and the
+/// call gate both count with it.
+#[derive(Default)]
+struct Window(VecDeque<Instant>);
+
+impl Window {
+    /// `Err(wait)` while the last `span` before `now` already holds `cap` sends.
+    fn room(&mut self, now: Instant, span: Duration, cap: usize) -> Result<(), Duration> {
+        while (self.0.front()).is_some_and(|t| now.saturating_duration_since(*t) >= span) {
+            self.0.pop_front();
+        }
+        match self.0.front() {
+            Some(oldest) if self.0.len() >= cap => {
+                Err(span.saturating_sub(now.saturating_duration_since(*oldest)))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a send at `now`.
+    fn count(&mut self, now: Instant) {
+        self.0.push_back(now);
+    }
+}
+
 /// One number's budget.
 struct Budget {
     gcra: DefaultDirectRateLimiter,
-    /// The instants of its sends in the last second.
-    window: VecDeque<Instant>,
+    /// Its sends in the last second.
+    window: Window,
 }
 
 /// Every number's budget.
@@ -71,22 +96,16 @@ impl Throughput {
                 .entry(phone_number_id.to_string())
                 .or_insert_with(|| Budget {
                     gcra: RateLimiter::direct(quota),
-                    window: VecDeque::with_capacity(cap.min(1_024)),
+                    window: Window(VecDeque::with_capacity(cap.min(1_024))),
                 }),
         };
         let now = Instant::now();
-        let second = Duration::from_secs(1);
-        while (b.window.front()).is_some_and(|t| now.duration_since(*t) >= second) {
-            b.window.pop_front();
-        }
-        if let (true, Some(oldest)) = (b.window.len() >= cap, b.window.front()) {
-            return Err(second.saturating_sub(now.duration_since(*oldest)));
-        }
+        b.window.room(now, Duration::from_secs(1), cap)?;
         if let Err(not_until) = b.gcra.check() {
             // The limiter's own clock: building a `DefaultClock` costs ~20 µs (calibration).
             return Err(not_until.wait_time_from(b.gcra.clock().now()));
         }
-        b.window.push_back(now);
+        b.window.count(now);
         Ok(())
     }
 }
@@ -100,7 +119,7 @@ impl Throughput {
 #[derive(Clone)]
 pub(super) struct CallGate {
     per_second: usize,
-    numbers: Arc<Mutex<HashMap<String, VecDeque<Instant>>>>,
+    numbers: Arc<Mutex<HashMap<String, Window>>>,
 }
 
 /// Added to the gate's second: calls that pass a second apart can arrive closer together
@@ -124,13 +143,8 @@ impl CallGate {
             Some(w) => w,
             None => numbers.entry(phone_number_id.to_string()).or_default(),
         };
-        while (window.front()).is_some_and(|t| now.saturating_duration_since(*t) >= span) {
-            window.pop_front();
-        }
-        if let (true, Some(oldest)) = (window.len() >= self.per_second, window.front()) {
-            return Err(span.saturating_sub(now.saturating_duration_since(*oldest)));
-        }
-        window.push_back(now);
+        window.room(now, span, self.per_second)?;
+        window.count(now);
         Ok(())
     }
 }
