@@ -19,6 +19,28 @@ pub struct Link {
     pub target: String,
 }
 
+/// The records of a message's new tracked links (`logic::links::track`): each code with
+/// the shop, the send's once-key, the source's code and the target. Campaigns and flows
+/// alike.
+pub fn records(
+    shop: &str,
+    once_key: u64,
+    source: &str,
+    new: Vec<crate::logic::links::NewLink>,
+) -> Vec<(String, Link)> {
+    new.into_iter()
+        .map(|l| {
+            let link = Link {
+                shop: shop.to_string(),
+                once_key,
+                source: source.to_string(),
+                target: l.target,
+            };
+            (l.code, link)
+        })
+        .collect()
+}
+
 /// A fresh random link code: 12 characters of `[0-9A-Za-z]` (71 bits).
 pub fn new_code() -> String {
     use rand::Rng;

@@ -14,7 +14,7 @@ use crate::logic::automations::enrol::{self, Refusal};
 use crate::logic::automations::vars::{products_of, TemplateShape, VarContext};
 use crate::logic::links::track;
 use crate::store::conversations as persist;
-use crate::store::links::{new_code, Link};
+use crate::store::links::{new_code, records, Link};
 use crate::store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 
@@ -156,18 +156,7 @@ pub fn prepare(
             Vec::new(),
         ),
     };
-    let links = links
-        .into_iter()
-        .map(|l| {
-            let link = Link {
-                shop: shop.to_string(),
-                once_key: once_key(run),
-                source: source.code(),
-                target: l.target,
-            };
-            (l.code, link)
-        })
-        .collect();
+    let links = records(shop, once_key(run), &source.code(), links);
     let message = match build(&t.name, &t.language, &action, shape, &cx, skus, catalog) {
         Ok(m) => m,
         Err(reason) => return Ok(Prepared::Fail(reason)),

@@ -7,7 +7,7 @@ use crate::domain::analytics::Source;
 use crate::domain::automations::ActionNode;
 use crate::logic::automations::vars::{TemplateShape, VarContext};
 use crate::logic::links::track;
-use crate::store::links::{new_code, Link};
+use crate::store::links::{new_code, records, Link};
 
 /// What a tick hands on: the messages and the tracked links their bodies carry.
 #[derive(Default)]
@@ -34,14 +34,6 @@ pub(super) fn tracked(
         return Ok(message.clone());
     };
     let (m, new) = track(message, shape, cx, base, &mut new_code)?;
-    for l in new {
-        let link = Link {
-            shop: state.shop.to_string(),
-            once_key,
-            source: source.code(),
-            target: l.target,
-        };
-        links.push((l.code, link));
-    }
+    links.extend(records(&state.shop, once_key, &source.code(), new));
     Ok(m)
 }
