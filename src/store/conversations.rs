@@ -45,6 +45,13 @@ pub fn stage_message(batch: &mut Batch, shop: &str, m: &ChatMessage) -> Result<(
     Ok(())
 }
 
+/// Writes a message whose status changed, found by its `wamid`: its thread and `wamid`
+/// are those its indexes already hold, so only the record is written (a campaign
+/// message gets about three statuses, each was three keys: now one).
+pub fn stage_status(batch: &mut Batch, shop: &str, m: &ChatMessage) -> Result<(), StoreError> {
+    batch.put(shop, Kind::Message, m.id, m)
+}
+
 pub fn message(store: &Store, shop: &str, id: u64) -> Result<Option<ChatMessage>, StoreError> {
     store.get(shop, Kind::Message, id)
 }

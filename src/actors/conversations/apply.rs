@@ -298,7 +298,7 @@ fn on_status(
     // the version this batch already holds.
     let msg = state.staged.remove(&stored.id).unwrap_or(stored);
     if let Some(next) = events::on_status(&msg, s) {
-        persist::stage_message(batch, &state.shop, &next)?;
+        persist::stage_status(batch, &state.shop, &next)?;
         super::usage::meter(state, &msg, &next, batch)?;
         super::tally::on_change(state, batch, msg.status, &next)?;
         state.staged.insert(next.id, next.clone());

@@ -71,7 +71,7 @@ pub(super) fn parse_parts(body: &[u8]) -> Result<Vec<Part>, ParseError> {
             .is_some_and(|c| c.len() == 1);
     let mut out = Vec::new();
     for (ei, entry) in entries.iter().enumerate() {
-        entry_parts(ei, entry, &mut out);
+        entry_parts(ei, entry, single, &mut out);
     }
     if single {
         // The delivery is its one part: keep Meta's bytes as they came.
@@ -83,8 +83,10 @@ pub(super) fn parse_parts(body: &[u8]) -> Result<Vec<Part>, ParseError> {
 }
 
 /// Appends the parts of entry `ei`: one per change, or one for the whole entry when the
-/// entry itself is malformed (no id, a bad time, no `changes` array).
-fn entry_parts(ei: usize, entry: &Value, out: &mut Vec<Part>) {
+/// entry itself is malformed (no id, a bad time, no `changes` array). `single`: the
+/// delivery is this entry's one change, whose part keeps the delivery's own bytes (the
+/// caller's), so no copy of it is rebuilt here (the usual status webhook).
+fn entry_parts(ei: usize, entry: &Value, single: bool, out: &mut Vec<Part>) {
     let whole = |what: &str| Part {
         location: format!("entry[{ei}]"),
         body: delivery_of(entry),
@@ -107,11 +109,16 @@ fn entry_parts(ei: usize, entry: &Value, out: &mut Vec<Part>) {
         return out.push(whole("`changes` is missing or not an array"));
     };
     for (ci, change) in changes.iter().enumerate() {
-        let mut one = fields.clone();
-        one.insert("changes".into(), Value::Array(vec![change.clone()]));
+        let body = if single {
+            Vec::new()
+        } else {
+            let mut one = fields.clone();
+            one.insert("changes".into(), Value::Array(vec![change.clone()]));
+            delivery_of(&Value::Object(one))
+        };
         out.push(Part {
             location: format!("entry[{ei}].changes[{ci}]"),
-            body: delivery_of(&Value::Object(one)),
+            body,
             events: change_part(ei, ci, &waba_id, entry_time, change),
         });
     }
