@@ -52,7 +52,27 @@ pub struct ThreadFilter {
 #[derive(Debug, Default)]
 pub struct Inbox {
     threads: BTreeMap<u64, Thread>,
-    by_key: HashMap<(String, PhoneE164), u64>,
+    /// The threads of each customer number (one per tenant number it talks with). Keyed
+    /// by the number alone, not (tenant number, customer number): no copy of the tenant
+    /// number's id per thread, and no allocation per lookup (a campaign looks up every
+    /// recipient).
+    by_customer: HashMap<PhoneE164, Ids>,
+}
+
+/// Thread ids of one customer number: almost always one.
+#[derive(Debug)]
+enum Ids {
+    One(u64),
+    Many(Vec<u64>),
+}
+
+impl Ids {
+    fn as_slice(&self) -> &[u64] {
+        match self {
+            Ids::One(id) => std::slice::from_ref(id),
+            Ids::Many(ids) => ids,
+        }
+    }
 }
 
 impl Inbox {
@@ -65,10 +85,44 @@ impl Inbox {
         inbox
     }
 
+    /// Adds `t`; it replaces the thread of the same pair in the index.
     fn insert(&mut self, t: Thread) {
-        self.by_key
-            .insert((t.phone_number_id.clone(), t.customer), t.id);
+        let threads = &self.threads;
+        let same_pair = |id: &u64| {
+            *id == t.id
+                || threads
+                    .get(id)
+                    .is_some_and(|o| o.phone_number_id == t.phone_number_id)
+        };
+        match self.by_customer.get_mut(&t.customer) {
+            None => {
+                self.by_customer.insert(t.customer, Ids::One(t.id));
+            }
+            Some(ids) => {
+                let mut kept: Vec<u64> = ids
+                    .as_slice()
+                    .iter()
+                    .copied()
+                    .filter(|id| !same_pair(id))
+                    .collect();
+                kept.push(t.id);
+                *ids = match kept.as_slice() {
+                    [one] => Ids::One(*one),
+                    _ => Ids::Many(kept),
+                };
+            }
+        }
         self.threads.insert(t.id, t);
+    }
+
+    /// The id of the thread of (`phone_number_id`, `customer`).
+    fn id_of(&self, phone_number_id: &str, customer: PhoneE164) -> Option<u64> {
+        let ids = self.by_customer.get(&customer)?.as_slice();
+        ids.iter().copied().find(|id| {
+            self.threads
+                .get(id)
+                .is_some_and(|t| t.phone_number_id == phone_number_id)
+        })
     }
 
     /// One thread.
@@ -78,9 +132,8 @@ impl Inbox {
 
     /// The thread of a customer number with one of our numbers.
     pub fn find(&self, phone_number_id: &str, customer: PhoneE164) -> Option<&Thread> {
-        self.by_key
-            .get(&(phone_number_id.to_string(), customer))
-            .and_then(|id| self.threads.get(id))
+        self.id_of(phone_number_id, customer)
+            .and_then(|id| self.threads.get(&id))
     }
 
     /// Threads matching `f`, most recent activity first.
@@ -127,11 +180,8 @@ impl Inbox {
         contact_id: Option<ShopifyId>,
         now: Timestamp,
     ) -> (Thread, bool) {
-        if let Some(t) = self
-            .by_key
-            .get(&(phone_number_id.to_string(), customer))
-            .and_then(|id| self.threads.get_mut(id))
-        {
+        let found = self.id_of(phone_number_id, customer);
+        if let Some(t) = found.and_then(|id| self.threads.get_mut(&id)) {
             if t.contact_id.is_none() {
                 t.contact_id = contact_id;
             }

@@ -160,3 +160,28 @@ fn a_message_dated_in_the_future_opens_the_window_only_until_receipt_plus_24_hou
     assert_eq!(trusted_time(t(5), t(9)), t(5));
     assert_eq!(trusted_time(t(9), t(5)), t(5));
 }
+
+#[test]
+fn one_customer_number_has_a_thread_per_tenant_number() {
+    let mut inbox = Inbox::default();
+    let customer = phone("+447700900123");
+    let (a, new_a) = inbox.open_thread(1, "111", customer, None, t(0));
+    let (b, new_b) = inbox.open_thread(2, "222", customer, None, t(1));
+    let (c, new_c) = inbox.open_thread(3, "333", customer, None, t(2));
+    assert!(new_a && new_b && new_c);
+    assert_eq!((a.id, b.id, c.id), (1, 2, 3));
+    for (number, id) in [("111", 1), ("222", 2), ("333", 3)] {
+        assert_eq!(inbox.find(number, customer).map(|t| t.id), Some(id));
+        let (again, new) = inbox.open_thread(99, number, customer, None, t(5));
+        assert_eq!((again.id, new), (id, false), "{number}");
+    }
+    assert!(inbox.find("444", customer).is_none());
+    assert!(inbox.find("111", phone("+15551234567")).is_none());
+    // Restoring keeps the last record of a pair, as stored order gives it.
+    let mut dup = a.clone();
+    dup.id = 4;
+    let restored = Inbox::restore([a, b, dup]);
+    assert_eq!(restored.find("111", customer).map(|t| t.id), Some(4));
+    assert_eq!(restored.find("222", customer).map(|t| t.id), Some(2));
+    assert_eq!(restored.len(), 3);
+}
