@@ -69,27 +69,23 @@ pub(super) fn parse_parts(body: &[u8]) -> Result<Vec<Part>, ParseError> {
             .get("changes")
             .and_then(Value::as_array)
             .is_some_and(|c| c.len() == 1);
+    // A delivery that is its one part keeps Meta's bytes as they came.
+    let own = single.then_some(body);
     let mut out = Vec::new();
     for (ei, entry) in entries.iter().enumerate() {
-        entry_parts(ei, entry, single, &mut out);
-    }
-    if single {
-        // The delivery is its one part: keep Meta's bytes as they came.
-        if let Some(p) = out.first_mut() {
-            p.body = body.to_vec();
-        }
+        entry_parts(ei, entry, own, &mut out);
     }
     Ok(out)
 }
 
 /// Appends the parts of entry `ei`: one per change, or one for the whole entry when the
-/// entry itself is malformed (no id, a bad time, no `changes` array). `single`: the
-/// delivery is this entry's one change, whose part keeps the delivery's own bytes (the
-/// caller's), so no copy of it is rebuilt here (the usual status webhook).
-fn entry_parts(ei: usize, entry: &Value, single: bool, out: &mut Vec<Part>) {
+/// entry itself is malformed (no id, a bad time, no `changes` array). `own`: the
+/// delivery's bytes when this entry's one change is the whole delivery (the usual status
+/// webhook): its part keeps them, and no copy is rebuilt.
+fn entry_parts(ei: usize, entry: &Value, own: Option<&[u8]>, out: &mut Vec<Part>) {
     let whole = |what: &str| Part {
         location: format!("entry[{ei}]"),
-        body: delivery_of(entry),
+        body: own.map_or_else(|| delivery_of(entry), <[u8]>::to_vec),
         events: Err(ParseError::Envelope(format!("entry[{ei}]: {what}"))),
     };
     let Value::Object(fields) = entry else {
@@ -109,13 +105,14 @@ fn entry_parts(ei: usize, entry: &Value, single: bool, out: &mut Vec<Part>) {
         return out.push(whole("`changes` is missing or not an array"));
     };
     for (ci, change) in changes.iter().enumerate() {
-        let body = if single {
-            Vec::new()
-        } else {
-            let mut one = fields.clone();
-            one.insert("changes".into(), Value::Array(vec![change.clone()]));
-            delivery_of(&Value::Object(one))
-        };
+        let body = own.map_or_else(
+            || {
+                let mut one = fields.clone();
+                one.insert("changes".into(), Value::Array(vec![change.clone()]));
+                delivery_of(&Value::Object(one))
+            },
+            <[u8]>::to_vec,
+        );
         out.push(Part {
             location: format!("entry[{ei}].changes[{ci}]"),
             body,
